@@ -1,0 +1,95 @@
+// Convenzioni: the agreement that grants an ente the service, with every limit the policy checks read.
+import { isIP } from 'node:net'
+import type pg from 'pg'
+import { parseFascia, FasciaError } from '../policy/fascia-oraria.ts'
+import type { Queryable } from '../verification/verbali-repository.ts'
+
+export class ConvenzioneError extends Error {}
+
+export interface ConvenzioneInput {
+  enteCodice: string
+  validaDal: string
+  /** inclusive; default five years from validaDal */
+  validaAl?: string | undefined
+  ipConsentiti: string[]
+  fasciaOraria: string
+  maxGiornaliere: number
+  mediaGiornaliera?: number | undefined
+  maxTentativi?: number | undefined
+  finestraTentativiMinuti?: number | undefined
+  maxOperatori?: number | undefined
+}
+
+export const VALIDITY_YEARS = 5
+
+function isDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false
+  const d = new Date(`${text}T00:00:00Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text)
+}
+
+function positive(value: number | undefined, name: string) {
+  if (value !== undefined && (!Number.isInteger(value) || value <= 0 || value > 2_000_000_000)) {
+    throw new ConvenzioneError(`${name} must be a positive whole number`)
+  }
+}
+
+/** Normalises each CIDR (a bare address is a /32 or /128) through PostgreSQL's own cidr type. */
+export async function normaliseCidrs(db: Queryable, cidrs: string[]): Promise<string[]> {
+  if (cidrs.length === 0) throw new ConvenzioneError('at least one CIDR is required in the IP allowlist')
+  const out: string[] = []
+  for (const raw of cidrs) {
+    const cidr = raw.trim()
+    const [address, prefix, extra] = cidr.split('/')
+    const family = isIP(address ?? '')
+    const maxPrefix = family === 4 ? 32 : 128
+    if (!family || extra !== undefined || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix))) {
+      throw new ConvenzioneError(`"${cidr.slice(0, 60)}" is not a CIDR (e.g. 192.0.2.0/24 or 2001:db8::/32)`)
+    }
+    try {
+      const { rows } = await db.query<{ cidr: string }>('select $1::cidr::text as cidr', [cidr])
+      out.push((rows[0] as { cidr: string }).cidr)
+    } catch {
+      throw new ConvenzioneError(`"${cidr}" has address bits set beyond its prefix: write the network address`)
+    }
+  }
+  return out
+}
+
+export function checkFascia(spec: string): string {
+  try {
+    parseFascia(spec)
+  } catch (err) {
+    if (err instanceof FasciaError) throw new ConvenzioneError(`invalid fascia oraria: ${err.message}`)
+    throw err
+  }
+  return spec.trim()
+}
+
+export async function createConvenzione(db: pg.Pool, input: ConvenzioneInput): Promise<{ id: number; validaAl: string }> {
+  if (!isDate(input.validaDal)) throw new ConvenzioneError(`--dal must be a date YYYY-MM-DD, not "${input.validaDal}"`)
+  if (input.validaAl !== undefined) {
+    if (!isDate(input.validaAl)) throw new ConvenzioneError(`--al must be a date YYYY-MM-DD, not "${input.validaAl}"`)
+    if (input.validaAl < input.validaDal) throw new ConvenzioneError('--al comes before --dal')
+  }
+  positive(input.maxGiornaliere, '--max-giornaliere')
+  positive(input.mediaGiornaliera, '--media-giornaliera')
+  positive(input.maxTentativi, '--max-tentativi')
+  positive(input.finestraTentativiMinuti, '--finestra-tentativi')
+  positive(input.maxOperatori, '--max-operatori')
+  const fascia = checkFascia(input.fasciaOraria)
+  const cidrs = await normaliseCidrs(db, input.ipConsentiti)
+  const ente = await db.query('select 1 from enti where codice_ipa = $1', [input.enteCodice])
+  if (!ente.rowCount) throw new ConvenzioneError(`ente ${input.enteCodice} does not exist: add it with "invciv ente add"`)
+  const { rows } = await db.query<{ id: number; validaAl: string }>(
+    `insert into convenzioni (ente_codice, valida_dal, valida_al, ip_consentiti, fascia_oraria, max_giornaliere,
+       media_giornaliera, max_tentativi, finestra_tentativi_minuti, max_operatori)
+     values ($1, $2::date, coalesce($3::date, ($2::date + make_interval(years => $10) - interval '1 day')::date),
+             $4::cidr[], $5, $6, $7, coalesce($8, 5), coalesce($9, 60), $11)
+     returning id, valida_al as "validaAl"`,
+    [input.enteCodice, input.validaDal, input.validaAl ?? null, cidrs, fascia, input.maxGiornaliere,
+      input.mediaGiornaliera ?? null, input.maxTentativi ?? null, input.finestraTentativiMinuti ?? null, VALIDITY_YEARS,
+      input.maxOperatori ?? null],
+  )
+  return rows[0] as { id: number; validaAl: string }
+}

@@ -1,0 +1,42 @@
+// Writes answers and refusals as SOAP 1.1 envelopes that validate against wsdl/invciv.xsd.
+import { catalogue, type Refusal } from '../../errors.ts'
+import type { Answer } from '../../verification/verify.ts'
+import { SERVICE_NS, SOAP_ENV_NS } from './envelope.ts'
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }
+export const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] as string)
+
+const envelope = (body: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${SOAP_ENV_NS}"><soap:Body>${body}</soap:Body></soap:Envelope>`
+
+const element = (name: string, value: string | number | undefined) =>
+  value === undefined ? '' : `<v1:${name}>${escapeXml(String(value))}</v1:${name}>`
+
+export function renderRisposta(transactionId: string, answer: Answer): string {
+  const e = answer.esito
+  return envelope(
+    `<v1:VerificaGiudizioRisposta xmlns:v1="${SERVICE_NS}">` +
+      element('esito', e.esito) +
+      element('validoDal', e.esito === 'NON_VALIDO' ? undefined : e.validoDal) +
+      element('validoAl', e.esito === 'VALIDO_NEL_PERIODO' ? e.validoAl : undefined) +
+      element('dataRevisione', e.esito === 'VALIDO' ? e.dataRevisione : undefined) +
+      element('identificativoTransazione', transactionId) +
+      element('dataOraVerifica', answer.dataOraVerifica.toISOString()) +
+      '</v1:VerificaGiudizioRisposta>',
+  )
+}
+
+export function renderFault(transactionId: string, refusal: Refusal): string {
+  const kind = catalogue[refusal.code]
+  return envelope(
+    '<soap:Fault>' +
+      `<faultcode>soap:${kind.fault === 'client' ? 'Client' : 'Server'}</faultcode>` +
+      `<faultstring xml:lang="it">${escapeXml(kind.description)}</faultstring>` +
+      `<detail><v1:Errore xmlns:v1="${SERVICE_NS}">` +
+      element('codice', refusal.code) +
+      element('descrizione', kind.description) +
+      element('identificativoTransazione', transactionId) +
+      element('riprovaTraSecondi', refusal.retryAfterSeconds) +
+      '</v1:Errore></detail></soap:Fault>',
+  )
+}

@@ -1,0 +1,71 @@
+// The SOAP channel: wire to Call, Outcome to wire. No rule lives here.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Clock } from '../../clock.ts'
+import { catalogue, refuse } from '../../errors.ts'
+import type { Pipeline, Outcome } from '../../policy/pipeline.ts'
+import type { Payload } from '../../policy/types.ts'
+import { newCall } from '../call.ts'
+import { parseEnvelope, SOAP_ACTION } from './envelope.ts'
+import { renderFault, renderRisposta } from './render.ts'
+import { servedWsdl, xsdSource } from './wsdl.ts'
+
+export interface SoapChannelOptions {
+  pipeline: Pipeline
+  clock: Clock
+  bodyLimit: number
+  /** host:port for the WSDL address when the Host header is unusable */
+  fallbackAuthority: string
+}
+
+const XML = 'text/xml; charset=utf-8'
+export const SOAP_PATH = '/ws/invciv'
+
+function send(reply: FastifyReply, outcome: Outcome) {
+  reply.header('content-type', XML)
+  if (outcome.kind === 'answer') return reply.code(200).send(renderRisposta(outcome.transactionId, outcome.answer))
+  if (outcome.refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(outcome.refusal.retryAfterSeconds))
+  // WS-I Basic Profile: a SOAP 1.1 fault travels with HTTP 500, whoever is at fault
+  return reply.code(500).send(renderFault(outcome.transactionId, outcome.refusal))
+}
+
+function soapActionOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.soapaction
+  const value = Array.isArray(header) ? header[0] : header
+  return value?.trim().replace(/^"(.*)"$/, '$1')
+}
+
+export async function soapChannel(app: FastifyInstance, options: SoapChannelOptions) {
+  const { pipeline, clock } = options
+  // The envelope is read as bytes whatever the declared type: parsing is envelope.ts's job, with its guards.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body))
+
+  const handle = async (request: FastifyRequest, reply: FastifyReply, payload: Payload) =>
+    send(reply, await pipeline.handle(newCall(request, reply, 'soap', payload, clock)))
+
+  app.post(SOAP_PATH, async (request, reply) => {
+    const action = soapActionOf(request)
+    const payload: Payload = action && action !== SOAP_ACTION
+      ? { kind: 'malformed', reason: 'SOAPAction sconosciuta' }
+      : parseEnvelope(request.body)
+    return handle(request, reply, payload)
+  })
+
+  app.get(SOAP_PATH, async (request, reply) => {
+    const query = request.query as Record<string, unknown>
+    if ('wsdl' in query || 'WSDL' in query) return reply.type(XML).send(servedWsdl(request.host, options.fallbackAuthority))
+    if ('xsd' in query) return reply.type(XML).send(xsdSource)
+    return reply.code(405).header('allow', 'POST').type('text/plain; charset=utf-8').send('VerificaGiudizio si invoca con POST; il WSDL è in ?wsdl\n')
+  })
+
+  // Bodies refused while being read (too large, bad length) are still calls: they get a fault and a traccia.
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (request.method === 'POST' && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return handle(request, reply, { kind: 'malformed', reason: `corpo rifiutato (${error.code ?? error.statusCode})` })
+    }
+    request.log.error({ err: { message: error.message, code: error.code } }, 'unexpected error in the SOAP channel')
+    if (request.method !== 'POST') return reply.code(500).type('text/plain').send(`${catalogue.ERRORE_INTERNO.description}\n`)
+    const call = newCall(request, reply, 'soap', { kind: 'malformed', reason: 'errore del canale' }, clock)
+    return send(reply, await pipeline.refuse(call, refuse('ERRORE_INTERNO', { reason: 'errore del canale SOAP' })))
+  })
+}

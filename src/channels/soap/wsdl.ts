@@ -1,0 +1,26 @@
+// Serves the WSDL as one document: the XSD inlined into <types>, the address of the server that answers.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { projectRoot } from '../../config.ts'
+import { escapeXml } from './render.ts'
+
+const wsdlDir = path.join(projectRoot, 'wsdl')
+export const wsdlSource = readFileSync(path.join(wsdlDir, 'invciv.wsdl'), 'utf8')
+export const xsdSource = readFileSync(path.join(wsdlDir, 'invciv.xsd'), 'utf8')
+
+// Clients fetch one URL; an inlined schema spares them a second fetch (and its TLS setup) for the import.
+const inlined = wsdlSource.replace(
+  /<wsdl:types>[\s\S]*?<\/wsdl:types>/,
+  `<wsdl:types>${xsdSource.replace(/^<\?xml[^>]*\?>\s*/, '').replace(/<!--[\s\S]*?-->\s*/, '')}</wsdl:types>`,
+)
+
+// Host header values that can be an authority: a name or an address, with an optional port.
+const AUTHORITY = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/
+
+export function servedWsdl(hostHeader: string | undefined, fallbackAuthority: string): string {
+  const authority = hostHeader && AUTHORITY.test(hostHeader) ? hostHeader : fallbackAuthority
+  return inlined.replace(
+    /<soap:address location="[^"]*"\/>/,
+    `<soap:address location="${escapeXml(`https://${authority}/ws/invciv`)}"/>`,
+  )
+}

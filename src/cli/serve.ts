@@ -1,0 +1,31 @@
+// `invciv serve`: the gateway, until SIGINT or SIGTERM, then a graceful stop.
+import path from 'node:path'
+import closeWithGrace from 'close-with-grace'
+import { loadConfig, projectRoot } from '../config.ts'
+import { startGateway } from '../main.ts'
+import { SOAP_ACTION } from '../channels/soap/envelope.ts'
+
+function exampleCall(partnerUrl: string): string {
+  const rel = (...parts: string[]) => path.relative(process.cwd(), path.join(projectRoot, ...parts)) || '.'
+  return [
+    '',
+    `invciv-gateway is serving VerificaGiudizio at ${partnerUrl}/ws/invciv (WSDL: ${partnerUrl}/ws/invciv?wsdl)`,
+    'Try it with the dev client certificate of ente-a (examples/ also has the VALIDO_NEL_PERIODO and NON_VALIDO cases):',
+    '',
+    `  curl --cacert ${rel('certs-dev', 'ca.crt')} --cert ${rel('certs-dev', 'ente-a.crt')} --key ${rel('certs-dev', 'ente-a.key')} \\`,
+    `    -H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: "${SOAP_ACTION}"' \\`,
+    `    --data-binary @${rel('examples', 'verifica-valido.xml')} ${partnerUrl}/ws/invciv`,
+    '',
+  ].join('\n')
+}
+
+export async function serve(): Promise<void> {
+  const config = loadConfig()
+  const gateway = await startGateway(config)
+  if (config.tls.ca === path.join(projectRoot, 'certs-dev', 'ca.crt')) process.stdout.write(`${exampleCall(gateway.partnerUrl)}\n`)
+  closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
+    if (err) gateway.logger.error({ err: { message: err.message, stack: err.stack } }, 'stopping after an uncaught error')
+    gateway.logger.info({ signal }, 'shutting down')
+    await gateway.close()
+  })
+}

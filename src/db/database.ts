@@ -1,0 +1,48 @@
+// Opens the gateway's database: DATABASE_URL, or the embedded default (created, migrated and given demo data on first start).
+import type { Logger } from 'pino'
+import type { Config } from '../config.ts'
+import { createPool, type Pool } from './pool.ts'
+import { ensureDatabase, startEmbedded, type EmbeddedServer } from './embedded.ts'
+import { migrate } from './migrate.ts'
+import { loadDemoData } from './demo-data.ts'
+
+export interface Database {
+  pool: Pool
+  readPool: Pool
+  url: string
+  embedded: EmbeddedServer | undefined
+  close(): Promise<void>
+}
+
+export const EMBEDDED_DATABASE = 'invciv'
+
+export async function openDatabase(config: Config, logger: Logger, options: { poolSize?: number } = {}): Promise<Database> {
+  let embedded: EmbeddedServer | undefined
+  let url = config.databaseUrl
+  let created = false
+  if (url === undefined) {
+    logger.info({ dataDir: config.dataDir }, 'no DATABASE_URL: using the embedded PostgreSQL')
+    embedded = await startEmbedded(config.dataDir, { onLog: (line) => logger.debug({ postgres: line }, 'embedded postgres') })
+    created = await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE)
+    url = embedded.urlFor(EMBEDDED_DATABASE)
+  }
+  const pool = createPool(url, { max: options.poolSize, logger })
+  const readPool = config.databaseReadUrl ? createPool(config.databaseReadUrl, { max: options.poolSize, logger, applicationName: 'invciv-gateway-read' }) : pool
+  const close = async () => {
+    await pool.end()
+    if (readPool !== pool) await readPool.end()
+    await embedded?.stop()
+  }
+  try {
+    const applied = await migrate(pool)
+    if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
+    if (created) {
+      await loadDemoData(pool)
+      logger.info('embedded database created with the dev demo data')
+    }
+  } catch (err) {
+    await close()
+    throw err
+  }
+  return { pool, readPool, url, embedded, close }
+}

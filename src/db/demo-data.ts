@@ -1,0 +1,42 @@
+// The dev demo: one ente bound to certs-dev/ente-a, and verbali that give each of the three esiti.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type pg from 'pg'
+import { projectRoot } from '../config.ts'
+import { romeDate } from '../clock.ts'
+import { addCertificate } from '../admin/certificati-repository.ts'
+import { createConvenzione } from '../admin/convenzioni-repository.ts'
+import { addEnte } from '../admin/enti-repository.ts'
+import { upsertVerbali, type VerbaleInput } from '../verification/verbali-import.ts'
+
+export const DEMO_ENTE = 'ente_a_dev'
+
+/** Matches examples/*.xml: change both together. */
+export const demoVerbali: VerbaleInput[] = [
+  // VALIDO, rivedibile: examples/verifica-valido.xml
+  { codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE',
+    tipoAccertamento: 'PRIMA_ISTANZA', giudizio: 'INV100', dataRevisione: '2027-03-15', registratoIl: '2023-03-15T10:12:00Z' },
+  // VALIDO_NEL_PERIODO (superseded by the aggravamento of 2022): examples/verifica-valido-nel-periodo.xml
+  { codiceFiscale: 'BNCGLI75M52F205F', numeroVerbale: 'CEC-2019-000456', dataVerbale: '2019-06-10', categoria: 'CECITA',
+    tipoAccertamento: 'PRIMA_ISTANZA', giudizio: 'CIE-PARZ', dataRevisione: null, registratoIl: '2019-06-10T09:00:00Z' },
+  { codiceFiscale: 'BNCGLI75M52F205F', numeroVerbale: 'CEC-2022-000789', dataVerbale: '2022-09-01', categoria: 'CECITA',
+    tipoAccertamento: 'AGGRAVAMENTO', giudizio: 'CIE-ASS', dataRevisione: null, registratoIl: '2022-09-01T11:30:00Z' },
+  // a handicap judgment of another person, not rivedibile
+  { codiceFiscale: 'VRDLCU90T10L219P', numeroVerbale: 'HND-2021-004242', dataVerbale: '2021-11-30', categoria: 'HANDICAP',
+    tipoAccertamento: 'PRIMA_ISTANZA', giudizio: 'ART3C3', dataRevisione: null, registratoIl: '2021-11-30T15:45:00Z' },
+]
+
+export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ convenzioneId: number }> {
+  await addEnte(db, { codiceIpa: DEMO_ENTE, nome: 'Ente A (dati dimostrativi)' })
+  const { id } = await createConvenzione(db, {
+    enteCodice: DEMO_ENTE,
+    validaDal: romeDate(now),
+    ipConsentiti: ['0.0.0.0/0', '::/0'],
+    fasciaOraria: 'sempre',
+    maxGiornaliere: 100_000,
+    mediaGiornaliera: 1_000,
+  })
+  await addCertificate(db, id, readFileSync(path.join(projectRoot, 'certs-dev', 'ente-a.crt'), 'utf8'), now)
+  await upsertVerbali(db, demoVerbali)
+  return { convenzioneId: id }
+}

@@ -1,0 +1,47 @@
+// PostgreSQL pools: dates travel as 'YYYY-MM-DD' strings, never as local-midnight Date objects.
+import pg from 'pg'
+import type { Logger } from 'pino'
+
+const DATE_OID = 1082
+pg.types.setTypeParser(DATE_OID, (value: string) => value)
+const INT8_OID = 20
+// ids and counts stay far below 2^53; numbers are easier to carry than strings
+pg.types.setTypeParser(INT8_OID, (value: string) => Number(value))
+
+export type Pool = pg.Pool
+export type PoolClient = pg.PoolClient
+
+export interface PoolOptions {
+  max?: number
+  applicationName?: string
+  logger?: Pick<Logger, 'error'>
+}
+
+export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'invciv-gateway',
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  })
+  // An idle client losing its server must not take the process down; the next query reports it.
+  pool.on('error', (err) => options.logger?.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database client failed'))
+  return pool
+}
+
+/** Runs fn in a transaction, committing on success and rolling back on any error. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  try {
+    await client.query('begin')
+    const result = await fn(client)
+    await client.query('commit')
+    return result
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined)
+    throw err
+  } finally {
+    client.release()
+  }
+}

@@ -1,0 +1,118 @@
+// The one way a verification goes through the gateway: the ordered checks, then the lookup, and
+// exactly one traccia whatever happens. Adding a check is adding a file and a line to `checks`.
+import { refuse, type Refusal } from '../errors.ts'
+import { insertTraccia, type Traccia } from '../audit/trace-writer.ts'
+import { pseudonymise } from '../audit/pseudonym.ts'
+import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
+import { verify, type Answer } from '../verification/verify.ts'
+import { certificateAuthorized } from './certificate-authorized.ts'
+import { convenzioneActive } from './convenzione-active.ts'
+import { requestValid } from './request-valid.ts'
+import { operatorePresent } from './operatore-present.ts'
+import type { Call, PolicyCheck, PolicyDeps } from './types.ts'
+import { isDatabaseUnavailable } from '../db/errors.ts'
+
+/** DESIGN.md's checks, in order; check 0 (the TLS handshake) happens before a call exists. */
+export const checks: readonly PolicyCheck[] = [
+  certificateAuthorized, // 1
+  convenzioneActive, // 2
+  requestValid, // 5
+  operatorePresent, // 6
+]
+
+export type Outcome =
+  | { kind: 'answer'; transactionId: string; answer: Answer }
+  | { kind: 'refusal'; transactionId: string; refusal: Refusal }
+
+// Seconds a partner is told to wait when the store is down: long enough for a restart.
+const UNAVAILABLE_RETRY_SECONDS = 30
+
+export interface Pipeline {
+  handle(call: Call): Promise<Outcome>
+  /** for a channel that fails around the pipeline: the call still gets its refusal and its traccia */
+  refuse(call: Call, refusal: Refusal): Promise<Outcome>
+}
+
+export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] = checks): Pipeline {
+  const { logger } = deps
+
+  async function refuseAndTrace(call: Call, refusal: Refusal): Promise<Outcome> {
+    const outcome: Outcome = { kind: 'refusal', transactionId: call.transactionId, refusal }
+    try {
+      await insertTraccia(deps.db, { ...traceOf(call, deps.pseudonymKey), codiceRifiuto: refusal.code, motivo: refusal.reason })
+    } catch (err) {
+      logger.error({ tx: call.transactionId, err: describe(err) }, 'traccia of a refused call not written')
+      if (refusal.code !== 'SERVIZIO_NON_DISPONIBILE' && refusal.code !== 'ERRORE_INTERNO') {
+        return { kind: 'refusal', transactionId: call.transactionId, refusal: unexpected(err) }
+      }
+    }
+    logCall(call, refusal.code)
+    return outcome
+  }
+
+  function logCall(call: Call, outcome: string) {
+    logger.info({
+      tx: call.transactionId, channel: call.channel, outcome, clientIp: call.clientIp,
+      convenzione: call.convenzione?.id, operatore: call.operatore,
+    }, 'verifica')
+  }
+
+  return {
+    async handle(call) {
+      try {
+        for (const step of steps) {
+          const refusal = await step.check(call, deps)
+          if (refusal) return await refuseAndTrace(call, refusal)
+        }
+        const answer = await verify(call, deps, traceOf(call, deps.pseudonymKey))
+        logCall(call, answer.esito.esito)
+        return { kind: 'answer', transactionId: call.transactionId, answer }
+      } catch (err) {
+        logger.error({ tx: call.transactionId, err: describe(err) }, 'verification failed')
+        return refuseAndTrace(call, unexpected(err))
+      }
+    },
+    refuse: refuseAndTrace,
+  }
+}
+
+function unexpected(err: unknown): Refusal {
+  return isDatabaseUnavailable(err)
+    ? refuse('SERVIZIO_NON_DISPONIBILE', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS, reason: 'database non raggiungibile' })
+    : refuse('ERRORE_INTERNO', { reason: 'errore inatteso' })
+}
+
+/** Enough of an error to diagnose it, without values a driver may quote (detail, where, parameters). */
+function describe(err: unknown) {
+  if (!(err instanceof Error)) return { message: String(err) }
+  return { type: err.name, message: err.message, code: (err as { code?: string }).code, stack: err.stack }
+}
+
+const OPERATORE = /^[A-Za-z0-9._@:-]{1,64}$/
+
+/** What the traccia knows of a call so far: validated values, or raw ones only when they are harmless. */
+export function traceOf(call: Call, pseudonymKey: string): Omit<Traccia, 'latencyMs'> & { latencyMs: number } {
+  const raw = call.payload.kind === 'fields' ? call.payload.fields : {}
+  const rawOperatore = typeof raw.identificativoOperatore === 'string' ? raw.identificativoOperatore.trim() : undefined
+  const rawPratica = typeof raw.riferimentoPratica === 'string' ? raw.riferimentoPratica.trim() : undefined
+  const rawCf = typeof raw.codiceFiscale === 'string' && raw.codiceFiscale.length <= 32 ? validateCodiceFiscale(raw.codiceFiscale) : undefined
+  const cf = call.request?.codiceFiscale ?? (rawCf?.ok ? rawCf.value : undefined)
+  return {
+    transactionId: call.transactionId,
+    receivedAt: call.receivedAt,
+    channel: call.channel,
+    convenzioneId: call.convenzione?.id,
+    enteCodice: call.convenzione?.enteCodice,
+    fingerprint: call.fingerprint,
+    clientIp: call.clientIp,
+    operatore: call.request?.identificativoOperatore ?? (rawOperatore && OPERATORE.test(rawOperatore) ? rawOperatore : undefined),
+    riferimentoPratica: call.request?.riferimentoPratica ?? (rawPratica ? sanitise(rawPratica) : undefined),
+    cfPseudonimo: cf ? pseudonymise(pseudonymKey, cf) : undefined,
+    latencyMs: performance.now() - call.startedAt,
+  }
+}
+
+// Keeps a refused call's reference readable for auditors without carrying control characters or bulk.
+function sanitise(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 64)
+}

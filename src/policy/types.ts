@@ -1,0 +1,54 @@
+// What flows through the pipeline: one Call per request, and the shape every policy unit shares.
+import type { Logger } from 'pino'
+import type pg from 'pg'
+import type { Clock } from '../clock.ts'
+import type { Refusal } from '../errors.ts'
+import type { Channel } from '../audit/trace-writer.ts'
+import type { ConvenzioneInForce } from '../admin/certificati-repository.ts'
+import type { Categoria } from '../verification/esito.ts'
+
+/** What a channel could make of the wire: named fields, or why it could not. */
+export type Payload =
+  | { kind: 'fields'; fields: Record<string, unknown> }
+  | { kind: 'malformed'; reason: string }
+
+/** The request once check 5 has validated and normalised it. */
+export interface VerificaRequest {
+  identificativoOperatore: string | undefined
+  riferimentoPratica: string
+  codiceFiscale: string
+  numeroVerbale: string
+  dataVerbale: string
+  categoria: Categoria
+  giudizio: string | undefined
+}
+
+export interface Call {
+  transactionId: string
+  channel: Channel
+  receivedAt: Date
+  /** performance.now() at arrival, for the latency in the traccia */
+  startedAt: number
+  clientIp: string
+  /** SHA-256 of the peer certificate, lower-case hex */
+  fingerprint: string | undefined
+  payload: Payload
+  convenzione?: ConvenzioneInForce
+  request?: VerificaRequest
+  operatore?: string
+}
+
+export interface PolicyDeps {
+  db: pg.Pool
+  /** verbali lookups; the primary unless a replica is configured */
+  readDb: pg.Pool
+  clock: Clock
+  pseudonymKey: string
+  logger: Logger
+}
+
+/** One check of the pipeline: lets the call pass (undefined) or refuses it. */
+export interface PolicyCheck {
+  name: string
+  check(call: Call, deps: PolicyDeps): Refusal | undefined | Promise<Refusal | undefined>
+}
