@@ -1,5 +1,5 @@
 // Builds the Fastify instances: the partner listener (SOAP now, REST in its turn) over mutual TLS.
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from './clock.ts'
 import type { Pipeline } from './policy/pipeline.ts'
@@ -20,7 +20,7 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
     https: mutualTlsOptions(options.tls),
     loggerInstance: options.logger,
     // one line per call comes from the pipeline, with the transaction id; Fastify's two would add nothing
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit,
     return503OnClosing: true,
     requestTimeout: 30_000,

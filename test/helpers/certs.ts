@@ -1,0 +1,20 @@
+// The dev PKI of certs-dev/, as Buffers (the soap client takes strings for file paths).
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import https from 'node:https'
+import { projectRoot } from '../../src/config.ts'
+
+export type ClientName = 'ente-a' | 'ente-b' | 'ops' | 'auditor' | 'revoked' | 'rogue'
+
+export const certFile = (name: string) => path.join(projectRoot, 'certs-dev', name)
+export const pem = (name: string) => readFileSync(certFile(name))
+export const ca = pem('ca.crt')
+
+export function clientAgent(name: ClientName | undefined, options: https.AgentOptions = {}): https.Agent {
+  return new https.Agent({
+    ca,
+    ...(name ? { key: pem(`${name}.key`), cert: pem(`${name}.crt`) } : {}),
+    keepAlive: false,
+    ...options,
+  })
+}

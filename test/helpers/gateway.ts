@@ -1,0 +1,42 @@
+// Starts the real gateway (the same startGateway that `invciv serve` runs) on a free port and a test database.
+import { Writable } from 'node:stream'
+import { loadConfig } from '../../src/config.ts'
+import { startGateway, type Gateway } from '../../src/main.ts'
+import type { Clock } from '../../src/clock.ts'
+
+export const TEST_PSEUDONYM_KEY = 'test-pseudonym-key-0123456789abcdef0123456789'
+
+export interface TestGateway {
+  gateway: Gateway
+  url: string
+  /** everything the gateway logged so far */
+  logs(): string
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+export async function startTestGateway(
+  t: Teardown,
+  options: { databaseUrl: string; clock?: Clock; env?: Record<string, string> },
+): Promise<TestGateway> {
+  const chunks: string[] = []
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString('utf8'))
+      done()
+    },
+  })
+  const config = loadConfig({
+    DATABASE_URL: options.databaseUrl,
+    INVCIV_HOST: '127.0.0.1',
+    INVCIV_PORT: '0',
+    INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+    INVCIV_LOG_LEVEL: 'info',
+    ...options.env,
+  })
+  const gateway = await startGateway(config, { clock: options.clock, logDestination: sink })
+  t.teardown(() => gateway.close())
+  return { gateway, url: gateway.partnerUrl.replace('localhost', '127.0.0.1'), logs: () => chunks.join('') }
+}
