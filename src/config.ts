@@ -46,7 +46,9 @@ const schema = {
 
 const validate = new Ajv({ allErrors: true }).compile(schema)
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(

@@ -36,7 +36,9 @@ export async function convenzioneOfCertificate(db: Queryable, fingerprint: strin
   return rows[0]
 }
 
-export class CertificateError extends Error {}
+export class CertificateError extends Error {
+  override name = 'CertificateError'
+}
 
 export interface RegisteredCertificate {
   fingerprint: string

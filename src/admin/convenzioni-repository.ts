@@ -4,7 +4,9 @@ import type pg from 'pg'
 import { parseFascia, FasciaError } from '../policy/fascia-oraria.ts'
 import type { Queryable } from '../verification/verbali-repository.ts'
 
-export class ConvenzioneError extends Error {}
+export class ConvenzioneError extends Error {
+  override name = 'ConvenzioneError'
+}
 
 export interface ConvenzioneInput {
   enteCodice: string

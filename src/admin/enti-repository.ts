@@ -1,7 +1,9 @@
 // Enti: the partner administrations, by IPA code.
 import type { Queryable } from '../verification/verbali-repository.ts'
 
-export class EnteError extends Error {}
+export class EnteError extends Error {
+  override name = 'EnteError'
+}
 
 export interface EnteInput {
   codiceIpa: string

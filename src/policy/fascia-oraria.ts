@@ -7,7 +7,9 @@ export const GIORNI = ['lun', 'mar', 'mer', 'gio', 'ven', 'sab', 'dom'] as const
 /** Per weekday (0 = lunedì), the allowed [start, end) minutes of the day. */
 export type Fascia = 'sempre' | ReadonlyArray<ReadonlyArray<readonly [number, number]>>
 
-export class FasciaError extends Error {}
+export class FasciaError extends Error {
+  override name = 'FasciaError'
+}
 
 function minutes(hhmm: string, part: string): number {
   const m = /^([01][0-9]|2[0-4]):([0-5][0-9])$/.exec(hhmm)

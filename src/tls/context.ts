@@ -10,7 +10,9 @@ export interface TlsMaterial {
   crl?: Buffer
 }
 
-export class TlsMaterialError extends Error {}
+export class TlsMaterialError extends Error {
+  override name = 'TlsMaterialError'
+}
 
 export function loadTlsMaterial(paths: Config['tls']): TlsMaterial {
   const read = (file: string, what: string) => {

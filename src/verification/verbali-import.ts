@@ -20,6 +20,10 @@ export const COLUMNS = [
   'codice_fiscale', 'numero_verbale', 'data_verbale', 'categoria', 'tipo_accertamento', 'giudizio', 'data_revisione', 'registrato_il',
 ] as const
 
+export class ImportError extends Error {
+  override name = 'ImportError'
+}
+
 export interface ImportSummary {
   inserted: number
   updated: number
@@ -34,7 +38,8 @@ export interface Rejection {
 
 function isDate(text: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false
-  return new Date(`${text}T00:00:00Z`).toISOString().startsWith(text)
+  const d = new Date(`${text}T00:00:00Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text)
 }
 
 type Raw = Record<string, unknown>
@@ -134,9 +139,14 @@ const BATCH = 1000
 /** Reads the file line by line (constant memory) and upserts in batches; rejected rows go to onReject. */
 export async function importVerbaliFile(db: pg.Pool, file: string, onReject: (r: Rejection) => void = () => undefined): Promise<ImportSummary> {
   const format = /\.jsonl$/i.test(file) ? 'jsonl' : /\.csv$/i.test(file) ? 'csv' : undefined
-  if (!format) throw new Error(`${file}: the file name must end in .csv or .jsonl`)
+  if (!format) throw new ImportError(`${file}: the file name must end in .csv or .jsonl`)
   const summary: ImportSummary = { inserted: 0, updated: 0, unchanged: 0, rejected: 0 }
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity })
+  const input = createReadStream(file, { encoding: 'utf8' })
+  await new Promise<void>((resolve, reject) => {
+    input.once('readable', resolve)
+    input.once('error', (err: NodeJS.ErrnoException) => reject(new ImportError(`cannot read ${file}: ${err.code ?? err.message}`)))
+  })
+  const lines = createInterface({ input, crlfDelay: Infinity })
   let header: string[] | undefined
   let batch: VerbaleInput[] = []
   let lineNo = 0
@@ -161,7 +171,7 @@ export async function importVerbaliFile(db: pg.Pool, file: string, onReject: (r:
       if (!header) {
         header = cells?.map((c) => c.trim().toLowerCase())
         const missing = COLUMNS.filter((c) => !header?.includes(c))
-        if (missing.length) throw new Error(`${file}: the header lacks ${missing.join(', ')}`)
+        if (missing.length) throw new ImportError(`${file}: the header lacks ${missing.join(', ')}`)
         continue
       }
       if (!cells || cells.length !== header.length) {

@@ -1,0 +1,29 @@
+// The catalogue is the one source of refusal codes: the README's table and the XSD must agree with it.
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import { catalogue, refusalCodes } from '../src/errors.ts'
+import { xsdSource } from '../src/channels/soap/wsdl.ts'
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+
+t.test("the README's refusal table lists exactly the catalogue, with its fault kind and status", async (t) => {
+  const rows = [...readme.matchAll(/^\| `([A-Z_]+)` \| soap:(Client|Server) \| (\d{3}) \|/gm)]
+  t.same(rows.map((r) => r[1]).sort(), [...refusalCodes].sort())
+  for (const [, code, fault, status] of rows) {
+    const kind = catalogue[code as keyof typeof catalogue]
+    t.equal(fault, kind.fault === 'client' ? 'Client' : 'Server', `${code} fault`)
+    t.equal(Number(status), kind.httpStatus, `${code} status`)
+  }
+})
+
+t.test('the XSD enumerates exactly the catalogue in CodiceErrore', async (t) => {
+  const block = /<xs:simpleType name="CodiceErrore">([\s\S]*?)<\/xs:simpleType>/.exec(xsdSource)?.[1] ?? ''
+  t.same([...block.matchAll(/value="([A-Z_]+)"/g)].map((m) => m[1]).sort(), [...refusalCodes].sort())
+})
+
+t.test('client faults are 4xx, server faults 5xx', async (t) => {
+  for (const code of refusalCodes) {
+    const { fault, httpStatus } = catalogue[code]
+    t.equal(fault === 'client', httpStatus < 500, code)
+  }
+})

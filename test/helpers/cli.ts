@@ -1,0 +1,22 @@
+// Runs the real `invciv` command line in a child process, as ops would.
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { projectRoot } from '../../src/config.ts'
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+export function invciv(args: string[], env: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/index.ts'), ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      cwd: projectRoot,
+      timeout: 60_000,
+    }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
+    })
+  })
+}
