@@ -27,7 +27,7 @@ export interface Gateway {
 export function createLogger(config: Config, destination?: DestinationStream): Logger {
   return pino({
     level: config.logLevel,
-    base: { service: 'invciv-gateway' },
+    base: { service: 'invciv-gateway', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     // belt and braces: nothing logs request bodies, and a codice fiscale field never gets through
     redact: { paths: ['codiceFiscale', '*.codiceFiscale', 'req.body', 'body'], censor: '[omesso]' },

@@ -1,7 +1,7 @@
 // The embedded default: a real PostgreSQL in the data folder, on a free port of its own, for dev and tests.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -61,6 +61,8 @@ export async function startEmbedded(dataDir: string, options: EmbeddedOptions = 
   const clusterDir = path.join(dataDir, 'pg')
   const credentialsFile = path.join(dataDir, 'credentials.json')
   await mkdir(dataDir, { recursive: true })
+  // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder inside ours.
+  if (os.userInfo().uid === 0) await chmod(dataDir, 0o711)
   const created = !existsSync(path.join(clusterDir, 'PG_VERSION'))
   let password: string
   if (created) {
