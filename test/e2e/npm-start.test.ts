@@ -72,7 +72,8 @@ t.test('first start: creates the cluster, loads the demo and answers the printed
     t.match(await sh(call.replace('verifica-valido.xml', file)), `<v1:esito>${esito}</v1:esito>`, file)
   }
   const code = await stop(started)
-  t.equal(code, 0, `SIGTERM stops it cleanly:\n${started.output().slice(-2000)}`)
+  if (code !== 0) t.comment(started.output().slice(-2000))
+  t.equal(code, 0, 'SIGTERM stops it cleanly')
   t.notOk(existsSync(path.join(dataDir, 'pg', 'postmaster.pid')), 'the embedded PostgreSQL stopped with it')
 })
 
