@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Clock } from './clock.ts'
 import type { Pipeline } from './policy/pipeline.ts'
 import { soapChannel } from './channels/soap/route.ts'
+import { cidrSet } from './policy/client-address.ts'
 import { mutualTlsOptions, type TlsMaterial } from './tls/context.ts'
 
 export interface PartnerAppOptions {
@@ -13,6 +14,7 @@ export interface PartnerAppOptions {
   clock: Clock
   bodyLimit: number
   fallbackAuthority: string
+  trustedProxies: string[]
 }
 
 export async function buildPartnerApp(options: PartnerAppOptions): Promise<FastifyInstance> {
@@ -33,6 +35,7 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
   await app.register(soapChannel, {
     pipeline: options.pipeline,
     clock: options.clock,
+    trustedProxies: options.trustedProxies.length ? cidrSet(options.trustedProxies) : undefined,
     bodyLimit: options.bodyLimit,
     fallbackAuthority: options.fallbackAuthority,
   })

@@ -12,3 +12,20 @@ const romeDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year
 export function romeDate(instant: Date): string {
   return romeDay.format(instant)
 }
+
+/** Seconds from an instant to the next midnight on the Europe/Rome wall clock (23, 24 or 25-hour days alike). */
+export function secondsUntilRomeMidnight(instant: Date): number {
+  const today = romeDate(instant)
+  const next = new Date(`${today}T00:00:00Z`)
+  next.setUTCDate(next.getUTCDate() + 1)
+  const tomorrow = next.toISOString().slice(0, 10)
+  // Rome is UTC+1 or UTC+2: local midnight is one of these two instants, the one that reads as tomorrow's 00:00
+  for (const offsetHours of [1, 2]) {
+    const candidate = new Date(next.getTime() - offsetHours * 3_600_000)
+    const previous = new Date(candidate.getTime() - 1)
+    if (romeDate(candidate) === tomorrow && romeDate(previous) === today) {
+      return Math.max(1, Math.ceil((candidate.getTime() - instant.getTime()) / 1000))
+    }
+  }
+  throw new Error(`no Europe/Rome midnight after ${instant.toISOString()}`)
+}

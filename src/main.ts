@@ -44,6 +44,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     const pipeline = createPipeline({ db: database.pool, readDb: database.readPool, clock, pseudonymKey, logger })
     const partner = await buildPartnerApp({
       tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, fallbackAuthority: `localhost:${config.port}`,
+      trustedProxies: config.trustedProxies,
     })
     await partner.listen({ host: config.host, port: config.port })
     const address = partner.server.address()

@@ -95,3 +95,46 @@ export async function createConvenzione(db: pg.Pool, input: ConvenzioneInput): P
   )
   return rows[0] as { id: number; validaAl: string }
 }
+
+export type LifecycleAction = 'suspend' | 'resume' | 'revoke'
+
+const transitions: Record<LifecycleAction, { from: string[]; to: string }> = {
+  suspend: { from: ['attiva'], to: 'sospesa' },
+  resume: { from: ['sospesa'], to: 'attiva' },
+  // recesso: final, from any state but itself
+  revoke: { from: ['attiva', 'sospesa'], to: 'revocata' },
+}
+
+async function currentStato(db: Queryable, id: number): Promise<string> {
+  const { rows } = await db.query<{ stato: string }>('select stato from convenzioni where id = $1', [id])
+  if (!rows[0]) throw new ConvenzioneError(`convenzione ${id} does not exist`)
+  return rows[0].stato
+}
+
+/** Suspends, resumes or revokes; the next call sees the new state (checks read it per request). */
+export async function changeStato(db: Queryable, id: number, action: LifecycleAction): Promise<{ id: number; stato: string }> {
+  const { from, to } = transitions[action]
+  const { rows } = await db.query<{ stato: string }>(
+    'update convenzioni set stato = $2, aggiornata_il = now() where id = $1 and stato = any($3) returning stato',
+    [id, to, from],
+  )
+  if (rows[0]) return { id, stato: rows[0].stato }
+  const stato = await currentStato(db, id)
+  if (stato === 'revocata') throw new ConvenzioneError(`convenzione ${id} is revoked: revocation is final`)
+  throw new ConvenzioneError(`convenzione ${id} is ${stato}: cannot ${action} it`)
+}
+
+/** Extends the validity by five years from its current end, or to `al`; a revoked convenzione stays revoked. */
+export async function renewConvenzione(db: Queryable, id: number, al?: string): Promise<{ id: number; validaAl: string }> {
+  if (al !== undefined && !isDate(al)) throw new ConvenzioneError(`--al must be a date YYYY-MM-DD, not "${al}"`)
+  const { rows } = await db.query<{ validaAl: string }>(
+    `update convenzioni set valida_al = coalesce($2::date, (valida_al + make_interval(years => $3))::date), aggiornata_il = now()
+      where id = $1 and stato <> 'revocata' and coalesce($2::date, (valida_al + make_interval(years => $3))::date) > valida_al
+      returning valida_al as "validaAl"`,
+    [id, al ?? null, VALIDITY_YEARS],
+  )
+  if (rows[0]) return { id, validaAl: rows[0].validaAl }
+  const stato = await currentStato(db, id)
+  if (stato === 'revocata') throw new ConvenzioneError(`convenzione ${id} is revoked: revocation is final`)
+  throw new ConvenzioneError(`--al ${al} does not extend convenzione ${id}: a renewal moves the end later`)
+}

@@ -6,15 +6,25 @@ import type { Clock } from '../clock.ts'
 import type { Channel } from '../audit/trace-writer.ts'
 import type { Call, Payload } from '../policy/types.ts'
 import { peerFingerprint } from '../tls/peer-identity.ts'
+import { clientAddress, normaliseIp } from '../policy/client-address.ts'
+import type { BlockList } from 'node:net'
 
-export function newCall(request: FastifyRequest, reply: FastifyReply, channel: Channel, payload: Payload, clock: Clock): Call {
+export interface CallSource {
+  clock: Clock
+  /** INVCIV_TRUSTED_PROXIES, compiled */
+  trustedProxies: BlockList | undefined
+}
+
+export function newCall(request: FastifyRequest, reply: FastifyReply, channel: Channel, payload: Payload, source: CallSource): Call {
+  const peer = request.socket.remoteAddress ?? '0.0.0.0'
   return {
     transactionId: randomUUID(),
     channel,
-    receivedAt: clock.now(),
+    receivedAt: source.clock.now(),
     // measured from when Fastify received the request, so body reading counts too
     startedAt: performance.now() - reply.elapsedTime,
-    clientIp: request.socket.remoteAddress ?? 'unknown',
+    peerIp: normaliseIp(peer),
+    clientIp: clientAddress(peer, request.headers['x-forwarded-for'], source.trustedProxies),
     fingerprint: peerFingerprint(request.socket as TLSSocket),
     payload,
   }

@@ -4,14 +4,16 @@ import { Command, CommanderError, Option } from 'commander'
 import { ConfigError } from '../config.ts'
 import { migrate } from '../db/migrate.ts'
 import { addEnte } from '../admin/enti-repository.ts'
-import { createConvenzione } from '../admin/convenzioni-repository.ts'
+import { changeStato, createConvenzione, renewConvenzione, type LifecycleAction } from '../admin/convenzioni-repository.ts'
+import { listOperatori, unblockOperatore } from '../admin/operatori-repository.ts'
+import os from 'node:os'
 import { addCertificate } from '../admin/certificati-repository.ts'
 import { importVerbaliFile, type Rejection } from '../verification/verbali-import.ts'
 import { print, positiveInt, UsageError, withDatabase, wantsJson } from './output.ts'
 import { serve } from './serve.ts'
 
 // Errors whose message is written for the person at the terminal; anything else is a bug, reported as such.
-const EXPECTED = ['ConfigError', 'UsageError', 'EnteError', 'ConvenzioneError', 'CertificateError', 'MigrationError', 'TlsMaterialError', 'ImportError']
+const EXPECTED = ['ConfigError', 'UsageError', 'EnteError', 'ConvenzioneError', 'CertificateError', 'MigrationError', 'TlsMaterialError', 'ImportError', 'OperatoreError']
 
 const program = new Command('invciv')
   .description('invciv-gateway: WS INVCIV VerificaGiudizio over mutual TLS')
@@ -77,6 +79,46 @@ convenzione.command('add').description('register a convenzione for an ente; prin
       finestraTentativiMinuti: o.finestraTentativi, maxOperatori: o.maxOperatori,
     }))
     print(cmd, { id: created.id, validaAl: created.validaAl }, String(created.id))
+  })
+
+const lifecycle: Array<[LifecycleAction, string]> = [
+  ['suspend', 'suspend a convenzione: its calls are refused until resumed'],
+  ['resume', 'resume a suspended convenzione'],
+  ['revoke', 'revoke a convenzione (recesso): final'],
+]
+const convenzioneId = () => positiveInt('ID')
+for (const [action, description] of lifecycle) {
+  convenzione.command(action).description(description)
+    .argument('<ID>', 'convenzione id', convenzioneId())
+    .action(async (id: number, _o, cmd: Command) => {
+      const changed = await withDatabase((db) => changeStato(db.pool, id, action))
+      print(cmd, changed, `convenzione ${changed.id} is now ${changed.stato}`)
+    })
+}
+convenzione.command('renew').description('extend a convenzione by five years, or to --al')
+  .argument('<ID>', 'convenzione id', convenzioneId())
+  .option('--al <DATE>', 'new last valid day YYYY-MM-DD')
+  .action(async (id: number, o: { al?: string }, cmd: Command) => {
+    const renewed = await withDatabase((db) => renewConvenzione(db.pool, id, o.al))
+    print(cmd, renewed, `convenzione ${renewed.id} valid until ${renewed.validaAl}`)
+  })
+
+/** Who did it, for the operatori events: the account that ran the command. */
+const cliActor = () => `cli:${os.userInfo().username}`
+
+const operatore = program.command('operatore').description('operatori of a convenzione')
+operatore.command('list').description('operatori with their state and recent failures')
+  .addOption(new Option('--convenzione <ID>', 'convenzione id').argParser(positiveInt('--convenzione')).makeOptionMandatory())
+  .action(async (o: { convenzione: number }, cmd: Command) => {
+    const rows = await withDatabase((db) => listOperatori(db.pool, o.convenzione))
+    print(cmd, rows, rows.map((r) => `${r.identificativo}\t${r.stato}\t${r.fallimentiRecenti} fallimenti\t${r.ultimoAccessoIl.toISOString()}`).join('\n') || '(none)')
+  })
+operatore.command('unblock').description('unblock an operatore blocked after failed lookups')
+  .addOption(new Option('--convenzione <ID>', 'convenzione id').argParser(positiveInt('--convenzione')).makeOptionMandatory())
+  .requiredOption('--id <OPERATORE>', 'identificativoOperatore')
+  .action(async (o: { convenzione: number; id: string }, cmd: Command) => {
+    const done = await withDatabase((db) => unblockOperatore(db.pool, o.convenzione, o.id, cliActor()))
+    print(cmd, done, `operatore ${done.operatore} unblocked`)
   })
 
 const cert = program.command('cert').description('PDD client certificates')

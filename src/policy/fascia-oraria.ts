@@ -1,6 +1,8 @@
-// The fascia oraria: the weekly hours, Europe/Rome wall-clock time, in which a convenzione may call.
-// SPEC: `sempre`, or `;`-separated ranges of a day or day range and one or more HH:MM-HH:MM,
-// e.g. `lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00`.
+// Check 4 and its setting, the fascia oraria: the weekly hours, Europe/Rome wall-clock time, in which a
+// convenzione may call. SPEC: `sempre`, or `;`-separated ranges of a day or day range and one or more
+// HH:MM-HH:MM, e.g. `lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00`.
+import { refuse } from '../errors.ts'
+import type { PolicyCheck } from './types.ts'
 
 export const GIORNI = ['lun', 'mar', 'mer', 'gio', 'ven', 'sab', 'dom'] as const
 
@@ -68,4 +70,37 @@ export function withinFascia(fascia: Fascia, instant: Date): boolean {
   if (fascia === 'sempre') return true
   const { weekday, minute } = romeWallClock(instant)
   return (fascia[weekday] ?? []).some(([start, end]) => minute >= start && minute < end)
+}
+
+export const settingsSchema = {
+  type: 'object',
+  properties: { fasciaOraria: { type: 'string', minLength: 1, maxLength: 500 } },
+} as const
+
+const parsed = new Map<string, Fascia>()
+
+function fasciaOf(spec: string): Fascia {
+  let fascia = parsed.get(spec)
+  if (!fascia) {
+    if (parsed.size > 10_000) parsed.clear()
+    fascia = parseFascia(spec)
+    parsed.set(spec, fascia)
+  }
+  return fascia
+}
+
+/** Check 4: now must be inside the convenzione's weekly hours, on the Europe/Rome wall clock. */
+export const fasciaOraria: PolicyCheck = {
+  name: 'fascia-oraria',
+  check(call) {
+    const spec = call.convenzione?.fasciaOraria ?? ''
+    let fascia: Fascia
+    try {
+      fascia = fasciaOf(spec)
+    } catch {
+      // stored specs are validated on the way in; one that no longer parses allows nothing
+      return refuse('FUORI_FASCIA_ORARIA', { reason: 'fascia oraria della convenzione non leggibile' })
+    }
+    return withinFascia(fascia, call.receivedAt) ? undefined : refuse('FUORI_FASCIA_ORARIA')
+  },
 }

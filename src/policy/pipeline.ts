@@ -5,24 +5,34 @@ import { insertTraccia, type Traccia } from '../audit/trace-writer.ts'
 import { pseudonymise } from '../audit/pseudonym.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
 import { verify, type Answer } from '../verification/verify.ts'
+import type { QuotaState } from './daily-quota.ts'
 import { certificateAuthorized } from './certificate-authorized.ts'
 import { convenzioneActive } from './convenzione-active.ts'
+import { ipAllowlist } from './ip-allowlist.ts'
+import { fasciaOraria } from './fascia-oraria.ts'
 import { requestValid } from './request-valid.ts'
 import { operatorePresent } from './operatore-present.ts'
+import { operatoreNotBlocked } from './operatore-not-blocked.ts'
 import type { Call, PolicyCheck, PolicyDeps } from './types.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 
-/** DESIGN.md's checks, in order; check 0 (the TLS handshake) happens before a call exists. */
+/**
+ * DESIGN.md's checks, in order. Check 0 (the TLS handshake) happens before a call exists; check 8 (the
+ * daily quota) and the lockout count run inside the transaction that commits the traccia (verify.ts).
+ */
 export const checks: readonly PolicyCheck[] = [
   certificateAuthorized, // 1
   convenzioneActive, // 2
+  ipAllowlist, // 3
+  fasciaOraria, // 4
   requestValid, // 5
   operatorePresent, // 6
+  operatoreNotBlocked, // 7
 ]
 
 export type Outcome =
   | { kind: 'answer'; transactionId: string; answer: Answer }
-  | { kind: 'refusal'; transactionId: string; refusal: Refusal }
+  | { kind: 'refusal'; transactionId: string; refusal: Refusal; quota?: QuotaState }
 
 // Seconds a partner is told to wait when the store is down: long enough for a restart.
 const UNAVAILABLE_RETRY_SECONDS = 30
@@ -64,9 +74,10 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
           const refusal = await step.check(call, deps)
           if (refusal) return await refuseAndTrace(call, refusal)
         }
-        const answer = await verify(call, deps, traceOf(call, deps.pseudonymKey))
-        logCall(call, answer.esito.esito)
-        return { kind: 'answer', transactionId: call.transactionId, answer }
+        const verified = await verify(call, deps, traceOf(call, deps.pseudonymKey))
+        if (verified.kind === 'refusal') return { ...(await refuseAndTrace(call, verified.refusal)), quota: verified.quota }
+        logCall(call, verified.answer.esito.esito)
+        return { kind: 'answer', transactionId: call.transactionId, answer: verified.answer }
       } catch (err) {
         logger.error({ tx: call.transactionId, err: describe(err) }, 'verification failed')
         return refuseAndTrace(call, unexpected(err))
@@ -104,7 +115,7 @@ export function traceOf(call: Call, pseudonymKey: string): Omit<Traccia, 'latenc
     convenzioneId: call.convenzione?.id,
     enteCodice: call.convenzione?.enteCodice,
     fingerprint: call.fingerprint,
-    clientIp: call.clientIp,
+    clientIp: call.clientIp ?? call.peerIp,
     operatore: call.request?.identificativoOperatore ?? (rawOperatore && OPERATORE.test(rawOperatore) ? rawOperatore : undefined),
     riferimentoPratica: call.request?.riferimentoPratica ?? (rawPratica ? sanitise(rawPratica) : undefined),
     cfPseudonimo: cf ? pseudonymise(pseudonymKey, cf) : undefined,

@@ -29,7 +29,10 @@ export interface Call {
   receivedAt: Date
   /** performance.now() at arrival, for the latency in the traccia */
   startedAt: number
-  clientIp: string
+  /** the TCP peer, normalised */
+  peerIp: string
+  /** the client as far as trusted proxies vouch for it; undefined when a believed hop is not an address */
+  clientIp: string | undefined
   /** SHA-256 of the peer certificate, lower-case hex */
   fingerprint: string | undefined
   payload: Payload

@@ -12,7 +12,7 @@ const envelope = (body: string) =>
 const element = (name: string, value: string | number | undefined) =>
   value === undefined ? '' : `<v1:${name}>${escapeXml(String(value))}</v1:${name}>`
 
-export function renderRisposta(transactionId: string, answer: Answer): string {
+export function renderRisposta(transactionId: string, answer: Pick<Answer, 'esito' | 'dataOraVerifica'>): string {
   const e = answer.esito
   return envelope(
     `<v1:VerificaGiudizioRisposta xmlns:v1="${SERVICE_NS}">` +

@@ -1,17 +1,15 @@
 // The SOAP channel: wire to Call, Outcome to wire. No rule lives here.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Clock } from '../../clock.ts'
 import { catalogue, refuse } from '../../errors.ts'
 import type { Pipeline, Outcome } from '../../policy/pipeline.ts'
 import type { Payload } from '../../policy/types.ts'
-import { newCall } from '../call.ts'
+import { newCall, type CallSource } from '../call.ts'
 import { parseEnvelope, SOAP_ACTION } from './envelope.ts'
 import { renderFault, renderRisposta } from './render.ts'
 import { servedWsdl, xsdSource } from './wsdl.ts'
 
-export interface SoapChannelOptions {
+export interface SoapChannelOptions extends CallSource {
   pipeline: Pipeline
-  clock: Clock
   bodyLimit: number
   /** host:port for the WSDL address when the Host header is unusable */
   fallbackAuthority: string
@@ -35,13 +33,13 @@ function soapActionOf(request: FastifyRequest): string | undefined {
 }
 
 export async function soapChannel(app: FastifyInstance, options: SoapChannelOptions) {
-  const { pipeline, clock } = options
+  const { pipeline } = options
   // The envelope is read as bytes whatever the declared type: parsing is envelope.ts's job, with its guards.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body))
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, payload: Payload) =>
-    send(reply, await pipeline.handle(newCall(request, reply, 'soap', payload, clock)))
+    send(reply, await pipeline.handle(newCall(request, reply, 'soap', payload, options)))
 
   app.post(SOAP_PATH, async (request, reply) => {
     const action = soapActionOf(request)
@@ -65,7 +63,7 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
     }
     request.log.error({ err: { message: error.message, code: error.code } }, 'unexpected error in the SOAP channel')
     if (request.method !== 'POST') return reply.code(500).type('text/plain').send(`${catalogue.ERRORE_INTERNO.description}\n`)
-    const call = newCall(request, reply, 'soap', { kind: 'malformed', reason: 'errore del canale' }, clock)
+    const call = newCall(request, reply, 'soap', { kind: 'malformed', reason: 'errore del canale' }, options)
     return send(reply, await pipeline.refuse(call, refuse('ERRORE_INTERNO', { reason: 'errore del canale SOAP' })))
   })
 }

@@ -1,0 +1,46 @@
+// Operatori as ops see them: their state and recent failures, and the unblocking that only a person may do.
+import type pg from 'pg'
+import { inTransaction } from '../db/pool.ts'
+
+export class OperatoreError extends Error {
+  override name = 'OperatoreError'
+}
+
+export interface OperatoreView {
+  identificativo: string
+  stato: string
+  fallimentiRecenti: number
+  bloccatoIl: Date | null
+  ultimoAccessoIl: Date
+}
+
+export async function listOperatori(db: pg.Pool, convenzioneId: number): Promise<OperatoreView[]> {
+  const { rows } = await db.query<OperatoreView>(
+    `select identificativo, stato, cardinality(fallimenti) as "fallimentiRecenti", bloccato_il as "bloccatoIl",
+            ultimo_accesso_il as "ultimoAccessoIl"
+       from operatori where convenzione_id = $1 order by identificativo`,
+    [convenzioneId],
+  )
+  return rows
+}
+
+/** Unblocks a blocked operatore and clears its failures; the event names who did it. */
+export async function unblockOperatore(db: pg.Pool, convenzioneId: number, operatore: string, attore: string, at = new Date()) {
+  return inTransaction(db, async (tx) => {
+    const { rowCount } = await tx.query(
+      `update operatori set stato = 'attivo', fallimenti = '{}', bloccato_il = null
+        where convenzione_id = $1 and identificativo = $2 and stato = 'bloccato'`,
+      [convenzioneId, operatore],
+    )
+    if (!rowCount) {
+      const { rows } = await tx.query<{ stato: string }>('select stato from operatori where convenzione_id = $1 and identificativo = $2', [convenzioneId, operatore])
+      if (!rows[0]) throw new OperatoreError(`operatore ${operatore} has never called under convenzione ${convenzioneId}`)
+      throw new OperatoreError(`operatore ${operatore} is ${rows[0].stato}, not blocked`)
+    }
+    await tx.query(
+      `insert into eventi_operatori (convenzione_id, operatore, evento, avvenuto_il, attore) values ($1, $2, 'sbloccato', $3, $4)`,
+      [convenzioneId, operatore, at, attore],
+    )
+    return { convenzioneId, operatore, stato: 'attivo' }
+  })
+}
