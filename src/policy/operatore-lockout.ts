@@ -22,37 +22,32 @@ export interface AttemptRecord {
 export async function recordAttempt(tx: PoolClient, call: Call, failed: boolean): Promise<AttemptRecord> {
   const c = call.convenzione
   if (!c || !call.operatore) throw new Error('recordAttempt needs a convenzione and an operatore')
-  // the window keeps only failures newer than now - finestra, so its length is the count that matters
-  const { rows } = await tx.query<{ blocked: boolean; failures: number }>({
+  // The row lock taken by this upsert serialises the operatore's concurrent answers until commit, so the
+  // window read back is exact; only failures newer than now - finestra stay in it.
+  const { rows } = await tx.query<{ stato: string; failures: number }>({
     name: 'record-attempt',
-    text: `with attempt as (select $3::boolean as failed, $4::timestamptz as at, make_interval(mins => $5) as win)
-      insert into operatori as o (convenzione_id, identificativo, fallimenti, stato, bloccato_il, primo_accesso_il, ultimo_accesso_il)
-      select $1, $2, case when failed then array[at] else '{}' end,
-             case when failed and $6 <= 1 then 'bloccato' else 'attivo' end,
-             case when failed and $6 <= 1 then at end, at, at
-        from attempt
-      on conflict (convenzione_id, identificativo) do update set
-        fallimenti = case when (select failed from attempt)
-          then array(select f from unnest(o.fallimenti || (select at from attempt)) f
-                      where f > (select at - win from attempt) order by f)
-          else '{}' end,
-        stato = case when (select failed from attempt) and o.stato = 'attivo'
-                       and 1 + (select count(*) from unnest(o.fallimenti) f where f > (select at - win from attempt)) >= $6
-                     then 'bloccato' else o.stato end,
-        bloccato_il = case when (select failed from attempt) and o.stato = 'attivo'
-                       and 1 + (select count(*) from unnest(o.fallimenti) f where f > (select at - win from attempt)) >= $6
-                     then (select at from attempt) else o.bloccato_il end,
-        ultimo_accesso_il = excluded.ultimo_accesso_il
-      returning (o.stato = 'bloccato' and o.bloccato_il = $4::timestamptz) as blocked, cardinality(o.fallimenti) as failures`,
-    values: [c.id, call.operatore, failed, call.receivedAt, c.finestraTentativiMinuti, c.maxTentativi],
+    text: `insert into operatori as o (convenzione_id, identificativo, fallimenti, primo_accesso_il, ultimo_accesso_il)
+           values ($1, $2, case when $3 then array[$4::timestamptz] else '{}' end, $4, $4)
+           on conflict (convenzione_id, identificativo) do update set
+             fallimenti = case when $3
+               then array(select f from unnest(o.fallimenti || $4::timestamptz) f where f > $4::timestamptz - make_interval(mins => $5) order by f)
+               else '{}' end,
+             ultimo_accesso_il = $4
+           returning o.stato, cardinality(o.fallimenti) as failures`,
+    values: [c.id, call.operatore, failed, call.receivedAt, c.finestraTentativiMinuti],
   })
-  const record = rows[0] as AttemptRecord
-  if (record.blocked) {
+  const { stato, failures } = rows[0] as { stato: string; failures: number }
+  const blocked = failed && stato === 'attivo' && failures >= c.maxTentativi
+  if (blocked) {
+    await tx.query(
+      `update operatori set stato = 'bloccato', bloccato_il = $3 where convenzione_id = $1 and identificativo = $2`,
+      [c.id, call.operatore, call.receivedAt],
+    )
     await tx.query(
       `insert into eventi_operatori (convenzione_id, operatore, evento, avvenuto_il, attore, motivo, identificativo_transazione)
        values ($1, $2, 'bloccato', $3, 'gateway', $4, $5)`,
-      [c.id, call.operatore, call.receivedAt, `${record.failures} verifiche NON_VALIDO in ${c.finestraTentativiMinuti} minuti`, call.transactionId],
+      [c.id, call.operatore, call.receivedAt, `${failures} verifiche NON_VALIDO in ${c.finestraTentativiMinuti} minuti`, call.transactionId],
     )
   }
-  return record
+  return { blocked, failures }
 }

@@ -1,0 +1,162 @@
+// Checks 2, 3, 4, 7 and 8 end to end through the real gateway, with a clock the test sets.
+import t, { type Test } from 'tap'
+import { readFileSync } from 'node:fs'
+import { testDatabase } from '../helpers/database.ts'
+import { startTestGateway } from '../helpers/gateway.ts'
+import { clientAgent, certFile } from '../helpers/certs.ts'
+import { countTracce, tracciaOf } from '../helpers/tracce.ts'
+import { soapCall, TestClock } from '../helpers/raw-soap.ts'
+import { addEnte } from '../../src/admin/enti-repository.ts'
+import { changeStato, createConvenzione, renewConvenzione } from '../../src/admin/convenzioni-repository.ts'
+import { addCertificate } from '../../src/admin/certificati-repository.ts'
+import { unblockOperatore } from '../../src/admin/operatori-repository.ts'
+import { upsertVerbali } from '../../src/verification/verbali-import.ts'
+import { demoVerbali } from '../../src/db/demo-data.ts'
+
+const db = await testDatabase(t)
+// Wednesday 25 November 2026, 11:00 in Rome
+const clock = new TestClock(new Date('2026-11-25T10:00:00Z'))
+await addEnte(db.pool, { codiceIpa: 'c_h501', nome: 'Comune di Roma' })
+const { id } = await createConvenzione(db.pool, {
+  enteCodice: 'c_h501', validaDal: '2026-01-01', ipConsentiti: ['192.0.2.0/24', '2001:db8::/32'], fasciaOraria: 'sempre', maxGiornaliere: 1000,
+})
+await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), clock.now())
+await upsertVerbali(db.pool, demoVerbali)
+// the test's own address (127.0.0.1) is a trusted proxy, so X-Forwarded-For chooses the client address
+const gw = await startTestGateway(t, { databaseUrl: db.url, clock, env: { INVCIV_TRUSTED_PROXIES: '127.0.0.1/32' } })
+const agent = clientAgent('ente-a', { keepAlive: true })
+t.teardown(() => agent.destroy())
+
+const valid = { identificativoOperatore: 'op.uno', riferimentoPratica: 'PR-1', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }
+const wrong = { ...valid, numeroVerbale: 'INV-0000-000000' }
+const from = (ip: string) => ({ 'x-forwarded-for': ip })
+const call = (fields: Record<string, string> = valid, headers: Record<string, string> = from('192.0.2.10')) => soapCall(gw.url, agent, fields, headers)
+const set = (sql: string, ...values: unknown[]) => db.pool.query(`update convenzioni set ${sql} where id = $1`, [id, ...values])
+
+/** Calls and checks the refusal code and that exactly one traccia records it. */
+async function refused(t: Test, code: string, fields: Record<string, string> = valid, headers: Record<string, string> = from('192.0.2.10')) {
+  const before = await countTracce(db.pool)
+  const r = await call(fields, headers)
+  t.equal(r.codice, code)
+  t.equal(r.status, 500)
+  t.match(await tracciaOf(db.pool, r.transactionId), [{ codice_rifiuto: code, esito: null }])
+  t.equal(await countTracce(db.pool), before + 1, 'exactly one traccia')
+  return r
+}
+
+t.test('CONVENZIONE_NON_ATTIVA: suspended, resumed, not yet valid, expired, renewed, revoked for good', async (t) => {
+  t.equal((await call()).esito, 'VALIDO')
+  await changeStato(db.pool, id, 'suspend')
+  await refused(t, 'CONVENZIONE_NON_ATTIVA')
+  await changeStato(db.pool, id, 'resume')
+  t.equal((await call()).esito, 'VALIDO')
+
+  clock.set('2025-12-31T22:59:00Z') // 23:59 on 31 December in Rome: the day before it starts
+  await refused(t, 'CONVENZIONE_NON_ATTIVA')
+  clock.set('2025-12-31T23:00:00Z') // 00:00 on 1 January in Rome
+  t.equal((await call()).esito, 'VALIDO', 'valid from its first day, Rome time')
+
+  clock.set('2030-12-31T12:00:00Z')
+  t.equal((await call()).esito, 'VALIDO', 'the last day of five years is still valid')
+  clock.set('2030-12-31T23:00:00Z') // 00:00 on 1 January 2031 in Rome
+  await refused(t, 'CONVENZIONE_NON_ATTIVA')
+  await renewConvenzione(db.pool, id)
+  t.equal((await call()).esito, 'VALIDO', 'renewed for five more years')
+  clock.set('2026-11-25T10:00:00Z')
+})
+
+t.test('IP_NON_AUTORIZZATO: the allowlist, IPv4 and IPv6, and X-Forwarded-For from a trusted proxy', async (t) => {
+  t.equal((await call(valid, from('192.0.2.200'))).esito, 'VALIDO')
+  t.equal((await call(valid, from('2001:db8:1::9'))).esito, 'VALIDO')
+  t.equal((await call(valid, from('::ffff:192.0.2.7'))).esito, 'VALIDO', 'IPv4-mapped matches the IPv4 rule')
+  t.equal((await call(valid, from('198.51.100.66, 192.0.2.7'))).esito, 'VALIDO', 'a forged left-most hop is ignored')
+  const r = await refused(t, 'IP_NON_AUTORIZZATO', valid, from('192.0.2.7, 198.51.100.66'))
+  t.match(await tracciaOf(db.pool, r.transactionId), [{ ip_cliente: '198.51.100.66' }], 'the right-most untrusted hop is the client')
+  await refused(t, 'IP_NON_AUTORIZZATO', valid, from('2001:db9::1'))
+  await refused(t, 'IP_NON_AUTORIZZATO', valid, {}) // 127.0.0.1 itself is not in the allowlist
+  await refused(t, 'IP_NON_AUTORIZZATO', valid, from('not-an-address'))
+})
+
+t.test('FUORI_FASCIA_ORARIA: weekly hours on the Rome clock', async (t) => {
+  await set(`fascia_oraria = 'lun-ven 08:00-13:00,14:00-18:00'`)
+  clock.set('2026-11-25T12:30:00Z') // Wednesday 13:30
+  await refused(t, 'FUORI_FASCIA_ORARIA')
+  clock.set('2026-11-25T13:00:00Z') // Wednesday 14:00
+  t.equal((await call()).esito, 'VALIDO')
+  clock.set('2026-11-28T10:00:00Z') // Saturday
+  await refused(t, 'FUORI_FASCIA_ORARIA')
+  await set(`fascia_oraria = 'sempre'`)
+  clock.set('2026-11-25T10:00:00Z')
+})
+
+t.test('OPERATORE_BLOCCATO: failures block, even correct data is then refused, unblock restores', async (t) => {
+  await set('max_tentativi = 3, finestra_tentativi_minuti = 10')
+  const op = { identificativoOperatore: 'op.blocco' }
+  for (let i = 1; i <= 3; i++) t.equal((await call({ ...wrong, ...op })).esito, 'NON_VALIDO', `failure ${i} is still answered`)
+  const blocked = await refused(t, 'OPERATORE_BLOCCATO', { ...valid, ...op })
+  t.match(await tracciaOf(db.pool, blocked.transactionId), [{ operatore: 'op.blocco' }])
+  const trail = await db.pool.query(`select motivo from tracce where operatore = 'op.blocco' and esito = 'NON_VALIDO' order by id`)
+  t.match(trail.rows.map((r) => r.motivo), [null, null, /operatore bloccato/], 'the blocking is in the trail, on the answer that caused it')
+  const events = await db.pool.query(`select evento, attore from eventi_operatori where operatore = 'op.blocco'`)
+  t.same(events.rows, [{ evento: 'bloccato', attore: 'gateway' }])
+  t.equal((await call(valid)).esito, 'VALIDO', 'other operatori of the convenzione are not affected')
+  await unblockOperatore(db.pool, id, 'op.blocco', 'test')
+  t.equal((await call({ ...valid, ...op })).esito, 'VALIDO', 'unblocked')
+  t.equal((await call({ ...wrong, ...op })).esito, 'NON_VALIDO', 'and its count starts again')
+  t.equal((await call({ ...wrong, ...op })).esito, 'NON_VALIDO')
+  t.equal((await call({ ...valid, ...op })).esito, 'VALIDO', 'two failures are not enough')
+})
+
+t.test('a success in between resets the count; failures older than the window fall out of it', async (t) => {
+  const op = { identificativoOperatore: 'op.reset' }
+  await call({ ...wrong, ...op })
+  await call({ ...wrong, ...op })
+  t.equal((await call({ ...valid, ...op })).esito, 'VALIDO')
+  await call({ ...wrong, ...op })
+  await call({ ...wrong, ...op })
+  t.equal((await call({ ...valid, ...op })).esito, 'VALIDO', 'two plus two failures with a success between: not blocked')
+
+  const slide = { identificativoOperatore: 'op.finestra' }
+  await call({ ...wrong, ...slide })
+  clock.advance(6 * 60_000)
+  await call({ ...wrong, ...slide })
+  clock.advance(5 * 60_000) // the first failure is now 11 minutes old, outside the 10-minute window
+  await call({ ...wrong, ...slide })
+  t.equal((await call({ ...valid, ...slide })).esito, 'VALIDO', 'only two failures inside the window')
+  await call({ ...wrong, ...slide })
+  await call({ ...wrong, ...slide })
+  clock.advance(60_000)
+  await call({ ...wrong, ...slide })
+  await refused(t, 'OPERATORE_BLOCCATO', { ...valid, ...slide })
+  clock.set('2026-11-25T10:00:00Z')
+})
+
+t.test('QUOTA_GIORNALIERA_ESAURITA: exact, refusals consume nothing, restarts at Rome midnight', async (t) => {
+  await db.pool.query('delete from quota_giornaliera')
+  await set('max_giornaliere = 3')
+  clock.set('2026-11-25T22:00:00Z') // 23:00 in Rome: one hour to midnight
+  t.equal((await call()).esito, 'VALIDO')
+  t.equal((await call(wrong)).esito, 'NON_VALIDO', 'a NON_VALIDO answer uses a unit too')
+  await refused(t, 'IP_NON_AUTORIZZATO', valid, from('198.51.100.1'))
+  t.equal((await call()).esito, 'VALIDO', 'the refused call did not use the third unit')
+  const r = await refused(t, 'QUOTA_GIORNALIERA_ESAURITA')
+  t.equal(r.riprovaTraSecondi, 3600, 'seconds to the next local midnight')
+  t.equal(r.headers['retry-after'], '3600')
+  await refused(t, 'QUOTA_GIORNALIERA_ESAURITA')
+  const { rows } = await db.pool.query('select giorno, usate from quota_giornaliera')
+  t.same(rows, [{ giorno: '2026-11-25', usate: 3 }], 'refusals took no unit')
+  clock.set('2026-11-25T22:59:59Z')
+  await refused(t, 'QUOTA_GIORNALIERA_ESAURITA')
+  clock.set('2026-11-25T23:00:00Z') // 00:00 on the 26th in Rome, still the 25th in UTC
+  t.equal((await call()).esito, 'VALIDO', 'a new day, a new quota')
+  await set('max_giornaliere = 1000')
+  clock.set('2026-11-25T10:00:00Z')
+})
+
+t.test('convenzione lifecycle errors are clear', async (t) => {
+  await changeStato(db.pool, id, 'revoke')
+  await refused(t, 'CONVENZIONE_NON_ATTIVA')
+  await t.rejects(changeStato(db.pool, id, 'resume'), { message: /revoked: revocation is final/ })
+  await t.rejects(renewConvenzione(db.pool, id), { message: /revocation is final/ })
+  await t.rejects(changeStato(db.pool, 999_999, 'suspend'), { message: /does not exist/ })
+})
