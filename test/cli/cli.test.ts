@@ -25,7 +25,7 @@ t.test('--help describes every command', async (t) => {
 t.test('migrate reports the schema', async (t) => {
   const r = await run('migrate', '--json')
   t.equal(r.code, 0, r.stderr)
-  t.match(JSON.parse(r.stdout), { applied: ['001_spine'] })
+  t.same(JSON.parse(r.stdout), { applied: ['001_spine', '002_access_policy'] })
 })
 
 t.test('ente add, and a clear refusal of a duplicate', async (t) => {
@@ -143,4 +143,33 @@ t.test('import verbali: a missing file or header is a clear error', async (t) =>
   const noHeader = path.join(dir, 'noheader.csv')
   await writeFile(noHeader, 'RSSMRA80A01H501U,INV-1,2023-03-15,INVALIDITA_CIVILE,PRIMA_ISTANZA,,,2023-03-15T10:00:00Z\n')
   t.match(await run('import', 'verbali', noHeader), { code: 1, stderr: /the header lacks codice_fiscale/ })
+})
+
+t.test('convenzione lifecycle from the command line', async (t) => {
+  const id = String(convenzioneId)
+  t.match(await run('convenzione', 'suspend', id), { code: 0, stdout: `convenzione ${id} is now sospesa` })
+  t.match(await run('convenzione', 'suspend', id), { code: 1, stderr: /is sospesa: cannot suspend/ })
+  t.match(await run('convenzione', 'resume', id, '--json'), { code: 0, stdout: /"stato":"attiva"/ })
+  t.match(await run('convenzione', 'renew', id), { code: 0, stdout: `convenzione ${id} valid until 2035-12-31` })
+  t.match(await run('convenzione', 'renew', id, '--al', '2030-01-01'), { code: 1, stderr: /does not extend/ })
+  t.match(await run('convenzione', 'renew', id, '--al', '2040-06-30', '--json'), { code: 0, stdout: /"validaAl":"2040-06-30"/ })
+  t.match(await run('convenzione', 'revoke', id), { code: 0, stdout: /revocata/ })
+  t.match(await run('convenzione', 'resume', id), { code: 1, stderr: /revocation is final/ })
+  t.match(await run('convenzione', 'suspend', 'abc'), { code: 1, stderr: /ID must be a positive whole number/ })
+  t.match(await run('convenzione', 'suspend', '424242'), { code: 1, stderr: /convenzione 424242 does not exist/ })
+})
+
+t.test('operatore list and unblock from the command line', async (t) => {
+  const { rows } = await db.pool.query(`insert into convenzioni (ente_codice, valida_dal, valida_al, ip_consentiti, fascia_oraria, max_giornaliere)
+    values ('c_h501', '2026-01-01', '2030-12-31', '{0.0.0.0/0}', 'sempre', 10) returning id`)
+  const id = String(rows[0].id)
+  await db.pool.query(`insert into operatori (convenzione_id, identificativo, stato, bloccato_il, fallimenti) values
+    ($1, 'op.bloccato', 'bloccato', now(), array[now(), now()]), ($1, 'op.attivo', 'attivo', null, '{}')`, [id])
+  const list = await run('operatore', 'list', '--convenzione', id, '--json')
+  t.match(JSON.parse(list.stdout), [{ identificativo: 'op.attivo', stato: 'attivo' }, { identificativo: 'op.bloccato', stato: 'bloccato', fallimentiRecenti: 2 }])
+  t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'op.bloccato'), { code: 0, stdout: 'operatore op.bloccato unblocked' })
+  t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'op.bloccato'), { code: 1, stderr: /is attivo, not blocked/ })
+  t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'nessuno'), { code: 1, stderr: /has never called/ })
+  const events = await db.pool.query(`select evento, attore from eventi_operatori where convenzione_id = $1`, [id])
+  t.match(events.rows, [{ evento: 'sbloccato', attore: /^cli:/ }])
 })

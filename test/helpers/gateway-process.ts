@@ -1,0 +1,44 @@
+// Runs `invciv serve` as a separate OS process, as a deployment with several gateways would.
+import { spawn, type ChildProcess } from 'node:child_process'
+import path from 'node:path'
+import { projectRoot } from '../../src/config.ts'
+import { freePort } from '../../src/db/embedded.ts'
+import { TEST_PSEUDONYM_KEY } from './gateway.ts'
+
+export interface GatewayProcess {
+  child: ChildProcess
+  url: string
+  output(): string
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+export async function startGatewayProcess(t: Teardown, databaseUrl: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/index.ts'), 'serve'], {
+    cwd: projectRoot,
+    env: {
+      PATH: process.env.PATH, DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port),
+      INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_LOG_LEVEL: 'info', ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+    return exited
+  }
+  t.teardown(() => stop('SIGKILL'))
+  const deadline = Date.now() + 60_000
+  while (!out.includes('invciv-gateway ready')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway process did not start:\n${out}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return { child, url: `https://127.0.0.1:${port}`, output: () => out, stop }
+}
