@@ -1,9 +1,10 @@
-// Builds the Fastify instances: the partner listener (SOAP now, REST in its turn) over mutual TLS.
+// Builds the Fastify instances: the partner listener (SOAP and REST) over mutual TLS.
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from './clock.ts'
 import type { Pipeline } from './policy/pipeline.ts'
 import { soapChannel } from './channels/soap/route.ts'
+import { restChannel } from './channels/rest/route.ts'
 import { cidrSet } from './policy/client-address.ts'
 import { mutualTlsOptions, type TlsMaterial } from './tls/context.ts'
 
@@ -32,13 +33,15 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
   app.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
     options.logger.warn({ err: { message: err.message, code: err.code }, clientIp: socket.remoteAddress }, 'TLS handshake refused')
   })
-  await app.register(soapChannel, {
+  const channel = {
     pipeline: options.pipeline,
     clock: options.clock,
     trustedProxies: options.trustedProxies.length ? cidrSet(options.trustedProxies) : undefined,
     bodyLimit: options.bodyLimit,
     fallbackAuthority: options.fallbackAuthority,
-  })
+  }
+  await app.register(soapChannel, channel)
+  await app.register(restChannel, channel)
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found\n'))
   return app
 }

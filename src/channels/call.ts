@@ -29,3 +29,11 @@ export function newCall(request: FastifyRequest, reply: FastifyReply, channel: C
     payload,
   }
 }
+
+// Host header values that can be an authority: a name or an address, with an optional port.
+const AUTHORITY = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/
+
+/** host:port the client reached, for addresses in served documents; the Host header only when it is one. */
+export function publicAuthority(request: FastifyRequest, fallback: string): string {
+  return request.host && AUTHORITY.test(request.host) ? request.host : fallback
+}

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { catalogue, refuse } from '../../errors.ts'
 import type { Pipeline, Outcome } from '../../policy/pipeline.ts'
 import type { Payload } from '../../policy/types.ts'
-import { newCall, type CallSource } from '../call.ts'
+import { newCall, publicAuthority, type CallSource } from '../call.ts'
 import { parseEnvelope, SOAP_ACTION } from './envelope.ts'
 import { renderFault, renderRisposta } from './render.ts'
 import { servedWsdl, xsdSource } from './wsdl.ts'
@@ -51,7 +51,7 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
 
   app.get(SOAP_PATH, async (request, reply) => {
     const query = request.query as Record<string, unknown>
-    if ('wsdl' in query || 'WSDL' in query) return reply.type(XML).send(servedWsdl(request.host, options.fallbackAuthority))
+    if ('wsdl' in query || 'WSDL' in query) return reply.type(XML).send(servedWsdl(publicAuthority(request, options.fallbackAuthority)))
     if ('xsd' in query) return reply.type(XML).send(xsdSource)
     return reply.code(405).header('allow', 'POST').type('text/plain; charset=utf-8').send('VerificaGiudizio si invoca con POST; il WSDL è in ?wsdl\n')
   })

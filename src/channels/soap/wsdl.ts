@@ -14,11 +14,8 @@ const inlined = wsdlSource.replace(
   `<wsdl:types>${xsdSource.replace(/^<\?xml[^>]*\?>\s*/, '').replace(/<!--[\s\S]*?-->\s*/, '')}</wsdl:types>`,
 )
 
-// Host header values that can be an authority: a name or an address, with an optional port.
-const AUTHORITY = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/
-
-export function servedWsdl(hostHeader: string | undefined, fallbackAuthority: string): string {
-  const authority = hostHeader && AUTHORITY.test(hostHeader) ? hostHeader : fallbackAuthority
+/** The WSDL with the address of the server at `authority` (host:port). */
+export function servedWsdl(authority: string): string {
   return inlined.replace(
     /<soap:address location="[^"]*"\/>/,
     `<soap:address location="${escapeXml(`https://${authority}/ws/invciv`)}"/>`,

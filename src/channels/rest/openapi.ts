@@ -1,0 +1,83 @@
+// The REST twin's OpenAPI 3.1 document, built from the very schemas the pipeline validates with.
+import { catalogue, refusalCodes } from '../../errors.ts'
+import { requestSchema } from '../../policy/request-valid.ts'
+
+const date = { type: 'string', format: 'date' } as const
+
+export const answerSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['esito', 'identificativoTransazione', 'dataOraVerifica'],
+  properties: {
+    esito: { enum: ['VALIDO', 'VALIDO_NEL_PERIODO', 'NON_VALIDO'] },
+    validoDal: date,
+    validoAl: date,
+    dataRevisione: date,
+    identificativoTransazione: { type: 'string', format: 'uuid' },
+    dataOraVerifica: { type: 'string', format: 'date-time' },
+  },
+} as const
+
+export const problemSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'code', 'identificativoTransazione'],
+  properties: {
+    type: { type: 'string', format: 'uri' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    code: { enum: refusalCodes },
+    identificativoTransazione: { type: 'string', format: 'uuid' },
+    riprovaTraSecondi: { type: 'integer', minimum: 0 },
+  },
+} as const
+
+const rateHeaders = {
+  'X-RateLimit-Limit': { description: 'chiamate giornaliere della convenzione', schema: { type: 'integer' } },
+  'X-RateLimit-Remaining': { description: 'chiamate rimaste oggi (giorno di Europe/Rome)', schema: { type: 'integer' } },
+  'X-RateLimit-Reset': { description: 'secondi alla prossima mezzanotte di Europe/Rome', schema: { type: 'integer' } },
+}
+const retryAfter = { 'Retry-After': { description: 'secondi da attendere', schema: { type: 'integer' } } }
+
+const problem = (description: string, headers: Record<string, unknown> = {}) => ({
+  description,
+  headers,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+})
+
+const codesWith = (status: number) => refusalCodes.filter((c) => catalogue[c].httpStatus === status).join(', ')
+
+export function openApiDocument(serverUrl: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'WS INVCIV - VerificaGiudizio (REST)',
+      version: '1.0.0',
+      description: 'Verifica telematica del giudizio medico-legale. Mutual TLS: la chiamata è autorizzata dal certificato della Porta di Dominio.',
+    },
+    servers: [{ url: serverUrl }],
+    paths: {
+      '/rest/v1/verifiche': {
+        post: {
+          operationId: 'VerificaGiudizio',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/VerificaGiudizioRichiesta' } } } },
+          responses: {
+            200: { description: 'esito della verifica', headers: rateHeaders, content: { 'application/json': { schema: { $ref: '#/components/schemas/VerificaGiudizioRisposta' } } } },
+            400: problem(codesWith(400)),
+            403: problem(codesWith(403)),
+            429: problem(codesWith(429), { ...rateHeaders, ...retryAfter }),
+            500: problem(codesWith(500)),
+            503: problem(codesWith(503), retryAfter),
+          },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        VerificaGiudizioRichiesta: { ...requestSchema, required: ['identificativoOperatore', ...requestSchema.required] },
+        VerificaGiudizioRisposta: answerSchema,
+        Problem: problemSchema,
+      },
+    },
+  }
+}

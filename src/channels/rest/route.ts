@@ -1,0 +1,75 @@
+// The REST channel: JSON in, the same pipeline, JSON or application/problem+json out. No rule lives here.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { catalogue, refuse } from '../../errors.ts'
+import type { Outcome, Pipeline } from '../../policy/pipeline.ts'
+import type { Payload } from '../../policy/types.ts'
+import type { QuotaState } from '../../policy/daily-quota.ts'
+import { newCall, publicAuthority, type CallSource } from '../call.ts'
+import { openApiDocument } from './openapi.ts'
+
+export interface RestChannelOptions extends CallSource {
+  pipeline: Pipeline
+  bodyLimit: number
+  fallbackAuthority: string
+}
+
+export const REST_PATH = '/rest/v1/verifiche'
+
+function rateHeaders(reply: FastifyReply, quota: QuotaState | undefined) {
+  if (!quota) return
+  reply.header('x-ratelimit-limit', String(quota.limit))
+  reply.header('x-ratelimit-remaining', String(quota.remaining))
+  reply.header('x-ratelimit-reset', String(quota.resetSeconds))
+}
+
+function send(reply: FastifyReply, outcome: Outcome) {
+  if (outcome.kind === 'answer') {
+    const { esito, dataOraVerifica, quota } = outcome.answer
+    rateHeaders(reply, quota)
+    return reply.code(200).type('application/json; charset=utf-8').send({
+      ...esito, identificativoTransazione: outcome.transactionId, dataOraVerifica: dataOraVerifica.toISOString(),
+    })
+  }
+  const { code, retryAfterSeconds } = outcome.refusal
+  const kind = catalogue[code]
+  rateHeaders(reply, outcome.quota)
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
+  return reply.code(kind.httpStatus).type('application/problem+json; charset=utf-8').send({
+    type: `urn:it:inps:invciv:errore:${code}`,
+    title: kind.description,
+    status: kind.httpStatus,
+    detail: kind.description,
+    code,
+    identificativoTransazione: outcome.transactionId,
+    ...(retryAfterSeconds !== undefined ? { riprovaTraSecondi: retryAfterSeconds } : {}),
+  })
+}
+
+export async function restChannel(app: FastifyInstance, options: RestChannelOptions) {
+  const { pipeline } = options
+  const handle = async (request: FastifyRequest, reply: FastifyReply, payload: Payload) =>
+    send(reply, await pipeline.handle(newCall(request, reply, 'rest', payload, options)))
+
+  app.post(REST_PATH, { bodyLimit: options.bodyLimit }, async (request, reply) => {
+    const body = request.body
+    const payload: Payload = typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? { kind: 'fields', fields: body as Record<string, unknown> }
+      : { kind: 'malformed', reason: 'il corpo deve essere un oggetto JSON' }
+    return handle(request, reply, payload)
+  })
+
+  app.get('/rest/v1/openapi.json', async (request) => {
+    return openApiDocument(`https://${publicAuthority(request, options.fallbackAuthority)}`)
+  })
+
+  // Bodies refused while being read (not JSON, too large, wrong type) are calls too: a problem and a traccia.
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (request.method === 'POST' && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return handle(request, reply, { kind: 'malformed', reason: `corpo rifiutato (${error.code ?? error.statusCode})` })
+    }
+    request.log.error({ err: { message: error.message, code: error.code } }, 'unexpected error in the REST channel')
+    if (request.method !== 'POST') return reply.code(500).type('text/plain').send(`${catalogue.ERRORE_INTERNO.description}\n`)
+    const call = newCall(request, reply, 'rest', { kind: 'malformed', reason: 'errore del canale' }, options)
+    return send(reply, await pipeline.refuse(call, refuse('ERRORE_INTERNO', { reason: 'errore del canale REST' })))
+  })
+}
