@@ -6,6 +6,9 @@ import type { Pipeline } from './policy/pipeline.ts'
 import { soapChannel } from './channels/soap/route.ts'
 import { restChannel } from './channels/rest/route.ts'
 import { cidrSet } from './policy/client-address.ts'
+import { adminRoutes } from './admin/routes.ts'
+import type { Metrics } from './metrics.ts'
+import type { Pool } from './db/pool.ts'
 import { mutualTlsOptions, type TlsMaterial } from './tls/context.ts'
 
 export interface PartnerAppOptions {
@@ -16,23 +19,33 @@ export interface PartnerAppOptions {
   bodyLimit: number
   fallbackAuthority: string
   trustedProxies: string[]
+  metrics: Metrics
 }
+
+// Handshakes refused by TLS (no certificate, untrusted CA, revoked) never reach a hook: they are counted here.
+function countHandshakeFailures(app: FastifyInstance, options: { logger: Logger; metrics: Metrics }) {
+  app.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+    options.metrics.handshakeFailed(err.code ?? 'unknown')
+    options.logger.warn({ tls: { message: err.message.trim(), code: err.code }, clientIp: socket.remoteAddress, port: app.server.address() }, 'TLS handshake refused')
+  })
+}
+
+const serverOptions = (options: { tls: TlsMaterial; logger: Logger; bodyLimit: number }) => ({
+  https: mutualTlsOptions(options.tls),
+  loggerInstance: options.logger,
+  return503OnClosing: true,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 65_000,
+  bodyLimit: options.bodyLimit,
+})
 
 export async function buildPartnerApp(options: PartnerAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    https: mutualTlsOptions(options.tls),
-    loggerInstance: options.logger,
+    ...serverOptions(options),
     // one line per call comes from the pipeline, with the transaction id; Fastify's two would add nothing
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.bodyLimit,
-    return503OnClosing: true,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 65_000,
   }) as unknown as FastifyInstance
-  // Handshakes refused by TLS (no certificate, untrusted CA, revoked) never reach a hook: they are counted here.
-  app.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
-    options.logger.warn({ err: { message: err.message, code: err.code }, clientIp: socket.remoteAddress }, 'TLS handshake refused')
-  })
+  countHandshakeFailures(app, options)
   const channel = {
     pipeline: options.pipeline,
     clock: options.clock,
@@ -43,5 +56,20 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
   await app.register(soapChannel, channel)
   await app.register(restChannel, channel)
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found\n'))
+  return app
+}
+
+export interface AdminAppOptions {
+  tls: TlsMaterial
+  logger: Logger
+  db: Pool
+  metrics: Metrics
+}
+
+/** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
+export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ ...serverOptions({ ...options, bodyLimit: 256 * 1024 }) }) as unknown as FastifyInstance
+  countHandshakeFailures(app, options)
+  await app.register(adminRoutes, { db: options.db, registry: options.metrics.registry })
   return app
 }

@@ -6,7 +6,10 @@ import { systemClock, type Clock } from './clock.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { createPipeline } from './policy/pipeline.ts'
 import { loadTlsMaterial } from './tls/context.ts'
-import { buildPartnerApp } from './app.ts'
+import { buildAdminApp, buildPartnerApp } from './app.ts'
+import { createMetrics } from './metrics.ts'
+import { createTlsReloader, type TlsReloader } from './tls/reloader.ts'
+import { listenForReloads } from './tls/reload-broadcast.ts'
 
 export interface GatewayOptions {
   clock?: Clock
@@ -19,8 +22,11 @@ export interface Gateway {
   logger: Logger
   database: Database
   partner: FastifyInstance
-  /** e.g. https://127.0.0.1:8443 */
+  admin: FastifyInstance
+  /** e.g. https://localhost:8443 */
   partnerUrl: string
+  adminUrl: string
+  tls: TlsReloader
   close(): Promise<void>
 }
 
@@ -40,28 +46,53 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   const pseudonymKey = requirePseudonymKey(config)
   const tls = loadTlsMaterial(config.tls)
   const database = await openDatabase(config, logger)
+  const servers: FastifyInstance[] = []
+  let stopListening = async () => undefined as void
   try {
-    const pipeline = createPipeline({ db: database.pool, readDb: database.readPool, clock, pseudonymKey, logger })
+    let tlsMaterial = tls
+    const metrics = createMetrics(database.pool, () => tlsMaterial.cert)
+    const onOutcome = (call: { channel: string; startedAt: number; convenzione?: { id: number } }, outcome: string, quota?: { limit: number; remaining: number }) => {
+      metrics.call(call.channel, outcome, (performance.now() - call.startedAt) / 1000)
+      if (quota && call.convenzione) metrics.quotaUsed(call.convenzione.id, quota.limit - quota.remaining)
+    }
+    const pipeline = createPipeline({ db: database.pool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome })
     const partner = await buildPartnerApp({
       tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, fallbackAuthority: `localhost:${config.port}`,
-      trustedProxies: config.trustedProxies,
+      trustedProxies: config.trustedProxies, metrics,
     })
+    servers.push(partner)
+    const admin = await buildAdminApp({ tls, logger, db: database.pool, metrics })
+    servers.push(admin)
+    // the expiry metric reads the certificate that serves now
+    const tlsReloader = createTlsReloader(config.tls, () => servers.map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,
+      (material) => (tlsMaterial = material))
+    stopListening = listenForReloads(database.url, database.pool, tlsReloader, logger)
     await partner.listen({ host: config.host, port: config.port })
-    const address = partner.server.address()
-    const port = typeof address === 'object' && address ? address.port : config.port
-    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
-    const partnerUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`
-    logger.info({ partnerUrl }, 'invciv-gateway ready')
+    await admin.listen({ host: config.adminHost, port: config.adminPort })
+    const partnerUrl = urlOf(partner, config.host, config.port)
+    const adminUrl = urlOf(admin, config.adminHost, config.adminPort)
+    logger.info({ partnerUrl, adminUrl }, 'invciv-gateway ready')
     return {
-      config, logger, database, partner, partnerUrl,
+      config, logger, database, partner, admin, partnerUrl, adminUrl, tls: tlsReloader,
       async close() {
         // stop accepting, let in-flight calls finish (their tracce included), then release the database
-        await partner.close()
+        await Promise.all(servers.map((s) => s.close()))
+        await stopListening()
         await database.close()
       },
     }
   } catch (err) {
+    await Promise.all(servers.map((s) => s.close()))
+    await stopListening()
     await database.close()
     throw err
   }
 }
+
+function urlOf(app: FastifyInstance, host: string, fallbackPort: number): string {
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : fallbackPort
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host
+  return `https://${shown.includes(':') ? `[${shown}]` : shown}:${port}`
+}
+

@@ -47,18 +47,25 @@ export interface RegisteredCertificate {
   validoAl: string
 }
 
-/** Registers a PEM client certificate for a convenzione; refuses what is not a usable client certificate. */
-export async function addCertificate(db: pg.Pool, convenzioneId: number, pem: string, now = new Date()): Promise<RegisteredCertificate> {
+/** A client certificate that can be registered: PEM, not a CA, not expired. */
+export function parseClientCertificate(pem: string, now = new Date()): { cert: X509Certificate; fingerprint: string; validTo: Date } {
   let cert: X509Certificate
   try {
     cert = new X509Certificate(pem)
   } catch {
     throw new CertificateError('the file is not a PEM X.509 certificate')
   }
-  if (cert.ca) throw new CertificateError('the certificate is a CA certificate, not a PDD client certificate')
+  if (cert.ca) throw new CertificateError('the certificate is a CA certificate, not a client certificate')
   const validTo = new Date(cert.validTo)
   if (validTo <= now) throw new CertificateError(`the certificate expired on ${validTo.toISOString()}`)
-  const fingerprint = normaliseFingerprint(cert.fingerprint256)
+  return { cert, fingerprint: normaliseFingerprint(cert.fingerprint256), validTo }
+}
+
+/** Registers a PEM client certificate for a convenzione; refuses what is not a usable client certificate. */
+export async function addCertificate(db: pg.Pool, convenzioneId: number, pem: string, now = new Date()): Promise<RegisteredCertificate> {
+  const { cert, fingerprint, validTo } = parseClientCertificate(pem, now)
+  const admin = await db.query('select 1 from principali_admin where fingerprint = $1', [fingerprint])
+  if (admin.rowCount) throw new CertificateError('this certificate is an admin principal: a PDD needs its own')
   const found = await db.query('select 1 from convenzioni where id = $1', [convenzioneId])
   if (!found.rowCount) throw new CertificateError(`convenzione ${convenzioneId} does not exist`)
   const { rowCount } = await db.query(
@@ -68,4 +75,52 @@ export async function addCertificate(db: pg.Pool, convenzioneId: number, pem: st
   )
   if (!rowCount) throw new CertificateError(`certificate ${fingerprint} is already registered`)
   return { fingerprint, convenzioneId, soggetto: cert.subject.replace(/\n/g, ', '), validoAl: validTo.toISOString() }
+}
+
+export interface CertificateView {
+  fingerprint: string
+  convenzioneId: number
+  enteCodice: string
+  stato: string
+  soggetto: string
+  validoAl: Date
+  giorniAllaScadenza: number
+}
+
+/** PDD certificates with their days to expiry; `withinDays` keeps those expiring by then (active ones only). */
+export async function listCertificates(db: Queryable, options: { withinDays?: number; convenzioneId?: number } = {}, now = new Date()): Promise<CertificateView[]> {
+  const { rows } = await db.query<CertificateView>(
+    `select k.fingerprint, k.convenzione_id as "convenzioneId", c.ente_codice as "enteCodice", k.stato, k.soggetto,
+            k.valido_al as "validoAl", floor(extract(epoch from (k.valido_al - $1::timestamptz)) / 86400)::int as "giorniAllaScadenza"
+       from certificati_pdd k join convenzioni c on c.id = k.convenzione_id
+      where ($2::int is null or (k.stato = 'attivo' and k.valido_al <= $1::timestamptz + make_interval(days => $2::int)))
+        and ($3::bigint is null or k.convenzione_id = $3)
+      order by k.valido_al`,
+    [now, options.withinDays ?? null, options.convenzioneId ?? null],
+  )
+  return rows
+}
+
+/**
+ * Retires (rotated out) or revokes (compromised) a certificate. The next call presenting it is refused,
+ * keep-alive connections included, because check 1 reads the state per request.
+ */
+export async function changeCertificateState(db: Queryable, fingerprintInput: string, action: 'retire' | 'revoke'): Promise<{ fingerprint: string; stato: string }> {
+  let fingerprint: string
+  try {
+    fingerprint = normaliseFingerprint(fingerprintInput)
+  } catch (err) {
+    throw new CertificateError((err as Error).message)
+  }
+  const to = action === 'retire' ? 'ritirato' : 'revocato'
+  // revoking a retired certificate is allowed (it may have leaked); nothing comes back from revoked
+  const from = action === 'retire' ? ['attivo'] : ['attivo', 'ritirato']
+  const { rows } = await db.query<{ stato: string }>(
+    'update certificati_pdd set stato = $2, cambiato_il = now() where fingerprint = $1 and stato = any($3) returning stato',
+    [fingerprint, to, from],
+  )
+  if (rows[0]) return { fingerprint, stato: rows[0].stato }
+  const current = await db.query<{ stato: string }>('select stato from certificati_pdd where fingerprint = $1', [fingerprint])
+  if (!current.rows[0]) throw new CertificateError(`certificate ${fingerprint} is not registered`)
+  throw new CertificateError(`certificate ${fingerprint} is ${current.rows[0].stato}: cannot ${action} it`)
 }

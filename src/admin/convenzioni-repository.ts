@@ -3,6 +3,7 @@ import { isIP } from 'node:net'
 import type pg from 'pg'
 import { parseFascia, FasciaError } from '../policy/fascia-oraria.ts'
 import type { Queryable } from '../verification/verbali-repository.ts'
+import { convenzioneColumns, type ConvenzioneInForce } from './certificati-repository.ts'
 
 export class ConvenzioneError extends Error {
   override name = 'ConvenzioneError'
@@ -137,4 +138,56 @@ export async function renewConvenzione(db: Queryable, id: number, al?: string): 
   const stato = await currentStato(db, id)
   if (stato === 'revocata') throw new ConvenzioneError(`convenzione ${id} is revoked: revocation is final`)
   throw new ConvenzioneError(`--al ${al} does not extend convenzione ${id}: a renewal moves the end later`)
+}
+
+export type ConvenzioneUpdate = Partial<Omit<ConvenzioneInput, 'enteCodice'>>
+
+const COLUMN_OF: Record<keyof ConvenzioneUpdate, string> = {
+  validaDal: 'valida_dal', validaAl: 'valida_al', ipConsentiti: 'ip_consentiti', fasciaOraria: 'fascia_oraria',
+  maxGiornaliere: 'max_giornaliere', mediaGiornaliera: 'media_giornaliera', maxTentativi: 'max_tentativi',
+  finestraTentativiMinuti: 'finestra_tentativi_minuti', maxOperatori: 'max_operatori',
+}
+
+/** Changes the given limits; the next call is checked against them (the checks read the convenzione per request). */
+export async function updateConvenzione(db: Queryable, id: number, update: ConvenzioneUpdate): Promise<ConvenzioneInForce> {
+  const values: unknown[] = [id]
+  const sets: string[] = []
+  const put = (key: keyof ConvenzioneUpdate, value: unknown, cast = '') => {
+    values.push(value)
+    sets.push(`${COLUMN_OF[key]} = $${values.length}${cast}`)
+  }
+  for (const key of ['validaDal', 'validaAl'] as const) {
+    const v = update[key]
+    if (v === undefined) continue
+    if (!isDate(v)) throw new ConvenzioneError(`${key === 'validaDal' ? '--dal' : '--al'} must be a date YYYY-MM-DD, not "${v}"`)
+    put(key, v, '::date')
+  }
+  for (const key of ['maxGiornaliere', 'mediaGiornaliera', 'maxTentativi', 'finestraTentativiMinuti', 'maxOperatori'] as const) {
+    if (update[key] === undefined) continue
+    positive(update[key], key)
+    put(key, update[key])
+  }
+  if (update.fasciaOraria !== undefined) put('fasciaOraria', checkFascia(update.fasciaOraria))
+  if (update.ipConsentiti !== undefined) put('ipConsentiti', await normaliseCidrs(db, update.ipConsentiti), '::cidr[]')
+  if (sets.length === 0) throw new ConvenzioneError('nothing to update: give at least one option')
+  try {
+    const { rowCount } = await db.query(`update convenzioni set ${sets.join(', ')}, aggiornata_il = now() where id = $1`, values)
+    if (!rowCount) throw new ConvenzioneError(`convenzione ${id} does not exist`)
+  } catch (err) {
+    if ((err as { code?: string }).code === '23514') throw new ConvenzioneError('--al would come before --dal')
+    throw err
+  }
+  return showConvenzione(db, id)
+}
+
+export async function showConvenzione(db: Queryable, id: number): Promise<ConvenzioneInForce> {
+  const { rows } = await db.query<ConvenzioneInForce>(`select ${convenzioneColumns} from convenzioni c where c.id = $1`, [id])
+  if (!rows[0]) throw new ConvenzioneError(`convenzione ${id} does not exist`)
+  return rows[0]
+}
+
+export async function listConvenzioni(db: Queryable, ente?: string): Promise<ConvenzioneInForce[]> {
+  const { rows } = await db.query<ConvenzioneInForce>(
+    `select ${convenzioneColumns} from convenzioni c where ($1::text is null or c.ente_codice = $1) order by c.id`, [ente ?? null])
+  return rows
 }

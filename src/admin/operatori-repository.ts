@@ -29,18 +29,36 @@ export async function unblockOperatore(db: pg.Pool, convenzioneId: number, opera
   return inTransaction(db, async (tx) => {
     const { rowCount } = await tx.query(
       `update operatori set stato = 'attivo', fallimenti = '{}', bloccato_il = null
-        where convenzione_id = $1 and identificativo = $2 and stato = 'bloccato'`,
+        where convenzione_id = $1 and identificativo = $2 and stato in ('bloccato', 'sospeso')`,
       [convenzioneId, operatore],
     )
     if (!rowCount) {
       const { rows } = await tx.query<{ stato: string }>('select stato from operatori where convenzione_id = $1 and identificativo = $2', [convenzioneId, operatore])
       if (!rows[0]) throw new OperatoreError(`operatore ${operatore} has never called under convenzione ${convenzioneId}`)
-      throw new OperatoreError(`operatore ${operatore} is ${rows[0].stato}, not blocked`)
+      throw new OperatoreError(`operatore ${operatore} is ${rows[0].stato}, not blocked or suspended`)
     }
     await tx.query(
       `insert into eventi_operatori (convenzione_id, operatore, evento, avvenuto_il, attore) values ($1, $2, 'sbloccato', $3, $4)`,
       [convenzioneId, operatore, at, attore],
     )
     return { convenzioneId, operatore, stato: 'attivo' }
+  })
+}
+
+/** Suspends an operatore by hand (a suspicion, a person who left the ente); unblock lifts it too. */
+export async function suspendOperatore(db: pg.Pool, convenzioneId: number, operatore: string, attore: string, at = new Date()) {
+  return inTransaction(db, async (tx) => {
+    const c = await tx.query('select 1 from convenzioni where id = $1', [convenzioneId])
+    if (!c.rowCount) throw new OperatoreError(`convenzione ${convenzioneId} does not exist`)
+    await tx.query(
+      `insert into operatori (convenzione_id, identificativo, stato, primo_accesso_il, ultimo_accesso_il) values ($1, $2, 'sospeso', $3, $3)
+       on conflict (convenzione_id, identificativo) do update set stato = 'sospeso'`,
+      [convenzioneId, operatore, at],
+    )
+    await tx.query(
+      `insert into eventi_operatori (convenzione_id, operatore, evento, avvenuto_il, attore) values ($1, $2, 'sospeso', $3, $4)`,
+      [convenzioneId, operatore, at, attore],
+    )
+    return { convenzioneId, operatore, stato: 'sospeso' }
   })
 }

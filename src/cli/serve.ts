@@ -1,9 +1,11 @@
-// `invciv serve`: the gateway, until SIGINT or SIGTERM, then a graceful stop.
+// `invciv serve`: the gateway, until SIGINT or SIGTERM, then a graceful stop; SIGHUP reloads TLS.
 import path from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig, projectRoot } from '../config.ts'
 import { startGateway } from '../main.ts'
 import { SOAP_ACTION } from '../channels/soap/envelope.ts'
+import { recordReload } from '../tls/reload-broadcast.ts'
+import { randomUUID } from 'node:crypto'
 
 function exampleCall(partnerUrl: string): string {
   const rel = (...parts: string[]) => path.relative(process.cwd(), path.join(projectRoot, ...parts)) || '.'
@@ -23,7 +25,12 @@ export async function serve(): Promise<void> {
   const config = loadConfig()
   const gateway = await startGateway(config)
   if (config.tls.ca === path.join(projectRoot, 'certs-dev', 'ca.crt')) process.stdout.write(`${exampleCall(gateway.partnerUrl)}\n`)
-  closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
+  // SIGHUP reloads the TLS material of this process, as `invciv tls reload` does for every process
+  process.on('SIGHUP', () => {
+    const result = gateway.tls.reload()
+    recordReload(gateway.database.pool, randomUUID(), result).catch(() => undefined)
+  })
+  closeWithGrace({ delay: 20_000, skip: ['SIGHUP'] }, async ({ signal, err }) => {
     if (err) gateway.logger.error({ err: { message: err.message, stack: err.stack } }, 'stopping after an uncaught error')
     gateway.logger.info({ signal }, 'shutting down')
     await gateway.close()

@@ -1,4 +1,5 @@
-// The dev demo: one ente bound to certs-dev/ente-a, and verbali that give each of the three esiti.
+// The dev demo: one ente bound to certs-dev/ente-a, the ops and auditor admin principals, and verbali
+// that give each of the three esiti.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type pg from 'pg'
@@ -7,6 +8,7 @@ import { romeDate } from '../clock.ts'
 import { addCertificate } from '../admin/certificati-repository.ts'
 import { createConvenzione } from '../admin/convenzioni-repository.ts'
 import { addEnte } from '../admin/enti-repository.ts'
+import { addPrincipal } from '../admin/principals-repository.ts'
 import { upsertVerbali, type VerbaleInput } from '../verification/verbali-import.ts'
 
 export const DEMO_ENTE = 'ente_a_dev'
@@ -37,6 +39,9 @@ export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ con
     mediaGiornaliera: 1_000,
   })
   await addCertificate(db, id, readFileSync(path.join(projectRoot, 'certs-dev', 'ente-a.crt'), 'utf8'), now)
+  for (const [ruolo, file] of [['operations', 'ops.crt'], ['auditor', 'auditor.crt']] as const) {
+    await addPrincipal(db, ruolo, readFileSync(path.join(projectRoot, 'certs-dev', file), 'utf8'), now)
+  }
   await upsertVerbali(db, demoVerbali)
   return { convenzioneId: id }
 }

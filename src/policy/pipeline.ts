@@ -57,6 +57,7 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
       }
     }
     logCall(call, refusal.code)
+    deps.onOutcome?.(call, refusal.code, undefined)
     return outcome
   }
 
@@ -77,6 +78,7 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
         const verified = await verify(call, deps, traceOf(call, deps.pseudonymKey))
         if (verified.kind === 'refusal') return { ...(await refuseAndTrace(call, verified.refusal)), quota: verified.quota }
         logCall(call, verified.answer.esito.esito)
+        deps.onOutcome?.(call, verified.answer.esito.esito, verified.answer.quota)
         return { kind: 'answer', transactionId: call.transactionId, answer: verified.answer }
       } catch (err) {
         logger.error({ tx: call.transactionId, err: describe(err) }, 'verification failed')

@@ -48,6 +48,8 @@ export interface PolicyDeps {
   clock: Clock
   pseudonymKey: string
   logger: Logger
+  /** told of every call's outcome once it is final */
+  onOutcome?: (call: Call, outcome: string, quota: { limit: number; remaining: number } | undefined) => void
 }
 
 /** One check of the pipeline: lets the call pass (undefined) or refuses it. */

@@ -20,7 +20,9 @@ interface Started {
 /** npm start with no configuration but a data folder and a port of its own. */
 async function npmStart(): Promise<Started> {
   const port = await freePort()
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, INVCIV_DATA_DIR: dataDir, INVCIV_PORT: String(port) }
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH, HOME: process.env.HOME, INVCIV_DATA_DIR: dataDir, INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(await freePort()),
+  }
   // its own process group, so that stopping it stops npm and the gateway it runs, and nothing else
   const child = spawn('npm', ['start'], { cwd: projectRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''

@@ -8,6 +8,7 @@ import { TEST_PSEUDONYM_KEY } from './gateway.ts'
 export interface GatewayProcess {
   child: ChildProcess
   url: string
+  adminUrl: string
   output(): string
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
@@ -18,10 +19,11 @@ interface Teardown {
 
 export async function startGatewayProcess(t: Teardown, databaseUrl: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = await freePort()
+  const adminPort = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/index.ts'), 'serve'], {
     cwd: projectRoot,
     env: {
-      PATH: process.env.PATH, DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port),
+      PATH: process.env.PATH, DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(adminPort),
       INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_LOG_LEVEL: 'info', ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,5 +42,5 @@ export async function startGatewayProcess(t: Teardown, databaseUrl: string, env:
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway process did not start:\n${out}`)
     await new Promise((r) => setTimeout(r, 100))
   }
-  return { child, url: `https://127.0.0.1:${port}`, output: () => out, stop }
+  return { child, url: `https://127.0.0.1:${port}`, adminUrl: `https://127.0.0.1:${adminPort}`, output: () => out, stop }
 }

@@ -9,6 +9,7 @@ export const TEST_PSEUDONYM_KEY = 'test-pseudonym-key-0123456789abcdef0123456789
 export interface TestGateway {
   gateway: Gateway
   url: string
+  adminUrl: string
   /** everything the gateway logged so far */
   logs(): string
 }
@@ -32,11 +33,13 @@ export async function startTestGateway(
     DATABASE_URL: options.databaseUrl,
     INVCIV_HOST: '127.0.0.1',
     INVCIV_PORT: '0',
+    INVCIV_ADMIN_HOST: '127.0.0.1',
+    INVCIV_ADMIN_PORT: '0',
     INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
     INVCIV_LOG_LEVEL: 'info',
     ...options.env,
   })
   const gateway = await startGateway(config, { clock: options.clock, logDestination: sink })
   t.teardown(() => gateway.close())
-  return { gateway, url: gateway.partnerUrl.replace('localhost', '127.0.0.1'), logs: () => chunks.join('') }
+  return { gateway, url: gateway.partnerUrl.replace('localhost', '127.0.0.1'), adminUrl: gateway.adminUrl, logs: () => chunks.join('') }
 }

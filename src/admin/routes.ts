@@ -1,0 +1,141 @@
+// The admin API for operations and auditors. Every request is identified by its client certificate:
+// operations may change things, auditors may only read, anyone else (a partner's PDD included) is refused.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { TLSSocket } from 'node:tls'
+import type pg from 'pg'
+import type { Registry } from 'prom-client'
+import { peerFingerprint } from '../tls/peer-identity.ts'
+import { principalOf, type Principal } from './principals-repository.ts'
+import {
+  changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione,
+  type ConvenzioneInput, type LifecycleAction,
+} from './convenzioni-repository.ts'
+import { addCertificate, changeCertificateState, listCertificates } from './certificati-repository.ts'
+import { listOperatori, suspendOperatore, unblockOperatore } from './operatori-repository.ts'
+import { requestReload } from '../tls/reload-broadcast.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal
+  }
+}
+
+export interface AdminRoutesOptions {
+  db: pg.Pool
+  registry: Registry
+}
+
+// Messages of these errors are written for the operator at the other end; anything else is ours.
+const EXPECTED = new Set(['ConvenzioneError', 'CertificateError', 'OperatoreError', 'EnteError'])
+
+function problem(reply: FastifyReply, status: number, code: string, detail: string) {
+  return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
+}
+
+const limitsSchema = {
+  validaDal: { type: 'string' }, validaAl: { type: 'string' },
+  ipConsentiti: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 64 } },
+  fasciaOraria: { type: 'string', maxLength: 500 },
+  maxGiornaliere: { type: 'integer' }, mediaGiornaliera: { type: 'integer' }, maxTentativi: { type: 'integer' },
+  finestraTentativiMinuti: { type: 'integer' }, maxOperatori: { type: 'integer' },
+} as const
+
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const
+
+export async function adminRoutes(app: FastifyInstance, { db, registry }: AdminRoutesOptions) {
+  // Liveness needs no identity beyond the TLS handshake: it says nothing about the data.
+  app.get('/health', async () => ({ status: 'ok' }))
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url === '/health') return
+    const fingerprint = peerFingerprint(request.raw.socket as TLSSocket)
+    const principal = fingerprint ? await principalOf(db, fingerprint) : undefined
+    if (!principal) return problem(reply, 403, 'PRINCIPALE_NON_AUTORIZZATO', 'this certificate is not an admin principal')
+    // auditors read; only operations change anything
+    if (request.method !== 'GET' && request.method !== 'HEAD' && principal.ruolo !== 'operations') {
+      return problem(reply, 403, 'RUOLO_NON_AUTORIZZATO', `the ${principal.ruolo} role cannot ${request.method} ${request.routeOptions.url ?? request.url}`)
+    }
+    request.principal = principal
+  })
+
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (EXPECTED.has(error.name)) {
+      return problem(reply, /does not exist|is not registered|never called/.test(error.message) ? 404 : 409, 'RICHIESTA_RIFIUTATA', error.message)
+    }
+    if (error.validation) return problem(reply, 400, 'RICHIESTA_NON_VALIDA', error.message)
+    if (error.statusCode && error.statusCode < 500) return problem(reply, error.statusCode, 'RICHIESTA_NON_VALIDA', error.message)
+    request.log.error({ err: { message: error.message, stack: error.stack } }, 'admin request failed')
+    return problem(reply, 500, 'ERRORE_INTERNO', 'unexpected error; see the gateway log')
+  })
+
+  app.get('/ready', async (_request, reply) => {
+    try {
+      await db.query('select 1')
+      return { ready: true }
+    } catch {
+      return reply.code(503).send({ ready: false })
+    }
+  })
+
+  app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
+
+  const actor = (request: FastifyRequest) => `admin:${request.principal?.soggetto ?? 'unknown'}`
+
+  app.get('/admin/v1/convenzioni', {
+    schema: { querystring: { type: 'object', properties: { ente: { type: 'string', maxLength: 32 } } } },
+  }, async (request) => listConvenzioni(db, (request.query as { ente?: string }).ente))
+
+  app.post('/admin/v1/convenzioni', {
+    schema: { body: { type: 'object', additionalProperties: false, required: ['enteCodice', 'validaDal', 'ipConsentiti', 'fasciaOraria', 'maxGiornaliere'], properties: { enteCodice: { type: 'string', maxLength: 32 }, ...limitsSchema } } },
+  }, async (request, reply) => reply.code(201).send(await createConvenzione(db, request.body as ConvenzioneInput)))
+
+  app.get('/admin/v1/convenzioni/:id', { schema: { params: idParams } }, async (request) => {
+    const id = (request.params as { id: number }).id
+    return { ...(await showConvenzione(db, id)), certificati: await listCertificates(db, { convenzioneId: id }) }
+  })
+
+  app.patch('/admin/v1/convenzioni/:id', {
+    schema: { params: idParams, body: { type: 'object', additionalProperties: false, minProperties: 1, properties: limitsSchema } },
+  }, async (request) => updateConvenzione(db, (request.params as { id: number }).id, request.body as object))
+
+  for (const action of ['suspend', 'resume', 'revoke'] as LifecycleAction[]) {
+    app.post(`/admin/v1/convenzioni/:id/${action}`, { schema: { params: idParams } },
+      async (request) => changeStato(db, (request.params as { id: number }).id, action))
+  }
+  app.post('/admin/v1/convenzioni/:id/renew', {
+    schema: { params: idParams, body: { type: ['object', 'null'], properties: { al: { type: 'string' } } } },
+  }, async (request) => renewConvenzione(db, (request.params as { id: number }).id, (request.body as { al?: string } | null)?.al))
+
+  app.get('/admin/v1/certificati', {
+    schema: { querystring: { type: 'object', properties: { scadenzaEntro: { type: 'integer', minimum: 0 } } } },
+  }, async (request) => listCertificates(db, { withinDays: (request.query as { scadenzaEntro?: number }).scadenzaEntro }))
+
+  app.post('/admin/v1/convenzioni/:id/certificati', {
+    schema: { params: idParams, body: { type: 'object', required: ['pem'], properties: { pem: { type: 'string', maxLength: 20_000 } } } },
+  }, async (request, reply) => reply.code(201).send(await addCertificate(db, (request.params as { id: number }).id, (request.body as { pem: string }).pem)))
+
+  for (const action of ['retire', 'revoke'] as const) {
+    app.post(`/admin/v1/certificati/:fingerprint/${action}`, {
+      schema: { params: { type: 'object', properties: { fingerprint: { type: 'string', maxLength: 100 } } } },
+    }, async (request) => changeCertificateState(db, (request.params as { fingerprint: string }).fingerprint, action))
+  }
+
+  app.get('/admin/v1/convenzioni/:id/operatori', { schema: { params: idParams } },
+    async (request) => listOperatori(db, (request.params as { id: number }).id))
+
+  const operatoreParams = { type: 'object', required: ['id', 'operatore'], properties: { id: { type: 'integer', minimum: 1 }, operatore: { type: 'string', pattern: '^[A-Za-z0-9._@:-]{1,64}$' } } } as const
+  app.post('/admin/v1/convenzioni/:id/operatori/:operatore/unblock', { schema: { params: operatoreParams } }, async (request) => {
+    const p = request.params as { id: number; operatore: string }
+    return unblockOperatore(db, p.id, p.operatore, actor(request))
+  })
+  app.post('/admin/v1/convenzioni/:id/operatori/:operatore/suspend', { schema: { params: operatoreParams } }, async (request) => {
+    const p = request.params as { id: number; operatore: string }
+    return suspendOperatore(db, p.id, p.operatore, actor(request))
+  })
+
+  app.post('/admin/v1/tls/reload', async (_request, reply) => {
+    const reports = await requestReload(db)
+    const ok = reports.length > 0 && reports.every((r) => r.esito === 'ok')
+    return reply.code(ok ? 200 : 409).send({ ok, processi: reports })
+  })
+}

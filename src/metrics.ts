@@ -1,0 +1,60 @@
+// Prometheus metrics of one gateway process, on its own registry (so several gateways can share a test process).
+import { X509Certificate } from 'node:crypto'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Queryable } from './verification/verbali-repository.ts'
+
+export interface Metrics {
+  registry: Registry
+  call(channel: string, outcome: string, seconds: number): void
+  quotaUsed(convenzioneId: number, used: number): void
+  handshakeFailed(reason: string): void
+}
+
+export function createMetrics(db: Queryable, serverCertificate: () => Buffer): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'invciv_' })
+  const calls = new Counter({
+    name: 'invciv_calls_total', help: 'VerificaGiudizio calls by channel and outcome (esito or refusal code)',
+    labelNames: ['channel', 'outcome'], registers: [registry],
+  })
+  const latency = new Histogram({
+    name: 'invciv_call_duration_seconds', help: 'time from request to answer, traccia committed',
+    labelNames: ['channel'], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+  })
+  const quota = new Gauge({
+    name: 'invciv_quota_used', help: "units of today's quota used, per convenzione (as last seen by this process)",
+    labelNames: ['convenzione'], registers: [registry],
+  })
+  const handshakes = new Counter({
+    name: 'invciv_tls_handshake_failures_total', help: 'TLS handshakes refused before any call existed',
+    labelNames: ['reason'], registers: [registry],
+  })
+  new Gauge({
+    name: 'invciv_certificate_expiry_days', help: 'days until each certificate expires',
+    labelNames: ['kind', 'fingerprint', 'subject'], registers: [registry],
+    async collect() {
+      this.reset()
+      const server = new X509Certificate(serverCertificate())
+      this.set({ kind: 'server', fingerprint: server.fingerprint256.replace(/:/g, '').toLowerCase(), subject: server.subject.replace(/\n/g, ', ') },
+        (new Date(server.validTo).getTime() - Date.now()) / 86_400_000)
+      const { rows } = await db.query<{ kind: string; fingerprint: string; soggetto: string; days: number }>(
+        `select 'pdd' as kind, fingerprint, soggetto, extract(epoch from valido_al - now()) / 86400 as days from certificati_pdd where stato = 'attivo'
+         union all
+         select 'admin', fingerprint, soggetto, extract(epoch from valido_al - now()) / 86400 from principali_admin where stato = 'attivo'`)
+      for (const r of rows) this.set({ kind: r.kind, fingerprint: r.fingerprint, subject: r.soggetto }, Number(r.days))
+    },
+  })
+  return {
+    registry,
+    call(channel, outcome, seconds) {
+      calls.inc({ channel, outcome })
+      latency.observe({ channel }, seconds)
+    },
+    quotaUsed(convenzioneId, used) {
+      quota.set({ convenzione: String(convenzioneId) }, used)
+    },
+    handshakeFailed(reason) {
+      handshakes.inc({ reason })
+    },
+  }
+}

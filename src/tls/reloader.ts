@@ -1,0 +1,40 @@
+// Swaps the server certificate, key, CA bundle and CRL of running listeners without a restart. New files
+// are checked by building a context first: a bad file is refused and the old context keeps serving.
+// Connections already open keep their context; identity is checked per request, so that does not matter.
+import type { Logger } from 'pino'
+import type { Config } from '../config.ts'
+import { loadTlsMaterial, mutualTlsOptions, type TlsMaterial } from './context.ts'
+
+export interface ReloadResult {
+  ok: boolean
+  error?: string
+}
+
+interface SecureServer {
+  setSecureContext(options: object): void
+}
+
+export interface TlsReloader {
+  reload(): ReloadResult
+}
+
+export function createTlsReloader(
+  paths: Config['tls'], servers: () => SecureServer[], logger: Logger, onReloaded: (material: TlsMaterial) => void = () => undefined,
+): TlsReloader {
+  return {
+    reload() {
+      try {
+        const material = loadTlsMaterial(paths)
+        const { requestCert: _r, rejectUnauthorized: _u, ...context } = mutualTlsOptions(material)
+        for (const server of servers()) server.setSecureContext(context)
+        onReloaded(material)
+        logger.info({ files: paths }, 'TLS material reloaded')
+        return { ok: true }
+      } catch (err) {
+        const error = (err as Error).message
+        logger.error({ err: { message: error }, files: paths }, 'TLS reload refused: the previous material keeps serving')
+        return { ok: false, error }
+      }
+    },
+  }
+}
