@@ -68,7 +68,11 @@ export interface AdminAppOptions {
 
 /** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
 export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ ...serverOptions({ ...options, bodyLimit: 256 * 1024 }) }) as unknown as FastifyInstance
+  const app = Fastify({
+    ...serverOptions({ ...options, bodyLimit: 256 * 1024 }),
+    // an unknown field is a mistake to report, not something to drop silently (Fastify's default)
+    ajv: { customOptions: { removeAdditional: false } },
+  }) as unknown as FastifyInstance
   countHandshakeFailures(app, options)
   await app.register(adminRoutes, { db: options.db, registry: options.metrics.registry })
   return app
