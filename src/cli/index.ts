@@ -4,10 +4,12 @@ import { Command, CommanderError, Option } from 'commander'
 import { ConfigError } from '../config.ts'
 import { migrate } from '../db/migrate.ts'
 import { addEnte } from '../admin/enti-repository.ts'
-import { changeStato, createConvenzione, renewConvenzione, type LifecycleAction } from '../admin/convenzioni-repository.ts'
+import { changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione, type LifecycleAction } from '../admin/convenzioni-repository.ts'
 import { listOperatori, unblockOperatore } from '../admin/operatori-repository.ts'
 import os from 'node:os'
-import { addCertificate } from '../admin/certificati-repository.ts'
+import { addCertificate, changeCertificateState, listCertificates } from '../admin/certificati-repository.ts'
+import { addPrincipal } from '../admin/principals-repository.ts'
+import { requestReload } from '../tls/reload-broadcast.ts'
 import { importVerbaliFile, type Rejection } from '../verification/verbali-import.ts'
 import { print, positiveInt, UsageError, withDatabase, wantsJson } from './output.ts'
 import { serve } from './serve.ts'
@@ -57,29 +59,74 @@ ente.command('add').description('register an ente')
 
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean)
 
+interface LimitOptions {
+  dal?: string; al?: string; ip?: string[]; fascia?: string; maxGiornaliere?: number
+  mediaGiornaliera?: number; maxTentativi?: number; finestraTentativi?: number; maxOperatori?: number
+}
+
+/** The limit options `convenzione add` and `convenzione update` share; `required` for add. */
+function limitOptions(command: Command, required: boolean): Command {
+  const option = (flags: string, description: string, parse?: (v: string) => unknown) => {
+    const o = new Option(flags, description)
+    if (parse) o.argParser(parse)
+    return o
+  }
+  const mandatory = (o: Option) => (required ? o.makeOptionMandatory() : o)
+  return command
+    .addOption(mandatory(option('--dal <DATE>', 'activation date YYYY-MM-DD')))
+    .addOption(option('--al <DATE>', 'last valid day YYYY-MM-DD (default: five years from --dal)'))
+    .addOption(mandatory(option('--ip <CIDR,...>', 'allowed source networks, IPv4 and IPv6', list)))
+    .addOption(mandatory(option('--fascia <SPEC>', 'weekly hours, Europe/Rome: "sempre" or e.g. "lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00"')))
+    .addOption(mandatory(option('--max-giornaliere <N>', 'maximum calls a day', positiveInt('--max-giornaliere'))))
+    .addOption(option('--media-giornaliera <N>', 'declared average calls a day', positiveInt('--media-giornaliera')))
+    .addOption(option('--max-tentativi <N>', 'failed lookups that block an operatore (default 5)', positiveInt('--max-tentativi')))
+    .addOption(option('--finestra-tentativi <MINUTES>', 'window of those failures (default 60)', positiveInt('--finestra-tentativi')))
+    .addOption(option('--max-operatori <N>', 'maximum distinct operatori a day', positiveInt('--max-operatori')))
+}
+
+const limitsOf = (o: LimitOptions) => ({
+  validaDal: o.dal, validaAl: o.al, ipConsentiti: o.ip, fasciaOraria: o.fascia, maxGiornaliere: o.maxGiornaliere,
+  mediaGiornaliera: o.mediaGiornaliera, maxTentativi: o.maxTentativi, finestraTentativiMinuti: o.finestraTentativi, maxOperatori: o.maxOperatori,
+})
+
 const convenzione = program.command('convenzione').description('convenzioni and their limits')
-convenzione.command('add').description('register a convenzione for an ente; prints its id')
-  .requiredOption('--ente <IPA>', 'IPA code of the ente')
-  .requiredOption('--dal <DATE>', 'activation date YYYY-MM-DD')
-  .option('--al <DATE>', 'last valid day YYYY-MM-DD (default: five years from --dal)')
-  .requiredOption('--ip <CIDR,...>', 'allowed source networks, IPv4 and IPv6', list)
-  .requiredOption('--fascia <SPEC>', 'weekly hours, Europe/Rome: "sempre" or e.g. "lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00"')
-  .addOption(new Option('--max-giornaliere <N>', 'maximum calls a day').argParser(positiveInt('--max-giornaliere')).makeOptionMandatory())
-  .addOption(new Option('--media-giornaliera <N>', 'declared average calls a day').argParser(positiveInt('--media-giornaliera')))
-  .addOption(new Option('--max-tentativi <N>', 'failed lookups that block an operatore (default 5)').argParser(positiveInt('--max-tentativi')))
-  .addOption(new Option('--finestra-tentativi <MINUTES>', 'window of those failures (default 60)').argParser(positiveInt('--finestra-tentativi')))
-  .addOption(new Option('--max-operatori <N>', 'maximum distinct operatori a day').argParser(positiveInt('--max-operatori')))
-  .action(async (o: {
-    ente: string; dal: string; al?: string; ip: string[]; fascia: string; maxGiornaliere: number
-    mediaGiornaliera?: number; maxTentativi?: number; finestraTentativi?: number; maxOperatori?: number
-  }, cmd: Command) => {
+limitOptions(convenzione.command('add').description('register a convenzione for an ente; prints its id')
+  .requiredOption('--ente <IPA>', 'IPA code of the ente'), true)
+  .action(async (o: LimitOptions & { ente: string }, cmd: Command) => {
+    const limits = limitsOf(o)
     const created = await withDatabase((db) => createConvenzione(db.pool, {
-      enteCodice: o.ente, validaDal: o.dal, validaAl: o.al, ipConsentiti: o.ip, fasciaOraria: o.fascia,
-      maxGiornaliere: o.maxGiornaliere, mediaGiornaliera: o.mediaGiornaliera, maxTentativi: o.maxTentativi,
-      finestraTentativiMinuti: o.finestraTentativi, maxOperatori: o.maxOperatori,
+      ...limits, enteCodice: o.ente, validaDal: o.dal as string, ipConsentiti: o.ip as string[], fasciaOraria: o.fascia as string,
+      maxGiornaliere: o.maxGiornaliere as number,
     }))
     print(cmd, { id: created.id, validaAl: created.validaAl }, String(created.id))
   })
+limitOptions(convenzione.command('update').description('change limits of a convenzione (any option of add)')
+  .argument('<ID>', 'convenzione id', positiveInt('ID')), false)
+  .action(async (id: number, o: LimitOptions, cmd: Command) => {
+    const limits = Object.fromEntries(Object.entries(limitsOf(o)).filter(([, v]) => v !== undefined))
+    const updated = await withDatabase((db) => updateConvenzione(db.pool, id, limits))
+    print(cmd, updated, describeConvenzione(updated))
+  })
+convenzione.command('list').description('every convenzione')
+  .option('--ente <IPA>', 'only those of this ente')
+  .action(async (o: { ente?: string }, cmd: Command) => {
+    const rows = await withDatabase((db) => listConvenzioni(db.pool, o.ente))
+    print(cmd, rows, rows.map((c) => `${c.id}\t${c.enteCodice}\t${c.stato}\t${c.validaDal}..${c.validaAl}\tmax ${c.maxGiornaliere}/giorno`).join('\n') || '(none)')
+  })
+convenzione.command('show').description('one convenzione with its limits and certificates')
+  .argument('<ID>', 'convenzione id', positiveInt('ID'))
+  .action(async (id: number, _o, cmd: Command) => {
+    const shown = await withDatabase(async (db) => ({ ...(await showConvenzione(db.pool, id)), certificati: await listCertificates(db.pool, { convenzioneId: id }) }))
+    print(cmd, shown, `${describeConvenzione(shown)}\n${shown.certificati.map((k) => `  ${k.fingerprint} ${k.stato} ${k.giorniAllaScadenza} giorni`).join('\n')}`)
+  })
+
+function describeConvenzione(c: Awaited<ReturnType<typeof showConvenzione>>): string {
+  return [
+    `convenzione ${c.id} (${c.enteCodice}) ${c.stato}, valida ${c.validaDal}..${c.validaAl}`,
+    `  ip ${c.ipConsentiti.join(', ')}; fascia ${c.fasciaOraria}`,
+    `  max ${c.maxGiornaliere}/giorno${c.mediaGiornaliera ? `, media ${c.mediaGiornaliera}` : ''}; blocco dopo ${c.maxTentativi} in ${c.finestraTentativiMinuti} min${c.maxOperatori ? `; max ${c.maxOperatori} operatori` : ''}`,
+  ].join('\n')
+}
 
 const lifecycle: Array<[LifecycleAction, string]> = [
   ['suspend', 'suspend a convenzione: its calls are refused until resumed'],
@@ -131,6 +178,43 @@ cert.command('add').description('register a PDD certificate for a convenzione')
     })
     const added = await withDatabase((db) => addCertificate(db.pool, o.convenzione, pem))
     print(cmd, added, `certificate ${added.fingerprint} added to convenzione ${added.convenzioneId} (valid until ${added.validoAl})`)
+  })
+
+cert.command('list').description('PDD certificates with their days to expiry')
+  .addOption(new Option('--scadenza-entro <DAYS>', 'only active ones expiring within DAYS days').argParser(positiveInt('--scadenza-entro')))
+  .action(async (o: { scadenzaEntro?: number }, cmd: Command) => {
+    const rows = await withDatabase((db) => listCertificates(db.pool, { withinDays: o.scadenzaEntro }))
+    print(cmd, rows, rows.map((k) => `${k.fingerprint}\t${k.stato}\tconvenzione ${k.convenzioneId}\t${k.giorniAllaScadenza} giorni\t${k.soggetto.replace(/\n/g, ', ')}`).join('\n') || '(none)')
+  })
+for (const [action, description] of [['retire', 'retire a certificate (rotated out): refused from the next call'], ['revoke', 'revoke a certificate (compromised): refused from the next call']] as const) {
+  cert.command(action).description(description)
+    .argument('<FP>', 'SHA-256 fingerprint, hex, with or without colons')
+    .action(async (fp: string, _o, cmd: Command) => {
+      const changed = await withDatabase((db) => changeCertificateState(db.pool, fp, action))
+      print(cmd, changed, `certificate ${changed.fingerprint} is now ${changed.stato}`)
+    })
+}
+
+program.command('admin').description('principals of the admin listener')
+  .command('add').description('register a client certificate as an admin principal')
+  .requiredOption('--ruolo <ROLE>', 'operations or auditor')
+  .requiredOption('--file <PEM>', 'the PEM certificate file')
+  .action(async (o: { ruolo: string; file: string }, cmd: Command) => {
+    const pem = await readFile(o.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot read ${o.file}: ${err.code ?? err.message}`)
+    })
+    const added = await withDatabase((db) => addPrincipal(db.pool, o.ruolo, pem))
+    print(cmd, added, `${added.soggetto} is now an admin principal (${added.ruolo})`)
+  })
+
+program.command('tls').description('TLS material of the running gateways')
+  .command('reload').description('reload server certificate, key, CA bundle and CRL in every running gateway process')
+  .action(async (_o, cmd: Command) => {
+    const reports = await withDatabase((db) => requestReload(db.pool))
+    if (reports.length === 0) throw new UsageError('no gateway process answered: is one running on this database?')
+    print(cmd, { ok: reports.every((r) => r.esito === 'ok'), processi: reports },
+      reports.map((r) => `${r.processo}: ${r.esito}${r.errore ? ` (${r.errore})` : ''}`).join('\n'))
+    if (reports.some((r) => r.esito !== 'ok')) process.exitCode = 1
   })
 
 try {

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { testDatabase } from '../helpers/database.ts'
 import { invciv } from '../helpers/cli.ts'
 import { certFile } from '../helpers/certs.ts'
-import { TEST_PSEUDONYM_KEY } from '../helpers/gateway.ts'
+import { TEST_PSEUDONYM_KEY, startTestGateway } from '../helpers/gateway.ts'
 
 const db = await testDatabase(t)
 const env = { DATABASE_URL: db.url, INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY }
@@ -25,7 +25,7 @@ t.test('--help describes every command', async (t) => {
 t.test('migrate reports the schema', async (t) => {
   const r = await run('migrate', '--json')
   t.equal(r.code, 0, r.stderr)
-  t.same(JSON.parse(r.stdout), { applied: ['001_spine', '002_access_policy'] })
+  t.same(JSON.parse(r.stdout), { applied: ['001_spine', '002_access_policy', '003_admin'] })
 })
 
 t.test('ente add, and a clear refusal of a duplicate', async (t) => {
@@ -172,4 +172,44 @@ t.test('operatore list and unblock from the command line', async (t) => {
   t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'nessuno'), { code: 1, stderr: /has never called/ })
   const events = await db.pool.query(`select evento, attore from eventi_operatori where convenzione_id = $1`, [id])
   t.match(events.rows, [{ evento: 'sbloccato', attore: /^cli:/ }])
+})
+
+t.test('convenzione update, list and show', async (t) => {
+  const created = JSON.parse((await run('convenzione', 'add', '--ente', 'c_h501', '--dal', '2026-02-01', '--ip', '10.0.0.0/8', '--fascia', 'sempre', '--max-giornaliere', '50', '--json')).stdout)
+  const id = String(created.id)
+  const updated = await run('convenzione', 'update', id, '--max-giornaliere', '80', '--fascia', 'lun-ven 07:00-19:00', '--ip', '10.0.0.0/8,192.0.2.0/24', '--json')
+  t.equal(updated.code, 0, updated.stderr)
+  t.match(JSON.parse(updated.stdout), { id: created.id, maxGiornaliere: 80, fasciaOraria: 'lun-ven 07:00-19:00', ipConsentiti: ['10.0.0.0/8', '192.0.2.0/24'] })
+  t.match(await run('convenzione', 'update', id), { code: 1, stderr: /nothing to update/ })
+  t.match(await run('convenzione', 'update', id, '--al', '2020-01-01'), { code: 1, stderr: /--al would come before --dal/ })
+  t.match(await run('convenzione', 'update', id, '--fascia', 'mai'), { code: 1, stderr: /invalid fascia oraria/ })
+  const list = JSON.parse((await run('convenzione', 'list', '--ente', 'c_h501', '--json')).stdout)
+  t.ok(list.some((c: { id: number }) => c.id === created.id))
+  const shown = await run('convenzione', 'show', id)
+  t.match(shown.stdout, `convenzione ${id} (c_h501) attiva, valida 2026-02-01..2031-01-31`)
+  t.match(shown.stdout, 'max 80/giorno')
+  t.match(await run('convenzione', 'show', '777777'), { code: 1, stderr: /does not exist/ })
+})
+
+t.test('cert list, retire and revoke', async (t) => {
+  const list = JSON.parse((await run('cert', 'list', '--json')).stdout)
+  t.equal(list.length, 1)
+  const fp = list[0].fingerprint as string
+  t.ok(list[0].giorniAllaScadenza > 3000)
+  t.same(JSON.parse((await run('cert', 'list', '--scadenza-entro', '30', '--json')).stdout), [])
+  const colons = fp.toUpperCase().match(/../g)!.join(':')
+  t.match(await run('cert', 'retire', colons), { code: 0, stdout: `certificate ${fp} is now ritirato` })
+  t.match(await run('cert', 'retire', fp), { code: 1, stderr: /is ritirato: cannot retire/ })
+  t.match(await run('cert', 'revoke', fp), { code: 0, stdout: /revocato/ })
+  t.match(await run('cert', 'revoke', 'xyz'), { code: 1, stderr: /64 hexadecimal digits/ })
+})
+
+t.test('admin add registers a principal; tls reload reaches the running gateway', async (t) => {
+  t.match(await run('admin', 'add', '--ruolo', 'operations', '--file', certFile('ops.crt')), { code: 0, stdout: /CN=ops is now an admin principal \(operations\)/ })
+  t.match(await run('admin', 'add', '--ruolo', 'root', '--file', certFile('auditor.crt')), { code: 1, stderr: /operations, auditor/ })
+  t.match(await run('tls', 'reload'), { code: 1, stderr: /no gateway process answered/ })
+  await startTestGateway(t, { databaseUrl: db.url })
+  const reload = await run('tls', 'reload', '--json')
+  t.equal(reload.code, 0, reload.stderr)
+  t.match(JSON.parse(reload.stdout), { ok: true, processi: [{ esito: 'ok' }] })
 })
