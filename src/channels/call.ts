@@ -20,6 +20,9 @@ export function newCall(request: FastifyRequest, reply: FastifyReply, channel: C
   return {
     transactionId: randomUUID(),
     channel,
+    method: request.method,
+    // the path only: a query string is nobody's business in the log
+    uri: request.url.split('?')[0] ?? request.url,
     receivedAt: source.clock.now(),
     // measured from when Fastify received the request, so body reading counts too
     startedAt: performance.now() - reply.elapsedTime,

@@ -62,9 +62,11 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
   }
 
   function logCall(call: Call, outcome: string) {
+    // AgID's logging rule: time (UTC, from pino), URI, method, outcome, client IP, operatore, request id
     logger.info({
-      tx: call.transactionId, channel: call.channel, outcome, clientIp: call.clientIp,
-      convenzione: call.convenzione?.id, operatore: call.operatore,
+      tx: call.transactionId, channel: call.channel, method: call.method, uri: call.uri, outcome,
+      clientIp: call.clientIp ?? call.peerIp, convenzione: call.convenzione?.id, operatore: call.operatore,
+      latencyMs: Math.round((performance.now() - call.startedAt) * 10) / 10,
     }, 'verifica')
   }
 

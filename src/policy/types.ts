@@ -26,6 +26,9 @@ export interface VerificaRequest {
 export interface Call {
   transactionId: string
   channel: Channel
+  /** method and path as received, for the per-call log line */
+  method: string
+  uri: string
   receivedAt: Date
   /** performance.now() at arrival, for the latency in the traccia */
   startedAt: number

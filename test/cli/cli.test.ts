@@ -6,6 +6,7 @@ import path from 'node:path'
 import { testDatabase } from '../helpers/database.ts'
 import { invciv } from '../helpers/cli.ts'
 import { certFile } from '../helpers/certs.ts'
+import { clientCertificate } from '../helpers/pki.ts'
 import { TEST_PSEUDONYM_KEY, startTestGateway } from '../helpers/gateway.ts'
 
 const db = await testDatabase(t)
@@ -212,4 +213,9 @@ t.test('admin add registers a principal; tls reload reaches the running gateway'
   const reload = await run('tls', 'reload', '--json')
   t.equal(reload.code, 0, reload.stderr)
   t.match(JSON.parse(reload.stdout), { ok: true, processi: [{ esito: 'ok' }] })
+})
+
+t.test('cert add refuses an expired certificate with its expiry date', async (t) => {
+  const expired = clientCertificate('pdd.scaduto', '20200101000000Z', '20210101000000Z')
+  t.match(await run('cert', 'add', '--convenzione', String(convenzioneId), '--file', expired), { code: 1, stderr: /expired on 2021-01-01T00:00:00.000Z/ })
 })

@@ -213,4 +213,9 @@ t.test('no codice fiscale in clear in the trail or in the logs', async (t) => {
     t.notMatch(logs.toUpperCase(), cf, `logs: ${cf.slice(0, 3)}…`)
   }
   t.match(trail, pseudonymise(TEST_PSEUDONYM_KEY, 'RSSMRA80A01H501U'), 'the pseudonym is there instead')
+  const line = logs.split('\n').map((l) => (l ? JSON.parse(l) : {})).find((l) => l.msg === 'verifica' && l.outcome === 'VALIDO')
+  t.match(line, {
+    time: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, tx: /^[0-9a-f-]{36}$/, channel: 'soap', method: 'POST', uri: '/ws/invciv',
+    clientIp: '127.0.0.1', operatore: 'mario.bianchi@ente-a', convenzione: convenzioneId,
+  }, "one line per call with AgID's fields, time in UTC")
 })
