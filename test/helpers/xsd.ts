@@ -16,3 +16,12 @@ export async function xsdErrors(envelope: string): Promise<string[]> {
   })
   return result.valid ? [] : result.errors.map((e) => e.rawMessage)
 }
+
+/** Validates many messages in one run of xmllint (each run costs about a second); errors per message. */
+export async function xsdErrorsEach(envelopes: string[]): Promise<string[][]> {
+  const result = await validateXML({
+    xml: envelopes.map((e, i) => ({ fileName: `message-${i}.xml`, contents: payloadElement(e) })),
+    schema: [{ fileName: 'invciv.xsd', contents: xsdSource }],
+  })
+  return envelopes.map((_, i) => result.errors.filter((e) => e.loc?.fileName === `message-${i}.xml`).map((e) => e.rawMessage))
+}
