@@ -3,6 +3,7 @@
 import { refuse, type Refusal } from '../errors.ts'
 import { insertTraccia, type Traccia } from '../audit/trace-writer.ts'
 import { pseudonymise } from '../audit/pseudonym.ts'
+import { withPartition } from '../audit/partitions.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
 import { verify, type Answer } from '../verification/verify.ts'
 import type { QuotaState } from './daily-quota.ts'
@@ -49,7 +50,8 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
   async function refuseAndTrace(call: Call, refusal: Refusal): Promise<Outcome> {
     const outcome: Outcome = { kind: 'refusal', transactionId: call.transactionId, refusal }
     try {
-      await insertTraccia(deps.db, { ...traceOf(call, deps.pseudonymKey), codiceRifiuto: refusal.code, motivo: refusal.reason })
+      const traccia = { ...traceOf(call, deps.pseudonymKey), codiceRifiuto: refusal.code, motivo: refusal.reason }
+      await withPartition(deps.db, call.receivedAt, () => insertTraccia(deps.db, traccia))
     } catch (err) {
       logger.error({ tx: call.transactionId, err: describe(err) }, 'traccia of a refused call not written')
       if (refusal.code !== 'SERVIZIO_NON_DISPONIBILE' && refusal.code !== 'ERRORE_INTERNO') {

@@ -2,6 +2,7 @@
 // its operatore, write the traccia and take the quota unit. The answer exists only once that commits.
 import { insertTraccia, type Traccia } from '../audit/trace-writer.ts'
 import { inTransaction } from '../db/pool.ts'
+import { withPartition } from '../audit/partitions.ts'
 import type { Refusal } from '../errors.ts'
 import { consumeQuotaUnit, type QuotaState } from '../policy/daily-quota.ts'
 import { recordAttempt } from '../policy/operatore-lockout.ts'
@@ -30,7 +31,7 @@ export async function verify(call: Call, deps: PolicyDeps, trace: Traccia): Prom
   const archive = await verbaliOf(deps.readDb, request.codiceFiscale, request.categoria)
   const esito = decideEsito(request, archive)
   try {
-    return await inTransaction(deps.db, async (tx) => {
+    return await withPartition(deps.db, call.receivedAt, () => inTransaction(deps.db, async (tx) => {
       const attempt = await recordAttempt(tx, call, esito.esito === 'NON_VALIDO')
       await insertTraccia(tx, {
         ...trace,
@@ -42,7 +43,7 @@ export async function verify(call: Call, deps: PolicyDeps, trace: Traccia): Prom
       const quota = await consumeQuotaUnit(tx, call)
       if (!quota.ok) throw new QuotaRefused(quota.refusal, quota.quota)
       return { kind: 'answer' as const, answer: { esito, dataOraVerifica: deps.clock.now(), quota: quota.quota } }
-    })
+    }))
   } catch (err) {
     // the rollback undid the attempt and the traccia: the pipeline traces the refusal instead
     if (err instanceof QuotaRefused) return { kind: 'refusal', refusal: err.refusal, quota: err.quota }
