@@ -67,7 +67,7 @@ insert into tracce (id, identificativo_transazione, ricevuta_il, inserita_il, ca
   select id, identificativo_transazione, ricevuta_il, ricevuta_il, canale, convenzione_id, ente_codice, certificato_fingerprint,
          ip_cliente, operatore, riferimento_pratica, cf_pseudonimo, esito, codice_rifiuto, motivo, latenza_ms
     from tracce_pre_004 order by id;
-select setval('tracce_seq', greatest((select max(id) from tracce_pre_004), 1));
+select setval('tracce_seq', coalesce((select max(id) from tracce_pre_004), 1), (select max(id) is not null from tracce_pre_004));
 drop table tracce_pre_004;
 
 -- Append-only: the trail refuses updates, deletes and truncation. Retention removes whole partitions

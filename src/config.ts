@@ -21,6 +21,10 @@ export interface Config {
   logLevel: string
   /** largest request body accepted, in bytes: the verification request is tiny */
   bodyLimit: number
+  /** how often the trail's maintenance (partitions, sealing, retention) runs */
+  auditIntervalSeconds: number
+  /** tracce are kept this many months, then their partitions are purged */
+  auditRetentionMonths: number
 }
 
 const schema = {
@@ -41,6 +45,8 @@ const schema = {
     INVCIV_DATA_DIR: { type: 'string', minLength: 1 },
     INVCIV_LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     INVCIV_BODY_LIMIT: { type: 'string', pattern: '^[0-9]{3,8}$' },
+    INVCIV_AUDIT_INTERVAL_SECONDS: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
+    INVCIV_AUDIT_RETENTION_MONTHS: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
   },
 } as const
 
@@ -83,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(present.INVCIV_DATA_DIR ?? path.join(projectRoot, '.invciv-data')),
     logLevel: present.INVCIV_LOG_LEVEL ?? 'info',
     bodyLimit: present.INVCIV_BODY_LIMIT === undefined ? 16_384 : Number(present.INVCIV_BODY_LIMIT),
+    auditIntervalSeconds: Number(present.INVCIV_AUDIT_INTERVAL_SECONDS ?? 300),
+    auditRetentionMonths: Number(present.INVCIV_AUDIT_RETENTION_MONTHS ?? 60),
   }
 }
 

@@ -10,6 +10,7 @@ import { buildAdminApp, buildPartnerApp } from './app.ts'
 import { createMetrics } from './metrics.ts'
 import { createTlsReloader, type TlsReloader } from './tls/reloader.ts'
 import { listenForReloads } from './tls/reload-broadcast.ts'
+import { startMaintenance } from './audit/maintenance.ts'
 
 export interface GatewayOptions {
   clock?: Clock
@@ -48,6 +49,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   const database = await openDatabase(config, logger)
   const servers: FastifyInstance[] = []
   let stopListening = async () => undefined as void
+  let stopMaintenance = async () => undefined as void
   try {
     let tlsMaterial = tls
     const metrics = createMetrics(database.pool, () => tlsMaterial.cert)
@@ -67,6 +69,9 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     const tlsReloader = createTlsReloader(config.tls, () => servers.map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,
       (material) => (tlsMaterial = material))
     stopListening = listenForReloads(database.url, database.pool, tlsReloader, logger)
+    stopMaintenance = startMaintenance({
+      pool: database.pool, logger, clock, intervalMs: config.auditIntervalSeconds * 1000, retentionMonths: config.auditRetentionMonths,
+    })
     await partner.listen({ host: config.host, port: config.port })
     await admin.listen({ host: config.adminHost, port: config.adminPort })
     const partnerUrl = urlOf(partner, config.host, config.port)
@@ -77,12 +82,14 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       async close() {
         // stop accepting, let in-flight calls finish (their tracce included), then release the database
         await Promise.all(servers.map((s) => s.close()))
+        await stopMaintenance()
         await stopListening()
         await database.close()
       },
     }
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()))
+    await stopMaintenance()
     await stopListening()
     await database.close()
     throw err

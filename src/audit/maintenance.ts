@@ -1,0 +1,53 @@
+// The trail's periodic job: next months' partitions, sealing, retention. Every gateway process runs the
+// timer; the seal lock makes one of them do the work at a time.
+import type pg from 'pg'
+import type { Logger } from 'pino'
+import type { Clock } from '../clock.ts'
+import { ensurePartition } from './partitions.ts'
+import { sealUpTo, watermark } from './sealer.ts'
+import { purgeExpired } from './retention.ts'
+
+export interface MaintenanceOptions {
+  pool: pg.Pool
+  logger: Logger
+  clock: Clock
+  intervalMs: number
+  retentionMonths: number
+}
+
+export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
+  // Rows up to the watermark seen one run ago are sealed: a run apart is far longer than any call's
+  // transaction, so no traccia still being committed can fall inside a sealed range.
+  let previousWatermark: number | undefined
+  let running: Promise<void> | undefined
+  const run = () => {
+    running ??= work().finally(() => (running = undefined))
+    return running
+  }
+  const work = async () => {
+    try {
+      const now = o.clock.now()
+      await ensurePartition(o.pool, now)
+      await ensurePartition(o.pool, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)))
+      const current = await watermark(o.pool)
+      if (previousWatermark !== undefined) {
+        const sealed = await sealUpTo(o.pool, previousWatermark)
+        if (sealed?.length) o.logger.info({ seals: sealed.length, upTo: previousWatermark }, 'trail sealed')
+      }
+      previousWatermark = current
+      const cutoff = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - o.retentionMonths, 1))
+      const purged = await purgeExpired(o.pool, cutoff)
+      for (const p of purged) o.logger.info({ partition: p.partizione, rows: p.righe, lastSeal: p.ultimoSigillo }, 'trail partition purged')
+    } catch (err) {
+      o.logger.error({ err: { message: (err as Error).message } }, 'trail maintenance failed; retrying at the next run')
+    }
+  }
+  const timer = setInterval(run, o.intervalMs)
+  timer.unref()
+  void run()
+  // stopping waits for a run in progress, so that the pool it uses is not closed under it
+  return async () => {
+    clearInterval(timer)
+    await running
+  }
+}
