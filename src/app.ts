@@ -64,6 +64,7 @@ export interface AdminAppOptions {
   logger: Logger
   db: Pool
   metrics: Metrics
+  pseudonymKey: string
 }
 
 /** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
@@ -74,6 +75,6 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
     ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance
   countHandshakeFailures(app, options)
-  await app.register(adminRoutes, { db: options.db, registry: options.metrics.registry })
+  await app.register(adminRoutes, { db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey })
   return app
 }

@@ -63,7 +63,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       trustedProxies: config.trustedProxies, metrics,
     })
     servers.push(partner)
-    const admin = await buildAdminApp({ tls, logger, db: database.pool, metrics })
+    const admin = await buildAdminApp({ tls, logger, db: database.pool, metrics, pseudonymKey })
     servers.push(admin)
     // the expiry metric reads the certificate that serves now
     const tlsReloader = createTlsReloader(config.tls, () => servers.map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,

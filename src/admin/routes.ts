@@ -13,6 +13,8 @@ import {
 import { addCertificate, changeCertificateState, listCertificates } from './certificati-repository.ts'
 import { listOperatori, suspendOperatore, unblockOperatore } from './operatori-repository.ts'
 import { requestReload } from '../tls/reload-broadcast.ts'
+import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, whereOf, type TraceFilters } from '../audit/search.ts'
+import { verifyTrail } from '../audit/sealer.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,10 +25,18 @@ declare module 'fastify' {
 export interface AdminRoutesOptions {
   db: pg.Pool
   registry: Registry
+  pseudonymKey: string
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** a POST that only reads (its filters travel in the body, so a codice fiscale never sits in a URL) */
+    readOnly?: boolean
+  }
 }
 
 // Messages of these errors are written for the operator at the other end; anything else is ours.
-const EXPECTED = new Set(['ConvenzioneError', 'CertificateError', 'OperatoreError', 'EnteError'])
+const EXPECTED = new Set(['ConvenzioneError', 'CertificateError', 'OperatoreError', 'EnteError', 'AuditQueryError'])
 
 function problem(reply: FastifyReply, status: number, code: string, detail: string) {
   return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
@@ -42,7 +52,7 @@ const limitsSchema = {
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const
 
-export async function adminRoutes(app: FastifyInstance, { db, registry }: AdminRoutesOptions) {
+export async function adminRoutes(app: FastifyInstance, { db, registry, pseudonymKey }: AdminRoutesOptions) {
   // Liveness needs no identity beyond the TLS handshake: it says nothing about the data.
   app.get('/health', async () => ({ status: 'ok' }))
 
@@ -52,7 +62,8 @@ export async function adminRoutes(app: FastifyInstance, { db, registry }: AdminR
     const principal = fingerprint ? await principalOf(db, fingerprint) : undefined
     if (!principal) return problem(reply, 403, 'PRINCIPALE_NON_AUTORIZZATO', 'this certificate is not an admin principal')
     // auditors read; only operations change anything
-    if (request.method !== 'GET' && request.method !== 'HEAD' && principal.ruolo !== 'operations') {
+    const reads = request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config?.readOnly === true
+    if (!reads && principal.ruolo !== 'operations') {
       return problem(reply, 403, 'RUOLO_NON_AUTORIZZATO', `the ${principal.ruolo} role cannot ${request.method} ${request.routeOptions.url ?? request.url}`)
     }
     request.principal = principal
@@ -60,7 +71,8 @@ export async function adminRoutes(app: FastifyInstance, { db, registry }: AdminR
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     if (EXPECTED.has(error.name)) {
-      return problem(reply, /does not exist|is not registered|never called/.test(error.message) ? 404 : 409, 'RICHIESTA_RIFIUTATA', error.message)
+      const status = error.name === 'AuditQueryError' ? 400 : /does not exist|is not registered|never called/.test(error.message) ? 404 : 409
+      return problem(reply, status, 'RICHIESTA_RIFIUTATA', error.message)
     }
     if (error.validation) return problem(reply, 400, 'RICHIESTA_NON_VALIDA', error.message)
     if (error.statusCode && error.statusCode < 500) return problem(reply, error.statusCode, 'RICHIESTA_NON_VALIDA', error.message)
@@ -131,6 +143,54 @@ export async function adminRoutes(app: FastifyInstance, { db, registry }: AdminR
   app.post('/admin/v1/convenzioni/:id/operatori/:operatore/suspend', { schema: { params: operatoreParams } }, async (request) => {
     const p = request.params as { id: number; operatore: string }
     return suspendOperatore(db, p.id, p.operatore, actor(request))
+  })
+
+  const filtersSchema = {
+    dal: { type: 'string', maxLength: 40 }, al: { type: 'string', maxLength: 40 }, ente: { type: 'string', maxLength: 32 },
+    convenzione: { type: 'integer', minimum: 1 }, operatore: { type: 'string', maxLength: 64 }, pratica: { type: 'string', maxLength: 64 },
+    esito: { type: 'string', maxLength: 40 }, transazione: { type: 'string', maxLength: 36 }, codiceFiscale: { type: 'string', maxLength: 16 },
+  } as const
+
+  app.post('/admin/v1/audit/ricerca', {
+    config: { readOnly: true },
+    schema: { body: { type: 'object', additionalProperties: false, properties: { ...filtersSchema, limite: { type: 'integer', minimum: 1, maximum: 1000 }, cursore: { type: 'string', maxLength: 200 } } } },
+  }, async (request) => {
+    const { limite, cursore, ...filters } = (request.body ?? {}) as TraceFilters & { limite?: number; cursore?: string }
+    const page = await searchTracce(db, filters, pseudonymKey, { limit: limite, cursor: cursore })
+    await recordAuditAccess(db, actor(request), 'ricerca', filtersForLog(filters, pseudonymKey), page.tracce.length)
+    return page
+  })
+
+  app.post('/admin/v1/audit/esportazione', {
+    config: { readOnly: true },
+    schema: { body: { type: 'object', additionalProperties: false, required: ['formato'], properties: { ...filtersSchema, formato: { enum: ['csv', 'jsonl'] } } } },
+  }, async (request, reply) => {
+    const { formato, ...filters } = request.body as TraceFilters & { formato: 'csv' | 'jsonl' }
+    whereOf(filters, pseudonymKey) // refuse bad filters before the first byte goes out
+    const who = actor(request)
+    const stream = exportTracce(db, filters, pseudonymKey, formato, (rows) => {
+      recordAuditAccess(db, who, 'esportazione', { ...filtersForLog(filters, pseudonymKey), formato }, rows)
+        .catch((err: Error) => request.log.error({ err: { message: err.message } }, 'audit export not recorded'))
+    })
+    stream.on('error', (err) => request.log.error({ err: { message: err.message } }, 'audit export failed midway'))
+    return reply.type(formato === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+      .header('content-disposition', `attachment; filename="tracce.${formato}"`).send(stream)
+  })
+
+  app.post('/admin/v1/audit/soggetto', {
+    config: { readOnly: true },
+    schema: { body: { type: 'object', additionalProperties: false, required: ['codiceFiscale'], properties: { codiceFiscale: { type: 'string', maxLength: 16 } } } },
+  }, async (request) => {
+    const { codiceFiscale } = request.body as { codiceFiscale: string }
+    const report = await subjectReport(db, codiceFiscale, pseudonymKey)
+    await recordAuditAccess(db, actor(request), 'soggetto', filtersForLog({ codiceFiscale }, pseudonymKey), report.verifiche)
+    return report
+  })
+
+  app.get('/admin/v1/audit/verifica', async (request, reply) => {
+    const result = await verifyTrail(db)
+    await recordAuditAccess(db, actor(request), 'verifica', {}, null)
+    return reply.code(result.intact ? 200 : 409).send(result)
   })
 
   app.post('/admin/v1/tls/reload', async (_request, reply) => {

@@ -1,7 +1,10 @@
 // The `invciv` command line: one entry, one subcommand per operation of DESIGN.md.
 import { readFile } from 'node:fs/promises'
 import { Command, CommanderError, Option } from 'commander'
-import { ConfigError } from '../config.ts'
+import { ConfigError, loadConfig, requirePseudonymKey } from '../config.ts'
+import { pipeline } from 'node:stream/promises'
+import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, type TraceFilters } from '../audit/search.ts'
+import { sealUpTo, verifyTrail, watermark } from '../audit/sealer.ts'
 import { migrate } from '../db/migrate.ts'
 import { addEnte } from '../admin/enti-repository.ts'
 import { changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione, type LifecycleAction } from '../admin/convenzioni-repository.ts'
@@ -15,7 +18,7 @@ import { print, positiveInt, UsageError, withDatabase, wantsJson } from './outpu
 import { serve } from './serve.ts'
 
 // Errors whose message is written for the person at the terminal; anything else is a bug, reported as such.
-const EXPECTED = ['ConfigError', 'UsageError', 'EnteError', 'ConvenzioneError', 'CertificateError', 'MigrationError', 'TlsMaterialError', 'ImportError', 'OperatoreError']
+const EXPECTED = ['ConfigError', 'UsageError', 'EnteError', 'ConvenzioneError', 'CertificateError', 'MigrationError', 'TlsMaterialError', 'ImportError', 'OperatoreError', 'AuditQueryError']
 
 const program = new Command('invciv')
   .description('invciv-gateway: WS INVCIV VerificaGiudizio over mutual TLS')
@@ -215,6 +218,98 @@ program.command('tls').description('TLS material of the running gateways')
     print(cmd, { ok: reports.every((r) => r.esito === 'ok'), processi: reports },
       reports.map((r) => `${r.processo}: ${r.esito}${r.errore ? ` (${r.errore})` : ''}`).join('\n'))
     if (reports.some((r) => r.esito !== 'ok')) process.exitCode = 1
+  })
+
+interface FilterOptions {
+  dal?: string; al?: string; ente?: string; convenzione?: number; operatore?: string; pratica?: string
+  esito?: string; transazione?: string; codiceFiscale?: string
+}
+
+function filterOptions(command: Command): Command {
+  return command
+    .option('--dal <WHEN>', 'from this date or ISO timestamp')
+    .option('--al <WHEN>', 'up to this date (the whole day) or ISO timestamp')
+    .option('--ente <IPA>', 'ente')
+    .addOption(new Option('--convenzione <ID>', 'convenzione id').argParser(positiveInt('--convenzione')))
+    .option('--operatore <ID>', 'identificativoOperatore')
+    .option('--pratica <RIF>', 'riferimento pratica')
+    .option('--esito <CODE>', 'an esito or a refusal code')
+    .option('--transazione <UUID>', 'identificativoTransazione')
+    .option('--codice-fiscale <CF>', 'the codice fiscale verified (matched through its keyed pseudonym)')
+}
+
+const filtersOf = (o: FilterOptions): TraceFilters => Object.fromEntries(Object.entries({
+  dal: o.dal, al: o.al, ente: o.ente, convenzione: o.convenzione, operatore: o.operatore, pratica: o.pratica,
+  esito: o.esito, transazione: o.transazione, codiceFiscale: o.codiceFiscale,
+}).filter(([, v]) => v !== undefined)) as TraceFilters
+
+const pseudonymKey = () => requirePseudonymKey(loadConfig())
+
+const audit = program.command('audit').description('the audit trail: search, export, seal, verify, subject report')
+filterOptions(audit.command('search').description('tracce matching the filters, newest first, a page at a time'))
+  .addOption(new Option('--limite <N>', 'rows per page (at most 1000)').argParser(positiveInt('--limite')).default(100))
+  .option('--cursore <C>', 'the cursor printed by the previous page')
+  .action(async (o: FilterOptions & { limite: number; cursore?: string }, cmd: Command) => {
+    const filters = filtersOf(o)
+    const key = pseudonymKey()
+    const page = await withDatabase(async (db) => {
+      const result = await searchTracce(db.pool, filters, key, { limit: o.limite, cursor: o.cursore })
+      await recordAuditAccess(db.pool, cliActor(), 'ricerca', filtersForLog(filters, key), result.tracce.length)
+      return result
+    })
+    print(cmd, page, [
+      ...page.tracce.map((r) => [r.ricevutaIl.toISOString(), r.identificativoTransazione, r.canale, r.enteCodice, r.operatore, r.riferimentoPratica, r.esito ?? r.codiceRifiuto].join('\t')),
+      page.cursore ? `(next page: --cursore ${page.cursore})` : `(${page.tracce.length} tracce)`,
+    ].join('\n'))
+  })
+filterOptions(audit.command('export').description('every matching traccia, oldest first, to stdout (streamed)'))
+  .addOption(new Option('--format <FORMAT>', 'csv or jsonl').choices(['csv', 'jsonl']).makeOptionMandatory())
+  .action(async (o: FilterOptions & { format: 'csv' | 'jsonl' }) => {
+    const filters = filtersOf(o)
+    const key = pseudonymKey()
+    await withDatabase(async (db) => {
+      let rows = 0
+      await pipeline(exportTracce(db.pool, filters, key, o.format, (n) => (rows = n)), process.stdout)
+      await recordAuditAccess(db.pool, cliActor(), 'esportazione', { ...filtersForLog(filters, key), formato: o.format }, rows)
+    })
+  })
+audit.command('seal').description('seal what is pending now (waits for transactions in flight to settle)')
+  .addOption(new Option('--attesa <SECONDS>', 'how long a call transaction may take at most').argParser((v) => Number(v)).default(35))
+  .action(async (o: { attesa: number }, cmd: Command) => {
+    const seals = await withDatabase(async (db) => {
+      const horizon = await watermark(db.pool)
+      await new Promise((r) => setTimeout(r, o.attesa * 1000))
+      const made = await sealUpTo(db.pool, horizon)
+      if (made === undefined) throw new UsageError('another process is sealing right now; try again shortly')
+      return made
+    })
+    print(cmd, { sigilli: seals }, seals.length ? `${seals.length} seals, up to traccia ${Math.max(...seals.map((x) => x.aId))}` : 'nothing to seal')
+  })
+audit.command('verify').description('check the seal chain; exits non-zero when the trail is broken')
+  .action(async (_o, cmd: Command) => {
+    const result = await withDatabase(async (db) => {
+      const r = await verifyTrail(db.pool)
+      await recordAuditAccess(db.pool, cliActor(), 'verifica', {}, null)
+      return r
+    })
+    print(cmd, result, result.intact
+      ? `intact: ${result.sigilli} seals, ${result.righeSigillate} tracce sealed, ${result.righeInAttesa} awaiting a seal`
+      : `BROKEN at seal ${result.sigillo}: ${result.motivo}`)
+    if (!result.intact) process.exitCode = 3
+  })
+audit.command('soggetto').description('who verified this codice fiscale, and when (GDPR art. 15)')
+  .argument('<CF>', 'codice fiscale')
+  .action(async (cf: string, _o, cmd: Command) => {
+    const key = pseudonymKey()
+    const report = await withDatabase(async (db) => {
+      const r = await subjectReport(db.pool, cf, key)
+      await recordAuditAccess(db.pool, cliActor(), 'soggetto', filtersForLog({ codiceFiscale: cf }, key), r.verifiche)
+      return r
+    })
+    print(cmd, report, report.verifiche === 0 ? 'no verification of this codice fiscale in the trail' : [
+      `${report.verifiche} verifiche`,
+      ...report.enti.map((e) => `${e.enteCodice}: ${e.verifiche} dal ${e.prima.toISOString()} al ${e.ultima.toISOString()}; convenzioni ${e.convenzioni.join(', ')}; operatori ${e.operatori.join(', ')}; pratiche ${e.pratiche.join(', ')}`),
+    ].join('\n'))
   })
 
 try {

@@ -1,0 +1,196 @@
+// What auditors ask of the trail: filtered searches in keyset pages, streamed exports, and the report of
+// who verified one codice fiscale (GDPR art. 15). Every filter is served by one of the trail's indexes.
+import { Readable } from 'node:stream'
+import type { Queryable } from '../verification/verbali-repository.ts'
+import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
+import { pseudonymise } from './pseudonym.ts'
+
+export class AuditQueryError extends Error {
+  override name = 'AuditQueryError'
+}
+
+export interface TraceFilters {
+  dal?: string
+  al?: string
+  ente?: string
+  convenzione?: number
+  operatore?: string
+  pratica?: string
+  /** an esito or a refusal code */
+  esito?: string
+  transazione?: string
+  codiceFiscale?: string
+}
+
+const ESITI = ['VALIDO', 'VALIDO_NEL_PERIODO', 'NON_VALIDO']
+const COLUMNS = `id, identificativo_transazione as "identificativoTransazione", ricevuta_il as "ricevutaIl", canale,
+  convenzione_id as "convenzioneId", ente_codice as "enteCodice", certificato_fingerprint as "certificatoFingerprint",
+  host(ip_cliente) as "ipCliente", operatore, riferimento_pratica as "riferimentoPratica", cf_pseudonimo as "cfPseudonimo",
+  esito, codice_rifiuto as "codiceRifiuto", motivo, latenza_ms::float8 as "latenzaMs"`
+
+export interface TraceRow {
+  id: number
+  identificativoTransazione: string
+  ricevutaIl: Date
+  [column: string]: unknown
+}
+
+function instant(text: string, name: string): Date {
+  const d = new Date(text)
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) throw new AuditQueryError(`${name} must be a date or an ISO timestamp, not "${text}"`)
+  return d
+}
+
+/** The filters as SQL conditions and parameters; the codice fiscale becomes its keyed pseudonym here. */
+export function whereOf(filters: TraceFilters, pseudonymKey: string): { conditions: string[]; values: unknown[] } {
+  const conditions: string[] = []
+  const values: unknown[] = []
+  const add = (sql: string, value: unknown) => {
+    values.push(value)
+    conditions.push(sql.replace('?', `$${values.length}`))
+  }
+  if (filters.dal) add('ricevuta_il >= ?', instant(filters.dal, 'dal'))
+  if (filters.al) {
+    // a bare date means the whole day
+    const al = instant(filters.al, 'al')
+    if (/^\d{4}-\d{2}-\d{2}$/.test(filters.al)) al.setUTCDate(al.getUTCDate() + 1)
+    add(/^\d{4}-\d{2}-\d{2}$/.test(filters.al) ? 'ricevuta_il < ?' : 'ricevuta_il <= ?', al)
+  }
+  if (filters.ente) add('ente_codice = ?', filters.ente)
+  if (filters.convenzione !== undefined) add('convenzione_id = ?', filters.convenzione)
+  if (filters.operatore) add('operatore = ?', filters.operatore)
+  if (filters.pratica) add('riferimento_pratica = ?', filters.pratica)
+  if (filters.esito) add(ESITI.includes(filters.esito) ? 'esito = ?' : 'codice_rifiuto = ?', filters.esito)
+  if (filters.transazione) {
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(filters.transazione)) throw new AuditQueryError('transazione must be a UUID')
+    add('identificativo_transazione = ?', filters.transazione)
+  }
+  if (filters.codiceFiscale) {
+    const cf = validateCodiceFiscale(filters.codiceFiscale)
+    if (!cf.ok) throw new AuditQueryError(`codiceFiscale: ${cf.reason}`)
+    add('cf_pseudonimo = ?', pseudonymise(pseudonymKey, cf.value))
+  }
+  return { conditions, values }
+}
+
+/** The filters as the auditors' access log keeps them: a codice fiscale only as its pseudonym. */
+export function filtersForLog(filters: TraceFilters, pseudonymKey: string): Record<string, unknown> {
+  const { codiceFiscale, ...rest } = filters
+  if (!codiceFiscale) return rest
+  const cf = validateCodiceFiscale(codiceFiscale)
+  return { ...rest, cfPseudonimo: cf.ok ? pseudonymise(pseudonymKey, cf.value) : 'non valido' }
+}
+
+export function encodeCursor(row: { ricevutaIl: Date; id: number }): string {
+  return Buffer.from(`${row.ricevutaIl.toISOString()}|${row.id}`).toString('base64url')
+}
+
+function decodeCursor(cursor: string): [Date, number] {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|')
+  const d = new Date(at ?? '')
+  if (Number.isNaN(d.getTime()) || !/^\d+$/.test(id ?? '')) throw new AuditQueryError('invalid cursor')
+  return [d, Number(id)]
+}
+
+/** The query of one page, newest first; exported so that a test can check its plan. */
+export function pageQuery(filters: TraceFilters, pseudonymKey: string, limit: number, cursor?: string): { text: string; values: unknown[] } {
+  const { conditions, values } = whereOf(filters, pseudonymKey)
+  if (cursor) {
+    const [at, id] = decodeCursor(cursor)
+    values.push(at, id)
+    conditions.push(`(ricevuta_il, id) < ($${values.length - 1}, $${values.length})`)
+  }
+  values.push(limit)
+  return {
+    text: `select ${COLUMNS} from tracce ${conditions.length ? `where ${conditions.join(' and ')}` : ''}
+           order by ricevuta_il desc, id desc limit $${values.length}`,
+    values,
+  }
+}
+
+export async function searchTracce(db: Queryable, filters: TraceFilters, pseudonymKey: string, options: { limit?: number; cursor?: string } = {}) {
+  const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000)
+  const { rows } = await db.query<TraceRow>(pageQuery(filters, pseudonymKey, limit, options.cursor))
+  const last = rows[rows.length - 1]
+  return { tracce: rows, cursore: rows.length === limit && last ? encodeCursor(last) : null }
+}
+
+const CSV_COLUMNS = ['id', 'identificativoTransazione', 'ricevutaIl', 'canale', 'convenzioneId', 'enteCodice', 'certificatoFingerprint',
+  'ipCliente', 'operatore', 'riferimentoPratica', 'cfPseudonimo', 'esito', 'codiceRifiuto', 'motivo', 'latenzaMs']
+
+function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  const text = value instanceof Date ? value.toISOString() : String(value)
+  // quote what needs it, and defuse spreadsheet formulas in text an outsider wrote (riferimento pratica)
+  const safe = /^[=+\-@]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
+}
+
+/**
+ * Every matching traccia, oldest first, as CSV or JSONL, read in keyset pages: memory stays flat
+ * whatever the size. `onEnd` learns how many rows went out.
+ */
+export function exportTracce(db: Queryable, filters: TraceFilters, pseudonymKey: string, format: 'csv' | 'jsonl', onEnd: (rows: number) => void = () => undefined): Readable {
+  const PAGE = 5_000
+  async function* lines() {
+    const { conditions, values } = whereOf(filters, pseudonymKey)
+    if (format === 'csv') yield `${CSV_COLUMNS.join(',')}\n`
+    let after: [Date, number] | undefined
+    let count = 0
+    for (;;) {
+      const page = [...conditions]
+      const params = [...values]
+      if (after) {
+        params.push(after[0], after[1])
+        page.push(`(ricevuta_il, id) > ($${params.length - 1}, $${params.length})`)
+      }
+      params.push(PAGE)
+      const { rows } = await db.query<TraceRow>(
+        `select ${COLUMNS} from tracce ${page.length ? `where ${page.join(' and ')}` : ''} order by ricevuta_il, id limit $${params.length}`, params)
+      if (rows.length === 0) break
+      yield rows.map((r) => (format === 'csv' ? `${CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')}\n` : `${JSON.stringify(r)}\n`)).join('')
+      count += rows.length
+      const last = rows[rows.length - 1] as TraceRow
+      after = [last.ricevutaIl, last.id]
+      if (rows.length < PAGE) break
+    }
+    onEnd(count)
+  }
+  return Readable.from(lines())
+}
+
+export interface SubjectReport {
+  verifiche: number
+  enti: Array<{ enteCodice: string | null; convenzioni: number[]; operatori: string[]; pratiche: string[]; prima: Date; ultima: Date; verifiche: number }>
+  accessi: Array<Record<string, unknown>>
+}
+
+/** Who verified this codice fiscale, and when: the answer to a citizen's access request. */
+export async function subjectReport(db: Queryable, codiceFiscale: string, pseudonymKey: string): Promise<SubjectReport> {
+  const cf = validateCodiceFiscale(codiceFiscale)
+  if (!cf.ok) throw new AuditQueryError(`codice fiscale: ${cf.reason}`)
+  const { rows } = await db.query<Record<string, unknown>>(
+    `select ricevuta_il as "ricevutaIl", ente_codice as "enteCodice", convenzione_id as "convenzioneId", operatore,
+            riferimento_pratica as "riferimentoPratica", esito, codice_rifiuto as "codiceRifiuto", identificativo_transazione as "identificativoTransazione"
+       from tracce where cf_pseudonimo = $1 order by ricevuta_il, id`,
+    [pseudonymise(pseudonymKey, cf.value)])
+  const byEnte = new Map<string | null, SubjectReport['enti'][number]>()
+  for (const r of rows) {
+    const key = (r.enteCodice as string | null) ?? null
+    const at = r.ricevutaIl as Date
+    const e = byEnte.get(key) ?? { enteCodice: key, convenzioni: [], operatori: [], pratiche: [], prima: at, ultima: at, verifiche: 0 }
+    const push = <T>(list: T[], v: T | null | undefined) => v !== null && v !== undefined && !list.includes(v) && list.push(v)
+    push(e.convenzioni, r.convenzioneId as number | null)
+    push(e.operatori, r.operatore as string | null)
+    push(e.pratiche, r.riferimentoPratica as string | null)
+    e.ultima = at
+    e.verifiche++
+    byEnte.set(key, e)
+  }
+  return { verifiche: rows.length, enti: [...byEnte.values()], accessi: rows }
+}
+
+/** Auditors' own searches, exports and reports are traced too. */
+export async function recordAuditAccess(db: Queryable, principale: string, azione: 'ricerca' | 'esportazione' | 'soggetto' | 'verifica', filtri: Record<string, unknown>, righe: number | null) {
+  await db.query('insert into accessi_audit (principale, azione, filtri, righe) values ($1, $2, $3, $4)', [principale, azione, JSON.stringify(filtri), righe])
+}
