@@ -168,10 +168,8 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
     const { formato, ...filters } = request.body as TraceFilters & { formato: 'csv' | 'jsonl' }
     whereOf(filters, pseudonymKey) // refuse bad filters before the first byte goes out
     const who = actor(request)
-    const stream = exportTracce(db, filters, pseudonymKey, formato, (rows) => {
-      recordAuditAccess(db, who, 'esportazione', { ...filtersForLog(filters, pseudonymKey), formato }, rows)
-        .catch((err: Error) => request.log.error({ err: { message: err.message } }, 'audit export not recorded'))
-    })
+    const stream = exportTracce(db, filters, pseudonymKey, formato,
+      (rows) => recordAuditAccess(db, who, 'esportazione', { ...filtersForLog(filters, pseudonymKey), formato }, rows))
     stream.on('error', (err) => request.log.error({ err: { message: err.message } }, 'audit export failed midway'))
     return reply.type(formato === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
       .header('content-disposition', `attachment; filename="tracce.${formato}"`).send(stream)

@@ -128,9 +128,11 @@ function csvCell(value: unknown): string {
 
 /**
  * Every matching traccia, oldest first, as CSV or JSONL, read in keyset pages: memory stays flat
- * whatever the size. `onEnd` learns how many rows went out.
+ * whatever the size. `onEnd` learns how many rows went out (and may return a promise the stream waits for).
  */
-export function exportTracce(db: Queryable, filters: TraceFilters, pseudonymKey: string, format: 'csv' | 'jsonl', onEnd: (rows: number) => void = () => undefined): Readable {
+export function exportTracce(
+  db: Queryable, filters: TraceFilters, pseudonymKey: string, format: 'csv' | 'jsonl', onEnd: (rows: number) => unknown = () => undefined,
+): Readable {
   const PAGE = 5_000
   async function* lines() {
     const { conditions, values } = whereOf(filters, pseudonymKey)
@@ -154,7 +156,8 @@ export function exportTracce(db: Queryable, filters: TraceFilters, pseudonymKey:
       after = [last.ricevutaIl, last.id]
       if (rows.length < PAGE) break
     }
-    onEnd(count)
+    // the stream ends only once onEnd is done, so the export's record precedes its last byte
+    await onEnd(count)
   }
   return Readable.from(lines())
 }
