@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { testDatabase } from '../helpers/database.ts'
 import { invciv } from '../helpers/cli.ts'
+import { readMigrations } from '../../src/db/migrate.ts'
 import { certFile } from '../helpers/certs.ts'
 import { clientCertificate } from '../helpers/pki.ts'
 import { TEST_PSEUDONYM_KEY, startTestGateway } from '../helpers/gateway.ts'
@@ -26,7 +27,7 @@ t.test('--help describes every command', async (t) => {
 t.test('migrate reports the schema', async (t) => {
   const r = await run('migrate', '--json')
   t.equal(r.code, 0, r.stderr)
-  t.same(JSON.parse(r.stdout), { applied: ['001_spine', '002_access_policy', '003_admin'] })
+  t.same(JSON.parse(r.stdout), { applied: (await readMigrations()).map((m) => m.name) }, 'every migration file, in order')
 })
 
 t.test('ente add, and a clear refusal of a duplicate', async (t) => {
