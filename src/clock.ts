@@ -29,3 +29,10 @@ export function secondsUntilRomeMidnight(instant: Date): number {
   }
   throw new Error(`no Europe/Rome midnight after ${instant.toISOString()}`)
 }
+
+/** A real calendar date written YYYY-MM-DD (no 30 February). */
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false
+  const d = new Date(`${text}T00:00:00Z`)
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text)
+}

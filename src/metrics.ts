@@ -1,7 +1,7 @@
 // Prometheus metrics of one gateway process, on its own registry (so several gateways can share a test process).
 import { X509Certificate } from 'node:crypto'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { Queryable } from './verification/verbali-repository.ts'
+import type { Queryable } from './db/pool.ts'
 
 export interface Metrics {
   registry: Registry

@@ -1,7 +1,7 @@
 // PDD certificates: which convenzione a peer certificate speaks for, and their registration.
 import { X509Certificate } from 'node:crypto'
 import type pg from 'pg'
-import type { Queryable } from '../verification/verbali-repository.ts'
+import type { Queryable } from '../db/pool.ts'
 import { normaliseFingerprint } from '../tls/peer-identity.ts'
 
 /** A convenzione as the policy checks read it. */

@@ -1,8 +1,9 @@
 // Convenzioni: the agreement that grants an ente the service, with every limit the policy checks read.
+import { isCalendarDate } from '../clock.ts'
 import { isIP } from 'node:net'
 import type pg from 'pg'
 import { parseFascia, FasciaError } from '../policy/fascia-oraria.ts'
-import type { Queryable } from '../verification/verbali-repository.ts'
+import type { Queryable } from '../db/pool.ts'
 import { convenzioneColumns, type ConvenzioneInForce } from './certificati-repository.ts'
 
 export class ConvenzioneError extends Error {
@@ -25,11 +26,6 @@ export interface ConvenzioneInput {
 
 export const VALIDITY_YEARS = 5
 
-function isDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false
-  const d = new Date(`${text}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text)
-}
 
 function positive(value: number | undefined, name: string) {
   if (value !== undefined && (!Number.isInteger(value) || value <= 0 || value > 2_000_000_000)) {
@@ -70,9 +66,9 @@ export function checkFascia(spec: string): string {
 }
 
 export async function createConvenzione(db: pg.Pool, input: ConvenzioneInput): Promise<{ id: number; validaAl: string }> {
-  if (!isDate(input.validaDal)) throw new ConvenzioneError(`--dal must be a date YYYY-MM-DD, not "${input.validaDal}"`)
+  if (!isCalendarDate(input.validaDal)) throw new ConvenzioneError(`--dal must be a date YYYY-MM-DD, not "${input.validaDal}"`)
   if (input.validaAl !== undefined) {
-    if (!isDate(input.validaAl)) throw new ConvenzioneError(`--al must be a date YYYY-MM-DD, not "${input.validaAl}"`)
+    if (!isCalendarDate(input.validaAl)) throw new ConvenzioneError(`--al must be a date YYYY-MM-DD, not "${input.validaAl}"`)
     if (input.validaAl < input.validaDal) throw new ConvenzioneError('--al comes before --dal')
   }
   positive(input.maxGiornaliere, '--max-giornaliere')
@@ -127,7 +123,7 @@ export async function changeStato(db: Queryable, id: number, action: LifecycleAc
 
 /** Extends the validity by five years from its current end, or to `al`; a revoked convenzione stays revoked. */
 export async function renewConvenzione(db: Queryable, id: number, al?: string): Promise<{ id: number; validaAl: string }> {
-  if (al !== undefined && !isDate(al)) throw new ConvenzioneError(`--al must be a date YYYY-MM-DD, not "${al}"`)
+  if (al !== undefined && !isCalendarDate(al)) throw new ConvenzioneError(`--al must be a date YYYY-MM-DD, not "${al}"`)
   const { rows } = await db.query<{ validaAl: string }>(
     `update convenzioni set valida_al = coalesce($2::date, (valida_al + make_interval(years => $3))::date), aggiornata_il = now()
       where id = $1 and stato <> 'revocata' and coalesce($2::date, (valida_al + make_interval(years => $3))::date) > valida_al
@@ -159,7 +155,7 @@ export async function updateConvenzione(db: Queryable, id: number, update: Conve
   for (const key of ['validaDal', 'validaAl'] as const) {
     const v = update[key]
     if (v === undefined) continue
-    if (!isDate(v)) throw new ConvenzioneError(`${key === 'validaDal' ? '--dal' : '--al'} must be a date YYYY-MM-DD, not "${v}"`)
+    if (!isCalendarDate(v)) throw new ConvenzioneError(`${key === 'validaDal' ? '--dal' : '--al'} must be a date YYYY-MM-DD, not "${v}"`)
     put(key, v, '::date')
   }
   for (const key of ['maxGiornaliere', 'mediaGiornaliera', 'maxTentativi', 'finestraTentativiMinuti', 'maxOperatori'] as const) {

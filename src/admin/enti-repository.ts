@@ -1,5 +1,5 @@
 // Enti: the partner administrations, by IPA code.
-import type { Queryable } from '../verification/verbali-repository.ts'
+import type { Queryable } from '../db/pool.ts'
 
 export class EnteError extends Error {
   override name = 'EnteError'

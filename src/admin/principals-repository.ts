@@ -1,6 +1,6 @@
 // Who may use the admin listener: client certificates registered with a role.
 import type pg from 'pg'
-import type { Queryable } from '../verification/verbali-repository.ts'
+import type { Queryable } from '../db/pool.ts'
 import { parseClientCertificate, CertificateError } from './certificati-repository.ts'
 
 export const roles = ['operations', 'auditor'] as const

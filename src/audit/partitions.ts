@@ -1,6 +1,6 @@
 // Month partitions of the trail: made ahead by the maintenance job, and on demand when a traccia of a
 // month without one arrives (a clock moved, a replayed spool), so that no traccia is ever refused for it.
-import type { Queryable } from '../verification/verbali-repository.ts'
+import type { Queryable } from '../db/pool.ts'
 
 export function isMissingPartition(err: unknown): boolean {
   return err instanceof Error && (err as { code?: string }).code === '23514' && /no partition of relation/.test(err.message)

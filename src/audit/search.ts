@@ -1,7 +1,7 @@
 // What auditors ask of the trail: filtered searches in keyset pages, streamed exports, and the report of
 // who verified one codice fiscale (GDPR art. 15). Every filter is served by one of the trail's indexes.
 import { Readable } from 'node:stream'
-import type { Queryable } from '../verification/verbali-repository.ts'
+import type { Queryable } from '../db/pool.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
 import { pseudonymise } from './pseudonym.ts'
 

@@ -1,7 +1,9 @@
 // Turns an HTTP request into the pipeline's Call: identity, address, timing; the payload is the channel's.
 import { randomUUID } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { catalogue, refuse } from '../errors.ts'
+import type { Outcome, Pipeline } from '../policy/pipeline.ts'
 import type { Clock } from '../clock.ts'
 import type { Channel } from '../audit/trace-writer.ts'
 import type { Call, Payload } from '../policy/types.ts'
@@ -39,4 +41,23 @@ const AUTHORITY = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,
 /** host:port the client reached, for addresses in served documents; the Host header only when it is one. */
 export function publicAuthority(request: FastifyRequest, fallback: string): string {
   return request.host && AUTHORITY.test(request.host) ? request.host : fallback
+}
+
+/**
+ * The error handler of a channel. A body refused while being read (too large, bad length, not JSON, wrong
+ * media type) is still a call: it gets the channel's refusal and a traccia. Anything else is ours.
+ */
+export function channelErrorHandler(
+  channel: Channel, source: CallSource & { pipeline: Pipeline }, respond: (reply: FastifyReply, outcome: Outcome) => unknown,
+) {
+  return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const call = (payload: Payload) => newCall(request, reply, channel, payload, source)
+    if (request.method === 'POST' && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return respond(reply, await source.pipeline.handle(call({ kind: 'malformed', reason: `corpo rifiutato (${error.code ?? error.statusCode})` })))
+    }
+    request.log.error({ err: { message: error.message, code: error.code } }, `unexpected error in the ${channel} channel`)
+    if (request.method !== 'POST') return reply.code(500).type('text/plain; charset=utf-8').send(`${catalogue.ERRORE_INTERNO.description}\n`)
+    const failed = call({ kind: 'malformed', reason: 'errore del canale' })
+    return respond(reply, await source.pipeline.refuse(failed, refuse('ERRORE_INTERNO', { reason: `errore del canale ${channel}` })))
+  }
 }

@@ -10,6 +10,8 @@ pg.types.setTypeParser(INT8_OID, (value: string) => Number(value))
 
 export type Pool = pg.Pool
 export type PoolClient = pg.PoolClient
+/** Anything that runs a query: a pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, 'query'>
 
 export interface PoolOptions {
   max?: number

@@ -3,6 +3,7 @@
 // HH:MM-HH:MM, e.g. `lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00`.
 import { refuse } from '../errors.ts'
 import type { PolicyCheck } from './types.ts'
+import { compiledBy } from './compiled.ts'
 
 export const GIORNI = ['lun', 'mar', 'mer', 'gio', 'ven', 'sab', 'dom'] as const
 
@@ -77,17 +78,7 @@ export const settingsSchema = {
   properties: { fasciaOraria: { type: 'string', minLength: 1, maxLength: 500 } },
 } as const
 
-const parsed = new Map<string, Fascia>()
-
-function fasciaOf(spec: string): Fascia {
-  let fascia = parsed.get(spec)
-  if (!fascia) {
-    if (parsed.size > 10_000) parsed.clear()
-    fascia = parseFascia(spec)
-    parsed.set(spec, fascia)
-  }
-  return fascia
-}
+const fasciaOf = compiledBy(parseFascia)
 
 /** Check 4: now must be inside the convenzione's weekly hours, on the Europe/Rome wall clock. */
 export const fasciaOraria: PolicyCheck = {

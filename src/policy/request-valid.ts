@@ -1,5 +1,6 @@
 // Check 5: the request must be well formed and valid against the contract's schema. Both channels
 // hand over plain named fields; the rules for each field live here, once.
+import { isCalendarDate } from '../clock.ts'
 import { Ajv } from 'ajv'
 import { refuse } from '../errors.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
@@ -29,10 +30,6 @@ export const requestSchema = {
 
 const validate = new Ajv({ allErrors: false }).compile(requestSchema)
 
-function isCalendarDate(date: string): boolean {
-  const d = new Date(`${date}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === date
-}
 
 type Fields = Record<string, unknown>
 const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v)

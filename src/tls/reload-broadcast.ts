@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto'
 import os from 'node:os'
 import pg from 'pg'
 import type { Logger } from 'pino'
-import type { Queryable } from '../verification/verbali-repository.ts'
+import type { Queryable } from '../db/pool.ts'
 import type { TlsReloader } from './reloader.ts'
 
 const CHANNEL = 'invciv_tls_reload'

@@ -1,4 +1,5 @@
 // Loads verbali from the feed's CSV or JSONL files: each row validated, valid rows upserted in batches.
+import { isCalendarDate } from '../clock.ts'
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type pg from 'pg'
@@ -36,11 +37,6 @@ export interface Rejection {
   reason: string
 }
 
-function isDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false
-  const d = new Date(`${text}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text)
-}
 
 type Raw = Record<string, unknown>
 const text = (raw: Raw, key: string) => (typeof raw[key] === 'string' ? (raw[key] as string).trim() : raw[key] === null || raw[key] === undefined ? '' : undefined)
@@ -52,7 +48,7 @@ export function validateVerbale(raw: Raw): { ok: true; value: VerbaleInput } | {
   if (!cf.ok) return { ok: false, reason: `codice_fiscale: ${cf.reason}` }
   const numero = normaliseKey(get('numero_verbale'))
   if (numero.length < 1 || numero.length > 32 || /[\u0000-\u001f\u007f]/.test(numero)) return { ok: false, reason: 'numero_verbale: 1-32 printable characters' }
-  if (!isDate(get('data_verbale'))) return { ok: false, reason: 'data_verbale: not a date YYYY-MM-DD' }
+  if (!isCalendarDate(get('data_verbale'))) return { ok: false, reason: 'data_verbale: not a date YYYY-MM-DD' }
   const categoria = get('categoria').toUpperCase()
   if (!(categorie as readonly string[]).includes(categoria)) return { ok: false, reason: `categoria: one of ${categorie.join(', ')}` }
   const tipo = get('tipo_accertamento').toUpperCase()
@@ -60,7 +56,7 @@ export function validateVerbale(raw: Raw): { ok: true; value: VerbaleInput } | {
   const giudizio = get('giudizio')
   if (giudizio.length > 64) return { ok: false, reason: 'giudizio: at most 64 characters' }
   const revisione = get('data_revisione')
-  if (revisione !== '' && !isDate(revisione)) return { ok: false, reason: 'data_revisione: not a date YYYY-MM-DD (empty when not rivedibile)' }
+  if (revisione !== '' && !isCalendarDate(revisione)) return { ok: false, reason: 'data_revisione: not a date YYYY-MM-DD (empty when not rivedibile)' }
   const registrato = get('registrato_il')
   const at = new Date(registrato)
   if (!/^\d{4}-\d{2}-\d{2}T/.test(registrato) || Number.isNaN(at.getTime())) return { ok: false, reason: 'registrato_il: not an ISO timestamp' }

@@ -1,5 +1,5 @@
 // The verbali archive: the person's judgments for the esito rules, and the loader's upsert.
-import type pg from 'pg'
+import type { Queryable } from '../db/pool.ts'
 import type { Categoria, TipoAccertamento, Verbale } from './esito.ts'
 
 interface VerbaleRow {
@@ -26,7 +26,7 @@ const toVerbale = (r: VerbaleRow): Verbale => ({
   registratoIl: r.registrato_il,
 })
 
-export type Queryable = Pick<pg.Pool, 'query'>
+
 
 /** Every verbale of one person: a handful of rows, read through the natural key's index. */
 export async function verbaliOf(db: Queryable, codiceFiscale: string, categoria: Categoria): Promise<Verbale[]> {

@@ -1,10 +1,10 @@
 // The REST channel: JSON in, the same pipeline, JSON or application/problem+json out. No rule lives here.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { catalogue, refuse } from '../../errors.ts'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { catalogue } from '../../errors.ts'
 import type { Outcome, Pipeline } from '../../policy/pipeline.ts'
 import type { Payload } from '../../policy/types.ts'
 import type { QuotaState } from '../../policy/daily-quota.ts'
-import { newCall, publicAuthority, type CallSource } from '../call.ts'
+import { channelErrorHandler, newCall, publicAuthority, type CallSource } from '../call.ts'
 import { openApiDocument } from './openapi.ts'
 
 export interface RestChannelOptions extends CallSource {
@@ -62,14 +62,5 @@ export async function restChannel(app: FastifyInstance, options: RestChannelOpti
     return openApiDocument(`https://${publicAuthority(request, options.fallbackAuthority)}`)
   })
 
-  // Bodies refused while being read (not JSON, too large, wrong type) are calls too: a problem and a traccia.
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (request.method === 'POST' && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return handle(request, reply, { kind: 'malformed', reason: `corpo rifiutato (${error.code ?? error.statusCode})` })
-    }
-    request.log.error({ err: { message: error.message, code: error.code } }, 'unexpected error in the REST channel')
-    if (request.method !== 'POST') return reply.code(500).type('text/plain').send(`${catalogue.ERRORE_INTERNO.description}\n`)
-    const call = newCall(request, reply, 'rest', { kind: 'malformed', reason: 'errore del canale' }, options)
-    return send(reply, await pipeline.refuse(call, refuse('ERRORE_INTERNO', { reason: 'errore del canale REST' })))
-  })
+  app.setErrorHandler(channelErrorHandler('rest', options, send))
 }

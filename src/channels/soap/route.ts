@@ -1,9 +1,8 @@
 // The SOAP channel: wire to Call, Outcome to wire. No rule lives here.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { catalogue, refuse } from '../../errors.ts'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Pipeline, Outcome } from '../../policy/pipeline.ts'
 import type { Payload } from '../../policy/types.ts'
-import { newCall, publicAuthority, type CallSource } from '../call.ts'
+import { channelErrorHandler, newCall, publicAuthority, type CallSource } from '../call.ts'
 import { parseEnvelope, SOAP_ACTION } from './envelope.ts'
 import { renderFault, renderRisposta } from './render.ts'
 import { servedWsdl, xsdSource } from './wsdl.ts'
@@ -56,14 +55,5 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
     return reply.code(405).header('allow', 'POST').type('text/plain; charset=utf-8').send('VerificaGiudizio si invoca con POST; il WSDL è in ?wsdl\n')
   })
 
-  // Bodies refused while being read (too large, bad length) are still calls: they get a fault and a traccia.
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (request.method === 'POST' && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return handle(request, reply, { kind: 'malformed', reason: `corpo rifiutato (${error.code ?? error.statusCode})` })
-    }
-    request.log.error({ err: { message: error.message, code: error.code } }, 'unexpected error in the SOAP channel')
-    if (request.method !== 'POST') return reply.code(500).type('text/plain').send(`${catalogue.ERRORE_INTERNO.description}\n`)
-    const call = newCall(request, reply, 'soap', { kind: 'malformed', reason: 'errore del canale' }, options)
-    return send(reply, await pipeline.refuse(call, refuse('ERRORE_INTERNO', { reason: 'errore del canale SOAP' })))
-  })
+  app.setErrorHandler(channelErrorHandler('soap', options, send))
 }
