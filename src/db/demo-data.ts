@@ -10,6 +10,7 @@ import { createConvenzione } from '../admin/convenzioni-repository.ts'
 import { addEnte } from '../admin/enti-repository.ts'
 import { addPrincipal } from '../admin/principals-repository.ts'
 import { upsertVerbali, type VerbaleInput } from '../verification/verbali-import.ts'
+import { syntheticVerbali } from '../verification/synthetic.ts'
 
 export const DEMO_ENTE = 'ente_a_dev'
 
@@ -43,5 +44,7 @@ export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ con
     await addPrincipal(db, ruolo, readFileSync(path.join(projectRoot, 'certs-dev', file), 'utf8'), now)
   }
   await upsertVerbali(db, demoVerbali)
+  // and a few hundred realistic persons, so the archive looks like one
+  await upsertVerbali(db, [...syntheticVerbali(300, 2026)])
   return { convenzioneId: id }
 }

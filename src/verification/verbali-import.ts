@@ -3,6 +3,9 @@ import { isCalendarDate } from '../clock.ts'
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type pg from 'pg'
+import { once } from 'node:events'
+import { finished } from 'node:stream/promises'
+import { from as copyFrom } from 'pg-copy-streams'
 import { validateCodiceFiscale } from './codice-fiscale.ts'
 import { categorie, normaliseKey, tipiAccertamento, type Categoria, type TipoAccertamento } from './esito.ts'
 
@@ -130,69 +133,149 @@ export function splitCsvLine(line: string): string[] | undefined {
   }
 }
 
-const BATCH = 1000
+// Columns of the staging table, in the order the COPY stream writes them.
+const STAGING = ['riga', 'codice_fiscale', 'numero_verbale', 'data_verbale', 'categoria', 'tipo_accertamento', 'giudizio', 'data_revisione', 'registrato_il', 'annullato']
+const IMPORT_LOCK = 0x696e7669766572 // 'invciver'
 
-/** Reads the file line by line (constant memory) and upserts in batches; rejected rows go to onReject. */
-export async function importVerbaliFile(db: pg.Pool, file: string, onReject: (r: Rejection) => void = () => undefined): Promise<ImportSummary> {
+export interface ImportOptions {
+  onReject?: (r: Rejection) => void
+  /** called about once a second with the lines read so far */
+  onProgress?: (lines: number, rejected: number, bytes: number) => void
+}
+
+const csvField = (v: string | null) => (v === null ? '' : /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
+
+function parseAnnullato(raw: Raw): boolean | undefined {
+  const v = raw.annullato
+  if (v === undefined || v === null || v === '') return false
+  if (typeof v === 'boolean') return v
+  const t = String(v).trim().toUpperCase()
+  if (['S', 'SI', 'Y', 'TRUE', '1'].includes(t)) return true
+  if (['N', 'NO', 'FALSE', '0'].includes(t)) return false
+  return undefined
+}
+
+/**
+ * Loads a feed file in one transaction: each line validated (rejects reported with their line number),
+ * valid rows streamed through COPY into a staging table, then merged by natural key: new verbali inserted,
+ * corrected ones updated, annulled ones marked, identical ones left alone. A crash or kill before the commit
+ * leaves the archive as it was; memory stays flat whatever the file's size.
+ */
+export async function importVerbaliFile(pool: pg.Pool, file: string, options: ImportOptions = {}): Promise<ImportSummary> {
   const format = /\.jsonl$/i.test(file) ? 'jsonl' : /\.csv$/i.test(file) ? 'csv' : undefined
   if (!format) throw new ImportError(`${file}: the file name must end in .csv or .jsonl`)
-  const summary: ImportSummary = { inserted: 0, updated: 0, unchanged: 0, rejected: 0 }
   const input = createReadStream(file, { encoding: 'utf8' })
   await new Promise<void>((resolve, reject) => {
     input.once('readable', resolve)
     input.once('error', (err: NodeJS.ErrnoException) => reject(new ImportError(`cannot read ${file}: ${err.code ?? err.message}`)))
   })
-  const lines = createInterface({ input, crlfDelay: Infinity })
-  let header: string[] | undefined
-  let batch: VerbaleInput[] = []
-  let lineNo = 0
-  const flush = async () => {
-    const counts = await upsertVerbali(db, batch)
-    summary.inserted += counts.inserted
-    summary.updated += counts.updated
-    summary.unchanged += counts.unchanged
-    batch = []
-  }
-  const reject = (reason: string) => {
-    summary.rejected++
-    onReject({ line: lineNo, reason })
-  }
-  for await (const rawLine of lines) {
-    lineNo++
-    const line = lineNo === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine
-    if (line.trim() === '') continue
-    let record: Raw
-    if (format === 'csv') {
-      const cells = splitCsvLine(line)
-      if (!header) {
-        header = cells?.map((c) => c.trim().toLowerCase())
-        const missing = COLUMNS.filter((c) => !header?.includes(c))
-        if (missing.length) throw new ImportError(`${file}: the header lacks ${missing.join(', ')}`)
-        continue
-      }
-      if (!cells || cells.length !== header.length) {
-        reject(`expected ${header.length} fields`)
-        continue
-      }
-      record = Object.fromEntries(header.map((h, i) => [h, cells[i]]))
-    } else {
-      try {
-        const parsed: unknown = JSON.parse(line)
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error()
-        record = parsed as Raw
-      } catch {
-        reject('not a JSON object')
-        continue
-      }
+  const client = await pool.connect()
+  let rejected = 0
+  let valid = 0
+  let copying: { destroy(err: Error): void } | undefined
+  let copied: Promise<void> | undefined
+  try {
+    await client.query('begin')
+    // one import at a time: two merges of overlapping feeds would race on the same keys
+    await client.query('select pg_advisory_xact_lock($1)', [IMPORT_LOCK])
+    await client.query(`create temp table staging (riga bigint, codice_fiscale text, numero_verbale text, data_verbale date, categoria text,
+      tipo_accertamento text, giudizio text, data_revisione date, registrato_il timestamptz, annullato boolean) on commit drop`)
+    const copy = client.query(copyFrom(`copy staging (${STAGING.join(', ')}) from stdin with (format csv)`))
+    copying = copy
+    copied = finished(copy)
+    const lines = createInterface({ input, crlfDelay: Infinity })
+    let header: string[] | undefined
+    let lineNo = 0
+    let lastProgress = Date.now()
+    const reject = (reason: string) => {
+      rejected++
+      options.onReject?.({ line: lineNo, reason })
     }
-    const checked = validateVerbale(record)
-    if (!checked.ok) {
-      reject(checked.reason)
-      continue
+    for await (const rawLine of lines) {
+      lineNo++
+      if (options.onProgress && Date.now() - lastProgress > 1000) {
+        lastProgress = Date.now()
+        options.onProgress(lineNo, rejected, input.bytesRead)
+      }
+      const line = lineNo === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine
+      if (line.trim() === '') continue
+      let record: Raw
+      if (format === 'csv') {
+        const cells = splitCsvLine(line)
+        if (!header) {
+          header = cells?.map((c) => c.trim().toLowerCase())
+          const missing = COLUMNS.filter((c) => !header?.includes(c))
+          if (missing.length) throw new ImportError(`${file}: the header lacks ${missing.join(', ')}`)
+          continue
+        }
+        if (!cells || cells.length !== header.length) {
+          reject(`expected ${header.length} fields`)
+          continue
+        }
+        record = Object.fromEntries(header.map((h, i) => [h, cells[i]]))
+      } else {
+        try {
+          const parsed: unknown = JSON.parse(line)
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error()
+          record = parsed as Raw
+        } catch {
+          reject('not a JSON object')
+          continue
+        }
+      }
+      const checked = validateVerbale(record)
+      if (!checked.ok) {
+        reject(checked.reason)
+        continue
+      }
+      const annullato = parseAnnullato(record)
+      if (annullato === undefined) {
+        reject('annullato: S or N (or empty)')
+        continue
+      }
+      const v = checked.value
+      valid++
+      const row = [String(lineNo), v.codiceFiscale, v.numeroVerbale, v.dataVerbale, v.categoria, v.tipoAccertamento, v.giudizio, v.dataRevisione, v.registratoIl, String(annullato)]
+      if (!copy.write(`${row.map(csvField).join(',')}\n`)) await once(copy, 'drain')
     }
-    batch.push(checked.value)
-    if (batch.length >= BATCH) await flush()
+    copy.end()
+    await copied
+    copying = undefined
+    // the last line of the file wins when a key appears twice in it
+    const { rows: [merged] } = await client.query<{ inserted: number; updated: number }>(`
+      with feed as (
+        select distinct on (codice_fiscale, categoria, numero_verbale, data_verbale) *
+          from staging order by codice_fiscale, categoria, numero_verbale, data_verbale, riga desc
+      ), updated as (
+        update verbali v set tipo_accertamento = f.tipo_accertamento, giudizio = f.giudizio, data_revisione = f.data_revisione,
+               registrato_il = f.registrato_il, annullato = f.annullato, aggiornato_il = now()
+          from feed f
+         where (v.codice_fiscale, v.categoria, v.numero_verbale, v.data_verbale) = (f.codice_fiscale, f.categoria, f.numero_verbale, f.data_verbale)
+           and (v.tipo_accertamento, v.giudizio, v.data_revisione, v.registrato_il, v.annullato)
+               is distinct from (f.tipo_accertamento, f.giudizio, f.data_revisione, f.registrato_il, f.annullato)
+        returning 1
+      ), inserted as (
+        insert into verbali (codice_fiscale, numero_verbale, data_verbale, categoria, tipo_accertamento, giudizio, data_revisione, registrato_il, annullato)
+        select f.codice_fiscale, f.numero_verbale, f.data_verbale, f.categoria, f.tipo_accertamento, f.giudizio, f.data_revisione, f.registrato_il, f.annullato
+          from feed f
+         where not exists (select 1 from verbali v where (v.codice_fiscale, v.categoria, v.numero_verbale, v.data_verbale)
+                                                        = (f.codice_fiscale, f.categoria, f.numero_verbale, f.data_verbale))
+        returning 1
+      )
+      select (select count(*) from inserted)::int as inserted, (select count(*) from updated)::int as updated`)
+    await client.query('commit')
+    const { inserted, updated } = merged as { inserted: number; updated: number }
+    return { inserted, updated, unchanged: valid - inserted - updated, rejected }
+  } catch (err) {
+    // a COPY still open must be failed first, or the connection would wait for its data forever
+    if (copying) {
+      copying.destroy(err as Error)
+      await copied?.catch(() => undefined)
+    }
+    await client.query('rollback').catch(() => undefined)
+    throw err
+  } finally {
+    input.destroy()
+    client.release()
   }
-  if (batch.length) await flush()
-  return summary
 }

@@ -34,7 +34,7 @@ export async function verbaliOf(db: Queryable, codiceFiscale: string, categoria:
     name: 'verbali-of',
     text: `select id, codice_fiscale, numero_verbale, data_verbale, categoria, tipo_accertamento,
                   giudizio, data_revisione, registrato_il
-             from verbali where codice_fiscale = $1 and categoria = $2`,
+             from verbali where codice_fiscale = $1 and categoria = $2 and not annullato`,
     values: [codiceFiscale, categoria],
   })
   return rows.map(toVerbale)
