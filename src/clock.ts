@@ -13,21 +13,23 @@ export function romeDate(instant: Date): string {
   return romeDay.format(instant)
 }
 
+/** The instant a Europe/Rome calendar day (YYYY-MM-DD) begins. */
+export function romeMidnight(day: string): Date {
+  const utcMidnight = new Date(`${day}T00:00:00Z`).getTime()
+  // Rome is UTC+1 or UTC+2: its midnight is one of these two instants, the one where the date turns
+  for (const offsetHours of [1, 2]) {
+    const candidate = new Date(utcMidnight - offsetHours * 3_600_000)
+    if (romeDate(candidate) === day && romeDate(new Date(candidate.getTime() - 1)) !== day) return candidate
+  }
+  throw new Error(`no Europe/Rome midnight for ${day}`)
+}
+
 /** Seconds from an instant to the next midnight on the Europe/Rome wall clock (23, 24 or 25-hour days alike). */
 export function secondsUntilRomeMidnight(instant: Date): number {
-  const today = romeDate(instant)
-  const next = new Date(`${today}T00:00:00Z`)
+  const next = new Date(`${romeDate(instant)}T00:00:00Z`)
   next.setUTCDate(next.getUTCDate() + 1)
-  const tomorrow = next.toISOString().slice(0, 10)
-  // Rome is UTC+1 or UTC+2: local midnight is one of these two instants, the one that reads as tomorrow's 00:00
-  for (const offsetHours of [1, 2]) {
-    const candidate = new Date(next.getTime() - offsetHours * 3_600_000)
-    const previous = new Date(candidate.getTime() - 1)
-    if (romeDate(candidate) === tomorrow && romeDate(previous) === today) {
-      return Math.max(1, Math.ceil((candidate.getTime() - instant.getTime()) / 1000))
-    }
-  }
-  throw new Error(`no Europe/Rome midnight after ${instant.toISOString()}`)
+  const midnight = romeMidnight(next.toISOString().slice(0, 10))
+  return Math.max(1, Math.ceil((midnight.getTime() - instant.getTime()) / 1000))
 }
 
 /** A real calendar date written YYYY-MM-DD (no 30 February). */

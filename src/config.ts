@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import { Ajv } from 'ajv'
+import { thresholdsOf, thresholdsSchema } from './anomalies/detectors.ts'
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -25,6 +26,14 @@ export interface Config {
   auditIntervalSeconds: number
   /** tracce are kept this many months, then their partitions are purged */
   auditRetentionMonths: number
+  anomalies: {
+    intervalSeconds: number
+    /** every detector's threshold, defaults overridden by INVCIV_ANOMALY_THRESHOLDS (JSON) */
+    thresholds: Record<string, number>
+    /** grave findings suspend the operatore or the convenzione; off unless said */
+    autoSuspend: boolean
+    webhookUrl: string | undefined
+  }
 }
 
 const schema = {
@@ -47,6 +56,10 @@ const schema = {
     INVCIV_BODY_LIMIT: { type: 'string', pattern: '^[0-9]{3,8}$' },
     INVCIV_AUDIT_INTERVAL_SECONDS: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
     INVCIV_AUDIT_RETENTION_MONTHS: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
+    INVCIV_ANOMALY_INTERVAL_SECONDS: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
+    INVCIV_ANOMALY_THRESHOLDS: { type: 'string' },
+    INVCIV_ANOMALY_AUTO_SUSPEND: { enum: ['on', 'off'] },
+    INVCIV_ANOMALY_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
   },
 } as const
 
@@ -91,7 +104,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: present.INVCIV_BODY_LIMIT === undefined ? 16_384 : Number(present.INVCIV_BODY_LIMIT),
     auditIntervalSeconds: Number(present.INVCIV_AUDIT_INTERVAL_SECONDS ?? 300),
     auditRetentionMonths: Number(present.INVCIV_AUDIT_RETENTION_MONTHS ?? 60),
+    anomalies: {
+      intervalSeconds: Number(present.INVCIV_ANOMALY_INTERVAL_SECONDS ?? 60),
+      thresholds: thresholdsOf(parseThresholds(present.INVCIV_ANOMALY_THRESHOLDS)),
+      autoSuspend: present.INVCIV_ANOMALY_AUTO_SUSPEND === 'on',
+      webhookUrl: present.INVCIV_ANOMALY_WEBHOOK_URL,
+    },
   }
+}
+
+const validateThresholds = new Ajv({ allErrors: true }).compile(thresholdsSchema)
+
+function parseThresholds(json: string | undefined): Record<string, number> {
+  if (json === undefined) return {}
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch {
+    throw new ConfigError('invalid configuration: INVCIV_ANOMALY_THRESHOLDS must be a JSON object')
+  }
+  if (!validateThresholds(value)) {
+    const problems = (validateThresholds.errors ?? []).map((e) => `${e.instancePath.slice(1) || (e.params as { additionalProperty?: string }).additionalProperty || ''} ${e.message}`)
+    throw new ConfigError(`invalid configuration: INVCIV_ANOMALY_THRESHOLDS: ${problems.join('; ')}`)
+  }
+  return value as Record<string, number>
 }
 
 /** Only the embedded dev default may run on the published dev key: traces made with it are not protected. */

@@ -11,6 +11,7 @@ import { createMetrics } from './metrics.ts'
 import { createTlsReloader, type TlsReloader } from './tls/reloader.ts'
 import { listenForReloads } from './tls/reload-broadcast.ts'
 import { startMaintenance } from './audit/maintenance.ts'
+import { startAnomalyScans } from './anomalies/scheduler.ts'
 
 export interface GatewayOptions {
   clock?: Clock
@@ -50,6 +51,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   const servers: FastifyInstance[] = []
   let stopListening = async () => undefined as void
   let stopMaintenance = async () => undefined as void
+  let stopAnomalies = async () => undefined as void
   try {
     let tlsMaterial = tls
     const metrics = createMetrics(database.pool, () => tlsMaterial.cert)
@@ -69,6 +71,9 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     const tlsReloader = createTlsReloader(config.tls, () => servers.map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,
       (material) => (tlsMaterial = material))
     stopListening = listenForReloads(database.url, database.pool, tlsReloader, logger)
+    stopAnomalies = startAnomalyScans({
+      pool: database.pool, logger, clock, ...config.anomalies, intervalMs: config.anomalies.intervalSeconds * 1000,
+    })
     stopMaintenance = startMaintenance({
       pool: database.pool, logger, clock, intervalMs: config.auditIntervalSeconds * 1000, retentionMonths: config.auditRetentionMonths,
     })
@@ -83,6 +88,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
         // stop accepting, let in-flight calls finish (their tracce included), then release the database
         await Promise.all(servers.map((s) => s.close()))
         await stopMaintenance()
+        await stopAnomalies()
         await stopListening()
         await database.close()
       },
@@ -90,6 +96,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()))
     await stopMaintenance()
+    await stopAnomalies()
     await stopListening()
     await database.close()
     throw err

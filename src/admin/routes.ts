@@ -15,6 +15,7 @@ import { listOperatori, suspendOperatore, unblockOperatore } from './operatori-r
 import { requestReload } from '../tls/reload-broadcast.ts'
 import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, whereOf, type TraceFilters } from '../audit/search.ts'
 import { verifyTrail } from '../audit/sealer.ts'
+import { listAnomalie, setAnomaliaStato, showAnomalia } from '../anomalies/repository.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,7 +37,7 @@ declare module 'fastify' {
 }
 
 // Messages of these errors are written for the operator at the other end; anything else is ours.
-const EXPECTED = new Set(['ConvenzioneError', 'CertificateError', 'OperatoreError', 'EnteError', 'AuditQueryError'])
+const EXPECTED = new Set(['ConvenzioneError', 'CertificateError', 'OperatoreError', 'EnteError', 'AuditQueryError', 'AnomaliaError'])
 
 function problem(reply: FastifyReply, status: number, code: string, detail: string) {
   return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
@@ -189,6 +190,17 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
     const result = await verifyTrail(db)
     await recordAuditAccess(db, actor(request), 'verifica', {}, null)
     return reply.code(result.intact ? 200 : 409).send(result)
+  })
+
+  app.get('/admin/v1/anomalie', {
+    schema: { querystring: { type: 'object', properties: { stato: { enum: ['aperta', 'chiarita', 'chiusa'] } } } },
+  }, async (request) => listAnomalie(db, (request.query as { stato?: string }).stato))
+  app.get('/admin/v1/anomalie/:id', { schema: { params: idParams } }, async (request) => showAnomalia(db, (request.params as { id: number }).id))
+  app.post('/admin/v1/anomalie/:id/stato', {
+    schema: { params: idParams, body: { type: 'object', additionalProperties: false, required: ['stato'], properties: { stato: { enum: ['aperta', 'chiarita', 'chiusa'] }, nota: { type: 'string', maxLength: 2000 } } } },
+  }, async (request) => {
+    const body = request.body as { stato: 'aperta' | 'chiarita' | 'chiusa'; nota?: string }
+    return setAnomaliaStato(db, (request.params as { id: number }).id, body.stato, body.nota ? `${body.nota} (${actor(request)})` : undefined)
   })
 
   app.post('/admin/v1/tls/reload', async (_request, reply) => {

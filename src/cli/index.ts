@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, requirePseudonymKey } from '../config.ts'
 import { pipeline } from 'node:stream/promises'
 import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, type TraceFilters } from '../audit/search.ts'
 import { sealUpTo, verifyTrail, watermark } from '../audit/sealer.ts'
+import { listAnomalie, setAnomaliaStato, showAnomalia } from '../anomalies/repository.ts'
 import { addEnte } from '../admin/enti-repository.ts'
 import { changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione, type LifecycleAction } from '../admin/convenzioni-repository.ts'
 import { listOperatori, unblockOperatore } from '../admin/operatori-repository.ts'
@@ -19,7 +20,7 @@ import { print, positiveInt, UsageError, withDatabase, wantsJson } from './outpu
 import { serve } from './serve.ts'
 
 // Errors whose message is written for the person at the terminal; anything else is a bug, reported as such.
-const EXPECTED = ['ConfigError', 'UsageError', 'EnteError', 'ConvenzioneError', 'CertificateError', 'MigrationError', 'TlsMaterialError', 'ImportError', 'OperatoreError', 'AuditQueryError']
+const EXPECTED = ['ConfigError', 'UsageError', 'EnteError', 'ConvenzioneError', 'CertificateError', 'MigrationError', 'TlsMaterialError', 'ImportError', 'OperatoreError', 'AuditQueryError', 'AnomaliaError']
 
 const program = new Command('invciv')
   .description('invciv-gateway: WS INVCIV VerificaGiudizio over mutual TLS')
@@ -319,6 +320,28 @@ audit.command('soggetto').description('who verified this codice fiscale, and whe
       `${report.verifiche} verifiche`,
       ...report.enti.map((e) => `${e.enteCodice}: ${e.verifiche} dal ${e.prima.toISOString()} al ${e.ultima.toISOString()}; convenzioni ${e.convenzioni.join(', ')}; operatori ${e.operatori.join(', ')}; pratiche ${e.pratiche.join(', ')}`),
     ].join('\n'))
+  })
+
+const anomalie = program.command('anomalie').description('findings of the automated access controls')
+anomalie.command('list').description('anomalie, newest first')
+  .addOption(new Option('--stato <STATO>', 'only those in this state').choices(['aperta', 'chiarita', 'chiusa']))
+  .action(async (o: { stato?: string }, cmd: Command) => {
+    const rows = await withDatabase((db) => listAnomalie(db.pool, o.stato))
+    print(cmd, rows, rows.map((a) => `${a.id}\t${a.stato}\t${a.gravita}\t${a.tipo}\t${a.descrizione}`).join('\n') || '(none)')
+  })
+anomalie.command('show').description('one anomalia with its evidence')
+  .argument('<ID>', 'anomalia id', positiveInt('ID'))
+  .action(async (id: number, _o, cmd: Command) => {
+    const a = await withDatabase((db) => showAnomalia(db.pool, id))
+    print(cmd, a, [`anomalia ${a.id} (${a.tipo}, ${a.gravita}, ${a.stato})`, `  ${a.descrizione}`, a.azione ? `  azione: ${a.azione}` : '',
+      `  evidenze: ${a.evidenze.join(' ')}`].filter(Boolean).join('\n'))
+  })
+anomalie.command('close').description('close an anomalia, with a note')
+  .argument('<ID>', 'anomalia id', positiveInt('ID'))
+  .option('--nota <TEXT>', 'why it is closed')
+  .action(async (id: number, o: { nota?: string }, cmd: Command) => {
+    const a = await withDatabase((db) => setAnomaliaStato(db.pool, id, 'chiusa', o.nota ? `${o.nota} (${cliActor()})` : undefined))
+    print(cmd, a, `anomalia ${a.id} chiusa`)
   })
 
 try {

@@ -1,0 +1,74 @@
+// Anomalie: recorded once per pattern and period, listed and moved through aperta, chiarita, chiusa.
+import type pg from 'pg'
+import type { Queryable } from '../db/pool.ts'
+import { changeStato } from '../admin/convenzioni-repository.ts'
+import { suspendOperatore } from '../admin/operatori-repository.ts'
+import type { Finding } from './types.ts'
+
+export class AnomaliaError extends Error {
+  override name = 'AnomaliaError'
+}
+
+const ORDER = { bassa: 0, media: 1, grave: 2 }
+
+export interface RecordOptions {
+  autoSuspend: boolean
+  webhook: boolean
+}
+
+/** Stores a finding (or refreshes the one of the same pattern and period); acts on new grave ones if told to. */
+export async function recordFinding(db: pg.Pool, f: Finding, now: Date, options: RecordOptions): Promise<{ id: number; nuova: boolean }> {
+  const { rows: [row] } = await db.query<{ id: number; nuova: boolean; gravita: string }>(
+    `insert into anomalie as a (tipo, chiave, gravita, convenzione_id, operatore, descrizione, evidenze, rilevata_il, aggiornata_il)
+     values ($1, $2, $3, $4, $5, $6, $7::uuid[], $8, $8)
+     on conflict (tipo, chiave) do update set
+       gravita = case when $9 > (case a.gravita when 'bassa' then 0 when 'media' then 1 else 2 end) then excluded.gravita else a.gravita end,
+       descrizione = excluded.descrizione, evidenze = excluded.evidenze, aggiornata_il = excluded.aggiornata_il
+     returning id, (xmax = 0) as nuova, gravita`,
+    [f.tipo, f.chiave, f.gravita, f.convenzioneId ?? null, f.operatore ?? null, f.descrizione, f.evidenze, now, ORDER[f.gravita]])
+  const { id, nuova } = row as { id: number; nuova: boolean }
+  if (!nuova) return { id, nuova }
+  if (options.webhook) await db.query('insert into anomalie_notifiche (anomalia_id, prossimo_tentativo) values ($1, $2) on conflict do nothing', [id, now])
+  if (options.autoSuspend && f.gravita === 'grave' && f.sospendi && f.convenzioneId) {
+    const azione = f.sospendi === 'operatore' && f.operatore
+      ? await suspendOperatore(db, f.convenzioneId, f.operatore, `anomalie:${id}`, now).then(() => `operatore ${f.operatore} sospeso`)
+      : await changeStato(db, f.convenzioneId, 'suspend').then(() => `convenzione ${f.convenzioneId} sospesa`, () => 'convenzione già non attiva')
+    await db.query('update anomalie set azione = $2 where id = $1', [id, azione])
+  }
+  return { id, nuova }
+}
+
+export interface AnomaliaView {
+  id: number
+  tipo: string
+  gravita: string
+  stato: string
+  convenzioneId: number | null
+  operatore: string | null
+  descrizione: string
+  evidenze: string[]
+  rilevataIl: Date
+  aggiornataIl: Date
+  azione: string | null
+  nota: string | null
+}
+
+const COLUMNS = `id, tipo, gravita, stato, convenzione_id as "convenzioneId", operatore, descrizione, evidenze::text[] as evidenze,
+  rilevata_il as "rilevataIl", aggiornata_il as "aggiornataIl", azione, nota`
+
+export async function listAnomalie(db: Queryable, stato?: string): Promise<AnomaliaView[]> {
+  const { rows } = await db.query<AnomaliaView>(`select ${COLUMNS} from anomalie where ($1::text is null or stato = $1) order by id desc limit 1000`, [stato ?? null])
+  return rows
+}
+
+export async function showAnomalia(db: Queryable, id: number): Promise<AnomaliaView> {
+  const { rows } = await db.query<AnomaliaView>(`select ${COLUMNS} from anomalie where id = $1`, [id])
+  if (!rows[0]) throw new AnomaliaError(`anomalia ${id} does not exist`)
+  return rows[0]
+}
+
+export async function setAnomaliaStato(db: Queryable, id: number, stato: 'chiarita' | 'chiusa' | 'aperta', nota?: string): Promise<AnomaliaView> {
+  const { rowCount } = await db.query('update anomalie set stato = $2, nota = coalesce($3, nota), aggiornata_il = now() where id = $1', [id, stato, nota ?? null])
+  if (!rowCount) throw new AnomaliaError(`anomalia ${id} does not exist`)
+  return showAnomalia(db, id)
+}

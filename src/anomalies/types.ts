@@ -1,0 +1,28 @@
+// What a detector reads and what it finds.
+import type { Queryable } from '../db/pool.ts'
+
+export type Gravita = 'bassa' | 'media' | 'grave'
+
+export interface Finding {
+  tipo: string
+  /** identifies the pattern and its period, so that rescans update one finding */
+  chiave: string
+  gravita: Gravita
+  convenzioneId?: number
+  operatore?: string
+  descrizione: string
+  evidenze: string[]
+  /** grave findings may suspend automatically: whom */
+  sospendi?: 'operatore' | 'convenzione'
+}
+
+export interface Detector<T extends Record<string, number>> {
+  name: string
+  /** thresholds with their defaults, and their JSON schema (configurable through INVCIV_ANOMALY_THRESHOLDS) */
+  defaults: T
+  schema: { type: 'object'; properties: Record<keyof T, { type: 'number' | 'integer'; exclusiveMinimum?: number; minimum?: number }> }
+  detect(db: Queryable, now: Date, thresholds: T): Promise<Finding[]>
+}
+
+/** At most this many transaction ids are kept as evidence of one finding. */
+export const EVIDENCE = 50
