@@ -1,0 +1,280 @@
+// `npm run bench [-- --quick]`: the gateway against what a team would otherwise deploy, in one run on one
+// machine. Writes bench/results/latest.{json,md}; the last line printed is the ratios against the targets.
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync, writeFileSync, createWriteStream, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import pg from 'pg'
+import { projectRoot } from '../src/config.ts'
+import { freePort, startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts'
+import { createPool } from '../src/db/pool.ts'
+import { migrate } from '../src/db/migrate.ts'
+import { addEnte } from '../src/admin/enti-repository.ts'
+import { createConvenzione } from '../src/admin/convenzioni-repository.ts'
+import { addCertificate } from '../src/admin/certificati-repository.ts'
+import { importVerbaliFile } from '../src/verification/verbali-import.ts'
+import { syntheticCsv } from '../src/verification/synthetic.ts'
+import { verbaliOf } from '../src/verification/verbali-repository.ts'
+import { SERVICE_NS, SOAP_ACTION } from '../src/channels/soap/envelope.ts'
+
+const quick = process.argv.includes('--quick')
+const plan = quick
+  ? { persons: 8_000, duration: 4, levels: [32], lookupSizes: [] as number[] }
+  : { persons: 400_000, duration: 15, levels: [16, 64], lookupSizes: [100_000, 10_000_000] }
+const certs = (f: string) => path.join(projectRoot, 'certs-dev', f)
+const tls = { key: certs('ente-a.key'), cert: certs('ente-a.crt'), ca: certs('ca.crt') }
+const work = mkdtempSync(path.join(os.tmpdir(), 'invciv-bench-'))
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
+const started = Date.now()
+
+// ---- the database --------------------------------------------------------------------------------
+let embedded: EmbeddedServer | undefined
+let serverUrl = process.env.DATABASE_URL
+if (!serverUrl) {
+  embedded = await startEmbedded(path.join(work, 'pg'))
+  serverUrl = embedded.adminUrl
+}
+const urlOf = (db: string) => Object.assign(new URL(serverUrl as string), { pathname: `/${db}` }).toString()
+async function freshDatabase(name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  await admin.query(`drop database if exists ${name} with (force)`)
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  return urlOf(name)
+}
+const benchUrl = await freshDatabase('invciv_bench')
+const pool = createPool(benchUrl, { max: 4 })
+await migrate(pool)
+
+// ---- I: the feed import against psql \copy of the same file into the same table -------------------
+const feed = path.join(work, 'feed.csv')
+let feedRows = -1
+await pipeline(Readable.from((function* () {
+  for (const line of syntheticCsv(plan.persons, 42)) {
+    feedRows++
+    yield line
+  }
+})()), createWriteStream(feed))
+log(`feed of ${feedRows} verbali`)
+const columns = 'codice_fiscale, numero_verbale, data_verbale, categoria, tipo_accertamento, giudizio, data_revisione, registrato_il'
+const copyMs = await timed(() => run('psql', [benchUrl, '-q', '-c', `\\copy verbali (${columns}) from '${feed}' with (format csv, header)`]))
+await pool.query('truncate verbali')
+const importMs = await timed(() => importVerbaliFile(pool, feed))
+log(`import ${importMs.toFixed(0)} ms, \\copy ${copyMs.toFixed(0)} ms`)
+
+// ---- the convenzione the partner calls under: every policy on, limits that do not refuse ------------
+await addEnte(pool, { codiceIpa: 'bench', nome: 'Benchmark' })
+const { id: convenzioneId } = await createConvenzione(pool, {
+  enteCodice: 'bench', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
+  maxGiornaliere: 2_000_000_000, mediaGiornaliera: 1_000_000_000, maxTentativi: 2_000_000_000,
+})
+await addCertificate(pool, convenzioneId, readFileSync(tls.cert, 'utf8'))
+
+// ---- the request mix: 80 % VALIDO, 10 % VALIDO_NEL_PERIODO, 10 % NON_VALIDO ----------------------------
+const { rows: sample } = await pool.query<{ codice_fiscale: string; numero_verbale: string; data_verbale: string; categoria: string; superato: boolean }>(`
+  select codice_fiscale, numero_verbale, data_verbale, categoria,
+         exists (select 1 from verbali l where l.codice_fiscale = v.codice_fiscale and l.categoria = v.categoria
+                 and (l.data_verbale, l.registrato_il, l.id) > (v.data_verbale, v.registrato_il, v.id)) as superato
+    from verbali v order by md5(id::text) limit 5000`)
+const current = sample.filter((r) => !r.superato)
+const superseded = sample.filter((r) => r.superato)
+const mix = Array.from({ length: 500 }, (_, i) => {
+  const kind = i % 10 === 8 ? 'periodo' : i % 10 === 9 ? 'non' : 'valido'
+  const r = (kind === 'periodo' ? superseded : current)[i % (kind === 'periodo' ? superseded.length : current.length)] as (typeof sample)[number]
+  return {
+    identificativoOperatore: `op${i % 50}`, riferimentoPratica: `B-${i}`, codiceFiscale: r.codice_fiscale,
+    numeroVerbale: kind === 'non' ? `${r.numero_verbale}X` : r.numero_verbale, dataVerbale: r.data_verbale, categoria: r.categoria,
+  }
+})
+const soapBody = (f: Record<string, string>) => `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><v1:VerificaGiudizioRichiesta xmlns:v1="${SERVICE_NS}">${
+  Object.entries(f).map(([k, v]) => `<v1:${k}>${v}</v1:${k}>`).join('')}</v1:VerificaGiudizioRichiesta></soap:Body></soap:Envelope>`
+const soapHeaders = { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${SOAP_ACTION}"` }
+const jsonHeaders = { 'content-type': 'application/json' }
+
+// ---- contestants ----------------------------------------------------------------------------------
+interface Row { name: string; concurrency: number; rps: number; p50: number; p99: number; cpu: number | null; errors: number; non2xx: number }
+const rows: Row[] = []
+
+async function contestant(name: string, args: string[], env: Record<string, string>, readyText: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const seen = new Promise<void>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      out += c.toString()
+      if (out.includes(readyText)) resolve()
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
+    child.on('exit', (code) => reject(new Error(`${name} exited (${code}):\n${out.slice(-2000)}`)))
+  })
+  await seen
+  // the gateway logs every call: keep reading so the pipe never fills, and drop it
+  child.stdout?.removeAllListeners('data')
+  child.stdout?.resume()
+  return child
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+async function load(name: string, pid: number | undefined, options: Record<string, unknown>, concurrency: number): Promise<Row> {
+  const before = pid ? cpuSeconds(pid) : 0
+  const t0 = Date.now()
+  const optionsFile = path.join(work, `load-${Date.now()}.json`)
+  writeFileSync(optionsFile, JSON.stringify({ ...options, connections: concurrency, duration: plan.duration }))
+  const out = await run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/load.ts'), optionsFile])
+  const elapsed = (Date.now() - t0) / 1000
+  const r = JSON.parse(out.trim().split('\n').pop() as string)
+  const row = { name, concurrency, rps: r.rps, p50: r.p50, p99: r.p99, cpu: pid ? (cpuSeconds(pid) - before) / elapsed : null, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.total }
+  log(`${name} c=${concurrency}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, cpu ${row.cpu?.toFixed(2) ?? '-'}`)
+  return row
+}
+
+const countTracce = async () => Number((await pool.query('select count(*) from tracce')).rows[0].count)
+let tracesMatch = true
+
+// W1 and W2: the full gateway, one process, as `invciv serve` runs it
+{
+  const port = await freePort()
+  const gw = await contestant('gateway', ['src/cli/index.ts', 'serve'], {
+    DATABASE_URL: benchUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(await freePort()),
+    INVCIV_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef0123', INVCIV_LOG_LEVEL: 'info',
+  }, 'invciv-gateway ready')
+  for (const [name, opts] of [
+    ['W1 SOAP gateway', { url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }],
+    ['W2 REST gateway', { url: `https://127.0.0.1:${port}/rest/v1/verifiche`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls }],
+  ] as const) {
+    for (const c of plan.levels) {
+      const before = await countTracce()
+      const row = await load(name, gw.pid, opts, c)
+      const traced = (await countTracce()) - before
+      // every answer autocannon counted left exactly one traccia (a few in flight at the end may add more)
+      if (traced < (row as Row & { total: number }).total) tracesMatch = false
+      rows.push(row)
+    }
+  }
+  if (!quick) {
+    const w1 = rows.filter((r) => r.name.startsWith('W1')).sort((a, b) => b.rps - a.rps)[0] as Row
+    const half = await load('W1 at half the maximum rate', gw.pid, {
+      url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls, rate: Math.round(w1.rps / 2),
+    }, w1.concurrency)
+    rows.push(half)
+  }
+  gw.kill('SIGTERM')
+}
+
+// B1: plain node-soap; B2: bare Fastify
+for (const [name, file, url, headers, bodies] of [
+  ['B1 node-soap', 'bench/contestants/node-soap.ts', '/ws/invciv', soapHeaders, mix.map(soapBody)],
+  ['B2 bare Fastify', 'bench/contestants/fastify-bare.ts', '/verifica', jsonHeaders, mix.map((m) => JSON.stringify(m))],
+] as const) {
+  const port = await freePort()
+  const child = await contestant(name, [file], { BENCH_DATABASE_URL: benchUrl, BENCH_PORT: String(port) }, 'ready')
+  for (const c of plan.levels) rows.push(await load(name, child.pid, { url: `http://127.0.0.1:${port}${url}`, method: 'POST', headers, bodies }, c))
+  child.kill('SIGTERM')
+}
+
+// L: pgbench doing the same lookup and one traccia insert per transaction
+{
+  await pool.query(`create table bench_keys as select row_number() over () as k, codice_fiscale, categoria from verbali order by md5(id::text) limit 1000`)
+  const script = path.join(work, 'lookup.sql')
+  writeFileSync(script, `\\set k random(1, 1000)
+BEGIN;
+SELECT v.id, v.numero_verbale, v.data_verbale, v.tipo_accertamento, v.giudizio, v.data_revisione, v.registrato_il
+  FROM verbali v JOIN bench_keys b ON v.codice_fiscale = b.codice_fiscale AND v.categoria = b.categoria WHERE b.k = :k;
+INSERT INTO tracce (identificativo_transazione, ricevuta_il, canale, convenzione_id, ente_codice, operatore, riferimento_pratica, esito, latenza_ms)
+  VALUES (gen_random_uuid(), now(), 'soap', ${convenzioneId}, 'bench', 'op', 'pgbench', 'VALIDO', 1);
+COMMIT;
+`)
+  for (const c of plan.levels) {
+    const logDir = mkdtempSync(path.join(work, 'pgbench-'))
+    const out = await run('pgbench', ['-n', '-c', String(c), '-j', '2', '-T', String(plan.duration), '-f', script, '-l', '--log-prefix', path.join(logDir, 'log'), benchUrl])
+    const tps = Number(/tps = ([0-9.]+)/.exec(out)?.[1])
+    const latencies = readdirSync(logDir).flatMap((f) => readFileSync(path.join(logDir, f), 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[2]) / 1000)).sort((a, b) => a - b)
+    const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))] ?? 0
+    rows.push({ name: 'L pgbench', concurrency: c, rps: tps, p50: Number(at(0.5).toFixed(2)), p99: Number(at(0.99).toFixed(2)), cpu: null, errors: 0, non2xx: 0 })
+    log(`L pgbench c=${c}: ${tps.toFixed(0)} tps`)
+  }
+}
+await pool.end()
+
+// ---- lookup p50 against the archive's size --------------------------------------------------------
+const lookups: Record<string, number> = {}
+if (plan.lookupSizes.length) {
+  const url = await freshDatabase('invciv_bench_lookup')
+  const lp = createPool(url, { max: 1 })
+  await migrate(lp)
+  let size = 0
+  for (const target of plan.lookupSizes) {
+    await lp.query(`insert into verbali (codice_fiscale, numero_verbale, data_verbale, categoria, tipo_accertamento, registrato_il)
+      select upper(substr(md5(i::text), 1, 16)), 'N' || i, date '2010-01-01' + (i % 5000), (array['INVALIDITA_CIVILE','CECITA','SORDITA','HANDICAP','DISABILITA'])[1 + i % 5],
+             'PRIMA_ISTANZA', now() from generate_series($1::bigint + 1, $2::bigint) i`, [size, target])
+    size = target
+    await lp.query('vacuum analyze verbali')
+    const times: number[] = []
+    for (let j = 0; j < 3000; j++) {
+      const i = 1 + Math.floor(Math.random() * size)
+      const cf = (await lp.query('select upper(substr(md5($1::text), 1, 16)) as cf', [i])).rows[0].cf
+      const t0 = performance.now()
+      await verbaliOf(lp, cf, (['INVALIDITA_CIVILE', 'CECITA', 'SORDITA', 'HANDICAP', 'DISABILITA'] as const)[i % 5] as 'CECITA')
+      times.push(performance.now() - t0)
+    }
+    times.sort((a, b) => a - b)
+    lookups[String(target)] = Number((times[Math.floor(times.length / 2)] as number).toFixed(3))
+    log(`lookup p50 at ${target} verbali: ${lookups[String(target)]} ms`)
+  }
+  await lp.end()
+}
+
+// ---- results --------------------------------------------------------------------------------------
+const best = (prefix: string) => Math.max(...rows.filter((r) => r.name.startsWith(prefix) && !r.name.includes('half')).map((r) => r.rps))
+const half = rows.find((r) => r.name.includes('half'))
+const ratios = {
+  'W1/B1': best('W1') / best('B1'), 'W1/B2': best('W1') / best('B2'), 'W2/B2': best('W2') / best('B2'), 'W1/L': best('W1') / best('L'),
+  'I/copy': copyMs / importMs,
+  ...(half ? { 'p99/p50 at half rate': half.p99 / Math.max(half.p50, 0.001) } : {}),
+  ...(plan.lookupSizes.length === 2 ? { 'lookup 10M/100k': (lookups['10000000'] as number) / (lookups['100000'] as number) } : {}),
+}
+const targets: Record<string, [string, number]> = {
+  'W1/B1': ['>=', 1.5], 'W1/B2': ['>=', 0.5], 'W2/B2': ['>=', 0.7], 'W1/L': ['>=', 0.8], 'I/copy': ['>=', 0.5], 'p99/p50 at half rate': ['<=', 3], 'lookup 10M/100k': ['<=', 1.2],
+}
+const verdict = Object.fromEntries(Object.entries(ratios).map(([k, v]) => {
+  const [op, target] = targets[k] as [string, number]
+  return [k, { value: Number(v.toFixed(2)), target: `${op} ${target}`, met: op === '>=' ? v >= target : v <= target }]
+}))
+const result = {
+  date: new Date().toISOString(), quick, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  verbali: feedRows, import: { invcivMs: importMs, psqlCopyMs: copyMs }, rows, lookupP50Ms: lookups, ratios: verdict,
+  tracesMatchAnswers: tracesMatch, seconds: (Date.now() - started) / 1000,
+}
+const name = quick ? 'quick' : 'latest'
+writeFileSync(path.join(projectRoot, 'bench/results', `${name}.json`), `${JSON.stringify(result, null, 2)}\n`)
+const md = [
+  `| contestant | concurrency | req/s | p50 ms | p99 ms | server CPU (cores) | errors |`, '|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.name} | ${r.concurrency} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpu === null ? '—' : r.cpu.toFixed(2)} | ${r.errors + r.non2xx - (r.name.startsWith('W') ? r.non2xx : 0)} |`),
+  '', `Import of ${feedRows} verbali: invciv ${importMs.toFixed(0)} ms, psql \\copy ${copyMs.toFixed(0)} ms.`,
+  ...Object.entries(lookups).map(([n, ms]) => `Lookup p50 with ${n} verbali: ${ms} ms.`),
+  '', '| ratio | value | target | met |', '|---|---|---|---|',
+  ...Object.entries(verdict).map(([k, v]) => `| ${k} | ${v.value} | ${v.target} | ${v.met ? 'yes' : 'no'} |`),
+  '', `Tracce = answers: ${tracesMatch ? 'yes' : 'NO'}.`,
+].join('\n')
+writeFileSync(path.join(projectRoot, 'bench/results', `${name}.md`), `${md}\n`)
+process.stdout.write(`${md}\n`)
+await embedded?.stop()
+rmSync(work, { recursive: true, force: true })
+process.stdout.write(`ratios: ${Object.entries(verdict).map(([k, v]) => `${k} ${v.value} (${v.target}${v.met ? '' : ' MISSED'})`).join(', ')}\n`)
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd}: ${err.message}\n${stderr}`)) : resolve(stdout + stderr))))
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now()
+  await fn()
+  return performance.now() - t0
+}
