@@ -1,6 +1,7 @@
-// Check 8: one unit of the convenzione's daily quota (Europe/Rome day) per call that passes checks 1-7.
-// The unit is taken by a conditional upsert inside the call's transaction, after its traccia: the row
-// lock makes it exact across connections and processes, and a refused or failed call rolls it back.
+// Check 8: one unit of the convenzione's daily quota (Europe/Rome day) per call that passes checks 1-7,
+// taken in the transaction that commits the calls' tracce (verification/group-commit.ts). The counter rows
+// are locked for the read-modify-write, so the quota is exact across connections and processes; units go
+// to the calls in arrival order; a refused call takes none, and a transaction that fails gives them back.
 import { romeDate, secondsUntilRomeMidnight } from '../clock.ts'
 import { refuse, type Refusal } from '../errors.ts'
 import type { PoolClient } from '../db/pool.ts'
@@ -18,24 +19,59 @@ export interface QuotaState {
   resetSeconds: number
 }
 
-export async function consumeQuotaUnit(tx: PoolClient, call: Call): Promise<{ ok: true; quota: QuotaState } | { ok: false; refusal: Refusal; quota: QuotaState }> {
-  const c = call.convenzione
-  if (!c) throw new Error('consumeQuotaUnit needs a convenzione')
-  const { rows } = await tx.query<{ usate: number }>({
-    name: 'consume-quota',
-    text: `insert into quota_giornaliera as q (convenzione_id, giorno, usate) values ($1, $2, 1)
-           on conflict (convenzione_id, giorno) do update set usate = q.usate + 1 where q.usate < $3
-           returning usate`,
-    values: [c.id, romeDate(call.receivedAt), c.maxGiornaliere],
+export type QuotaGrant = { kind: 'accepted'; quota: QuotaState } | { kind: 'refused'; refusal: Refusal; quota: QuotaState }
+
+/** Grants units per convenzione and Rome day, in arrival order, never beyond the maximum. */
+export async function grantQuota(tx: PoolClient, calls: Call[]): Promise<QuotaGrant[]> {
+  const groups = new Map<string, { convenzioneId: number; giorno: string; max: number; items: number[] }>()
+  calls.forEach((call, i) => {
+    const c = call.convenzione
+    if (!c) throw new Error('a call reached the commit without its convenzione')
+    const giorno = romeDate(call.receivedAt)
+    const key = `${c.id}|${giorno}`
+    const g = groups.get(key) ?? { convenzioneId: c.id, giorno, max: c.maxGiornaliere, items: [] }
+    g.items.push(i)
+    groups.set(key, g)
   })
-  const resetSeconds = secondsUntilRomeMidnight(call.receivedAt)
-  const used = rows[0]?.usate
-  if (used === undefined) {
-    return {
-      ok: false,
-      refusal: refuse('QUOTA_GIORNALIERA_ESAURITA', { retryAfterSeconds: resetSeconds, reason: `${c.maxGiornaliere} chiamate già accettate oggi` }),
-      quota: { limit: c.maxGiornaliere, remaining: 0, resetSeconds },
-    }
+  const list = [...groups.values()].sort((a, b) => a.convenzioneId - b.convenzioneId || a.giorno.localeCompare(b.giorno))
+  const ids = list.map((g) => g.convenzioneId)
+  const days = list.map((g) => g.giorno)
+  // the rows must exist before they can be locked; then the lock makes the read-modify-write exact
+  await tx.query({
+    name: 'quota-ensure',
+    text: `insert into quota_giornaliera (convenzione_id, giorno, usate) select * from unnest($1::bigint[], $2::date[], $3::int[]) on conflict do nothing`,
+    values: [ids, days, ids.map(() => 0)],
+  })
+  const { rows } = await tx.query<{ convenzione_id: number; giorno: string; usate: number }>({
+    name: 'quota-lock',
+    text: `select q.convenzione_id, q.giorno, q.usate from quota_giornaliera q
+             join unnest($1::bigint[], $2::date[]) k(c, g) on q.convenzione_id = k.c and q.giorno = k.g
+            order by q.convenzione_id, q.giorno for update of q`,
+    values: [ids, days],
+  })
+  const used = new Map(rows.map((r) => [`${r.convenzione_id}|${r.giorno}`, r.usate]))
+  const results: QuotaGrant[] = []
+  const newUsed: number[] = []
+  for (const g of list) {
+    const before = used.get(`${g.convenzioneId}|${g.giorno}`) ?? 0
+    const granted = Math.max(0, Math.min(g.items.length, g.max - before))
+    const after = before + granted
+    newUsed.push(after)
+    g.items.forEach((index, n) => {
+      const call = calls[index] as Call
+      const resetSeconds = secondsUntilRomeMidnight(call.receivedAt)
+      // the units go to the calls in the order they arrived
+      results[index] = n < granted
+        ? { kind: 'accepted', quota: { limit: g.max, remaining: g.max - (before + n + 1), resetSeconds } }
+        : { kind: 'refused', quota: { limit: g.max, remaining: 0, resetSeconds },
+            refusal: refuse('QUOTA_GIORNALIERA_ESAURITA', { retryAfterSeconds: resetSeconds, reason: `${g.max} chiamate già accettate oggi` }) }
+    })
   }
-  return { ok: true, quota: { limit: c.maxGiornaliere, remaining: c.maxGiornaliere - used, resetSeconds } }
+  await tx.query({
+    name: 'quota-update',
+    text: `update quota_giornaliera q set usate = k.u from unnest($1::bigint[], $2::date[], $3::int[]) k(c, g, u)
+            where q.convenzione_id = k.c and q.giorno = k.g`,
+    values: [ids, days, newUsed],
+  })
+  return results
 }

@@ -6,6 +6,7 @@ import { pseudonymise } from '../audit/pseudonym.ts'
 import { withPartition } from '../audit/partitions.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
 import { verify, type Answer } from '../verification/verify.ts'
+import { createGroupCommitter } from '../verification/group-commit.ts'
 import type { QuotaState } from './daily-quota.ts'
 import { certificateAuthorized } from './certificate-authorized.ts'
 import { convenzioneActive } from './convenzione-active.ts'
@@ -46,6 +47,7 @@ export interface Pipeline {
 
 export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] = checks): Pipeline {
   const { logger } = deps
+  const committer = createGroupCommitter(deps.db)
 
   async function refuseAndTrace(call: Call, refusal: Refusal): Promise<Outcome> {
     const outcome: Outcome = { kind: 'refusal', transactionId: call.transactionId, refusal }
@@ -79,8 +81,13 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
           const refusal = await step.check(call, deps)
           if (refusal) return await refuseAndTrace(call, refusal)
         }
-        const verified = await verify(call, deps, traceOf(call, deps.pseudonymKey))
-        if (verified.kind === 'refusal') return { ...(await refuseAndTrace(call, verified.refusal)), quota: verified.quota }
+        const verified = await verify(call, { ...deps, committer }, traceOf(call, deps.pseudonymKey))
+        if (verified.kind === 'refusal') {
+          // over quota: the group commit has already traced the refusal, in the same transaction as the others
+          logCall(call, verified.refusal.code)
+          deps.onOutcome?.(call, verified.refusal.code, undefined)
+          return { kind: 'refusal', transactionId: call.transactionId, refusal: verified.refusal, quota: verified.quota }
+        }
         logCall(call, verified.answer.esito.esito)
         deps.onOutcome?.(call, verified.answer.esito.esito, verified.answer.quota)
         return { kind: 'answer', transactionId: call.transactionId, answer: verified.answer }
