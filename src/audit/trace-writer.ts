@@ -22,18 +22,7 @@ export interface Traccia {
 }
 
 export async function insertTraccia(db: Pick<pg.PoolClient, 'query'>, t: Traccia): Promise<void> {
-  await db.query({
-    name: 'insert-traccia',
-    text: `insert into tracce (identificativo_transazione, ricevuta_il, canale, convenzione_id, ente_codice,
-             certificato_fingerprint, ip_cliente, operatore, riferimento_pratica, cf_pseudonimo, esito,
-             codice_rifiuto, motivo, latenza_ms)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    values: [
-      t.transactionId, t.receivedAt, t.channel, t.convenzioneId ?? null, t.enteCodice ?? null, t.fingerprint ?? null,
-      t.clientIp ?? null, t.operatore ?? null, t.riferimentoPratica ?? null, t.cfPseudonimo ?? null, t.esito ?? null,
-      t.codiceRifiuto ?? null, t.motivo?.slice(0, 500) ?? null, Math.round(t.latencyMs * 1000) / 1000,
-    ],
-  })
+  await insertTracce(db, [t])
 }
 
 const COLUMNS = [
