@@ -265,6 +265,13 @@ const md = [
 ].join('\n')
 writeFileSync(path.join(projectRoot, 'bench/results', `${name}.md`), `${md}\n`)
 process.stdout.write(`${md}\n`)
+// leave a shared server as it was found (--keep keeps the data for a closer look)
+if (!process.argv.includes('--keep') && !embedded) {
+  const admin = new pg.Client({ connectionString: serverUrl })
+  await admin.connect()
+  for (const db of ['invciv_bench', 'invciv_bench_lookup']) await admin.query(`drop database if exists ${db} with (force)`)
+  await admin.end()
+}
 await embedded?.stop()
 rmSync(work, { recursive: true, force: true })
 process.stdout.write(`ratios: ${Object.entries(verdict).map(([k, v]) => `${k} ${v.value} (${v.target}${v.met ? '' : ' MISSED'})`).join(', ')}\n`)
