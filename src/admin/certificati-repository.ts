@@ -25,13 +25,18 @@ export const convenzioneColumns = `c.id, c.ente_codice as "enteCodice", c.stato,
   c.max_giornaliere as "maxGiornaliere", c.media_giornaliera as "mediaGiornaliera", c.max_tentativi as "maxTentativi",
   c.finestra_tentativi_minuti as "finestraTentativiMinuti", c.max_operatori as "maxOperatori"`
 
-export async function convenzioneOfCertificate(db: Queryable, fingerprint: string): Promise<ConvenzioneInForce | undefined> {
-  const { rows } = await db.query<ConvenzioneInForce>({
+/**
+ * The convenzione a certificate speaks for; with the state of the operatore the request names, read in the
+ * same round trip so that check 7 need not ask again (undefined: that operatore never called).
+ */
+export async function convenzioneOfCertificate(db: Queryable, fingerprint: string, operatore?: string): Promise<(ConvenzioneInForce & { operatoreStato?: string | null }) | undefined> {
+  const { rows } = await db.query<ConvenzioneInForce & { operatoreStato: string | null }>({
     name: 'convenzione-of-certificate',
-    text: `select ${convenzioneColumns}
+    text: `select ${convenzioneColumns},
+                  (select o.stato from operatori o where o.convenzione_id = c.id and o.identificativo = $2) as "operatoreStato"
              from certificati_pdd k join convenzioni c on c.id = k.convenzione_id
             where k.fingerprint = $1 and k.stato = 'attivo'`,
-    values: [fingerprint],
+    values: [fingerprint, operatore ?? null],
   })
   return rows[0]
 }

@@ -8,9 +8,14 @@ export const certificateAuthorized: PolicyCheck = {
   name: 'certificate-authorized',
   async check(call, { db }) {
     if (!call.fingerprint) return refuse('CERTIFICATO_NON_AUTORIZZATO', { reason: 'nessun certificato client' })
-    const convenzione = await convenzioneOfCertificate(db, call.fingerprint)
-    if (!convenzione) return refuse('CERTIFICATO_NON_AUTORIZZATO', { reason: 'certificato non registrato o non attivo' })
+    // the operatore's state comes along in the same round trip, for check 7
+    const raw = call.payload.kind === 'fields' ? call.payload.fields.identificativoOperatore : undefined
+    const operatore = typeof raw === 'string' && raw.trim().length > 0 && raw.trim().length <= 64 ? raw.trim() : undefined
+    const found = await convenzioneOfCertificate(db, call.fingerprint, operatore)
+    if (!found) return refuse('CERTIFICATO_NON_AUTORIZZATO', { reason: 'certificato non registrato o non attivo' })
+    const { operatoreStato, ...convenzione } = found
     call.convenzione = convenzione
+    if (operatore !== undefined) call.prefetchedOperatore = { identificativo: operatore, stato: operatoreStato ?? null }
     return undefined
   },
 }

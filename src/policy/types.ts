@@ -40,6 +40,8 @@ export interface Call {
   fingerprint: string | undefined
   payload: Payload
   convenzione?: ConvenzioneInForce
+  /** the state of the operatore named by the raw request, read with the convenzione (check 1) */
+  prefetchedOperatore?: { identificativo: string; stato: string | null }
   request?: VerificaRequest
   operatore?: string
 }
