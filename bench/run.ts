@@ -212,7 +212,7 @@ if (plan.lookupSizes.length) {
   let size = 0
   for (const target of plan.lookupSizes) {
     await lp.query(`insert into verbali (codice_fiscale, numero_verbale, data_verbale, categoria, tipo_accertamento, registrato_il)
-      select upper(substr(md5(i::text), 1, 16)), 'N' || i, date '2010-01-01' + (i % 5000), (array['INVALIDITA_CIVILE','CECITA','SORDITA','HANDICAP','DISABILITA'])[1 + i % 5],
+      select upper(substr(md5(i::text), 1, 16)), 'N' || i, date '2010-01-01' + (i % 5000)::int, (array['INVALIDITA_CIVILE','CECITA','SORDITA','HANDICAP','DISABILITA'])[1 + i % 5],
              'PRIMA_ISTANZA', now() from generate_series($1::bigint + 1, $2::bigint) i`, [size, target])
     size = target
     await lp.query('vacuum analyze verbali')
