@@ -15,6 +15,11 @@ import { listOperatori, suspendOperatore, unblockOperatore } from './operatori-r
 import { requestReload } from '../tls/reload-broadcast.ts'
 import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, whereOf, type TraceFilters } from '../audit/search.ts'
 import { verifyTrail } from '../audit/sealer.ts'
+import { settingsSchema as convenzioneActiveSettings } from '../policy/convenzione-active.ts'
+import { settingsSchema as ipAllowlistSettings } from '../policy/ip-allowlist.ts'
+import { settingsSchema as fasciaSettings } from '../policy/fascia-oraria.ts'
+import { settingsSchema as quotaSettings } from '../policy/daily-quota.ts'
+import { settingsSchema as lockoutSettings } from '../policy/operatore-lockout.ts'
 import { listAnomalie, setAnomaliaStato, showAnomalia } from '../anomalies/repository.ts'
 
 declare module 'fastify' {
@@ -43,12 +48,16 @@ function problem(reply: FastifyReply, status: number, code: string, detail: stri
   return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
 }
 
+// A convenzione's limits are the settings its policy units declare beside their checks, plus the two that
+// only the anomaly detectors read.
 const limitsSchema = {
-  validaDal: { type: 'string' }, validaAl: { type: 'string' },
-  ipConsentiti: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 64 } },
-  fasciaOraria: { type: 'string', maxLength: 500 },
-  maxGiornaliere: { type: 'integer' }, mediaGiornaliera: { type: 'integer' }, maxTentativi: { type: 'integer' },
-  finestraTentativiMinuti: { type: 'integer' }, maxOperatori: { type: 'integer' },
+  ...convenzioneActiveSettings.properties,
+  ...ipAllowlistSettings.properties,
+  ...fasciaSettings.properties,
+  ...quotaSettings.properties,
+  ...lockoutSettings.properties,
+  mediaGiornaliera: { type: 'integer', minimum: 1 },
+  maxOperatori: { type: 'integer', minimum: 1 },
 } as const
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const

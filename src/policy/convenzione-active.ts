@@ -3,13 +3,15 @@ import { romeDate } from '../clock.ts'
 import { refuse } from '../errors.ts'
 import type { PolicyCheck } from './types.ts'
 
-/** The convenzione settings this check reads, as the admin API validates them. */
+/**
+ * The convenzione settings this check reads; the admin API validates changes with it. The stato it also
+ * reads changes only through the lifecycle actions (suspend, resume, revoke), never as a setting.
+ */
 export const settingsSchema = {
   type: 'object',
   properties: {
     validaDal: { type: 'string', format: 'date' },
     validaAl: { type: 'string', format: 'date' },
-    stato: { enum: ['attiva', 'sospesa', 'revocata'] },
   },
 } as const
 

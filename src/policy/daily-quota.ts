@@ -7,6 +7,7 @@ import { refuse, type Refusal } from '../errors.ts'
 import type { PoolClient } from '../db/pool.ts'
 import type { Call } from './types.ts'
 
+/** The settings this check reads; the admin API validates changes with it. */
 export const settingsSchema = {
   type: 'object',
   properties: { maxGiornaliere: { type: 'integer', minimum: 1 } },

@@ -73,6 +73,7 @@ export function withinFascia(fascia: Fascia, instant: Date): boolean {
   return (fascia[weekday] ?? []).some(([start, end]) => minute >= start && minute < end)
 }
 
+/** The settings this check reads; the admin API validates changes with it. */
 export const settingsSchema = {
   type: 'object',
   properties: { fasciaOraria: { type: 'string', minLength: 1, maxLength: 500 } },

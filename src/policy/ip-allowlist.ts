@@ -4,9 +4,10 @@ import { cidrSet, inSet } from './client-address.ts'
 import { compiledBy } from './compiled.ts'
 import type { PolicyCheck } from './types.ts'
 
+/** The setting this check reads; the admin API validates changes with it (each CIDR is then checked by PostgreSQL). */
 export const settingsSchema = {
   type: 'object',
-  properties: { ipConsentiti: { type: 'array', minItems: 1, items: { type: 'string', maxLength: 64 } } },
+  properties: { ipConsentiti: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 64 } } },
 } as const
 
 const setOf = compiledBy((list) => cidrSet(list.split(',')))

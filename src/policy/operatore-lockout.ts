@@ -5,6 +5,7 @@
 import type { PoolClient } from '../db/pool.ts'
 import type { Call } from './types.ts'
 
+/** The settings this check reads; the admin API validates changes with it. */
 export const settingsSchema = {
   type: 'object',
   properties: {

@@ -115,7 +115,7 @@ function describe(err: unknown) {
 const OPERATORE = /^[A-Za-z0-9._@:-]{1,64}$/
 
 /** What the traccia knows of a call so far: validated values, or raw ones only when they are harmless. */
-export function traceOf(call: Call, pseudonymKey: string): Omit<Traccia, 'latencyMs'> & { latencyMs: number } {
+export function traceOf(call: Call, pseudonymKey: string): Traccia {
   const raw = call.payload.kind === 'fields' ? call.payload.fields : {}
   const rawOperatore = typeof raw.identificativoOperatore === 'string' ? raw.identificativoOperatore.trim() : undefined
   const rawPratica = typeof raw.riferimentoPratica === 'string' ? raw.riferimentoPratica.trim() : undefined

@@ -32,6 +32,10 @@ t.test('operations manage convenzioni: create, list, show, update limits, suspen
   t.match(await opsCall('PATCH', `/admin/v1/convenzioni/${id}`, { fasciaOraria: 'lun 18:00-08:00' }), { status: 409, body: { detail: /fascia oraria/ } })
   t.match(await opsCall('PATCH', `/admin/v1/convenzioni/${id}`, { ipConsentiti: ['10.0.0.1/8'] }), { status: 409, body: { detail: /bits set/ } })
   t.match(await opsCall('PATCH', `/admin/v1/convenzioni/${id}`, {}), { status: 400 })
+  // the limits are validated with the schemas the policy units declare beside their checks
+  t.match(await opsCall('PATCH', `/admin/v1/convenzioni/${id}`, { maxGiornaliere: 0 }), { status: 400, body: { detail: /maxGiornaliere/ } })
+  t.match(await opsCall('PATCH', `/admin/v1/convenzioni/${id}`, { validaAl: '31/12/2030' }), { status: 400, body: { detail: /validaAl/ } })
+  t.match(await opsCall('PATCH', `/admin/v1/convenzioni/${id}`, { ipConsentiti: Array(101).fill('10.0.0.0/8') }), { status: 400 })
   t.match(await opsCall('PATCH', `/admin/v1/convenzioni/${id}`, { stato: 'attiva' }), { status: 400 }, 'the state changes only through its actions')
   t.match(await opsCall('POST', `/admin/v1/convenzioni/${id}/suspend`), { status: 200, body: { stato: 'sospesa' } })
   t.match(await opsCall('POST', `/admin/v1/convenzioni/${id}/resume`), { status: 200, body: { stato: 'attiva' } })
