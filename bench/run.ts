@@ -98,8 +98,8 @@ const jsonHeaders = { 'content-type': 'application/json' }
 interface Row { name: string; concurrency: number; rps: number; p50: number; p99: number; cpu: number | null; errors: number; non2xx: number }
 const rows: Row[] = []
 
-async function contestant(name: string, args: string[], env: Record<string, string>, readyText: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+async function contestant(name: string, args: string[], env: Record<string, string>, readyText: string, nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const seen = new Promise<void>((resolve, reject) => {
     const onData = (c: Buffer) => {
@@ -144,7 +144,9 @@ let tracesMatch = true
   const gw = await contestant('gateway', ['src/cli/index.ts', 'serve'], {
     DATABASE_URL: benchUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(await freePort()),
     INVCIV_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef0123', INVCIV_LOG_LEVEL: 'info',
-  }, 'invciv-gateway ready')
+  }, 'invciv-gateway ready',
+  // BENCH_PROFILE=dir writes the gateway's CPU profile there, for the README's account of where the time goes
+  process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])
   for (const [name, opts] of [
     ['W1 SOAP gateway', { url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }],
     ['W2 REST gateway', { url: `https://127.0.0.1:${port}/rest/v1/verifiche`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls }],

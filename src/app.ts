@@ -1,4 +1,5 @@
 // Builds the Fastify instances: the partner listener (SOAP and REST) over mutual TLS.
+import type { TLSSocket } from 'node:tls'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from './clock.ts'
@@ -28,6 +29,9 @@ function countHandshakeFailures(app: FastifyInstance, options: { logger: Logger;
     options.metrics.handshakeFailed(err.code ?? 'unknown')
     options.logger.warn({ tls: { message: err.message.trim(), code: err.code }, clientIp: socket.remoteAddress, port: app.server.address() }, 'TLS handshake refused')
   })
+  // a connection keeps the identity of its first handshake: no TLS 1.2 renegotiation to another certificate
+  // (tls/peer-identity.ts reads the peer certificate once per connection)
+  app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation())
 }
 
 const serverOptions = (options: { tls: TlsMaterial; logger: Logger; bodyLimit: number }) => ({

@@ -8,10 +8,20 @@ export function normaliseFingerprint(input: string): string {
   return hex
 }
 
+// A connection's peer certificate is fixed once its handshake is done (TLS 1.3 has no renegotiation, and
+// Node refuses it below 1.3 by default), while getPeerCertificate() decodes it again on every call: a
+// measurable share of a keep-alive connection's CPU. So it is read once per connection. Its status (revoked,
+// suspended, expired) is still checked per request, against the database.
+const seen = new WeakMap<TLSSocket, string | null>()
+
 /** The fingerprint of the certificate the peer presented on this connection, if it presented one. */
 export function peerFingerprint(socket: TLSSocket): string | undefined {
   if (typeof socket.getPeerCertificate !== 'function') return undefined
-  const cert = socket.getPeerCertificate()
-  if (!cert || !cert.fingerprint256) return undefined
-  return cert.fingerprint256.replace(/:/g, '').toLowerCase()
+  let fingerprint = seen.get(socket)
+  if (fingerprint === undefined) {
+    const cert = socket.getPeerCertificate()
+    fingerprint = cert?.fingerprint256 ? cert.fingerprint256.replace(/:/g, '').toLowerCase() : null
+    seen.set(socket, fingerprint)
+  }
+  return fingerprint ?? undefined
 }

@@ -100,3 +100,19 @@ t.test('a bad new file is refused and the old context keeps serving', async (t) 
   t.equal((await restCall(gw.url, b, body)).status, 200)
   await b.close()
 })
+
+t.test('a TLS 1.2 connection cannot renegotiate: its identity stays that of its first handshake', async (t) => {
+  const { hostname, port } = new URL(gw.url)
+  const socket = tls.connect({ host: hostname, port: Number(port), ca, key: pem('ente-a.key'), cert: pem('ente-a.crt'), servername: 'localhost', maxVersion: 'TLSv1.2' })
+  await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject))
+  t.equal(socket.getProtocol(), 'TLSv1.2')
+  // a server that allowed it would answer the request sent after the renegotiation; this one drops the connection
+  const outcome = await new Promise<string>((resolve) => {
+    socket.once('data', (d: Buffer) => resolve(d.toString().split('\r\n')[0] as string))
+    socket.once('close', () => resolve('connection closed'))
+    socket.on('error', () => {})
+    socket.renegotiate({}, () => socket.write(`GET /rest/v1/openapi.json HTTP/1.1\r\nHost: localhost\r\n\r\n`))
+  })
+  socket.destroy()
+  t.notMatch(outcome, /^HTTP\/1\.1 200/, `no answer on the renegotiated connection (${outcome})`)
+})
