@@ -3,6 +3,8 @@ import { X509Certificate } from 'node:crypto'
 import type pg from 'pg'
 import type { Queryable } from '../db/pool.ts'
 import { normaliseFingerprint } from '../tls/peer-identity.ts'
+import { verbaliColumn, verbaliFromJson, type LookupKey } from '../verification/verbali-repository.ts'
+import type { Verbale } from '../verification/esito.ts'
 
 /** A convenzione as the policy checks read it. */
 export interface ConvenzioneInForce {
@@ -29,16 +31,26 @@ export const convenzioneColumns = `c.id, c.ente_codice as "enteCodice", c.stato,
  * The convenzione a certificate speaks for; with the state of the operatore the request names, read in the
  * same round trip so that check 7 need not ask again (undefined: that operatore never called).
  */
-export async function convenzioneOfCertificate(db: Queryable, fingerprint: string, operatore?: string): Promise<(ConvenzioneInForce & { operatoreStato?: string | null }) | undefined> {
-  const { rows } = await db.query<ConvenzioneInForce & { operatoreStato: string | null }>({
+export async function convenzioneOfCertificate(db: Queryable, fingerprint: string, operatore?: string, lookup?: LookupKey): Promise<CertificateAccess | undefined> {
+  const { rows } = await db.query<ConvenzioneInForce & { operatoreStato: string | null; verbali: Parameters<typeof verbaliFromJson>[0] | null }>({
     name: 'convenzione-of-certificate',
     text: `select ${convenzioneColumns},
-                  (select o.stato from operatori o where o.convenzione_id = c.id and o.identificativo = $2) as "operatoreStato"
+                  (select o.stato from operatori o where o.convenzione_id = c.id and o.identificativo = $2) as "operatoreStato",
+                  ${verbaliColumn('$3', '$4')} as verbali
              from certificati_pdd k join convenzioni c on c.id = k.convenzione_id
             where k.fingerprint = $1 and k.stato = 'attivo'`,
-    values: [fingerprint, operatore ?? null],
+    values: [fingerprint, operatore ?? null, lookup?.codiceFiscale ?? null, lookup?.categoria ?? null],
   })
-  return rows[0]
+  const row = rows[0]
+  if (!row) return undefined
+  const { verbali, ...rest } = row
+  return { ...rest, verbali: lookup && verbali ? { ...lookup, verbali: verbaliFromJson(verbali) } : undefined }
+}
+
+export type CertificateAccess = ConvenzioneInForce & {
+  operatoreStato: string | null
+  /** the verbali of the person the raw request names, when asked for */
+  verbali: (LookupKey & { verbali: Verbale[] }) | undefined
 }
 
 export class CertificateError extends Error {

@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts'
 import type { Refusal } from '../errors.ts'
 import type { Channel } from '../audit/trace-writer.ts'
 import type { ConvenzioneInForce } from '../admin/certificati-repository.ts'
-import type { Categoria } from '../verification/esito.ts'
+import type { Categoria, Verbale } from '../verification/esito.ts'
 
 /** What a channel could make of the wire: named fields, or why it could not. */
 export type Payload =
@@ -42,6 +42,8 @@ export interface Call {
   convenzione?: ConvenzioneInForce
   /** the state of the operatore named by the raw request, read with the convenzione (check 1) */
   prefetchedOperatore?: { identificativo: string; stato: string | null }
+  /** the verbali of the person the raw request names, read with the convenzione (check 1) */
+  prefetchedVerbali?: { codiceFiscale: string; categoria: Categoria; verbali: Verbale[] }
   request?: VerificaRequest
   operatore?: string
 }

@@ -1,6 +1,8 @@
 // The verbali archive: the person's judgments for the esito rules, and the loader's upsert.
 import type { Queryable } from '../db/pool.ts'
-import type { Categoria, TipoAccertamento, Verbale } from './esito.ts'
+import type { Payload } from '../policy/types.ts'
+import { validateCodiceFiscale } from './codice-fiscale.ts'
+import { categorie, type Categoria, type TipoAccertamento, type Verbale } from './esito.ts'
 
 interface VerbaleRow {
   id: number
@@ -26,7 +28,39 @@ const toVerbale = (r: VerbaleRow): Verbale => ({
   registratoIl: r.registrato_il,
 })
 
+/** The person and category a request names, when they are well-formed enough to look up. */
+export interface LookupKey {
+  codiceFiscale: string
+  categoria: Categoria
+}
 
+/** The lookup key of a raw payload, before check 5 has run (see verbaliColumn). */
+export function lookupKeyOf(payload: Payload): LookupKey | undefined {
+  if (payload.kind !== 'fields') return undefined
+  const { codiceFiscale, categoria } = payload.fields
+  if (typeof codiceFiscale !== 'string' || codiceFiscale.length > 32 || typeof categoria !== 'string') return undefined
+  const cf = validateCodiceFiscale(codiceFiscale.trim())
+  const cat = categoria.trim() as Categoria
+  return cf.ok && categorie.includes(cat) ? { codiceFiscale: cf.value, categoria: cat } : undefined
+}
+
+/**
+ * The same lookup as verbaliOf, as a column of another query (parameters $cf and $cat), so that the call's
+ * first round trip brings the verbali too: one round trip per call instead of two. Read before checks 2-7
+ * have run, the rows are used only if the call passes them.
+ */
+export function verbaliColumn(cf: string, cat: string): string {
+  return `case when ${cf}::text is null then null else (select coalesce(json_agg(json_build_object(
+            'id', v.id, 'codice_fiscale', v.codice_fiscale, 'numero_verbale', v.numero_verbale, 'data_verbale', v.data_verbale,
+            'categoria', v.categoria, 'tipo_accertamento', v.tipo_accertamento, 'giudizio', v.giudizio,
+            'data_revisione', v.data_revisione, 'registrato_il', v.registrato_il)), '[]'::json)
+          from verbali v where v.codice_fiscale = ${cf}::text and v.categoria = ${cat}::text and not v.annullato) end`
+}
+
+/** The rows verbaliColumn returned. */
+export function verbaliFromJson(rows: Array<Omit<VerbaleRow, 'registrato_il'> & { registrato_il: string }>): Verbale[] {
+  return rows.map((r) => toVerbale({ ...r, registrato_il: new Date(r.registrato_il) }))
+}
 
 /** Every verbale of one person: a handful of rows, read through the natural key's index. */
 export async function verbaliOf(db: Queryable, codiceFiscale: string, categoria: Categoria): Promise<Verbale[]> {

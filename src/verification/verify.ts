@@ -20,8 +20,12 @@ export type Verified = { kind: 'answer'; answer: Answer } | { kind: 'refusal'; r
 export async function verify(call: Call, deps: PolicyDeps & { committer: GroupCommitter }, trace: Traccia): Promise<Verified> {
   const request = call.request
   if (!request) throw new Error('verify reached without a validated request')
-  // the read happens before the commit so that no lock is held while it runs (and it may go to a replica)
-  const archive = await verbaliOf(deps.readDb, request.codiceFiscale, request.categoria)
+  // the read happens before the commit so that no lock is held while it runs (and it may go to a replica);
+  // usually check 1 has brought the rows already
+  const prefetched = call.prefetchedVerbali
+  const archive = prefetched && prefetched.codiceFiscale === request.codiceFiscale && prefetched.categoria === request.categoria
+    ? prefetched.verbali
+    : await verbaliOf(deps.readDb, request.codiceFiscale, request.categoria)
   const esito = decideEsito(request, archive)
   const committed = await deps.committer.submit({
     call, failed: esito.esito === 'NON_VALIDO', traccia: { ...trace, esito: esito.esito, latencyMs: performance.now() - call.startedAt },

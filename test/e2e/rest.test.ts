@@ -111,3 +111,14 @@ t.test('the OpenAPI document is valid OpenAPI 3.1 and describes what the service
   t.same(doc.components.schemas.VerificaGiudizioRichiesta.required.sort(),
     ['categoria', 'codiceFiscale', 'dataVerbale', 'identificativoOperatore', 'numeroVerbale', 'riferimentoPratica'])
 })
+
+t.test('with a read replica configured, lookups go to it and the esiti are the same', async (t) => {
+  const replica = await startTestGateway(t, { databaseUrl: db.url, clock, env: { INVCIV_TRUSTED_PROXIES: '127.0.0.1/32', DATABASE_READ_URL: db.url } })
+  const via = (body: unknown) => restCall(replica.url, agent, body, xff)
+  t.match((await via(valid)).body, { esito: 'VALIDO', validoDal: '2023-03-15' })
+  t.match((await via({ ...valid, codiceFiscale: 'BNCGLI75M52F205F', numeroVerbale: 'CEC-2019-000456', dataVerbale: '2019-06-10', categoria: 'CECITA' })).body,
+    { esito: 'VALIDO_NEL_PERIODO', validoAl: '2022-08-31' })
+  t.match((await via({ ...valid, numeroVerbale: 'X' })).body, { esito: 'NON_VALIDO' })
+  const { rows } = await db.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'invciv-gateway-read'`)
+  t.ok(rows[0].n > 0, 'the read pool holds a connection: the lookups went through it')
+})
