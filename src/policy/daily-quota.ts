@@ -37,17 +37,14 @@ export async function grantQuota(tx: PoolClient, calls: Call[]): Promise<QuotaGr
   const list = [...groups.values()].sort((a, b) => a.convenzioneId - b.convenzioneId || a.giorno.localeCompare(b.giorno))
   const ids = list.map((g) => g.convenzioneId)
   const days = list.map((g) => g.giorno)
-  // the rows must exist before they can be locked; then the lock makes the read-modify-write exact
-  await tx.query({
-    name: 'quota-ensure',
-    text: `insert into quota_giornaliera (convenzione_id, giorno, usate) select * from unnest($1::bigint[], $2::date[], $3::int[]) on conflict do nothing`,
-    values: [ids, days, ids.map(() => 0)],
-  })
+  // one statement makes the missing rows and locks them all, in a fixed order (the no-op update is what
+  // takes the row lock and returns the current count); the read-modify-write below is then exact
   const { rows } = await tx.query<{ convenzione_id: number; giorno: string; usate: number }>({
     name: 'quota-lock',
-    text: `select q.convenzione_id, q.giorno, q.usate from quota_giornaliera q
-             join unnest($1::bigint[], $2::date[]) k(c, g) on q.convenzione_id = k.c and q.giorno = k.g
-            order by q.convenzione_id, q.giorno for update of q`,
+    text: `insert into quota_giornaliera as q (convenzione_id, giorno, usate)
+           select c, g, 0 from unnest($1::bigint[], $2::date[]) k(c, g) order by c, g
+           on conflict (convenzione_id, giorno) do update set usate = q.usate
+           returning q.convenzione_id, q.giorno, q.usate`,
     values: [ids, days],
   })
   const used = new Map(rows.map((r) => [`${r.convenzione_id}|${r.giorno}`, r.usate]))
