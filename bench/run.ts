@@ -181,6 +181,17 @@ for (const [name, file, url, headers, bodies] of [
   child.kill('SIGTERM')
 }
 
+// C1 and C2: the mTLS ceiling, no work behind it
+{
+  const port = await freePort()
+  const child = await contestant('mTLS ceiling', ['bench/contestants/mtls-ceiling.ts'], { BENCH_PORT: String(port) }, 'ready')
+  for (const c of plan.levels) {
+    rows.push(await load('C1 mTLS ceiling, SOAP', child.pid, { url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }, c))
+    rows.push(await load('C2 mTLS ceiling, JSON', child.pid, { url: `https://127.0.0.1:${port}/verifica`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls }, c))
+  }
+  child.kill('SIGTERM')
+}
+
 // L: pgbench doing the same lookup and one traccia insert per transaction
 {
   await pool.query(`create table bench_keys as select row_number() over () as k, codice_fiscale, categoria from verbali order by md5(id::text) limit 1000`)
@@ -245,6 +256,11 @@ const ratios = {
 const targets: Record<string, [string, number]> = {
   'W1/B1': ['>=', 1.5], 'W1/B2': ['>=', 0.5], 'W2/B2': ['>=', 0.7], 'W1/L': ['>=', 0.8], 'I/copy': ['>=', 0.5], 'p99/p50 at half rate': ['<=', 3], 'lookup 10M/100k': ['<=', 1.2],
 }
+// what the targets would need of a gateway that did nothing at all: if C1/B1 is under 1.5, so must W1/B1 be
+const ceilings = {
+  'C1/B1 (bound on W1/B1)': best('C1') / best('B1'), 'C1/B2 (bound on W1/B2)': best('C1') / best('B2'), 'C2/B2 (bound on W2/B2)': best('C2') / best('B2'),
+  'W1/C1 (share of the ceiling)': best('W1') / best('C1'), 'W2/C2 (share of the ceiling)': best('W2') / best('C2'),
+}
 const verdict = Object.fromEntries(Object.entries(ratios).map(([k, v]) => {
   const [op, target] = targets[k] as [string, number]
   return [k, { value: Number(v.toFixed(2)), target: `${op} ${target}`, met: op === '>=' ? v >= target : v <= target }]
@@ -252,6 +268,7 @@ const verdict = Object.fromEntries(Object.entries(ratios).map(([k, v]) => {
 const result = {
   date: new Date().toISOString(), quick, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
   verbali: feedRows, import: { invcivMs: importMs, psqlCopyMs: copyMs }, rows, lookupP50Ms: lookups, ratios: verdict,
+  ceilings: Object.fromEntries(Object.entries(ceilings).map(([k, v]) => [k, Number(v.toFixed(2))])),
   tracesMatchAnswers: tracesMatch, seconds: (Date.now() - started) / 1000,
 }
 const name = quick ? 'quick' : 'latest'
@@ -263,6 +280,9 @@ const md = [
   ...Object.entries(lookups).map(([n, ms]) => `Lookup p50 with ${n} verbali: ${ms} ms.`),
   '', '| ratio | value | target | met |', '|---|---|---|---|',
   ...Object.entries(verdict).map(([k, v]) => `| ${k} | ${v.value} | ${v.target} | ${v.met ? 'yes' : 'no'} |`),
+  '', 'The mTLS ceiling (C1, C2: canned answers behind the same TLS, no work) against the plain-http baselines:', '',
+  '| ratio | value |', '|---|---|',
+  ...Object.entries(ceilings).map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`),
   '', `Tracce = answers: ${tracesMatch ? 'yes' : 'NO'}.`,
 ].join('\n')
 writeFileSync(path.join(projectRoot, 'bench/results', `${name}.md`), `${md}\n`)
