@@ -34,15 +34,20 @@ const TYPES = ['uuid', 'timestamptz', 'text', 'bigint', 'text', 'text', 'inet', 
 /** Many tracce in one statement, in the order given (their ids follow it). */
 export async function insertTracce(db: Pick<pg.PoolClient, 'query'>, tracce: Traccia[]): Promise<void> {
   if (tracce.length === 0) return
-  const column = (f: (t: Traccia) => unknown) => tracce.map(f)
   await db.query({
     name: 'insert-tracce',
     text: `insert into tracce (${COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
-    values: [
-      column((t) => t.transactionId), column((t) => t.receivedAt), column((t) => t.channel), column((t) => t.convenzioneId ?? null),
-      column((t) => t.enteCodice ?? null), column((t) => t.fingerprint ?? null), column((t) => t.clientIp ?? null), column((t) => t.operatore ?? null),
-      column((t) => t.riferimentoPratica ?? null), column((t) => t.cfPseudonimo ?? null), column((t) => t.esito ?? null),
-      column((t) => t.codiceRifiuto ?? null), column((t) => t.motivo?.slice(0, 500) ?? null), column((t) => Math.round(t.latencyMs * 1000) / 1000),
-    ],
+    values: tracceColumns(tracce),
   })
+}
+
+/** The tracce as one array per column, in COLUMNS' order: what an unnest() insert takes. */
+export function tracceColumns(tracce: Traccia[]): unknown[][] {
+  const column = (f: (t: Traccia) => unknown) => tracce.map(f)
+  return [
+    column((t) => t.transactionId), column((t) => t.receivedAt), column((t) => t.channel), column((t) => t.convenzioneId ?? null),
+    column((t) => t.enteCodice ?? null), column((t) => t.fingerprint ?? null), column((t) => t.clientIp ?? null), column((t) => t.operatore ?? null),
+    column((t) => t.riferimentoPratica ?? null), column((t) => t.cfPseudonimo ?? null), column((t) => t.esito ?? null),
+    column((t) => t.codiceRifiuto ?? null), column((t) => t.motivo?.slice(0, 500) ?? null), column((t) => Math.round(t.latencyMs * 1000) / 1000),
+  ]
 }

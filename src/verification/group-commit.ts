@@ -1,15 +1,14 @@
-// Group commit of the answers' tracce. Calls that reach step 8 queue here; one transaction at a time takes the
-// whole queue: it grants quota units in arrival order (counter rows locked, so exact across processes), moves
-// each operatore's failure window, writes every traccia in one statement, and commits. Only then are the
-// answers released. One commit carries many answers, instead of one answer per commit, which is what bound
-// the throughput of a convenzione when each call held its counter row through its own commit.
+// Group commit of the answers' tracce. Calls that reach step 8 queue here; one statement at a time takes the
+// whole queue (invciv_commit_batch, migrations/007): it grants quota units in arrival order (counter rows
+// locked, so exact across processes), moves each operatore's failure window, writes every traccia, and
+// commits. Only then are the answers released. One commit carries many answers, instead of one answer per
+// commit, which is what bound the throughput of a convenzione when each call held its counter row through
+// its own commit; and it is one round trip, not seven, which is what bound it next.
 import type pg from 'pg'
-import { insertTracce, type Traccia } from '../audit/trace-writer.ts'
+import { tracceColumns, type Traccia } from '../audit/trace-writer.ts'
 import { withPartition } from '../audit/partitions.ts'
-import { inTransaction } from '../db/pool.ts'
 import type { Refusal } from '../errors.ts'
-import { grantQuota, type QuotaState } from '../policy/daily-quota.ts'
-import { applyAttempts, type AttemptInput } from '../policy/operatore-lockout.ts'
+import { quotaDay, quotaGrant, type QuotaState } from '../policy/daily-quota.ts'
 import type { Call } from '../policy/types.ts'
 
 export interface Pending {
@@ -67,19 +66,28 @@ export function createGroupCommitter(pool: pg.Pool): GroupCommitter {
   }
 }
 
-async function commitBatch(pool: pg.Pool, batch: Pending[]): Promise<Committed[]> {
-  return inTransaction(pool, async (tx) => {
-    const grants = await grantQuota(tx, batch.map((p) => p.call))
-    const accepted = batch.filter((_, i) => grants[i]?.kind === 'accepted')
-    const attempts = await applyAttempts(tx, accepted.map((p): AttemptInput => ({ call: p.call, failed: p.failed })))
-    const tracce = batch.map((p, i) => {
-      const grant = grants[i] as Committed
-      if (grant.kind === 'refused') return { ...p.traccia, esito: undefined, codiceRifiuto: grant.refusal.code, motivo: grant.refusal.reason }
-      const blocked = attempts.get(p.call.transactionId)
-      return blocked ? { ...p.traccia, motivo: `operatore bloccato: ${blocked} verifiche NON_VALIDO nella finestra` } : p.traccia
-    })
-    await insertTracce(tx, tracce)
-    return grants
-  })
+interface CommitRow {
+  ordine: number
+  accettata: boolean
+  rimanenti: number
+  fallimenti: number | null
 }
 
+/** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/007). */
+async function commitBatch(pool: pg.Pool, batch: Pending[]): Promise<Committed[]> {
+  const calls = batch.map((p) => p.call)
+  const convenzione = (call: Call) => call.convenzione as NonNullable<Call['convenzione']>
+  // the function writes codice_rifiuto itself (a call refused for quota), so that column is not passed
+  const [tx, ricevuta, canale, conv, ente, fp, ip, op, pratica, cf, esito, , motivo, latenza] = tracceColumns(batch.map((p) => p.traccia))
+  const { rows } = await pool.query<CommitRow>({
+    name: 'commit-batch',
+    text: `select ordine, accettata, rimanenti, fallimenti from invciv_commit_batch($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[],
+             $5::text[], $6::text[], $7::inet[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::numeric[],
+             $14::date[], $15::int[], $16::boolean[], $17::int[], $18::int[])`,
+    values: [tx, ricevuta, canale, conv, ente, fp, ip, op, pratica, cf, esito, motivo, latenza,
+      calls.map(quotaDay), calls.map((c) => convenzione(c).maxGiornaliere), batch.map((p) => p.failed),
+      calls.map((c) => convenzione(c).maxTentativi), calls.map((c) => convenzione(c).finestraTentativiMinuti)],
+  })
+  if (rows.length !== batch.length) throw new Error(`the commit answered ${rows.length} rows for ${batch.length} calls`)
+  return rows.map((r, i) => quotaGrant(calls[i] as Call, r.accettata, r.rimanenti))
+}
