@@ -10,6 +10,7 @@ import { cidrSet } from './policy/client-address.ts'
 import { adminRoutes } from './admin/routes.ts'
 import type { Metrics } from './metrics.ts'
 import type { Pool } from './db/pool.ts'
+import type { DatabaseHealth } from './db/health.ts'
 import { mutualTlsOptions, type TlsMaterial } from './tls/context.ts'
 
 export interface PartnerAppOptions {
@@ -69,6 +70,7 @@ export interface AdminAppOptions {
   db: Pool
   metrics: Metrics
   pseudonymKey: string
+  health?: DatabaseHealth
 }
 
 /** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
@@ -79,6 +81,6 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
     ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance
   countHandshakeFailures(app, options)
-  await app.register(adminRoutes, { db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey })
+  await app.register(adminRoutes, { db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health })
   return app
 }

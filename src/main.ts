@@ -11,6 +11,8 @@ import { createMetrics } from './metrics.ts'
 import { createTlsReloader, type TlsReloader } from './tls/reloader.ts'
 import { listenForReloads } from './tls/reload-broadcast.ts'
 import { startMaintenance } from './audit/maintenance.ts'
+import { createSpool, spoolDir } from './audit/spool.ts'
+import { watchDatabase } from './db/health.ts'
 import { startAnomalyScans } from './anomalies/scheduler.ts'
 
 export interface GatewayOptions {
@@ -52,6 +54,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   let stopListening = async () => undefined as void
   let stopMaintenance = async () => undefined as void
   let stopAnomalies = async () => undefined as void
+  let closeHealth = async () => undefined as void
   try {
     let tlsMaterial = tls
     const metrics = createMetrics(database.pool, () => tlsMaterial.cert)
@@ -59,13 +62,30 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       metrics.call(call.channel, outcome, (performance.now() - call.startedAt) / 1000)
       if (quota && call.convenzione) metrics.quotaUsed(call.convenzione.id, quota.limit - quota.remaining)
     }
-    const pipeline = createPipeline({ db: database.pool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome })
+    const health = watchDatabase(database.pool, logger)
+    const spool = createSpool(spoolDir(config.dataDir, database.url), logger)
+    const replaySpool = async () => {
+      try {
+        await spool.replay(database.pool)
+      } catch (err) {
+        health.failed(err)
+        logger.error({ err: { message: (err as Error).message } }, 'spool replay failed; it is retried when the database is back and before each sealing')
+      }
+    }
+    health.onUp(replaySpool)
+    closeHealth = async () => {
+      health.close()
+      await spool.close()
+    }
+    // what a process killed while the database was away left behind
+    void replaySpool()
+    const pipeline = createPipeline({ db: database.pool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool })
     const partner = await buildPartnerApp({
       tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, fallbackAuthority: `localhost:${config.port}`,
       trustedProxies: config.trustedProxies, metrics,
     })
     servers.push(partner)
-    const admin = await buildAdminApp({ tls, logger, db: database.pool, metrics, pseudonymKey })
+    const admin = await buildAdminApp({ tls, logger, db: database.pool, metrics, pseudonymKey, health })
     servers.push(admin)
     // the expiry metric reads the certificate that serves now
     const tlsReloader = createTlsReloader(config.tls, () => servers.map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,
@@ -76,6 +96,8 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     })
     stopMaintenance = startMaintenance({
       pool: database.pool, logger, clock, intervalMs: config.auditIntervalSeconds * 1000, retentionMonths: config.auditRetentionMonths,
+      // spooled tracce go into the trail before a seal can cover the time they were written in
+      beforeSealing: () => spool.replay(database.pool),
     })
     await partner.listen({ host: config.host, port: config.port })
     await admin.listen({ host: config.adminHost, port: config.adminPort })
@@ -90,6 +112,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
         await stopMaintenance()
         await stopAnomalies()
         await stopListening()
+        await closeHealth()
         await database.close()
       },
     }
@@ -98,6 +121,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     await stopMaintenance()
     await stopAnomalies()
     await stopListening()
+    await closeHealth()
     await database.close()
     throw err
   }

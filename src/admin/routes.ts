@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TLSSocket } from 'node:tls'
 import type pg from 'pg'
+import type { DatabaseHealth } from '../db/health.ts'
 import type { Registry } from 'prom-client'
 import { peerFingerprint } from '../tls/peer-identity.ts'
 import { principalOf, type Principal } from './principals-repository.ts'
@@ -32,6 +33,7 @@ export interface AdminRoutesOptions {
   db: pg.Pool
   registry: Registry
   pseudonymKey: string
+  health?: DatabaseHealth
 }
 
 declare module 'fastify' {
@@ -62,12 +64,13 @@ const limitsSchema = {
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const
 
-export async function adminRoutes(app: FastifyInstance, { db, registry, pseudonymKey }: AdminRoutesOptions) {
-  // Liveness needs no identity beyond the TLS handshake: it says nothing about the data.
+export async function adminRoutes(app: FastifyInstance, { db, registry, pseudonymKey, health }: AdminRoutesOptions) {
+  // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
+  // load balancer's probe asks them, and readiness must answer while the database (holding the principals) is away.
   app.get('/health', async () => ({ status: 'ok' }))
 
   app.addHook('onRequest', async (request, reply) => {
-    if (request.url === '/health') return
+    if (request.url === '/health' || request.url === '/ready') return
     const fingerprint = peerFingerprint(request.raw.socket as TLSSocket)
     const principal = fingerprint ? await principalOf(db, fingerprint) : undefined
     if (!principal) return problem(reply, 403, 'PRINCIPALE_NON_AUTORIZZATO', 'this certificate is not an admin principal')
@@ -90,12 +93,15 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
     return problem(reply, 500, 'ERRORE_INTERNO', 'unexpected error; see the gateway log')
   })
 
+  // not ready while the call path holds the database for away (until its probe sees it back), nor when it does not answer now
   app.get('/ready', async (_request, reply) => {
+    if (health?.up === false) return reply.code(503).send({ ready: false, motivo: 'database non raggiungibile' })
     try {
       await db.query('select 1')
       return { ready: true }
-    } catch {
-      return reply.code(503).send({ ready: false })
+    } catch (err) {
+      health?.failed(err)
+      return reply.code(503).send({ ready: false, motivo: 'database non raggiungibile' })
     }
   })
 

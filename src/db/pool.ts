@@ -24,7 +24,8 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'invciv-gateway',
-    connectionTimeoutMillis: 5_000,
+    // a refusal while the database is away must come within 2 seconds, so no call waits longer for a connection
+    connectionTimeoutMillis: 1_000,
     idleTimeoutMillis: 30_000,
   })
   // An idle client losing its server must not take the process down; the next query reports it.

@@ -36,8 +36,8 @@ export type Outcome =
   | { kind: 'answer'; transactionId: string; answer: Answer }
   | { kind: 'refusal'; transactionId: string; refusal: Refusal; quota?: QuotaState }
 
-// Seconds a partner is told to wait when the store is down: long enough for a restart.
-const UNAVAILABLE_RETRY_SECONDS = 30
+// Seconds a partner is told to wait when the store is down: calls resume within seconds of its return.
+const UNAVAILABLE_RETRY_SECONDS = 5
 
 export interface Pipeline {
   handle(call: Call): Promise<Outcome>
@@ -50,19 +50,33 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
   const committer = createGroupCommitter(deps.db)
 
   async function refuseAndTrace(call: Call, refusal: Refusal): Promise<Outcome> {
-    const outcome: Outcome = { kind: 'refusal', transactionId: call.transactionId, refusal }
-    try {
-      const traccia = { ...traceOf(call, deps.pseudonymKey), codiceRifiuto: refusal.code, motivo: refusal.reason }
-      await withPartition(deps.db, call.receivedAt, () => insertTraccia(deps.db, traccia))
-    } catch (err) {
-      logger.error({ tx: call.transactionId, err: describe(err) }, 'traccia of a refused call not written')
-      if (refusal.code !== 'SERVIZIO_NON_DISPONIBILE' && refusal.code !== 'ERRORE_INTERNO') {
-        return { kind: 'refusal', transactionId: call.transactionId, refusal: unexpected(err) }
+    const traccia = { ...traceOf(call, deps.pseudonymKey), codiceRifiuto: refusal.code, motivo: refusal.reason }
+    let failure: 'none' | 'database away' | 'error' = 'none'
+    if (deps.health?.up === false) failure = 'database away'
+    else {
+      try {
+        await withPartition(deps.db, call.receivedAt, () => insertTraccia(deps.db, traccia))
+      } catch (err) {
+        failure = (deps.health?.failed(err) ?? isDatabaseUnavailable(err)) ? 'database away' : 'error'
+        if (failure === 'error') logger.error({ tx: call.transactionId, err: describe(err) }, 'traccia of a refused call not written')
       }
+    }
+    if (failure === 'database away' && deps.spool) {
+      // the traccia waits in the spool, on disk before the refusal goes out, until the database is back
+      try {
+        await deps.spool.append(traccia)
+        failure = 'none'
+      } catch (err) {
+        logger.error({ tx: call.transactionId, err: describe(err) }, 'traccia of a refused call neither written nor spooled')
+      }
+    }
+    // a refusal whose traccia could not be kept becomes what the partner can act on: try again later
+    if (failure !== 'none' && refusal.code !== 'SERVIZIO_NON_DISPONIBILE' && refusal.code !== 'ERRORE_INTERNO') {
+      refusal = failure === 'database away' ? unavailable() : refuse('ERRORE_INTERNO', { reason: 'errore inatteso' })
     }
     logCall(call, refusal.code)
     deps.onOutcome?.(call, refusal.code, undefined)
-    return outcome
+    return { kind: 'refusal', transactionId: call.transactionId, refusal }
   }
 
   function logCall(call: Call, outcome: string) {
@@ -76,6 +90,8 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
 
   return {
     async handle(call) {
+      // while the database is away nothing can be answered: refused at once, not after a connect timeout
+      if (deps.health?.up === false) return refuseAndTrace(call, unavailable())
       try {
         for (const step of steps) {
           const refusal = await step.check(call, deps)
@@ -92,6 +108,7 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
         deps.onOutcome?.(call, verified.answer.esito.esito, verified.answer.quota)
         return { kind: 'answer', transactionId: call.transactionId, answer: verified.answer }
       } catch (err) {
+        if (deps.health?.failed(err) ?? isDatabaseUnavailable(err)) return refuseAndTrace(call, unavailable())
         logger.error({ tx: call.transactionId, err: describe(err) }, 'verification failed')
         return refuseAndTrace(call, unexpected(err))
       }
@@ -100,10 +117,11 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
   }
 }
 
+const unavailable = (): Refusal =>
+  refuse('SERVIZIO_NON_DISPONIBILE', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS, reason: 'database non raggiungibile' })
+
 function unexpected(err: unknown): Refusal {
-  return isDatabaseUnavailable(err)
-    ? refuse('SERVIZIO_NON_DISPONIBILE', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS, reason: 'database non raggiungibile' })
-    : refuse('ERRORE_INTERNO', { reason: 'errore inatteso' })
+  return isDatabaseUnavailable(err) ? unavailable() : refuse('ERRORE_INTERNO', { reason: 'errore inatteso' })
 }
 
 /** Enough of an error to diagnose it, without values a driver may quote (detail, where, parameters). */

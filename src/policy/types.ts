@@ -2,6 +2,8 @@
 import type { Logger } from 'pino'
 import type pg from 'pg'
 import type { Clock } from '../clock.ts'
+import type { DatabaseHealth } from '../db/health.ts'
+import type { Spool } from '../audit/spool.ts'
 import type { Refusal } from '../errors.ts'
 import type { Channel } from '../audit/trace-writer.ts'
 import type { ConvenzioneInForce } from '../admin/certificati-repository.ts'
@@ -55,6 +57,10 @@ export interface PolicyDeps {
   clock: Clock
   pseudonymKey: string
   logger: Logger
+  /** whether the database answers; absent: assumed to */
+  health?: DatabaseHealth
+  /** where refused calls' tracce wait while the database is away; absent: they are lost (and logged) */
+  spool?: Spool
   /** told of every call's outcome once it is final */
   onOutcome?: (call: Call, outcome: string, quota: { limit: number; remaining: number } | undefined) => void
 }

@@ -109,9 +109,10 @@ t.test('an auditor reads but cannot change anything', async (t) => {
 })
 
 t.test('a partner certificate cannot reach the admin API', async (t) => {
-  for (const path of ['/admin/v1/convenzioni', '/admin/v1/certificati', '/metrics', '/ready']) {
+  for (const path of ['/admin/v1/convenzioni', '/admin/v1/certificati', '/metrics']) {
     t.match(await partnerCall('GET', path), { status: 403, body: { code: 'PRINCIPALE_NON_AUTORIZZATO' } }, path)
   }
+  t.match(await partnerCall('GET', '/ready'), { status: 200, body: { ready: true } }, 'readiness, like liveness, needs only a trusted certificate')
   t.match(await partnerCall('POST', `/admin/v1/convenzioni/${convenzioneId}/suspend`), { status: 403, body: { code: 'PRINCIPALE_NON_AUTORIZZATO' } })
   const rogue = restAgent('rogue')
   t.teardown(() => rogue.close())

@@ -1,4 +1,7 @@
 // Starts the real gateway (the same startGateway that `invciv serve` runs) on a free port and a test database.
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { Writable } from 'node:stream'
 import { loadConfig } from '../../src/config.ts'
 import { startGateway, type Gateway } from '../../src/main.ts'
@@ -12,6 +15,8 @@ export interface TestGateway {
   adminUrl: string
   /** everything the gateway logged so far */
   logs(): string
+  /** its data folder (the spool is under it) */
+  dataDir: string
 }
 
 interface Teardown {
@@ -29,7 +34,11 @@ export async function startTestGateway(
       done()
     },
   })
+  // its own data folder: the spool of one test's gateway is never another's
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'invciv-gw-data-'))
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
   const config = loadConfig({
+    INVCIV_DATA_DIR: dataDir,
     DATABASE_URL: options.databaseUrl,
     INVCIV_HOST: '127.0.0.1',
     INVCIV_PORT: '0',
@@ -41,5 +50,5 @@ export async function startTestGateway(
   })
   const gateway = await startGateway(config, { clock: options.clock, logDestination: sink })
   t.teardown(() => gateway.close())
-  return { gateway, url: gateway.partnerUrl.replace('localhost', '127.0.0.1'), adminUrl: gateway.adminUrl, logs: () => chunks.join('') }
+  return { gateway, url: gateway.partnerUrl.replace('localhost', '127.0.0.1'), adminUrl: gateway.adminUrl, logs: () => chunks.join(''), dataDir: config.dataDir }
 }

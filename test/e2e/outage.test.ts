@@ -1,0 +1,107 @@
+// The database goes away under a running gateway and comes back. While it is away every call is refused
+// with SERVIZIO_NON_DISPONIBILE within 2 seconds (by this test's clock), /ready says no, the process stays
+// up, and each refused call's traccia waits in the spool; once it is back, calls resume by themselves within
+// 5 seconds and the spool goes into the trail exactly once: answers = tracce.
+import t from 'tap'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import https from 'node:https'
+import pg from 'pg'
+import { ownPostgres } from '../helpers/own-postgres.ts'
+import { startTestGateway } from '../helpers/gateway.ts'
+import { ca, certFile, pem } from '../helpers/certs.ts'
+import { restAgent, restCall } from '../helpers/rest-client.ts'
+import { soapCall } from '../helpers/raw-soap.ts'
+import { admin } from '../helpers/admin-client.ts'
+import { addEnte } from '../../src/admin/enti-repository.ts'
+import { createConvenzione } from '../../src/admin/convenzioni-repository.ts'
+import { addCertificate } from '../../src/admin/certificati-repository.ts'
+import { upsertVerbali } from '../../src/verification/verbali-import.ts'
+import { demoVerbali } from '../../src/db/demo-data.ts'
+import { migrate } from '../../src/db/migrate.ts'
+import { spoolDir } from '../../src/audit/spool.ts'
+
+const server = await ownPostgres(t)
+const pool = new pg.Pool({ connectionString: server.url, max: 2 })
+pool.on('error', () => undefined)
+t.teardown(() => pool.end())
+await migrate(pool)
+await addEnte(pool, { codiceIpa: 'c_out', nome: 'Outage' })
+const { id } = await createConvenzione(pool, {
+  enteCodice: 'c_out', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: 100_000, maxTentativi: 100_000,
+})
+await addCertificate(pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'))
+await upsertVerbali(pool, demoVerbali)
+const gw = await startTestGateway(t, { databaseUrl: server.url })
+const rest = restAgent('ente-a')
+t.teardown(() => rest.close())
+const ops = restAgent('ops')
+t.teardown(() => ops.close())
+const soap = new https.Agent({ keepAlive: true, ca, key: pem('ente-a.key'), cert: pem('ente-a.crt') })
+t.teardown(() => soap.destroy())
+
+const body = { identificativoOperatore: 'op.out', riferimentoPratica: 'PR-OUT', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }
+const count = async (sql: string) => Number((await pool.query(sql)).rows[0].n)
+const spooled = () => {
+  const dir = spoolDir(gw.dataDir, server.url)
+  if (!existsSync(dir)) return 0
+  return readdirSync(dir).reduce((n, f) => n + readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).length, 0)
+}
+const ready = () => admin(gw.adminUrl, ops, 'GET', '/ready')
+
+t.test('outage: quick refusals, /ready false, the spool; recovery by itself; the spool replayed exactly once', async (t) => {
+  const first = await restCall(gw.url, rest, body)
+  t.equal(first.status, 200, `serving before the outage (${JSON.stringify(first.body)})`)
+  const tracceBefore = await count('select count(*)::int as n from tracce')
+
+  await server.stop()
+  const refused: string[] = []
+  const slowest = { ms: 0 }
+  const timed = async <T>(fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now()
+    const result = await fn()
+    slowest.ms = Math.max(slowest.ms, performance.now() - t0)
+    return result
+  }
+  // one at a time first (the very first call meets the dead connections), then a burst on both channels
+  for (let i = 0; i < 5; i++) {
+    const r = await timed(() => restCall(gw.url, rest, body))
+    t.equal(r.status, 503)
+    t.match(r.body, { code: 'SERVIZIO_NON_DISPONIBILE' })
+    t.ok(Number(r.headers['retry-after']) > 0, 'Retry-After')
+    refused.push(r.body.identificativoTransazione as string)
+  }
+  const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => i % 2
+    ? timed(() => restCall(gw.url, rest, body)).then((r) => ({ code: r.body.code as string, tx: r.body.identificativoTransazione as string }))
+    : timed(() => soapCall(gw.url, soap, body)).then((r) => ({ code: r.codice as string, tx: r.transactionId }))))
+  t.same([...new Set(burst.map((b) => b.code))], ['SERVIZIO_NON_DISPONIBILE'], 'SOAP faults and REST 503s alike')
+  refused.push(...burst.map((b) => b.tx))
+  t.ok(slowest.ms < 2000, `every refusal within 2 s (slowest ${slowest.ms.toFixed(0)} ms)`)
+  t.match(await ready(), { status: 503, body: { ready: false } })
+  t.equal(spooled(), refused.length, 'each refused call left its traccia in the spool')
+
+  await server.start()
+  const t0 = performance.now()
+  let resumed = 0
+  while (performance.now() - t0 < 10_000) {
+    const r = await restCall(gw.url, rest, body)
+    if (r.status === 200) break
+    refused.push(r.body.identificativoTransazione as string)
+    resumed++
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const recoveryMs = performance.now() - t0
+  t.ok(recoveryMs < 5000, `calls resumed by themselves in ${recoveryMs.toFixed(0)} ms (${resumed} refused meanwhile)`)
+  t.match(await ready(), { status: 200, body: { ready: true } })
+
+  // the replay runs as the database comes back; wait for the spool to empty
+  for (let i = 0; i < 50 && spooled() > 0; i++) await new Promise((r) => setTimeout(r, 100))
+  t.equal(spooled(), 0, 'the spool is empty')
+  const { rows } = await pool.query<{ tx: string; n: number; codice: string }>(
+    `select identificativo_transazione::text as tx, count(*)::int as n, max(codice_rifiuto) as codice from tracce
+      where identificativo_transazione = any($1::uuid[]) group by 1`, [refused])
+  t.equal(rows.length, refused.length, 'every refused call has its traccia')
+  t.same(rows.filter((r) => r.n !== 1 || r.codice !== 'SERVIZIO_NON_DISPONIBILE'), [], 'exactly one each, saying what the partner was told')
+  t.equal(await count('select count(*)::int as n from tracce'), tracceBefore + refused.length + 1, 'answers = tracce')
+  t.notOk(gw.logs().includes('RSSMRA80A01H501U'), 'no codice fiscale in the logs')
+})
