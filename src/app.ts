@@ -49,6 +49,9 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
     ...serverOptions(options),
     // one line per call comes from the pipeline, with the transaction id; Fastify's two would add nothing
     logController: new LogController({ disableRequestLogging: true }),
+    // while stopping, a call that still arrives on an open keep-alive connection is served and traced as any
+    // other (with Connection: close), not answered by a bare untraced 503
+    return503OnClosing: false,
   }) as unknown as FastifyInstance
   countHandshakeFailures(app, options)
   const channel = {

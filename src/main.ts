@@ -73,6 +73,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       }
     }
     health.onUp(replaySpool)
+    metrics.observeReliability({ databaseUp: () => health.up, spoolPending: () => spool.pending })
     closeHealth = async () => {
       health.close()
       await spool.close()

@@ -8,6 +8,8 @@ export interface Metrics {
   call(channel: string, outcome: string, seconds: number): void
   quotaUsed(convenzioneId: number, used: number): void
   handshakeFailed(reason: string): void
+  /** the database's state as the call path sees it, and the tracce waiting in the spool */
+  observeReliability(state: { databaseUp(): boolean; spoolPending(): number }): void
 }
 
 export function createMetrics(db: Queryable, serverCertificate: () => Buffer): Metrics {
@@ -37,10 +39,12 @@ export function createMetrics(db: Queryable, serverCertificate: () => Buffer): M
       const server = new X509Certificate(serverCertificate())
       this.set({ kind: 'server', fingerprint: server.fingerprint256.replace(/:/g, '').toLowerCase(), subject: server.subject.replace(/\n/g, ', ') },
         (new Date(server.validTo).getTime() - Date.now()) / 86_400_000)
+      // while the database is away the partners' certificates are left out, not the whole scrape
       const { rows } = await db.query<{ kind: string; fingerprint: string; soggetto: string; days: number }>(
         `select 'pdd' as kind, fingerprint, soggetto, extract(epoch from valido_al - now()) / 86400 as days from certificati_pdd where stato = 'attivo'
          union all
          select 'admin', fingerprint, soggetto, extract(epoch from valido_al - now()) / 86400 from principali_admin where stato = 'attivo'`)
+        .catch(() => ({ rows: [] }))
       for (const r of rows) this.set({ kind: r.kind, fingerprint: r.fingerprint, subject: r.soggetto }, Number(r.days))
     },
   })
@@ -55,6 +59,20 @@ export function createMetrics(db: Queryable, serverCertificate: () => Buffer): M
     },
     handshakeFailed(reason) {
       handshakes.inc({ reason })
+    },
+    observeReliability(state) {
+      new Gauge({
+        name: 'invciv_database_up', help: '1 while calls reach the database, 0 while they are refused for its absence', registers: [registry],
+        collect() {
+          this.set(state.databaseUp() ? 1 : 0)
+        },
+      })
+      new Gauge({
+        name: 'invciv_spool_pending', help: 'tracce of refused calls in the local spool, waiting for the database', registers: [registry],
+        collect() {
+          this.set(state.spoolPending())
+        },
+      })
     },
   }
 }

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { TLSSocket } from 'node:tls'
 import type pg from 'pg'
 import type { DatabaseHealth } from '../db/health.ts'
+import { isDatabaseUnavailable } from '../db/errors.ts'
 import type { Registry } from 'prom-client'
 import { peerFingerprint } from '../tls/peer-identity.ts'
 import { principalOf, type Principal } from './principals-repository.ts'
@@ -64,15 +65,33 @@ const limitsSchema = {
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const
 
+const CONFIRMED_PRINCIPAL_MS = 10 * 60_000
+
 export async function adminRoutes(app: FastifyInstance, { db, registry, pseudonymKey, health }: AdminRoutesOptions) {
   // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
   // load balancer's probe asks them, and readiness must answer while the database (holding the principals) is away.
   app.get('/health', async () => ({ status: 'ok' }))
 
+  // The metrics matter most while the database is away, and the principals live in it: a scrape from a
+  // principal confirmed in the last few minutes still gets them then. Nothing else falls back.
+  const confirmed = new Map<string, { principal: NonNullable<Awaited<ReturnType<typeof principalOf>>>; at: number }>()
+  const principalFor = async (fingerprint: string, metrics: boolean) => {
+    try {
+      const principal = await principalOf(db, fingerprint)
+      if (principal) confirmed.set(fingerprint, { principal, at: Date.now() })
+      else confirmed.delete(fingerprint)
+      return principal
+    } catch (err) {
+      const known = confirmed.get(fingerprint)
+      if (metrics && known && Date.now() - known.at < CONFIRMED_PRINCIPAL_MS && isDatabaseUnavailable(err)) return known.principal
+      throw err
+    }
+  }
+
   app.addHook('onRequest', async (request, reply) => {
     if (request.url === '/health' || request.url === '/ready') return
     const fingerprint = peerFingerprint(request.raw.socket as TLSSocket)
-    const principal = fingerprint ? await principalOf(db, fingerprint) : undefined
+    const principal = fingerprint ? await principalFor(fingerprint, request.url === '/metrics') : undefined
     if (!principal) return problem(reply, 403, 'PRINCIPALE_NON_AUTORIZZATO', 'this certificate is not an admin principal')
     // auditors read; only operations change anything
     const reads = request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config?.readOnly === true
@@ -89,6 +108,10 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
     }
     if (error.validation) return problem(reply, 400, 'RICHIESTA_NON_VALIDA', error.message)
     if (error.statusCode && error.statusCode < 500) return problem(reply, error.statusCode, 'RICHIESTA_NON_VALIDA', error.message)
+    if (isDatabaseUnavailable(error)) {
+      health?.failed(error)
+      return problem(reply.header('retry-after', '5'), 503, 'SERVIZIO_NON_DISPONIBILE', 'the database cannot be reached; try again shortly')
+    }
     request.log.error({ err: { message: error.message, stack: error.stack } }, 'admin request failed')
     return problem(reply, 500, 'ERRORE_INTERNO', 'unexpected error; see the gateway log')
   })

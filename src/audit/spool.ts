@@ -154,9 +154,9 @@ export function createSpool(dir: string, logger: Pick<Logger, 'info' | 'warn' | 
       }
       const n = await replayFile(pool, claimed)
       replayed += n
+      if (original.startsWith(`spool-${process.pid}-${instance}`)) pending = Math.max(0, pending - n)
       logger.info({ file: original, tracce: n }, 'spool replayed into the trail')
     }
-    pending = 0
     return replayed
   }
 

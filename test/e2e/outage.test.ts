@@ -3,10 +3,11 @@
 // up, and each refused call's traccia waits in the spool; once it is back, calls resume by themselves within
 // 5 seconds and the spool goes into the trail exactly once: answers = tracce.
 import t from 'tap'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import https from 'node:https'
 import pg from 'pg'
+import { request } from 'undici'
 import { ownPostgres } from '../helpers/own-postgres.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { ca, certFile, pem } from '../helpers/certs.ts'
@@ -16,6 +17,7 @@ import { admin } from '../helpers/admin-client.ts'
 import { addEnte } from '../../src/admin/enti-repository.ts'
 import { createConvenzione } from '../../src/admin/convenzioni-repository.ts'
 import { addCertificate } from '../../src/admin/certificati-repository.ts'
+import { addPrincipal } from '../../src/admin/principals-repository.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
 import { demoVerbali } from '../../src/db/demo-data.ts'
 import { migrate } from '../../src/db/migrate.ts'
@@ -32,6 +34,7 @@ const { id } = await createConvenzione(pool, {
 })
 await addCertificate(pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'))
 await upsertVerbali(pool, demoVerbali)
+await addPrincipal(pool, 'operations', readFileSync(certFile('ops.crt'), 'utf8'))
 const gw = await startTestGateway(t, { databaseUrl: server.url })
 const rest = restAgent('ente-a')
 t.teardown(() => rest.close())
@@ -48,11 +51,13 @@ const spooled = () => {
   return readdirSync(dir).reduce((n, f) => n + readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).length, 0)
 }
 const ready = () => admin(gw.adminUrl, ops, 'GET', '/ready')
+const metricsText = async () => (await request(`${gw.adminUrl}/metrics`, { dispatcher: ops })).body.text()
 
 t.test('outage: quick refusals, /ready false, the spool; recovery by itself; the spool replayed exactly once', async (t) => {
   const first = await restCall(gw.url, rest, body)
   t.equal(first.status, 200, `serving before the outage (${JSON.stringify(first.body)})`)
   const tracceBefore = await count('select count(*)::int as n from tracce')
+  t.match(await metricsText(), /^invciv_database_up 1$/m, 'scraped before the outage, as Prometheus does all the time')
 
   await server.stop()
   const refused: string[] = []
@@ -79,6 +84,10 @@ t.test('outage: quick refusals, /ready false, the spool; recovery by itself; the
   t.ok(slowest.ms < 2000, `every refusal within 2 s (slowest ${slowest.ms.toFixed(0)} ms)`)
   t.match(await ready(), { status: 503, body: { ready: false } })
   t.equal(spooled(), refused.length, 'each refused call left its traccia in the spool')
+  const metrics = await metricsText()
+  t.match(metrics, /^invciv_database_up 0$/m, 'the metrics say the database is away')
+  t.match(metrics, new RegExp(`^invciv_spool_pending ${refused.length}$`, 'm'), 'and how many tracce wait in the spool')
+  t.match(await admin(gw.adminUrl, ops, 'GET', '/admin/v1/convenzioni'), { status: 503, body: { code: 'SERVIZIO_NON_DISPONIBILE' } }, 'the admin API says so too')
 
   await server.start()
   const t0 = performance.now()
@@ -93,6 +102,7 @@ t.test('outage: quick refusals, /ready false, the spool; recovery by itself; the
   const recoveryMs = performance.now() - t0
   t.ok(recoveryMs < 5000, `calls resumed by themselves in ${recoveryMs.toFixed(0)} ms (${resumed} refused meanwhile)`)
   t.match(await ready(), { status: 200, body: { ready: true } })
+  t.match(await metricsText(), /^invciv_database_up 1$/m)
 
   // the replay runs as the database comes back; wait for the spool to empty
   for (let i = 0; i < 50 && spooled() > 0; i++) await new Promise((r) => setTimeout(r, 100))
@@ -104,4 +114,17 @@ t.test('outage: quick refusals, /ready false, the spool; recovery by itself; the
   t.same(rows.filter((r) => r.n !== 1 || r.codice !== 'SERVIZIO_NON_DISPONIBILE'), [], 'exactly one each, saying what the partner was told')
   t.equal(await count('select count(*)::int as n from tracce'), tracceBefore + refused.length + 1, 'answers = tracce')
   t.notOk(gw.logs().includes('RSSMRA80A01H501U'), 'no codice fiscale in the logs')
+})
+
+t.test('a spool that cannot be written: still a refusal, never an answer, and the log says the traccia is lost', async (t) => {
+  const dir = path.join(gw.dataDir, 'not-a-folder')
+  writeFileSync(dir, 'x')
+  const broken = await startTestGateway(t, { databaseUrl: server.url, env: { INVCIV_DATA_DIR: dir } })
+  t.equal((await restCall(broken.url, rest, body)).status, 200)
+  await server.stop()
+  const r = await restCall(broken.url, rest, body)
+  t.equal(r.status, 503)
+  t.match(r.body, { code: 'SERVIZIO_NON_DISPONIBILE' })
+  t.match(broken.logs(), 'neither written nor spooled')
+  await server.start()
 })

@@ -43,10 +43,12 @@ export async function ownPostgres(t: Teardown): Promise<OwnPostgres> {
   return {
     url: `postgres://postgres:owned@127.0.0.1:${port}/invciv`,
     async start() {
+      if (running) return
       await server.start()
       running = true
     },
     async stop() {
+      if (!running) return
       await server.stop()
       running = false
     },
