@@ -127,7 +127,9 @@ async function load(name: string, pid: number | undefined, options: Record<strin
   const t0 = Date.now()
   const optionsFile = path.join(work, `load-${Date.now()}.json`)
   writeFileSync(optionsFile, JSON.stringify({ ...options, connections: concurrency, duration: plan.duration }))
-  const out = await run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/load.ts'), optionsFile])
+  // a fixed rate goes through the paced generator (evenly spaced requests), not autocannon's bursts
+  const generator = options.rate ? 'bench/paced.ts' : 'bench/load.ts'
+  const out = await run(process.execPath, ['--import', 'tsx', path.join(projectRoot, generator), optionsFile])
   const elapsed = (Date.now() - t0) / 1000
   const r = JSON.parse(out.trim().split('\n').pop() as string)
   const row = { name, concurrency, rps: r.rps, p50: r.p50, p99: r.p99, cpu: pid ? (cpuSeconds(pid) - before) / elapsed : null, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.total }
@@ -160,7 +162,7 @@ let tracesMatch = true
       rows.push(row)
     }
   }
-  if (!quick) {
+  {
     const w1 = rows.filter((r) => r.name.startsWith('W1')).sort((a, b) => b.rps - a.rps)[0] as Row
     const half = await load('W1 at half the maximum rate', gw.pid, {
       url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls, rate: Math.round(w1.rps / 2),

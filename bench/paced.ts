@@ -1,0 +1,66 @@
+// A fixed-rate (open-loop) load generator for the half-rate row: requests leave evenly spaced, and each
+// latency is counted from the moment its request was due, so a stall is not hidden by the sender waiting
+// for it (coordinated omission). autocannon's overallRate sends each second's quota in a burst at the start
+// of the second, which measures a queue, not the service at that rate.
+// argv[2]: a JSON file of options (as bench/load.ts, with `rate`); prints one JSON line of results.
+import { readFileSync } from 'node:fs'
+import { Agent, request } from 'undici'
+
+interface PacedOptions {
+  url: string
+  method: 'POST'
+  headers: Record<string, string>
+  bodies: string[]
+  connections: number
+  duration: number
+  rate: number
+  tls?: { key: string; cert: string; ca: string }
+}
+
+const o = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as PacedOptions
+const agent = new Agent({
+  connections: o.connections, pipelining: 1,
+  ...(o.tls ? { connect: { key: readFileSync(o.tls.key), cert: readFileSync(o.tls.cert), ca: readFileSync(o.tls.ca) } } : {}),
+})
+const latencies: number[] = []
+let errors = 0
+let non2xx = 0
+let sent = 0
+const interval = 1000 / o.rate
+// the first second opens the connections (a TLS handshake each): not the service at that rate
+const WARM_UP_MS = 1000
+const started = performance.now()
+const measuredFrom = started + WARM_UP_MS
+const end = measuredFrom + o.duration * 1000
+const inFlight = new Set<Promise<void>>()
+
+function fire(dueAt: number) {
+  const body = o.bodies[sent++ % o.bodies.length] as string
+  const p = request(o.url, { method: o.method, headers: o.headers, body, dispatcher: agent })
+    .then(async (res) => {
+      await res.body.dump()
+      if (dueAt >= measuredFrom && (res.statusCode < 200 || res.statusCode >= 300)) non2xx++
+      if (dueAt >= measuredFrom) latencies.push(performance.now() - dueAt)
+    })
+    .catch(() => void errors++)
+    .finally(() => inFlight.delete(p))
+  inFlight.add(p)
+}
+
+// every millisecond or so, send whatever has fallen due since
+await new Promise<void>((resolve) => {
+  const tick = () => {
+    const now = performance.now()
+    while (started + sent * interval <= Math.min(now, end)) fire(started + sent * interval)
+    if (now >= end) return resolve()
+    setTimeout(tick, 1)
+  }
+  tick()
+})
+await Promise.all(inFlight)
+await agent.close()
+latencies.sort((a, b) => a - b)
+const at = (q: number) => Number((latencies[Math.floor(q * (latencies.length - 1))] ?? 0).toFixed(2))
+process.stdout.write(`${JSON.stringify({
+  rps: latencies.length / o.duration, p50: at(0.5), p99: at(0.99), total: latencies.length, errors, timeouts: 0, non2xx,
+})}\n`)
