@@ -34,7 +34,13 @@ export function secondsUntilRomeMidnight(instant: Date): number {
 
 /** A real calendar date written YYYY-MM-DD (no 30 February). */
 export function isCalendarDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false
-  const d = new Date(`${text}T00:00:00Z`)
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(text)
+  if (text.length !== 10 || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return false
+  // arithmetic rather than a Date round trip: the feed import checks two per row
+  const y = Number(text.slice(0, 4))
+  const m = Number(text.slice(5, 7))
+  const d = Number(text.slice(8, 10))
+  if (m < 1 || m > 12 || d < 1) return false
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+  const days = m === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31
+  return d <= days
 }

@@ -136,6 +136,7 @@ export function splitCsvLine(line: string): string[] | undefined {
 // Columns of the staging table, in the order the COPY stream writes them.
 const STAGING = ['riga', 'codice_fiscale', 'numero_verbale', 'data_verbale', 'categoria', 'tipo_accertamento', 'giudizio', 'data_revisione', 'registrato_il', 'annullato']
 const IMPORT_LOCK = 0x696e7669766572 // 'invciver'
+const COPY_CHUNK = 64 * 1024
 
 export interface ImportOptions {
   onReject?: (r: Rejection) => void
@@ -187,6 +188,8 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
     let header: string[] | undefined
     let lineNo = 0
     let lastProgress = Date.now()
+    // rows go to COPY in chunks: each write is a message and a system call, which per row cost more than the rest
+    let chunk = ''
     const reject = (reason: string) => {
       rejected++
       options.onReject?.({ line: lineNo, reason })
@@ -236,11 +239,20 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
       const v = checked.value
       valid++
       const row = [String(lineNo), v.codiceFiscale, v.numeroVerbale, v.dataVerbale, v.categoria, v.tipoAccertamento, v.giudizio, v.dataRevisione, v.registratoIl, String(annullato)]
-      if (!copy.write(`${row.map(csvField).join(',')}\n`)) await once(copy, 'drain')
+      chunk += `${row.map(csvField).join(',')}\n`
+      if (chunk.length >= COPY_CHUNK) {
+        const full = copy.write(chunk)
+        chunk = ''
+        if (!full) await once(copy, 'drain')
+      }
     }
-    copy.end()
+    copy.end(chunk)
     await copied
     copying = undefined
+    // a temp table has no statistics until asked: without them the merge's joins are planned for a handful of rows;
+    // and the de-duplicating sort of a large feed fits in memory rather than spilling to disk
+    await client.query('analyze staging')
+    await client.query(`set local work_mem = '128MB'`)
     // the last line of the file wins when a key appears twice in it
     const { rows: [merged] } = await client.query<{ inserted: number; updated: number }>(`
       with feed as (
