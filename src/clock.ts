@@ -8,9 +8,19 @@ export const systemClock: Clock = { now: () => new Date() }
 
 const romeDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit' })
 
+// Every call asks for today's Rome date several times, and Intl formatting is not cheap: the answer for
+// the last second asked about is kept (all instants of one second share a date; offsets are whole hours).
+let cachedSecond = Number.NaN
+let cachedDate = ''
+
 /** The Europe/Rome calendar date of an instant, as YYYY-MM-DD. */
 export function romeDate(instant: Date): string {
-  return romeDay.format(instant)
+  const second = Math.floor(instant.getTime() / 1000)
+  if (second !== cachedSecond) {
+    cachedDate = romeDay.format(instant)
+    cachedSecond = second
+  }
+  return cachedDate
 }
 
 /** The instant a Europe/Rome calendar day (YYYY-MM-DD) begins. */
@@ -24,12 +34,19 @@ export function romeMidnight(day: string): Date {
   throw new Error(`no Europe/Rome midnight for ${day}`)
 }
 
+let cachedDay = ''
+let cachedNextMidnight = 0
+
 /** Seconds from an instant to the next midnight on the Europe/Rome wall clock (23, 24 or 25-hour days alike). */
 export function secondsUntilRomeMidnight(instant: Date): number {
-  const next = new Date(`${romeDate(instant)}T00:00:00Z`)
-  next.setUTCDate(next.getUTCDate() + 1)
-  const midnight = romeMidnight(next.toISOString().slice(0, 10))
-  return Math.max(1, Math.ceil((midnight.getTime() - instant.getTime()) / 1000))
+  const day = romeDate(instant)
+  if (day !== cachedDay) {
+    const next = new Date(`${day}T00:00:00Z`)
+    next.setUTCDate(next.getUTCDate() + 1)
+    cachedNextMidnight = romeMidnight(next.toISOString().slice(0, 10)).getTime()
+    cachedDay = day
+  }
+  return Math.max(1, Math.ceil((cachedNextMidnight - instant.getTime()) / 1000))
 }
 
 /** A real calendar date written YYYY-MM-DD (no 30 February). */
