@@ -62,7 +62,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       metrics.call(call.channel, outcome, (performance.now() - call.startedAt) / 1000)
       if (quota && call.convenzione) metrics.quotaUsed(call.convenzione.id, quota.limit - quota.remaining)
     }
-    const health = watchDatabase(database.pool, logger)
+    const health = watchDatabase(database.callPool, logger)
     const spool = createSpool(spoolDir(config.dataDir, database.url), logger)
     const replaySpool = async () => {
       try {
@@ -80,7 +80,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     }
     // what a process killed while the database was away left behind
     void replaySpool()
-    const pipeline = createPipeline({ db: database.pool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool })
+    const pipeline = createPipeline({ db: database.callPool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool })
     const partner = await buildPartnerApp({
       tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, fallbackAuthority: `localhost:${config.port}`,
       trustedProxies: config.trustedProxies, metrics,

@@ -1,13 +1,17 @@
 // Opens the gateway's database: DATABASE_URL, or the embedded default (created, migrated and given demo data on first start).
 import type { Logger } from 'pino'
 import type { Config } from '../config.ts'
-import { createPool, type Pool } from './pool.ts'
+import { CALL_QUERY_TIMEOUT_MS, createPool, type Pool } from './pool.ts'
 import { ensureDatabase, startEmbedded, type EmbeddedServer } from './embedded.ts'
 import { migrate } from './migrate.ts'
 import { loadDemoData } from './demo-data.ts'
 
 export interface Database {
+  /** admin, the trail's jobs, imports: queries that may take their time */
   pool: Pool
+  /** the call path: its own connections, and every query bounded (CALL_QUERY_TIMEOUT_MS) */
+  callPool: Pool
+  /** the call path's verbali lookups: the replica when there is one, otherwise callPool itself */
   readPool: Pool
   url: string
   embedded: EmbeddedServer | undefined
@@ -26,11 +30,17 @@ export async function openDatabase(config: Config, logger: Logger, options: { po
     created = await ensureDatabase(embedded.adminUrl, EMBEDDED_DATABASE)
     url = embedded.urlFor(EMBEDDED_DATABASE)
   }
-  const pool = createPool(url, { max: options.poolSize, logger })
-  const readPool = config.databaseReadUrl ? createPool(config.databaseReadUrl, { max: options.poolSize, logger, applicationName: 'invciv-gateway-read' }) : pool
+  const pool = createPool(url, { max: options.poolSize ?? 5, logger })
+  // a long export or sealing run cannot take the connections calls need, and a database that stops
+  // answering (not only one that refuses connections) turns into a quick refusal, not a hung call
+  const callPool = createPool(url, { max: options.poolSize, logger, applicationName: 'invciv-gateway-calls', queryTimeoutMs: CALL_QUERY_TIMEOUT_MS })
+  const readPool = config.databaseReadUrl
+    ? createPool(config.databaseReadUrl, { max: options.poolSize, logger, applicationName: 'invciv-gateway-read', queryTimeoutMs: CALL_QUERY_TIMEOUT_MS })
+    : callPool
   const close = async () => {
+    await callPool.end()
     await pool.end()
-    if (readPool !== pool) await readPool.end()
+    if (readPool !== callPool) await readPool.end()
     await embedded?.stop()
   }
   try {
@@ -44,5 +54,5 @@ export async function openDatabase(config: Config, logger: Logger, options: { po
     await close()
     throw err
   }
-  return { pool, readPool, url, embedded, close }
+  return { pool, callPool, readPool, url, embedded, close }
 }

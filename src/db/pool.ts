@@ -13,8 +13,14 @@ export type PoolClient = pg.PoolClient
 /** Anything that runs a query: a pool, or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'>
 
+// A call must be refused within 2 seconds when the database stops answering: no query of the call path
+// waits longer than this for its result (connecting waits at most 1 s).
+export const CALL_QUERY_TIMEOUT_MS = 1_500
+
 export interface PoolOptions {
   max?: number
+  /** client-side bound on every query's result; none when unset */
+  queryTimeoutMs?: number
   applicationName?: string
   logger?: Pick<Logger, 'error'>
 }
@@ -27,6 +33,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     // a refusal while the database is away must come within 2 seconds, so no call waits longer for a connection
     connectionTimeoutMillis: 1_000,
     idleTimeoutMillis: 30_000,
+    ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
   })
   // An idle client losing its server must not take the process down; the next query reports it.
   pool.on('error', (err) => options.logger?.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database client failed'))

@@ -9,6 +9,7 @@ import https from 'node:https'
 import pg from 'pg'
 import { request } from 'undici'
 import { ownPostgres } from '../helpers/own-postgres.ts'
+import { tcpProxy } from '../helpers/tcp-proxy.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { ca, certFile, pem } from '../helpers/certs.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
@@ -127,4 +128,34 @@ t.test('a spool that cannot be written: still a refusal, never an answer, and th
   t.match(r.body, { code: 'SERVIZIO_NON_DISPONIBILE' })
   t.match(broken.logs(), 'neither written nor spooled')
   await server.start()
+})
+
+t.test('a database that stops answering (a partition, not a refusal): refusals within 2 s all the same, and recovery', async (t) => {
+  const proxy = await tcpProxy(Number(new URL(server.url).port))
+  t.teardown(() => proxy.close())
+  const viaProxy = Object.assign(new URL(server.url), { port: String(proxy.port) }).toString()
+  const cut = await startTestGateway(t, { databaseUrl: viaProxy })
+  const call = () => restCall(cut.url, rest, body)
+  t.equal((await call()).status, 200)
+  proxy.partition()
+  const refusals: Array<{ ms: number; code: unknown; tx: string }> = []
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now()
+    const r = await call()
+    refusals.push({ ms: performance.now() - t0, code: r.body.code, tx: r.body.identificativoTransazione as string })
+  }
+  t.same([...new Set(refusals.map((r) => r.code))], ['SERVIZIO_NON_DISPONIBILE'])
+  const slowest = Math.max(...refusals.map((r) => r.ms))
+  t.ok(slowest < 2000, `the slowest refusal took ${slowest.toFixed(0)} ms (the first waits for the query bound)`)
+  proxy.heal()
+  const t0 = performance.now()
+  while (performance.now() - t0 < 10_000 && (await call()).status !== 200) await new Promise((r) => setTimeout(r, 100))
+  t.ok(performance.now() - t0 < 5000, `calls resumed in ${(performance.now() - t0).toFixed(0)} ms`)
+  for (let i = 0; i < 50; i++) {
+    const { rows } = await pool.query('select count(*)::int as n from tracce where identificativo_transazione = any($1::uuid[])', [refusals.map((r) => r.tx)])
+    if (rows[0].n === refusals.length) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const { rows } = await pool.query('select count(*)::int as n from tracce where identificativo_transazione = any($1::uuid[])', [refusals.map((r) => r.tx)])
+  t.equal(rows[0].n, refusals.length, 'their tracce reached the trail, once each')
 })
