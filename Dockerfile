@@ -2,7 +2,8 @@
 # Production runs with DATABASE_URL and INVCIV_PSEUDONYM_KEY set and its own certificates mounted:
 #   docker run -e DATABASE_URL=... -e INVCIV_PSEUDONYM_KEY=... \
 #     -e INVCIV_TLS_CERT=/tls/server.crt -e INVCIV_TLS_KEY=/tls/server.key -e INVCIV_TLS_CA=/tls/ca.crt \
-#     -e INVCIV_TLS_CRL=/tls/ca.crl -v /etc/invciv/tls:/tls:ro -p 8443:8443 invciv-gateway
+#     -e INVCIV_TLS_CRL=/tls/ca.crl -v /etc/invciv/tls:/tls:ro -v invciv-data:/var/lib/invciv -p 8443:8443 invciv-gateway
+# Stop it with SIGTERM and a grace period (docker stop -t 30): calls in flight finish with their tracce.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -25,6 +26,8 @@ COPY migrations ./migrations
 COPY wsdl ./wsdl
 COPY certs-dev ./certs-dev
 RUN mkdir -p /var/lib/invciv && chown node:node /var/lib/invciv
+# the spool of tracce written while the database is away lives here: it must outlive the container
+VOLUME /var/lib/invciv
 USER node
 EXPOSE 8443 9443
 # Liveness over the admin listener: any certificate of the trusted CA passes the handshake; /health needs no principal.

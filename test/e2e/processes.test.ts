@@ -20,6 +20,7 @@ import { addCertificate } from '../../src/admin/certificati-repository.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
 import { demoVerbali } from '../../src/db/demo-data.ts'
 import { migrate } from '../../src/db/migrate.ts'
+import { verifyTrail } from '../../src/audit/sealer.ts'
 
 const server = await ownPostgres(t)
 const pool = new pg.Pool({ connectionString: server.url, max: 2 })
@@ -127,7 +128,8 @@ t.test('a process killed while the database is away leaves its spool; restarted,
   a.child.kill('SIGKILL')
   await a.stop()
   await server.start()
-  const restarted = await start()
+  // the restarted process runs the trail's job every second: its seals must take the replayed tracce in
+  const restarted = await startGatewayProcess(t, server.url, { ...env, INVCIV_AUDIT_INTERVAL_SECONDS: '1' })
   let trail = await tracceOf('spool')
   for (let i = 0; i < 50 && trail.size < refused.length; i++) {
     await pause(100)
@@ -135,6 +137,12 @@ t.test('a process killed while the database is away leaves its spool; restarted,
   }
   t.same([...trail.values()].map((r) => r.tx).sort(), [...refused].sort(), 'the restarted process replayed the dead one\'s spool')
   t.ok([...trail.values()].every((r) => r.n === 1), 'exactly once each')
+  let sealed = await verifyTrail(pool)
+  for (let i = 0; i < 50 && !(sealed.intact && sealed.righeInAttesa === 0); i++) {
+    await pause(200)
+    sealed = await verifyTrail(pool)
+  }
+  t.match(sealed, { intact: true, righeInAttesa: 0 }, 'and the sealed chain covers them, intact')
   await restarted.stop()
 })
 
