@@ -4,8 +4,8 @@ import { checkCharacter, provisionalCheckDigit } from './codice-fiscale.ts'
 import { categorie, type Categoria, type TipoAccertamento } from './esito.ts'
 import type { VerbaleInput } from './verbali-import.ts'
 
-/** mulberry32: small, fast, good enough to make test data repeatable */
-function random(seed: number): () => number {
+/** mulberry32: small, fast, good enough to make test data repeatable (and the fuzz corpus) */
+export function random(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

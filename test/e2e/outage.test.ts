@@ -6,35 +6,18 @@ import t from 'tap'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import https from 'node:https'
-import pg from 'pg'
 import { request } from 'undici'
-import { ownPostgres } from '../helpers/own-postgres.ts'
+import { ownPostgresWithPartner } from '../helpers/own-postgres.ts'
 import { tcpProxy } from '../helpers/tcp-proxy.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { ca, certFile, pem } from '../helpers/certs.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { soapCall } from '../helpers/raw-soap.ts'
 import { admin } from '../helpers/admin-client.ts'
-import { addEnte } from '../../src/admin/enti-repository.ts'
-import { createConvenzione } from '../../src/admin/convenzioni-repository.ts'
-import { addCertificate } from '../../src/admin/certificati-repository.ts'
 import { addPrincipal } from '../../src/admin/principals-repository.ts'
-import { upsertVerbali } from '../../src/verification/verbali-import.ts'
-import { demoVerbali } from '../../src/db/demo-data.ts'
-import { migrate } from '../../src/db/migrate.ts'
 import { spoolDir } from '../../src/audit/spool.ts'
 
-const server = await ownPostgres(t)
-const pool = new pg.Pool({ connectionString: server.url, max: 2 })
-pool.on('error', () => undefined)
-t.teardown(() => pool.end())
-await migrate(pool)
-await addEnte(pool, { codiceIpa: 'c_out', nome: 'Outage' })
-const { id } = await createConvenzione(pool, {
-  enteCodice: 'c_out', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: 100_000, maxTentativi: 100_000,
-})
-await addCertificate(pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'))
-await upsertVerbali(pool, demoVerbali)
+const { server, pool } = await ownPostgresWithPartner(t, 'c_out')
 await addPrincipal(pool, 'operations', readFileSync(certFile('ops.crt'), 'utf8'))
 const gw = await startTestGateway(t, { databaseUrl: server.url })
 const rest = restAgent('ente-a')

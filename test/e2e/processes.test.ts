@@ -6,34 +6,16 @@
 // - SIGTERM under load: no new connections, the calls in flight finish with their tracce committed, every
 //   call that failed on the client failed before the gateway took it (no traccia), then a clean exit.
 import t from 'tap'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import { Agent, request } from 'undici'
-import { ownPostgres } from '../helpers/own-postgres.ts'
+import { ownPostgresWithPartner } from '../helpers/own-postgres.ts'
 import { startGatewayProcess, type GatewayProcess } from '../helpers/gateway-process.ts'
-import { ca, certFile, pem } from '../helpers/certs.ts'
-import { addEnte } from '../../src/admin/enti-repository.ts'
-import { createConvenzione } from '../../src/admin/convenzioni-repository.ts'
-import { addCertificate } from '../../src/admin/certificati-repository.ts'
-import { upsertVerbali } from '../../src/verification/verbali-import.ts'
-import { demoVerbali } from '../../src/db/demo-data.ts'
-import { migrate } from '../../src/db/migrate.ts'
+import { ca, pem } from '../helpers/certs.ts'
 import { verifyTrail } from '../../src/audit/sealer.ts'
 
-const server = await ownPostgres(t)
-const pool = new pg.Pool({ connectionString: server.url, max: 2 })
-pool.on('error', () => undefined)
-t.teardown(() => pool.end())
-await migrate(pool)
-await addEnte(pool, { codiceIpa: 'c_proc', nome: 'Processes' })
-const { id: convenzioneId } = await createConvenzione(pool, {
-  enteCodice: 'c_proc', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
-  maxGiornaliere: 1_000_000, maxTentativi: 1_000_000,
-})
-await addCertificate(pool, convenzioneId, readFileSync(certFile('ente-a.crt'), 'utf8'))
-await upsertVerbali(pool, demoVerbali)
+const { server, pool, convenzioneId } = await ownPostgresWithPartner(t, 'c_proc')
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'invciv-proc-data-'))
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
 const env = { INVCIV_DATA_DIR: dataDir }

@@ -2,6 +2,7 @@
 // failing case can be produced again (the test prints the seed and the case's index).
 import { envelopeOf } from './raw-soap.ts'
 import { SOAP_ACTION } from '../../src/channels/soap/envelope.ts'
+import { random as prng } from '../../src/verification/synthetic.ts'
 
 export interface FuzzCase {
   channel: 'soap' | 'rest'
@@ -10,17 +11,6 @@ export interface FuzzCase {
   body: Buffer
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const FIELDS = ['identificativoOperatore', 'riferimentoPratica', 'codiceFiscale', 'numeroVerbale', 'dataVerbale', 'categoria', 'giudizio'] as const
 type Fields = Partial<Record<(typeof FIELDS)[number], string>>

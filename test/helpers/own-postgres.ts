@@ -3,8 +3,16 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { readFileSync } from 'node:fs'
 import pg from 'pg'
 import { freePort, loadEmbeddedPostgres } from '../../src/db/embedded.ts'
+import { migrate } from '../../src/db/migrate.ts'
+import { addEnte } from '../../src/admin/enti-repository.ts'
+import { createConvenzione } from '../../src/admin/convenzioni-repository.ts'
+import { addCertificate } from '../../src/admin/certificati-repository.ts'
+import { upsertVerbali } from '../../src/verification/verbali-import.ts'
+import { demoVerbali } from '../../src/db/demo-data.ts'
+import { certFile } from './certs.ts'
 
 export interface OwnPostgres {
   /** URL of the database `invciv` on it */
@@ -53,4 +61,24 @@ export async function ownPostgres(t: Teardown): Promise<OwnPostgres> {
       running = false
     },
   }
+}
+
+/**
+ * An owned server, migrated, with one partner (ente-a's certificate, from 127.0.0.0/8, at any hour, limits
+ * no test reaches) and the demo verbali; and a small pool of the test's own that outlives restarts.
+ */
+export async function ownPostgresWithPartner(t: Teardown, codiceIpa: string) {
+  const server = await ownPostgres(t)
+  const pool = new pg.Pool({ connectionString: server.url, max: 2 })
+  pool.on('error', () => undefined)
+  t.teardown(() => pool.end())
+  await migrate(pool)
+  await addEnte(pool, { codiceIpa, nome: codiceIpa })
+  const { id: convenzioneId } = await createConvenzione(pool, {
+    enteCodice: codiceIpa, validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
+    maxGiornaliere: 1_000_000, maxTentativi: 1_000_000,
+  })
+  await addCertificate(pool, convenzioneId, readFileSync(certFile('ente-a.crt'), 'utf8'))
+  await upsertVerbali(pool, demoVerbali)
+  return { server, pool, convenzioneId }
 }
