@@ -72,7 +72,7 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
     }
     // a refusal whose traccia could not be kept becomes what the partner can act on: try again later
     if (failure !== 'none' && refusal.code !== 'SERVIZIO_NON_DISPONIBILE' && refusal.code !== 'ERRORE_INTERNO') {
-      refusal = failure === 'database away' ? unavailable() : refuse('ERRORE_INTERNO', { reason: 'errore inatteso' })
+      refusal = failure === 'database away' ? unavailable() : internal()
     }
     logCall(call, refusal.code)
     deps.onOutcome?.(call, refusal.code, undefined)
@@ -110,7 +110,7 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
       } catch (err) {
         if (deps.health?.failed(err) ?? isDatabaseUnavailable(err)) return refuseAndTrace(call, unavailable())
         logger.error({ tx: call.transactionId, err: describe(err) }, 'verification failed')
-        return refuseAndTrace(call, unexpected(err))
+        return refuseAndTrace(call, internal())
       }
     },
     refuse: refuseAndTrace,
@@ -120,9 +120,7 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
 const unavailable = (): Refusal =>
   refuse('SERVIZIO_NON_DISPONIBILE', { retryAfterSeconds: UNAVAILABLE_RETRY_SECONDS, reason: 'database non raggiungibile' })
 
-function unexpected(err: unknown): Refusal {
-  return isDatabaseUnavailable(err) ? unavailable() : refuse('ERRORE_INTERNO', { reason: 'errore inatteso' })
-}
+const internal = (): Refusal => refuse('ERRORE_INTERNO', { reason: 'errore inatteso' })
 
 /** Enough of an error to diagnose it, without values a driver may quote (detail, where, parameters). */
 function describe(err: unknown) {

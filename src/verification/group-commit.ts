@@ -70,7 +70,6 @@ interface CommitRow {
   ordine: number
   accettata: boolean
   rimanenti: number
-  fallimenti: number | null
 }
 
 /** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/007). */
@@ -81,7 +80,7 @@ async function commitBatch(pool: pg.Pool, batch: Pending[]): Promise<Committed[]
   const [tx, ricevuta, canale, conv, ente, fp, ip, op, pratica, cf, esito, , motivo, latenza] = tracceColumns(batch.map((p) => p.traccia))
   const { rows } = await pool.query<CommitRow>({
     name: 'commit-batch',
-    text: `select ordine, accettata, rimanenti, fallimenti from invciv_commit_batch($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[],
+    text: `select ordine, accettata, rimanenti from invciv_commit_batch($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[],
              $5::text[], $6::text[], $7::inet[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::numeric[],
              $14::date[], $15::int[], $16::boolean[], $17::int[], $18::int[])`,
     values: [tx, ricevuta, canale, conv, ente, fp, ip, op, pratica, cf, esito, motivo, latenza,
