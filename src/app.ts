@@ -6,6 +6,7 @@ import type { Clock } from './clock.ts'
 import type { Pipeline } from './policy/pipeline.ts'
 import { soapChannel } from './channels/soap/route.ts'
 import { restChannel } from './channels/rest/route.ts'
+import { drainOnClose } from './channels/drain.ts'
 import { cidrSet } from './policy/client-address.ts'
 import { adminRoutes } from './admin/routes.ts'
 import type { Metrics } from './metrics.ts'
@@ -54,6 +55,7 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
     return503OnClosing: false,
   }) as unknown as FastifyInstance
   countHandshakeFailures(app, options)
+  drainOnClose(app, { graceMs: 1_000, inFlightMs: 30_000 })
   const channel = {
     pipeline: options.pipeline,
     clock: options.clock,
