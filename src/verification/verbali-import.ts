@@ -215,7 +215,8 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
           reject(`expected ${header.length} fields`)
           continue
         }
-        record = Object.fromEntries(header.map((h, i) => [h, cells[i]]))
+        record = {}
+        for (let i = 0; i < header.length; i++) record[header[i] as string] = cells[i]
       } else {
         try {
           const parsed: unknown = JSON.parse(line)
@@ -238,8 +239,9 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
       }
       const v = checked.value
       valid++
-      const row = [String(lineNo), v.codiceFiscale, v.numeroVerbale, v.dataVerbale, v.categoria, v.tipoAccertamento, v.giudizio, v.dataRevisione, v.registratoIl, String(annullato)]
-      chunk += `${row.map(csvField).join(',')}\n`
+      // only the two free-text fields can need quoting: the others are validated codes, dates and flags
+      chunk += `${lineNo},${v.codiceFiscale},${csvField(v.numeroVerbale)},${v.dataVerbale},${v.categoria},${v.tipoAccertamento},` +
+        `${csvField(v.giudizio)},${v.dataRevisione ?? ''},${v.registratoIl},${annullato}\n`
       if (chunk.length >= COPY_CHUNK) {
         const full = copy.write(chunk)
         chunk = ''
@@ -252,7 +254,7 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
     // a temp table has no statistics until asked: without them the merge's joins are planned for a handful of rows;
     // and the de-duplicating sort of a large feed fits in memory rather than spilling to disk
     await client.query('analyze staging')
-    await client.query(`set local work_mem = '128MB'`)
+    await client.query(`set local work_mem = '256MB'`)
     // the last line of the file wins when a key appears twice in it
     const { rows: [merged] } = await client.query<{ inserted: number; updated: number }>(`
       with feed as (

@@ -77,6 +77,16 @@ t.test('a correction updates; an annulment marks the verbale, which then no long
   t.same(rejected, [2])
 })
 
+t.test('free text with commas, quotes and accents survives the staging COPY as written', async (t) => {
+  const jsonl = path.join(dir, 'testo-libero.jsonl')
+  const giudizio = 'Invalido 100%, "con accompagnamento" — àèìòù'
+  await writeFile(jsonl, `${JSON.stringify({ codice_fiscale: 'RSSMRA80A01H501U', numero_verbale: 'INV,2024/"7"', data_verbale: '2024-05-06', categoria: 'INVALIDITA_CIVILE',
+    tipo_accertamento: 'PRIMA_ISTANZA', giudizio, data_revisione: '', registrato_il: '2024-05-07T10:00:00Z' })}\n`)
+  t.same(await importVerbaliFile(db.pool, jsonl), { inserted: 1, updated: 0, unchanged: 0, rejected: 0 })
+  const { rows } = await db.pool.query(`select numero_verbale, giudizio, data_revisione from verbali where codice_fiscale = 'RSSMRA80A01H501U' and data_verbale = '2024-05-06'`)
+  t.same(rows, [{ numero_verbale: 'INV,2024/"7"', giudizio, data_revisione: null }])
+})
+
 const big = path.join(dir, 'grande.csv')
 // written while the tests above run; awaiting it here, between subtests, would end the file's test in tap
 const bigFeed = writeFeed(big, 82_000, 11)
