@@ -41,6 +41,13 @@ t.test('normal traffic: a few operatori, mostly VALIDO, is silent with the defau
   t.same(await findings(), [])
 })
 
+t.test('a huge declared daily average and a fractional factor are compared as numbers, not overflowing integers', async (t) => {
+  await db.pool.query('update convenzioni set media_giornaliera = 1000000000, max_operatori = 2000000000 where id = $1', [convenzioneId])
+  t.same(await scan({ volumeFattore: 2.5 }), [])
+  t.same(await scan(), [], 'three times a billion is not an integer overflow')
+  await db.pool.query('update convenzioni set media_giornaliera = null, max_operatori = null where id = $1', [convenzioneId])
+})
+
 t.test('each detector fires on its pattern, with evidence', async (t) => {
   for (let i = 0; i < 6; i++) await call('op.fallisce', { numeroVerbale: `X-${i}` })
   for (const cf of persons.slice(0, 8)) await call('op.enumera', { codiceFiscale: cf })

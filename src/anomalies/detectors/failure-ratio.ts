@@ -19,19 +19,28 @@ export const failureRatio: Detector<typeof defaults> = {
   async detect(db, now, t) {
     const since = new Date(now.getTime() - t.fallimentiOre * 3_600_000)
     const bucket = now.toISOString().slice(0, 13)
+    // counts per operatore and per convenzione in one pass; evidence only for the groups over their line
     const { rows } = await db.query<{ convenzione_id: number; operatore: string | null; n: number; falliti: number; evidenze: string[] }>(
-      `select convenzione_id, operatore, count(*)::int as n, count(*) filter (where esito = 'NON_VALIDO')::int as falliti,
-              (array_agg(identificativo_transazione::text order by id desc) filter (where esito = 'NON_VALIDO'))[1:${EVIDENCE}] as evidenze
-         from tracce where ricevuta_il > $1 and ricevuta_il <= $2 and esito is not null
-        group by grouping sets ((convenzione_id, operatore), (convenzione_id))`,
-      [since, now])
+      `with conteggi as (
+         select convenzione_id, operatore, grouping(operatore) = 1 as tutta, count(*)::int as n,
+                count(*) filter (where esito = 'NON_VALIDO')::int as falliti
+           from tracce where ricevuta_il > $1 and ricevuta_il <= $2 and esito is not null
+          group by grouping sets ((convenzione_id, operatore), (convenzione_id))
+       )
+       select k.convenzione_id, case when k.tutta then null else k.operatore end as operatore, k.n, k.falliti,
+              array(select t.identificativo_transazione::text from tracce t
+                     where t.convenzione_id = k.convenzione_id and (k.tutta or t.operatore = k.operatore)
+                       and t.ricevuta_il > $1 and t.ricevuta_il <= $2 and t.esito = 'NON_VALIDO'
+                     order by t.id desc limit ${EVIDENCE}) as evidenze
+         from conteggi k
+        where case when k.tutta then k.n >= $5 and k.falliti >= $6::numeric * k.n
+                   else k.operatore is not null and k.n >= $3 and k.falliti >= $4::numeric * k.n end`,
+      [since, now, t.fallimentiMinimoOperatore, t.fallimentiRapportoOperatore, t.fallimentiMinimoConvenzione, t.fallimentiRapportoConvenzione])
     const found: Finding[] = []
     for (const r of rows) {
       const perOperatore = r.operatore !== null
-      const [ratio, minimum] = perOperatore
-        ? [t.fallimentiRapportoOperatore, t.fallimentiMinimoOperatore]
-        : [t.fallimentiRapportoConvenzione, t.fallimentiMinimoConvenzione]
-      if (r.n < minimum || r.falliti / r.n < ratio) continue
+      // the query returned only the groups over their line; how far over decides the gravity
+      const ratio = perOperatore ? t.fallimentiRapportoOperatore : t.fallimentiRapportoConvenzione
       found.push({
         tipo: this.name, chiave: `${r.convenzione_id}:${r.operatore ?? '*'}:${bucket}`, convenzioneId: r.convenzione_id,
         ...(perOperatore ? { operatore: r.operatore as string, sospendi: 'operatore' as const } : {}),

@@ -8,12 +8,22 @@ export const operatoriCount: Detector<Record<string, never>> = {
   schema: { type: 'object', properties: {} },
   async detect(db, now) {
     const day = romeDate(now)
+    // distinct pairs first (a hash, not a sort of the day), evidence only for a convenzione found over the line
     const { rows } = await db.query<{ convenzione_id: number; massimo: number; operatori: number; evidenze: string[] }>(
-      `select t.convenzione_id, c.max_operatori as massimo, count(distinct t.operatore)::int as operatori,
-              (array_agg(t.identificativo_transazione::text order by t.id desc))[1:${EVIDENCE}] as evidenze
-         from tracce t join convenzioni c on c.id = t.convenzione_id
-        where t.ricevuta_il >= $1 and t.ricevuta_il <= $2 and t.operatore is not null and c.max_operatori is not null
-        group by 1, 2 having count(distinct t.operatore) > c.max_operatori`,
+      `with coppie as (
+         select distinct t.convenzione_id, t.operatore from tracce t
+          where t.ricevuta_il >= $1 and t.ricevuta_il <= $2 and t.operatore is not null
+       ), conteggi as (
+         select p.convenzione_id, c.max_operatori as massimo, count(*)::int as operatori
+           from coppie p join convenzioni c on c.id = p.convenzione_id
+          where c.max_operatori is not null
+          group by 1, 2 having count(*) > c.max_operatori
+       )
+       select k.convenzione_id, k.massimo, k.operatori,
+              array(select t.identificativo_transazione::text from tracce t
+                     where t.convenzione_id = k.convenzione_id and t.ricevuta_il >= $1 and t.ricevuta_il <= $2 and t.operatore is not null
+                     order by t.id desc limit ${EVIDENCE}) as evidenze
+         from conteggi k`,
       [romeMidnight(day), now])
     return rows.map((r) => ({
       tipo: this.name, chiave: `${r.convenzione_id}:${day}`, convenzioneId: r.convenzione_id, gravita: 'media',
