@@ -55,7 +55,7 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
     return503OnClosing: false,
   }) as unknown as FastifyInstance
   countHandshakeFailures(app, options)
-  drainOnClose(app, { graceMs: 1_000, inFlightMs: 30_000 })
+  drainOnClose(app, { graceMs: 1_000, inFlightMs: 8_000 })
   const channel = {
     pipeline: options.pipeline,
     clock: options.clock,

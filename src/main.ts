@@ -55,6 +55,16 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   let stopMaintenance = async () => undefined as void
   let stopAnomalies = async () => undefined as void
   let closeHealth = async () => undefined as void
+  let closing: Promise<void> | undefined
+  // stop accepting, let in-flight calls finish (their tracce included), then release the database
+  const stopAll = async () => {
+    await Promise.all(servers.map((s) => s.close()))
+    await stopMaintenance()
+    await stopAnomalies()
+    await stopListening()
+    await closeHealth()
+    await database.close()
+  }
   try {
     let tlsMaterial = tls
     const metrics = createMetrics(database.pool, () => tlsMaterial.cert)
@@ -107,23 +117,11 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     logger.info({ partnerUrl, adminUrl }, 'invciv-gateway ready')
     return {
       config, logger, database, partner, admin, partnerUrl, adminUrl, tls: tlsReloader,
-      async close() {
-        // stop accepting, let in-flight calls finish (their tracce included), then release the database
-        await Promise.all(servers.map((s) => s.close()))
-        await stopMaintenance()
-        await stopAnomalies()
-        await stopListening()
-        await closeHealth()
-        await database.close()
-      },
+      // once, however many times it is asked (a second signal, a test's teardown)
+      close: () => (closing ??= stopAll()),
     }
   } catch (err) {
-    await Promise.all(servers.map((s) => s.close()))
-    await stopMaintenance()
-    await stopAnomalies()
-    await stopListening()
-    await closeHealth()
-    await database.close()
+    await stopAll()
     throw err
   }
 }

@@ -2,50 +2,33 @@
 // keep-alive connection: a request a client had just put on one is never read and the client sees a reset.
 // So instead: stop accepting, then give each open connection a moment to carry one more call, answered with
 // Connection: close (Fastify adds it while closing) so that the client opens its next one elsewhere; only
-// then close what is still idle, and wait for the calls in flight (their tracce commit before their answers).
+// then close what is still idle, and wait for the connections with a call in flight to finish it (their
+// tracce commit before their answers).
 import net from 'node:net'
 import type { FastifyInstance } from 'fastify'
 
 export interface DrainOptions {
   /** how long open connections may still bring a call */
   graceMs: number
-  /** the most to wait for calls in flight */
+  /** the most to wait for calls in flight; below Fastify's plugin timeout, which also bounds close hooks */
   inFlightMs: number
 }
 
 export function drainOnClose(app: FastifyInstance, options: DrainOptions): void {
-  let inFlight = 0
-  let settled: (() => void) | undefined
-  const finished = () => {
-    inFlight--
-    if (inFlight === 0) settled?.()
-  }
-  // callback hooks: these run on every call, and an async hook costs a promise each time
-  app.addHook('onRequest', (_request, _reply, done) => {
-    inFlight++
-    done()
-  })
-  app.addHook('onResponse', (_request, _reply, done) => {
-    finished()
-    done()
-  })
-  app.addHook('onRequestAbort', (_request, done) => {
-    finished()
-    done()
-  })
-
   app.addHook('preClose', async () => {
     const server = app.server
     // net.Server's own close: no new connections, and the open ones left alone (http's would reap the idle ones)
     net.Server.prototype.close.call(server)
-    const deadline = Date.now() + options.graceMs
-    while (Date.now() < deadline && (await connections(server)) > 0) await pause(20)
+    await untilNoConnections(server, options.graceMs)
+    // what is left either has a call in flight, which ends with Connection: close, or sat idle all along
     server.closeIdleConnections()
-    if (inFlight > 0) {
-      await Promise.race([new Promise<void>((resolve) => (settled = resolve)), pause(options.inFlightMs)])
-    }
+    await untilNoConnections(server, options.inFlightMs)
   })
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+async function untilNoConnections(server: net.Server, ms: number): Promise<void> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline && (await connections(server)) > 0) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
 const connections = (server: net.Server) => new Promise<number>((resolve) => server.getConnections((_err, n) => resolve(n ?? 0)))
