@@ -8,7 +8,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
 import { projectRoot } from '../src/config.ts'
-import { freePort, startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts'
+import { embeddedCluster, freePort, type EmbeddedCluster } from '../src/db/embedded.ts'
 import { createPool } from '../src/db/pool.ts'
 import { migrate } from '../src/db/migrate.ts'
 import { addEnte } from '../src/admin/enti-repository.ts'
@@ -30,11 +30,12 @@ const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
 const started = Date.now()
 
 // ---- the database --------------------------------------------------------------------------------
-let embedded: EmbeddedServer | undefined
+let embedded: EmbeddedCluster | undefined
 let serverUrl = process.env.DATABASE_URL
 if (!serverUrl) {
-  embedded = await startEmbedded(path.join(work, 'pg'))
-  serverUrl = embedded.adminUrl
+  embedded = await embeddedCluster(path.join(work, 'pg'))
+  await embedded.start()
+  serverUrl = embedded.urlFor('postgres')
 }
 const urlOf = (db: string) => Object.assign(new URL(serverUrl as string), { pathname: `/${db}` }).toString()
 async function freshDatabase(name: string): Promise<string> {
@@ -296,7 +297,7 @@ if (!process.argv.includes('--keep') && !embedded) {
   for (const db of ['invciv_bench', 'invciv_bench_lookup']) await admin.query(`drop database if exists ${db} with (force)`)
   await admin.end()
 }
-await embedded?.stop()
+await embedded?.discard()
 rmSync(work, { recursive: true, force: true })
 process.stdout.write(`ratios: ${Object.entries(verdict).map(([k, v]) => `${k} ${v.value} (${v.target}${v.met ? '' : ' MISSED'})`).join(', ')}\n`)
 

