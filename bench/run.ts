@@ -14,6 +14,7 @@ import { migrate } from '../src/db/migrate.ts'
 import { addEnte } from '../src/admin/enti-repository.ts'
 import { createConvenzione } from '../src/admin/convenzioni-repository.ts'
 import { addCertificate } from '../src/admin/certificati-repository.ts'
+import { clientTrustOf } from '../src/tls/client-certificate-check.ts'
 import { importVerbaliFile } from '../src/verification/verbali-import.ts'
 import { syntheticCsv } from '../src/verification/synthetic.ts'
 import { verbaliOf } from '../src/verification/verbali-repository.ts'
@@ -72,7 +73,7 @@ const { id: convenzioneId } = await createConvenzione(pool, {
   enteCodice: 'bench', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
   maxGiornaliere: 2_000_000_000, mediaGiornaliera: 1_000_000_000, maxTentativi: 2_000_000_000,
 })
-await addCertificate(pool, convenzioneId, readFileSync(tls.cert, 'utf8'))
+await addCertificate(pool, convenzioneId, readFileSync(tls.cert, 'utf8'), clientTrustOf({ ca: readFileSync(tls.ca), crl: readFileSync(certs('ca.crl')) }))
 
 // ---- the request mix: 80 % VALIDO, 10 % VALIDO_NEL_PERIODO, 10 % NON_VALIDO ----------------------------
 const { rows: sample } = await pool.query<{ codice_fiscale: string; numero_verbale: string; data_verbale: string; categoria: string; superato: boolean }>(`
@@ -147,6 +148,8 @@ let tracesMatch = true
   const gw = await contestant('gateway', ['src/cli/index.ts', 'serve'], {
     DATABASE_URL: benchUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(await freePort()),
     INVCIV_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef0123', INVCIV_LOG_LEVEL: 'info',
+    // the dev certificates serve (development mode)
+    INVCIV_DEV: '1',
   }, 'invciv-gateway ready',
   // BENCH_PROFILE=dir writes the gateway's CPU profile there, for the README's account of where the time goes
   process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])

@@ -9,10 +9,14 @@ import { restChannel } from './channels/rest/route.ts'
 import { drainOnClose } from './channels/drain.ts'
 import { cidrSet } from './policy/client-address.ts'
 import { adminRoutes } from './admin/routes.ts'
+import { probeRoutes } from './admin/probes.ts'
 import type { Metrics } from './metrics.ts'
 import type { Pool } from './db/pool.ts'
 import type { DatabaseHealth } from './db/health.ts'
 import { mutualTlsOptions, type TlsMaterial } from './tls/context.ts'
+import { capConnectionsPerAddress } from './channels/connection-limits.ts'
+import type { ConnectionLimits } from './config.ts'
+import type { ClientTrust } from './tls/client-certificate-check.ts'
 
 export interface PartnerAppOptions {
   tls: TlsMaterial
@@ -23,10 +27,11 @@ export interface PartnerAppOptions {
   fallbackAuthority: string
   trustedProxies: string[]
   metrics: Metrics
+  connections: ConnectionLimits
 }
 
 // Handshakes refused by TLS (no certificate, untrusted CA, revoked) never reach a hook: they are counted here.
-function countHandshakeFailures(app: FastifyInstance, options: { logger: Logger; metrics: Metrics }) {
+function guardConnections(app: FastifyInstance, options: { logger: Logger; metrics: Metrics; connections: ConnectionLimits }) {
   app.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
     options.metrics.handshakeFailed(err.code ?? 'unknown')
     options.logger.warn({ tls: { message: err.message.trim(), code: err.code }, clientIp: socket.remoteAddress, port: app.server.address() }, 'TLS handshake refused')
@@ -34,14 +39,29 @@ function countHandshakeFailures(app: FastifyInstance, options: { logger: Logger;
   // a connection keeps the identity of its first handshake: no TLS 1.2 renegotiation to another certificate
   // (tls/peer-identity.ts reads the peer certificate once per connection)
   app.server.on('secureConnection', (socket: TLSSocket) => socket.disableRenegotiation())
+  capConnectionsPerAddress(app.server, {
+    maxPerAddress: options.connections.maxPerAddress,
+    onRefused: (address) => {
+      options.metrics.connectionRefused('per_address_cap')
+      options.logger.warn({ clientIp: address, max: options.connections.maxPerAddress }, 'connection refused: too many open from this address')
+    },
+  })
 }
 
-const serverOptions = (options: { tls: TlsMaterial; logger: Logger; bodyLimit: number }) => ({
-  https: mutualTlsOptions(options.tls),
+// Slow and idle clients are cut: a handshake, a request's headers, a whole request and an idle keep-alive
+// connection each have a bound (Node's defaults hold a silent connection for two minutes).
+const serverOptions = (options: { tls: TlsMaterial; logger: Logger; bodyLimit: number; connections: ConnectionLimits }) => ({
+  https: {
+    ...mutualTlsOptions(options.tls),
+    handshakeTimeout: options.connections.handshakeTimeoutMs,
+    headersTimeout: options.connections.headersTimeoutMs,
+    // how often Node looks for requests past those bounds (30 s by default, which would stretch them)
+    connectionsCheckingInterval: Math.min(1_000, options.connections.headersTimeoutMs),
+  },
   loggerInstance: options.logger,
   return503OnClosing: true,
-  requestTimeout: 30_000,
-  keepAliveTimeout: 65_000,
+  requestTimeout: options.connections.requestTimeoutMs,
+  keepAliveTimeout: options.connections.keepAliveTimeoutMs,
   bodyLimit: options.bodyLimit,
 })
 
@@ -54,7 +74,7 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
     // other (with Connection: close), not answered by a bare untraced 503
     return503OnClosing: false,
   }) as unknown as FastifyInstance
-  countHandshakeFailures(app, options)
+  guardConnections(app, options)
   drainOnClose(app, { graceMs: 1_000, inFlightMs: 8_000 })
   const channel = {
     pipeline: options.pipeline,
@@ -76,6 +96,8 @@ export interface AdminAppOptions {
   metrics: Metrics
   pseudonymKey: string
   health?: DatabaseHealth
+  connections: ConnectionLimits
+  clientTrust: () => ClientTrust
 }
 
 /** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
@@ -85,7 +107,16 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
     // an unknown field is a mistake to report, not something to drop silently (Fastify's default)
     ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance
-  countHandshakeFailures(app, options)
-  await app.register(adminRoutes, { db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health })
+  guardConnections(app, options)
+  await app.register(adminRoutes, {
+    db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health, clientTrust: options.clientTrust,
+  })
+  return app
+}
+
+/** The plain-HTTP probe port: /health and /ready only, meant for loopback (a container's health check). */
+export async function buildProbeApp(options: { logger: Logger; db: Pool; health?: DatabaseHealth }): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance
+  await app.register(probeRoutes, { db: options.db, health: options.health })
   return app
 }

@@ -6,15 +6,33 @@ import { thresholdsOf, thresholdsSchema } from './anomalies/detectors.ts'
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
+/** The files of the listeners' TLS: unset ones come from certs-dev/ in development mode, and are refused otherwise. */
+export interface TlsFiles {
+  cert: string
+  key: string
+  ca: string
+  crl: string | undefined
+}
+
 export interface Config {
   /** unset: the embedded PostgreSQL of dataDir, with dev demo data */
   databaseUrl: string | undefined
+  /**
+   * Development mode: the embedded default, or INVCIV_DEV=1 with a database server. Only there may the
+   * committed dev certificates, the published pseudonym key and the demo data be used.
+   */
+  dev: false | 'embedded' | 'INVCIV_DEV'
   databaseReadUrl: string | undefined
   host: string
   port: number
   adminHost: string
   adminPort: number
-  tls: { cert: string; key: string; ca: string; crl: string | undefined }
+  tls: Partial<TlsFiles>
+  /** OpenSSL cipher string for both listeners (TLS 1.2 names and TLS 1.3 suites) */
+  tlsCiphers: string
+  connections: ConnectionLimits
+  /** a plain-HTTP health port (liveness and readiness only), off unless INVCIV_HEALTH_PORT is set */
+  health: { host: string; port: number } | undefined
   trustedProxies: string[]
   /** the dev key only on the embedded default; checked by requirePseudonymKey */
   pseudonymKey: string | undefined
@@ -36,6 +54,31 @@ export interface Config {
   }
 }
 
+export interface ConnectionLimits {
+  /** a connection whose TLS handshake is not done by then is closed */
+  handshakeTimeoutMs: number
+  /** a request's headers must all have arrived by then */
+  headersTimeoutMs: number
+  /** a whole request (headers and body) must have arrived by then */
+  requestTimeoutMs: number
+  /** an idle keep-alive connection is closed after this */
+  keepAliveTimeoutMs: number
+  /** open connections from one source address; 0 for no cap (e.g. behind a NAT that hides the partners) */
+  maxPerAddress: number
+}
+
+/**
+ * AgID's TLS recommendation (Mozilla "Intermediate" without DHE): TLS 1.3's suites, and on TLS 1.2 only ECDHE key
+ * exchange with AEAD ciphers. Node's default list also takes CBC-SHA1, CCM8 and ARIA suites.
+ */
+export const AGID_TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':')
+
+const seconds = { type: 'string', pattern: '^[1-9][0-9]{0,5}$' } as const
+
 const schema = {
   type: 'object',
   properties: {
@@ -49,6 +92,15 @@ const schema = {
     INVCIV_TLS_KEY: { type: 'string', minLength: 1 },
     INVCIV_TLS_CA: { type: 'string', minLength: 1 },
     INVCIV_TLS_CRL: { type: 'string' },
+    INVCIV_TLS_CIPHERS: { type: 'string', minLength: 1 },
+    INVCIV_TLS_HANDSHAKE_TIMEOUT_SECONDS: seconds,
+    INVCIV_HEADERS_TIMEOUT_SECONDS: seconds,
+    INVCIV_REQUEST_TIMEOUT_SECONDS: seconds,
+    INVCIV_KEEPALIVE_TIMEOUT_SECONDS: seconds,
+    INVCIV_MAX_CONNECTIONS_PER_IP: { type: 'string', pattern: '^[0-9]{1,6}$' },
+    INVCIV_HEALTH_HOST: { type: 'string', minLength: 1 },
+    INVCIV_HEALTH_PORT: { type: 'string', pattern: '^[0-9]{1,5}$' },
+    INVCIV_DEV: { enum: ['0', '1'] },
     INVCIV_TRUSTED_PROXIES: { type: 'string' },
     INVCIV_PSEUDONYM_KEY: { type: 'string', minLength: 32 },
     INVCIV_DATA_DIR: { type: 'string', minLength: 1 },
@@ -77,26 +129,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1)} ${e.message}`)
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
   }
-  const dev = (file: string) => path.join(projectRoot, 'certs-dev', file)
+  const dev: Config['dev'] = present.DATABASE_URL === undefined ? 'embedded' : present.INVCIV_DEV === '1' ? 'INVCIV_DEV' : false
+  const devFile = (file: string) => (dev ? path.join(projectRoot, 'certs-dev', file) : undefined)
+  const ms = (value: string | undefined, fallbackSeconds: number) => Number(value ?? fallbackSeconds) * 1000
   const port = (value: string | undefined, fallback: number, name: string) => {
     const n = value === undefined ? fallback : Number(value)
     if (n > 65535) throw new ConfigError(`invalid configuration: ${name} must be a port number`)
     return n
   }
   const trustedProxies = (present.INVCIV_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const headersTimeoutMs = ms(present.INVCIV_HEADERS_TIMEOUT_SECONDS, 10)
+  const requestTimeoutMs = ms(present.INVCIV_REQUEST_TIMEOUT_SECONDS, 30)
+  // Node refuses a request timeout shorter than the headers timeout
+  if (requestTimeoutMs < headersTimeoutMs) throw new ConfigError('invalid configuration: INVCIV_REQUEST_TIMEOUT_SECONDS must not be shorter than INVCIV_HEADERS_TIMEOUT_SECONDS')
   return {
     databaseUrl: present.DATABASE_URL,
+    dev,
     databaseReadUrl: present.DATABASE_READ_URL,
     host: present.INVCIV_HOST ?? '0.0.0.0',
     port: port(present.INVCIV_PORT, 8443, 'INVCIV_PORT'),
     adminHost: present.INVCIV_ADMIN_HOST ?? '127.0.0.1',
     adminPort: port(present.INVCIV_ADMIN_PORT, 9443, 'INVCIV_ADMIN_PORT'),
     tls: {
-      cert: present.INVCIV_TLS_CERT ?? dev('server.crt'),
-      key: present.INVCIV_TLS_KEY ?? dev('server.key'),
-      ca: present.INVCIV_TLS_CA ?? dev('ca.crt'),
-      crl: env.INVCIV_TLS_CRL === '' ? undefined : (present.INVCIV_TLS_CRL ?? dev('ca.crl')),
+      cert: present.INVCIV_TLS_CERT ?? devFile('server.crt'),
+      key: present.INVCIV_TLS_KEY ?? devFile('server.key'),
+      ca: present.INVCIV_TLS_CA ?? devFile('ca.crt'),
+      crl: env.INVCIV_TLS_CRL === '' ? undefined : (present.INVCIV_TLS_CRL ?? devFile('ca.crl')),
     },
+    tlsCiphers: present.INVCIV_TLS_CIPHERS ?? AGID_TLS_CIPHERS,
+    connections: {
+      handshakeTimeoutMs: ms(present.INVCIV_TLS_HANDSHAKE_TIMEOUT_SECONDS, 10),
+      headersTimeoutMs,
+      requestTimeoutMs,
+      keepAliveTimeoutMs: ms(present.INVCIV_KEEPALIVE_TIMEOUT_SECONDS, 65),
+      maxPerAddress: Number(present.INVCIV_MAX_CONNECTIONS_PER_IP ?? 128),
+    },
+    health: present.INVCIV_HEALTH_PORT === undefined ? undefined
+      : { host: present.INVCIV_HEALTH_HOST ?? '127.0.0.1', port: port(present.INVCIV_HEALTH_PORT, 0, 'INVCIV_HEALTH_PORT') },
     trustedProxies,
     pseudonymKey: present.INVCIV_PSEUDONYM_KEY,
     dataDir: path.resolve(present.INVCIV_DATA_DIR ?? path.join(projectRoot, '.invciv-data')),
@@ -130,11 +199,47 @@ function parseThresholds(json: string | undefined): Record<string, number> {
   return value as Record<string, number>
 }
 
-/** Only the embedded dev default may run on the published dev key: traces made with it are not protected. */
+/** The published development pseudonym key: only development mode may use it (traces made with it are not protected). */
 export const DEV_PSEUDONYM_KEY = 'invciv-dev-only-pseudonym-key-not-for-production'
 
+const PRODUCTION = 'production mode (DATABASE_URL without INVCIV_DEV=1)'
+
 export function requirePseudonymKey(config: Config): string {
-  if (config.pseudonymKey) return config.pseudonymKey
-  if (config.databaseUrl === undefined) return DEV_PSEUDONYM_KEY
-  throw new ConfigError('invalid configuration: INVCIV_PSEUDONYM_KEY (at least 32 characters) is required with DATABASE_URL')
+  if (config.pseudonymKey && !(config.pseudonymKey === DEV_PSEUDONYM_KEY && !config.dev)) return config.pseudonymKey
+  if (config.dev) return DEV_PSEUDONYM_KEY
+  throw new ConfigError(config.pseudonymKey
+    ? `${PRODUCTION}: INVCIV_PSEUDONYM_KEY is the published development key; set a secret of your own (at least 32 characters)`
+    : `${PRODUCTION}: set INVCIV_PSEUDONYM_KEY (a secret of at least 32 characters)`)
+}
+
+/** The TLS files, all named: outside development mode nothing falls back to certs-dev/. */
+export function requireTlsFiles(config: Config): TlsFiles {
+  const { cert, key, ca, crl } = config.tls
+  if (cert && key && ca) return { cert, key, ca, crl }
+  const missing = Object.entries({ INVCIV_TLS_CERT: cert, INVCIV_TLS_KEY: key, INVCIV_TLS_CA: ca }).filter(([, v]) => !v).map(([k]) => k)
+  throw new ConfigError(`${PRODUCTION}: set ${missing.join(', ')} (the server certificate, its key and the partners' client CA bundle; development certificates are never used here)`)
+}
+
+/** The client CA bundle and CRL that `cert add` and `admin add` check certificates against. */
+export function requireClientCaFiles(config: Config): Pick<TlsFiles, 'ca' | 'crl'> {
+  if (config.tls.ca) return { ca: config.tls.ca, crl: config.tls.crl }
+  throw new ConfigError(`${PRODUCTION}: set INVCIV_TLS_CA (and INVCIV_TLS_CRL): certificates are checked against the partners' client CA before they are registered`)
+}
+
+/** Everything `serve` needs, or one line naming every setting that is missing. */
+export function requireServeSettings(config: Config): { pseudonymKey: string; tls: TlsFiles } {
+  const problems: string[] = []
+  const attempt = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn()
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      problems.push(err.message.slice(PRODUCTION.length + 2))
+      return undefined
+    }
+  }
+  const pseudonymKey = attempt(() => requirePseudonymKey(config))
+  const tls = attempt(() => requireTlsFiles(config))
+  if (pseudonymKey === undefined || tls === undefined) throw new ConfigError(`${PRODUCTION}: ${problems.join('; ')}`)
+  return { pseudonymKey, tls }
 }

@@ -1,12 +1,12 @@
 // Entry: config, then database, then servers, then graceful shutdown. The only place that wires the pieces.
 import pino, { type Logger, type DestinationStream } from 'pino'
 import type { FastifyInstance } from 'fastify'
-import { loadConfig, requirePseudonymKey, type Config } from './config.ts'
+import { loadConfig, requireServeSettings, type Config } from './config.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { createPipeline } from './policy/pipeline.ts'
-import { loadTlsMaterial } from './tls/context.ts'
-import { buildAdminApp, buildPartnerApp } from './app.ts'
+import { loadTlsMaterial, type TlsMaterial } from './tls/context.ts'
+import { buildAdminApp, buildPartnerApp, buildProbeApp } from './app.ts'
 import { createMetrics } from './metrics.ts'
 import { createTlsReloader, type TlsReloader } from './tls/reloader.ts'
 import { listenForReloads } from './tls/reload-broadcast.ts'
@@ -30,6 +30,8 @@ export interface Gateway {
   /** e.g. https://localhost:8443 */
   partnerUrl: string
   adminUrl: string
+  /** the plain-HTTP probe port, when INVCIV_HEALTH_PORT is set */
+  probeUrl: string | undefined
   tls: TlsReloader
   close(): Promise<void>
 }
@@ -47,10 +49,16 @@ export function createLogger(config: Config, destination?: DestinationStream): L
 export async function startGateway(config: Config = loadConfig(), options: GatewayOptions = {}): Promise<Gateway> {
   const logger = createLogger(config, options.logDestination)
   const clock = options.clock ?? systemClock
-  const pseudonymKey = requirePseudonymKey(config)
-  const tls = loadTlsMaterial(config.tls)
+  // production refuses here, before anything opens: one line naming every setting that is missing
+  const { pseudonymKey, tls: tlsFiles } = requireServeSettings(config)
+  const tlsPolicy = { ciphers: config.tlsCiphers, allowDevMaterial: config.dev !== false }
+  const tls = loadTlsMaterial(tlsFiles, tlsPolicy)
+  if (config.dev === 'INVCIV_DEV') {
+    logger.warn({ dev: true }, 'DEVELOPMENT MODE (INVCIV_DEV=1): the committed certs-dev/ certificates, the published pseudonym key and demo data may be in use, and their private keys are public. Never run this with real data or partners.')
+  }
   const database = await openDatabase(config, logger)
   const servers: FastifyInstance[] = []
+  let probes: FastifyInstance | undefined
   let stopListening = async () => undefined as void
   let stopMaintenance = async () => undefined as void
   let stopAnomalies = async () => undefined as void
@@ -58,7 +66,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   let closing: Promise<void> | undefined
   // stop accepting, let in-flight calls finish (their tracce included), then release the database
   const stopAll = async () => {
-    await Promise.all(servers.map((s) => s.close()))
+    await Promise.all([...servers, ...(probes ? [probes] : [])].map((s) => s.close()))
     await stopMaintenance()
     await stopAnomalies()
     await stopListening()
@@ -67,6 +75,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   }
   try {
     let tlsMaterial = tls
+    // what `cert add` checks against through the admin API: the CA and CRL serving now, reloaded with them
     const metrics = createMetrics(database.pool, () => tlsMaterial.cert)
     const onOutcome = (call: { channel: string; startedAt: number; convenzione?: { id: number } }, outcome: string, quota?: { limit: number; remaining: number }) => {
       metrics.call(call.channel, outcome, (performance.now() - call.startedAt) / 1000)
@@ -93,14 +102,14 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     const pipeline = createPipeline({ db: database.callPool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool })
     const partner = await buildPartnerApp({
       tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, fallbackAuthority: `localhost:${config.port}`,
-      trustedProxies: config.trustedProxies, metrics,
+      trustedProxies: config.trustedProxies, metrics, connections: config.connections,
     })
     servers.push(partner)
-    const admin = await buildAdminApp({ tls, logger, db: database.pool, metrics, pseudonymKey, health })
+    const admin = await buildAdminApp({ tls, logger, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust })
     servers.push(admin)
     // the expiry metric reads the certificate that serves now
-    const tlsReloader = createTlsReloader(config.tls, () => servers.map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,
-      (material) => (tlsMaterial = material))
+    const tlsReloader = createTlsReloader(tlsFiles, tlsPolicy, () => servers.map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,
+      (material: TlsMaterial) => (tlsMaterial = material))
     stopListening = listenForReloads(database.url, database.pool, tlsReloader, logger)
     stopAnomalies = startAnomalyScans({
       pool: database.pool, logger, clock, ...config.anomalies, intervalMs: config.anomalies.intervalSeconds * 1000,
@@ -112,11 +121,16 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     })
     await partner.listen({ host: config.host, port: config.port })
     await admin.listen({ host: config.adminHost, port: config.adminPort })
+    if (config.health) {
+      probes = await buildProbeApp({ logger, db: database.pool, health })
+      await probes.listen(config.health)
+    }
     const partnerUrl = urlOf(partner, config.host, config.port)
     const adminUrl = urlOf(admin, config.adminHost, config.adminPort)
-    logger.info({ partnerUrl, adminUrl }, 'invciv-gateway ready')
+    const probeUrl = probes ? `http://${config.health?.host}:${(probes.server.address() as { port: number }).port}` : undefined
+    logger.info({ partnerUrl, adminUrl, probeUrl }, 'invciv-gateway ready')
     return {
-      config, logger, database, partner, admin, partnerUrl, adminUrl, tls: tlsReloader,
+      config, logger, database, partner, admin, partnerUrl, adminUrl, probeUrl, tls: tlsReloader,
       // once, however many times it is asked (a second signal, a test's teardown)
       close: () => (closing ??= stopAll()),
     }

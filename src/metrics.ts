@@ -8,6 +8,8 @@ export interface Metrics {
   call(channel: string, outcome: string, seconds: number): void
   quotaUsed(convenzioneId: number, used: number): void
   handshakeFailed(reason: string): void
+  /** a connection closed at once because its source address already holds as many as allowed */
+  connectionRefused(reason: string): void
   /** the database's state as the call path sees it, and the tracce waiting in the spool */
   observeReliability(state: { databaseUp(): boolean; spoolPending(): number }): void
 }
@@ -29,6 +31,10 @@ export function createMetrics(db: Queryable, serverCertificate: () => Buffer): M
   })
   const handshakes = new Counter({
     name: 'invciv_tls_handshake_failures_total', help: 'TLS handshakes refused before any call existed',
+    labelNames: ['reason'], registers: [registry],
+  })
+  const refusedConnections = new Counter({
+    name: 'invciv_connections_refused_total', help: 'TCP connections closed on arrival (per_address_cap: the source address holds as many as allowed)',
     labelNames: ['reason'], registers: [registry],
   })
   new Gauge({
@@ -59,6 +65,9 @@ export function createMetrics(db: Queryable, serverCertificate: () => Buffer): M
     },
     handshakeFailed(reason) {
       handshakes.inc({ reason })
+    },
+    connectionRefused(reason) {
+      refusedConnections.inc({ reason })
     },
     observeReliability(state) {
       new Gauge({

@@ -3,11 +3,11 @@
 // over mTLS on this machine, to put the targets against B1 and B2 (plain http) in proportion.
 import path from 'node:path'
 import Fastify from 'fastify'
-import { projectRoot } from '../../src/config.ts'
+import { AGID_TLS_CIPHERS, projectRoot } from '../../src/config.ts'
 import { loadTlsMaterial, mutualTlsOptions } from '../../src/tls/context.ts'
 
 const certs = (f: string) => path.join(projectRoot, 'certs-dev', f)
-const tls = loadTlsMaterial({ cert: certs('server.crt'), key: certs('server.key'), ca: certs('ca.crt'), crl: certs('ca.crl') })
+const tls = loadTlsMaterial({ cert: certs('server.crt'), key: certs('server.key'), ca: certs('ca.crt'), crl: certs('ca.crl') }, { ciphers: AGID_TLS_CIPHERS, allowDevMaterial: true })
 const app = Fastify({ https: mutualTlsOptions(tls) })
 app.addContentTypeParser('text/xml', { parseAs: 'string' }, (_request, body, done) => done(null, body))
 const soapAnswer = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` +

@@ -1,10 +1,10 @@
 // PDD certificates: which convenzione a peer certificate speaks for, and their registration.
-import { X509Certificate } from 'node:crypto'
 import type pg from 'pg'
 import type { Queryable } from '../db/pool.ts'
 import { normaliseFingerprint } from '../tls/peer-identity.ts'
 import { verbaliColumn, verbaliFromJson, type LookupKey } from '../verification/verbali-repository.ts'
 import type { Verbale } from '../verification/esito.ts'
+import { checkClientCertificate, CertificateError, type ClientTrust } from '../tls/client-certificate-check.ts'
 
 /** A convenzione as the policy checks read it. */
 export interface ConvenzioneInForce {
@@ -53,34 +53,21 @@ export type CertificateAccess = ConvenzioneInForce & {
   verbali: (LookupKey & { verbali: Verbale[] }) | undefined
 }
 
-export class CertificateError extends Error {
-  override name = 'CertificateError'
-}
-
 export interface RegisteredCertificate {
   fingerprint: string
   convenzioneId: number
   soggetto: string
   validoAl: string
+  /** e.g. an expiry within 30 days */
+  avvisi: string[]
 }
 
-/** A client certificate that can be registered: PEM, not a CA, not expired. */
-export function parseClientCertificate(pem: string, now = new Date()): { cert: X509Certificate; fingerprint: string; validTo: Date } {
-  let cert: X509Certificate
-  try {
-    cert = new X509Certificate(pem)
-  } catch {
-    throw new CertificateError('the file is not a PEM X.509 certificate')
-  }
-  if (cert.ca) throw new CertificateError('the certificate is a CA certificate, not a client certificate')
-  const validTo = new Date(cert.validTo)
-  if (validTo <= now) throw new CertificateError(`the certificate expired on ${validTo.toISOString()}`)
-  return { cert, fingerprint: normaliseFingerprint(cert.fingerprint256), validTo }
-}
-
-/** Registers a PEM client certificate for a convenzione; refuses what is not a usable client certificate. */
-export async function addCertificate(db: pg.Pool, convenzioneId: number, pem: string, now = new Date()): Promise<RegisteredCertificate> {
-  const { cert, fingerprint, validTo } = parseClientCertificate(pem, now)
+/**
+ * Registers a PEM client certificate for a convenzione; refuses one that could never pass the handshake
+ * against `trust` (the listeners' client CA and CRL).
+ */
+export async function addCertificate(db: pg.Pool, convenzioneId: number, pem: string, trust: ClientTrust, now = new Date()): Promise<RegisteredCertificate> {
+  const { cert, fingerprint, validTo, avvisi } = checkClientCertificate(pem, trust, now)
   const admin = await db.query('select 1 from principali_admin where fingerprint = $1', [fingerprint])
   if (admin.rowCount) throw new CertificateError('this certificate is an admin principal: a PDD needs its own')
   const found = await db.query('select 1 from convenzioni where id = $1', [convenzioneId])
@@ -91,7 +78,7 @@ export async function addCertificate(db: pg.Pool, convenzioneId: number, pem: st
     [fingerprint, convenzioneId, cert.subject, cert.issuer, cert.serialNumber, new Date(cert.validFrom), validTo, cert.toString()],
   )
   if (!rowCount) throw new CertificateError(`certificate ${fingerprint} is already registered`)
-  return { fingerprint, convenzioneId, soggetto: cert.subject.replace(/\n/g, ', '), validoAl: validTo.toISOString() }
+  return { fingerprint, convenzioneId, soggetto: cert.subject.replace(/\n/g, ', '), validoAl: validTo.toISOString(), avvisi }
 }
 
 export interface CertificateView {

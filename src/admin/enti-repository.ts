@@ -18,3 +18,17 @@ export async function addEnte(db: Queryable, ente: EnteInput): Promise<EnteInput
   if (!rowCount) throw new EnteError(`ente ${ente.codiceIpa} already exists`)
   return { codiceIpa: ente.codiceIpa, nome }
 }
+
+export interface EnteView extends EnteInput {
+  /** its convenzioni, and how many of them are attiva */
+  convenzioni: number
+  attive: number
+}
+
+export async function listEnti(db: Queryable): Promise<EnteView[]> {
+  const { rows } = await db.query<EnteView>(
+    `select e.codice_ipa as "codiceIpa", e.nome, count(c.id)::int as convenzioni, count(c.id) filter (where c.stato = 'attiva')::int as attive
+       from enti e left join convenzioni c on c.ente_codice = e.codice_ipa
+      group by e.codice_ipa, e.nome order by e.codice_ipa`)
+  return rows
+}

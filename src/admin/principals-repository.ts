@@ -1,7 +1,8 @@
 // Who may use the admin listener: client certificates registered with a role.
 import type pg from 'pg'
 import type { Queryable } from '../db/pool.ts'
-import { parseClientCertificate, CertificateError } from './certificati-repository.ts'
+import { normaliseFingerprint } from '../tls/peer-identity.ts'
+import { checkClientCertificate, CertificateError, type ClientTrust } from '../tls/client-certificate-check.ts'
 
 export const roles = ['operations', 'auditor'] as const
 export type Role = (typeof roles)[number]
@@ -10,6 +11,14 @@ export interface Principal {
   fingerprint: string
   ruolo: Role
   soggetto: string
+}
+
+export interface PrincipalView extends Principal {
+  stato: 'attivo' | 'revocato'
+  validoAl: Date
+  aggiuntoIl: Date
+  rimossoIl: Date | null
+  rimossoDa: string | null
 }
 
 export async function principalOf(db: Queryable, fingerprint: string, now = new Date()): Promise<Principal | undefined> {
@@ -21,9 +30,10 @@ export async function principalOf(db: Queryable, fingerprint: string, now = new 
   return rows[0]
 }
 
-export async function addPrincipal(db: pg.Pool, ruolo: string, pem: string, now = new Date()): Promise<Principal> {
+/** Registers a certificate as an admin principal; refuses one that could never pass the admin listener's handshake. */
+export async function addPrincipal(db: pg.Pool, ruolo: string, pem: string, trust: ClientTrust, now = new Date()): Promise<Principal & { avvisi: string[] }> {
   if (!(roles as readonly string[]).includes(ruolo)) throw new CertificateError(`the role must be one of ${roles.join(', ')}`)
-  const { cert, fingerprint, validTo } = parseClientCertificate(pem, now)
+  const { cert, fingerprint, validTo, avvisi } = checkClientCertificate(pem, trust, now)
   // a partner's PDD certificate must never double as an admin identity
   const pdd = await db.query('select 1 from certificati_pdd where fingerprint = $1', [fingerprint])
   if (pdd.rowCount) throw new CertificateError('this certificate is a PDD certificate of a convenzione: admin principals need their own')
@@ -32,6 +42,56 @@ export async function addPrincipal(db: pg.Pool, ruolo: string, pem: string, now 
     `insert into principali_admin (fingerprint, ruolo, soggetto, valido_al) values ($1, $2, $3, $4) on conflict do nothing`,
     [fingerprint, ruolo, soggetto, validTo],
   )
-  if (!rowCount) throw new CertificateError(`certificate ${fingerprint} is already an admin principal`)
-  return { fingerprint, ruolo: ruolo as Role, soggetto }
+  if (!rowCount) {
+    const { rows } = await db.query<{ stato: string }>('select stato from principali_admin where fingerprint = $1', [fingerprint])
+    throw new CertificateError(rows[0]?.stato === 'revocato'
+      ? `certificate ${fingerprint} was removed as an admin principal: a removed certificate does not come back, issue a new one`
+      : `certificate ${fingerprint} is already an admin principal`)
+  }
+  return { fingerprint, ruolo: ruolo as Role, soggetto, avvisi }
+}
+
+export async function listPrincipals(db: Queryable): Promise<PrincipalView[]> {
+  const { rows } = await db.query<PrincipalView>(
+    `select fingerprint, ruolo, soggetto, stato, valido_al as "validoAl", aggiunto_il as "aggiuntoIl",
+            rimosso_il as "rimossoIl", rimosso_da as "rimossoDa"
+       from principali_admin order by stato, ruolo, aggiunto_il`)
+  return rows
+}
+
+/**
+ * Withdraws a principal's access: refused from its very next request, on an open connection too (the
+ * admin listener reads the principal per request). `keepOneOperations` refuses to remove the last active
+ * operations principal, so that the admin API cannot lock every operator out of itself.
+ */
+export async function removePrincipal(db: pg.Pool, fingerprintInput: string, by: string, options: { keepOneOperations?: boolean } = {}): Promise<PrincipalView> {
+  let fingerprint: string
+  try {
+    fingerprint = normaliseFingerprint(fingerprintInput)
+  } catch (err) {
+    throw new CertificateError((err as Error).message)
+  }
+  const client = await db.connect()
+  try {
+    await client.query('begin')
+    // removals serialise on the active operations principals, so two at once cannot leave none
+    const { rows: active } = await client.query<{ fingerprint: string }>(
+      `select fingerprint from principali_admin where stato = 'attivo' and ruolo = 'operations' for update`)
+    const { rows } = await client.query<PrincipalView>(
+      `select fingerprint, ruolo, stato from principali_admin where fingerprint = $1 for update`, [fingerprint])
+    const found = rows[0]
+    if (!found) throw new CertificateError(`certificate ${fingerprint} is not registered as an admin principal`)
+    if (found.stato === 'revocato') throw new CertificateError(`admin principal ${fingerprint} is already removed`)
+    if (options.keepOneOperations && found.ruolo === 'operations' && active.length <= 1) {
+      throw new CertificateError('this is the last active operations principal: add another first (or remove it with the invciv CLI)')
+    }
+    await client.query(`update principali_admin set stato = 'revocato', rimosso_il = now(), rimosso_da = $2 where fingerprint = $1`, [fingerprint, by])
+    await client.query('commit')
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined)
+    throw err
+  } finally {
+    client.release()
+  }
+  return (await listPrincipals(db)).find((p) => p.fingerprint === fingerprint) as PrincipalView
 }

@@ -7,7 +7,10 @@ import type { DatabaseHealth } from '../db/health.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 import type { Registry } from 'prom-client'
 import { peerFingerprint } from '../tls/peer-identity.ts'
-import { principalOf, type Principal } from './principals-repository.ts'
+import { addPrincipal, listPrincipals, principalOf, removePrincipal, type Principal } from './principals-repository.ts'
+import { listEnti } from './enti-repository.ts'
+import { probeRoutes } from './probes.ts'
+import type { ClientTrust } from '../tls/client-certificate-check.ts'
 import {
   changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione,
   type ConvenzioneInput, type LifecycleAction,
@@ -35,6 +38,8 @@ export interface AdminRoutesOptions {
   registry: Registry
   pseudonymKey: string
   health?: DatabaseHealth
+  /** the client CA and CRL the listeners trust now (they change with a TLS reload): what certificates are checked against */
+  clientTrust: () => ClientTrust
 }
 
 declare module 'fastify' {
@@ -67,10 +72,10 @@ const idParams = { type: 'object', required: ['id'], properties: { id: { type: '
 
 const CONFIRMED_PRINCIPAL_MS = 10 * 60_000
 
-export async function adminRoutes(app: FastifyInstance, { db, registry, pseudonymKey, health }: AdminRoutesOptions) {
+export async function adminRoutes(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust }: AdminRoutesOptions) {
   // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
   // load balancer's probe asks them, and readiness must answer while the database (holding the principals) is away.
-  app.get('/health', async () => ({ status: 'ok' }))
+  await app.register(probeRoutes, { db, health })
 
   // The metrics matter most while the database is away, and the principals live in it: a scrape from a
   // principal confirmed in the last few minutes still gets them then. Nothing else falls back.
@@ -116,21 +121,23 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
     return problem(reply, 500, 'ERRORE_INTERNO', 'unexpected error; see the gateway log')
   })
 
-  // not ready while the call path holds the database for away (until its probe sees it back), nor when it does not answer now
-  app.get('/ready', async (_request, reply) => {
-    if (health?.up === false) return reply.code(503).send({ ready: false, motivo: 'database non raggiungibile' })
-    try {
-      await db.query('select 1')
-      return { ready: true }
-    } catch (err) {
-      health?.failed(err)
-      return reply.code(503).send({ ready: false, motivo: 'database non raggiungibile' })
-    }
-  })
-
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
 
   const actor = (request: FastifyRequest) => `admin:${request.principal?.soggetto ?? 'unknown'}`
+
+  app.get('/admin/v1/enti', async () => listEnti(db))
+
+  app.get('/admin/v1/principali', async () => listPrincipals(db))
+  app.post('/admin/v1/principali', {
+    schema: { body: { type: 'object', additionalProperties: false, required: ['ruolo', 'pem'], properties: { ruolo: { enum: ['operations', 'auditor'] }, pem: { type: 'string', maxLength: 20_000 } } } },
+  }, async (request, reply) => {
+    const body = request.body as { ruolo: string; pem: string }
+    return reply.code(201).send(await addPrincipal(db, body.ruolo, body.pem, clientTrust()))
+  })
+  // refused from the removed principal's very next request, on an open connection too (the hook reads it per request)
+  app.post('/admin/v1/principali/:fingerprint/remove', {
+    schema: { params: { type: 'object', required: ['fingerprint'], properties: { fingerprint: { type: 'string', maxLength: 100 } } } },
+  }, async (request) => removePrincipal(db, (request.params as { fingerprint: string }).fingerprint, actor(request), { keepOneOperations: true }))
 
   app.get('/admin/v1/convenzioni', {
     schema: { querystring: { type: 'object', properties: { ente: { type: 'string', maxLength: 32 } } } },
@@ -163,7 +170,7 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
 
   app.post('/admin/v1/convenzioni/:id/certificati', {
     schema: { params: idParams, body: { type: 'object', required: ['pem'], properties: { pem: { type: 'string', maxLength: 20_000 } } } },
-  }, async (request, reply) => reply.code(201).send(await addCertificate(db, (request.params as { id: number }).id, (request.body as { pem: string }).pem)))
+  }, async (request, reply) => reply.code(201).send(await addCertificate(db, (request.params as { id: number }).id, (request.body as { pem: string }).pem, clientTrust())))
 
   for (const action of ['retire', 'revoke'] as const) {
     app.post(`/admin/v1/certificati/:fingerprint/${action}`, {

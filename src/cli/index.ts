@@ -1,17 +1,19 @@
 // The `invciv` command line: one entry, one subcommand per operation of DESIGN.md.
 import { readFile } from 'node:fs/promises'
 import { Command, CommanderError, Option } from 'commander'
-import { ConfigError, loadConfig, requirePseudonymKey } from '../config.ts'
+import path from 'node:path'
+import { ConfigError, loadConfig, projectRoot, requireClientCaFiles, requirePseudonymKey } from '../config.ts'
 import { pipeline } from 'node:stream/promises'
 import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, type TraceFilters } from '../audit/search.ts'
 import { sealUpTo, verifyTrail, watermark } from '../audit/sealer.ts'
 import { listAnomalie, setAnomaliaStato, showAnomalia } from '../anomalies/repository.ts'
-import { addEnte } from '../admin/enti-repository.ts'
+import { addEnte, listEnti } from '../admin/enti-repository.ts'
 import { changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione, type LifecycleAction } from '../admin/convenzioni-repository.ts'
 import { listOperatori, unblockOperatore } from '../admin/operatori-repository.ts'
 import os from 'node:os'
 import { addCertificate, changeCertificateState, listCertificates } from '../admin/certificati-repository.ts'
-import { addPrincipal } from '../admin/principals-repository.ts'
+import { addPrincipal, listPrincipals, removePrincipal } from '../admin/principals-repository.ts'
+import { loadClientTrust } from '../tls/context.ts'
 import { requestReload } from '../tls/reload-broadcast.ts'
 import { importVerbaliFile } from '../verification/verbali-import.ts'
 import { createWriteStream } from 'node:fs'
@@ -22,8 +24,11 @@ import { serve } from './serve.ts'
 // Errors whose message is written for the person at the terminal; anything else is a bug, reported as such.
 const EXPECTED = ['ConfigError', 'UsageError', 'EnteError', 'ConvenzioneError', 'CertificateError', 'MigrationError', 'TlsMaterialError', 'ImportError', 'OperatoreError', 'AuditQueryError', 'AnomaliaError']
 
+const { version } = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
+
 const program = new Command('invciv')
   .description('invciv-gateway: WS INVCIV VerificaGiudizio over mutual TLS')
+  .version(version)
   .option('--json', 'machine-readable output')
   .showHelpAfterError()
   .exitOverride()
@@ -68,6 +73,11 @@ ente.command('add').description('register an ente')
   .action(async (o: { codice: string; nome: string }, cmd: Command) => {
     const added = await withDatabase((db) => addEnte(db.pool, { codiceIpa: o.codice, nome: o.nome }))
     print(cmd, added, `ente ${added.codiceIpa} added`)
+  })
+ente.command('list').description('every ente, with its convenzioni')
+  .action(async (_o, cmd: Command) => {
+    const rows = await withDatabase((db) => listEnti(db.pool))
+    print(cmd, rows, rows.map((e) => `${e.codiceIpa}\t${e.nome}\t${e.convenzioni} convenzioni (${e.attive} attive)`).join('\n') || '(none)')
   })
 
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean)
@@ -163,6 +173,18 @@ convenzione.command('renew').description('extend a convenzione by five years, or
     print(cmd, renewed, `convenzione ${renewed.id} valid until ${renewed.validaAl}`)
   })
 
+/** What the listeners trust (client CA and CRL, as configured): certificates are checked against it before they are registered. */
+function clientTrust() {
+  const config = loadConfig()
+  return loadClientTrust(requireClientCaFiles(config), { allowDevMaterial: config.dev !== false })
+}
+
+/** A certificate registered, with what the operator should know about it (an expiry within 30 days) on stderr. */
+function printRegistered(cmd: Command, added: { avvisi: string[] }, text: string) {
+  if (!wantsJson(cmd)) for (const avviso of added.avvisi) process.stderr.write(`invciv: warning: ${avviso}\n`)
+  print(cmd, added, text)
+}
+
 /** Who did it, for the operatori events: the account that ran the command. */
 const cliActor = () => `cli:${os.userInfo().username}`
 
@@ -189,8 +211,9 @@ cert.command('add').description('register a PDD certificate for a convenzione')
     const pem = await readFile(o.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`cannot read ${o.file}: ${err.code ?? err.message}`)
     })
-    const added = await withDatabase((db) => addCertificate(db.pool, o.convenzione, pem))
-    print(cmd, added, `certificate ${added.fingerprint} added to convenzione ${added.convenzioneId} (valid until ${added.validoAl})`)
+    const trust = clientTrust()
+    const added = await withDatabase((db) => addCertificate(db.pool, o.convenzione, pem, trust))
+    printRegistered(cmd, added, `certificate ${added.fingerprint} added to convenzione ${added.convenzioneId} (valid until ${added.validoAl})`)
   })
 
 cert.command('list').description('PDD certificates with their days to expiry')
@@ -208,16 +231,29 @@ for (const [action, description] of [['retire', 'retire a certificate (rotated o
     })
 }
 
-program.command('admin').description('principals of the admin listener')
-  .command('add').description('register a client certificate as an admin principal')
+const admin = program.command('admin').description('principals of the admin listener (operations and auditor certificates)')
+admin.command('add').description('register a client certificate as an admin principal')
   .requiredOption('--ruolo <ROLE>', 'operations or auditor')
   .requiredOption('--file <PEM>', 'the PEM certificate file')
   .action(async (o: { ruolo: string; file: string }, cmd: Command) => {
     const pem = await readFile(o.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`cannot read ${o.file}: ${err.code ?? err.message}`)
     })
-    const added = await withDatabase((db) => addPrincipal(db.pool, o.ruolo, pem))
-    print(cmd, added, `${added.soggetto} is now an admin principal (${added.ruolo})`)
+    const trust = clientTrust()
+    const added = await withDatabase((db) => addPrincipal(db.pool, o.ruolo, pem, trust))
+    printRegistered(cmd, added, `${added.soggetto} is now an admin principal (${added.ruolo})`)
+  })
+admin.command('list').description('admin principals, active and removed')
+  .action(async (_o, cmd: Command) => {
+    const rows = await withDatabase((db) => listPrincipals(db.pool))
+    print(cmd, rows, rows.map((p) => [p.fingerprint, p.ruolo, p.stato, `valido fino al ${p.validoAl.toISOString().slice(0, 10)}`, p.soggetto,
+      p.rimossoIl ? `rimosso il ${p.rimossoIl.toISOString()} da ${p.rimossoDa}` : ''].filter(Boolean).join('\t')).join('\n') || '(none)')
+  })
+admin.command('remove').description('withdraw an admin principal: refused from its next request, open connections included')
+  .argument('<FP>', 'SHA-256 fingerprint, hex, with or without colons')
+  .action(async (fp: string, _o, cmd: Command) => {
+    const removed = await withDatabase((db) => removePrincipal(db.pool, fp, cliActor()))
+    print(cmd, removed, `admin principal ${removed.fingerprint} (${removed.ruolo}, ${removed.soggetto}) removed`)
   })
 
 program.command('tls').description('TLS material of the running gateways')

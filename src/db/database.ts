@@ -46,9 +46,12 @@ export async function openDatabase(config: Config, logger: Logger, options: { po
   try {
     const applied = await migrate(pool)
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
-    if (created) {
+    // the demo (a convenzione open to any address, admin principals whose keys are public) only in development
+    // mode, and only into a database this start has just made or migrated from nothing
+    const fresh = created || applied[0]?.startsWith('001_') === true
+    if (config.dev && fresh) {
       await loadDemoData(pool)
-      logger.info('embedded database created with the dev demo data')
+      logger.info('database created with the dev demo data')
     }
   } catch (err) {
     await close()

@@ -11,6 +11,7 @@ import { addEnte } from '../admin/enti-repository.ts'
 import { addPrincipal } from '../admin/principals-repository.ts'
 import { upsertVerbali, type VerbaleInput } from '../verification/verbali-import.ts'
 import { syntheticVerbali } from '../verification/synthetic.ts'
+import { clientTrustOf } from '../tls/client-certificate-check.ts'
 
 export const DEMO_ENTE = 'ente_a_dev'
 
@@ -30,6 +31,8 @@ export const demoVerbali: VerbaleInput[] = [
 ]
 
 export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ convenzioneId: number }> {
+  const devFile = (file: string) => readFileSync(path.join(projectRoot, 'certs-dev', file))
+  const trust = clientTrustOf({ ca: devFile('ca.crt'), crl: devFile('ca.crl') })
   await addEnte(db, { codiceIpa: DEMO_ENTE, nome: 'Ente A (dati dimostrativi)' })
   const { id } = await createConvenzione(db, {
     enteCodice: DEMO_ENTE,
@@ -39,9 +42,9 @@ export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ con
     maxGiornaliere: 100_000,
     mediaGiornaliera: 1_000,
   })
-  await addCertificate(db, id, readFileSync(path.join(projectRoot, 'certs-dev', 'ente-a.crt'), 'utf8'), now)
+  await addCertificate(db, id, devFile('ente-a.crt').toString(), trust, now)
   for (const [ruolo, file] of [['operations', 'ops.crt'], ['auditor', 'auditor.crt']] as const) {
-    await addPrincipal(db, ruolo, readFileSync(path.join(projectRoot, 'certs-dev', file), 'utf8'), now)
+    await addPrincipal(db, ruolo, devFile(file).toString(), trust, now)
   }
   await upsertVerbali(db, demoVerbali)
   // and a few hundred realistic persons, so the archive looks like one

@@ -2,8 +2,8 @@
 // are checked by building a context first: a bad file is refused and the old context keeps serving.
 // Connections already open keep their context; identity is checked per request, so that does not matter.
 import type { Logger } from 'pino'
-import type { Config } from '../config.ts'
-import { loadTlsMaterial, mutualTlsOptions, type TlsMaterial } from './context.ts'
+import type { TlsFiles } from '../config.ts'
+import { contextOptions, loadTlsMaterial, type TlsMaterial, type TlsPolicy } from './context.ts'
 
 export interface ReloadResult {
   ok: boolean
@@ -19,20 +19,19 @@ export interface TlsReloader {
 }
 
 export function createTlsReloader(
-  paths: Config['tls'], servers: () => SecureServer[], logger: Logger, onReloaded: (material: TlsMaterial) => void = () => undefined,
+  files: TlsFiles, policy: TlsPolicy, servers: () => SecureServer[], logger: Logger, onReloaded: (material: TlsMaterial) => void = () => undefined,
 ): TlsReloader {
   return {
     reload() {
       try {
-        const material = loadTlsMaterial(paths)
-        const { requestCert: _r, rejectUnauthorized: _u, ...context } = mutualTlsOptions(material)
-        for (const server of servers()) server.setSecureContext(context)
+        const material = loadTlsMaterial(files, policy)
+        for (const server of servers()) server.setSecureContext(contextOptions(material))
         onReloaded(material)
-        logger.info({ files: paths }, 'TLS material reloaded')
+        logger.info({ files }, 'TLS material reloaded')
         return { ok: true }
       } catch (err) {
         const error = (err as Error).message
-        logger.error({ err: { message: error }, files: paths }, 'TLS reload refused: the previous material keeps serving')
+        logger.error({ err: { message: error }, files }, 'TLS reload refused: the previous material keeps serving')
         return { ok: false, error }
       }
     },

@@ -135,7 +135,8 @@ t.test('import verbali: CSV and JSONL, rejects with line numbers, idempotent, co
 })
 
 t.test('without a pseudonym key, a configured DATABASE_URL still serves the CLI but not the gateway', async (t) => {
-  const r = await invciv(['serve'], { DATABASE_URL: db.url })
+  // production mode: a database server and no INVCIV_DEV=1
+  const r = await invciv(['serve'], { DATABASE_URL: db.url, INVCIV_DEV: '0' })
   t.equal(r.code, 1)
   t.match(r.stderr, /INVCIV_PSEUDONYM_KEY/)
 })

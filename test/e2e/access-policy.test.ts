@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import { testDatabase } from '../helpers/database.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { clientAgent, certFile } from '../helpers/certs.ts'
+import { clientAgent, certFile, devTrust } from '../helpers/certs.ts'
 import { countTracce, tracciaOf } from '../helpers/tracce.ts'
 import { soapCall, TestClock } from '../helpers/raw-soap.ts'
 import { addEnte } from '../../src/admin/enti-repository.ts'
@@ -20,7 +20,7 @@ await addEnte(db.pool, { codiceIpa: 'c_h501', nome: 'Comune di Roma' })
 const { id } = await createConvenzione(db.pool, {
   enteCodice: 'c_h501', validaDal: '2026-01-01', ipConsentiti: ['192.0.2.0/24', '2001:db8::/32'], fasciaOraria: 'sempre', maxGiornaliere: 1000,
 })
-await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), clock.now())
+await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust, clock.now())
 await upsertVerbali(db.pool, demoVerbali)
 // the test's own address (127.0.0.1) is a trusted proxy, so X-Forwarded-For chooses the client address
 const gw = await startTestGateway(t, { databaseUrl: db.url, clock, env: { INVCIV_TRUSTED_PROXIES: '127.0.0.1/32' } })

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { Agent, request } from 'undici'
 import { testDatabase } from '../helpers/database.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { ca, certFile, pem } from '../helpers/certs.ts'
+import { ca, certFile, devTrust, pem } from '../helpers/certs.ts'
 import { countTracce } from '../helpers/tracce.ts'
 import { corpus, validFields, type FuzzCase } from '../helpers/fuzz.ts'
 import { addEnte } from '../../src/admin/enti-repository.ts'
@@ -27,7 +27,7 @@ await addEnte(db.pool, { codiceIpa: 'c_fuzz', nome: 'Fuzz' })
 const { id } = await createConvenzione(db.pool, {
   enteCodice: 'c_fuzz', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: 1_000_000, maxTentativi: 1_000_000,
 })
-await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'))
+await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
 await upsertVerbali(db.pool, demoVerbali)
 const gw = await startTestGateway(t, { databaseUrl: db.url })
 const agent = new Agent({ connections: CONCURRENCY, connect: { ca, key: pem('ente-a.key'), cert: pem('ente-a.crt') } })

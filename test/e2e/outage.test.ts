@@ -10,7 +10,7 @@ import { request } from 'undici'
 import { ownPostgresWithPartner } from '../helpers/own-postgres.ts'
 import { tcpProxy } from '../helpers/tcp-proxy.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { ca, certFile, pem } from '../helpers/certs.ts'
+import { ca, certFile, devTrust, pem } from '../helpers/certs.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { soapCall } from '../helpers/raw-soap.ts'
 import { admin } from '../helpers/admin-client.ts'
@@ -18,7 +18,7 @@ import { addPrincipal } from '../../src/admin/principals-repository.ts'
 import { spoolDir } from '../../src/audit/spool.ts'
 
 const { server, pool } = await ownPostgresWithPartner(t, 'c_out')
-await addPrincipal(pool, 'operations', readFileSync(certFile('ops.crt'), 'utf8'))
+await addPrincipal(pool, 'operations', readFileSync(certFile('ops.crt'), 'utf8'), devTrust)
 const gw = await startTestGateway(t, { databaseUrl: server.url })
 const rest = restAgent('ente-a')
 t.teardown(() => rest.close())

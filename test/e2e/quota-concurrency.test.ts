@@ -3,7 +3,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { testDatabase } from '../helpers/database.ts'
 import { startGatewayProcess } from '../helpers/gateway-process.ts'
-import { clientAgent, certFile } from '../helpers/certs.ts'
+import { clientAgent, certFile, devTrust } from '../helpers/certs.ts'
 import { countTracce } from '../helpers/tracce.ts'
 import { soapCall } from '../helpers/raw-soap.ts'
 import { addEnte } from '../../src/admin/enti-repository.ts'
@@ -22,7 +22,7 @@ await addEnte(db.pool, { codiceIpa: 'r_lazio', nome: 'Regione Lazio' })
 const { id } = await createConvenzione(db.pool, {
   enteCodice: 'r_lazio', validaDal: romeDate(new Date()), ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: LIMIT,
 })
-await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'))
+await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
 await upsertVerbali(db.pool, demoVerbali)
 const gateways = await Promise.all([startGatewayProcess(t, db.url), startGatewayProcess(t, db.url)])
 

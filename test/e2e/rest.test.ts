@@ -5,7 +5,7 @@ import { request } from 'undici'
 import { Validator } from '@seriousme/openapi-schema-validator'
 import { testDatabase } from '../helpers/database.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
-import { certFile } from '../helpers/certs.ts'
+import { certFile, devTrust } from '../helpers/certs.ts'
 import { countTracce, tracciaOf } from '../helpers/tracce.ts'
 import { TestClock } from '../helpers/raw-soap.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
@@ -22,7 +22,7 @@ await addEnte(db.pool, { codiceIpa: 'c_f205', nome: 'Comune di Milano' })
 const { id } = await createConvenzione(db.pool, {
   enteCodice: 'c_f205', validaDal: '2026-01-01', ipConsentiti: ['192.0.2.0/24'], fasciaOraria: 'sempre', maxGiornaliere: 1000, maxTentativi: 2,
 })
-await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), clock.now())
+await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust, clock.now())
 await upsertVerbali(db.pool, demoVerbali)
 const gw = await startTestGateway(t, { databaseUrl: db.url, clock, env: { INVCIV_TRUSTED_PROXIES: '127.0.0.1/32' } })
 const agent = restAgent('ente-a')

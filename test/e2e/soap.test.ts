@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto'
 import { testDatabase } from '../helpers/database.ts'
 import { startTestGateway, TEST_PSEUDONYM_KEY } from '../helpers/gateway.ts'
 import { soapClient } from '../helpers/soap-client.ts'
-import { clientAgent, certFile } from '../helpers/certs.ts'
+import { clientAgent, certFile, devTrust } from '../helpers/certs.ts'
 import { countTracce, tracciaOf, trailAsText } from '../helpers/tracce.ts'
 import { xsdErrors } from '../helpers/xsd.ts'
 import { loadDemoData, demoVerbali } from '../../src/db/demo-data.ts'
@@ -125,7 +125,7 @@ t.test('a trusted but unregistered certificate gets CERTIFICATO_NON_AUTORIZZATO,
   const rows = await tracciaOf(db.pool, fault.identificativoTransazione)
   t.equal(rows.length, 1, 'exactly one traccia')
   t.match(rows[0], { codice_rifiuto: 'CERTIFICATO_NON_AUTORIZZATO', esito: null, convenzione_id: null, operatore: 'mario.bianchi@ente-a' })
-  await addCertificate(db.pool, convenzioneId, readFileSync(certFile('ente-b.crt'), 'utf8'))
+  await addCertificate(db.pool, convenzioneId, readFileSync(certFile('ente-b.crt'), 'utf8'), devTrust)
   t.equal((await enteB.verifica(request())).esito, 'VALIDO', 'the same connection-less client is now accepted')
 })
 

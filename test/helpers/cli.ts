@@ -12,7 +12,8 @@ export interface CliResult {
 export function invciv(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/index.ts'), ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
+      // development mode: the certs-dev/ CA checks the certificates `cert add` is given
+      env: { PATH: process.env.PATH ?? '', INVCIV_DEV: '1', ...env },
       cwd: projectRoot,
       timeout: 60_000,
     }, (err, stdout, stderr) => {

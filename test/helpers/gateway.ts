@@ -46,6 +46,8 @@ export async function startTestGateway(
     INVCIV_ADMIN_PORT: '0',
     INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
     INVCIV_LOG_LEVEL: 'info',
+    // development mode: the certs-dev/ certificates serve
+    INVCIV_DEV: '1',
     ...options.env,
   })
   const gateway = await startGateway(config, { clock: options.clock, logDestination: sink })

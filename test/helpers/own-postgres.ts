@@ -11,7 +11,7 @@ import { createConvenzione } from '../../src/admin/convenzioni-repository.ts'
 import { addCertificate } from '../../src/admin/certificati-repository.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
 import { demoVerbali } from '../../src/db/demo-data.ts'
-import { certFile } from './certs.ts'
+import { certFile, devTrust } from './certs.ts'
 
 export interface OwnPostgres {
   /** URL of the database `invciv` on it */
@@ -50,7 +50,7 @@ export async function ownPostgresWithPartner(t: Teardown, codiceIpa: string) {
     enteCodice: codiceIpa, validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
     maxGiornaliere: 1_000_000, maxTentativi: 1_000_000,
   })
-  await addCertificate(pool, convenzioneId, readFileSync(certFile('ente-a.crt'), 'utf8'))
+  await addCertificate(pool, convenzioneId, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
   await upsertVerbali(pool, demoVerbali)
   return { server, pool, convenzioneId }
 }

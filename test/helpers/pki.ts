@@ -1,12 +1,27 @@
-// Certificates made on the spot with openssl and the dev CA, for cases certs-dev/ does not hold.
+// Certificates made on the spot with openssl, for cases certs-dev/ does not hold: a client certificate of the dev
+// CA with chosen dates and extensions, or a whole PKI of its own (certs-dev/make-certs.sh run in a temp folder),
+// whose keys are not the published dev ones, for production mode.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { certFile } from './certs.ts'
 
-/** A client certificate signed by the dev CA, valid between two dates (YYYYMMDDHHMMSSZ); returns its PEM path. */
-export function clientCertificate(name: string, startdate: string, enddate: string): string {
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+export interface CertificateOptions {
+  /** openssl x509 extension lines; a client certificate's by default */
+  extensions?: string[]
+  /** the CA that signs it: certs-dev/ca by default */
+  ca?: { cert: string; key: string }
+}
+
+const CLIENT_EXTENSIONS = ['basicConstraints = CA:FALSE', 'extendedKeyUsage = clientAuth']
+
+/** A certificate signed by the dev CA (or `options.ca`), valid between two dates (YYYYMMDDHHMMSSZ); returns its PEM path. */
+export function clientCertificate(name: string, startdate: string, enddate: string, options: CertificateOptions = {}): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-pki-'))
   const key = path.join(dir, `${name}.key`)
   const csr = path.join(dir, `${name}.csr`)
@@ -16,12 +31,26 @@ export function clientCertificate(name: string, startdate: string, enddate: stri
   writeFileSync(path.join(dir, 'ca.cnf'), [
     '[ca]', 'default_ca = dev', '[dev]', `database = ${dir}/index.txt`, `serial = ${dir}/serial`, `new_certs_dir = ${dir}`,
     'default_md = sha256', 'policy = any', 'copy_extensions = none', 'x509_extensions = client', '[any]', 'commonName = supplied',
-    '[client]', 'basicConstraints = CA:FALSE', 'extendedKeyUsage = clientAuth',
+    '[client]', ...(options.extensions ?? CLIENT_EXTENSIONS),
   ].join('\n'))
   execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], { stdio: 'ignore' })
   execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/CN=${name}`, '-out', csr], { stdio: 'ignore' })
-  execFileSync('openssl', ['ca', '-batch', '-config', path.join(dir, 'ca.cnf'), '-keyfile', certFile('ca.key'), '-cert', certFile('ca.crt'),
-    '-startdate', startdate, '-enddate', enddate, '-in', csr, '-out', out, '-notext'], { stdio: 'ignore' })
-  readFileSync(out)
+  execFileSync('openssl', ['ca', '-batch', '-config', path.join(dir, 'ca.cnf'), '-keyfile', options.ca?.key ?? certFile('ca.key'),
+    '-cert', options.ca?.cert ?? certFile('ca.crt'), '-startdate', startdate, '-enddate', enddate, '-in', csr, '-out', out, '-notext'], { stdio: 'ignore' })
   return out
+}
+
+export interface Pki {
+  dir: string
+  /** a file of the new PKI, named as in certs-dev/ (ca.crt, server.key, ente-a.crt, ops.key, ca.crl, ...) */
+  file(name: string): string
+}
+
+/** A PKI like certs-dev/ (same file names, same roles) with keys of its own, removed at the end of the test. */
+export function freshPki(t: Teardown): Pki {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-pki-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  copyFileSync(certFile('make-certs.sh'), path.join(dir, 'make-certs.sh'))
+  execFileSync('bash', [path.join(dir, 'make-certs.sh')], { stdio: 'ignore', env: { ...process.env, DAYS: '365' } })
+  return { dir, file: (name) => path.join(dir, name) }
 }

@@ -1,0 +1,98 @@
+// Whether a client certificate could ever pass the listeners' handshake: registering one that cannot (another
+// CA, revoked, expired, not for client authentication, a CA) would list as active a partner that never connects.
+// Checked against the trust the listeners use: the client CA bundle and the CRL.
+import { X509Certificate } from 'node:crypto'
+import { AsnConvert } from '@peculiar/asn1-schema'
+import { Certificate, CertificateList } from '@peculiar/asn1-x509'
+import { certificatesOf } from './dev-material.ts'
+import { normaliseFingerprint } from './peer-identity.ts'
+
+export class CertificateError extends Error {
+  override name = 'CertificateError'
+}
+
+export interface ClientTrust {
+  authorities: X509Certificate[]
+  /** revoked serial numbers (upper-case hex, no leading zeros) by the DER of their issuer's name, hex */
+  revoked: Map<string, Map<string, Date>>
+}
+
+export interface CheckedCertificate {
+  cert: X509Certificate
+  fingerprint: string
+  validTo: Date
+  /** things to know that do not stop it, e.g. an expiry within 30 days */
+  avvisi: string[]
+}
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2'
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0'
+const EXPIRY_WARNING_DAYS = 30
+const MAX_CHAIN = 8
+
+const serialKey = (hex: string) => hex.toUpperCase().replace(/^0+(?=.)/, '')
+const issuerKey = (cert: X509Certificate) => Buffer.from(AsnConvert.serialize(AsnConvert.parse(cert.raw, Certificate).tbsCertificate.issuer)).toString('hex')
+const subjectLine = (name: string) => name.replace(/\n/g, ', ')
+
+/** The CRLs of a file: PEM (one or more) or a single DER. */
+function crlsOf(file: Buffer): CertificateList[] {
+  const pem = file.toString('latin1').match(/-----BEGIN X509 CRL-----[\s\S]+?-----END X509 CRL-----/g)
+  const ders = pem ? pem.map((block) => Buffer.from(block.replace(/-----[A-Z0-9 ]+-----|\s/g, ''), 'base64')) : [file]
+  return ders.map((der) => AsnConvert.parse(der, CertificateList))
+}
+
+export function clientTrustOf(material: { ca: Buffer | string; crl?: Buffer }): ClientTrust {
+  const revoked = new Map<string, Map<string, Date>>()
+  for (const crl of material.crl ? crlsOf(material.crl) : []) {
+    const issuer = Buffer.from(AsnConvert.serialize(crl.tbsCertList.issuer)).toString('hex')
+    const serials = revoked.get(issuer) ?? new Map<string, Date>()
+    for (const entry of crl.tbsCertList.revokedCertificates ?? []) {
+      serials.set(serialKey(Buffer.from(entry.userCertificate).toString('hex')), entry.revocationDate.getTime())
+    }
+    revoked.set(issuer, serials)
+  }
+  return { authorities: certificatesOf(material.ca), revoked }
+}
+
+/** The chain from the certificate up to a self-signed authority of the bundle, or undefined. */
+function chainToTrusted(cert: X509Certificate, trust: ClientTrust, now: Date): X509Certificate[] | undefined {
+  const chain: X509Certificate[] = []
+  let current = cert
+  for (let depth = 0; depth < MAX_CHAIN; depth++) {
+    const issuer = trust.authorities.find((ca) => ca.ca && current.checkIssued(ca) && current.verify(ca.publicKey)
+      && new Date(ca.validFrom) <= now && now < new Date(ca.validTo))
+    if (!issuer) return undefined
+    chain.push(issuer)
+    if (issuer.checkIssued(issuer)) return chain
+    current = issuer
+  }
+  return undefined
+}
+
+/** A certificate that can pass the handshake today, or a CertificateError that says why it never would. */
+export function checkClientCertificate(pem: string, trust: ClientTrust, now = new Date()): CheckedCertificate {
+  let cert: X509Certificate
+  try {
+    cert = new X509Certificate(pem)
+  } catch {
+    throw new CertificateError('the file is not a PEM X.509 certificate')
+  }
+  if (cert.ca) throw new CertificateError('the certificate is a CA certificate, not a client certificate')
+  const validFrom = new Date(cert.validFrom)
+  const validTo = new Date(cert.validTo)
+  if (validTo <= now) throw new CertificateError(`the certificate expired on ${validTo.toISOString()}`)
+  if (validFrom > now) throw new CertificateError(`the certificate is not valid yet: valid from ${validFrom.toISOString()}`)
+  // Node names the extended key usage OIDs `keyUsage`; undefined when the extension is absent (any use allowed)
+  const usages = cert.keyUsage
+  if (usages && !usages.includes(CLIENT_AUTH) && !usages.includes(ANY_EXTENDED_KEY_USAGE)) {
+    throw new CertificateError(`the certificate's extended key usage does not include clientAuth (${CLIENT_AUTH}): TLS refuses it as a client certificate`)
+  }
+  if (!chainToTrusted(cert, trust, now)) {
+    throw new CertificateError(`the certificate is not issued by the configured client CA (INVCIV_TLS_CA): its issuer is ${subjectLine(cert.issuer)}`)
+  }
+  const revokedOn = trust.revoked.get(issuerKey(cert))?.get(serialKey(cert.serialNumber))
+  if (revokedOn) throw new CertificateError(`the certificate is revoked by the configured CRL (INVCIV_TLS_CRL) since ${revokedOn.toISOString()}`)
+  const days = Math.floor((validTo.getTime() - now.getTime()) / 86_400_000)
+  const avvisi = days < EXPIRY_WARNING_DAYS ? [`the certificate expires in ${days} days (${validTo.toISOString()}): plan its renewal`] : []
+  return { cert, fingerprint: normaliseFingerprint(cert.fingerprint256), validTo, avvisi }
+}
