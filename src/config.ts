@@ -31,8 +31,8 @@ export interface Config {
   /** OpenSSL cipher string for both listeners (TLS 1.2 names and TLS 1.3 suites) */
   tlsCiphers: string
   connections: ConnectionLimits
-  /** a plain-HTTP health port (liveness and readiness only), off unless INVCIV_HEALTH_PORT is set */
-  health: { host: string; port: number } | undefined
+  /** a plain-HTTP probe port (liveness and readiness only), off unless INVCIV_HEALTH_PORT is set */
+  probe: { host: string; port: number } | undefined
   trustedProxies: string[]
   /** the dev key only on the embedded default; checked by requirePseudonymKey */
   pseudonymKey: string | undefined
@@ -164,7 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveTimeoutMs: ms(present.INVCIV_KEEPALIVE_TIMEOUT_SECONDS, 65),
       maxPerAddress: Number(present.INVCIV_MAX_CONNECTIONS_PER_IP ?? 128),
     },
-    health: present.INVCIV_HEALTH_PORT === undefined ? undefined
+    probe: present.INVCIV_HEALTH_PORT === undefined ? undefined
       : { host: present.INVCIV_HEALTH_HOST ?? '127.0.0.1', port: port(present.INVCIV_HEALTH_PORT, 0, 'INVCIV_HEALTH_PORT') },
     trustedProxies,
     pseudonymKey: present.INVCIV_PSEUDONYM_KEY,
@@ -204,42 +204,47 @@ export const DEV_PSEUDONYM_KEY = 'invciv-dev-only-pseudonym-key-not-for-producti
 
 const PRODUCTION = 'production mode (DATABASE_URL without INVCIV_DEV=1)'
 
-export function requirePseudonymKey(config: Config): string {
-  if (config.pseudonymKey && !(config.pseudonymKey === DEV_PSEUDONYM_KEY && !config.dev)) return config.pseudonymKey
-  if (config.dev) return DEV_PSEUDONYM_KEY
-  throw new ConfigError(config.pseudonymKey
-    ? `${PRODUCTION}: INVCIV_PSEUDONYM_KEY is the published development key; set a secret of your own (at least 32 characters)`
-    : `${PRODUCTION}: set INVCIV_PSEUDONYM_KEY (a secret of at least 32 characters)`)
+/** What production lacks for the pseudonym key, if anything. */
+function pseudonymKeyProblem(config: Config): string | undefined {
+  if (config.dev || (config.pseudonymKey && config.pseudonymKey !== DEV_PSEUDONYM_KEY)) return undefined
+  return config.pseudonymKey
+    ? 'INVCIV_PSEUDONYM_KEY is the published development key; set a secret of your own (at least 32 characters)'
+    : 'set INVCIV_PSEUDONYM_KEY (a secret of at least 32 characters)'
 }
 
-/** The TLS files, all named: outside development mode nothing falls back to certs-dev/. */
-export function requireTlsFiles(config: Config): TlsFiles {
-  const { cert, key, ca, crl } = config.tls
-  if (cert && key && ca) return { cert, key, ca, crl }
+/** What production lacks for the listeners' TLS files, if anything: nothing falls back to certs-dev/ there. */
+function tlsFilesProblem(config: Config): string | undefined {
+  const { cert, key, ca } = config.tls
   const missing = Object.entries({ INVCIV_TLS_CERT: cert, INVCIV_TLS_KEY: key, INVCIV_TLS_CA: ca }).filter(([, v]) => !v).map(([k]) => k)
-  throw new ConfigError(`${PRODUCTION}: set ${missing.join(', ')} (the server certificate, its key and the partners' client CA bundle; development certificates are never used here)`)
+  return missing.length
+    ? `set ${missing.join(', ')} (the server certificate, its key and the partners' client CA bundle; development certificates are never used here)`
+    : undefined
+}
+
+function refuse(...problems: Array<string | undefined>): void {
+  const found = problems.filter(Boolean)
+  if (found.length) throw new ConfigError(`${PRODUCTION}: ${found.join('; ')}`)
+}
+
+export function requirePseudonymKey(config: Config): string {
+  refuse(pseudonymKeyProblem(config))
+  return config.pseudonymKey ?? DEV_PSEUDONYM_KEY
+}
+
+/** The TLS files, all named (in development mode the unset ones are certs-dev/'s). */
+export function requireTlsFiles(config: Config): TlsFiles {
+  refuse(tlsFilesProblem(config))
+  return config.tls as TlsFiles
 }
 
 /** The client CA bundle and CRL that `cert add` and `admin add` check certificates against. */
 export function requireClientCaFiles(config: Config): Pick<TlsFiles, 'ca' | 'crl'> {
-  if (config.tls.ca) return { ca: config.tls.ca, crl: config.tls.crl }
-  throw new ConfigError(`${PRODUCTION}: set INVCIV_TLS_CA (and INVCIV_TLS_CRL): certificates are checked against the partners' client CA before they are registered`)
+  refuse(config.tls.ca ? undefined : 'set INVCIV_TLS_CA (and INVCIV_TLS_CRL): certificates are checked against the partners\' client CA before they are registered')
+  return { ca: config.tls.ca as string, crl: config.tls.crl }
 }
 
 /** Everything `serve` needs, or one line naming every setting that is missing. */
 export function requireServeSettings(config: Config): { pseudonymKey: string; tls: TlsFiles } {
-  const problems: string[] = []
-  const attempt = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn()
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err
-      problems.push(err.message.slice(PRODUCTION.length + 2))
-      return undefined
-    }
-  }
-  const pseudonymKey = attempt(() => requirePseudonymKey(config))
-  const tls = attempt(() => requireTlsFiles(config))
-  if (pseudonymKey === undefined || tls === undefined) throw new ConfigError(`${PRODUCTION}: ${problems.join('; ')}`)
-  return { pseudonymKey, tls }
+  refuse(pseudonymKeyProblem(config), tlsFilesProblem(config))
+  return { pseudonymKey: requirePseudonymKey(config), tls: requireTlsFiles(config) }
 }

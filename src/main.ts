@@ -121,13 +121,13 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     })
     await partner.listen({ host: config.host, port: config.port })
     await admin.listen({ host: config.adminHost, port: config.adminPort })
-    if (config.health) {
+    if (config.probe) {
       probes = await buildProbeApp({ logger, db: database.pool, health })
-      await probes.listen(config.health)
+      await probes.listen(config.probe)
     }
     const partnerUrl = urlOf(partner, config.host, config.port)
     const adminUrl = urlOf(admin, config.adminHost, config.adminPort)
-    const probeUrl = probes ? `http://${config.health?.host}:${(probes.server.address() as { port: number }).port}` : undefined
+    const probeUrl = probes ? `http://${config.probe?.host}:${(probes.server.address() as { port: number }).port}` : undefined
     logger.info({ partnerUrl, adminUrl, probeUrl }, 'invciv-gateway ready')
     return {
       config, logger, database, partner, admin, partnerUrl, adminUrl, probeUrl, tls: tlsReloader,

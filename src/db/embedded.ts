@@ -114,6 +114,10 @@ export async function embeddedCluster(dataDirInput: string, options: EmbeddedOpt
   const binaries = await postgresBinaries()
   let record = await readRecord(dataDir)
   let created = false
+  // a cluster without its record cannot be logged into (the password went with it): never wiped silently
+  if (!record && clusterExists(path.join(dataDir, 'pg'))) {
+    throw new Error(`${recordFile(dataDir)} is missing, so the cluster in ${path.join(dataDir, 'pg')} cannot be logged into: remove ${dataDir} to start over`)
+  }
   if (!record || !clusterExists(pgdataOf(dataDir, record))) {
     const home = await newClusterHome(dataDir)
     const pgdata = path.join(home, home === dataDir ? 'pg' : 'pgdata')
