@@ -1,7 +1,7 @@
 // Writes a synthetic verbali feed (CSV) to stdout: `node --import tsx scripts/genera-verbali.ts PERSONS [SEED] > feed.csv`
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { syntheticCsv } from '../src/verification/synthetic.ts'
+import { syntheticCsv } from '../src/dev/synthetic.ts'
 
 const persons = Number(process.argv[2] ?? 1000)
 const seed = Number(process.argv[3] ?? 1)

@@ -1,8 +1,8 @@
 // Anomalie: recorded once per pattern and period, listed and moved through aperta, chiarita, chiusa.
 import type pg from 'pg'
 import type { Queryable } from '../db/pool.ts'
-import { changeStato } from '../admin/convenzioni-repository.ts'
-import { suspendOperatore } from '../admin/operatori-repository.ts'
+import { changeStato } from '../registry/convenzioni.ts'
+import { suspendOperatore } from '../registry/operatori.ts'
 import type { Finding } from './types.ts'
 
 export class AnomaliaError extends Error {

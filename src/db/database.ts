@@ -4,7 +4,7 @@ import type { Config } from '../config.ts'
 import { CALL_QUERY_TIMEOUT_MS, createPool, type Pool } from './pool.ts'
 import { ensureDatabase, startEmbedded, type EmbeddedServer } from './embedded.ts'
 import { migrate } from './migrate.ts'
-import { loadDemoData } from './demo-data.ts'
+import { loadDemoData } from '../dev/demo-data.ts'
 
 export interface Database {
   /** admin, the trail's jobs, imports: queries that may take their time */

@@ -1,7 +1,7 @@
 // Check 1: the peer certificate must be an active PDD certificate of some convenzione. Checked per
 // request, not per connection, so that retiring a certificate takes effect on keep-alive connections too.
 import { refuse } from '../errors.ts'
-import { convenzioneOfCertificate } from '../admin/certificati-repository.ts'
+import { convenzioneOfCertificate } from '../registry/certificati.ts'
 import { lookupKeyOf } from '../verification/verbali-repository.ts'
 import type { PolicyCheck } from './types.ts'
 

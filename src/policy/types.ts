@@ -6,7 +6,7 @@ import type { DatabaseHealth } from '../db/health.ts'
 import type { Spool } from '../audit/spool.ts'
 import type { Refusal } from '../errors.ts'
 import type { Channel } from '../audit/trace-writer.ts'
-import type { ConvenzioneInForce } from '../admin/certificati-repository.ts'
+import type { ConvenzioneInForce } from '../registry/certificati.ts'
 import type { Categoria, Verbale } from '../verification/esito.ts'
 
 /** What a channel could make of the wire: named fields, or why it could not. */

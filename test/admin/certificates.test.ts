@@ -10,7 +10,7 @@ import { restAgent } from '../helpers/rest-client.ts'
 import { admin } from '../helpers/admin-client.ts'
 import { invciv } from '../helpers/cli.ts'
 import { clientCertificate } from '../helpers/pki.ts'
-import { loadDemoData } from '../../src/db/demo-data.ts'
+import { loadDemoData } from '../../src/dev/demo-data.ts'
 
 const db = await testDatabase(t)
 const { convenzioneId } = await loadDemoData(db.pool)

@@ -6,7 +6,7 @@ import { startTestGateway } from '../helpers/gateway.ts'
 import { certFile } from '../helpers/certs.ts'
 import { restAgent } from '../helpers/rest-client.ts'
 import { admin } from '../helpers/admin-client.ts'
-import { loadDemoData } from '../../src/db/demo-data.ts'
+import { loadDemoData } from '../../src/dev/demo-data.ts'
 
 const db = await testDatabase(t)
 const { convenzioneId } = await loadDemoData(db.pool)

@@ -8,11 +8,11 @@ import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { admin } from '../helpers/admin-client.ts'
 import { invciv } from '../helpers/cli.ts'
 import { TEST_PSEUDONYM_KEY } from '../helpers/gateway.ts'
-import { loadDemoData } from '../../src/db/demo-data.ts'
+import { loadDemoData } from '../../src/dev/demo-data.ts'
 import { thresholdsOf } from '../../src/anomalies/detectors.ts'
 import { scanOnce } from '../../src/anomalies/scheduler.ts'
 import { deliverDue } from '../../src/anomalies/webhook.ts'
-import { syntheticVerbali } from '../../src/verification/synthetic.ts'
+import { syntheticVerbali } from '../../src/dev/synthetic.ts'
 import pino from 'pino'
 
 const db = await testDatabase(t)

@@ -5,7 +5,7 @@ import { startTestGateway, TEST_PSEUDONYM_KEY } from '../helpers/gateway.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { admin } from '../helpers/admin-client.ts'
 import { invciv } from '../helpers/cli.ts'
-import { loadDemoData } from '../../src/db/demo-data.ts'
+import { loadDemoData } from '../../src/dev/demo-data.ts'
 
 const db = await testDatabase(t)
 await loadDemoData(db.pool)

@@ -3,7 +3,7 @@ import t from 'tap'
 import { testDatabase } from '../helpers/database.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
-import { loadDemoData } from '../../src/db/demo-data.ts'
+import { loadDemoData } from '../../src/dev/demo-data.ts'
 import { verifyTrail } from '../../src/audit/sealer.ts'
 
 const db = await testDatabase(t)

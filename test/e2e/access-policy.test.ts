@@ -6,12 +6,12 @@ import { startTestGateway } from '../helpers/gateway.ts'
 import { clientAgent, certFile, devTrust } from '../helpers/certs.ts'
 import { countTracce, tracciaOf } from '../helpers/tracce.ts'
 import { soapCall, TestClock } from '../helpers/raw-soap.ts'
-import { addEnte } from '../../src/admin/enti-repository.ts'
-import { changeStato, createConvenzione, renewConvenzione } from '../../src/admin/convenzioni-repository.ts'
-import { addCertificate } from '../../src/admin/certificati-repository.ts'
-import { unblockOperatore } from '../../src/admin/operatori-repository.ts'
+import { addEnte } from '../../src/registry/enti.ts'
+import { changeStato, createConvenzione, renewConvenzione } from '../../src/registry/convenzioni.ts'
+import { addCertificate } from '../../src/registry/certificati.ts'
+import { unblockOperatore } from '../../src/registry/operatori.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
-import { demoVerbali } from '../../src/db/demo-data.ts'
+import { demoVerbali } from '../../src/dev/demo-data.ts'
 
 const db = await testDatabase(t)
 // Wednesday 25 November 2026, 11:00 in Rome

@@ -14,7 +14,7 @@ import { ca, certFile, devTrust, pem } from '../helpers/certs.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { soapCall } from '../helpers/raw-soap.ts'
 import { admin } from '../helpers/admin-client.ts'
-import { addPrincipal } from '../../src/admin/principals-repository.ts'
+import { addPrincipal } from '../../src/registry/principals.ts'
 import { spoolDir } from '../../src/audit/spool.ts'
 
 const { server, pool } = await ownPostgresWithPartner(t, 'c_out')

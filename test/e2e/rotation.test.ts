@@ -11,7 +11,7 @@ import { startTestGateway } from '../helpers/gateway.ts'
 import { ca, certFile, pem } from '../helpers/certs.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { admin } from '../helpers/admin-client.ts'
-import { loadDemoData } from '../../src/db/demo-data.ts'
+import { loadDemoData } from '../../src/dev/demo-data.ts'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-rotation-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))

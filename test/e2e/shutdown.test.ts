@@ -5,7 +5,7 @@ import { Agent, request } from 'undici'
 import { testDatabase } from '../helpers/database.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { ca, pem } from '../helpers/certs.ts'
-import { loadDemoData } from '../../src/db/demo-data.ts'
+import { loadDemoData } from '../../src/dev/demo-data.ts'
 
 const db = await testDatabase(t)
 const { convenzioneId } = await loadDemoData(db.pool)

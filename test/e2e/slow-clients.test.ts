@@ -10,12 +10,12 @@ import { startTestGateway } from '../helpers/gateway.ts'
 import { ca, certFile, devTrust, pem } from '../helpers/certs.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { admin } from '../helpers/admin-client.ts'
-import { addEnte } from '../../src/admin/enti-repository.ts'
-import { createConvenzione } from '../../src/admin/convenzioni-repository.ts'
-import { addCertificate } from '../../src/admin/certificati-repository.ts'
-import { addPrincipal } from '../../src/admin/principals-repository.ts'
+import { addEnte } from '../../src/registry/enti.ts'
+import { createConvenzione } from '../../src/registry/convenzioni.ts'
+import { addCertificate } from '../../src/registry/certificati.ts'
+import { addPrincipal } from '../../src/registry/principals.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
-import { demoVerbali } from '../../src/db/demo-data.ts'
+import { demoVerbali } from '../../src/dev/demo-data.ts'
 
 const db = await testDatabase(t)
 await addEnte(db.pool, { codiceIpa: 'c_slow', nome: 'Comune lento' })

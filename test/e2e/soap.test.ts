@@ -9,8 +9,8 @@ import { soapClient } from '../helpers/soap-client.ts'
 import { clientAgent, certFile, devTrust } from '../helpers/certs.ts'
 import { countTracce, tracciaOf, trailAsText } from '../helpers/tracce.ts'
 import { xsdErrors } from '../helpers/xsd.ts'
-import { loadDemoData, demoVerbali } from '../../src/db/demo-data.ts'
-import { addCertificate } from '../../src/admin/certificati-repository.ts'
+import { loadDemoData, demoVerbali } from '../../src/dev/demo-data.ts'
+import { addCertificate } from '../../src/registry/certificati.ts'
 import { pseudonymise } from '../../src/audit/pseudonym.ts'
 
 const db = await testDatabase(t)

@@ -2,7 +2,7 @@
 // failing case can be produced again (the test prints the seed and the case's index).
 import { envelopeOf } from './raw-soap.ts'
 import { SOAP_ACTION } from '../../src/channels/soap/envelope.ts'
-import { random as prng } from '../../src/verification/synthetic.ts'
+import { random as prng } from '../../src/dev/synthetic.ts'
 
 export interface FuzzCase {
   channel: 'soap' | 'rest'

@@ -11,7 +11,7 @@ import { testDatabase } from '../helpers/database.ts'
 import { TEST_PSEUDONYM_KEY } from '../helpers/gateway.ts'
 import { projectRoot } from '../../src/config.ts'
 import { importVerbaliFile } from '../../src/verification/verbali-import.ts'
-import { syntheticCsv } from '../../src/verification/synthetic.ts'
+import { syntheticCsv } from '../../src/dev/synthetic.ts'
 import { verbaliOf } from '../../src/verification/verbali-repository.ts'
 import { decideEsito } from '../../src/verification/esito.ts'
 

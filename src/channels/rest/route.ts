@@ -1,7 +1,7 @@
 // The REST channel: JSON in, the same pipeline, JSON or application/problem+json out. No rule lives here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { catalogue } from '../../errors.ts'
-import type { Outcome, Pipeline } from '../../policy/pipeline.ts'
+import type { Outcome, Pipeline } from '../../pipeline/pipeline.ts'
 import type { Payload } from '../../policy/types.ts'
 import type { QuotaState } from '../../policy/daily-quota.ts'
 import { channelErrorHandler, newCall, publicAuthority, type CallSource } from '../call.ts'

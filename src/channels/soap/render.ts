@@ -1,6 +1,6 @@
 // Writes answers and refusals as SOAP 1.1 envelopes that validate against wsdl/invciv.xsd.
 import { catalogue, type Refusal } from '../../errors.ts'
-import type { Answer } from '../../verification/verify.ts'
+import type { Answer } from '../../pipeline/verify.ts'
 import { SERVICE_NS, SOAP_ENV_NS } from './envelope.ts'
 
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }

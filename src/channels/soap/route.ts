@@ -1,6 +1,6 @@
 // The SOAP channel: wire to Call, Outcome to wire. No rule lives here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Pipeline, Outcome } from '../../policy/pipeline.ts'
+import type { Pipeline, Outcome } from '../../pipeline/pipeline.ts'
 import type { Payload } from '../../policy/types.ts'
 import { channelErrorHandler, newCall, publicAuthority, type CallSource } from '../call.ts'
 import { parseEnvelope, SOAP_ACTION } from './envelope.ts'

@@ -5,7 +5,7 @@ import Fastify from 'fastify'
 import { restChannel } from '../../../src/channels/rest/route.ts'
 import { systemClock } from '../../../src/clock.ts'
 import { refuse, type Refusal } from '../../../src/errors.ts'
-import type { Pipeline } from '../../../src/policy/pipeline.ts'
+import type { Pipeline } from '../../../src/pipeline/pipeline.ts'
 
 async function appAnswering(refusal: Refusal) {
   const pipeline: Pipeline = {

@@ -4,7 +4,7 @@ import { isIP } from 'node:net'
 import type pg from 'pg'
 import { parseFascia, FasciaError } from '../policy/fascia-oraria.ts'
 import type { Queryable } from '../db/pool.ts'
-import { convenzioneColumns, type ConvenzioneInForce } from './certificati-repository.ts'
+import { convenzioneColumns, type ConvenzioneInForce } from './certificati.ts'
 
 export class ConvenzioneError extends Error {
   override name = 'ConvenzioneError'

@@ -5,9 +5,9 @@ import type { Traccia } from '../audit/trace-writer.ts'
 import type { Refusal } from '../errors.ts'
 import type { QuotaState } from '../policy/daily-quota.ts'
 import type { Call, PolicyDeps } from '../policy/types.ts'
-import { decideEsito, type Esito } from './esito.ts'
+import { decideEsito, type Esito } from '../verification/esito.ts'
 import type { GroupCommitter } from './group-commit.ts'
-import { verbaliOf } from './verbali-repository.ts'
+import { verbaliOf } from '../verification/verbali-repository.ts'
 
 export interface Answer {
   esito: Esito

@@ -1,8 +1,8 @@
 // Realistic synthetic verbali: persons with valid codici fiscali (some omocodici, some provisional), several
 // judgments each across categorie and tipi, rivedibili with revision dates. Deterministic for a seed.
-import { checkCharacter, provisionalCheckDigit } from './codice-fiscale.ts'
-import { categorie, type Categoria, type TipoAccertamento } from './esito.ts'
-import type { VerbaleInput } from './verbali-import.ts'
+import { checkCharacter, provisionalCheckDigit } from '../verification/codice-fiscale.ts'
+import { categorie, type Categoria, type TipoAccertamento } from '../verification/esito.ts'
+import type { VerbaleInput } from '../verification/verbali-import.ts'
 
 /** mulberry32: small, fast, good enough to make test data repeatable (and the fuzz corpus) */
 export function random(seed: number): () => number {
