@@ -14,8 +14,7 @@ import type { Metrics } from './metrics.ts'
 import type { Pool } from './db/pool.ts'
 import type { DatabaseHealth } from './db/health.ts'
 import { mutualTlsOptions, type TlsMaterial } from './tls/context.ts'
-import { capConnectionsPerAddress } from './channels/connection-limits.ts'
-import type { ConnectionLimits } from './config.ts'
+import { capConnectionsPerAddress, type ConnectionLimits } from './channels/connection-limits.ts'
 import type { ClientTrust } from './tls/client-certificate-check.ts'
 
 export interface PartnerAppOptions {

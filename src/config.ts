@@ -1,18 +1,10 @@
 // The gateway's configuration: read from the environment once, validated, typed. The only reader of process.env.
-import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import { Ajv } from 'ajv'
 import { thresholdsOf, thresholdsSchema } from './anomalies/detectors.ts'
-
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-
-/** The files of the listeners' TLS: unset ones come from certs-dev/ in development mode, and are refused otherwise. */
-export interface TlsFiles {
-  cert: string
-  key: string
-  ca: string
-  crl: string | undefined
-}
+import { projectRoot } from './project-root.ts'
+import type { TlsFiles } from './tls/context.ts'
+import type { ConnectionLimits } from './channels/connection-limits.ts'
 
 export interface Config {
   /** unset: the embedded PostgreSQL of dataDir, with dev demo data */
@@ -52,19 +44,6 @@ export interface Config {
     autoSuspend: boolean
     webhookUrl: string | undefined
   }
-}
-
-export interface ConnectionLimits {
-  /** a connection whose TLS handshake is not done by then is closed */
-  handshakeTimeoutMs: number
-  /** a request's headers must all have arrived by then */
-  headersTimeoutMs: number
-  /** a whole request (headers and body) must have arrived by then */
-  requestTimeoutMs: number
-  /** an idle keep-alive connection is closed after this */
-  keepAliveTimeoutMs: number
-  /** open connections from one source address; 0 for no cap (e.g. behind a NAT that hides the partners) */
-  maxPerAddress: number
 }
 
 /**

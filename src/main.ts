@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { loadConfig, requireServeSettings, type Config } from './config.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { openDatabase, type Database } from './db/database.ts'
+import { loadDemoDataIfFresh } from './dev/demo-data.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { loadTlsMaterial, type TlsMaterial } from './tls/context.ts'
 import { buildAdminApp, buildPartnerApp, buildProbeApp } from './app.ts'
@@ -57,6 +58,12 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     logger.warn({ dev: true }, 'DEVELOPMENT MODE (INVCIV_DEV=1): the committed certs-dev/ certificates, the published pseudonym key and demo data may be in use, and their private keys are public. Never run this with real data or partners.')
   }
   const database = await openDatabase(config, logger)
+  try {
+    await loadDemoDataIfFresh(database, config.dev, logger)
+  } catch (err) {
+    await database.close()
+    throw err
+  }
   const servers: FastifyInstance[] = []
   let probes: FastifyInstance | undefined
   let stopListening = async () => undefined as void

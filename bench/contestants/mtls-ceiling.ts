@@ -3,7 +3,8 @@
 // over mTLS on this machine, to put the targets against B1 and B2 (plain http) in proportion.
 import path from 'node:path'
 import Fastify from 'fastify'
-import { AGID_TLS_CIPHERS, projectRoot } from '../../src/config.ts'
+import { AGID_TLS_CIPHERS } from '../../src/config.ts'
+import { projectRoot } from '../../src/project-root.ts'
 import { loadTlsMaterial, mutualTlsOptions } from '../../src/tls/context.ts'
 
 const certs = (f: string) => path.join(projectRoot, 'certs-dev', f)

@@ -20,11 +20,7 @@ import { listOperatori, suspendOperatore, unblockOperatore } from '../registry/o
 import { requestReload } from '../tls/reload-broadcast.ts'
 import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, whereOf, type TraceFilters } from '../audit/search.ts'
 import { verifyTrail } from '../audit/sealer.ts'
-import { settingsSchema as convenzioneActiveSettings } from '../policy/convenzione-active.ts'
-import { settingsSchema as ipAllowlistSettings } from '../policy/ip-allowlist.ts'
-import { settingsSchema as fasciaSettings } from '../policy/fascia-oraria.ts'
-import { settingsSchema as quotaSettings } from '../policy/daily-quota.ts'
-import { settingsSchema as lockoutSettings } from '../policy/operatore-lockout.ts'
+import { settingList } from '../policy/settings.ts'
 import { listAnomalie, setAnomaliaStato, showAnomalia } from '../anomalies/repository.ts'
 
 declare module 'fastify' {
@@ -56,17 +52,9 @@ function problem(reply: FastifyReply, status: number, code: string, detail: stri
   return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
 }
 
-// A convenzione's limits are the settings its policy units declare beside their checks, plus the two that
-// only the anomaly detectors read.
-const limitsSchema = {
-  ...convenzioneActiveSettings.properties,
-  ...ipAllowlistSettings.properties,
-  ...fasciaSettings.properties,
-  ...quotaSettings.properties,
-  ...lockoutSettings.properties,
-  mediaGiornaliera: { type: 'integer', minimum: 1 },
-  maxOperatori: { type: 'integer', minimum: 1 },
-} as const
+// A convenzione's limits: the settings the policy units declare beside their checks (policy/settings.ts).
+const limitsSchema = Object.fromEntries(settingList.map((s) => [s.name, s.schema]))
+const requiredSettings = settingList.filter((s) => 'required' in s.create).map((s) => s.name)
 
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } } as const
 
@@ -144,7 +132,7 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
   }, async (request) => listConvenzioni(db, (request.query as { ente?: string }).ente))
 
   app.post('/admin/v1/convenzioni', {
-    schema: { body: { type: 'object', additionalProperties: false, required: ['enteCodice', 'validaDal', 'ipConsentiti', 'fasciaOraria', 'maxGiornaliere'], properties: { enteCodice: { type: 'string', maxLength: 32 }, ...limitsSchema } } },
+    schema: { body: { type: 'object', additionalProperties: false, required: ['enteCodice', ...requiredSettings], properties: { enteCodice: { type: 'string', maxLength: 32 }, ...limitsSchema } } },
   }, async (request, reply) => reply.code(201).send(await createConvenzione(db, request.body as ConvenzioneInput)))
 
   app.get('/admin/v1/convenzioni/:id', { schema: { params: idParams } }, async (request) => {

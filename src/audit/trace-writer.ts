@@ -1,8 +1,7 @@
 // Writes the one traccia each call leaves, accepted or refused.
 import type pg from 'pg'
 import type { RefusalCode } from '../errors.ts'
-
-export type Channel = 'soap' | 'rest'
+import type { Channel } from '../policy/types.ts'
 
 export interface Traccia {
   transactionId: string

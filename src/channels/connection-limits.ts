@@ -3,6 +3,19 @@
 // connection, before any TLS work is spent on it. (The time limits are the server's own options: app.ts.)
 import type net from 'node:net'
 
+export interface ConnectionLimits {
+  /** a connection whose TLS handshake is not done by then is closed */
+  handshakeTimeoutMs: number
+  /** a request's headers must all have arrived by then */
+  headersTimeoutMs: number
+  /** a whole request (headers and body) must have arrived by then */
+  requestTimeoutMs: number
+  /** an idle keep-alive connection is closed after this */
+  keepAliveTimeoutMs: number
+  /** open connections from one source address; 0 for no cap (e.g. behind a NAT that hides the partners) */
+  maxPerAddress: number
+}
+
 export interface ConnectionCap {
   /** 0: no cap */
   maxPerAddress: number

@@ -2,13 +2,16 @@
 import { readFile } from 'node:fs/promises'
 import { Command, CommanderError, Option } from 'commander'
 import path from 'node:path'
-import { ConfigError, loadConfig, projectRoot, requireClientCaFiles, requirePseudonymKey } from '../config.ts'
+import { ConfigError, loadConfig, requireClientCaFiles, requirePseudonymKey } from '../config.ts'
+import { projectRoot } from '../project-root.ts'
 import { pipeline } from 'node:stream/promises'
 import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, type TraceFilters } from '../audit/search.ts'
 import { sealUpTo, verifyTrail, watermark } from '../audit/sealer.ts'
 import { listAnomalie, setAnomaliaStato, showAnomalia } from '../anomalies/repository.ts'
 import { addEnte, listEnti } from '../registry/enti.ts'
-import { changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione, type LifecycleAction } from '../registry/convenzioni.ts'
+import { changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione, type ConvenzioneInput, type ConvenzioneUpdate, type LifecycleAction } from '../registry/convenzioni.ts'
+import { settingList } from '../policy/settings.ts'
+import { labelOf, type Setting } from '../policy/setting.ts'
 import { listOperatori, unblockOperatore } from '../registry/operatori.ts'
 import os from 'node:os'
 import { addCertificate, changeCertificateState, listCertificates } from '../registry/certificati.ts'
@@ -82,52 +85,36 @@ ente.command('list').description('every ente, with its convenzioni')
 
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean)
 
-interface LimitOptions {
-  dal?: string; al?: string; ip?: string[]; fascia?: string; maxGiornaliere?: number
-  mediaGiornaliera?: number; maxTentativi?: number; finestraTentativi?: number; maxOperatori?: number
+// The options of `convenzione add|update`: one per setting, from its descriptor (policy/settings.ts).
+function optionOf(s: Setting): Option {
+  const option = new Option(s.cli.flag, s.cli.description)
+  if (s.schema.type === 'integer') option.argParser(positiveInt(labelOf(s)))
+  else if (s.schema.type === 'array') option.argParser(list)
+  return option
 }
 
-/** The limit options `convenzione add` and `convenzione update` share; `required` for add. */
-function limitOptions(command: Command, required: boolean): Command {
-  const option = (flags: string, description: string, parse?: (v: string) => unknown) => {
-    const o = new Option(flags, description)
-    if (parse) o.argParser(parse)
-    return o
-  }
-  const mandatory = (o: Option) => (required ? o.makeOptionMandatory() : o)
+/** The setting options on a command; those required at creation are mandatory on `add`. */
+function limitOptions(command: Command, creating: boolean): Command {
+  for (const s of settingList) command.addOption(creating && 'required' in s.create ? optionOf(s).makeOptionMandatory() : optionOf(s))
   return command
-    .addOption(mandatory(option('--dal <DATE>', 'activation date YYYY-MM-DD')))
-    .addOption(option('--al <DATE>', 'last valid day YYYY-MM-DD (default: five years from --dal)'))
-    .addOption(mandatory(option('--ip <CIDR,...>', 'allowed source networks, IPv4 and IPv6', list)))
-    .addOption(mandatory(option('--fascia <SPEC>', 'weekly hours, Europe/Rome: "sempre" or e.g. "lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00"')))
-    .addOption(mandatory(option('--max-giornaliere <N>', 'maximum calls a day', positiveInt('--max-giornaliere'))))
-    .addOption(option('--media-giornaliera <N>', 'declared average calls a day', positiveInt('--media-giornaliera')))
-    .addOption(option('--max-tentativi <N>', 'failed lookups that block an operatore (default 5)', positiveInt('--max-tentativi')))
-    .addOption(option('--finestra-tentativi <MINUTES>', 'window of those failures (default 60)', positiveInt('--finestra-tentativi')))
-    .addOption(option('--max-operatori <N>', 'maximum distinct operatori a day', positiveInt('--max-operatori')))
 }
 
-const limitsOf = (o: LimitOptions) => ({
-  validaDal: o.dal, validaAl: o.al, ipConsentiti: o.ip, fasciaOraria: o.fascia, maxGiornaliere: o.maxGiornaliere,
-  mediaGiornaliera: o.mediaGiornaliera, maxTentativi: o.maxTentativi, finestraTentativiMinuti: o.finestraTentativi, maxOperatori: o.maxOperatori,
-})
+/** The settings given on the command line, by name. */
+const limitsOf = (o: Record<string, unknown>): ConvenzioneUpdate => Object.fromEntries(
+  settingList.map((s) => [s.name, o[optionOf(s).attributeName()]]).filter(([, v]) => v !== undefined))
 
 const convenzione = program.command('convenzione').description('convenzioni and their limits')
 limitOptions(convenzione.command('add').description('register a convenzione for an ente; prints its id')
   .requiredOption('--ente <IPA>', 'IPA code of the ente'), true)
-  .action(async (o: LimitOptions & { ente: string }, cmd: Command) => {
-    const limits = limitsOf(o)
-    const created = await withDatabase((db) => createConvenzione(db.pool, {
-      ...limits, enteCodice: o.ente, validaDal: o.dal as string, ipConsentiti: o.ip as string[], fasciaOraria: o.fascia as string,
-      maxGiornaliere: o.maxGiornaliere as number,
-    }))
+  .action(async (o: Record<string, unknown> & { ente: string }, cmd: Command) => {
+    // commander has made the required settings mandatory; createConvenzione checks them again
+    const created = await withDatabase((db) => createConvenzione(db.pool, { ...limitsOf(o), enteCodice: o.ente } as ConvenzioneInput))
     print(cmd, { id: created.id, validaAl: created.validaAl }, String(created.id))
   })
 limitOptions(convenzione.command('update').description('change limits of a convenzione (any option of add)')
   .argument('<ID>', 'convenzione id', positiveInt('ID')), false)
-  .action(async (id: number, o: LimitOptions, cmd: Command) => {
-    const limits = Object.fromEntries(Object.entries(limitsOf(o)).filter(([, v]) => v !== undefined))
-    const updated = await withDatabase((db) => updateConvenzione(db.pool, id, limits))
+  .action(async (id: number, o: Record<string, unknown>, cmd: Command) => {
+    const updated = await withDatabase((db) => updateConvenzione(db.pool, id, limitsOf(o)))
     print(cmd, updated, describeConvenzione(updated))
   })
 convenzione.command('list').description('every convenzione')

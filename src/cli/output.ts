@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino'
 import type { Command } from 'commander'
 import { loadConfig } from '../config.ts'
 import { openDatabase, type Database } from '../db/database.ts'
+import { loadDemoDataIfFresh } from '../dev/demo-data.ts'
 
 export class UsageError extends Error {
   override name = 'UsageError'
@@ -22,8 +23,12 @@ export function cliLogger(): Logger {
 }
 
 export async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
-  const database = await openDatabase(loadConfig(), cliLogger(), { poolSize: 2 })
+  const config = loadConfig()
+  const logger = cliLogger()
+  const database = await openDatabase(config, logger, { poolSize: 2 })
   try {
+    // the embedded default's first open may be a command's, not the gateway's
+    await loadDemoDataIfFresh(database, config.dev, logger)
     return await fn(database)
   } finally {
     await database.close()

@@ -1,7 +1,8 @@
 // `invciv serve`: the gateway, until SIGINT or SIGTERM, then a graceful stop; SIGHUP reloads TLS.
 import path from 'node:path'
 import closeWithGrace from 'close-with-grace'
-import { loadConfig, projectRoot } from '../config.ts'
+import { loadConfig } from '../config.ts'
+import { projectRoot } from '../project-root.ts'
 import { startGateway } from '../main.ts'
 import { SOAP_ACTION } from '../channels/soap/envelope.ts'
 import { recordReload } from '../tls/reload-broadcast.ts'

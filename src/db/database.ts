@@ -1,10 +1,8 @@
-// Opens the gateway's database: DATABASE_URL, or the embedded default (created, migrated and given demo data on first start).
+// Opens the gateway's database: DATABASE_URL, or the embedded default (created on first start); migrated either way.
 import type { Logger } from 'pino'
-import type { Config } from '../config.ts'
 import { CALL_QUERY_TIMEOUT_MS, createPool, type Pool } from './pool.ts'
 import { ensureDatabase, startEmbedded, type EmbeddedServer } from './embedded.ts'
 import { migrate } from './migrate.ts'
-import { loadDemoData } from '../dev/demo-data.ts'
 
 export interface Database {
   /** admin, the trail's jobs, imports: queries that may take their time */
@@ -15,15 +13,25 @@ export interface Database {
   readPool: Pool
   url: string
   embedded: EmbeddedServer | undefined
+  /** this start made the database, or migrated it from nothing */
+  fresh: boolean
   close(): Promise<void>
 }
 
 export const EMBEDDED_DATABASE = 'invciv'
 
-export async function openDatabase(config: Config, logger: Logger, options: { poolSize?: number } = {}): Promise<Database> {
+export interface DatabaseSettings {
+  /** unset: the embedded PostgreSQL of dataDir */
+  databaseUrl: string | undefined
+  databaseReadUrl: string | undefined
+  dataDir: string
+}
+
+export async function openDatabase(config: DatabaseSettings, logger: Logger, options: { poolSize?: number } = {}): Promise<Database> {
   let embedded: EmbeddedServer | undefined
   let url = config.databaseUrl
   let created = false
+  let fresh = false
   if (url === undefined) {
     logger.info({ dataDir: config.dataDir }, 'no DATABASE_URL: using the embedded PostgreSQL')
     embedded = await startEmbedded(config.dataDir, { onLog: (line) => logger.debug({ postgres: line }, 'embedded postgres') })
@@ -46,16 +54,10 @@ export async function openDatabase(config: Config, logger: Logger, options: { po
   try {
     const applied = await migrate(pool)
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
-    // the demo (a convenzione open to any address, admin principals whose keys are public) only in development
-    // mode, and only into a database this start has just made or migrated from nothing
-    const fresh = created || applied[0]?.startsWith('001_') === true
-    if (config.dev && fresh) {
-      await loadDemoData(pool)
-      logger.info('database created with the dev demo data')
-    }
+    fresh = created || applied[0]?.startsWith('001_') === true
   } catch (err) {
     await close()
     throw err
   }
-  return { pool, callPool, readPool, url, embedded, close }
+  return { pool, callPool, readPool, url, embedded, fresh, close }
 }

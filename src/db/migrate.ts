@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
 import type pg from 'pg'
-import { projectRoot } from '../config.ts'
+import { projectRoot } from '../project-root.ts'
 
 export const migrationsDir = path.join(projectRoot, 'migrations')
 

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type pg from 'pg'
-import { projectRoot } from '../config.ts'
+import type { Logger } from 'pino'
+import type { Database } from '../db/database.ts'
+import { projectRoot } from '../project-root.ts'
 import { romeDate } from '../clock.ts'
 import { addCertificate } from '../registry/certificati.ts'
 import { createConvenzione } from '../registry/convenzioni.ts'
@@ -50,4 +52,14 @@ export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ con
   // and a few hundred realistic persons, so the archive looks like one
   await upsertVerbali(db, [...syntheticVerbali(300, 2026)])
   return { convenzioneId: id }
+}
+
+/**
+ * The demo (a convenzione open to any address, admin principals whose keys are public) only in development
+ * mode, and only into a database this start has just made or migrated from nothing.
+ */
+export async function loadDemoDataIfFresh(database: Pick<Database, 'pool' | 'fresh'>, dev: unknown, logger: Logger): Promise<void> {
+  if (!dev || !database.fresh) return
+  await loadDemoData(database.pool)
+  logger.info('database created with the dev demo data')
 }

@@ -8,12 +8,11 @@ import type pg from 'pg'
 import { tracceColumns, type Traccia } from '../audit/trace-writer.ts'
 import { withPartition } from '../audit/partitions.ts'
 import type { Refusal } from '../errors.ts'
-import { quotaDay, quotaGrant, type QuotaState } from '../policy/daily-quota.ts'
-import type { Call } from '../policy/types.ts'
+import { quotaGrant, type QuotaState } from '../policy/daily-quota.ts'
+import { commitRules } from '../policy/checks.ts'
+import type { Committing } from '../policy/commit-rule.ts'
 
-export interface Pending {
-  call: Call
-  failed: boolean
+export interface Pending extends Committing {
   traccia: Traccia
 }
 
@@ -72,21 +71,21 @@ interface CommitRow {
   rimanenti: number
 }
 
+// The statement's parameters: the tracce's columns (but codice_rifiuto, which the function writes itself for a
+// call refused for quota), then each commit rule's, in policy/checks.ts's order.
+const TRACCIA_TYPES = ['uuid', 'timestamptz', 'text', 'bigint', 'text', 'text', 'inet', 'text', 'text', 'text', 'text', 'text', 'numeric']
+const RULE_PARAMETERS = commitRules.flatMap((rule) => rule.parameters)
+const COMMIT_BATCH = `select ordine, accettata, rimanenti from invciv_commit_batch(${
+  [...TRACCIA_TYPES, ...RULE_PARAMETERS.map((p) => p.sqlType)].map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`
+
 /** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/007). */
 async function commitBatch(pool: pg.Pool, batch: Pending[]): Promise<Committed[]> {
-  const calls = batch.map((p) => p.call)
-  const convenzione = (call: Call) => call.convenzione as NonNullable<Call['convenzione']>
-  // the function writes codice_rifiuto itself (a call refused for quota), so that column is not passed
   const [tx, ricevuta, canale, conv, ente, fp, ip, op, pratica, cf, esito, , motivo, latenza] = tracceColumns(batch.map((p) => p.traccia))
   const { rows } = await pool.query<CommitRow>({
     name: 'commit-batch',
-    text: `select ordine, accettata, rimanenti from invciv_commit_batch($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[],
-             $5::text[], $6::text[], $7::inet[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::numeric[],
-             $14::date[], $15::int[], $16::boolean[], $17::int[], $18::int[])`,
-    values: [tx, ricevuta, canale, conv, ente, fp, ip, op, pratica, cf, esito, motivo, latenza,
-      calls.map(quotaDay), calls.map((c) => convenzione(c).maxGiornaliere), batch.map((p) => p.failed),
-      calls.map((c) => convenzione(c).maxTentativi), calls.map((c) => convenzione(c).finestraTentativiMinuti)],
+    text: COMMIT_BATCH,
+    values: [tx, ricevuta, canale, conv, ente, fp, ip, op, pratica, cf, esito, motivo, latenza, ...RULE_PARAMETERS.map((p) => batch.map((item) => p.of(item)))],
   })
   if (rows.length !== batch.length) throw new Error(`the commit answered ${rows.length} rows for ${batch.length} calls`)
-  return rows.map((r, i) => quotaGrant(calls[i] as Call, r.accettata, r.rimanenti))
+  return rows.map((r, i) => quotaGrant((batch[i] as Pending).call, r.accettata, r.rimanenti))
 }

@@ -1,5 +1,6 @@
-// The one way a verification goes through the gateway: the ordered checks, then the lookup, and
-// exactly one traccia whatever happens. Adding a check is adding a file and a line to `checks`.
+// The one way a verification goes through the gateway: what the call's certificate gives access to, the
+// ordered checks (policy/checks.ts), then the lookup and the group commit, and exactly one traccia whatever
+// happens.
 import { refuse, type Refusal } from '../errors.ts'
 import { insertTraccia, type Traccia } from '../audit/trace-writer.ts'
 import { pseudonymise } from '../audit/pseudonym.ts'
@@ -8,29 +9,11 @@ import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
 import { verify, type Answer } from './verify.ts'
 import { createGroupCommitter } from './group-commit.ts'
 import type { QuotaState } from '../policy/daily-quota.ts'
-import { certificateAuthorized } from '../policy/certificate-authorized.ts'
-import { convenzioneActive } from '../policy/convenzione-active.ts'
-import { ipAllowlist } from '../policy/ip-allowlist.ts'
-import { fasciaOraria } from '../policy/fascia-oraria.ts'
-import { requestValid } from '../policy/request-valid.ts'
-import { operatorePresent } from '../policy/operatore-present.ts'
-import { operatoreNotBlocked } from '../policy/operatore-not-blocked.ts'
-import type { Call, PolicyCheck, PolicyDeps } from '../policy/types.ts'
+import { checks } from '../policy/checks.ts'
+import type { Call, PolicyCheck } from '../policy/types.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
-
-/**
- * DESIGN.md's checks, in order. Check 0 (the TLS handshake) happens before a call exists; check 8 (the
- * daily quota) and the lockout count run inside the transaction that commits the traccia (verify.ts).
- */
-export const checks: readonly PolicyCheck[] = [
-  certificateAuthorized, // 1
-  convenzioneActive, // 2
-  ipAllowlist, // 3
-  fasciaOraria, // 4
-  requestValid, // 5
-  operatorePresent, // 6
-  operatoreNotBlocked, // 7
-]
+import type { PipelineDeps } from './deps.ts'
+import { policyContext, readAccess } from './access.ts'
 
 export type Outcome =
   | { kind: 'answer'; transactionId: string; answer: Answer }
@@ -45,9 +28,10 @@ export interface Pipeline {
   refuse(call: Call, refusal: Refusal): Promise<Outcome>
 }
 
-export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] = checks): Pipeline {
+export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[] = checks): Pipeline {
   const { logger } = deps
   const committer = createGroupCommitter(deps.db)
+  const context = policyContext(deps)
 
   async function refuseAndTrace(call: Call, refusal: Refusal): Promise<Outcome> {
     const traccia = { ...traceOf(call, deps.pseudonymKey), codiceRifiuto: refusal.code, motivo: refusal.reason }
@@ -93,8 +77,9 @@ export function createPipeline(deps: PolicyDeps, steps: readonly PolicyCheck[] =
       // while the database is away nothing can be answered: refused at once, not after a connect timeout
       if (deps.health?.up === false) return refuseAndTrace(call, unavailable())
       try {
+        await readAccess(call, deps)
         for (const step of steps) {
-          const refusal = await step.check(call, deps)
+          const refusal = await step.check(call, context)
           if (refusal) return await refuseAndTrace(call, refusal)
         }
         const verified = await verify(call, { ...deps, committer }, traceOf(call, deps.pseudonymKey))

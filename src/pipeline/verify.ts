@@ -4,7 +4,8 @@
 import type { Traccia } from '../audit/trace-writer.ts'
 import type { Refusal } from '../errors.ts'
 import type { QuotaState } from '../policy/daily-quota.ts'
-import type { Call, PolicyDeps } from '../policy/types.ts'
+import type { Call } from '../policy/types.ts'
+import type { PipelineDeps } from './deps.ts'
 import { decideEsito, type Esito } from '../verification/esito.ts'
 import type { GroupCommitter } from './group-commit.ts'
 import { verbaliOf } from '../verification/verbali-repository.ts'
@@ -17,9 +18,9 @@ export interface Answer {
 
 export type Verified = { kind: 'answer'; answer: Answer } | { kind: 'refusal'; refusal: Refusal; quota: QuotaState }
 
-export async function verify(call: Call, deps: PolicyDeps & { committer: GroupCommitter }, trace: Traccia): Promise<Verified> {
-  const request = call.request
-  if (!request) throw new Error('verify reached without a validated request')
+export async function verify(call: Call, deps: PipelineDeps & { committer: GroupCommitter }, trace: Traccia): Promise<Verified> {
+  const { request, convenzione } = call
+  if (!request || !convenzione) throw new Error('verify reached without a validated request and its convenzione')
   // the read happens before the commit so that no lock is held while it runs (and it may go to a replica);
   // usually check 1 has brought the rows already
   const prefetched = call.prefetchedVerbali
@@ -28,7 +29,7 @@ export async function verify(call: Call, deps: PolicyDeps & { committer: GroupCo
     : await verbaliOf(deps.readDb, request.codiceFiscale, request.categoria)
   const esito = decideEsito(request, archive)
   const committed = await deps.committer.submit({
-    call, failed: esito.esito === 'NON_VALIDO', traccia: { ...trace, esito: esito.esito, latencyMs: performance.now() - call.startedAt },
+    call: { ...call, convenzione }, failed: esito.esito === 'NON_VALIDO', traccia: { ...trace, esito: esito.esito, latencyMs: performance.now() - call.startedAt },
   })
   // a call refused for quota was traced as that refusal by the same commit
   if (committed.kind === 'refused') return { kind: 'refusal', refusal: committed.refusal, quota: committed.quota }

@@ -1,19 +1,21 @@
 // Check 2: the convenzione must be in force today (Europe/Rome): not suspended, revoked, expired or not yet valid.
 import { romeDate } from '../clock.ts'
 import { refuse } from '../errors.ts'
+import { VALIDITY_YEARS } from './convenzione.ts'
+import { setting } from './setting.ts'
 import type { PolicyCheck } from './types.ts'
 
-/**
- * The convenzione settings this check reads; the admin API validates changes with it. The stato it also
- * reads changes only through the lifecycle actions (suspend, resume, revoke), never as a setting.
- */
-export const settingsSchema = {
-  type: 'object',
-  properties: {
-    validaDal: { type: 'string', format: 'date' },
-    validaAl: { type: 'string', format: 'date' },
-  },
-} as const
+// The stato it also reads changes only through the lifecycle actions (suspend, resume, revoke), never as a setting.
+export const validaDal = setting({
+  name: 'validaDal', column: 'valida_dal', sqlType: 'date', schema: { type: 'string', format: 'date' },
+  cli: { flag: '--dal <DATE>', description: 'activation date YYYY-MM-DD' }, create: { required: true },
+})
+
+export const validaAl = setting({
+  name: 'validaAl', column: 'valida_al', sqlType: 'date', schema: { type: 'string', format: 'date' },
+  cli: { flag: '--al <DATE>', description: `last valid day YYYY-MM-DD (default: ${VALIDITY_YEARS} years from --dal)` },
+  create: { default: `({validaDal} + make_interval(years => ${VALIDITY_YEARS}) - interval '1 day')::date` },
+})
 
 export const convenzioneActive: PolicyCheck = {
   name: 'convenzione-active',

@@ -5,13 +5,27 @@
 // none, and a transaction that fails gives them back.
 import { romeDate, secondsUntilRomeMidnight } from '../clock.ts'
 import { refuse, type Refusal } from '../errors.ts'
+import type { CommitRule, Committing } from './commit-rule.ts'
+import { setting } from './setting.ts'
 import type { Call } from './types.ts'
 
-/** The settings this check reads; the admin API validates changes with it. */
-export const settingsSchema = {
-  type: 'object',
-  properties: { maxGiornaliere: { type: 'integer', minimum: 1 } },
-} as const
+export const maxGiornaliere = setting({
+  name: 'maxGiornaliere', column: 'max_giornaliere', sqlType: 'integer', schema: { type: 'integer', minimum: 1 },
+  cli: { flag: '--max-giornaliere <N>', description: 'maximum calls a day' }, create: { required: true },
+})
+
+/** The Rome day a call's unit counts against. */
+export const quotaDay = (call: Call): string => romeDate(call.receivedAt)
+
+export const dailyQuota: CommitRule = {
+  name: 'daily-quota',
+  sql: 'per (convenzione, day): upsert and lock the counter row, grant units in arrival order while used < maximum; ' +
+    'the calls without a unit get codice_rifiuto QUOTA_GIORNALIERA_ESAURITA in their traccia and accettata = false',
+  parameters: [
+    { sqlType: 'date', of: ({ call }) => quotaDay(call) },
+    { sqlType: 'int', of: ({ call }) => call.convenzione.maxGiornaliere },
+  ],
+}
 
 export interface QuotaState {
   limit: number
@@ -23,8 +37,8 @@ export interface QuotaState {
 export type QuotaGrant = { kind: 'accepted'; quota: QuotaState } | { kind: 'refused'; refusal: Refusal; quota: QuotaState }
 
 /** What a call learns of its unit: granted with so many left, or refused until midnight in Rome. */
-export function quotaGrant(call: Call, accepted: boolean, remaining: number): QuotaGrant {
-  const limit = (call.convenzione as NonNullable<Call['convenzione']>).maxGiornaliere
+export function quotaGrant(call: Committing['call'], accepted: boolean, remaining: number): QuotaGrant {
+  const limit = call.convenzione.maxGiornaliere
   const resetSeconds = secondsUntilRomeMidnight(call.receivedAt)
   return accepted
     ? { kind: 'accepted', quota: { limit, remaining, resetSeconds } }
@@ -32,5 +46,3 @@ export function quotaGrant(call: Call, accepted: boolean, remaining: number): Qu
         refusal: refuse('QUOTA_GIORNALIERA_ESAURITA', { retryAfterSeconds: resetSeconds, reason: `${limit} chiamate già accettate oggi` }) }
 }
 
-/** The Rome day a call's unit counts against. */
-export const quotaDay = (call: Call): string => romeDate(call.receivedAt)

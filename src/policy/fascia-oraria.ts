@@ -4,6 +4,7 @@
 import { refuse } from '../errors.ts'
 import type { PolicyCheck } from './types.ts'
 import { compiledBy } from './compiled.ts'
+import { setting } from './setting.ts'
 
 export const GIORNI = ['lun', 'mar', 'mer', 'gio', 'ven', 'sab', 'dom'] as const
 
@@ -73,11 +74,21 @@ export function withinFascia(fascia: Fascia, instant: Date): boolean {
   return (fascia[weekday] ?? []).some(([start, end]) => minute >= start && minute < end)
 }
 
-/** The settings this check reads; the admin API validates changes with it. */
-export const settingsSchema = {
-  type: 'object',
-  properties: { fasciaOraria: { type: 'string', minLength: 1, maxLength: 500 } },
-} as const
+export const fasciaOrariaSetting = setting({
+  name: 'fasciaOraria', column: 'fascia_oraria', sqlType: 'text', schema: { type: 'string', minLength: 1, maxLength: 500 },
+  cli: { flag: '--fascia <SPEC>', description: 'weekly hours, Europe/Rome: "sempre" or e.g. "lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00"' },
+  create: { required: true },
+  normalise: (spec) => spec.trim(),
+  problem(spec) {
+    try {
+      parseFascia(spec)
+      return undefined
+    } catch (err) {
+      if (err instanceof FasciaError) return `invalid fascia oraria: ${err.message}`
+      throw err
+    }
+  },
+})
 
 const fasciaOf = compiledBy(parseFascia)
 

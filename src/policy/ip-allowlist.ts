@@ -2,13 +2,15 @@
 import { refuse } from '../errors.ts'
 import { cidrSet, inSet } from './client-address.ts'
 import { compiledBy } from './compiled.ts'
+import { setting } from './setting.ts'
 import type { PolicyCheck } from './types.ts'
 
-/** The setting this check reads; the admin API validates changes with it (each CIDR is then checked by PostgreSQL). */
-export const settingsSchema = {
-  type: 'object',
-  properties: { ipConsentiti: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 64 } } },
-} as const
+/** Each CIDR is normalised by PostgreSQL's own cidr type on the way in (a bare address is a /32 or /128). */
+export const ipConsentiti = setting({
+  name: 'ipConsentiti', column: 'ip_consentiti', sqlType: 'cidr[]', readAs: 'text[]',
+  schema: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 64 } },
+  cli: { flag: '--ip <CIDR,...>', description: 'allowed source networks, IPv4 and IPv6' }, create: { required: true },
+})
 
 const setOf = compiledBy((list) => cidrSet(list.split(',')))
 

@@ -4,14 +4,11 @@ import type { PolicyCheck } from './types.ts'
 
 export const operatoreNotBlocked: PolicyCheck = {
   name: 'operatore-not-blocked',
-  async check(call, { db }) {
+  async check(call, context) {
+    // read with the convenzione when the raw request named the same operatore; asked for otherwise
     const stato = call.prefetchedOperatore?.identificativo === call.operatore
       ? call.prefetchedOperatore?.stato
-      : (await db.query<{ stato: string }>({
-          name: 'operatore-stato',
-          text: 'select stato from operatori where convenzione_id = $1 and identificativo = $2',
-          values: [call.convenzione?.id, call.operatore],
-        })).rows[0]?.stato
+      : await context.operatoreStato(call.convenzione?.id as number, call.operatore as string)
     return stato === 'bloccato' || stato === 'sospeso' ? refuse('OPERATORE_BLOCCATO', { reason: `operatore ${stato}` }) : undefined
   },
 }

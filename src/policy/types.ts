@@ -1,13 +1,10 @@
 // What flows through the pipeline: one Call per request, and the shape every policy unit shares.
-import type { Logger } from 'pino'
-import type pg from 'pg'
 import type { Clock } from '../clock.ts'
-import type { DatabaseHealth } from '../db/health.ts'
-import type { Spool } from '../audit/spool.ts'
 import type { Refusal } from '../errors.ts'
-import type { Channel } from '../audit/trace-writer.ts'
-import type { ConvenzioneInForce } from '../registry/certificati.ts'
 import type { Categoria, Verbale } from '../verification/esito.ts'
+import type { Convenzione } from './convenzione.ts'
+
+export type Channel = 'soap' | 'rest'
 
 /** What a channel could make of the wire: named fields, or why it could not. */
 export type Payload =
@@ -41,32 +38,25 @@ export interface Call {
   /** SHA-256 of the peer certificate, lower-case hex */
   fingerprint: string | undefined
   payload: Payload
-  convenzione?: ConvenzioneInForce
-  /** the state of the operatore named by the raw request, read with the convenzione (check 1) */
+  /** the convenzione of the peer certificate, read before the checks (pipeline/access.ts) */
+  convenzione?: Convenzione
+  /** the state of the operatore named by the raw request, read with the convenzione */
   prefetchedOperatore?: { identificativo: string; stato: string | null }
-  /** the verbali of the person the raw request names, read with the convenzione (check 1) */
+  /** the verbali of the person the raw request names, read with the convenzione */
   prefetchedVerbali?: { codiceFiscale: string; categoria: Categoria; verbali: Verbale[] }
   request?: VerificaRequest
   operatore?: string
 }
 
-export interface PolicyDeps {
-  db: pg.Pool
-  /** verbali lookups; the primary unless a replica is configured */
-  readDb: pg.Pool
+/** What checks may read besides the call: the time, and the registry through the pipeline. */
+export interface PolicyContext {
   clock: Clock
-  pseudonymKey: string
-  logger: Logger
-  /** whether the database answers; absent: assumed to */
-  health?: DatabaseHealth
-  /** where refused calls' tracce wait while the database is away; absent: they are lost (and logged) */
-  spool?: Spool
-  /** told of every call's outcome once it is final */
-  onOutcome?: (call: Call, outcome: string, quota: { limit: number; remaining: number } | undefined) => void
+  /** the operatore's state (bloccato, sospeso, ...), null when it never called */
+  operatoreStato(convenzioneId: number, operatore: string): Promise<string | null>
 }
 
 /** One check of the pipeline: lets the call pass (undefined) or refuses it. */
 export interface PolicyCheck {
   name: string
-  check(call: Call, deps: PolicyDeps): Refusal | undefined | Promise<Refusal | undefined>
+  check(call: Call, context: PolicyContext): Refusal | undefined | Promise<Refusal | undefined>
 }

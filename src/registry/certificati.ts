@@ -5,34 +5,15 @@ import { normaliseFingerprint } from '../tls/peer-identity.ts'
 import { verbaliColumn, verbaliFromJson, type LookupKey } from '../verification/verbali-repository.ts'
 import type { Verbale } from '../verification/esito.ts'
 import { checkClientCertificate, CertificateError, type ClientTrust } from '../tls/client-certificate-check.ts'
-
-/** A convenzione as the policy checks read it. */
-export interface ConvenzioneInForce {
-  id: number
-  enteCodice: string
-  stato: 'attiva' | 'sospesa' | 'revocata'
-  validaDal: string
-  validaAl: string
-  ipConsentiti: string[]
-  fasciaOraria: string
-  maxGiornaliere: number
-  mediaGiornaliera: number | null
-  maxTentativi: number
-  finestraTentativiMinuti: number
-  maxOperatori: number | null
-}
-
-export const convenzioneColumns = `c.id, c.ente_codice as "enteCodice", c.stato, c.valida_dal as "validaDal",
-  c.valida_al as "validaAl", c.ip_consentiti::text[] as "ipConsentiti", c.fascia_oraria as "fasciaOraria",
-  c.max_giornaliere as "maxGiornaliere", c.media_giornaliera as "mediaGiornaliera", c.max_tentativi as "maxTentativi",
-  c.finestra_tentativi_minuti as "finestraTentativiMinuti", c.max_operatori as "maxOperatori"`
+import type { Convenzione } from '../policy/convenzione.ts'
+import { convenzioneColumns } from './convenzioni.ts'
 
 /**
  * The convenzione a certificate speaks for; with the state of the operatore the request names, read in the
  * same round trip so that check 7 need not ask again (undefined: that operatore never called).
  */
 export async function convenzioneOfCertificate(db: Queryable, fingerprint: string, operatore?: string, lookup?: LookupKey): Promise<CertificateAccess | undefined> {
-  const { rows } = await db.query<ConvenzioneInForce & { operatoreStato: string | null; verbali: Parameters<typeof verbaliFromJson>[0] | null }>({
+  const { rows } = await db.query<Convenzione & { operatoreStato: string | null; verbali: Parameters<typeof verbaliFromJson>[0] | null }>({
     name: 'convenzione-of-certificate',
     text: `select ${convenzioneColumns},
                   (select o.stato from operatori o where o.convenzione_id = c.id and o.identificativo = $2) as "operatoreStato",
@@ -47,7 +28,7 @@ export async function convenzioneOfCertificate(db: Queryable, fingerprint: strin
   return { ...rest, verbali: lookup && verbali ? { ...lookup, verbali: verbaliFromJson(verbali) } : undefined }
 }
 
-export type CertificateAccess = ConvenzioneInForce & {
+export type CertificateAccess = Convenzione & {
   operatoreStato: string | null
   /** the verbali of the person the raw request names, when asked for */
   verbali: (LookupKey & { verbali: Verbale[] }) | undefined

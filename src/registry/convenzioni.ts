@@ -1,37 +1,30 @@
-// Convenzioni: the agreement that grants an ente the service, with every limit the policy checks read.
+// Convenzioni: the agreement that grants an ente the service, with every setting the policy checks read. The
+// columns, casts, defaults and validation come from the settings' descriptors (policy/settings.ts).
 import { isCalendarDate } from '../clock.ts'
 import { isIP } from 'node:net'
 import type pg from 'pg'
-import { parseFascia, FasciaError } from '../policy/fascia-oraria.ts'
 import type { Queryable } from '../db/pool.ts'
-import { convenzioneColumns, type ConvenzioneInForce } from './certificati.ts'
+import { VALIDITY_YEARS, type Convenzione, type ConvenzioneSettings } from '../policy/convenzione.ts'
+import { settingList, settings } from '../policy/settings.ts'
+import { labelOf, type Setting, type SettingName } from '../policy/setting.ts'
 
 export class ConvenzioneError extends Error {
   override name = 'ConvenzioneError'
 }
 
-export interface ConvenzioneInput {
-  enteCodice: string
-  validaDal: string
-  /** inclusive; default five years from validaDal */
-  validaAl?: string | undefined
-  ipConsentiti: string[]
-  fasciaOraria: string
-  maxGiornaliere: number
-  mediaGiornaliera?: number | undefined
-  maxTentativi?: number | undefined
-  finestraTentativiMinuti?: number | undefined
-  maxOperatori?: number | undefined
-}
+type Required = { [N in SettingName as (typeof settings)[N]['create'] extends { required: true } ? N : never]: ConvenzioneSettings[N] }
+type Optional = { [N in SettingName as (typeof settings)[N]['create'] extends { required: true } ? never : N]?: ConvenzioneSettings[N] | undefined }
 
-export const VALIDITY_YEARS = 5
+/** A new convenzione: its ente, the required settings, and any of the others (their defaults otherwise). */
+export type ConvenzioneInput = { enteCodice: string } & Required & Optional
 
+export type ConvenzioneUpdate = { [N in SettingName]?: ConvenzioneSettings[N] | undefined }
 
-function positive(value: number | undefined, name: string) {
-  if (value !== undefined && (!Number.isInteger(value) || value <= 0 || value > 2_000_000_000)) {
-    throw new ConvenzioneError(`${name} must be a positive whole number`)
-  }
-}
+/** Every column as the checks read it: the convenzione's identity, state and settings. */
+export const convenzioneColumns = [
+  'c.id', 'c.ente_codice as "enteCodice"', 'c.stato',
+  ...settingList.map((s) => `c.${s.column}${s.readAs ? `::${s.readAs}` : ''} as "${s.name}"`),
+].join(', ')
 
 /** Normalises each CIDR (a bare address is a /32 or /128) through PostgreSQL's own cidr type. */
 export async function normaliseCidrs(db: Queryable, cidrs: string[]): Promise<string[]> {
@@ -55,40 +48,49 @@ export async function normaliseCidrs(db: Queryable, cidrs: string[]): Promise<st
   return out
 }
 
-export function checkFascia(spec: string): string {
-  try {
-    parseFascia(spec)
-  } catch (err) {
-    if (err instanceof FasciaError) throw new ConvenzioneError(`invalid fascia oraria: ${err.message}`)
-    throw err
+/** A setting's value as it is stored, or a ConvenzioneError that names the setting as people know it. */
+async function checked(db: Queryable, s: Setting, value: unknown): Promise<unknown> {
+  const label = labelOf(s)
+  if (s.schema.format === 'date' && !(typeof value === 'string' && isCalendarDate(value))) {
+    throw new ConvenzioneError(`${label} must be a date YYYY-MM-DD, not "${String(value).slice(0, 40)}"`)
   }
-  return spec.trim()
+  if (s.schema.type === 'integer' && !(Number.isInteger(value) && (value as number) > 0 && (value as number) <= 2_000_000_000)) {
+    throw new ConvenzioneError(`${label} must be a positive whole number`)
+  }
+  // CIDRs go through PostgreSQL's own cidr type (normaliseCidrs)
+  if (s.sqlType === 'cidr[]') return normaliseCidrs(db, value as string[])
+  const stored = s.normalise ? s.normalise(value as never) : value
+  const problem = s.problem?.(stored as never)
+  if (problem) throw new ConvenzioneError(problem)
+  return stored
 }
 
 export async function createConvenzione(db: pg.Pool, input: ConvenzioneInput): Promise<{ id: number; validaAl: string }> {
-  if (!isCalendarDate(input.validaDal)) throw new ConvenzioneError(`--dal must be a date YYYY-MM-DD, not "${input.validaDal}"`)
-  if (input.validaAl !== undefined) {
-    if (!isCalendarDate(input.validaAl)) throw new ConvenzioneError(`--al must be a date YYYY-MM-DD, not "${input.validaAl}"`)
-    if (input.validaAl < input.validaDal) throw new ConvenzioneError('--al comes before --dal')
+  for (const s of settingList) {
+    if ('required' in s.create && (input as ConvenzioneUpdate)[s.name] === undefined) throw new ConvenzioneError(`${labelOf(s)} is required`)
   }
-  positive(input.maxGiornaliere, '--max-giornaliere')
-  positive(input.mediaGiornaliera, '--media-giornaliera')
-  positive(input.maxTentativi, '--max-tentativi')
-  positive(input.finestraTentativiMinuti, '--finestra-tentativi')
-  positive(input.maxOperatori, '--max-operatori')
-  const fascia = checkFascia(input.fasciaOraria)
-  const cidrs = await normaliseCidrs(db, input.ipConsentiti)
+  const values: unknown[] = [input.enteCodice]
+  const parameterOf = new Map<string, string>()
+  for (const s of settingList) {
+    const value = (input as ConvenzioneUpdate)[s.name]
+    values.push(value === undefined ? null : await checked(db, s, value))
+    parameterOf.set(s.name, `$${values.length}::${s.sqlType}`)
+  }
+  if (input.validaAl !== undefined && input.validaAl < input.validaDal) throw new ConvenzioneError(`${labelOf(settings.validaAl)} comes before ${labelOf(settings.validaDal)}`)
   const ente = await db.query('select 1 from enti where codice_ipa = $1', [input.enteCodice])
   if (!ente.rowCount) throw new ConvenzioneError(`ente ${input.enteCodice} does not exist: add it with "invciv ente add"`)
+  // a setting left out takes its default, which may be written in terms of another setting ({validaDal})
+  const expressions = settingList.map((s) => {
+    const parameter = parameterOf.get(s.name) as string
+    if (!('default' in s.create)) return parameter
+    const fallback = s.create.default.replace(/\{(\w+)\}/g, (_m, name: string) => parameterOf.get(name) ?? 'null')
+    return `coalesce(${parameter}, ${fallback})`
+  })
   const { rows } = await db.query<{ id: number; validaAl: string }>(
-    `insert into convenzioni (ente_codice, valida_dal, valida_al, ip_consentiti, fascia_oraria, max_giornaliere,
-       media_giornaliera, max_tentativi, finestra_tentativi_minuti, max_operatori)
-     values ($1, $2::date, coalesce($3::date, ($2::date + make_interval(years => $10) - interval '1 day')::date),
-             $4::cidr[], $5, $6, $7, coalesce($8, 5), coalesce($9, 60), $11)
+    `insert into convenzioni (ente_codice, ${settingList.map((s) => s.column).join(', ')})
+     values ($1, ${expressions.join(', ')})
      returning id, valida_al as "validaAl"`,
-    [input.enteCodice, input.validaDal, input.validaAl ?? null, cidrs, fascia, input.maxGiornaliere,
-      input.mediaGiornaliera ?? null, input.maxTentativi ?? null, input.finestraTentativiMinuti ?? null, VALIDITY_YEARS,
-      input.maxOperatori ?? null],
+    values,
   )
   return rows[0] as { id: number; validaAl: string }
 }
@@ -136,54 +138,35 @@ export async function renewConvenzione(db: Queryable, id: number, al?: string): 
   throw new ConvenzioneError(`--al ${al} does not extend convenzione ${id}: a renewal moves the end later`)
 }
 
-export type ConvenzioneUpdate = Partial<Omit<ConvenzioneInput, 'enteCodice'>>
-
-const COLUMN_OF: Record<keyof ConvenzioneUpdate, string> = {
-  validaDal: 'valida_dal', validaAl: 'valida_al', ipConsentiti: 'ip_consentiti', fasciaOraria: 'fascia_oraria',
-  maxGiornaliere: 'max_giornaliere', mediaGiornaliera: 'media_giornaliera', maxTentativi: 'max_tentativi',
-  finestraTentativiMinuti: 'finestra_tentativi_minuti', maxOperatori: 'max_operatori',
-}
-
-/** Changes the given limits; the next call is checked against them (the checks read the convenzione per request). */
-export async function updateConvenzione(db: Queryable, id: number, update: ConvenzioneUpdate): Promise<ConvenzioneInForce> {
+/** Changes the given settings; the next call is checked against them (the checks read the convenzione per request). */
+export async function updateConvenzione(db: Queryable, id: number, update: ConvenzioneUpdate): Promise<Convenzione> {
   const values: unknown[] = [id]
   const sets: string[] = []
-  const put = (key: keyof ConvenzioneUpdate, value: unknown, cast = '') => {
-    values.push(value)
-    sets.push(`${COLUMN_OF[key]} = $${values.length}${cast}`)
+  for (const s of settingList) {
+    const value = update[s.name]
+    if (value === undefined) continue
+    values.push(await checked(db, s, value))
+    sets.push(`${s.column} = $${values.length}::${s.sqlType}`)
   }
-  for (const key of ['validaDal', 'validaAl'] as const) {
-    const v = update[key]
-    if (v === undefined) continue
-    if (!isCalendarDate(v)) throw new ConvenzioneError(`${key === 'validaDal' ? '--dal' : '--al'} must be a date YYYY-MM-DD, not "${v}"`)
-    put(key, v, '::date')
-  }
-  for (const key of ['maxGiornaliere', 'mediaGiornaliera', 'maxTentativi', 'finestraTentativiMinuti', 'maxOperatori'] as const) {
-    if (update[key] === undefined) continue
-    positive(update[key], key)
-    put(key, update[key])
-  }
-  if (update.fasciaOraria !== undefined) put('fasciaOraria', checkFascia(update.fasciaOraria))
-  if (update.ipConsentiti !== undefined) put('ipConsentiti', await normaliseCidrs(db, update.ipConsentiti), '::cidr[]')
   if (sets.length === 0) throw new ConvenzioneError('nothing to update: give at least one option')
   try {
     const { rowCount } = await db.query(`update convenzioni set ${sets.join(', ')}, aggiornata_il = now() where id = $1`, values)
     if (!rowCount) throw new ConvenzioneError(`convenzione ${id} does not exist`)
   } catch (err) {
-    if ((err as { code?: string }).code === '23514') throw new ConvenzioneError('--al would come before --dal')
+    if ((err as { code?: string }).code === '23514') throw new ConvenzioneError(`${labelOf(settings.validaAl)} would come before ${labelOf(settings.validaDal)}`)
     throw err
   }
   return showConvenzione(db, id)
 }
 
-export async function showConvenzione(db: Queryable, id: number): Promise<ConvenzioneInForce> {
-  const { rows } = await db.query<ConvenzioneInForce>(`select ${convenzioneColumns} from convenzioni c where c.id = $1`, [id])
+export async function showConvenzione(db: Queryable, id: number): Promise<Convenzione> {
+  const { rows } = await db.query<Convenzione>(`select ${convenzioneColumns} from convenzioni c where c.id = $1`, [id])
   if (!rows[0]) throw new ConvenzioneError(`convenzione ${id} does not exist`)
   return rows[0]
 }
 
-export async function listConvenzioni(db: Queryable, ente?: string): Promise<ConvenzioneInForce[]> {
-  const { rows } = await db.query<ConvenzioneInForce>(
+export async function listConvenzioni(db: Queryable, ente?: string): Promise<Convenzione[]> {
+  const { rows } = await db.query<Convenzione>(
     `select ${convenzioneColumns} from convenzioni c where ($1::text is null or c.ente_codice = $1) order by c.id`, [ente ?? null])
   return rows
 }

@@ -1,9 +1,19 @@
 // Operatori as ops see them: their state and recent failures, and the unblocking that only a person may do.
 import type pg from 'pg'
-import { inTransaction } from '../db/pool.ts'
+import { inTransaction, type Queryable } from '../db/pool.ts'
 
 export class OperatoreError extends Error {
   override name = 'OperatoreError'
+}
+
+/** The state of an operatore of a convenzione (bloccato, sospeso, ...), null when it never called. */
+export async function operatoreStato(db: Queryable, convenzioneId: number, operatore: string): Promise<string | null> {
+  const { rows } = await db.query<{ stato: string }>({
+    name: 'operatore-stato',
+    text: 'select stato from operatori where convenzione_id = $1 and identificativo = $2',
+    values: [convenzioneId, operatore],
+  })
+  return rows[0]?.stato ?? null
 }
 
 export interface OperatoreView {

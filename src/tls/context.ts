@@ -1,9 +1,16 @@
 // The TLS material of a listener: read from files, checked by building a context before anyone relies on it.
 import { readFileSync } from 'node:fs'
 import tls from 'node:tls'
-import type { TlsFiles } from '../config.ts'
 import { devMaterialIn } from './dev-material.ts'
 import { clientTrustOf, type ClientTrust } from './client-certificate-check.ts'
+
+/** The files of the listeners' TLS: unset ones come from certs-dev/ in development mode, and are refused otherwise. */
+export interface TlsFiles {
+  cert: string
+  key: string
+  ca: string
+  crl: string | undefined
+}
 
 export interface TlsMaterial {
   key: Buffer

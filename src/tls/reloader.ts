@@ -2,8 +2,7 @@
 // are checked by building a context first: a bad file is refused and the old context keeps serving.
 // Connections already open keep their context; identity is checked per request, so that does not matter.
 import type { Logger } from 'pino'
-import type { TlsFiles } from '../config.ts'
-import { contextOptions, loadTlsMaterial, type TlsMaterial, type TlsPolicy } from './context.ts'
+import { contextOptions, loadTlsMaterial, type TlsFiles, type TlsMaterial, type TlsPolicy } from './context.ts'
 
 export interface ReloadResult {
   ok: boolean

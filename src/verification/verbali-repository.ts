@@ -1,6 +1,5 @@
 // The verbali archive: the person's judgments for the esito rules, and the loader's upsert.
 import type { Queryable } from '../db/pool.ts'
-import type { Payload } from '../policy/types.ts'
 import { validateCodiceFiscale } from './codice-fiscale.ts'
 import { categorie, type Categoria, type TipoAccertamento, type Verbale } from './esito.ts'
 
@@ -34,10 +33,9 @@ export interface LookupKey {
   categoria: Categoria
 }
 
-/** The lookup key of a raw payload, before check 5 has run (see verbaliColumn). */
-export function lookupKeyOf(payload: Payload): LookupKey | undefined {
-  if (payload.kind !== 'fields') return undefined
-  const { codiceFiscale, categoria } = payload.fields
+/** The lookup key of a request's raw fields, before they are validated (see verbaliColumn). */
+export function lookupKeyOf(fields: Record<string, unknown>): LookupKey | undefined {
+  const { codiceFiscale, categoria } = fields
   if (typeof codiceFiscale !== 'string' || codiceFiscale.length > 32 || typeof categoria !== 'string') return undefined
   const cf = validateCodiceFiscale(codiceFiscale.trim())
   const cat = categoria.trim() as Categoria

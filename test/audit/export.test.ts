@@ -9,7 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { testDatabase } from '../helpers/database.ts'
 import { TEST_PSEUDONYM_KEY as KEY } from '../helpers/gateway.ts'
-import { projectRoot } from '../../src/config.ts'
+import { projectRoot } from '../../src/project-root.ts'
 import { ensurePartition } from '../../src/audit/partitions.ts'
 
 const ROWS = 200_000

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { projectRoot } from '../../src/config.ts'
+import { projectRoot } from '../../src/project-root.ts'
 import { discardEmbedded } from '../../src/db/embedded.ts'
 import { npmStart, printedCall, sh } from '../helpers/npm-start.ts'
 

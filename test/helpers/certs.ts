@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import https from 'node:https'
-import { projectRoot } from '../../src/config.ts'
+import { projectRoot } from '../../src/project-root.ts'
 import { clientTrustOf } from '../../src/tls/client-certificate-check.ts'
 
 export type ClientName = 'ente-a' | 'ente-b' | 'ops' | 'auditor' | 'revoked' | 'rogue'

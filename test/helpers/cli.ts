@@ -1,7 +1,7 @@
 // Runs the real `invciv` command line in a child process, as ops would.
 import { execFile } from 'node:child_process'
 import path from 'node:path'
-import { projectRoot } from '../../src/config.ts'
+import { projectRoot } from '../../src/project-root.ts'
 
 export interface CliResult {
   code: number

@@ -1,7 +1,7 @@
 // Runs `invciv serve` as a separate OS process, as a deployment with several gateways would.
 import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
-import { projectRoot } from '../../src/config.ts'
+import { projectRoot } from '../../src/project-root.ts'
 import { freePort } from '../../src/db/embedded.ts'
 import { TEST_PSEUDONYM_KEY } from './gateway.ts'
 

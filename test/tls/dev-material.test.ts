@@ -6,7 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { DEV_PUBLIC_KEYS, devMaterialIn, publicKeyFingerprint } from '../../src/tls/dev-material.ts'
 import { loadClientTrust, loadTlsMaterial, TlsMaterialError } from '../../src/tls/context.ts'
-import { AGID_TLS_CIPHERS, projectRoot } from '../../src/config.ts'
+import { AGID_TLS_CIPHERS } from '../../src/config.ts'
+import { projectRoot } from '../../src/project-root.ts'
 import { freshPki } from '../helpers/pki.ts'
 
 const dir = path.join(projectRoot, 'certs-dev')

@@ -1,7 +1,7 @@
 // Serves the WSDL as one document: the XSD inlined into <types>, the address of the server that answers.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { projectRoot } from '../../config.ts'
+import { projectRoot } from '../../project-root.ts'
 import { escapeXml } from './render.ts'
 
 const wsdlDir = path.join(projectRoot, 'wsdl')

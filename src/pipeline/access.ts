@@ -1,0 +1,28 @@
+// What the call path reads before the checks, in one round trip: the convenzione of the peer certificate
+// (per request, so a retired certificate is refused on keep-alive connections too), the state of the
+// operatore the raw request names (for check 7), and, unless lookups go to a replica, the verbali of the
+// person it names (for the lookup). Rows read before checks 2-7 are used only if the call passes them.
+import { convenzioneOfCertificate } from '../registry/certificati.ts'
+import { operatoreStato } from '../registry/operatori.ts'
+import { lookupKeyOf } from '../verification/verbali-repository.ts'
+import type { Call, PolicyContext } from '../policy/types.ts'
+import type { PipelineDeps } from './deps.ts'
+
+export async function readAccess(call: Call, { db, readDb }: PipelineDeps): Promise<void> {
+  if (!call.fingerprint) return
+  const fields = call.payload.kind === 'fields' ? call.payload.fields : {}
+  const raw = fields.identificativoOperatore
+  const operatore = typeof raw === 'string' && raw.trim().length > 0 && raw.trim().length <= 64 ? raw.trim() : undefined
+  const lookup = readDb === db ? lookupKeyOf(fields) : undefined
+  const found = await convenzioneOfCertificate(db, call.fingerprint, operatore, lookup)
+  if (!found) return
+  const { operatoreStato: stato, verbali, ...convenzione } = found
+  call.convenzione = convenzione
+  if (operatore !== undefined) call.prefetchedOperatore = { identificativo: operatore, stato: stato ?? null }
+  if (verbali) call.prefetchedVerbali = verbali
+}
+
+/** What the checks may ask of the registry. */
+export function policyContext({ db, clock }: PipelineDeps): PolicyContext {
+  return { clock, operatoreStato: (convenzioneId, operatore) => operatoreStato(db, convenzioneId, operatore) }
+}

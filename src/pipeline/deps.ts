@@ -1,0 +1,22 @@
+// What the pipeline works with: the pools, the clock, the pseudonym key, and who to tell.
+import type { Logger } from 'pino'
+import type pg from 'pg'
+import type { Clock } from '../clock.ts'
+import type { DatabaseHealth } from '../db/health.ts'
+import type { Spool } from '../audit/spool.ts'
+import type { Call } from '../policy/types.ts'
+
+export interface PipelineDeps {
+  db: pg.Pool
+  /** verbali lookups; the primary unless a replica is configured */
+  readDb: pg.Pool
+  clock: Clock
+  pseudonymKey: string
+  logger: Logger
+  /** whether the database answers; absent: assumed to */
+  health?: DatabaseHealth
+  /** where refused calls' tracce wait while the database is away; absent: they are lost (and logged) */
+  spool?: Spool
+  /** told of every call's outcome once it is final */
+  onOutcome?: (call: Call, outcome: string, quota: { limit: number; remaining: number } | undefined) => void
+}

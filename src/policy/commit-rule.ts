@@ -1,0 +1,18 @@
+// A rule whose state lives in the database and moves only in the statement that commits the answers' tracce
+// (invciv_commit_batch in migrations/007, called by pipeline/group-commit.ts): the quota and the lockout.
+// The TypeScript side names the rule, its settings, and the parameters it gives that statement, per call.
+import type { Call } from './types.ts'
+
+export interface Committing {
+  call: Call & { convenzione: NonNullable<Call['convenzione']> }
+  /** a NON_VALIDO answer: a failed attempt of its operatore */
+  failed: boolean
+}
+
+export interface CommitRule {
+  name: string
+  /** what the SQL side does with the parameters, for the reader of this side */
+  sql: string
+  /** the statement's parameters this rule adds, in order: an array of one element per call each */
+  parameters: ReadonlyArray<{ sqlType: string; of(item: Committing): unknown }>
+}

@@ -1,0 +1,18 @@
+// Every convenzione setting: each is declared beside the check or rule that reads it (or among the anomaly
+// baselines) and listed here once. The compiler refuses a field of ConvenzioneSettings without its
+// descriptor here, or a descriptor under another field's name.
+import { validaAl, validaDal } from './convenzione-active.ts'
+import { ipConsentiti } from './ip-allowlist.ts'
+import { fasciaOrariaSetting } from './fascia-oraria.ts'
+import { maxGiornaliere } from './daily-quota.ts'
+import { finestraTentativiMinuti, maxTentativi } from './operatore-lockout.ts'
+import { maxOperatori, mediaGiornaliera } from './baselines.ts'
+import type { ConvenzioneSettings } from './convenzione.ts'
+import type { Setting } from './setting.ts'
+
+export const settings = {
+  validaDal, validaAl, ipConsentiti, fasciaOraria: fasciaOrariaSetting, maxGiornaliere, maxTentativi, finestraTentativiMinuti,
+  mediaGiornaliera, maxOperatori,
+} as const satisfies { readonly [N in keyof ConvenzioneSettings]: Setting<N> }
+
+export const settingList: readonly Setting[] = Object.values(settings)
