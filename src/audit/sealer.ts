@@ -3,19 +3,16 @@
 // row count and the hash of the rows. Sealing only reads the trail: it never blocks the call path.
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
+import { coveredColumns, rowText, SEAL_VERSION } from './seal-formats.ts'
 
 const SEAL_LOCK = 0x696e766373656c // 'invcsel'
 const GENESIS = '0'.repeat(64)
 const BATCH = 50_000
 
-// One line per traccia, every column, in a form that does not depend on the session's settings.
-const ROW_TEXT = `json_build_array(id, identificativo_transazione,
-  to_char(ricevuta_il at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), to_char(inserita_il at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
-  canale, convenzione_id, ente_codice, certificato_fingerprint, ip_cliente::text, operatore, riferimento_pratica, cf_pseudonimo,
-  esito, codice_rifiuto, motivo, latenza_ms::text)::text`
-
 export interface Seal {
   id: number
+  /** what it covers of each row (audit/seal-formats.ts) */
+  versione: number
   partizione: string
   daId: number
   aId: number
@@ -25,16 +22,18 @@ export interface Seal {
   hash: string
 }
 
+/** Binds the seal to the previous one; from version 2 on, the version is bound too (version 1 predates it). */
 export function sealHash(s: Omit<Seal, 'id' | 'hash'>): string {
-  return createHash('sha256').update([s.hashPrecedente, s.partizione, s.daId, s.aId, s.righe, s.hashRighe].join('|')).digest('hex')
+  const fields = [s.hashPrecedente, s.partizione, s.daId, s.aId, s.righe, s.hashRighe]
+  return createHash('sha256').update((s.versione === 1 ? fields : [`v${s.versione}`, ...fields]).join('|')).digest('hex')
 }
 
 type Db = Pick<pg.PoolClient, 'query'>
 
-async function rowsDigest(db: Db, partition: string, from: number, to: number): Promise<{ righe: number; hash: string }> {
+async function rowsDigest(db: Db, version: number, partition: string, from: number, to: number): Promise<{ righe: number; hash: string }> {
   const { rows } = await db.query<{ righe: number; hash: string }>(
     `select count(*)::int as righe,
-            encode(sha256(convert_to(coalesce(string_agg(${ROW_TEXT}, E'\\n' order by id), ''), 'UTF8')), 'hex') as hash
+            encode(sha256(convert_to(coalesce(string_agg(${rowText(version)}, E'\\n' order by id), ''), 'UTF8')), 'hex') as hash
        from ${partitionIdent(partition)} where id between $1 and $2`,
     [from, to],
   )
@@ -79,13 +78,16 @@ export async function sealUpTo(pool: pg.Pool, horizon: number): Promise<Seal[] |
             `select max(id) as hi from (select id from ${partitionIdent(partition)} where id > $1 and id <= $2 order by id limit ${BATCH}) r`,
             [sealedTo, horizon])
           if (!range || range.hi === null) break
-          const digest = await rowsDigest(client, partition, sealedTo + 1, range.hi)
+          const digest = await rowsDigest(client, SEAL_VERSION, partition, sealedTo + 1, range.hi)
           const { rows: [previous] } = await client.query<{ hash: string }>('select hash from sigilli order by id desc limit 1')
-          const seal = { partizione: partition, daId: sealedTo + 1, aId: Number(range.hi), righe: digest.righe, hashRighe: digest.hash, hashPrecedente: previous?.hash ?? GENESIS }
+          const seal = {
+            versione: SEAL_VERSION, partizione: partition, daId: sealedTo + 1, aId: Number(range.hi), righe: digest.righe, hashRighe: digest.hash,
+            hashPrecedente: previous?.hash ?? GENESIS,
+          }
           const hash = sealHash(seal)
           const { rows: [inserted] } = await client.query<{ id: number }>(
-            `insert into sigilli (partizione, da_id, a_id, righe, hash_righe, hash_precedente, hash) values ($1, $2, $3, $4, $5, $6, $7) returning id`,
-            [seal.partizione, seal.daId, seal.aId, seal.righe, seal.hashRighe, seal.hashPrecedente, hash])
+            `insert into sigilli (versione, partizione, da_id, a_id, righe, hash_righe, hash_precedente, hash) values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
+            [seal.versione, seal.partizione, seal.daId, seal.aId, seal.righe, seal.hashRighe, seal.hashPrecedente, hash])
           made.push({ id: (inserted as { id: number }).id, ...seal, hash })
           sealedTo = Number(range.hi)
         }
@@ -105,8 +107,8 @@ export type Verification =
 
 /** Walks the chain from the first seal; reports the first seal that no longer holds, and why. */
 export async function verifyTrail(db: Db): Promise<Verification> {
-  const { rows: seals } = await db.query<{ id: number; partizione: string; da_id: number; a_id: number; righe: number; hash_righe: string; hash_precedente: string; hash: string }>(
-    'select id, partizione, da_id::bigint, a_id::bigint, righe, hash_righe, hash_precedente, hash from sigilli order by id')
+  const { rows: seals } = await db.query<{ id: number; versione: number; partizione: string; da_id: number; a_id: number; righe: number; hash_righe: string; hash_precedente: string; hash: string }>(
+    'select id, versione, partizione, da_id::bigint, a_id::bigint, righe, hash_righe, hash_precedente, hash from sigilli order by id')
   const { rows: purges } = await db.query<{ partizione: string; ultimo_sigillo: number | null }>('select partizione, ultimo_sigillo from epurazioni')
   const purged = new Map(purges.map((p) => [p.partizione, p.ultimo_sigillo ?? 0]))
   const present = new Set(await partitions(db))
@@ -114,7 +116,8 @@ export async function verifyTrail(db: Db): Promise<Verification> {
   let previous = GENESIS
   let rows = 0
   for (const s of seals) {
-    const seal = { partizione: s.partizione, daId: Number(s.da_id), aId: Number(s.a_id), righe: s.righe, hashRighe: s.hash_righe, hashPrecedente: s.hash_precedente }
+    const seal = { versione: s.versione, partizione: s.partizione, daId: Number(s.da_id), aId: Number(s.a_id), righe: s.righe, hashRighe: s.hash_righe, hashPrecedente: s.hash_precedente }
+    if (coveredColumns(s.versione) === undefined) return { intact: false, sigillo: s.id, motivo: `versione del sigillo sconosciuta: ${s.versione}` }
     if (s.hash_precedente !== previous) return { intact: false, sigillo: s.id, motivo: 'la catena è interrotta: hash del sigillo precedente diverso' }
     if (sealHash(seal) !== s.hash) return { intact: false, sigillo: s.id, motivo: 'il sigillo è stato alterato' }
     if (seal.daId !== (lastOf.get(s.partizione) ?? 0) + 1) return { intact: false, sigillo: s.id, motivo: 'intervallo non contiguo al sigillo precedente della partizione' }
@@ -122,7 +125,7 @@ export async function verifyTrail(db: Db): Promise<Verification> {
     previous = s.hash
     if (purged.has(s.partizione) && s.id <= (purged.get(s.partizione) as number)) continue
     if (!present.has(s.partizione)) return { intact: false, sigillo: s.id, motivo: `la partizione ${s.partizione} manca e non risulta epurata` }
-    const digest = await rowsDigest(db, s.partizione, seal.daId, seal.aId)
+    const digest = await rowsDigest(db, seal.versione, s.partizione, seal.daId, seal.aId)
     if (digest.righe !== seal.righe) {
       return { intact: false, sigillo: s.id, motivo: `${digest.righe < seal.righe ? 'righe cancellate' : 'righe aggiunte'}: ${digest.righe} invece di ${seal.righe}` }
     }

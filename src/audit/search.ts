@@ -4,6 +4,7 @@ import { Readable } from 'node:stream'
 import type { Queryable } from '../db/pool.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
 import { pseudonymise } from './pseudonym.ts'
+import { tracciaFields, tracciaSelect } from './traccia.ts'
 
 export class AuditQueryError extends Error {
   override name = 'AuditQueryError'
@@ -23,10 +24,7 @@ export interface TraceFilters {
 }
 
 const ESITI = ['VALIDO', 'VALIDO_NEL_PERIODO', 'NON_VALIDO']
-const COLUMNS = `id, identificativo_transazione as "identificativoTransazione", ricevuta_il as "ricevutaIl", canale,
-  convenzione_id as "convenzioneId", ente_codice as "enteCodice", certificato_fingerprint as "certificatoFingerprint",
-  host(ip_cliente) as "ipCliente", operatore, riferimento_pratica as "riferimentoPratica", cf_pseudonimo as "cfPseudonimo",
-  esito, codice_rifiuto as "codiceRifiuto", motivo, latenza_ms::float8 as "latenzaMs"`
+const COLUMNS = tracciaSelect
 
 export interface TraceRow {
   id: number
@@ -115,8 +113,7 @@ export async function searchTracce(db: Queryable, filters: TraceFilters, pseudon
   return { tracce: rows, cursore: rows.length === limit && last ? encodeCursor(last) : null }
 }
 
-const CSV_COLUMNS = ['id', 'identificativoTransazione', 'ricevutaIl', 'canale', 'convenzioneId', 'enteCodice', 'certificatoFingerprint',
-  'ipCliente', 'operatore', 'riferimentoPratica', 'cfPseudonimo', 'esito', 'codiceRifiuto', 'motivo', 'latenzaMs']
+const CSV_COLUMNS = tracciaFields
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return ''

@@ -14,7 +14,8 @@ import path from 'node:path'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { ensurePartition } from './partitions.ts'
-import { insertTracce, type Traccia } from './trace-writer.ts'
+import { insertTracce } from './trace-writer.ts'
+import type { Traccia } from './traccia.ts'
 
 const REPLAY_BATCH = 500
 // spool-<pid>-<instance>.ndjson, or replay-<pid>-<instance>-<the original name> once claimed

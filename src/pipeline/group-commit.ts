@@ -5,7 +5,7 @@
 // commit, which is what bound the throughput of a convenzione when each call held its counter row through
 // its own commit; and it is one round trip, not seven, which is what bound it next.
 import type pg from 'pg'
-import { tracceColumns, type Traccia } from '../audit/trace-writer.ts'
+import { tracciaArrays, tracciaColumns, type Traccia } from '../audit/traccia.ts'
 import { withPartition } from '../audit/partitions.ts'
 import type { Refusal } from '../errors.ts'
 import { quotaGrant, type QuotaState } from '../policy/daily-quota.ts'
@@ -73,18 +73,17 @@ interface CommitRow {
 
 // The statement's parameters: the tracce's columns (but codice_rifiuto, which the function writes itself for a
 // call refused for quota), then each commit rule's, in policy/checks.ts's order.
-const TRACCIA_TYPES = ['uuid', 'timestamptz', 'text', 'bigint', 'text', 'text', 'inet', 'text', 'text', 'text', 'text', 'text', 'numeric']
+const TRACCIA_PARAMETERS = tracciaColumns.filter((c) => c.column !== 'codice_rifiuto')
 const RULE_PARAMETERS = commitRules.flatMap((rule) => rule.parameters)
 const COMMIT_BATCH = `select ordine, accettata, rimanenti from invciv_commit_batch(${
-  [...TRACCIA_TYPES, ...RULE_PARAMETERS.map((p) => p.sqlType)].map((type, i) => `$${i + 1}::${type}[]`).join(', ')})`
+  [...TRACCIA_PARAMETERS, ...RULE_PARAMETERS].map((p, i) => `$${i + 1}::${p.sqlType}[]`).join(', ')})`
 
 /** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/007). */
 async function commitBatch(pool: pg.Pool, batch: Pending[]): Promise<Committed[]> {
-  const [tx, ricevuta, canale, conv, ente, fp, ip, op, pratica, cf, esito, , motivo, latenza] = tracceColumns(batch.map((p) => p.traccia))
   const { rows } = await pool.query<CommitRow>({
     name: 'commit-batch',
     text: COMMIT_BATCH,
-    values: [tx, ricevuta, canale, conv, ente, fp, ip, op, pratica, cf, esito, motivo, latenza, ...RULE_PARAMETERS.map((p) => batch.map((item) => p.of(item)))],
+    values: [...tracciaArrays(batch.map((p) => p.traccia), TRACCIA_PARAMETERS), ...RULE_PARAMETERS.map((p) => batch.map((item) => p.of(item)))],
   })
   if (rows.length !== batch.length) throw new Error(`the commit answered ${rows.length} rows for ${batch.length} calls`)
   return rows.map((r, i) => quotaGrant((batch[i] as Pending).call, r.accettata, r.rimanenti))

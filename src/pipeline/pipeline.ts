@@ -2,7 +2,8 @@
 // ordered checks (policy/checks.ts), then the lookup and the group commit, and exactly one traccia whatever
 // happens.
 import { refuse, type Refusal } from '../errors.ts'
-import { insertTraccia, type Traccia } from '../audit/trace-writer.ts'
+import { insertTraccia } from '../audit/trace-writer.ts'
+import type { Traccia } from '../audit/traccia.ts'
 import { pseudonymise } from '../audit/pseudonym.ts'
 import { withPartition } from '../audit/partitions.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'

@@ -1,7 +1,7 @@
 // Steps 8 and 9: look the verbale up and decide the esito, then hand the answer to the group commit, which
 // takes the quota unit, counts the attempt for its operatore and commits the traccia. The answer exists only
 // once that commits.
-import type { Traccia } from '../audit/trace-writer.ts'
+import type { Traccia } from '../audit/traccia.ts'
 import type { Refusal } from '../errors.ts'
 import type { QuotaState } from '../policy/daily-quota.ts'
 import type { Call } from '../policy/types.ts'

@@ -1,11 +1,12 @@
 // The trail is append-only, and the seal chain detects every kind of tampering an attacker with database
 // superuser rights could try once triggers are off: an edited, a deleted, a forged and a reordered row.
 import t, { type Test } from 'tap'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { testDatabase, type TestDatabase } from '../helpers/database.ts'
 import { insertTraccia } from '../../src/audit/trace-writer.ts'
 import { withPartition } from '../../src/audit/partitions.ts'
 import { sealUpTo, verifyTrail, watermark } from '../../src/audit/sealer.ts'
+import { coveredColumns, rowText, SEAL_VERSION } from '../../src/audit/seal-formats.ts'
 import { purgeExpired } from '../../src/audit/retention.ts'
 
 /** Tracce alternating between October and November 2026, so partitions interleave their ids. */
@@ -130,4 +131,29 @@ t.test('retention drops expired partitions, records the purge, and verify still 
   t.match((await db.pool.query('select partizione, righe from epurazioni')).rows, [{ partizione: 'tracce_202610', righe: '12' }])
   t.match(await verifyTrail(db.pool), { intact: true, righeSigillate: 12, righeInAttesa: 0 })
   t.same(await purgeExpired(db.pool, new Date('2026-11-01T00:00:00Z')), [], 'nothing more to purge')
+})
+
+t.test('the newest seal version covers every column of the trail, so a new column needs a new version', async (t) => {
+  const db = await testDatabase(t)
+  const { rows } = await db.pool.query<{ column_name: string }>(
+    `select column_name from information_schema.columns where table_name = 'tracce' and table_schema = current_schema() order by ordinal_position`)
+  t.same([...(coveredColumns(SEAL_VERSION) ?? [])].sort(), rows.map((r) => r.column_name).sort())
+})
+
+t.test('a seal version is frozen: what version 1 covers is what seals made under it hashed', async (t) => {
+  t.equal(createHash('sha256').update(rowText(1)).digest('hex'), '39fbd9366755acbcb36380d38a479058fc302ab679cae79559fbf0e8a6c0212c',
+    'changing it would break every version-1 seal: add a version in src/audit/seal-formats.ts instead')
+})
+
+t.test('a column added to the trail changes nothing existing seals cover: they still verify', async (t) => {
+  const db = await sealedTrail(t)
+  await db.pool.query(`alter table tracce add column nota_aggiunta text default 'nuova'`)
+  t.match(await verifyTrail(db.pool), { intact: true, sigilli: 4, righeSigillate: 20 })
+})
+
+t.test('a seal whose version was changed to one nobody knows breaks the chain there', async (t) => {
+  const db = await sealedTrail(t)
+  const { rows: [second] } = await db.pool.query('select id from sigilli order by id offset 1 limit 1')
+  await tamper(db, `update sigilli set versione = 7 where id = ${second.id}`)
+  t.match(await verifyTrail(db.pool), { intact: false, sigillo: second.id, motivo: /versione del sigillo sconosciuta: 7/ })
 })

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { testDatabase } from '../helpers/database.ts'
 import { createSpool } from '../../src/audit/spool.ts'
-import type { Traccia } from '../../src/audit/trace-writer.ts'
+import type { Traccia } from '../../src/audit/traccia.ts'
 
 const db = await testDatabase(t)
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined }

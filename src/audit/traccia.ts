@@ -1,0 +1,64 @@
+// The traccia's shape, declared once: each column with its field, SQL type, how it is written and how
+// auditors read it. The writer, the group commit's parameters, search and export derive from this list;
+// what a seal covers is frozen per seal version (audit/seal-formats.ts), so adding a column here never
+// changes what an existing seal covers.
+import type { RefusalCode } from '../errors.ts'
+import type { Channel } from '../policy/types.ts'
+
+export interface Traccia {
+  transactionId: string
+  receivedAt: Date
+  channel: Channel
+  convenzioneId?: number | undefined
+  enteCodice?: string | undefined
+  fingerprint?: string | undefined
+  clientIp?: string | undefined
+  operatore?: string | undefined
+  riferimentoPratica?: string | undefined
+  cfPseudonimo?: string | undefined
+  esito?: 'VALIDO' | 'VALIDO_NEL_PERIODO' | 'NON_VALIDO' | undefined
+  codiceRifiuto?: RefusalCode | undefined
+  motivo?: string | undefined
+  latencyMs: number
+}
+
+export interface TracciaColumn {
+  column: string
+  sqlType: string
+  /** the value written for a traccia */
+  write(t: Traccia): unknown
+  /** how auditors read it, when not the column as is */
+  read?: string
+}
+
+const column = (name: string, sqlType: string, write: (t: Traccia) => unknown, read?: string): TracciaColumn => ({ column: name, sqlType, write, read })
+
+/** In the order of the writer's statement and of invciv_commit_batch's parameters (migrations/007). */
+export const tracciaColumns: readonly TracciaColumn[] = [
+  column('identificativo_transazione', 'uuid', (t) => t.transactionId),
+  column('ricevuta_il', 'timestamptz', (t) => t.receivedAt),
+  column('canale', 'text', (t) => t.channel),
+  column('convenzione_id', 'bigint', (t) => t.convenzioneId ?? null),
+  column('ente_codice', 'text', (t) => t.enteCodice ?? null),
+  column('certificato_fingerprint', 'text', (t) => t.fingerprint ?? null),
+  column('ip_cliente', 'inet', (t) => t.clientIp ?? null, 'host(ip_cliente)'),
+  column('operatore', 'text', (t) => t.operatore ?? null),
+  column('riferimento_pratica', 'text', (t) => t.riferimentoPratica ?? null),
+  column('cf_pseudonimo', 'text', (t) => t.cfPseudonimo ?? null),
+  column('esito', 'text', (t) => t.esito ?? null),
+  column('codice_rifiuto', 'text', (t) => t.codiceRifiuto ?? null),
+  column('motivo', 'text', (t) => t.motivo?.slice(0, 500) ?? null),
+  column('latenza_ms', 'numeric', (t) => Math.round(t.latencyMs * 1000) / 1000, 'latenza_ms::float8'),
+]
+
+/** A column's name as auditors' answers and exports carry it: identificativo_transazione → identificativoTransazione. */
+export const fieldOf = (name: string) => name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())
+
+/** What auditors read of a traccia, in order: its id and the columns above, each under its field name. */
+export const tracciaFields = ['id', ...tracciaColumns.map((c) => fieldOf(c.column))]
+export const tracciaSelect = ['id', ...tracciaColumns.map((c) => `${c.read ?? c.column} as "${fieldOf(c.column)}"`)].join(', ')
+
+/** The tracce as one array per column (those given, all by default), in order: what an unnest() insert takes. */
+export function tracciaArrays(tracce: readonly Traccia[], columns: readonly TracciaColumn[] = tracciaColumns): unknown[][] {
+  return columns.map((c) => tracce.map((t) => c.write(t)))
+}
