@@ -5,6 +5,7 @@ import { thresholdsOf, thresholdsSchema } from './anomalies/detectors.ts'
 import { projectRoot } from './project-root.ts'
 import type { TlsFiles } from './tls/context.ts'
 import type { ConnectionLimits } from './channels/connection-limits.ts'
+import { OperationError } from './operation-error.ts'
 
 export interface Config {
   /** unset: the embedded PostgreSQL of dataDir, with dev demo data */
@@ -96,7 +97,7 @@ const schema = {
 
 const validate = new Ajv({ allErrors: true }).compile(schema)
 
-export class ConfigError extends Error {
+export class ConfigError extends OperationError {
   override name = 'ConfigError'
 }
 
@@ -106,21 +107,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   ) as Record<string, string | undefined>
   if (!validate(present)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1)} ${e.message}`)
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+    throw new ConfigError('invalid', `invalid configuration: ${problems.join('; ')}`)
   }
   const dev: Config['dev'] = present.DATABASE_URL === undefined ? 'embedded' : present.INVCIV_DEV === '1' ? 'INVCIV_DEV' : false
   const devFile = (file: string) => (dev ? path.join(projectRoot, 'certs-dev', file) : undefined)
   const ms = (value: string | undefined, fallbackSeconds: number) => Number(value ?? fallbackSeconds) * 1000
   const port = (value: string | undefined, fallback: number, name: string) => {
     const n = value === undefined ? fallback : Number(value)
-    if (n > 65535) throw new ConfigError(`invalid configuration: ${name} must be a port number`)
+    if (n > 65535) throw new ConfigError('invalid', `invalid configuration: ${name} must be a port number`)
     return n
   }
   const trustedProxies = (present.INVCIV_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean)
   const headersTimeoutMs = ms(present.INVCIV_HEADERS_TIMEOUT_SECONDS, 10)
   const requestTimeoutMs = ms(present.INVCIV_REQUEST_TIMEOUT_SECONDS, 30)
   // Node refuses a request timeout shorter than the headers timeout
-  if (requestTimeoutMs < headersTimeoutMs) throw new ConfigError('invalid configuration: INVCIV_REQUEST_TIMEOUT_SECONDS must not be shorter than INVCIV_HEADERS_TIMEOUT_SECONDS')
+  if (requestTimeoutMs < headersTimeoutMs) throw new ConfigError('invalid', 'invalid configuration: INVCIV_REQUEST_TIMEOUT_SECONDS must not be shorter than INVCIV_HEADERS_TIMEOUT_SECONDS')
   return {
     databaseUrl: present.DATABASE_URL,
     dev,
@@ -169,11 +170,11 @@ function parseThresholds(json: string | undefined): Record<string, number> {
   try {
     value = JSON.parse(json)
   } catch {
-    throw new ConfigError('invalid configuration: INVCIV_ANOMALY_THRESHOLDS must be a JSON object')
+    throw new ConfigError('invalid', 'invalid configuration: INVCIV_ANOMALY_THRESHOLDS must be a JSON object')
   }
   if (!validateThresholds(value)) {
     const problems = (validateThresholds.errors ?? []).map((e) => `${e.instancePath.slice(1) || (e.params as { additionalProperty?: string }).additionalProperty || ''} ${e.message}`)
-    throw new ConfigError(`invalid configuration: INVCIV_ANOMALY_THRESHOLDS: ${problems.join('; ')}`)
+    throw new ConfigError('invalid', `invalid configuration: INVCIV_ANOMALY_THRESHOLDS: ${problems.join('; ')}`)
   }
   return value as Record<string, number>
 }
@@ -202,7 +203,7 @@ function tlsFilesProblem(config: Config): string | undefined {
 
 function refuse(...problems: Array<string | undefined>): void {
   const found = problems.filter(Boolean)
-  if (found.length) throw new ConfigError(`${PRODUCTION}: ${found.join('; ')}`)
+  if (found.length) throw new ConfigError('invalid', `${PRODUCTION}: ${found.join('; ')}`)
 }
 
 export function requirePseudonymKey(config: Config): string {

@@ -2,6 +2,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { catalogue, refusalCodes } from '../src/errors.ts'
+import { operationKinds, TRAIL_BROKEN_EXIT_CODE } from '../src/operation-error.ts'
 import { xsdSource } from '../src/channels/soap/wsdl.ts'
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
@@ -26,4 +27,14 @@ t.test('client faults are 4xx, server faults 5xx', async (t) => {
     const { fault, httpStatus } = catalogue[code]
     t.equal(fault === 'client', httpStatus < 500, code)
   }
+})
+
+t.test("the README's table of operation errors is the catalogue: status, code and exit code of each kind", async (t) => {
+  const rows = [...readme.matchAll(/^\| `([a-z-]+)` \| (\d{3}) \| `([A-Z_]+)` \| (\d+) \| (.+) \|$/gm)]
+  t.same(rows.map((r) => r[1]).sort(), Object.keys(operationKinds).sort())
+  for (const [, kind, status, code, exitCode, description] of rows) {
+    t.match(operationKinds[kind as keyof typeof operationKinds], { status: Number(status), code, exitCode: Number(exitCode), description }, String(kind))
+  }
+  const exitCodes = Object.values(operationKinds).map((k) => k.exitCode)
+  t.equal(new Set([...exitCodes, TRAIL_BROKEN_EXIT_CODE, 0]).size, exitCodes.length + 2, 'every exit code tells one thing')
 })

@@ -7,6 +7,7 @@ import type { DatabaseHealth } from '../db/health.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 import type { Registry } from 'prom-client'
 import { peerFingerprint } from '../tls/peer-identity.ts'
+import { OperationError, operationKinds, type OperationKind } from '../operation-error.ts'
 import { addPrincipal, listPrincipals, principalOf, removePrincipal, type Principal } from '../registry/principals.ts'
 import { listEnti } from '../registry/enti.ts'
 import { probeRoutes } from './probes.ts'
@@ -45,11 +46,13 @@ declare module 'fastify' {
   }
 }
 
-// Messages of these errors are written for the operator at the other end; anything else is ours.
-const EXPECTED = new Set(['ConvenzioneError', 'CertificateError', 'OperatoreError', 'EnteError', 'AuditQueryError', 'AnomaliaError'])
-
 function problem(reply: FastifyReply, status: number, code: string, detail: string) {
   return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
+}
+
+/** An operation's error as problem+json, by its kind (operation-error.ts); `code` more precise where given. */
+function problemOf(reply: FastifyReply, kind: OperationKind, detail: string, code: string = operationKinds[kind].code) {
+  return problem(reply, operationKinds[kind].status, code, detail)
 }
 
 // A convenzione's limits: the settings the policy units declare beside their checks (policy/settings.ts).
@@ -94,19 +97,17 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
     request.principal = principal
   })
 
-  app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (EXPECTED.has(error.name)) {
-      const status = error.name === 'AuditQueryError' ? 400 : /does not exist|is not registered|never called/.test(error.message) ? 404 : 409
-      return problem(reply, status, 'RICHIESTA_RIFIUTATA', error.message)
-    }
-    if (error.validation) return problem(reply, 400, 'RICHIESTA_NON_VALIDA', error.message)
-    if (error.statusCode && error.statusCode < 500) return problem(reply, error.statusCode, 'RICHIESTA_NON_VALIDA', error.message)
+  app.setErrorHandler(async (error: FastifyError | OperationError, request, reply) => {
+    // messages of operation errors are written for the operator at the other end; anything else is ours
+    if (error instanceof OperationError) return problemOf(reply, error.kind, error.message, error.code)
+    if (error.validation) return problemOf(reply, 'invalid', error.message)
+    if (error.statusCode && error.statusCode < 500) return problem(reply, error.statusCode, operationKinds.invalid.code, error.message)
     if (isDatabaseUnavailable(error)) {
       health?.failed(error)
-      return problem(reply.header('retry-after', '5'), 503, 'SERVIZIO_NON_DISPONIBILE', 'the database cannot be reached; try again shortly')
+      return problemOf(reply.header('retry-after', '5'), 'unavailable', 'the database cannot be reached; try again shortly')
     }
     request.log.error({ err: { message: error.message, stack: error.stack } }, 'admin request failed')
-    return problem(reply, 500, 'ERRORE_INTERNO', 'unexpected error; see the gateway log')
+    return problemOf(reply, 'internal', 'unexpected error; see the gateway log')
   })
 
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))

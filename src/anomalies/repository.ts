@@ -4,8 +4,9 @@ import type { Queryable } from '../db/pool.ts'
 import { changeStato } from '../registry/convenzioni.ts'
 import { suspendOperatore } from '../registry/operatori.ts'
 import type { Finding } from './types.ts'
+import { OperationError } from '../operation-error.ts'
 
-export class AnomaliaError extends Error {
+export class AnomaliaError extends OperationError {
   override name = 'AnomaliaError'
 }
 
@@ -63,12 +64,12 @@ export async function listAnomalie(db: Queryable, stato?: string): Promise<Anoma
 
 export async function showAnomalia(db: Queryable, id: number): Promise<AnomaliaView> {
   const { rows } = await db.query<AnomaliaView>(`select ${COLUMNS} from anomalie where id = $1`, [id])
-  if (!rows[0]) throw new AnomaliaError(`anomalia ${id} does not exist`)
+  if (!rows[0]) throw new AnomaliaError('not-found', `anomalia ${id} does not exist`)
   return rows[0]
 }
 
 export async function setAnomaliaStato(db: Queryable, id: number, stato: 'chiarita' | 'chiusa' | 'aperta', nota?: string): Promise<AnomaliaView> {
   const { rowCount } = await db.query('update anomalie set stato = $2, nota = coalesce($3, nota), aggiornata_il = now() where id = $1', [id, stato, nota ?? null])
-  if (!rowCount) throw new AnomaliaError(`anomalia ${id} does not exist`)
+  if (!rowCount) throw new AnomaliaError('not-found', `anomalia ${id} does not exist`)
   return showAnomalia(db, id)
 }

@@ -5,8 +5,9 @@ import type { Queryable } from '../db/pool.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
 import { pseudonymise } from './pseudonym.ts'
 import { tracciaFields, tracciaSelect } from './traccia.ts'
+import { OperationError } from '../operation-error.ts'
 
-export class AuditQueryError extends Error {
+export class AuditQueryError extends OperationError {
   override name = 'AuditQueryError'
 }
 
@@ -35,7 +36,7 @@ export interface TraceRow {
 
 function instant(text: string, name: string): Date {
   const d = new Date(text)
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) throw new AuditQueryError(`${name} must be a date or an ISO timestamp, not "${text}"`)
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) throw new AuditQueryError('invalid', `${name} must be a date or an ISO timestamp, not "${text}"`)
   return d
 }
 
@@ -60,12 +61,12 @@ export function whereOf(filters: TraceFilters, pseudonymKey: string): { conditio
   if (filters.pratica) add('riferimento_pratica = ?', filters.pratica)
   if (filters.esito) add(ESITI.includes(filters.esito) ? 'esito = ?' : 'codice_rifiuto = ?', filters.esito)
   if (filters.transazione) {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(filters.transazione)) throw new AuditQueryError('transazione must be a UUID')
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(filters.transazione)) throw new AuditQueryError('invalid', 'transazione must be a UUID')
     add('identificativo_transazione = ?', filters.transazione)
   }
   if (filters.codiceFiscale) {
     const cf = validateCodiceFiscale(filters.codiceFiscale)
-    if (!cf.ok) throw new AuditQueryError(`codiceFiscale: ${cf.reason}`)
+    if (!cf.ok) throw new AuditQueryError('invalid', `codiceFiscale: ${cf.reason}`)
     add('cf_pseudonimo = ?', pseudonymise(pseudonymKey, cf.value))
   }
   return { conditions, values }
@@ -86,7 +87,7 @@ export function encodeCursor(row: { ricevutaIl: Date; id: number }): string {
 function decodeCursor(cursor: string): [Date, number] {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|')
   const d = new Date(at ?? '')
-  if (Number.isNaN(d.getTime()) || !/^\d+$/.test(id ?? '')) throw new AuditQueryError('invalid cursor')
+  if (Number.isNaN(d.getTime()) || !/^\d+$/.test(id ?? '')) throw new AuditQueryError('invalid', 'invalid cursor')
   return [d, Number(id)]
 }
 
@@ -168,7 +169,7 @@ export interface SubjectReport {
 /** Who verified this codice fiscale, and when: the answer to a citizen's access request. */
 export async function subjectReport(db: Queryable, codiceFiscale: string, pseudonymKey: string): Promise<SubjectReport> {
   const cf = validateCodiceFiscale(codiceFiscale)
-  if (!cf.ok) throw new AuditQueryError(`codice fiscale: ${cf.reason}`)
+  if (!cf.ok) throw new AuditQueryError('invalid', `codice fiscale: ${cf.reason}`)
   const { rows } = await db.query<Record<string, unknown>>(
     `select ricevuta_il as "ricevutaIl", ente_codice as "enteCodice", convenzione_id as "convenzioneId", operatore,
             riferimento_pratica as "riferimentoPratica", esito, codice_rifiuto as "codiceRifiuto", identificativo_transazione as "identificativoTransazione"

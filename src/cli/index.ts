@@ -2,8 +2,9 @@
 import { readFile } from 'node:fs/promises'
 import { Command, CommanderError, Option } from 'commander'
 import path from 'node:path'
-import { ConfigError, loadConfig, requireClientCaFiles, requirePseudonymKey } from '../config.ts'
+import { loadConfig, requireClientCaFiles, requirePseudonymKey } from '../config.ts'
 import { projectRoot } from '../project-root.ts'
+import { operationKinds, TRAIL_BROKEN_EXIT_CODE } from '../operation-error.ts'
 import { pipeline } from 'node:stream/promises'
 import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, type TraceFilters } from '../audit/search.ts'
 import { sealUpTo, verifyTrail, watermark } from '../audit/sealer.ts'
@@ -21,11 +22,9 @@ import { requestReload } from '../tls/reload-broadcast.ts'
 import { importVerbaliFile } from '../verification/verbali-import.ts'
 import { createWriteStream } from 'node:fs'
 import { unlink } from 'node:fs/promises'
-import { print, positiveInt, UsageError, withDatabase, wantsJson } from './output.ts'
+import { print, positiveInt, reportError, UsageError, withDatabase, wantsJson } from './output.ts'
 import { serve } from './serve.ts'
 
-// Errors whose message is written for the person at the terminal; anything else is a bug, reported as such.
-const EXPECTED = ['ConfigError', 'UsageError', 'EnteError', 'ConvenzioneError', 'CertificateError', 'MigrationError', 'TlsMaterialError', 'ImportError', 'OperatoreError', 'AuditQueryError', 'AnomaliaError']
 
 const { version } = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
 
@@ -196,7 +195,7 @@ cert.command('add').description('register a PDD certificate for a convenzione')
   .requiredOption('--file <PEM>', 'the PEM certificate file')
   .action(async (o: { convenzione: number; file: string }, cmd: Command) => {
     const pem = await readFile(o.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read ${o.file}: ${err.code ?? err.message}`)
+      throw new UsageError('invalid', `cannot read ${o.file}: ${err.code ?? err.message}`)
     })
     const trust = clientTrust()
     const added = await withDatabase((db) => addCertificate(db.pool, o.convenzione, pem, trust))
@@ -224,7 +223,7 @@ admin.command('add').description('register a client certificate as an admin prin
   .requiredOption('--file <PEM>', 'the PEM certificate file')
   .action(async (o: { ruolo: string; file: string }, cmd: Command) => {
     const pem = await readFile(o.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read ${o.file}: ${err.code ?? err.message}`)
+      throw new UsageError('invalid', `cannot read ${o.file}: ${err.code ?? err.message}`)
     })
     const trust = clientTrust()
     const added = await withDatabase((db) => addPrincipal(db.pool, o.ruolo, pem, trust))
@@ -247,10 +246,11 @@ program.command('tls').description('TLS material of the running gateways')
   .command('reload').description('reload server certificate, key, CA bundle and CRL in every running gateway process')
   .action(async (_o, cmd: Command) => {
     const reports = await withDatabase((db) => requestReload(db.pool))
-    if (reports.length === 0) throw new UsageError('no gateway process answered: is one running on this database?')
+    if (reports.length === 0) throw new UsageError('unavailable', 'no gateway process answered: is one running on this database?')
     print(cmd, { ok: reports.every((r) => r.esito === 'ok'), processi: reports },
       reports.map((r) => `${r.processo}: ${r.esito}${r.errore ? ` (${r.errore})` : ''}`).join('\n'))
-    if (reports.some((r) => r.esito !== 'ok')) process.exitCode = 1
+    // a bad file: the API's 409, each process's error in the answer
+    if (reports.some((r) => r.esito !== 'ok')) process.exitCode = operationKinds.conflict.exitCode
   })
 
 interface FilterOptions {
@@ -313,7 +313,7 @@ audit.command('seal').description('seal what is pending now (waits for transacti
       const horizon = await watermark(db.pool)
       await new Promise((r) => setTimeout(r, o.attesa * 1000))
       const made = await sealUpTo(db.pool, horizon)
-      if (made === undefined) throw new UsageError('another process is sealing right now; try again shortly')
+      if (made === undefined) throw new UsageError('conflict', 'another process is sealing right now; try again shortly')
       return made
     })
     print(cmd, { sigilli: seals }, seals.length ? `${seals.length} seals, up to traccia ${Math.max(...seals.map((x) => x.aId))}` : 'nothing to seal')
@@ -328,7 +328,7 @@ audit.command('verify').description('check the seal chain; exits non-zero when t
     print(cmd, result, result.intact
       ? `intact: ${result.sigilli} seals, ${result.righeSigillate} tracce sealed, ${result.righeInAttesa} awaiting a seal`
       : `BROKEN at seal ${result.sigillo}: ${result.motivo}`)
-    if (!result.intact) process.exitCode = 3
+    if (!result.intact) process.exitCode = TRAIL_BROKEN_EXIT_CODE
   })
 audit.command('soggetto').description('who verified this codice fiscale, and when (GDPR art. 15)')
   .argument('<CF>', 'codice fiscale')
@@ -370,13 +370,7 @@ anomalie.command('close').description('close an anomalia, with a note')
 try {
   await program.parseAsync(process.argv)
 } catch (err) {
-  if (err instanceof CommanderError) {
-    process.exitCode = err.exitCode
-  } else if (err instanceof Error && (EXPECTED.includes(err.name) || err instanceof ConfigError)) {
-    process.stderr.write(`invciv: ${err.message}\n`)
-    process.exitCode = 1
-  } else {
-    process.stderr.write(`invciv: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`)
-    process.exitCode = 2
-  }
+  // commander has said what is wrong with the command line already
+  if (err instanceof CommanderError) process.exitCode = err.exitCode
+  else reportError(err, process.argv.includes('--json'))
 }

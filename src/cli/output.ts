@@ -4,8 +4,11 @@ import type { Command } from 'commander'
 import { loadConfig } from '../config.ts'
 import { openDatabase, type Database } from '../db/database.ts'
 import { loadDemoDataIfFresh } from '../dev/demo-data.ts'
+import { OperationError, operationKinds, type OperationKind } from '../operation-error.ts'
+import { isDatabaseUnavailable } from '../db/errors.ts'
 
-export class UsageError extends Error {
+/** A command line that cannot be carried out as given (a file that cannot be read, no gateway to ask). */
+export class UsageError extends OperationError {
   override name = 'UsageError'
 }
 
@@ -37,7 +40,29 @@ export async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise
 
 export function positiveInt(name: string) {
   return (value: string): number => {
-    if (!/^\d{1,10}$/.test(value) || Number(value) <= 0) throw new UsageError(`${name} must be a positive whole number, not "${value}"`)
+    if (!/^\d{1,10}$/.test(value) || Number(value) <= 0) throw new UsageError('invalid', `${name} must be a positive whole number, not "${value}"`)
     return Number(value)
   }
+}
+
+/**
+ * An error as the person (one line on stderr) or the script (with --json, one JSON object on stdout) reads it,
+ * and the exit code of its kind (operation-error.ts). Anything that is not an operation error is a bug.
+ */
+export function reportError(err: unknown, json: boolean): void {
+  let kind: OperationKind = 'internal'
+  let detail = `unexpected error: ${err instanceof Error ? err.message : String(err)}`
+  let code: string = operationKinds.internal.code
+  if (err instanceof OperationError) {
+    ;({ kind, code } = err)
+    detail = err.message
+  } else if (isDatabaseUnavailable(err)) {
+    kind = 'unavailable'
+    code = operationKinds.unavailable.code
+    detail = `the database cannot be reached (${(err as { code?: string }).code ?? (err as Error).message}); try again`
+  }
+  const { exitCode } = operationKinds[kind]
+  if (json) process.stdout.write(`${JSON.stringify({ error: { code, kind, detail, exitCode } })}\n`)
+  else process.stderr.write(`invciv: ${detail}\n`)
+  process.exitCode = exitCode
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import type pg from 'pg'
 import { projectRoot } from '../project-root.ts'
+import { OperationError } from '../operation-error.ts'
 
 export const migrationsDir = path.join(projectRoot, 'migrations')
 
@@ -32,7 +33,7 @@ export async function readMigrations(dir = migrationsDir): Promise<Migration[]> 
   return migrations
 }
 
-export class MigrationError extends Error {
+export class MigrationError extends OperationError {
   override name = 'MigrationError'
 }
 
@@ -59,7 +60,7 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir): Promise<strin
       const previous = applied.get(m.version)
       if (previous) {
         if (previous.checksum !== m.checksum) {
-          throw new MigrationError(`migration ${m.name} was changed after it was applied`)
+          throw new MigrationError('conflict', `migration ${m.name} was changed after it was applied`)
         }
         continue
       }

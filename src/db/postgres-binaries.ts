@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { chmod, cp, lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { OperationError } from '../operation-error.ts'
 
 export interface PostgresBinaries {
   initdb: string
@@ -17,7 +18,7 @@ export interface PostgresBinaries {
   runAs: { uid: number; gid: number } | undefined
 }
 
-export class EmbeddedUnavailableError extends Error {
+export class EmbeddedUnavailableError extends OperationError {
   override name = 'EmbeddedUnavailableError'
 }
 
@@ -34,7 +35,7 @@ async function platformPackage(): Promise<{ native: string; version: string }> {
   try {
     paths = (await import(name)) as { postgres: string }
   } catch {
-    throw new EmbeddedUnavailableError(`the embedded PostgreSQL (${name}, installed with the development dependencies) is not available: set DATABASE_URL`)
+    throw new EmbeddedUnavailableError('unavailable', `the embedded PostgreSQL (${name}, installed with the development dependencies) is not available: set DATABASE_URL`)
   }
   const native = path.dirname(path.dirname(paths.postgres))
   const { version } = JSON.parse(await readFile(path.join(path.dirname(native), 'package.json'), 'utf8')) as { version: string }
@@ -66,7 +67,7 @@ export async function safeRootFolder(kind: 'cache' | 'lib'): Promise<string> {
       refused.push(`${folder} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
     }
   }
-  throw new EmbeddedUnavailableError(`no safe folder for the embedded PostgreSQL as root: ${refused.join(', ')}`)
+  throw new EmbeddedUnavailableError('unavailable', `no safe folder for the embedded PostgreSQL as root: ${refused.join(', ')}`)
 }
 
 /** The native folder copied once per version, made readable by everyone and writable by root only. */
@@ -113,7 +114,7 @@ function postgresUser(): { uid: number; gid: number } {
       execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' })
       return { uid: id('-u'), gid: id('-g') }
     } catch (err) {
-      throw new EmbeddedUnavailableError(`PostgreSQL cannot run as root and no postgres user could be made (${(err as Error).message}): run as another user or set DATABASE_URL`)
+      throw new EmbeddedUnavailableError('unavailable', `PostgreSQL cannot run as root and no postgres user could be made (${(err as Error).message}): run as another user or set DATABASE_URL`)
     }
   }
 }

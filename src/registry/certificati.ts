@@ -50,15 +50,15 @@ export interface RegisteredCertificate {
 export async function addCertificate(db: pg.Pool, convenzioneId: number, pem: string, trust: ClientTrust, now = new Date()): Promise<RegisteredCertificate> {
   const { cert, fingerprint, validTo, avvisi } = checkClientCertificate(pem, trust, now)
   const admin = await db.query('select 1 from principali_admin where fingerprint = $1', [fingerprint])
-  if (admin.rowCount) throw new CertificateError('this certificate is an admin principal: a PDD needs its own')
+  if (admin.rowCount) throw new CertificateError('conflict', 'this certificate is an admin principal: a PDD needs its own')
   const found = await db.query('select 1 from convenzioni where id = $1', [convenzioneId])
-  if (!found.rowCount) throw new CertificateError(`convenzione ${convenzioneId} does not exist`)
+  if (!found.rowCount) throw new CertificateError('not-found', `convenzione ${convenzioneId} does not exist`)
   const { rowCount } = await db.query(
     `insert into certificati_pdd (fingerprint, convenzione_id, soggetto, emittente, numero_serie, valido_dal, valido_al, pem)
      values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (fingerprint) do nothing`,
     [fingerprint, convenzioneId, cert.subject, cert.issuer, cert.serialNumber, new Date(cert.validFrom), validTo, cert.toString()],
   )
-  if (!rowCount) throw new CertificateError(`certificate ${fingerprint} is already registered`)
+  if (!rowCount) throw new CertificateError('conflict', `certificate ${fingerprint} is already registered`)
   return { fingerprint, convenzioneId, soggetto: cert.subject.replace(/\n/g, ', '), validoAl: validTo.toISOString(), avvisi }
 }
 
@@ -95,7 +95,7 @@ export async function changeCertificateState(db: Queryable, fingerprintInput: st
   try {
     fingerprint = normaliseFingerprint(fingerprintInput)
   } catch (err) {
-    throw new CertificateError((err as Error).message)
+    throw new CertificateError('invalid', (err as Error).message)
   }
   const to = action === 'retire' ? 'ritirato' : 'revocato'
   // revoking a retired certificate is allowed (it may have leaked); nothing comes back from revoked
@@ -106,6 +106,6 @@ export async function changeCertificateState(db: Queryable, fingerprintInput: st
   )
   if (rows[0]) return { fingerprint, stato: rows[0].stato }
   const current = await db.query<{ stato: string }>('select stato from certificati_pdd where fingerprint = $1', [fingerprint])
-  if (!current.rows[0]) throw new CertificateError(`certificate ${fingerprint} is not registered`)
-  throw new CertificateError(`certificate ${fingerprint} is ${current.rows[0].stato}: cannot ${action} it`)
+  if (!current.rows[0]) throw new CertificateError('not-found', `certificate ${fingerprint} is not registered`)
+  throw new CertificateError('conflict', `certificate ${fingerprint} is ${current.rows[0].stato}: cannot ${action} it`)
 }

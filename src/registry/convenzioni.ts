@@ -7,8 +7,9 @@ import type { Queryable } from '../db/pool.ts'
 import { VALIDITY_YEARS, type Convenzione, type ConvenzioneSettings } from '../policy/convenzione.ts'
 import { settingList, settings } from '../policy/settings.ts'
 import { labelOf, type Setting, type SettingName } from '../policy/setting.ts'
+import { OperationError } from '../operation-error.ts'
 
-export class ConvenzioneError extends Error {
+export class ConvenzioneError extends OperationError {
   override name = 'ConvenzioneError'
 }
 
@@ -28,7 +29,7 @@ export const convenzioneColumns = [
 
 /** Normalises each CIDR (a bare address is a /32 or /128) through PostgreSQL's own cidr type. */
 export async function normaliseCidrs(db: Queryable, cidrs: string[]): Promise<string[]> {
-  if (cidrs.length === 0) throw new ConvenzioneError('at least one CIDR is required in the IP allowlist')
+  if (cidrs.length === 0) throw new ConvenzioneError('invalid', 'at least one CIDR is required in the IP allowlist')
   const out: string[] = []
   for (const raw of cidrs) {
     const cidr = raw.trim()
@@ -36,13 +37,13 @@ export async function normaliseCidrs(db: Queryable, cidrs: string[]): Promise<st
     const family = isIP(address ?? '')
     const maxPrefix = family === 4 ? 32 : 128
     if (!family || extra !== undefined || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix))) {
-      throw new ConvenzioneError(`"${cidr.slice(0, 60)}" is not a CIDR (e.g. 192.0.2.0/24 or 2001:db8::/32)`)
+      throw new ConvenzioneError('invalid', `"${cidr.slice(0, 60)}" is not a CIDR (e.g. 192.0.2.0/24 or 2001:db8::/32)`)
     }
     try {
       const { rows } = await db.query<{ cidr: string }>('select $1::cidr::text as cidr', [cidr])
       out.push((rows[0] as { cidr: string }).cidr)
     } catch {
-      throw new ConvenzioneError(`"${cidr}" has address bits set beyond its prefix: write the network address`)
+      throw new ConvenzioneError('invalid', `"${cidr}" has address bits set beyond its prefix: write the network address`)
     }
   }
   return out
@@ -52,22 +53,22 @@ export async function normaliseCidrs(db: Queryable, cidrs: string[]): Promise<st
 async function checked(db: Queryable, s: Setting, value: unknown): Promise<unknown> {
   const label = labelOf(s)
   if (s.schema.format === 'date' && !(typeof value === 'string' && isCalendarDate(value))) {
-    throw new ConvenzioneError(`${label} must be a date YYYY-MM-DD, not "${String(value).slice(0, 40)}"`)
+    throw new ConvenzioneError('invalid', `${label} must be a date YYYY-MM-DD, not "${String(value).slice(0, 40)}"`)
   }
   if (s.schema.type === 'integer' && !(Number.isInteger(value) && (value as number) > 0 && (value as number) <= 2_000_000_000)) {
-    throw new ConvenzioneError(`${label} must be a positive whole number`)
+    throw new ConvenzioneError('invalid', `${label} must be a positive whole number`)
   }
   // CIDRs go through PostgreSQL's own cidr type (normaliseCidrs)
   if (s.sqlType === 'cidr[]') return normaliseCidrs(db, value as string[])
   const stored = s.normalise ? s.normalise(value as never) : value
   const problem = s.problem?.(stored as never)
-  if (problem) throw new ConvenzioneError(problem)
+  if (problem) throw new ConvenzioneError('invalid', problem)
   return stored
 }
 
 export async function createConvenzione(db: pg.Pool, input: ConvenzioneInput): Promise<{ id: number; validaAl: string }> {
   for (const s of settingList) {
-    if ('required' in s.create && (input as ConvenzioneUpdate)[s.name] === undefined) throw new ConvenzioneError(`${labelOf(s)} is required`)
+    if ('required' in s.create && (input as ConvenzioneUpdate)[s.name] === undefined) throw new ConvenzioneError('invalid', `${labelOf(s)} is required`)
   }
   const values: unknown[] = [input.enteCodice]
   const parameterOf = new Map<string, string>()
@@ -76,9 +77,9 @@ export async function createConvenzione(db: pg.Pool, input: ConvenzioneInput): P
     values.push(value === undefined ? null : await checked(db, s, value))
     parameterOf.set(s.name, `$${values.length}::${s.sqlType}`)
   }
-  if (input.validaAl !== undefined && input.validaAl < input.validaDal) throw new ConvenzioneError(`${labelOf(settings.validaAl)} comes before ${labelOf(settings.validaDal)}`)
+  if (input.validaAl !== undefined && input.validaAl < input.validaDal) throw new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} comes before ${labelOf(settings.validaDal)}`)
   const ente = await db.query('select 1 from enti where codice_ipa = $1', [input.enteCodice])
-  if (!ente.rowCount) throw new ConvenzioneError(`ente ${input.enteCodice} does not exist: add it with "invciv ente add"`)
+  if (!ente.rowCount) throw new ConvenzioneError('not-found', `ente ${input.enteCodice} does not exist: add it with "invciv ente add"`)
   // a setting left out takes its default, which may be written in terms of another setting ({validaDal})
   const expressions = settingList.map((s) => {
     const parameter = parameterOf.get(s.name) as string
@@ -106,7 +107,7 @@ const transitions: Record<LifecycleAction, { from: string[]; to: string }> = {
 
 async function currentStato(db: Queryable, id: number): Promise<string> {
   const { rows } = await db.query<{ stato: string }>('select stato from convenzioni where id = $1', [id])
-  if (!rows[0]) throw new ConvenzioneError(`convenzione ${id} does not exist`)
+  if (!rows[0]) throw new ConvenzioneError('not-found', `convenzione ${id} does not exist`)
   return rows[0].stato
 }
 
@@ -119,13 +120,13 @@ export async function changeStato(db: Queryable, id: number, action: LifecycleAc
   )
   if (rows[0]) return { id, stato: rows[0].stato }
   const stato = await currentStato(db, id)
-  if (stato === 'revocata') throw new ConvenzioneError(`convenzione ${id} is revoked: revocation is final`)
-  throw new ConvenzioneError(`convenzione ${id} is ${stato}: cannot ${action} it`)
+  if (stato === 'revocata') throw new ConvenzioneError('conflict', `convenzione ${id} is revoked: revocation is final`)
+  throw new ConvenzioneError('conflict', `convenzione ${id} is ${stato}: cannot ${action} it`)
 }
 
 /** Extends the validity by five years from its current end, or to `al`; a revoked convenzione stays revoked. */
 export async function renewConvenzione(db: Queryable, id: number, al?: string): Promise<{ id: number; validaAl: string }> {
-  if (al !== undefined && !isCalendarDate(al)) throw new ConvenzioneError(`--al must be a date YYYY-MM-DD, not "${al}"`)
+  if (al !== undefined && !isCalendarDate(al)) throw new ConvenzioneError('invalid', `--al must be a date YYYY-MM-DD, not "${al}"`)
   const { rows } = await db.query<{ validaAl: string }>(
     `update convenzioni set valida_al = coalesce($2::date, (valida_al + make_interval(years => $3))::date), aggiornata_il = now()
       where id = $1 and stato <> 'revocata' and coalesce($2::date, (valida_al + make_interval(years => $3))::date) > valida_al
@@ -134,8 +135,8 @@ export async function renewConvenzione(db: Queryable, id: number, al?: string): 
   )
   if (rows[0]) return { id, validaAl: rows[0].validaAl }
   const stato = await currentStato(db, id)
-  if (stato === 'revocata') throw new ConvenzioneError(`convenzione ${id} is revoked: revocation is final`)
-  throw new ConvenzioneError(`--al ${al} does not extend convenzione ${id}: a renewal moves the end later`)
+  if (stato === 'revocata') throw new ConvenzioneError('conflict', `convenzione ${id} is revoked: revocation is final`)
+  throw new ConvenzioneError('conflict', `--al ${al} does not extend convenzione ${id}: a renewal moves the end later`)
 }
 
 /** Changes the given settings; the next call is checked against them (the checks read the convenzione per request). */
@@ -148,12 +149,12 @@ export async function updateConvenzione(db: Queryable, id: number, update: Conve
     values.push(await checked(db, s, value))
     sets.push(`${s.column} = $${values.length}::${s.sqlType}`)
   }
-  if (sets.length === 0) throw new ConvenzioneError('nothing to update: give at least one option')
+  if (sets.length === 0) throw new ConvenzioneError('invalid', 'nothing to update: give at least one option')
   try {
     const { rowCount } = await db.query(`update convenzioni set ${sets.join(', ')}, aggiornata_il = now() where id = $1`, values)
-    if (!rowCount) throw new ConvenzioneError(`convenzione ${id} does not exist`)
+    if (!rowCount) throw new ConvenzioneError('not-found', `convenzione ${id} does not exist`)
   } catch (err) {
-    if ((err as { code?: string }).code === '23514') throw new ConvenzioneError(`${labelOf(settings.validaAl)} would come before ${labelOf(settings.validaDal)}`)
+    if ((err as { code?: string }).code === '23514') throw new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} would come before ${labelOf(settings.validaDal)}`)
     throw err
   }
   return showConvenzione(db, id)
@@ -161,7 +162,7 @@ export async function updateConvenzione(db: Queryable, id: number, update: Conve
 
 export async function showConvenzione(db: Queryable, id: number): Promise<Convenzione> {
   const { rows } = await db.query<Convenzione>(`select ${convenzioneColumns} from convenzioni c where c.id = $1`, [id])
-  if (!rows[0]) throw new ConvenzioneError(`convenzione ${id} does not exist`)
+  if (!rows[0]) throw new ConvenzioneError('not-found', `convenzione ${id} does not exist`)
   return rows[0]
 }
 

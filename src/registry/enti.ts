@@ -1,7 +1,8 @@
 // Enti: the partner administrations, by IPA code.
 import type { Queryable } from '../db/pool.ts'
+import { OperationError } from '../operation-error.ts'
 
-export class EnteError extends Error {
+export class EnteError extends OperationError {
   override name = 'EnteError'
 }
 
@@ -11,11 +12,11 @@ export interface EnteInput {
 }
 
 export async function addEnte(db: Queryable, ente: EnteInput): Promise<EnteInput> {
-  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(ente.codiceIpa)) throw new EnteError(`invalid IPA code "${ente.codiceIpa.slice(0, 40)}": 1-32 letters, digits, _ . -`)
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(ente.codiceIpa)) throw new EnteError('invalid', `invalid IPA code "${ente.codiceIpa.slice(0, 40)}": 1-32 letters, digits, _ . -`)
   const nome = ente.nome.trim()
-  if (nome.length === 0 || nome.length > 300) throw new EnteError('the name must be 1-300 characters')
+  if (nome.length === 0 || nome.length > 300) throw new EnteError('invalid', 'the name must be 1-300 characters')
   const { rowCount } = await db.query('insert into enti (codice_ipa, nome) values ($1, $2) on conflict do nothing', [ente.codiceIpa, nome])
-  if (!rowCount) throw new EnteError(`ente ${ente.codiceIpa} already exists`)
+  if (!rowCount) throw new EnteError('conflict', `ente ${ente.codiceIpa} already exists`)
   return { codiceIpa: ente.codiceIpa, nome }
 }
 

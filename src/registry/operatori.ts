@@ -1,8 +1,9 @@
 // Operatori as ops see them: their state and recent failures, and the unblocking that only a person may do.
 import type pg from 'pg'
 import { inTransaction, type Queryable } from '../db/pool.ts'
+import { OperationError } from '../operation-error.ts'
 
-export class OperatoreError extends Error {
+export class OperatoreError extends OperationError {
   override name = 'OperatoreError'
 }
 
@@ -44,8 +45,8 @@ export async function unblockOperatore(db: pg.Pool, convenzioneId: number, opera
     )
     if (!rowCount) {
       const { rows } = await tx.query<{ stato: string }>('select stato from operatori where convenzione_id = $1 and identificativo = $2', [convenzioneId, operatore])
-      if (!rows[0]) throw new OperatoreError(`operatore ${operatore} has never called under convenzione ${convenzioneId}`)
-      throw new OperatoreError(`operatore ${operatore} is ${rows[0].stato}, not blocked or suspended`)
+      if (!rows[0]) throw new OperatoreError('not-found', `operatore ${operatore} has never called under convenzione ${convenzioneId}`)
+      throw new OperatoreError('conflict', `operatore ${operatore} is ${rows[0].stato}, not blocked or suspended`)
     }
     await tx.query(
       `insert into eventi_operatori (convenzione_id, operatore, evento, avvenuto_il, attore) values ($1, $2, 'sbloccato', $3, $4)`,
@@ -59,7 +60,7 @@ export async function unblockOperatore(db: pg.Pool, convenzioneId: number, opera
 export async function suspendOperatore(db: pg.Pool, convenzioneId: number, operatore: string, attore: string, at = new Date()) {
   return inTransaction(db, async (tx) => {
     const c = await tx.query('select 1 from convenzioni where id = $1', [convenzioneId])
-    if (!c.rowCount) throw new OperatoreError(`convenzione ${convenzioneId} does not exist`)
+    if (!c.rowCount) throw new OperatoreError('not-found', `convenzione ${convenzioneId} does not exist`)
     await tx.query(
       `insert into operatori (convenzione_id, identificativo, stato, primo_accesso_il, ultimo_accesso_il) values ($1, $2, 'sospeso', $3, $3)
        on conflict (convenzione_id, identificativo) do update set stato = 'sospeso'`,

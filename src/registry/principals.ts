@@ -32,11 +32,11 @@ export async function principalOf(db: Queryable, fingerprint: string, now = new 
 
 /** Registers a certificate as an admin principal; refuses one that could never pass the admin listener's handshake. */
 export async function addPrincipal(db: pg.Pool, ruolo: string, pem: string, trust: ClientTrust, now = new Date()): Promise<Principal & { avvisi: string[] }> {
-  if (!(roles as readonly string[]).includes(ruolo)) throw new CertificateError(`the role must be one of ${roles.join(', ')}`)
+  if (!(roles as readonly string[]).includes(ruolo)) throw new CertificateError('invalid', `the role must be one of ${roles.join(', ')}`)
   const { cert, fingerprint, validTo, avvisi } = checkClientCertificate(pem, trust, now)
   // a partner's PDD certificate must never double as an admin identity
   const pdd = await db.query('select 1 from certificati_pdd where fingerprint = $1', [fingerprint])
-  if (pdd.rowCount) throw new CertificateError('this certificate is a PDD certificate of a convenzione: admin principals need their own')
+  if (pdd.rowCount) throw new CertificateError('conflict', 'this certificate is a PDD certificate of a convenzione: admin principals need their own')
   const soggetto = cert.subject.replace(/\n/g, ', ')
   const { rowCount } = await db.query(
     `insert into principali_admin (fingerprint, ruolo, soggetto, valido_al) values ($1, $2, $3, $4) on conflict do nothing`,
@@ -44,7 +44,7 @@ export async function addPrincipal(db: pg.Pool, ruolo: string, pem: string, trus
   )
   if (!rowCount) {
     const { rows } = await db.query<{ stato: string }>('select stato from principali_admin where fingerprint = $1', [fingerprint])
-    throw new CertificateError(rows[0]?.stato === 'revocato'
+    throw new CertificateError('conflict', rows[0]?.stato === 'revocato'
       ? `certificate ${fingerprint} was removed as an admin principal: a removed certificate does not come back, issue a new one`
       : `certificate ${fingerprint} is already an admin principal`)
   }
@@ -69,7 +69,7 @@ export async function removePrincipal(db: pg.Pool, fingerprintInput: string, by:
   try {
     fingerprint = normaliseFingerprint(fingerprintInput)
   } catch (err) {
-    throw new CertificateError((err as Error).message)
+    throw new CertificateError('invalid', (err as Error).message)
   }
   const client = await db.connect()
   try {
@@ -80,10 +80,10 @@ export async function removePrincipal(db: pg.Pool, fingerprintInput: string, by:
     const { rows } = await client.query<PrincipalView>(
       `select fingerprint, ruolo, stato from principali_admin where fingerprint = $1 for update`, [fingerprint])
     const found = rows[0]
-    if (!found) throw new CertificateError(`certificate ${fingerprint} is not registered as an admin principal`)
-    if (found.stato === 'revocato') throw new CertificateError(`admin principal ${fingerprint} is already removed`)
+    if (!found) throw new CertificateError('not-found', `certificate ${fingerprint} is not registered as an admin principal`)
+    if (found.stato === 'revocato') throw new CertificateError('conflict', `admin principal ${fingerprint} is already removed`)
     if (options.keepOneOperations && found.ruolo === 'operations' && active.length <= 1) {
-      throw new CertificateError('this is the last active operations principal: add another first (or remove it with the invciv CLI)')
+      throw new CertificateError('conflict', 'this is the last active operations principal: add another first (or remove it with the invciv CLI)')
     }
     await client.query(`update principali_admin set stato = 'revocato', rimosso_il = now(), rimosso_da = $2 where fingerprint = $1`, [fingerprint, by])
     await client.query('commit')

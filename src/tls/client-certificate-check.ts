@@ -6,8 +6,9 @@ import { AsnConvert } from '@peculiar/asn1-schema'
 import { Certificate, CertificateList } from '@peculiar/asn1-x509'
 import { certificatesOf } from './dev-material.ts'
 import { normaliseFingerprint } from './peer-identity.ts'
+import { OperationError } from '../operation-error.ts'
 
-export class CertificateError extends Error {
+export class CertificateError extends OperationError {
   override name = 'CertificateError'
 }
 
@@ -75,23 +76,23 @@ export function checkClientCertificate(pem: string, trust: ClientTrust, now = ne
   try {
     cert = new X509Certificate(pem)
   } catch {
-    throw new CertificateError('the file is not a PEM X.509 certificate')
+    throw new CertificateError('invalid', 'the file is not a PEM X.509 certificate')
   }
-  if (cert.ca) throw new CertificateError('the certificate is a CA certificate, not a client certificate')
+  if (cert.ca) throw new CertificateError('conflict', 'the certificate is a CA certificate, not a client certificate')
   const validFrom = new Date(cert.validFrom)
   const validTo = new Date(cert.validTo)
-  if (validTo <= now) throw new CertificateError(`the certificate expired on ${validTo.toISOString()}`)
-  if (validFrom > now) throw new CertificateError(`the certificate is not valid yet: valid from ${validFrom.toISOString()}`)
+  if (validTo <= now) throw new CertificateError('conflict', `the certificate expired on ${validTo.toISOString()}`)
+  if (validFrom > now) throw new CertificateError('conflict', `the certificate is not valid yet: valid from ${validFrom.toISOString()}`)
   // Node names the extended key usage OIDs `keyUsage`; undefined when the extension is absent (any use allowed)
   const usages = cert.keyUsage
   if (usages && !usages.includes(CLIENT_AUTH) && !usages.includes(ANY_EXTENDED_KEY_USAGE)) {
-    throw new CertificateError(`the certificate's extended key usage does not include clientAuth (${CLIENT_AUTH}): TLS refuses it as a client certificate`)
+    throw new CertificateError('conflict', `the certificate's extended key usage does not include clientAuth (${CLIENT_AUTH}): TLS refuses it as a client certificate`)
   }
   if (!chainToTrusted(cert, trust, now)) {
-    throw new CertificateError(`the certificate is not issued by the configured client CA (INVCIV_TLS_CA): its issuer is ${subjectLine(cert.issuer)}`)
+    throw new CertificateError('conflict', `the certificate is not issued by the configured client CA (INVCIV_TLS_CA): its issuer is ${subjectLine(cert.issuer)}`)
   }
   const revokedOn = trust.revoked.get(issuerKey(cert))?.get(serialKey(cert.serialNumber))
-  if (revokedOn) throw new CertificateError(`the certificate is revoked by the configured CRL (INVCIV_TLS_CRL) since ${revokedOn.toISOString()}`)
+  if (revokedOn) throw new CertificateError('conflict', `the certificate is revoked by the configured CRL (INVCIV_TLS_CRL) since ${revokedOn.toISOString()}`)
   const days = Math.floor((validTo.getTime() - now.getTime()) / 86_400_000)
   const avvisi = days < EXPIRY_WARNING_DAYS ? [`the certificate expires in ${days} days (${validTo.toISOString()}): plan its renewal`] : []
   return { cert, fingerprint: normaliseFingerprint(cert.fingerprint256), validTo, avvisi }

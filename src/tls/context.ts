@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import tls from 'node:tls'
 import { devMaterialIn } from './dev-material.ts'
 import { clientTrustOf, type ClientTrust } from './client-certificate-check.ts'
+import { OperationError } from '../operation-error.ts'
 
 /** The files of the listeners' TLS: unset ones come from certs-dev/ in development mode, and are refused otherwise. */
 export interface TlsFiles {
@@ -29,7 +30,7 @@ export interface TlsPolicy {
   allowDevMaterial: boolean
 }
 
-export class TlsMaterialError extends Error {
+export class TlsMaterialError extends OperationError {
   override name = 'TlsMaterialError'
 }
 
@@ -37,7 +38,7 @@ function readTlsFile(file: string, what: string): Buffer {
   try {
     return readFileSync(file)
   } catch (err) {
-    throw new TlsMaterialError(`cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
+    throw new TlsMaterialError('invalid', `cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`)
   }
 }
 
@@ -45,12 +46,12 @@ function readTlsFile(file: string, what: string): Buffer {
 export function loadClientTrust(files: Pick<TlsFiles, 'ca' | 'crl'>, policy: Pick<TlsPolicy, 'allowDevMaterial'>): ClientTrust {
   const ca = readTlsFile(files.ca, 'client CA bundle')
   const dev = policy.allowDevMaterial ? undefined : devMaterialIn('certificate', ca)
-  if (dev) throw new TlsMaterialError(`development TLS material outside development mode: INVCIV_TLS_CA (${files.ca}) is certs-dev/${dev}`)
+  if (dev) throw new TlsMaterialError('invalid', `development TLS material outside development mode: INVCIV_TLS_CA (${files.ca}) is certs-dev/${dev}`)
   try {
     return clientTrustOf({ ca, crl: files.crl ? readTlsFile(files.crl, 'CRL') : undefined })
   } catch (err) {
     if (err instanceof TlsMaterialError) throw err
-    throw new TlsMaterialError(`unusable client CA bundle or CRL: ${(err as Error).message}`)
+    throw new TlsMaterialError('invalid', `unusable client CA bundle or CRL: ${(err as Error).message}`)
   }
 }
 
@@ -67,7 +68,7 @@ export function loadTlsMaterial(files: TlsFiles, policy: TlsPolicy): TlsMaterial
     material = { ...read, ciphers: policy.ciphers, trust: clientTrustOf(read) }
     tls.createSecureContext(contextOptions(material))
   } catch (err) {
-    throw new TlsMaterialError(`unusable TLS material: ${(err as Error).message}`)
+    throw new TlsMaterialError('invalid', `unusable TLS material: ${(err as Error).message}`)
   }
   if (!policy.allowDevMaterial) refuseDevMaterial(material, files)
   return material
@@ -80,7 +81,7 @@ function refuseDevMaterial(material: TlsMaterial, files: TlsFiles): void {
     ['INVCIV_TLS_CA', files.ca, devMaterialIn('certificate', material.ca)],
   ].filter(([, , dev]) => dev !== undefined)
   if (found.length) {
-    throw new TlsMaterialError(`development TLS material outside development mode (its private keys are public): ${
+    throw new TlsMaterialError('invalid', `development TLS material outside development mode (its private keys are public): ${
       found.map(([name, file, dev]) => `${name} (${file}) is certs-dev/${dev}`).join(', ')}`)
   }
 }

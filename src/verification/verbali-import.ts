@@ -8,6 +8,7 @@ import { finished } from 'node:stream/promises'
 import { from as copyFrom } from 'pg-copy-streams'
 import { validateCodiceFiscale } from './codice-fiscale.ts'
 import { categorie, normaliseKey, tipiAccertamento, type Categoria, type TipoAccertamento } from './esito.ts'
+import { OperationError } from '../operation-error.ts'
 
 export interface VerbaleInput {
   codiceFiscale: string
@@ -24,7 +25,7 @@ export const COLUMNS = [
   'codice_fiscale', 'numero_verbale', 'data_verbale', 'categoria', 'tipo_accertamento', 'giudizio', 'data_revisione', 'registrato_il',
 ] as const
 
-export class ImportError extends Error {
+export class ImportError extends OperationError {
   override name = 'ImportError'
 }
 
@@ -164,11 +165,11 @@ function parseAnnullato(raw: Raw): boolean | undefined {
  */
 export async function importVerbaliFile(pool: pg.Pool, file: string, options: ImportOptions = {}): Promise<ImportSummary> {
   const format = /\.jsonl$/i.test(file) ? 'jsonl' : /\.csv$/i.test(file) ? 'csv' : undefined
-  if (!format) throw new ImportError(`${file}: the file name must end in .csv or .jsonl`)
+  if (!format) throw new ImportError('invalid', `${file}: the file name must end in .csv or .jsonl`)
   const input = createReadStream(file, { encoding: 'utf8' })
   await new Promise<void>((resolve, reject) => {
     input.once('readable', resolve)
-    input.once('error', (err: NodeJS.ErrnoException) => reject(new ImportError(`cannot read ${file}: ${err.code ?? err.message}`)))
+    input.once('error', (err: NodeJS.ErrnoException) => reject(new ImportError('invalid', `cannot read ${file}: ${err.code ?? err.message}`)))
   })
   const client = await pool.connect()
   let rejected = 0
@@ -208,7 +209,7 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
         if (!header) {
           header = cells?.map((c) => c.trim().toLowerCase())
           const missing = COLUMNS.filter((c) => !header?.includes(c))
-          if (missing.length) throw new ImportError(`${file}: the header lacks ${missing.join(', ')}`)
+          if (missing.length) throw new ImportError('invalid', `${file}: the header lacks ${missing.join(', ')}`)
           continue
         }
         if (!cells || cells.length !== header.length) {

@@ -33,7 +33,6 @@ const refusals: Array<[string, string, RegExp]> = [
   ['not yet valid', client('pdd.futuro', 30, 400), /not valid yet: valid from 20\d\d-/],
   ['for servers only', client('pdd.server', -1, 365, ['basicConstraints = CA:FALSE', 'extendedKeyUsage = serverAuth']), /extended key usage does not include clientAuth/],
   ['a CA', pemOf(certFile('ca.crt')), /is a CA certificate, not a client certificate/],
-  ['not a certificate', 'hello', /not a PEM X\.509 certificate/],
 ]
 
 t.test('cert add (admin API) refuses each certificate that could never connect, saying which', async (t) => {
@@ -41,6 +40,8 @@ t.test('cert add (admin API) refuses each certificate that could never connect, 
     const r = await opsCall('POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, { pem })
     t.match(r, { status: 409, body: { code: 'RICHIESTA_RIFIUTATA', detail: reason } }, what)
   }
+  t.match(await opsCall('POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, { pem: 'hello' }),
+    { status: 400, body: { code: 'RICHIESTA_NON_VALIDA', detail: /not a PEM X\.509 certificate/ } }, 'not a certificate at all')
   const { rows } = await db.pool.query('select count(*)::int as n from certificati_pdd')
   t.equal(rows[0].n, 1, 'none of them was registered')
 })
@@ -54,7 +55,7 @@ t.test('cert add accepts one without extended key usage, and warns of one that e
 
 t.test('cert add (CLI): the same refusals, and the warning on stderr (or in --json)', async (t) => {
   const revoked = await cli('cert', 'add', '--convenzione', String(convenzioneId), '--file', certFile('revoked.crt'))
-  t.match(revoked, { code: 1, stderr: /revoked by the configured CRL/ })
+  t.match(revoked, { code: 5, stderr: /revoked by the configured CRL/ })
   const soon = clientCertificate('pdd.cli-breve', stamp(-1), stamp(20))
   const text = await cli('cert', 'add', '--convenzione', String(convenzioneId), '--file', soon)
   t.equal(text.code, 0, text.stderr)
@@ -105,7 +106,7 @@ t.test('admin list, admin remove and ente list from the command line', async (t)
   const removed = await cli('admin', 'remove', auditorRow.fingerprint.toUpperCase().match(/../g).join(':'))
   t.match(removed, { code: 0, stdout: /admin principal [0-9a-f]{64} \(auditor, .*CN=auditor\) removed/ })
   t.match(await admin(gw.adminUrl, auditor, 'GET', '/admin/v1/enti'), { status: 403 }, 'the auditor is refused at once')
-  t.match(await cli('admin', 'remove', auditorRow.fingerprint), { code: 1, stderr: /already removed/ })
+  t.match(await cli('admin', 'remove', auditorRow.fingerprint), { code: 5, stderr: /already removed/ })
   const text = await cli('admin', 'list')
   t.match(text.stdout, /auditor\trevocato\t.*rimosso il 20\d\d-.* da cli:/)
   t.match(await cli('ente', 'list'), { code: 0, stdout: /^ente_a_dev\tEnte A \(dati dimostrativi\)\t1 convenzioni \(1 attive\)$/m })

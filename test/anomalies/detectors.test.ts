@@ -120,5 +120,5 @@ t.test('ops list, show and close anomalie through the admin API and the CLI', as
   t.match(await invciv(['anomalie', 'show', String(id)], env), { code: 0, stdout: new RegExp(`anomalia ${id} \\(`) })
   t.match(await invciv(['anomalie', 'close', String(id), '--nota', 'falso positivo'], env), { code: 0, stdout: `anomalia ${id} chiusa` })
   t.match(JSON.parse((await invciv(['anomalie', 'list', '--stato', 'chiusa', '--json'], env)).stdout), [{ id, stato: 'chiusa' }])
-  t.match(await invciv(['anomalie', 'show', '999999'], env), { code: 1, stderr: /does not exist/ })
+  t.match(await invciv(['anomalie', 'show', '999999'], env), { code: 4, stderr: /does not exist/ })
 })

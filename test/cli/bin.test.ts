@@ -25,7 +25,7 @@ t.test('bin/invciv.js runs the sources: help, version, a command on the database
   t.equal(enti.code, 0, enti.stderr)
   t.same(JSON.parse(enti.stdout), [])
   const missing = await run(bin, ['convenzione', 'show', '999999'])
-  t.match(missing, { code: 1, stderr: /convenzione 999999 does not exist/ })
+  t.match(missing, { code: 4, stderr: /convenzione 999999 does not exist/ })
 })
 
 t.test('npx invciv is the same command', async (t) => {

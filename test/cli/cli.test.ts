@@ -35,7 +35,7 @@ t.test('ente add, and a clear refusal of a duplicate', async (t) => {
   t.equal(r.code, 0, r.stderr)
   t.same(JSON.parse(r.stdout), { codiceIpa: 'c_h501', nome: 'Comune di Roma' })
   const again = await run('ente', 'add', '--codice', 'c_h501', '--nome', 'Comune di Roma')
-  t.equal(again.code, 1)
+  t.equal(again.code, 5, 'a conflict')
   t.match(again.stderr, 'ente c_h501 already exists')
   t.notMatch(again.stderr, /at .*\.ts/, 'no stack trace')
 })
@@ -64,20 +64,21 @@ t.test('convenzione add prints the id, with every limit stored', async (t) => {
 t.test('convenzione add refuses bad input with a clear message', async (t) => {
   const base = ['convenzione', 'add', '--ente', 'c_h501', '--dal', '2026-01-01', '--ip', '10.0.0.0/8', '--fascia', 'sempre', '--max-giornaliere', '5']
   const replace = (flag: string, value: string) => base.map((v, i) => (base[i - 1] === flag ? value : v))
-  const cases: Array<[string[], RegExp]> = [
-    [replace('--ip', '10.0.0.0/33'), /not a CIDR/],
-    [replace('--ip', '10.0.0.1/8'), /bits set beyond its prefix/],
-    [replace('--ip', 'localhost'), /not a CIDR/],
-    [replace('--fascia', 'lun-ven 18:00-08:00'), /invalid fascia oraria.*ends before it starts/],
-    [replace('--fascia', 'lunedi 08:00-10:00'), /invalid fascia oraria/],
-    [replace('--dal', '2026-02-30'), /--dal must be a date/],
-    [replace('--ente', 'nessuno'), /ente nessuno does not exist/],
-    [replace('--max-giornaliere', '-3'), /positive whole number/],
-    [[...base, '--al', '2025-01-01'], /--al comes before --dal/],
+  // exit codes by kind (src/operation-error.ts): 1 invalid, 4 not found, 5 conflict
+  const cases: Array<[string[], RegExp, number]> = [
+    [replace('--ip', '10.0.0.0/33'), /not a CIDR/, 1],
+    [replace('--ip', '10.0.0.1/8'), /bits set beyond its prefix/, 1],
+    [replace('--ip', 'localhost'), /not a CIDR/, 1],
+    [replace('--fascia', 'lun-ven 18:00-08:00'), /invalid fascia oraria.*ends before it starts/, 1],
+    [replace('--fascia', 'lunedi 08:00-10:00'), /invalid fascia oraria/, 1],
+    [replace('--dal', '2026-02-30'), /--dal must be a date/, 1],
+    [replace('--ente', 'nessuno'), /ente nessuno does not exist/, 4],
+    [replace('--max-giornaliere', '-3'), /positive whole number/, 1],
+    [[...base, '--al', '2025-01-01'], /--al comes before --dal/, 5],
   ]
-  for (const [args, message] of cases) {
+  for (const [args, message, code] of cases) {
     const r = await run(...args)
-    t.equal(r.code, 1, args.join(' '))
+    t.equal(r.code, code, args.join(' '))
     t.match(r.stderr, message, args.join(' '))
   }
   const { rows } = await db.pool.query('select count(*)::int as n from convenzioni')
@@ -89,13 +90,13 @@ t.test('cert add registers a PEM, refuses duplicates, non-certificates and unkno
   t.equal(r.code, 0, r.stderr)
   t.match(JSON.parse(r.stdout), { fingerprint: /^[0-9a-f]{64}$/, convenzioneId })
   const again = await run('cert', 'add', '--convenzione', String(convenzioneId), '--file', certFile('ente-a.crt'))
-  t.match(again, { code: 1, stderr: /already registered/ })
+  t.match(again, { code: 5, stderr: /already registered/ })
   const key = await run('cert', 'add', '--convenzione', String(convenzioneId), '--file', certFile('ente-a.key'))
   t.match(key, { code: 1, stderr: /not a PEM X.509 certificate/ })
   const ca = await run('cert', 'add', '--convenzione', String(convenzioneId), '--file', certFile('ca.crt'))
-  t.match(ca, { code: 1, stderr: /CA certificate/ })
+  t.match(ca, { code: 5, stderr: /CA certificate/ })
   const unknown = await run('cert', 'add', '--convenzione', '999999', '--file', certFile('ente-b.crt'))
-  t.match(unknown, { code: 1, stderr: /convenzione 999999 does not exist/ })
+  t.match(unknown, { code: 4, stderr: /convenzione 999999 does not exist/ })
   const missing = await run('cert', 'add', '--convenzione', String(convenzioneId), '--file', '/nonexistent.pem')
   t.match(missing, { code: 1, stderr: /cannot read \/nonexistent.pem/ })
 })
@@ -134,6 +135,15 @@ t.test('import verbali: CSV and JSONL, rejects with line numbers, idempotent, co
   t.match(wrongType, { code: 1, stderr: /must end in .csv or .jsonl/ })
 })
 
+t.test('errors: --json makes them a JSON object with their code and kind, and a database away is its own exit code', async (t) => {
+  const missing = await run('convenzione', 'show', '777777', '--json')
+  t.equal(missing.code, 4)
+  t.same(JSON.parse(missing.stdout), { error: { code: 'NON_TROVATO', kind: 'not-found', detail: 'convenzione 777777 does not exist', exitCode: 4 } })
+  t.equal(missing.stderr, '')
+  const away = await invciv(['ente', 'list'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nessuno' })
+  t.match(away, { code: 7, stderr: /^invciv: the database cannot be reached \(ECONNREFUSED\); try again\n$/ })
+})
+
 t.test('without a pseudonym key, a configured DATABASE_URL still serves the CLI but not the gateway', async (t) => {
   // production mode: a database server and no INVCIV_DEV=1
   const r = await invciv(['serve'], { DATABASE_URL: db.url, INVCIV_DEV: '0' })
@@ -151,15 +161,15 @@ t.test('import verbali: a missing file or header is a clear error', async (t) =>
 t.test('convenzione lifecycle from the command line', async (t) => {
   const id = String(convenzioneId)
   t.match(await run('convenzione', 'suspend', id), { code: 0, stdout: `convenzione ${id} is now sospesa` })
-  t.match(await run('convenzione', 'suspend', id), { code: 1, stderr: /is sospesa: cannot suspend/ })
+  t.match(await run('convenzione', 'suspend', id), { code: 5, stderr: /is sospesa: cannot suspend/ })
   t.match(await run('convenzione', 'resume', id, '--json'), { code: 0, stdout: /"stato":"attiva"/ })
   t.match(await run('convenzione', 'renew', id), { code: 0, stdout: `convenzione ${id} valid until 2035-12-31` })
-  t.match(await run('convenzione', 'renew', id, '--al', '2030-01-01'), { code: 1, stderr: /does not extend/ })
+  t.match(await run('convenzione', 'renew', id, '--al', '2030-01-01'), { code: 5, stderr: /does not extend/ })
   t.match(await run('convenzione', 'renew', id, '--al', '2040-06-30', '--json'), { code: 0, stdout: /"validaAl":"2040-06-30"/ })
   t.match(await run('convenzione', 'revoke', id), { code: 0, stdout: /revocata/ })
-  t.match(await run('convenzione', 'resume', id), { code: 1, stderr: /revocation is final/ })
+  t.match(await run('convenzione', 'resume', id), { code: 5, stderr: /revocation is final/ })
   t.match(await run('convenzione', 'suspend', 'abc'), { code: 1, stderr: /ID must be a positive whole number/ })
-  t.match(await run('convenzione', 'suspend', '424242'), { code: 1, stderr: /convenzione 424242 does not exist/ })
+  t.match(await run('convenzione', 'suspend', '424242'), { code: 4, stderr: /convenzione 424242 does not exist/ })
 })
 
 t.test('operatore list and unblock from the command line', async (t) => {
@@ -171,8 +181,8 @@ t.test('operatore list and unblock from the command line', async (t) => {
   const list = await run('operatore', 'list', '--convenzione', id, '--json')
   t.match(JSON.parse(list.stdout), [{ identificativo: 'op.attivo', stato: 'attivo' }, { identificativo: 'op.bloccato', stato: 'bloccato', fallimentiRecenti: 2 }])
   t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'op.bloccato'), { code: 0, stdout: 'operatore op.bloccato unblocked' })
-  t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'op.bloccato'), { code: 1, stderr: /is attivo, not blocked/ })
-  t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'nessuno'), { code: 1, stderr: /has never called/ })
+  t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'op.bloccato'), { code: 5, stderr: /is attivo, not blocked/ })
+  t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'nessuno'), { code: 4, stderr: /has never called/ })
   const events = await db.pool.query(`select evento, attore from eventi_operatori where convenzione_id = $1`, [id])
   t.match(events.rows, [{ evento: 'sbloccato', attore: /^cli:/ }])
 })
@@ -184,14 +194,14 @@ t.test('convenzione update, list and show', async (t) => {
   t.equal(updated.code, 0, updated.stderr)
   t.match(JSON.parse(updated.stdout), { id: created.id, maxGiornaliere: 80, fasciaOraria: 'lun-ven 07:00-19:00', ipConsentiti: ['10.0.0.0/8', '192.0.2.0/24'] })
   t.match(await run('convenzione', 'update', id), { code: 1, stderr: /nothing to update/ })
-  t.match(await run('convenzione', 'update', id, '--al', '2020-01-01'), { code: 1, stderr: /--al would come before --dal/ })
+  t.match(await run('convenzione', 'update', id, '--al', '2020-01-01'), { code: 5, stderr: /--al would come before --dal/ })
   t.match(await run('convenzione', 'update', id, '--fascia', 'mai'), { code: 1, stderr: /invalid fascia oraria/ })
   const list = JSON.parse((await run('convenzione', 'list', '--ente', 'c_h501', '--json')).stdout)
   t.ok(list.some((c: { id: number }) => c.id === created.id))
   const shown = await run('convenzione', 'show', id)
   t.match(shown.stdout, `convenzione ${id} (c_h501) attiva, valida 2026-02-01..2031-01-31`)
   t.match(shown.stdout, 'max 80/giorno')
-  t.match(await run('convenzione', 'show', '777777'), { code: 1, stderr: /does not exist/ })
+  t.match(await run('convenzione', 'show', '777777'), { code: 4, stderr: /does not exist/ })
 })
 
 t.test('cert list, retire and revoke', async (t) => {
@@ -202,7 +212,7 @@ t.test('cert list, retire and revoke', async (t) => {
   t.same(JSON.parse((await run('cert', 'list', '--scadenza-entro', '30', '--json')).stdout), [])
   const colons = fp.toUpperCase().match(/../g)!.join(':')
   t.match(await run('cert', 'retire', colons), { code: 0, stdout: `certificate ${fp} is now ritirato` })
-  t.match(await run('cert', 'retire', fp), { code: 1, stderr: /is ritirato: cannot retire/ })
+  t.match(await run('cert', 'retire', fp), { code: 5, stderr: /is ritirato: cannot retire/ })
   t.match(await run('cert', 'revoke', fp), { code: 0, stdout: /revocato/ })
   t.match(await run('cert', 'revoke', 'xyz'), { code: 1, stderr: /64 hexadecimal digits/ })
 })
@@ -210,7 +220,7 @@ t.test('cert list, retire and revoke', async (t) => {
 t.test('admin add registers a principal; tls reload reaches the running gateway', async (t) => {
   t.match(await run('admin', 'add', '--ruolo', 'operations', '--file', certFile('ops.crt')), { code: 0, stdout: /CN=ops is now an admin principal \(operations\)/ })
   t.match(await run('admin', 'add', '--ruolo', 'root', '--file', certFile('auditor.crt')), { code: 1, stderr: /operations, auditor/ })
-  t.match(await run('tls', 'reload'), { code: 1, stderr: /no gateway process answered/ })
+  t.match(await run('tls', 'reload'), { code: 7, stderr: /no gateway process answered/ })
   await startTestGateway(t, { databaseUrl: db.url })
   const reload = await run('tls', 'reload', '--json')
   t.equal(reload.code, 0, reload.stderr)
@@ -219,5 +229,5 @@ t.test('admin add registers a principal; tls reload reaches the running gateway'
 
 t.test('cert add refuses an expired certificate with its expiry date', async (t) => {
   const expired = clientCertificate('pdd.scaduto', '20200101000000Z', '20210101000000Z')
-  t.match(await run('cert', 'add', '--convenzione', String(convenzioneId), '--file', expired), { code: 1, stderr: /expired on 2021-01-01T00:00:00.000Z/ })
+  t.match(await run('cert', 'add', '--convenzione', String(convenzioneId), '--file', expired), { code: 5, stderr: /expired on 2021-01-01T00:00:00.000Z/ })
 })

@@ -30,7 +30,7 @@ t.test('a migration changed after it was applied is refused, and a failing one l
   for (const f of await readdir(migrationsDir)) await copyFile(path.join(migrationsDir, f), path.join(dir, f))
   await migrate(db.pool, dir)
   await writeFile(path.join(dir, '001_spine.sql'), '-- edited\n', { flag: 'a' })
-  await t.rejects(migrate(db.pool, dir), new MigrationError('migration 001_spine was changed after it was applied'))
+  await t.rejects(migrate(db.pool, dir), new MigrationError('conflict', 'migration 001_spine was changed after it was applied'))
   const dir2 = await mkdtemp(path.join(os.tmpdir(), 'invciv-mig-'))
   await writeFile(path.join(dir2, '001_good.sql'), 'create table good (x int);')
   await writeFile(path.join(dir2, '002_bad.sql'), 'create table bad (x int); select no_such_function();')

@@ -132,7 +132,7 @@ t.test('the built runtime serves in production mode on its own PKI: migrates, no
   const created = await cli('convenzione', 'add', '--ente', 'c_prod', '--dal', '2026-01-01', '--ip', '127.0.0.0/8', '--fascia', 'sempre', '--max-giornaliere', '10')
   t.equal(created.code, 0, created.stderr)
   const foreign = await cli('cert', 'add', '--convenzione', created.stdout.trim(), '--file', certFile('ente-a.crt'))
-  t.match(foreign, { code: 1, stderr: /not issued by the configured client CA/ }, 'a certificate of another CA (here the dev one) is refused')
+  t.match(foreign, { code: 5, stderr: /not issued by the configured client CA/ }, 'a certificate of another CA (here the dev one) is refused')
   const own = await cli('cert', 'add', '--convenzione', created.stdout.trim(), '--file', pki.file('ente-a.crt'))
   t.equal(own.code, 0, own.stderr)
   const feed = path.join(env.INVCIV_DATA_DIR, 'feed.csv')

@@ -32,7 +32,7 @@ t.test('outside development mode the dev certificate, key and CA are refused, ea
   const dev = (f: string) => path.join(dir, f)
   t.ok(loadTlsMaterial({ cert: pki.file('server.crt'), key: pki.file('server.key'), ca: pki.file('ca.crt'), crl: pki.file('ca.crl') }, policy), 'a PKI of its own serves')
   t.throws(() => loadTlsMaterial({ cert: dev('server.crt'), key: dev('server.key'), ca: pki.file('ca.crt'), crl: undefined }, policy),
-    new TlsMaterialError('development TLS material outside development mode (its private keys are public): INVCIV_TLS_CERT (' + dev('server.crt') + ') is certs-dev/server, INVCIV_TLS_KEY (' + dev('server.key') + ') is certs-dev/server'))
+    new TlsMaterialError('invalid', 'development TLS material outside development mode (its private keys are public): INVCIV_TLS_CERT (' + dev('server.crt') + ') is certs-dev/server, INVCIV_TLS_KEY (' + dev('server.key') + ') is certs-dev/server'))
   // a bundle that also holds the dev CA is refused as a whole
   const bundle = path.join(pki.dir, 'bundle.crt')
   const { writeFileSync } = await import('node:fs')
