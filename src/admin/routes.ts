@@ -19,8 +19,8 @@ import {
 import { addCertificate, changeCertificateState, listCertificates } from '../registry/certificati.ts'
 import { listOperatori, suspendOperatore, unblockOperatore } from '../registry/operatori.ts'
 import { requestReload } from '../tls/reload-broadcast.ts'
-import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, whereOf, type TraceFilters } from '../audit/search.ts'
-import { verifyTrail } from '../audit/sealer.ts'
+import type { TraceFilters } from '../audit/search.ts'
+import { auditedExport, auditedSearch, auditedSubjectReport, auditedVerify, type Auditor } from '../audit/auditor-access.ts'
 import { settingList } from '../policy/settings.ts'
 import { listAnomalie, setAnomaliaStato, showAnomalia } from '../anomalies/repository.ts'
 
@@ -113,6 +113,7 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
 
   const actor = (request: FastifyRequest) => `admin:${request.principal?.soggetto ?? 'unknown'}`
+  const auditor = (request: FastifyRequest): Auditor => ({ who: actor(request), pseudonymKey })
 
   app.get('/admin/v1/enti', async () => listEnti(db))
 
@@ -191,9 +192,7 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
     schema: { body: { type: 'object', additionalProperties: false, properties: { ...filtersSchema, limite: { type: 'integer', minimum: 1, maximum: 1000 }, cursore: { type: 'string', maxLength: 200 } } } },
   }, async (request) => {
     const { limite, cursore, ...filters } = (request.body ?? {}) as TraceFilters & { limite?: number; cursore?: string }
-    const page = await searchTracce(db, filters, pseudonymKey, { limit: limite, cursor: cursore })
-    await recordAuditAccess(db, actor(request), 'ricerca', filtersForLog(filters, pseudonymKey), page.tracce.length)
-    return page
+    return auditedSearch(db, auditor(request), filters, { limit: limite, cursor: cursore })
   })
 
   app.post('/admin/v1/audit/esportazione', {
@@ -201,10 +200,7 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
     schema: { body: { type: 'object', additionalProperties: false, required: ['formato'], properties: { ...filtersSchema, formato: { enum: ['csv', 'jsonl'] } } } },
   }, async (request, reply) => {
     const { formato, ...filters } = request.body as TraceFilters & { formato: 'csv' | 'jsonl' }
-    whereOf(filters, pseudonymKey) // refuse bad filters before the first byte goes out
-    const who = actor(request)
-    const stream = exportTracce(db, filters, pseudonymKey, formato,
-      (rows) => recordAuditAccess(db, who, 'esportazione', { ...filtersForLog(filters, pseudonymKey), formato }, rows))
+    const stream = auditedExport(db, auditor(request), filters, formato)
     stream.on('error', (err) => request.log.error({ err: { message: err.message } }, 'audit export failed midway'))
     return reply.type(formato === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
       .header('content-disposition', `attachment; filename="tracce.${formato}"`).send(stream)
@@ -215,14 +211,11 @@ export async function adminRoutes(app: FastifyInstance, { db, registry, pseudony
     schema: { body: { type: 'object', additionalProperties: false, required: ['codiceFiscale'], properties: { codiceFiscale: { type: 'string', maxLength: 16 } } } },
   }, async (request) => {
     const { codiceFiscale } = request.body as { codiceFiscale: string }
-    const report = await subjectReport(db, codiceFiscale, pseudonymKey)
-    await recordAuditAccess(db, actor(request), 'soggetto', filtersForLog({ codiceFiscale }, pseudonymKey), report.verifiche)
-    return report
+    return auditedSubjectReport(db, auditor(request), codiceFiscale)
   })
 
   app.get('/admin/v1/audit/verifica', async (request, reply) => {
-    const result = await verifyTrail(db)
-    await recordAuditAccess(db, actor(request), 'verifica', {}, null)
+    const result = await auditedVerify(db, actor(request))
     return reply.code(result.intact ? 200 : 409).send(result)
   })
 

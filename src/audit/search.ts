@@ -190,8 +190,3 @@ export async function subjectReport(db: Queryable, codiceFiscale: string, pseudo
   }
   return { verifiche: rows.length, enti: [...byEnte.values()], accessi: rows }
 }
-
-/** Auditors' own searches, exports and reports are traced too. */
-export async function recordAuditAccess(db: Queryable, principale: string, azione: 'ricerca' | 'esportazione' | 'soggetto' | 'verifica', filtri: Record<string, unknown>, righe: number | null) {
-  await db.query('insert into accessi_audit (principale, azione, filtri, righe) values ($1, $2, $3, $4)', [principale, azione, JSON.stringify(filtri), righe])
-}

@@ -6,8 +6,9 @@ import { loadConfig, requireClientCaFiles, requirePseudonymKey } from '../config
 import { projectRoot } from '../project-root.ts'
 import { operationKinds, TRAIL_BROKEN_EXIT_CODE } from '../operation-error.ts'
 import { pipeline } from 'node:stream/promises'
-import { exportTracce, filtersForLog, recordAuditAccess, searchTracce, subjectReport, type TraceFilters } from '../audit/search.ts'
-import { sealUpTo, verifyTrail, watermark } from '../audit/sealer.ts'
+import type { TraceFilters } from '../audit/search.ts'
+import { auditedExport, auditedSearch, auditedSubjectReport, auditedVerify, type Auditor } from '../audit/auditor-access.ts'
+import { sealUpTo, watermark } from '../audit/sealer.ts'
 import { listAnomalie, setAnomaliaStato, showAnomalia } from '../anomalies/repository.ts'
 import { addEnte, listEnti } from '../registry/enti.ts'
 import { changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione, type ConvenzioneInput, type ConvenzioneUpdate, type LifecycleAction } from '../registry/convenzioni.ts'
@@ -276,20 +277,16 @@ const filtersOf = (o: FilterOptions): TraceFilters => Object.fromEntries(Object.
   esito: o.esito, transazione: o.transazione, codiceFiscale: o.codiceFiscale,
 }).filter(([, v]) => v !== undefined)) as TraceFilters
 
-const pseudonymKey = () => requirePseudonymKey(loadConfig())
+/** The person at the terminal, as the auditors' access log records them. */
+const cliAuditor = (): Auditor => ({ who: cliActor(), pseudonymKey: requirePseudonymKey(loadConfig()) })
 
 const audit = program.command('audit').description('the audit trail: search, export, seal, verify, subject report')
 filterOptions(audit.command('search').description('tracce matching the filters, newest first, a page at a time'))
   .addOption(new Option('--limite <N>', 'rows per page (at most 1000)').argParser(positiveInt('--limite')).default(100))
   .option('--cursore <C>', 'the cursor printed by the previous page')
   .action(async (o: FilterOptions & { limite: number; cursore?: string }, cmd: Command) => {
-    const filters = filtersOf(o)
-    const key = pseudonymKey()
-    const page = await withDatabase(async (db) => {
-      const result = await searchTracce(db.pool, filters, key, { limit: o.limite, cursor: o.cursore })
-      await recordAuditAccess(db.pool, cliActor(), 'ricerca', filtersForLog(filters, key), result.tracce.length)
-      return result
-    })
+    const auditor = cliAuditor()
+    const page = await withDatabase((db) => auditedSearch(db.pool, auditor, filtersOf(o), { limit: o.limite, cursor: o.cursore }))
     print(cmd, page, [
       ...page.tracce.map((r) => [r.ricevutaIl.toISOString(), r.identificativoTransazione, r.canale, r.enteCodice, r.operatore, r.riferimentoPratica, r.esito ?? r.codiceRifiuto].join('\t')),
       page.cursore ? `(next page: --cursore ${page.cursore})` : `(${page.tracce.length} tracce)`,
@@ -298,13 +295,8 @@ filterOptions(audit.command('search').description('tracce matching the filters, 
 filterOptions(audit.command('export').description('every matching traccia, oldest first, to stdout (streamed)'))
   .addOption(new Option('--format <FORMAT>', 'csv or jsonl').choices(['csv', 'jsonl']).makeOptionMandatory())
   .action(async (o: FilterOptions & { format: 'csv' | 'jsonl' }) => {
-    const filters = filtersOf(o)
-    const key = pseudonymKey()
-    await withDatabase(async (db) => {
-      let rows = 0
-      await pipeline(exportTracce(db.pool, filters, key, o.format, (n) => (rows = n)), process.stdout)
-      await recordAuditAccess(db.pool, cliActor(), 'esportazione', { ...filtersForLog(filters, key), formato: o.format }, rows)
-    })
+    const auditor = cliAuditor()
+    await withDatabase((db) => pipeline(auditedExport(db.pool, auditor, filtersOf(o), o.format), process.stdout))
   })
 audit.command('seal').description('seal what is pending now (waits for transactions in flight to settle)')
   .addOption(new Option('--attesa <SECONDS>', 'how long a call transaction may take at most').argParser((v) => Number(v)).default(35))
@@ -320,11 +312,7 @@ audit.command('seal').description('seal what is pending now (waits for transacti
   })
 audit.command('verify').description('check the seal chain; exits non-zero when the trail is broken')
   .action(async (_o, cmd: Command) => {
-    const result = await withDatabase(async (db) => {
-      const r = await verifyTrail(db.pool)
-      await recordAuditAccess(db.pool, cliActor(), 'verifica', {}, null)
-      return r
-    })
+    const result = await withDatabase((db) => auditedVerify(db.pool, cliActor()))
     print(cmd, result, result.intact
       ? `intact: ${result.sigilli} seals, ${result.righeSigillate} tracce sealed, ${result.righeInAttesa} awaiting a seal`
       : `BROKEN at seal ${result.sigillo}: ${result.motivo}`)
@@ -333,12 +321,8 @@ audit.command('verify').description('check the seal chain; exits non-zero when t
 audit.command('soggetto').description('who verified this codice fiscale, and when (GDPR art. 15)')
   .argument('<CF>', 'codice fiscale')
   .action(async (cf: string, _o, cmd: Command) => {
-    const key = pseudonymKey()
-    const report = await withDatabase(async (db) => {
-      const r = await subjectReport(db.pool, cf, key)
-      await recordAuditAccess(db.pool, cliActor(), 'soggetto', filtersForLog({ codiceFiscale: cf }, key), r.verifiche)
-      return r
-    })
+    const auditor = cliAuditor()
+    const report = await withDatabase((db) => auditedSubjectReport(db.pool, auditor, cf))
     print(cmd, report, report.verifiche === 0 ? 'no verification of this codice fiscale in the trail' : [
       `${report.verifiche} verifiche`,
       ...report.enti.map((e) => `${e.enteCodice}: ${e.verifiche} dal ${e.prima.toISOString()} al ${e.ultima.toISOString()}; convenzioni ${e.convenzioni.join(', ')}; operatori ${e.operatori.join(', ')}; pratiche ${e.pratiche.join(', ')}`),
