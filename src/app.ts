@@ -8,7 +8,7 @@ import { soapChannel } from './channels/soap/route.ts'
 import { restChannel } from './channels/rest/route.ts'
 import { drainOnClose } from './channels/drain.ts'
 import { cidrSet } from './policy/client-address.ts'
-import { adminRoutes } from './admin/routes.ts'
+import { adminApi } from './admin/plugin.ts'
 import { probeRoutes } from './admin/probes.ts'
 import type { Metrics } from './metrics.ts'
 import type { Pool } from './db/pool.ts'
@@ -97,6 +97,8 @@ export interface AdminAppOptions {
   health?: DatabaseHealth
   connections: ConnectionLimits
   clientTrust: () => ClientTrust
+  /** the release, for the admin API's OpenAPI document */
+  version: string
 }
 
 /** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
@@ -107,8 +109,9 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
     ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance
   guardConnections(app, options)
-  await app.register(adminRoutes, {
+  await app.register(adminApi, {
     db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health, clientTrust: options.clientTrust,
+    version: options.version,
   })
   return app
 }

@@ -2,6 +2,7 @@
 import pino, { type Logger, type DestinationStream } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { loadConfig, requireServeSettings, type Config } from './config.ts'
+import { release } from './project-root.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { loadDemoDataIfFresh } from './dev/demo-data.ts'
@@ -112,7 +113,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       trustedProxies: config.trustedProxies, metrics, connections: config.connections,
     })
     servers.push(partner)
-    const admin = await buildAdminApp({ tls, logger, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust })
+    const admin = await buildAdminApp({ tls, logger, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust, version: release })
     servers.push(admin)
     // the expiry metric reads the certificate that serves now
     const tlsReloader = createTlsReloader(tlsFiles, tlsPolicy, () => servers.map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,

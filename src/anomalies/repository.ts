@@ -3,7 +3,7 @@ import type pg from 'pg'
 import type { Queryable } from '../db/pool.ts'
 import { changeStato } from '../registry/convenzioni.ts'
 import { suspendOperatore } from '../registry/operatori.ts'
-import type { Finding } from './types.ts'
+import type { Finding, Gravita } from './types.ts'
 import { OperationError } from '../operation-error.ts'
 
 export class AnomaliaError extends OperationError {
@@ -39,11 +39,13 @@ export async function recordFinding(db: pg.Pool, f: Finding, now: Date, options:
   return { id, nuova }
 }
 
+export type StatoAnomalia = 'aperta' | 'chiarita' | 'chiusa'
+
 export interface AnomaliaView {
   id: number
   tipo: string
-  gravita: string
-  stato: string
+  gravita: Gravita
+  stato: StatoAnomalia
   convenzioneId: number | null
   operatore: string | null
   descrizione: string

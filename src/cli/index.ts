@@ -1,9 +1,8 @@
 // The `invciv` command line: one entry, one subcommand per operation of DESIGN.md.
 import { readFile } from 'node:fs/promises'
 import { Command, CommanderError, Option } from 'commander'
-import path from 'node:path'
 import { loadConfig, requireClientCaFiles, requirePseudonymKey } from '../config.ts'
-import { projectRoot } from '../project-root.ts'
+import { release } from '../project-root.ts'
 import { operationKinds, TRAIL_BROKEN_EXIT_CODE } from '../operation-error.ts'
 import { pipeline } from 'node:stream/promises'
 import type { TraceFilters } from '../audit/search.ts'
@@ -27,11 +26,9 @@ import { print, positiveInt, reportError, UsageError, withDatabase, wantsJson } 
 import { serve } from './serve.ts'
 
 
-const { version } = JSON.parse(await readFile(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
-
 const program = new Command('invciv')
   .description('invciv-gateway: WS INVCIV VerificaGiudizio over mutual TLS')
-  .version(version)
+  .version(release)
   .option('--json', 'machine-readable output')
   .showHelpAfterError()
   .exitOverride()

@@ -6,6 +6,9 @@ import { startTestGateway } from '../helpers/gateway.ts'
 import { certFile } from '../helpers/certs.ts'
 import { restAgent } from '../helpers/rest-client.ts'
 import { admin } from '../helpers/admin-client.ts'
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { Ajv } from 'ajv'
+import addFormats from 'ajv-formats'
 import { loadDemoData } from '../../src/dev/demo-data.ts'
 
 const db = await testDatabase(t)
@@ -117,4 +120,28 @@ t.test('a partner certificate cannot reach the admin API', async (t) => {
   const rogue = restAgent('rogue')
   t.teardown(() => rogue.close())
   await t.rejects(admin(gw.adminUrl, rogue, 'GET', '/health'), 'an untrusted certificate fails the handshake')
+})
+
+t.test("the admin API's OpenAPI document: valid 3.1, every route with its summary, parameters, body and answers", async (t) => {
+  const res = await auditorCall('GET', '/admin/v1/openapi.json')
+  t.equal(res.status, 200)
+  const doc = res.body
+  const result = await new Validator().validate(doc)
+  t.ok(result.valid, JSON.stringify(result.errors))
+  t.equal(doc.openapi, '3.1.0')
+  const operations = Object.entries(doc.paths as Record<string, Record<string, { summary?: string; requestBody?: unknown; responses: Record<string, unknown> }>>)
+    .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, ...op })))
+  t.ok(operations.length >= 25, `${operations.length} operations`)
+  for (const op of operations) {
+    t.ok(op.summary, `${op.route} says what it does`)
+    t.ok(Object.keys(op.responses).some((s) => s.startsWith('2')), `${op.route} declares its answer`)
+  }
+  t.ok(operations.find((o) => o.route === 'PATCH /admin/v1/convenzioni/{id}')?.requestBody, 'bodies are in the document')
+  // what the API answers is what the document says
+  const listed = (await opsCall('GET', '/admin/v1/convenzioni')).body
+  const schema = doc.paths['/admin/v1/convenzioni'].get.responses['200'].content['application/json'].schema
+  const ajv = new Ajv({ strict: false })
+  addFormats.default(ajv)
+  t.ok(ajv.validate(schema, listed), JSON.stringify(ajv.errors))
+  t.match(listed[0], { maxOperatori: null, ipConsentiti: Array }, 'nullable settings are null, not dropped')
 })

@@ -1,0 +1,109 @@
+// The admin API for operations and auditors. Every request is identified by its client certificate:
+// operations may change things, auditors may only read, anyone else (a partner's PDD included) is refused.
+// One plugin per resource (resources/), each with the schemas of its requests and answers; the OpenAPI
+// document is made of those schemas.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { TLSSocket } from 'node:tls'
+import type pg from 'pg'
+import type { Registry } from 'prom-client'
+import type { DatabaseHealth } from '../db/health.ts'
+import { isDatabaseUnavailable } from '../db/errors.ts'
+import { peerFingerprint } from '../tls/peer-identity.ts'
+import type { ClientTrust } from '../tls/client-certificate-check.ts'
+import { OperationError, operationKinds, type OperationKind } from '../operation-error.ts'
+import { principalOf, type Principal } from '../registry/principals.ts'
+import { probeRoutes } from './probes.ts'
+import type { ResourceOptions } from './resource.ts'
+import { openApiOf } from './openapi.ts'
+import { entiResource } from './resources/enti.ts'
+import { principaliResource } from './resources/principali.ts'
+import { convenzioniResource } from './resources/convenzioni.ts'
+import { certificatiResource } from './resources/certificati.ts'
+import { auditResource } from './resources/audit.ts'
+import { anomalieResource } from './resources/anomalie.ts'
+import { tlsResource } from './resources/tls.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal
+  }
+  interface FastifyContextConfig {
+    /** a POST that only reads (its filters travel in the body, so a codice fiscale never sits in a URL) */
+    readOnly?: boolean
+  }
+}
+
+export interface AdminOptions {
+  db: pg.Pool
+  registry: Registry
+  pseudonymKey: string
+  health?: DatabaseHealth
+  /** the client CA and CRL the listeners trust now (they change with a TLS reload): what certificates are checked against */
+  clientTrust: () => ClientTrust
+  version: string
+}
+
+function problem(reply: FastifyReply, kind: OperationKind, detail: string, code: string = operationKinds[kind].code, status: number = operationKinds[kind].status) {
+  return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
+}
+
+const CONFIRMED_PRINCIPAL_MS = 10 * 60_000
+
+export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version }: AdminOptions) {
+  const openApi = openApiOf(app, { title: 'invciv-gateway admin API', version })
+
+  // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
+  // load balancer's probe asks them, and readiness must answer while the database (holding the principals) is away.
+  await app.register(probeRoutes, { db, health })
+
+  // The metrics matter most while the database is away, and the principals live in it: a scrape from a
+  // principal confirmed in the last few minutes still gets them then. Nothing else falls back.
+  const confirmed = new Map<string, { principal: Principal; at: number }>()
+  const principalFor = async (fingerprint: string, metrics: boolean) => {
+    try {
+      const principal = await principalOf(db, fingerprint)
+      if (principal) confirmed.set(fingerprint, { principal, at: Date.now() })
+      else confirmed.delete(fingerprint)
+      return principal
+    } catch (err) {
+      const known = confirmed.get(fingerprint)
+      if (metrics && known && Date.now() - known.at < CONFIRMED_PRINCIPAL_MS && isDatabaseUnavailable(err)) return known.principal
+      throw err
+    }
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url === '/health' || request.url === '/ready') return
+    const fingerprint = peerFingerprint(request.raw.socket as TLSSocket)
+    const principal = fingerprint ? await principalFor(fingerprint, request.url === '/metrics') : undefined
+    if (!principal) return problem(reply, 'forbidden', 'this certificate is not an admin principal', 'PRINCIPALE_NON_AUTORIZZATO')
+    // auditors read; only operations change anything
+    const reads = request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config?.readOnly === true
+    if (!reads && principal.ruolo !== 'operations') {
+      return problem(reply, 'forbidden', `the ${principal.ruolo} role cannot ${request.method} ${request.routeOptions.url ?? request.url}`, 'RUOLO_NON_AUTORIZZATO')
+    }
+    request.principal = principal
+  })
+
+  app.setErrorHandler(async (error: FastifyError | OperationError, request, reply) => {
+    // messages of operation errors are written for the operator at the other end; anything else is ours
+    if (error instanceof OperationError) return problem(reply, error.kind, error.message, error.code)
+    if (error.validation) return problem(reply, 'invalid', error.message)
+    if (error.statusCode && error.statusCode < 500) return problem(reply, 'invalid', error.message, operationKinds.invalid.code, error.statusCode)
+    if (isDatabaseUnavailable(error)) {
+      health?.failed(error)
+      return problem(reply.header('retry-after', '5'), 'unavailable', 'the database cannot be reached; try again shortly')
+    }
+    request.log.error({ err: { message: error.message, stack: error.stack } }, 'admin request failed')
+    return problem(reply, 'internal', 'unexpected error; see the gateway log')
+  })
+
+  app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
+  app.get('/admin/v1/openapi.json', { schema: { hide: true } }, async () => openApi())
+
+  const actor = (request: FastifyRequest) => `admin:${request.principal?.soggetto ?? 'unknown'}`
+  const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request), pseudonymKey }) }
+  for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource]) {
+    await app.register(resource, resources)
+  }
+}

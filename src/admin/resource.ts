@@ -1,0 +1,21 @@
+// What a resource of the admin API is: a plugin typed by its schemas (dates serialised from Date objects), and
+// what it is given by the admin plugin.
+import type { FastifyRequest } from 'fastify'
+import type pg from 'pg'
+import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
+import type { ClientTrust } from '../tls/client-certificate-check.ts'
+import type { Auditor } from '../audit/auditor-access.ts'
+
+/** What every resource gets: the database, the trust certificates are checked against, and who is asking. */
+export interface ResourceOptions {
+  db: pg.Pool
+  clientTrust: () => ClientTrust
+  /** the principal as change records name it */
+  actor(request: FastifyRequest): string
+  auditor(request: FastifyRequest): Auditor
+}
+
+export type AdminResource = FastifyPluginAsyncJsonSchemaToTs<{
+  Options: ResourceOptions
+  SerializerSchemaOptions: { deserialize: [{ pattern: { type: 'string'; format: 'date-time' }; output: Date }] }
+}>
