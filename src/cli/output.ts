@@ -66,3 +66,9 @@ export function reportError(err: unknown, json: boolean): void {
   else process.stderr.write(`invciv: ${detail}\n`)
   process.exitCode = exitCode
 }
+
+/** A certificate registered, with what the operator should know about it (an expiry within 30 days) on stderr. */
+export function printRegistered(cmd: Command, added: { avvisi: string[] }, text: string): void {
+  if (!wantsJson(cmd)) for (const avviso of added.avvisi) process.stderr.write(`invciv: warning: ${avviso}\n`)
+  print(cmd, added, text)
+}

@@ -1,11 +1,12 @@
 // `invciv serve`: the gateway, until SIGINT or SIGTERM, then a graceful stop; SIGHUP reloads TLS.
 import path from 'node:path'
+import type { Command } from 'commander'
 import closeWithGrace from 'close-with-grace'
-import { loadConfig } from '../config.ts'
-import { projectRoot } from '../project-root.ts'
-import { startGateway } from '../main.ts'
-import { SOAP_ACTION } from '../channels/soap/envelope.ts'
-import { recordReload } from '../tls/reload-broadcast.ts'
+import { loadConfig } from '../../config.ts'
+import { projectRoot } from '../../project-root.ts'
+import { startGateway } from '../../main.ts'
+import { SOAP_ACTION } from '../../channels/soap/envelope.ts'
+import { recordReload } from '../../tls/reload-broadcast.ts'
 import { randomUUID } from 'node:crypto'
 
 function exampleCall(partnerUrl: string): string {
@@ -36,4 +37,8 @@ export async function serve(): Promise<void> {
     gateway.logger.info({ signal }, 'shutting down')
     await gateway.close()
   })
+}
+
+export function serveCommand(program: Command): void {
+  program.command('serve').description('run the gateway (partner listener, admin listener, jobs) until SIGTERM').action(serve)
 }

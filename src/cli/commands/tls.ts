@@ -1,0 +1,18 @@
+// invciv tls reload: new TLS material in every gateway process on the database.
+import { Command } from 'commander'
+import { operationKinds } from '../../operation-error.ts'
+import { requestReload } from '../../tls/reload-broadcast.ts'
+import { print, UsageError, withDatabase } from '../output.ts'
+
+export function tlsCommands(program: Command): void {
+  program.command('tls').description('TLS material of the running gateways')
+    .command('reload').description('reload server certificate, key, CA bundle and CRL in every running gateway process')
+    .action(async (_o, cmd: Command) => {
+      const reports = await withDatabase((db) => requestReload(db.pool))
+      if (reports.length === 0) throw new UsageError('unavailable', 'no gateway process answered: is one running on this database?')
+      print(cmd, { ok: reports.every((r) => r.esito === 'ok'), processi: reports },
+        reports.map((r) => `${r.processo}: ${r.esito}${r.errore ? ` (${r.errore})` : ''}`).join('\n'))
+      // a bad file: the API's 409, each process's error in the answer
+      if (reports.some((r) => r.esito !== 'ok')) process.exitCode = operationKinds.conflict.exitCode
+    })
+}
