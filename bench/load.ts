@@ -15,7 +15,7 @@ interface LoadOptions {
   tls?: { key: string; cert: string; ca: string }
 }
 
-const o = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as LoadOptions
+const o = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as LoadOptions
 const result = await autocannon({
   url: o.url,
   connections: o.connections,
@@ -24,7 +24,7 @@ const result = await autocannon({
   ...(o.rate ? { overallRate: o.rate } : {}),
   requests: o.bodies.map((body) => ({ method: o.method, headers: o.headers, body })),
   ...(o.tls ? { tlsOptions: { key: readFileSync(o.tls.key), cert: readFileSync(o.tls.cert), ca: readFileSync(o.tls.ca) } } : {}),
-} as autocannon.Options)
+})
 process.stdout.write(`${JSON.stringify({
   rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total,
   errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, status: result.statusCodeStats,

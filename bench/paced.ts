@@ -42,7 +42,9 @@ function fire(dueAt: number) {
       if (dueAt >= measuredFrom && (res.statusCode < 200 || res.statusCode >= 300)) non2xx++
       if (dueAt >= measuredFrom) latencies.push(performance.now() - dueAt)
     })
-    .catch(() => void errors++)
+    .catch(() => {
+      errors++
+    })
     .finally(() => inFlight.delete(p))
   inFlight.add(p)
 }
@@ -52,7 +54,10 @@ await new Promise<void>((resolve) => {
   const tick = () => {
     const now = performance.now()
     while (started + sent * interval <= Math.min(now, end)) fire(started + sent * interval)
-    if (now >= end) return resolve()
+    if (now >= end) {
+      resolve()
+      return
+    }
     setTimeout(tick, 1)
   }
   tick()

@@ -38,7 +38,7 @@ if (!serverUrl) {
   await embedded.start()
   serverUrl = embedded.urlFor('postgres')
 }
-const urlOf = (db: string) => Object.assign(new URL(serverUrl as string), { pathname: `/${db}` }).toString()
+const urlOf = (db: string) => Object.assign(new URL(serverUrl), { pathname: `/${db}` }).toString()
 async function freshDatabase(name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
@@ -108,14 +108,14 @@ async function contestant(name: string, args: string[], env: Record<string, stri
       out += c.toString()
       if (out.includes(readyText)) resolve()
     }
-    child.stdout?.on('data', onData)
-    child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
+    child.stdout.on('data', onData)
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()))
     child.on('exit', (code) => reject(new Error(`${name} exited (${code}):\n${out.slice(-2000)}`)))
   })
   await seen
   // the gateway logs every call: keep reading so the pipe never fills, and drop it
-  child.stdout?.removeAllListeners('data')
-  child.stdout?.resume()
+  child.stdout.removeAllListeners('data')
+  child.stdout.resume()
   return child
 }
 
@@ -133,7 +133,7 @@ async function load(name: string, pid: number | undefined, options: Record<strin
   const generator = options.rate ? 'bench/paced.ts' : 'bench/load.ts'
   const out = await run(process.execPath, ['--import', 'tsx', path.join(projectRoot, generator), optionsFile])
   const elapsed = (Date.now() - t0) / 1000
-  const r = JSON.parse(out.trim().split('\n').pop() as string)
+  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number }
   const row = { name, concurrency, rps: r.rps, p50: r.p50, p99: r.p99, cpu: pid ? (cpuSeconds(pid) - before) / elapsed : null, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.total }
   log(`${name} c=${concurrency}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, cpu ${row.cpu?.toFixed(2) ?? '-'}`)
   return row

@@ -9,7 +9,7 @@ if (!Number.isInteger(persons) || persons <= 0) {
   process.stderr.write('usage: genera-verbali.ts PERSONS [SEED]\n')
   process.exit(2)
 }
-await pipeline(Readable.from(syntheticCsv(persons, seed)), process.stdout).catch((err: NodeJS.ErrnoException) => {
+await pipeline(Readable.from(syntheticCsv(persons, seed)), process.stdout).catch((err: unknown) => {
   // a reader that stops early (head) is not an error
-  if (err.code !== 'EPIPE') throw err
+  if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err
 })

@@ -31,7 +31,7 @@ export interface PartnerAppOptions {
 
 // Handshakes refused by TLS (no certificate, untrusted CA, revoked) never reach a hook: they are counted here.
 function guardConnections(app: FastifyInstance, options: { logger: Logger; metrics: Metrics; connections: ConnectionLimits }) {
-  app.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket) => {
+  app.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
     options.metrics.handshakeFailed(err.code ?? 'unknown')
     options.logger.warn({ tls: { message: err.message.trim(), code: err.code }, clientIp: socket.remoteAddress, port: app.server.address() }, 'TLS handshake refused')
   })

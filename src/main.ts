@@ -16,6 +16,7 @@ import { startMaintenance } from './audit/maintenance.ts'
 import { createSpool, spoolDir } from './audit/spool.ts'
 import { watchDatabase } from './db/health.ts'
 import { startAnomalyScans } from './anomalies/scheduler.ts'
+import { messageOf } from './message-of.ts'
 
 export interface GatewayOptions {
   clock?: Clock
@@ -67,10 +68,10 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   }
   const servers: FastifyInstance[] = []
   let probes: FastifyInstance | undefined
-  let stopListening = async () => undefined as void
-  let stopMaintenance = async () => undefined as void
-  let stopAnomalies = async () => undefined as void
-  let closeHealth = async () => undefined as void
+  let stopListening: () => Promise<void> = () => Promise.resolve()
+  let stopMaintenance: () => Promise<void> = () => Promise.resolve()
+  let stopAnomalies: () => Promise<void> = () => Promise.resolve()
+  let closeHealth: () => Promise<void> = () => Promise.resolve()
   let closing: Promise<void> | undefined
   // stop accepting, let in-flight calls finish (their tracce included), then release the database
   const stopAll = async () => {
@@ -96,7 +97,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
         await spool.replay(database.pool)
       } catch (err) {
         health.failed(err)
-        logger.error({ err: { message: (err as Error).message } }, 'spool replay failed; it is retried when the database is back and before each sealing')
+        logger.error({ err: { message: messageOf(err) } }, 'spool replay failed; it is retried when the database is back and before each sealing')
       }
     }
     health.onUp(replaySpool)

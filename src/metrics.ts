@@ -46,7 +46,8 @@ export function createMetrics(db: Queryable, serverCertificate: () => Buffer): M
       this.set({ kind: 'server', fingerprint: server.fingerprint256.replace(/:/g, '').toLowerCase(), subject: server.subject.replace(/\n/g, ', ') },
         (new Date(server.validTo).getTime() - Date.now()) / 86_400_000)
       // while the database is away the partners' certificates are left out, not the whole scrape
-      const { rows } = await db.query<{ kind: string; fingerprint: string; soggetto: string; days: number }>(
+      // numeric arrives as text
+      const { rows } = await db.query<{ kind: string; fingerprint: string; soggetto: string; days: string }>(
         `select 'pdd' as kind, fingerprint, soggetto, extract(epoch from valido_al - now()) / 86400 as days from certificati_pdd where stato = 'attivo'
          union all
          select 'admin', fingerprint, soggetto, extract(epoch from valido_al - now()) / 86400 from principali_admin where stato = 'attivo'`)

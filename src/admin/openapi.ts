@@ -14,13 +14,18 @@ const TITLES: Record<string, string> = {
   200: 'OK', 201: 'Created', 400: 'Invalid', 403: 'Forbidden', 404: 'Not found', 409: 'Refused', 500: 'Internal error', 503: 'Unavailable',
 }
 
-function parameters(where: 'path' | 'query', schema: { properties?: Record<string, object>; required?: readonly string[] } | undefined): object[] {
+interface ObjectSchema {
+  properties?: Record<string, object>
+  required?: readonly string[]
+}
+
+function parameters(where: 'path' | 'query', schema: ObjectSchema | undefined): object[] {
   return Object.entries(schema?.properties ?? {}).map(([name, s]) => ({ name, in: where, required: where === 'path' || (schema?.required ?? []).includes(name), schema: s }))
 }
 
 function operationOf(route: RouteOptions): Operation {
   const schema = (route.schema ?? {}) as {
-    summary?: string; params?: object; querystring?: object; body?: object; response?: Record<string, { content?: object; description?: string }>
+    summary?: string; params?: ObjectSchema; querystring?: ObjectSchema; body?: { type?: unknown }; response?: Record<string, { content?: object; description?: string }>
   }
   const responses = Object.fromEntries(Object.entries(schema.response ?? { 200: {} }).map(([status, s]) => {
     const media = s === problemSchema ? 'application/problem+json' : 'application/json'
@@ -28,8 +33,8 @@ function operationOf(route: RouteOptions): Operation {
   }))
   return {
     ...(schema.summary ? { summary: schema.summary } : {}),
-    parameters: [...parameters('path', schema.params as never), ...parameters('query', schema.querystring as never)],
-    ...(schema.body ? { requestBody: { required: !(JSON.stringify((schema.body as { type?: unknown }).type ?? '').includes('null')), content: { 'application/json': { schema: schema.body } } } } : {}),
+    parameters: [...parameters('path', schema.params), ...parameters('query', schema.querystring)],
+    ...(schema.body ? { requestBody: { required: !(JSON.stringify(schema.body.type ?? '').includes('null')), content: { 'application/json': { schema: schema.body } } } } : {}),
     responses,
   }
 }

@@ -3,7 +3,6 @@
 // One plugin per resource (resources/), each with the schemas of its requests and answers; the OpenAPI
 // document is made of those schemas.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { TLSSocket } from 'node:tls'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
 import type { DatabaseHealth } from '../db/health.ts'
@@ -74,11 +73,11 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.url === '/health' || request.url === '/ready') return
-    const fingerprint = peerFingerprint(request.raw.socket as TLSSocket)
+    const fingerprint = peerFingerprint(request.raw.socket)
     const principal = fingerprint ? await principalFor(fingerprint, request.url === '/metrics') : undefined
     if (!principal) return problem(reply, 'forbidden', 'this certificate is not an admin principal', 'PRINCIPALE_NON_AUTORIZZATO')
     // auditors read; only operations change anything
-    const reads = request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config?.readOnly === true
+    const reads = request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config.readOnly === true
     if (!reads && principal.ruolo !== 'operations') {
       return problem(reply, 'forbidden', `the ${principal.ruolo} role cannot ${request.method} ${request.routeOptions.url ?? request.url}`, 'RUOLO_NON_AUTORIZZATO')
     }

@@ -11,8 +11,8 @@ export interface ResourceOptions {
   db: pg.Pool
   clientTrust: () => ClientTrust
   /** the principal as change records name it */
-  actor(request: FastifyRequest): string
-  auditor(request: FastifyRequest): Auditor
+  actor: (request: FastifyRequest) => string
+  auditor: (request: FastifyRequest) => Auditor
 }
 
 export type AdminResource = FastifyPluginAsyncJsonSchemaToTs<{

@@ -6,16 +6,16 @@ import { operatoriCount } from './detectors/operatori-count.ts'
 import { repeatedRefusals } from './detectors/repeated-refusals.ts'
 import type { Detector } from './types.ts'
 
-export const detectors: readonly Detector<Record<string, number>>[] = [dailyVolume, failureRatio, enumeration, operatoriCount, repeatedRefusals] as never
+export const detectors: readonly Detector<Record<string, number>>[] = [dailyVolume, failureRatio, enumeration, operatoriCount, repeatedRefusals]
 
 /** Every detector's defaults, overridden by what the configuration says. */
 export function thresholdsOf(overrides: Record<string, number> = {}): Record<string, number> {
-  return Object.assign({}, ...detectors.map((d) => d.defaults), overrides)
+  return { ...Object.fromEntries(detectors.flatMap((d) => Object.entries(d.defaults))), ...overrides }
 }
 
 /** The schema of INVCIV_ANOMALY_THRESHOLDS: the union of the detectors' own. */
 export const thresholdsSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: Object.assign({}, ...detectors.map((d) => d.schema.properties)),
+  properties: Object.fromEntries(detectors.flatMap((d) => Object.entries(d.schema.properties))),
 }

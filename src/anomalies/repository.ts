@@ -1,6 +1,6 @@
 // Anomalie: recorded once per pattern and period, listed and moved through aperta, chiarita, chiusa.
 import type pg from 'pg'
-import type { Queryable } from '../db/pool.ts'
+import { oneRow, type Queryable } from '../db/pool.ts'
 import { changeStato } from '../registry/convenzioni.ts'
 import { suspendOperatore } from '../registry/operatori.ts'
 import type { Finding, Gravita } from './types.ts'
@@ -19,7 +19,7 @@ export interface RecordOptions {
 
 /** Stores a finding (or refreshes the one of the same pattern and period); acts on new grave ones if told to. */
 export async function recordFinding(db: pg.Pool, f: Finding, now: Date, options: RecordOptions): Promise<{ id: number; nuova: boolean }> {
-  const { rows: [row] } = await db.query<{ id: number; nuova: boolean; gravita: string }>(
+  const { id, nuova } = await oneRow<{ id: number; nuova: boolean }>(db,
     `insert into anomalie as a (tipo, chiave, gravita, convenzione_id, operatore, descrizione, evidenze, rilevata_il, aggiornata_il)
      values ($1, $2, $3, $4, $5, $6, $7::uuid[], $8, $8)
      on conflict (tipo, chiave) do update set
@@ -27,7 +27,6 @@ export async function recordFinding(db: pg.Pool, f: Finding, now: Date, options:
        descrizione = excluded.descrizione, evidenze = excluded.evidenze, aggiornata_il = excluded.aggiornata_il
      returning id, (xmax = 0) as nuova, gravita`,
     [f.tipo, f.chiave, f.gravita, f.convenzioneId ?? null, f.operatore ?? null, f.descrizione, f.evidenze, now, ORDER[f.gravita]])
-  const { id, nuova } = row as { id: number; nuova: boolean }
   if (!nuova) return { id, nuova }
   if (options.webhook) await db.query('insert into anomalie_notifiche (anomalia_id, prossimo_tentativo) values ($1, $2) on conflict do nothing', [id, now])
   if (options.autoSuspend && f.gravita === 'grave' && f.sospendi && f.convenzioneId) {

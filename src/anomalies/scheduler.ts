@@ -5,8 +5,10 @@ import type { Clock } from '../clock.ts'
 import { detectors } from './detectors.ts'
 import { recordFinding } from './repository.ts'
 import { deliverDue } from './webhook.ts'
+import { messageOf } from '../message-of.ts'
 
-const SCAN_LOCK = 0x696e7661736361 // 'invasca'
+// 'invasca' as it has always run: the nearest double of 0x696e7661736361, so every version takes the same lock
+const SCAN_LOCK = 0x696e7661736360
 
 export interface AnomalyOptions {
   pool: pg.Pool
@@ -47,7 +49,7 @@ export async function scanOnce(o: AnomalyOptions): Promise<number[] | undefined>
 export function startAnomalyScans(o: AnomalyOptions & { intervalMs: number; deliveryIntervalMs?: number }): () => Promise<void> {
   let running: Promise<unknown> | undefined
   const guarded = (work: () => Promise<unknown>) => () => {
-    running ??= work().catch((err: Error) => o.logger.error({ err: { message: err.message } }, 'anomaly job failed')).finally(() => (running = undefined))
+    running ??= work().catch((err: unknown) => o.logger.error({ err: { message: messageOf(err) } }, 'anomaly job failed')).finally(() => (running = undefined))
   }
   const scan = setInterval(guarded(() => scanOnce(o)), o.intervalMs)
   scan.unref()

@@ -4,6 +4,7 @@ import type pg from 'pg'
 import type { Logger } from 'pino'
 import { inTransaction } from '../db/pool.ts'
 import { showAnomalia } from './repository.ts'
+import { messageOf } from '../message-of.ts'
 
 const MAX_BACKOFF_SECONDS = 3600
 
@@ -26,7 +27,7 @@ export async function deliverDue(pool: pg.Pool, url: string, logger: Logger, now
         if (!res.ok) error = `HTTP ${res.status}`
         await res.body?.cancel()
       } catch (err) {
-        error = (err as Error).message
+        error = messageOf(err)
       }
       if (error === undefined) {
         await tx.query('update anomalie_notifiche set consegnata_il = $2, tentativi = tentativi + 1, ultimo_errore = null where anomalia_id = $1', [due.anomalia_id, now])

@@ -6,6 +6,7 @@ import type { Clock } from '../clock.ts'
 import { ensurePartition } from './partitions.ts'
 import { sealUpTo, watermark } from './sealer.ts'
 import { purgeExpired } from './retention.ts'
+import { messageOf } from '../message-of.ts'
 
 export interface MaintenanceOptions {
   pool: pg.Pool
@@ -42,10 +43,10 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
       const purged = await purgeExpired(o.pool, cutoff)
       for (const p of purged) o.logger.info({ partition: p.partizione, rows: p.righe, lastSeal: p.ultimoSigillo }, 'trail partition purged')
     } catch (err) {
-      o.logger.error({ err: { message: (err as Error).message } }, 'trail maintenance failed; retrying at the next run')
+      o.logger.error({ err: { message: messageOf(err) } }, 'trail maintenance failed; retrying at the next run')
     }
   }
-  const timer = setInterval(run, o.intervalMs)
+  const timer = setInterval(() => void run(), o.intervalMs)
   timer.unref()
   void run()
   // stopping waits for a run in progress, so that the pool it uses is not closed under it

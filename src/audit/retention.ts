@@ -42,7 +42,7 @@ export async function purgeExpired(pool: pg.Pool, cutoff: Date): Promise<Purge[]
       al.setUTCMonth(al.getUTCMonth() + 1)
       const { rows: [count] } = await tx.query<{ n: number }>(`select count(*)::bigint as n from ${partizione}`)
       const { rows: [seal] } = await tx.query<{ id: number | null }>('select max(id) as id from sigilli where partizione = $1', [partizione])
-      const purge = { partizione, dal, al, righe: Number(count?.n ?? 0), ultimoSigillo: seal?.id ?? null }
+      const purge = { partizione, dal, al, righe: count?.n ?? 0, ultimoSigillo: seal?.id ?? null }
       await tx.query('insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ($1, $2, $3, $4, $5)',
         [purge.partizione, purge.dal, purge.al, purge.righe, purge.ultimoSigillo])
       await tx.query(`alter table tracce detach partition ${partizione}`)

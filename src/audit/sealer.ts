@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import { coveredColumns, rowText, SEAL_VERSION } from './seal-formats.ts'
+import { oneRow } from '../db/pool.ts'
 
 const SEAL_LOCK = 0x696e766373656c // 'invcsel'
 const GENESIS = '0'.repeat(64)
@@ -31,13 +32,12 @@ export function sealHash(s: Omit<Seal, 'id' | 'hash'>): string {
 type Db = Pick<pg.PoolClient, 'query'>
 
 async function rowsDigest(db: Db, version: number, partition: string, from: number, to: number): Promise<{ righe: number; hash: string }> {
-  const { rows } = await db.query<{ righe: number; hash: string }>(
+  return oneRow<{ righe: number; hash: string }>(db,
     `select count(*)::int as righe,
             encode(sha256(convert_to(coalesce(string_agg(${rowText(version)}, E'\\n' order by id), ''), 'UTF8')), 'hex') as hash
        from ${partitionIdent(partition)} where id between $1 and $2`,
     [from, to],
   )
-  return rows[0] as { righe: number; hash: string }
 }
 
 // Partition names come from the catalogue or from sigilli; they are checked before being spliced into SQL.
@@ -72,7 +72,7 @@ export async function sealUpTo(pool: pg.Pool, horizon: number): Promise<Seal[] |
       const made: Seal[] = []
       for (const partition of await partitions(client)) {
         const { rows: [last] } = await client.query<{ a: number }>('select coalesce(max(a_id), 0)::bigint as a from sigilli where partizione = $1', [partition])
-        let sealedTo = Number(last?.a ?? 0)
+        let sealedTo = last?.a ?? 0
         for (;;) {
           const { rows: [range] } = await client.query<{ hi: number | null }>(
             `select max(id) as hi from (select id from ${partitionIdent(partition)} where id > $1 and id <= $2 order by id limit ${BATCH}) r`,
@@ -81,15 +81,15 @@ export async function sealUpTo(pool: pg.Pool, horizon: number): Promise<Seal[] |
           const digest = await rowsDigest(client, SEAL_VERSION, partition, sealedTo + 1, range.hi)
           const { rows: [previous] } = await client.query<{ hash: string }>('select hash from sigilli order by id desc limit 1')
           const seal = {
-            versione: SEAL_VERSION, partizione: partition, daId: sealedTo + 1, aId: Number(range.hi), righe: digest.righe, hashRighe: digest.hash,
+            versione: SEAL_VERSION, partizione: partition, daId: sealedTo + 1, aId: range.hi, righe: digest.righe, hashRighe: digest.hash,
             hashPrecedente: previous?.hash ?? GENESIS,
           }
           const hash = sealHash(seal)
-          const { rows: [inserted] } = await client.query<{ id: number }>(
+          const { id } = await oneRow<{ id: number }>(client,
             `insert into sigilli (versione, partizione, da_id, a_id, righe, hash_righe, hash_precedente, hash) values ($1, $2, $3, $4, $5, $6, $7, $8) returning id`,
             [seal.versione, seal.partizione, seal.daId, seal.aId, seal.righe, seal.hashRighe, seal.hashPrecedente, hash])
-          made.push({ id: (inserted as { id: number }).id, ...seal, hash })
-          sealedTo = Number(range.hi)
+          made.push({ id, ...seal, hash })
+          sealedTo = range.hi
         }
       }
       return made
@@ -116,14 +116,15 @@ export async function verifyTrail(db: Db): Promise<Verification> {
   let previous = GENESIS
   let rows = 0
   for (const s of seals) {
-    const seal = { versione: s.versione, partizione: s.partizione, daId: Number(s.da_id), aId: Number(s.a_id), righe: s.righe, hashRighe: s.hash_righe, hashPrecedente: s.hash_precedente }
+    const seal = { versione: s.versione, partizione: s.partizione, daId: s.da_id, aId: s.a_id, righe: s.righe, hashRighe: s.hash_righe, hashPrecedente: s.hash_precedente }
     if (coveredColumns(s.versione) === undefined) return { intact: false, sigillo: s.id, motivo: `versione del sigillo sconosciuta: ${s.versione}` }
     if (s.hash_precedente !== previous) return { intact: false, sigillo: s.id, motivo: 'la catena è interrotta: hash del sigillo precedente diverso' }
     if (sealHash(seal) !== s.hash) return { intact: false, sigillo: s.id, motivo: 'il sigillo è stato alterato' }
     if (seal.daId !== (lastOf.get(s.partizione) ?? 0) + 1) return { intact: false, sigillo: s.id, motivo: 'intervallo non contiguo al sigillo precedente della partizione' }
     lastOf.set(s.partizione, seal.aId)
     previous = s.hash
-    if (purged.has(s.partizione) && s.id <= (purged.get(s.partizione) as number)) continue
+    const purgedUpTo = purged.get(s.partizione)
+    if (purgedUpTo !== undefined && s.id <= purgedUpTo) continue
     if (!present.has(s.partizione)) return { intact: false, sigillo: s.id, motivo: `la partizione ${s.partizione} manca e non risulta epurata` }
     const digest = await rowsDigest(db, seal.versione, s.partizione, seal.daId, seal.aId)
     if (digest.righe !== seal.righe) {

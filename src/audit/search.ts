@@ -118,7 +118,7 @@ const CSV_COLUMNS = tracciaFields
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return ''
-  const text = value instanceof Date ? value.toISOString() : String(value)
+  const text = value instanceof Date ? value.toISOString() : typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value)
   // quote what needs it, and defuse spreadsheet formulas in text an outsider wrote (riferimento pratica)
   const safe = /^[=+\-@]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
@@ -147,10 +147,10 @@ export function exportTracce(
       params.push(PAGE)
       const { rows } = await db.query<TraceRow>(
         `select ${COLUMNS} from tracce ${page.length ? `where ${page.join(' and ')}` : ''} order by ricevuta_il, id limit $${params.length}`, params)
-      if (rows.length === 0) break
+      const last = rows.at(-1)
+      if (!last) break
       yield rows.map((r) => (format === 'csv' ? `${CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')}\n` : `${JSON.stringify(r)}\n`)).join('')
       count += rows.length
-      const last = rows[rows.length - 1] as TraceRow
       after = [last.ricevutaIl, last.id]
       if (rows.length < PAGE) break
     }
@@ -160,30 +160,42 @@ export function exportTracce(
   return Readable.from(lines())
 }
 
+/** One call that named the person, as their report lists it. */
+export interface SubjectAccess {
+  ricevutaIl: Date
+  enteCodice: string | null
+  convenzioneId: number | null
+  operatore: string | null
+  riferimentoPratica: string | null
+  esito: string | null
+  codiceRifiuto: string | null
+  identificativoTransazione: string
+}
+
 export interface SubjectReport {
   verifiche: number
   enti: Array<{ enteCodice: string | null; convenzioni: number[]; operatori: string[]; pratiche: string[]; prima: Date; ultima: Date; verifiche: number }>
-  accessi: Array<Record<string, unknown>>
+  accessi: SubjectAccess[]
 }
 
 /** Who verified this codice fiscale, and when: the answer to a citizen's access request. */
 export async function subjectReport(db: Queryable, codiceFiscale: string, pseudonymKey: string): Promise<SubjectReport> {
   const cf = validateCodiceFiscale(codiceFiscale)
   if (!cf.ok) throw new AuditQueryError('invalid', `codice fiscale: ${cf.reason}`)
-  const { rows } = await db.query<Record<string, unknown>>(
+  const { rows } = await db.query<SubjectAccess>(
     `select ricevuta_il as "ricevutaIl", ente_codice as "enteCodice", convenzione_id as "convenzioneId", operatore,
             riferimento_pratica as "riferimentoPratica", esito, codice_rifiuto as "codiceRifiuto", identificativo_transazione as "identificativoTransazione"
        from tracce where cf_pseudonimo = $1 order by ricevuta_il, id`,
     [pseudonymise(pseudonymKey, cf.value)])
   const byEnte = new Map<string | null, SubjectReport['enti'][number]>()
   for (const r of rows) {
-    const key = (r.enteCodice as string | null) ?? null
-    const at = r.ricevutaIl as Date
+    const key = r.enteCodice
+    const at = r.ricevutaIl
     const e = byEnte.get(key) ?? { enteCodice: key, convenzioni: [], operatori: [], pratiche: [], prima: at, ultima: at, verifiche: 0 }
     const push = <T>(list: T[], v: T | null | undefined) => v !== null && v !== undefined && !list.includes(v) && list.push(v)
-    push(e.convenzioni, r.convenzioneId as number | null)
-    push(e.operatori, r.operatore as string | null)
-    push(e.pratiche, r.riferimentoPratica as string | null)
+    push(e.convenzioni, r.convenzioneId)
+    push(e.operatori, r.operatore)
+    push(e.pratiche, r.riferimentoPratica)
     e.ultima = at
     e.verifiche++
     byEnte.set(key, e)

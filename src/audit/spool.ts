@@ -16,6 +16,7 @@ import type { Logger } from 'pino'
 import { ensurePartition } from './partitions.ts'
 import { insertTracce } from './trace-writer.ts'
 import type { Traccia } from './traccia.ts'
+import { codeOf } from '../message-of.ts'
 
 const REPLAY_BATCH = 500
 // spool-<pid>-<instance>.ndjson, or replay-<pid>-<instance>-<the original name> once claimed
@@ -47,7 +48,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0)
     return true
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    return codeOf(err) === 'EPERM'
   }
 }
 
@@ -130,7 +131,7 @@ export function createSpool(dir: string, logger: Pick<Logger, 'info' | 'warn' | 
     try {
       names = readdirSync(dir)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0
+      if (codeOf(err) === 'ENOENT') return 0
       throw err
     }
     let replayed = 0
@@ -150,7 +151,7 @@ export function createSpool(dir: string, logger: Pick<Logger, 'info' | 'warn' | 
       try {
         if (claimed !== name) await rename(path.join(dir, name), path.join(dir, claimed))
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue // another process claimed it first
+        if (codeOf(err) === 'ENOENT') continue // another process claimed it first
         throw err
       }
       const n = await replayFile(pool, claimed)

@@ -1,6 +1,5 @@
 // Turns an HTTP request into the pipeline's Call: identity, address, timing; the payload is the channel's.
 import { randomUUID } from 'node:crypto'
-import type { TLSSocket } from 'node:tls'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { catalogue, refuse } from '../errors.ts'
 import type { Outcome, Pipeline } from '../pipeline/pipeline.ts'
@@ -29,7 +28,7 @@ export function newCall(request: FastifyRequest, reply: FastifyReply, channel: C
     startedAt: performance.now() - reply.elapsedTime,
     peerIp: normaliseIp(peer),
     clientIp: clientAddress(peer, request.headers['x-forwarded-for'], source.trustedProxies),
-    fingerprint: peerFingerprint(request.socket as TLSSocket),
+    fingerprint: peerFingerprint(request.socket),
     payload,
   }
 }
@@ -52,7 +51,7 @@ export function channelErrorHandler(
   return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const call = (payload: Payload) => newCall(request, reply, channel, payload, source)
     if (request.method === 'POST' && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return respond(reply, await source.pipeline.handle(call({ kind: 'malformed', reason: `corpo rifiutato (${error.code ?? error.statusCode})` })))
+      return respond(reply, await source.pipeline.handle(call({ kind: 'malformed', reason: `corpo rifiutato (${error.code})` })))
     }
     request.log.error({ err: { message: error.message, code: error.code } }, `unexpected error in the ${channel} channel`)
     if (request.method !== 'POST') return reply.code(500).type('text/plain; charset=utf-8').send(`${catalogue.ERRORE_INTERNO.description}\n`)

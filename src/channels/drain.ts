@@ -31,4 +31,4 @@ async function untilNoConnections(server: net.Server, ms: number): Promise<void>
   while (Date.now() < deadline && (await connections(server)) > 0) await new Promise((resolve) => setTimeout(resolve, 20))
 }
 
-const connections = (server: net.Server) => new Promise<number>((resolve) => server.getConnections((_err, n) => resolve(n ?? 0)))
+const connections = (server: net.Server) => new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)))

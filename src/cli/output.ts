@@ -6,6 +6,7 @@ import { openDatabase, type Database } from '../db/database.ts'
 import { loadDemoDataIfFresh } from '../dev/demo-data.ts'
 import { OperationError, operationKinds, type OperationKind } from '../operation-error.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
+import { messageOf, codeOf } from '../message-of.ts'
 
 /** A command line that cannot be carried out as given (a file that cannot be read, no gateway to ask). */
 export class UsageError extends OperationError {
@@ -59,7 +60,7 @@ export function reportError(err: unknown, json: boolean): void {
   } else if (isDatabaseUnavailable(err)) {
     kind = 'unavailable'
     code = operationKinds.unavailable.code
-    detail = `the database cannot be reached (${(err as { code?: string }).code ?? (err as Error).message}); try again`
+    detail = `the database cannot be reached (${codeOf(err) ?? messageOf(err)}); try again`
   }
   const { exitCode } = operationKinds[kind]
   if (json) process.stdout.write(`${JSON.stringify({ error: { code, kind, detail, exitCode } })}\n`)

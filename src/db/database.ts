@@ -31,7 +31,7 @@ export async function openDatabase(config: DatabaseSettings, logger: Logger, opt
   let embedded: EmbeddedServer | undefined
   let url = config.databaseUrl
   let created = false
-  let fresh = false
+  let fresh: boolean
   if (url === undefined) {
     logger.info({ dataDir: config.dataDir }, 'no DATABASE_URL: using the embedded PostgreSQL')
     embedded = await startEmbedded(config.dataDir, { onLog: (line) => logger.debug({ postgres: line }, 'embedded postgres') })

@@ -15,7 +15,7 @@ import { cluster, clusterExists, initCluster, type Cluster } from './postgres-cl
 export interface EmbeddedServer {
   /** URL of the server's maintenance database `postgres` */
   adminUrl: string
-  urlFor(database: string): string
+  urlFor: (database: string) => string
   /** true when this start created the cluster */
   created: boolean
   stop(): Promise<void>
@@ -169,7 +169,7 @@ export async function startEmbedded(dataDir: string, options: EmbeddedOptions = 
   try {
     await made.start()
   } catch (err) {
-    throw new Error(`the embedded PostgreSQL in ${made.pgdata} did not start${err instanceof Error ? `: ${err.message}` : ''}`)
+    throw new Error(`the embedded PostgreSQL in ${made.pgdata} did not start${err instanceof Error ? `: ${err.message}` : ''}`, { cause: err })
   }
   return { adminUrl: made.urlFor('postgres'), urlFor: made.urlFor, created: made.created, stop: () => made.stop() }
 }

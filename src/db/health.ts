@@ -5,6 +5,7 @@
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import { isDatabaseUnavailable } from './errors.ts'
+import { messageOf, codeOf } from '../message-of.ts'
 
 const PROBE_MS = 500
 
@@ -29,7 +30,7 @@ export function watchDatabase(pool: pg.Pool, logger: Pick<Logger, 'info' | 'warn
     try {
       await pool.query('select 1')
     } catch {
-      timer = setTimeout(probe, probeMs)
+      timer = setTimeout(() => void probe(), probeMs)
       timer.unref()
       return
     }
@@ -39,7 +40,7 @@ export function watchDatabase(pool: pg.Pool, logger: Pick<Logger, 'info' | 'warn
       try {
         await fn()
       } catch (err) {
-        logger.error({ err: { message: (err as Error).message } }, 'after the database came back')
+        logger.error({ err: { message: messageOf(err) } }, 'after the database came back')
       }
     }
   }
@@ -52,8 +53,8 @@ export function watchDatabase(pool: pg.Pool, logger: Pick<Logger, 'info' | 'warn
       if (!isDatabaseUnavailable(err)) return false
       if (up && !closed) {
         up = false
-        logger.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'database unreachable: calls are refused until it answers')
-        timer = setTimeout(probe, probeMs)
+        logger.warn({ err: { message: messageOf(err), code: codeOf(err) } }, 'database unreachable: calls are refused until it answers')
+        timer = setTimeout(() => void probe(), probeMs)
         timer.unref()
       }
       return true

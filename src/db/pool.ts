@@ -1,12 +1,11 @@
 // PostgreSQL pools: dates travel as 'YYYY-MM-DD' strings, never as local-midnight Date objects.
 import pg from 'pg'
 import type { Logger } from 'pino'
+import { codeOf } from '../message-of.ts'
 
-const DATE_OID = 1082
-pg.types.setTypeParser(DATE_OID, (value: string) => value)
-const INT8_OID = 20
+pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value)
 // ids and counts stay far below 2^53; numbers are easier to carry than strings
-pg.types.setTypeParser(INT8_OID, (value: string) => Number(value))
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
 export type Pool = pg.Pool
 export type PoolClient = pg.PoolClient
@@ -36,8 +35,15 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
   })
   // An idle client losing its server must not take the process down; the next query reports it.
-  pool.on('error', (err) => options.logger?.error({ err: { message: err.message, code: (err as { code?: string }).code } }, 'idle database client failed'))
+  pool.on('error', (err) => options.logger?.error({ err: { message: err.message, code: codeOf(err) } }, 'idle database client failed'))
   return pool
+}
+
+/** The row a statement always returns (an aggregate, an insert's `returning`): none is a bug, and says so. */
+export async function oneRow<T extends pg.QueryResultRow>(db: Queryable, text: string, values: unknown[] = []): Promise<T> {
+  const { rows: [row] } = await db.query<T>(text, values)
+  if (!row) throw new Error(`no row where one is always returned: ${text.trim().split('\n')[0]?.slice(0, 80) ?? ''}`)
+  return row
 }
 
 /** Runs fn in a transaction, committing on success and rolling back on any error. */

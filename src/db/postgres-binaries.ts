@@ -8,6 +8,7 @@ import { chmod, cp, lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/
 import os from 'node:os'
 import path from 'node:path'
 import { OperationError } from '../operation-error.ts'
+import { messageOf, codeOf } from '../message-of.ts'
 
 export interface PostgresBinaries {
   initdb: string
@@ -64,7 +65,7 @@ export async function safeRootFolder(kind: 'cache' | 'lib'): Promise<string> {
       if (stat.isDirectory() && stat.uid === 0 && (stat.mode & 0o022) === 0) return folder
       refused.push(`${folder} (not a root-owned folder closed to others)`)
     } catch (err) {
-      refused.push(`${folder} (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+      refused.push(`${folder} (${codeOf(err) ?? 'error'})`)
     }
   }
   throw new EmbeddedUnavailableError('unavailable', `no safe folder for the embedded PostgreSQL as root: ${refused.join(', ')}`)
@@ -114,7 +115,7 @@ function postgresUser(): { uid: number; gid: number } {
       execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' })
       return { uid: id('-u'), gid: id('-g') }
     } catch (err) {
-      throw new EmbeddedUnavailableError('unavailable', `PostgreSQL cannot run as root and no postgres user could be made (${(err as Error).message}): run as another user or set DATABASE_URL`)
+      throw new EmbeddedUnavailableError('unavailable', `PostgreSQL cannot run as root and no postgres user could be made (${messageOf(err)}): run as another user or set DATABASE_URL`)
     }
   }
 }

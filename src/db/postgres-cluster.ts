@@ -22,7 +22,7 @@ export interface ClusterOptions {
 
 export interface Cluster {
   port: number
-  urlFor(database: string): string
+  urlFor: (database: string) => string
   start(): Promise<void>
   stop(): Promise<void>
 }
@@ -43,8 +43,8 @@ function run(binaries: PostgresBinaries, program: string, args: string[], cwd: s
     ...binaries.runAs,
   })
   for (const stream of [child.stdout, child.stderr]) {
-    stream?.setEncoding('utf8')
-    stream?.on('data', (chunk: string) => chunk.split('\n').filter(Boolean).forEach(onLog))
+    stream.setEncoding('utf8')
+    stream.on('data', (chunk: string) => chunk.split('\n').filter(Boolean).forEach(onLog))
   }
   return child
 }
@@ -100,9 +100,7 @@ export function cluster(binaries: PostgresBinaries, options: ClusterOptions): Cl
         log(line)
       })
       server = child
-      let gone = false
       exited = new Promise((resolve) => child.on('exit', () => {
-        gone = true
         if (server === child) server = undefined
         resolve()
       }))
@@ -110,7 +108,7 @@ export function cluster(binaries: PostgresBinaries, options: ClusterOptions): Cl
       // ready when it accepts a login: no reliance on the wording of its log
       const deadline = Date.now() + STARTUP_MS
       for (;;) {
-        if (gone) throw new Error(`PostgreSQL exited while starting: ${recent.join(' | ')}`)
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`PostgreSQL exited while starting: ${recent.join(' | ')}`)
         const client = new pg.Client({ connectionString: urlFor('postgres'), connectionTimeoutMillis: 1_000 })
         client.on('error', () => undefined)
         try {

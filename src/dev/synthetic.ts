@@ -1,6 +1,6 @@
 // Realistic synthetic verbali: persons with valid codici fiscali (some omocodici, some provisional), several
 // judgments each across categorie and tipi, rivedibili with revision dates. Deterministic for a seed.
-import { checkCharacter, provisionalCheckDigit } from '../verification/codice-fiscale.ts'
+import { checkCharacter, OMOCODIA, provisionalCheckDigit } from '../verification/codice-fiscale.ts'
 import { categorie, type Categoria, type TipoAccertamento } from '../verification/esito.ts'
 import type { VerbaleInput } from '../verification/verbali-import.ts'
 
@@ -17,11 +17,10 @@ export function random(seed: number): () => number {
 }
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
-const MONTHS = 'ABCDEHLMPRST'
-const COMUNI = ['H501', 'F205', 'L219', 'F839', 'G273', 'A944', 'D612', 'L736', 'C351', 'A662']
-const OMOCODIA = 'LMNPQRSTUV'
-const LATER_TIPI: TipoAccertamento[] = ['AGGRAVAMENTO', 'REVISIONE', 'VERIFICA_STRAORDINARIA', 'ISPETTORATO_MEDICO_LEGALE', 'AUTOTUTELA']
-const GIUDIZI: Record<Categoria, string[]> = {
+const MONTHS = ['A', 'B', 'C', 'D', 'E', 'H', 'L', 'M', 'P', 'R', 'S', 'T'] as const
+const COMUNI = ['H501', 'F205', 'L219', 'F839', 'G273', 'A944', 'D612', 'L736', 'C351', 'A662'] as const
+const LATER_TIPI = ['AGGRAVAMENTO', 'REVISIONE', 'VERIFICA_STRAORDINARIA', 'ISPETTORATO_MEDICO_LEGALE', 'AUTOTUTELA'] as const satisfies readonly TipoAccertamento[]
+const GIUDIZI: Record<Categoria, readonly [string, ...string[]]> = {
   INVALIDITA_CIVILE: ['INV067', 'INV074', 'INV100', 'INV100A'],
   CECITA: ['CIE-PARZ', 'CIE-ASS'],
   SORDITA: ['SORD'],
@@ -30,21 +29,23 @@ const GIUDIZI: Record<Categoria, string[]> = {
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+/** One element of a list that is never empty, chosen by rnd. */
+const pick = <T>(rnd: () => number, list: readonly [T, ...T[]]): T => list[Math.floor(rnd() * list.length)] ?? list[0]
 const isoDay = (d: Date) => d.toISOString().slice(0, 10)
 
 export function codiceFiscaleFor(rnd: () => number): string {
   if (rnd() < 0.01) {
     const digits = Array.from({ length: 10 }, () => Math.floor(rnd() * 10)).join('')
-    return digits + provisionalCheckDigit(digits)
+    return `${digits}${provisionalCheckDigit(digits)}`
   }
   const letters = Array.from({ length: 6 }, () => LETTERS[Math.floor(rnd() * 26)]).join('')
   const year = pad(Math.floor(rnd() * 100))
-  const month = MONTHS[Math.floor(rnd() * 12)] as string
+  const month = pick(rnd, MONTHS)
   const day = pad(1 + Math.floor(rnd() * 28) + (rnd() < 0.5 ? 40 : 0))
-  const comune = COMUNI[Math.floor(rnd() * COMUNI.length)] as string
+  const comune = pick(rnd, COMUNI)
   let body = letters + year + month + day + comune
   // omocodia: the last digits become letters, right to left
-  if (rnd() < 0.02) body = body.slice(0, 14) + OMOCODIA[Number(body[14])]
+  if (rnd() < 0.02) body = `${body.slice(0, 14)}${OMOCODIA.charAt(Number(body[14]))}`
   return body + checkCharacter(body)
 }
 
@@ -54,8 +55,8 @@ export function* syntheticVerbali(persons: number, seed = 1): Generator<VerbaleI
   let serial = 0
   for (let p = 0; p < persons; p++) {
     const codiceFiscale = codiceFiscaleFor(rnd)
-    const chosen = new Set<Categoria>([categorie[Math.floor(rnd() * categorie.length)] as Categoria])
-    if (rnd() < 0.3) chosen.add(categorie[Math.floor(rnd() * categorie.length)] as Categoria)
+    const chosen = new Set<Categoria>([pick(rnd, categorie)])
+    if (rnd() < 0.3) chosen.add(pick(rnd, categorie))
     for (const categoria of chosen) {
       let date = new Date(Date.UTC(2008 + Math.floor(rnd() * 14), Math.floor(rnd() * 12), 1 + Math.floor(rnd() * 28)))
       const judgments = 1 + Math.floor(rnd() * 3)
@@ -69,8 +70,8 @@ export function* syntheticVerbali(persons: number, seed = 1): Generator<VerbaleI
           numeroVerbale: `${categoria.slice(0, 3)}-${date.getUTCFullYear()}-${pad(serial, 7)}`,
           dataVerbale: isoDay(date),
           categoria,
-          tipoAccertamento: j === 0 ? 'PRIMA_ISTANZA' : (LATER_TIPI[Math.floor(rnd() * LATER_TIPI.length)] as TipoAccertamento),
-          giudizio: GIUDIZI[categoria][Math.floor(rnd() * GIUDIZI[categoria].length)] as string,
+          tipoAccertamento: j === 0 ? 'PRIMA_ISTANZA' : pick(rnd, LATER_TIPI),
+          giudizio: pick(rnd, GIUDIZI[categoria]),
           dataRevisione: rivedibile ? isoDay(revision) : null,
           registratoIl: new Date(date.getTime() + (8 + Math.floor(rnd() * 10)) * 3_600_000).toISOString(),
         }

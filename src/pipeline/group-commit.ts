@@ -11,6 +11,7 @@ import type { Refusal } from '../errors.ts'
 import { quotaGrant, type QuotaState } from '../policy/daily-quota.ts'
 import { commitRules } from '../policy/checks.ts'
 import type { Committing } from '../policy/commit-rule.ts'
+import { codeOf } from '../message-of.ts'
 
 export interface Pending extends Committing {
   traccia: Traccia
@@ -39,15 +40,17 @@ export function createGroupCommitter(pool: pg.Pool): GroupCommitter {
     while (queue.length > 0) {
       const batch = queue.slice(0, MAX_BATCH)
       queue = queue.slice(MAX_BATCH)
+      const [first] = batch
+      if (!first) break
       try {
-        const results = await withPartition(pool, batch[0]?.call.receivedAt as Date, () =>
-          commitBatch(pool, batch).catch(async (err) => {
+        const results = await withPartition(pool, first.call.receivedAt, () =>
+          commitBatch(pool, batch).catch(async (err: unknown) => {
             // a batch can straddle months: make every month's partition, then retry once
-            if ((err as { code?: string }).code !== '23514') throw err
+            if (codeOf(err) !== '23514') throw err
             for (const item of batch) await pool.query('select tracce_partizione($1)', [item.call.receivedAt])
             return commitBatch(pool, batch)
           }))
-        batch.forEach((item, i) => item.resolve(results[i] as Committed))
+        for (const { item, committed } of results) item.resolve(committed)
       } catch (err) {
         for (const item of batch) item.reject(err)
       }
@@ -79,12 +82,17 @@ const COMMIT_BATCH = `select ordine, accettata, rimanenti from invciv_commit_bat
   [...TRACCIA_PARAMETERS, ...RULE_PARAMETERS].map((p, i) => `$${i + 1}::${p.sqlType}[]`).join(', ')})`
 
 /** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/007). */
-async function commitBatch(pool: pg.Pool, batch: Pending[]): Promise<Committed[]> {
+async function commitBatch(pool: pg.Pool, batch: Queued[]): Promise<Array<{ item: Queued; committed: Committed }>> {
   const { rows } = await pool.query<CommitRow>({
     name: 'commit-batch',
     text: COMMIT_BATCH,
     values: [...tracciaArrays(batch.map((p) => p.traccia), TRACCIA_PARAMETERS), ...RULE_PARAMETERS.map((p) => batch.map((item) => p.of(item)))],
   })
   if (rows.length !== batch.length) throw new Error(`the commit answered ${rows.length} rows for ${batch.length} calls`)
-  return rows.map((r, i) => quotaGrant((batch[i] as Pending).call, r.accettata, r.rimanenti))
+  // the rows come back in the batch's order (ordine): one per call
+  return batch.map((item, i) => {
+    const row = rows[i]
+    if (!row) throw new Error(`the commit answered no row for call ${i}`)
+    return { item, committed: quotaGrant(item.call, row.accettata, row.rimanenti) }
+  })
 }

@@ -15,6 +15,7 @@ import type { Call, PolicyCheck } from '../policy/types.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 import type { PipelineDeps } from './deps.ts'
 import { policyContext, readAccess } from './access.ts'
+import { codeOf } from '../message-of.ts'
 
 export type Outcome =
   | { kind: 'answer'; transactionId: string; answer: Answer }
@@ -111,7 +112,7 @@ const internal = (): Refusal => refuse('ERRORE_INTERNO', { reason: 'errore inatt
 /** Enough of an error to diagnose it, without values a driver may quote (detail, where, parameters). */
 function describe(err: unknown) {
   if (!(err instanceof Error)) return { message: String(err) }
-  return { type: err.name, message: err.message, code: (err as { code?: string }).code, stack: err.stack }
+  return { type: err.name, message: err.message, code: codeOf(err), stack: err.stack }
 }
 
 const OPERATORE = /^[A-Za-z0-9._@:-]{1,64}$/
@@ -140,5 +141,5 @@ export function traceOf(call: Call, pseudonymKey: string): Traccia {
 
 // Keeps a refused call's reference readable for auditors without carrying control characters or bulk.
 function sanitise(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, 64)
+  return text.replace(/\p{Cc}/gu, '?').slice(0, 64)
 }

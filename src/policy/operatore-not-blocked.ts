@@ -5,10 +5,12 @@ import type { PolicyCheck } from './types.ts'
 export const operatoreNotBlocked: PolicyCheck = {
   name: 'operatore-not-blocked',
   async check(call, context) {
+    const { convenzione, operatore } = call
+    if (!convenzione || !operatore) throw new Error('check 7 runs after checks 1 and 6')
     // read with the convenzione when the raw request named the same operatore; asked for otherwise
-    const stato = call.prefetchedOperatore?.identificativo === call.operatore
-      ? call.prefetchedOperatore?.stato
-      : await context.operatoreStato(call.convenzione?.id as number, call.operatore as string)
+    const stato = call.prefetchedOperatore?.identificativo === operatore
+      ? call.prefetchedOperatore.stato
+      : await context.operatoreStato(convenzione.id, operatore)
     return stato === 'bloccato' || stato === 'sospeso' ? refuse('OPERATORE_BLOCCATO', { reason: `operatore ${stato}` }) : undefined
   },
 }

@@ -28,8 +28,18 @@ export const requestSchema = {
   },
 } as const
 
-const validate = new Ajv({ allErrors: false }).compile(requestSchema)
+/** What requestSchema admits (Ajv's compiled function narrows to it). */
+interface RequestFields {
+  identificativoOperatore?: string
+  riferimentoPratica: string
+  codiceFiscale: string
+  numeroVerbale: string
+  dataVerbale: string
+  categoria: Categoria
+  giudizio?: string
+}
 
+const validate = new Ajv({ allErrors: false }).compile<RequestFields>(requestSchema)
 
 type Fields = Record<string, unknown>
 const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v)
@@ -45,20 +55,20 @@ export function parseRequest(raw: Fields): { ok: true; request: VerificaRequest 
     const where = e?.instancePath.slice(1) || params.missingProperty || params.additionalProperty || 'richiesta'
     return { ok: false, reason: `${where}: ${e?.message ?? 'non valida'}` }
   }
-  const f = fields as Record<string, string>
-  const cf = validateCodiceFiscale(f.codiceFiscale as string)
+  const f = fields
+  const cf = validateCodiceFiscale(f.codiceFiscale)
   if (!cf.ok) return { ok: false, reason: `codiceFiscale: ${cf.reason}` }
-  const dataVerbale = (f.dataVerbale as string).slice(0, 10)
+  const dataVerbale = f.dataVerbale.slice(0, 10)
   if (!isCalendarDate(dataVerbale)) return { ok: false, reason: 'dataVerbale: data inesistente' }
   return {
     ok: true,
     request: {
       identificativoOperatore: f.identificativoOperatore || undefined,
-      riferimentoPratica: f.riferimentoPratica as string,
+      riferimentoPratica: f.riferimentoPratica,
       codiceFiscale: cf.value,
-      numeroVerbale: normaliseKey(f.numeroVerbale as string),
+      numeroVerbale: normaliseKey(f.numeroVerbale),
       dataVerbale,
-      categoria: f.categoria as Categoria,
+      categoria: f.categoria,
       giudizio: f.giudizio,
     },
   }

@@ -7,6 +7,7 @@ import type { Verbale } from '../verification/esito.ts'
 import { checkClientCertificate, CertificateError, type ClientTrust } from '../tls/client-certificate-check.ts'
 import type { Convenzione } from '../policy/convenzione.ts'
 import { convenzioneColumns } from './convenzioni.ts'
+import { messageOf } from '../message-of.ts'
 
 /**
  * The convenzione a certificate speaks for; with the state of the operatore the request names, read in the
@@ -95,7 +96,7 @@ export async function changeCertificateState(db: Queryable, fingerprintInput: st
   try {
     fingerprint = normaliseFingerprint(fingerprintInput)
   } catch (err) {
-    throw new CertificateError('invalid', (err as Error).message)
+    throw new CertificateError('invalid', messageOf(err))
   }
   const to = action === 'retire' ? 'ritirato' : 'revocato'
   // revoking a retired certificate is allowed (it may have leaked); nothing comes back from revoked

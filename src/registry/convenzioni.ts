@@ -3,11 +3,12 @@
 import { isCalendarDate } from '../clock.ts'
 import { isIP } from 'node:net'
 import type pg from 'pg'
-import type { Queryable } from '../db/pool.ts'
+import { oneRow, type Queryable } from '../db/pool.ts'
 import { VALIDITY_YEARS, type Convenzione, type ConvenzioneSettings } from '../policy/convenzione.ts'
 import { settingList, settings } from '../policy/settings.ts'
 import { labelOf, type Setting, type SettingName } from '../policy/setting.ts'
 import { OperationError } from '../operation-error.ts'
+import { codeOf } from '../message-of.ts'
 
 export class ConvenzioneError extends OperationError {
   override name = 'ConvenzioneError'
@@ -40,8 +41,7 @@ export async function normaliseCidrs(db: Queryable, cidrs: string[]): Promise<st
       throw new ConvenzioneError('invalid', `"${cidr.slice(0, 60)}" is not a CIDR (e.g. 192.0.2.0/24 or 2001:db8::/32)`)
     }
     try {
-      const { rows } = await db.query<{ cidr: string }>('select $1::cidr::text as cidr', [cidr])
-      out.push((rows[0] as { cidr: string }).cidr)
+      out.push((await oneRow<{ cidr: string }>(db, 'select $1::cidr::text as cidr', [cidr])).cidr)
     } catch {
       throw new ConvenzioneError('invalid', `"${cidr}" has address bits set beyond its prefix: write the network address`)
     }
@@ -87,13 +87,11 @@ export async function createConvenzione(db: pg.Pool, input: ConvenzioneInput): P
     const fallback = s.create.default.replace(/\{(\w+)\}/g, (_m, name: string) => parameterOf.get(name) ?? 'null')
     return `coalesce(${parameter}, ${fallback})`
   })
-  const { rows } = await db.query<{ id: number; validaAl: string }>(
+  return oneRow<{ id: number; validaAl: string }>(db,
     `insert into convenzioni (ente_codice, ${settingList.map((s) => s.column).join(', ')})
      values ($1, ${expressions.join(', ')})
      returning id, valida_al as "validaAl"`,
-    values,
-  )
-  return rows[0] as { id: number; validaAl: string }
+    values)
 }
 
 export type LifecycleAction = 'suspend' | 'resume' | 'revoke'
@@ -154,7 +152,7 @@ export async function updateConvenzione(db: Queryable, id: number, update: Conve
     const { rowCount } = await db.query(`update convenzioni set ${sets.join(', ')}, aggiornata_il = now() where id = $1`, values)
     if (!rowCount) throw new ConvenzioneError('not-found', `convenzione ${id} does not exist`)
   } catch (err) {
-    if ((err as { code?: string }).code === '23514') throw new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} would come before ${labelOf(settings.validaDal)}`)
+    if (codeOf(err) === '23514') throw new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} would come before ${labelOf(settings.validaDal)}`)
     throw err
   }
   return showConvenzione(db, id)

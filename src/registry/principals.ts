@@ -3,9 +3,11 @@ import type pg from 'pg'
 import type { Queryable } from '../db/pool.ts'
 import { normaliseFingerprint } from '../tls/peer-identity.ts'
 import { checkClientCertificate, CertificateError, type ClientTrust } from '../tls/client-certificate-check.ts'
+import { messageOf } from '../message-of.ts'
 
 export const roles = ['operations', 'auditor'] as const
 export type Role = (typeof roles)[number]
+const isRole = (value: string): value is Role => (roles as readonly string[]).includes(value)
 
 export interface Principal {
   fingerprint: string
@@ -32,7 +34,7 @@ export async function principalOf(db: Queryable, fingerprint: string, now = new 
 
 /** Registers a certificate as an admin principal; refuses one that could never pass the admin listener's handshake. */
 export async function addPrincipal(db: pg.Pool, ruolo: string, pem: string, trust: ClientTrust, now = new Date()): Promise<Principal & { avvisi: string[] }> {
-  if (!(roles as readonly string[]).includes(ruolo)) throw new CertificateError('invalid', `the role must be one of ${roles.join(', ')}`)
+  if (!isRole(ruolo)) throw new CertificateError('invalid', `the role must be one of ${roles.join(', ')}`)
   const { cert, fingerprint, validTo, avvisi } = checkClientCertificate(pem, trust, now)
   // a partner's PDD certificate must never double as an admin identity
   const pdd = await db.query('select 1 from certificati_pdd where fingerprint = $1', [fingerprint])
@@ -48,7 +50,7 @@ export async function addPrincipal(db: pg.Pool, ruolo: string, pem: string, trus
       ? `certificate ${fingerprint} was removed as an admin principal: a removed certificate does not come back, issue a new one`
       : `certificate ${fingerprint} is already an admin principal`)
   }
-  return { fingerprint, ruolo: ruolo as Role, soggetto, avvisi }
+  return { fingerprint, ruolo, soggetto, avvisi }
 }
 
 export async function listPrincipals(db: Queryable): Promise<PrincipalView[]> {
@@ -69,7 +71,7 @@ export async function removePrincipal(db: pg.Pool, fingerprintInput: string, by:
   try {
     fingerprint = normaliseFingerprint(fingerprintInput)
   } catch (err) {
-    throw new CertificateError('invalid', (err as Error).message)
+    throw new CertificateError('invalid', messageOf(err))
   }
   const client = await db.connect()
   try {

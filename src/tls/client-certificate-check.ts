@@ -83,8 +83,9 @@ export function checkClientCertificate(pem: string, trust: ClientTrust, now = ne
   const validTo = new Date(cert.validTo)
   if (validTo <= now) throw new CertificateError('conflict', `the certificate expired on ${validTo.toISOString()}`)
   if (validFrom > now) throw new CertificateError('conflict', `the certificate is not valid yet: valid from ${validFrom.toISOString()}`)
-  // Node names the extended key usage OIDs `keyUsage`; undefined when the extension is absent (any use allowed)
-  const usages = cert.keyUsage
+  // Node names the extended key usage OIDs `keyUsage`; undefined when the extension is absent (any use allowed),
+  // which @types/node does not say
+  const usages = cert.keyUsage as string[] | undefined
   if (usages && !usages.includes(CLIENT_AUTH) && !usages.includes(ANY_EXTENDED_KEY_USAGE)) {
     throw new CertificateError('conflict', `the certificate's extended key usage does not include clientAuth (${CLIENT_AUTH}): TLS refuses it as a client certificate`)
   }

@@ -1,5 +1,6 @@
 // The identity a partner presents: the SHA-256 fingerprint of its client certificate.
-import type { TLSSocket } from 'node:tls'
+import type { Socket } from 'node:net'
+import { TLSSocket, type PeerCertificate } from 'node:tls'
 
 /** Accepts SHA-256 hex with or without colons, any case; returns lower-case hex without colons. */
 export function normaliseFingerprint(input: string): string {
@@ -15,12 +16,13 @@ export function normaliseFingerprint(input: string): string {
 const seen = new WeakMap<TLSSocket, string | null>()
 
 /** The fingerprint of the certificate the peer presented on this connection, if it presented one. */
-export function peerFingerprint(socket: TLSSocket): string | undefined {
-  if (typeof socket.getPeerCertificate !== 'function') return undefined
+export function peerFingerprint(socket: Socket): string | undefined {
+  if (!(socket instanceof TLSSocket)) return undefined
   let fingerprint = seen.get(socket)
   if (fingerprint === undefined) {
-    const cert = socket.getPeerCertificate()
-    fingerprint = cert?.fingerprint256 ? cert.fingerprint256.replace(/:/g, '').toLowerCase() : null
+    // an empty object when the peer presented none
+    const cert: Partial<PeerCertificate> = socket.getPeerCertificate()
+    fingerprint = cert.fingerprint256 ? cert.fingerprint256.replace(/:/g, '').toLowerCase() : null
     seen.set(socket, fingerprint)
   }
   return fingerprint ?? undefined

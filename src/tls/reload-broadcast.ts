@@ -6,6 +6,7 @@ import pg from 'pg'
 import type { Logger } from 'pino'
 import type { Queryable } from '../db/pool.ts'
 import type { TlsReloader } from './reloader.ts'
+import { messageOf } from '../message-of.ts'
 
 const CHANNEL = 'invciv_tls_reload'
 export const processName = `${os.hostname()}:${process.pid}`
@@ -24,36 +25,38 @@ export async function recordReload(db: Queryable, request: string, result: { ok:
 /** Listens on a connection of its own, reconnecting with backoff; returns the function that stops it. */
 export function listenForReloads(url: string, db: Queryable, reloader: TlsReloader, logger: Logger): () => Promise<void> {
   let client: pg.Client | undefined
-  let stopped = false
+  // set by the function returned below, while a connection may be on its way: read it again after each await
+  let stopping = false
+  const stopped = () => stopping
   let delay = 500
   const connect = async () => {
-    if (stopped) return
+    if (stopped()) return
     const c = new pg.Client({ connectionString: url, application_name: 'invciv-gateway-tls-listener' })
     c.on('error', (err) => {
       logger.warn({ err: { message: err.message } }, 'TLS reload listener lost its connection')
       c.end().catch(() => undefined)
       if (client === c) client = undefined
-      setTimeout(connect, delay).unref()
+      setTimeout(() => void connect(), delay).unref()
       delay = Math.min(delay * 2, 30_000)
     })
     c.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return
       const result = reloader.reload()
-      recordReload(db, msg.payload, result).catch((err: Error) => logger.error({ err: { message: err.message } }, 'TLS reload outcome not recorded'))
+      recordReload(db, msg.payload, result).catch((err: unknown) => logger.error({ err: { message: messageOf(err) } }, 'TLS reload outcome not recorded'))
     })
     try {
       await c.connect()
       await c.query(`listen ${CHANNEL}`)
       client = c
       delay = 500
-      if (stopped) await c.end()
+      if (stopped()) await c.end()
     } catch (err) {
-      c.emit('error', err as Error)
+      c.emit('error', err)
     }
   }
   void connect()
   return async () => {
-    stopped = true
+    stopping = true
     await client?.end().catch(() => undefined)
   }
 }

@@ -3,6 +3,7 @@
 // Connections already open keep their context; identity is checked per request, so that does not matter.
 import type { Logger } from 'pino'
 import { contextOptions, loadTlsMaterial, type TlsFiles, type TlsMaterial, type TlsPolicy } from './context.ts'
+import { messageOf } from '../message-of.ts'
 
 export interface ReloadResult {
   ok: boolean
@@ -29,7 +30,7 @@ export function createTlsReloader(
         logger.info({ files }, 'TLS material reloaded')
         return { ok: true }
       } catch (err) {
-        const error = (err as Error).message
+        const error = messageOf(err)
         logger.error({ err: { message: error }, files }, 'TLS reload refused: the previous material keeps serving')
         return { ok: false, error }
       }

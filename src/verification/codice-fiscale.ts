@@ -12,7 +12,7 @@ const ODD: Record<string, number> = {
   N: 20, O: 11, P: 3, Q: 6, R: 8, S: 12, T: 14, U: 16, V: 10, W: 22, X: 25, Y: 24, Z: 23,
 }
 // Omocodia replaces digits with these letters, in this order (L = 0 ... V = 9).
-const OMOCODIA = 'LMNPQRSTUV'
+export const OMOCODIA = 'LMNPQRSTUV'
 
 function evenValue(ch: string): number {
   return ch >= '0' && ch <= '9' ? ch.charCodeAt(0) - 48 : ch.charCodeAt(0) - 65
@@ -28,7 +28,7 @@ export function checkCharacter(first15: string): string {
 }
 
 function decodeOmocodia(digits: string): number {
-  return Number([...digits].map((c) => (OMOCODIA.includes(c) ? String(OMOCODIA.indexOf(c)) : c)).join(''))
+  return Number(Array.from(digits).map((c) => (OMOCODIA.includes(c) ? String(OMOCODIA.indexOf(c)) : c)).join(''))
 }
 
 export function provisionalCheckDigit(first10: string): number {

@@ -8,6 +8,10 @@ export const tipiAccertamento = [
 ] as const
 export type TipoAccertamento = (typeof tipiAccertamento)[number]
 
+/** A value from outside (a request, a feed line) that is one of the categorie. */
+export const isCategoria = (value: string): value is Categoria => (categorie as readonly string[]).includes(value)
+export const isTipoAccertamento = (value: string): value is TipoAccertamento => (tipiAccertamento as readonly string[]).includes(value)
+
 export interface Verbale {
   id: number
   codiceFiscale: string

@@ -7,8 +7,9 @@ import { once } from 'node:events'
 import { finished } from 'node:stream/promises'
 import { from as copyFrom } from 'pg-copy-streams'
 import { validateCodiceFiscale } from './codice-fiscale.ts'
-import { categorie, normaliseKey, tipiAccertamento, type Categoria, type TipoAccertamento } from './esito.ts'
+import { categorie, isCategoria, isTipoAccertamento, normaliseKey, tipiAccertamento, type Categoria, type TipoAccertamento } from './esito.ts'
 import { OperationError } from '../operation-error.ts'
+import { oneRow } from '../db/pool.ts'
 
 export interface VerbaleInput {
   codiceFiscale: string
@@ -43,7 +44,10 @@ export interface Rejection {
 
 
 type Raw = Record<string, unknown>
-const text = (raw: Raw, key: string) => (typeof raw[key] === 'string' ? (raw[key] as string).trim() : raw[key] === null || raw[key] === undefined ? '' : undefined)
+const text = (raw: Raw, key: string) => {
+  const value = raw[key]
+  return typeof value === 'string' ? value.trim() : value === null || value === undefined ? '' : undefined
+}
 
 export function validateVerbale(raw: Raw): { ok: true; value: VerbaleInput } | { ok: false; reason: string } {
   for (const c of COLUMNS) if (text(raw, c) === undefined) return { ok: false, reason: `${c}: must be text` }
@@ -51,12 +55,12 @@ export function validateVerbale(raw: Raw): { ok: true; value: VerbaleInput } | {
   const cf = validateCodiceFiscale(get('codice_fiscale'))
   if (!cf.ok) return { ok: false, reason: `codice_fiscale: ${cf.reason}` }
   const numero = normaliseKey(get('numero_verbale'))
-  if (numero.length < 1 || numero.length > 32 || /[\u0000-\u001f\u007f]/.test(numero)) return { ok: false, reason: 'numero_verbale: 1-32 printable characters' }
+  if (numero.length < 1 || numero.length > 32 || /\p{Cc}/u.test(numero)) return { ok: false, reason: 'numero_verbale: 1-32 printable characters' }
   if (!isCalendarDate(get('data_verbale'))) return { ok: false, reason: 'data_verbale: not a date YYYY-MM-DD' }
   const categoria = get('categoria').toUpperCase()
-  if (!(categorie as readonly string[]).includes(categoria)) return { ok: false, reason: `categoria: one of ${categorie.join(', ')}` }
+  if (!isCategoria(categoria)) return { ok: false, reason: `categoria: one of ${categorie.join(', ')}` }
   const tipo = get('tipo_accertamento').toUpperCase()
-  if (!(tipiAccertamento as readonly string[]).includes(tipo)) return { ok: false, reason: `tipo_accertamento: one of ${tipiAccertamento.join(', ')}` }
+  if (!isTipoAccertamento(tipo)) return { ok: false, reason: `tipo_accertamento: one of ${tipiAccertamento.join(', ')}` }
   const giudizio = get('giudizio')
   if (giudizio.length > 64) return { ok: false, reason: 'giudizio: at most 64 characters' }
   const revisione = get('data_revisione')
@@ -67,8 +71,8 @@ export function validateVerbale(raw: Raw): { ok: true; value: VerbaleInput } | {
   return {
     ok: true,
     value: {
-      codiceFiscale: cf.value, numeroVerbale: numero, dataVerbale: get('data_verbale'), categoria: categoria as Categoria,
-      tipoAccertamento: tipo as TipoAccertamento, giudizio: giudizio || null, dataRevisione: revisione || null,
+      codiceFiscale: cf.value, numeroVerbale: numero, dataVerbale: get('data_verbale'), categoria,
+      tipoAccertamento: tipo, giudizio: giudizio || null, dataRevisione: revisione || null,
       registratoIl: at.toISOString(),
     },
   }
@@ -136,7 +140,8 @@ export function splitCsvLine(line: string): string[] | undefined {
 
 // Columns of the staging table, in the order the COPY stream writes them.
 const STAGING = ['riga', 'codice_fiscale', 'numero_verbale', 'data_verbale', 'categoria', 'tipo_accertamento', 'giudizio', 'data_revisione', 'registrato_il', 'annullato']
-const IMPORT_LOCK = 0x696e7669766572 // 'invciver'
+// 'invciver' as it has always run: the nearest double of 0x696e7669766572, so every version takes the same lock
+const IMPORT_LOCK = 0x696e7669766570
 const COPY_CHUNK = 64 * 1024
 
 export interface ImportOptions {
@@ -151,6 +156,7 @@ function parseAnnullato(raw: Raw): boolean | undefined {
   const v = raw.annullato
   if (v === undefined || v === null || v === '') return false
   if (typeof v === 'boolean') return v
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined
   const t = String(v).trim().toUpperCase()
   if (['S', 'SI', 'Y', 'TRUE', '1'].includes(t)) return true
   if (['N', 'NO', 'FALSE', '0'].includes(t)) return false
@@ -257,7 +263,7 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
     await client.query('analyze staging')
     await client.query(`set local work_mem = '256MB'`)
     // the last line of the file wins when a key appears twice in it
-    const { rows: [merged] } = await client.query<{ inserted: number; updated: number }>(`
+    const { inserted, updated } = await oneRow<{ inserted: number; updated: number }>(client, `
       with feed as (
         select distinct on (codice_fiscale, categoria, numero_verbale, data_verbale) *
           from staging order by codice_fiscale, categoria, numero_verbale, data_verbale, riga desc
@@ -279,7 +285,6 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
       )
       select (select count(*) from inserted)::int as inserted, (select count(*) from updated)::int as updated`)
     await client.query('commit')
-    const { inserted, updated } = merged as { inserted: number; updated: number }
     return { inserted, updated, unchanged: valid - inserted - updated, rejected }
   } catch (err) {
     // a COPY still open must be failed first, or the connection would wait for its data forever

@@ -1,7 +1,7 @@
 // The verbali archive: the person's judgments for the esito rules, and the loader's upsert.
 import type { Queryable } from '../db/pool.ts'
 import { validateCodiceFiscale } from './codice-fiscale.ts'
-import { categorie, type Categoria, type TipoAccertamento, type Verbale } from './esito.ts'
+import { isCategoria, type Categoria, type TipoAccertamento, type Verbale } from './esito.ts'
 
 interface VerbaleRow {
   id: number
@@ -38,8 +38,8 @@ export function lookupKeyOf(fields: Record<string, unknown>): LookupKey | undefi
   const { codiceFiscale, categoria } = fields
   if (typeof codiceFiscale !== 'string' || codiceFiscale.length > 32 || typeof categoria !== 'string') return undefined
   const cf = validateCodiceFiscale(codiceFiscale.trim())
-  const cat = categoria.trim() as Categoria
-  return cf.ok && categorie.includes(cat) ? { codiceFiscale: cf.value, categoria: cat } : undefined
+  const cat = categoria.trim()
+  return cf.ok && isCategoria(cat) ? { codiceFiscale: cf.value, categoria: cat } : undefined
 }
 
 /**

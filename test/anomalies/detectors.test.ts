@@ -86,7 +86,7 @@ t.test('the webhook receives each new finding, retried with backoff until it ans
   let failures = 2
   const server = http.createServer((req, res) => {
     let body = ''
-    req.on('data', (c) => (body += c))
+    req.on('data', (c: Buffer) => (body += c.toString()))
     req.on('end', () => {
       if (failures-- > 0) return res.writeHead(503).end()
       received.push(JSON.parse(body))

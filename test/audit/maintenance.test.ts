@@ -18,7 +18,7 @@ t.teardown(() => agent.close())
 
 t.test('calls made now are sealed within a few runs, once, by whichever process holds the lock', async (t) => {
   for (let i = 0; i < 10; i++) {
-    const gw = gateways[i % 2]!
+    const gw = gateways[i % 2] as (typeof gateways)[number]
     await restCall(gw.url, agent, { identificativoOperatore: 'op', riferimentoPratica: `M-${i}`, codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' })
   }
   let result = await verifyTrail(db.pool)
@@ -27,6 +27,6 @@ t.test('calls made now are sealed within a few runs, once, by whichever process 
     result = await verifyTrail(db.pool)
   }
   t.match(result, { intact: true, righeSigillate: 10, righeInAttesa: 0 })
-  const { rows } = await db.pool.query('select partizione, da_id, a_id, righe from sigilli order by id')
+  const { rows } = await db.pool.query<{ righe: number }>('select partizione, da_id, a_id, righe from sigilli order by id')
   t.equal(rows.reduce((n, r) => n + r.righe, 0), 10, 'each traccia sealed exactly once')
 })

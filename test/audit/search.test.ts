@@ -64,7 +64,7 @@ t.test('each filter returns exactly the matching tracce, newest first', async (t
     const { tracce } = await searchTracce(db.pool, filters, KEY, { limit: 1000 })
     t.equal(tracce.length, expected, `${name}: all of them`)
     t.ok(tracce.every(matches), `${name}: only them`)
-    t.ok(tracce.every((r, i) => i === 0 || tracce[i - 1]!.ricevutaIl >= r.ricevutaIl), `${name}: newest first`)
+    t.ok(tracce.every((r, i) => i === 0 || (tracce[i - 1]?.ricevutaIl ?? r.ricevutaIl) >= r.ricevutaIl), `${name}: newest first`)
   }
 })
 

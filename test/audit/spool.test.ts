@@ -25,7 +25,7 @@ const inTrail = async (ids: string[]) => (await db.pool.query<{ tx: string }>(
   'select identificativo_transazione::text as tx from tracce where identificativo_transazione = any($1::uuid[]) order by id', [ids])).rows.map((r) => r.tx)
 const lines = (dir: string) => readdirSync(dir).reduce((n, f) => n + readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).length, 0)
 /** a pid that was alive a moment ago and is not any more */
-const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid as number
+const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid
 
 t.test('appended tracce are on disk, then go into the trail once, in order, across months', async (t) => {
   const dir = folder()

@@ -103,8 +103,8 @@ t.test('the built runtime serves in production mode on its own PKI: migrates, no
 
   const child = spawn(process.execPath, ['dist/cli/index.js', 'serve'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
-  child.stdout.on('data', (c: Buffer) => (out += c))
-  child.stderr.on('data', (c: Buffer) => (out += c))
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
   t.teardown(() => child.kill('SIGKILL'))
   const deadline = Date.now() + 60_000

@@ -32,7 +32,7 @@ t.test(`${CLIENTS} clients, two gateway processes, limit ${LIMIT}, ${CALLS} call
   let next = 0
   async function client(n: number) {
     const agent = clientAgent('ente-a', { keepAlive: true, maxSockets: 1 })
-    const gw = gateways[n % 2]!
+    const gw = gateways[n % 2] as (typeof gateways)[number]
     while (next < CALLS) {
       next++
       const r = await soapCall(gw.url, agent, {
@@ -41,13 +41,13 @@ t.test(`${CLIENTS} clients, two gateway processes, limit ${LIMIT}, ${CALLS} call
       })
       const key = r.esito ?? r.codice ?? `HTTP ${r.status}`
       outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
-      if (r.esito) byProcess[n % 2]!++
+      if (r.esito) byProcess[n % 2] = (byProcess[n % 2] ?? 0) + 1
     }
     agent.destroy()
   }
   await Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n)))
   t.same(Object.fromEntries(outcomes), { VALIDO: LIMIT, QUOTA_GIORNALIERA_ESAURITA: CALLS - LIMIT })
-  t.ok(byProcess[0]! > 0 && byProcess[1]! > 0, `both processes accepted calls (${byProcess.join(' + ')})`)
+  t.ok(byProcess.every((n) => n > 0), `both processes accepted calls (${byProcess.join(' + ')})`)
   t.equal(await countTracce(db.pool), CALLS, 'one traccia per call')
   const { rows } = await db.pool.query(`select
       (select usate from quota_giornaliera where convenzione_id = $1) as usate,

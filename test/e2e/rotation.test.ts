@@ -55,11 +55,12 @@ const body = { identificativoOperatore: 'op.rot', riferimentoPratica: 'PR', codi
 function caller(name: 'ente-a' | 'ente-b') {
   const agent = restAgent(name)
   const statuses: number[] = []
-  let running = true
+  // set by stop(), read after each call
+  const state = { running: true }
   const done = (async () => {
-    while (running) statuses.push((await restCall(gw.url, agent, body).catch(() => ({ status: 0 }))).status)
+    while (state.running) statuses.push((await restCall(gw.url, agent, body).catch(() => ({ status: 0 }))).status)
   })()
-  return { agent, statuses, stop: async () => { running = false; await done } }
+  return { agent, statuses, stop: async () => { state.running = false; await done } }
 }
 
 t.test('rotation under continuous calls: 0 failed calls, the retired certificate refused on its very next call', async (t) => {

@@ -25,7 +25,7 @@ function handshake(url: string, name = 'ente-a'): Promise<string> {
       socket.write('GET /ws/invciv HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
     })
     socket.once('data', (d) => {
-      resolve(`${socket.getPeerCertificate().subject.CN}|${d.toString().split('\r\n')[0]}`)
+      resolve(`${String(socket.getPeerCertificate().subject.CN)}|${d.toString().split('\r\n')[0] ?? ''}`)
       socket.destroy()
     })
     socket.on('error', (err) => resolve(`error: ${err.message}`))

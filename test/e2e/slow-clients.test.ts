@@ -45,7 +45,10 @@ function closedBy(socket: net.Socket, limitMs: number): Promise<string> {
   socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')))
   socket.on('error', () => undefined)
   return new Promise((resolve, reject) => {
-    if (socket.destroyed) return resolve(received)
+    if (socket.destroyed) {
+      resolve(received)
+      return
+    }
     const timer = setTimeout(() => reject(new Error(`still open after ${limitMs} ms`)), limitMs)
     socket.once('close', () => {
       clearTimeout(timer)

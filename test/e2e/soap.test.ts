@@ -195,7 +195,7 @@ t.test('the WSDL is served with the address of the running server', async (t) =>
   const wsdl = await new Promise<string>((resolve, reject) => {
     https.get(`${gw.url}/ws/invciv?wsdl`, { agent: clientAgent('ente-a') }, (res) => {
       let s = ''
-      res.on('data', (c) => (s += c))
+      res.on('data', (c: Buffer) => (s += c.toString()))
       res.on('end', () => resolve(s))
     }).on('error', reject)
   })

@@ -16,6 +16,8 @@ export async function admin(baseUrl: string, agent: Agent, method: 'GET' | 'POST
   let parsed: unknown = text
   try {
     parsed = JSON.parse(text)
-  } catch {}
+  } catch {
+    // not JSON: the text is the answer
+  }
   return { status: res.statusCode, body: parsed, text }
 }

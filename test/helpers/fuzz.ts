@@ -69,9 +69,7 @@ function soapBody(r: () => number): [string, Buffer | string] {
     }
     case 1: {
       const f = pick(r, FIELDS.slice(0, 6))
-      const copy = { ...fields }
-      delete copy[f]
-      return [`missing ${f}`, envelopeOf(copy)]
+      return [`missing ${f}`, envelopeOf(Object.fromEntries(Object.entries(fields).filter(([k]) => k !== f)))]
     }
     case 2: {
       const el = pick(r, FIELDS.slice(0, 6))

@@ -23,13 +23,15 @@ export async function npmStart(t: Teardown, cwd: string, env: NodeJS.ProcessEnv 
     env: { PATH: process.env.PATH, HOME: process.env.HOME, INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(await freePort()), ...env },
   })
   let out = ''
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()))
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   t.teardown(() => {
     try {
       process.kill(-(child.pid as number), 'SIGKILL')
-    } catch {}
+    } catch {
+      // already gone
+    }
   })
   const deadline = Date.now() + 90_000
   while (!/--data-binary @\S+ https:\S+/.test(out)) {

@@ -52,7 +52,18 @@ const subjectSchema = {
         },
       },
     },
-    accessi: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    accessi: {
+      type: 'array',
+      items: {
+        type: 'object', additionalProperties: false,
+        required: ['ricevutaIl', 'enteCodice', 'convenzioneId', 'operatore', 'riferimentoPratica', 'esito', 'codiceRifiuto', 'identificativoTransazione'],
+        properties: {
+          ricevutaIl: { type: 'string', format: 'date-time' }, enteCodice: { type: ['string', 'null'] }, convenzioneId: { type: ['integer', 'null'] },
+          operatore: { type: ['string', 'null'] }, riferimentoPratica: { type: ['string', 'null'] }, esito: { type: ['string', 'null'] },
+          codiceRifiuto: { type: ['string', 'null'] }, identificativoTransazione: { type: 'string' },
+        },
+      },
+    },
   },
 } as const
 

@@ -4,6 +4,7 @@ import { Command } from 'commander'
 import { addPrincipal, listPrincipals, removePrincipal } from '../../registry/principals.ts'
 import { print, printRegistered, UsageError, withDatabase } from '../output.ts'
 import { cliActor, clientTrust } from '../context.ts'
+import { codeOf, messageOf } from '../../message-of.ts'
 
 export function adminCommands(program: Command): void {
   const admin = program.command('admin').description('principals of the admin listener (operations and auditor certificates)')
@@ -11,8 +12,8 @@ export function adminCommands(program: Command): void {
     .requiredOption('--ruolo <ROLE>', 'operations or auditor')
     .requiredOption('--file <PEM>', 'the PEM certificate file')
     .action(async (o: { ruolo: string; file: string }, cmd: Command) => {
-      const pem = await readFile(o.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new UsageError('invalid', `cannot read ${o.file}: ${err.code ?? err.message}`)
+      const pem = await readFile(o.file, 'utf8').catch((err: unknown) => {
+        throw new UsageError('invalid', `cannot read ${o.file}: ${codeOf(err) ?? messageOf(err)}`)
       })
       const trust = clientTrust()
       const added = await withDatabase((db) => addPrincipal(db.pool, o.ruolo, pem, trust))

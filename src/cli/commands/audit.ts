@@ -29,7 +29,7 @@ function filterOptions(command: Command): Command {
 const filtersOf = (o: FilterOptions): TraceFilters => Object.fromEntries(Object.entries({
   dal: o.dal, al: o.al, ente: o.ente, convenzione: o.convenzione, operatore: o.operatore, pratica: o.pratica,
   esito: o.esito, transazione: o.transazione, codiceFiscale: o.codiceFiscale,
-}).filter(([, v]) => v !== undefined)) as TraceFilters
+}).filter(([, v]) => v !== undefined))
 
 export function auditCommands(program: Command): void {
   const audit = program.command('audit').description('the audit trail: search, export, seal, verify, subject report')

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander'
 import { addCertificate, changeCertificateState, listCertificates } from '../../registry/certificati.ts'
 import { print, positiveInt, printRegistered, UsageError, withDatabase } from '../output.ts'
 import { clientTrust } from '../context.ts'
+import { codeOf, messageOf } from '../../message-of.ts'
 
 export function certCommands(program: Command): void {
   const cert = program.command('cert').description('PDD client certificates')
@@ -11,8 +12,8 @@ export function certCommands(program: Command): void {
     .addOption(new Option('--convenzione <ID>', 'convenzione id').argParser(positiveInt('--convenzione')).makeOptionMandatory())
     .requiredOption('--file <PEM>', 'the PEM certificate file')
     .action(async (o: { convenzione: number; file: string }, cmd: Command) => {
-      const pem = await readFile(o.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-        throw new UsageError('invalid', `cannot read ${o.file}: ${err.code ?? err.message}`)
+      const pem = await readFile(o.file, 'utf8').catch((err: unknown) => {
+        throw new UsageError('invalid', `cannot read ${o.file}: ${codeOf(err) ?? messageOf(err)}`)
       })
       const trust = clientTrust()
       const added = await withDatabase((db) => addCertificate(db.pool, o.convenzione, pem, trust))

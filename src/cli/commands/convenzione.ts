@@ -24,7 +24,7 @@ function limitOptions(command: Command, creating: boolean): Command {
 
 /** The settings given on the command line, by name. */
 const limitsOf = (o: Record<string, unknown>): ConvenzioneUpdate => Object.fromEntries(
-  settingList.map((s) => [s.name, o[optionOf(s).attributeName()]]).filter(([, v]) => v !== undefined))
+  settingList.map((s): [string, unknown] => [s.name, o[optionOf(s).attributeName()]]).filter(([, v]) => v !== undefined))
 
 function describeConvenzione(c: Awaited<ReturnType<typeof showConvenzione>>): string {
   return [
