@@ -1,10 +1,13 @@
 // Who runs a command and what it needs of the configuration: the person at the terminal (as change records and
-// the auditors' access log name them) and the trust certificates are checked against.
+// the auditors' access log name them), the trust certificates are checked against, and the files it is given.
+import { readFile } from 'node:fs/promises'
 import os from 'node:os'
 import { loadConfig, requireClientCaFiles, requirePseudonymKey } from '../config.ts'
 import { loadClientTrust } from '../tls/context.ts'
 import type { ClientTrust } from '../tls/client-certificate-check.ts'
 import type { Auditor } from '../audit/auditor-access.ts'
+import { codeOf, messageOf } from '../message-of.ts'
+import { UsageError } from './output.ts'
 
 /** Who did it, for change records and the operatori events: the account that ran the command. */
 export const cliActor = () => `cli:${os.userInfo().username}`
@@ -16,4 +19,11 @@ export const cliAuditor = (): Auditor => ({ who: cliActor(), pseudonymKey: requi
 export function clientTrust(): ClientTrust {
   const config = loadConfig()
   return loadClientTrust(requireClientCaFiles(config), { allowDevMaterial: config.dev !== false })
+}
+
+/** A certificate file the command was given, or a usage error that says why it cannot be read. */
+export async function readCertificateFile(file: string): Promise<string> {
+  return readFile(file, 'utf8').catch((err: unknown) => {
+    throw new UsageError('invalid', `cannot read ${file}: ${codeOf(err) ?? messageOf(err)}`)
+  })
 }

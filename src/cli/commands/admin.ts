@@ -1,10 +1,8 @@
 // invciv admin: who may use the admin listener.
-import { readFile } from 'node:fs/promises'
 import { Command } from 'commander'
 import { addPrincipal, listPrincipals, removePrincipal } from '../../registry/principals.ts'
-import { print, printRegistered, UsageError, withDatabase } from '../output.ts'
-import { cliActor, clientTrust } from '../context.ts'
-import { codeOf, messageOf } from '../../message-of.ts'
+import { print, printRegistered, withDatabase } from '../output.ts'
+import { cliActor, clientTrust, readCertificateFile } from '../context.ts'
 
 export function adminCommands(program: Command): void {
   const admin = program.command('admin').description('principals of the admin listener (operations and auditor certificates)')
@@ -12,9 +10,7 @@ export function adminCommands(program: Command): void {
     .requiredOption('--ruolo <ROLE>', 'operations or auditor')
     .requiredOption('--file <PEM>', 'the PEM certificate file')
     .action(async (o: { ruolo: string; file: string }, cmd: Command) => {
-      const pem = await readFile(o.file, 'utf8').catch((err: unknown) => {
-        throw new UsageError('invalid', `cannot read ${o.file}: ${codeOf(err) ?? messageOf(err)}`)
-      })
+      const pem = await readCertificateFile(o.file)
       const trust = clientTrust()
       const added = await withDatabase((db) => addPrincipal(db.pool, o.ruolo, pem, trust))
       printRegistered(cmd, added, `${added.soggetto} is now an admin principal (${added.ruolo})`)

@@ -1,10 +1,8 @@
 // invciv cert: the partners' PDD certificates, checked against the client CA before they are registered.
-import { readFile } from 'node:fs/promises'
 import { Command, Option } from 'commander'
 import { addCertificate, changeCertificateState, listCertificates } from '../../registry/certificati.ts'
-import { print, positiveInt, printRegistered, UsageError, withDatabase } from '../output.ts'
-import { clientTrust } from '../context.ts'
-import { codeOf, messageOf } from '../../message-of.ts'
+import { print, positiveInt, printRegistered, withDatabase } from '../output.ts'
+import { clientTrust, readCertificateFile } from '../context.ts'
 
 export function certCommands(program: Command): void {
   const cert = program.command('cert').description('PDD client certificates')
@@ -12,9 +10,7 @@ export function certCommands(program: Command): void {
     .addOption(new Option('--convenzione <ID>', 'convenzione id').argParser(positiveInt('--convenzione')).makeOptionMandatory())
     .requiredOption('--file <PEM>', 'the PEM certificate file')
     .action(async (o: { convenzione: number; file: string }, cmd: Command) => {
-      const pem = await readFile(o.file, 'utf8').catch((err: unknown) => {
-        throw new UsageError('invalid', `cannot read ${o.file}: ${codeOf(err) ?? messageOf(err)}`)
-      })
+      const pem = await readCertificateFile(o.file)
       const trust = clientTrust()
       const added = await withDatabase((db) => addCertificate(db.pool, o.convenzione, pem, trust))
       printRegistered(cmd, added, `certificate ${added.fingerprint} added to convenzione ${added.convenzioneId} (valid until ${added.validoAl})`)
