@@ -16,6 +16,7 @@ import type { DatabaseHealth } from './db/health.ts'
 import { mutualTlsOptions, type TlsMaterial } from './tls/context.ts'
 import { capConnectionsPerAddress, type ConnectionLimits } from './channels/connection-limits.ts'
 import type { ClientTrust } from './tls/client-certificate-check.ts'
+import type { VerifyOptions } from './audit/sealer.ts'
 
 export interface PartnerAppOptions {
   tls: TlsMaterial
@@ -99,6 +100,7 @@ export interface AdminAppOptions {
   clientTrust: () => ClientTrust
   /** the release, for the admin API's OpenAPI document */
   version: string
+  verifyOptions: () => Promise<VerifyOptions>
 }
 
 /** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
@@ -111,7 +113,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
   guardConnections(app, options)
   await app.register(adminApi, {
     db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health, clientTrust: options.clientTrust,
-    version: options.version,
+    version: options.version, verifyOptions: options.verifyOptions,
   })
   return app
 }

@@ -5,6 +5,8 @@ import { thresholdsOf, thresholdsSchema } from './anomalies/detectors.ts'
 import { projectRoot } from './project-root.ts'
 import type { TlsFiles } from './tls/context.ts'
 import type { ConnectionLimits } from './channels/connection-limits.ts'
+import { DEFAULT_ROLES, type RoleNames } from './db/roles.ts'
+import { databaseKey } from './db/identity.ts'
 import { OperationError } from './operation-error.ts'
 
 export interface Config {
@@ -35,6 +37,13 @@ export interface Config {
   bodyLimit: number
   /** how often the trail's maintenance (partitions, sealing, retention) runs */
   auditIntervalSeconds: number
+  /** the database's group roles: owner (migrations, retention), runtime (serve), auditor (read-only) */
+  roles: RoleNames
+  /**
+   * The trail's anchor outside the database: the Ed25519 key that signs each chain head (development mode
+   * makes one in the data folder), the witness log the signed heads are appended to, and a webhook told of each.
+   */
+  witness: { sealKey: string | undefined; log: string | undefined; webhookUrl: string | undefined }
   /** tracce are kept this many months, then their partitions are purged */
   auditRetentionMonths: number
   anomalies: {
@@ -58,6 +67,7 @@ export const AGID_TLS_CIPHERS = [
 ].join(':')
 
 const seconds = { type: 'string', pattern: '^[1-9][0-9]{0,5}$' } as const
+const role = { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$' } as const
 
 const schema = {
   type: 'object',
@@ -88,6 +98,12 @@ const schema = {
     INVCIV_BODY_LIMIT: { type: 'string', pattern: '^[0-9]{3,8}$' },
     INVCIV_AUDIT_INTERVAL_SECONDS: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
     INVCIV_AUDIT_RETENTION_MONTHS: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
+    INVCIV_DB_OWNER_ROLE: role,
+    INVCIV_DB_RUNTIME_ROLE: role,
+    INVCIV_DB_AUDITOR_ROLE: role,
+    INVCIV_SEAL_KEY: { type: 'string', minLength: 1 },
+    INVCIV_WITNESS_LOG: { type: 'string', minLength: 1 },
+    INVCIV_WITNESS_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
     INVCIV_ANOMALY_INTERVAL_SECONDS: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
     INVCIV_ANOMALY_THRESHOLDS: { type: 'string' },
     INVCIV_ANOMALY_AUTO_SUSPEND: { enum: ['on', 'off'] },
@@ -118,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return n
   }
   const trustedProxies = (present.INVCIV_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const dataDir = path.resolve(present.INVCIV_DATA_DIR ?? path.join(projectRoot, '.invciv-data'))
   const headersTimeoutMs = ms(present.INVCIV_HEADERS_TIMEOUT_SECONDS, 10)
   const requestTimeoutMs = ms(present.INVCIV_REQUEST_TIMEOUT_SECONDS, 30)
   // Node refuses a request timeout shorter than the headers timeout
@@ -148,10 +165,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : { host: present.INVCIV_HEALTH_HOST ?? '127.0.0.1', port: port(present.INVCIV_HEALTH_PORT, 0, 'INVCIV_HEALTH_PORT') },
     trustedProxies,
     pseudonymKey: present.INVCIV_PSEUDONYM_KEY,
-    dataDir: path.resolve(present.INVCIV_DATA_DIR ?? path.join(projectRoot, '.invciv-data')),
+    dataDir,
     logLevel: present.INVCIV_LOG_LEVEL ?? 'info',
     bodyLimit: present.INVCIV_BODY_LIMIT === undefined ? 16_384 : Number(present.INVCIV_BODY_LIMIT),
-    auditIntervalSeconds: Number(present.INVCIV_AUDIT_INTERVAL_SECONDS ?? 300),
+    // a minute: rows wait at most about two runs for their seal (the horizon is one run behind)
+    auditIntervalSeconds: Number(present.INVCIV_AUDIT_INTERVAL_SECONDS ?? 60),
+    roles: {
+      owner: present.INVCIV_DB_OWNER_ROLE ?? DEFAULT_ROLES.owner,
+      runtime: present.INVCIV_DB_RUNTIME_ROLE ?? DEFAULT_ROLES.runtime,
+      auditor: present.INVCIV_DB_AUDITOR_ROLE ?? DEFAULT_ROLES.auditor,
+    },
+    witness: {
+      sealKey: present.INVCIV_SEAL_KEY ? path.resolve(present.INVCIV_SEAL_KEY) : undefined,
+      log: present.INVCIV_WITNESS_LOG ? path.resolve(present.INVCIV_WITNESS_LOG) : undefined,
+      webhookUrl: present.INVCIV_WITNESS_WEBHOOK_URL,
+    },
     auditRetentionMonths: Number(present.INVCIV_AUDIT_RETENTION_MONTHS ?? 60),
     anomalies: {
       intervalSeconds: Number(present.INVCIV_ANOMALY_INTERVAL_SECONDS ?? 60),
@@ -223,8 +251,26 @@ export function requireClientCaFiles(config: Config): Pick<TlsFiles, 'ca' | 'crl
   return { ca: config.tls.ca as string, crl: config.tls.crl }
 }
 
+function sealKeyProblem(config: Config): string | undefined {
+  return config.dev || config.witness.sealKey ? undefined
+    : 'set INVCIV_SEAL_KEY (an Ed25519 private key file that signs the trail\'s chain heads, kept outside the database; `openssl genpkey -algorithm ed25519 -out seal-key.pem`)'
+}
+
+/**
+ * The trail's witness files for one database: the seal key (development mode makes one in the data folder),
+ * and the witness log (by default beside the spool, one per database).
+ */
+export function requireWitnessFiles(config: Config, databaseUrl: string): { keyFile: string; createKey: boolean; logFile: string } {
+  refuse(sealKeyProblem(config))
+  return {
+    keyFile: config.witness.sealKey ?? path.join(config.dataDir, 'seal-key.pem'),
+    createKey: config.witness.sealKey === undefined,
+    logFile: config.witness.log ?? path.join(config.dataDir, 'witness', `${databaseKey(databaseUrl)}.log`),
+  }
+}
+
 /** Everything `serve` needs, or one line naming every setting that is missing. */
 export function requireServeSettings(config: Config): { pseudonymKey: string; tls: TlsFiles } {
-  refuse(pseudonymKeyProblem(config), tlsFilesProblem(config))
+  refuse(pseudonymKeyProblem(config), tlsFilesProblem(config), sealKeyProblem(config))
   return { pseudonymKey: requirePseudonymKey(config), tls: requireTlsFiles(config) }
 }

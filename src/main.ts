@@ -1,7 +1,10 @@
 // Entry: config, then database, then servers, then graceful shutdown. The only place that wires the pieces.
 import pino, { type Logger, type DestinationStream } from 'pino'
 import type { FastifyInstance } from 'fastify'
-import { loadConfig, requireServeSettings, type Config } from './config.ts'
+import { ConfigError, loadConfig, requireServeSettings, requireWitnessFiles, type Config } from './config.ts'
+import { trailPowers } from './db/roles.ts'
+import { openWitness, type Witness } from './audit/witness.ts'
+import { startWitnessWebhook } from './audit/witness-webhook.ts'
 import { release } from './project-root.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { openDatabase, type Database } from './db/database.ts'
@@ -60,12 +63,21 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     logger.warn({ dev: true }, 'DEVELOPMENT MODE (INVCIV_DEV=1): the committed certs-dev/ certificates, the published pseudonym key and demo data may be in use, and their private keys are public. Never run this with real data or partners.')
   }
   const database = await openDatabase(config, logger)
+  let witness: Witness
   try {
+    // the runtime role may only insert and read the trail: production will not serve with more (one line)
+    const powers = await trailPowers(database.pool, config.roles)
+    if (powers.length && !config.dev) {
+      throw new ConfigError('invalid', `production mode: ${powers.join(', ')}: it can change or remove the audit trail; connect as a login of ${config.roles.runtime} (README: database roles)`)
+    }
+    if (powers.length) logger.warn({ powers }, 'development mode: this database role can change the audit trail; production refuses such a role')
     await loadDemoDataIfFresh(database, config.dev, logger)
+    witness = await openWitness({ ...requireWitnessFiles(config, database.url), onRecorded: () => witnessWebhook?.wake() })
   } catch (err) {
     await database.close()
     throw err
   }
+  const witnessWebhook = config.witness.webhookUrl ? startWitnessWebhook(witness.logFile, config.witness.webhookUrl, logger) : undefined
   const servers: FastifyInstance[] = []
   let probes: FastifyInstance | undefined
   let stopListening: () => Promise<void> = () => Promise.resolve()
@@ -77,6 +89,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   const stopAll = async () => {
     await Promise.all([...servers, ...(probes ? [probes] : [])].map((s) => s.close()))
     await stopMaintenance()
+    await witnessWebhook?.close()
     await stopAnomalies()
     await stopListening()
     await closeHealth()
@@ -114,7 +127,10 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       trustedProxies: config.trustedProxies, metrics, connections: config.connections,
     })
     servers.push(partner)
-    const admin = await buildAdminApp({ tls, logger, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust, version: release })
+    const admin = await buildAdminApp({
+      tls, logger, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust, version: release,
+      verifyOptions: async () => ({ retentionMonths: config.auditRetentionMonths, witness: await witness.check() }),
+    })
     servers.push(admin)
     // the expiry metric reads the certificate that serves now
     const tlsReloader = createTlsReloader(tlsFiles, tlsPolicy, () => servers.map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,
@@ -127,6 +143,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       pool: database.pool, logger, clock, intervalMs: config.auditIntervalSeconds * 1000, retentionMonths: config.auditRetentionMonths,
       // spooled tracce go into the trail before a seal can cover the time they were written in
       beforeSealing: () => spool.replay(database.pool),
+      witness,
     })
     await partner.listen({ host: config.host, port: config.port })
     await admin.listen({ host: config.adminHost, port: config.adminPort })

@@ -13,6 +13,8 @@ import { OperationError, operationKinds, type OperationKind } from '../operation
 import { principalOf, type Principal } from '../registry/principals.ts'
 import { probeRoutes } from './probes.ts'
 import type { ResourceOptions } from './resource.ts'
+import type { VerifyOptions } from '../audit/sealer.ts'
+import type { Actor } from '../audit/change-log.ts'
 import { openApiOf } from './openapi.ts'
 import { entiResource } from './resources/enti.ts'
 import { principaliResource } from './resources/principali.ts'
@@ -40,6 +42,7 @@ export interface AdminOptions {
   /** the client CA and CRL the listeners trust now (they change with a TLS reload): what certificates are checked against */
   clientTrust: () => ClientTrust
   version: string
+  verifyOptions: () => Promise<VerifyOptions>
 }
 
 function problem(reply: FastifyReply, kind: OperationKind, detail: string, code: string = operationKinds[kind].code, status: number = operationKinds[kind].status) {
@@ -48,7 +51,7 @@ function problem(reply: FastifyReply, kind: OperationKind, detail: string, code:
 
 const CONFIRMED_PRINCIPAL_MS = 10 * 60_000
 
-export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version }: AdminOptions) {
+export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version, verifyOptions }: AdminOptions) {
   const openApi = openApiOf(app, { title: 'invciv-gateway admin API', version })
 
   // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
@@ -100,8 +103,12 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
   app.get('/admin/v1/openapi.json', { schema: { hide: true } }, async () => openApi())
 
-  const actor = (request: FastifyRequest) => `admin:${request.principal?.soggetto ?? 'unknown'}`
-  const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request), pseudonymKey }) }
+  // the change log names a principal by its certificate's fingerprint and role; events and notes by its subject
+  const actor = (request: FastifyRequest): Actor => {
+    const p = request.principal
+    return { attore: p?.fingerprint ?? 'unknown', ruolo: p?.ruolo ?? 'unknown', etichetta: `admin:${p?.soggetto ?? 'unknown'}` }
+  }
+  const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions }
   for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource]) {
     await app.register(resource, resources)
   }

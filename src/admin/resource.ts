@@ -5,14 +5,18 @@ import type pg from 'pg'
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts'
 import type { ClientTrust } from '../tls/client-certificate-check.ts'
 import type { Auditor } from '../audit/auditor-access.ts'
+import type { VerifyOptions } from '../audit/sealer.ts'
+import type { Actor } from '../audit/change-log.ts'
 
 /** What every resource gets: the database, the trust certificates are checked against, and who is asking. */
 export interface ResourceOptions {
   db: pg.Pool
   clientTrust: () => ClientTrust
   /** the principal as change records name it */
-  actor: (request: FastifyRequest) => string
+  actor: (request: FastifyRequest) => Actor
   auditor: (request: FastifyRequest) => Auditor
+  /** what verify checks the chain against: the retention period and the witnessed heads */
+  verifyOptions: () => Promise<VerifyOptions>
 }
 
 export type AdminResource = FastifyPluginAsyncJsonSchemaToTs<{

@@ -4,8 +4,9 @@ import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
 import { ensurePartition } from './partitions.ts'
-import { sealUpTo, watermark } from './sealer.ts'
-import { purgeExpired } from './retention.ts'
+import { sealUpTo, watermark, type Watermark } from './sealer.ts'
+import { mayPurge, purgeExpired, retentionCutoff } from './retention.ts'
+import type { ChainHead, Witness } from './witness.ts'
 import { messageOf } from '../message-of.ts'
 
 export interface MaintenanceOptions {
@@ -16,12 +17,18 @@ export interface MaintenanceOptions {
   retentionMonths: number
   /** must succeed before a run seals (the spool's replay); a failure skips this run's sealing */
   beforeSealing?: () => Promise<unknown>
+  /** signs and keeps each new chain head outside the database */
+  witness?: Witness
 }
 
 export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
   // Rows up to the watermark seen one run ago are sealed: a run apart is far longer than any call's
   // transaction, so no traccia still being committed can fall inside a sealed range.
-  let previousWatermark: number | undefined
+  const { witness } = o
+  const record = witness ? (head: ChainHead) => witness.record(head) : undefined
+  let previousWatermark: Watermark | undefined
+  // retention needs the owner role; `serve` as the runtime role leaves it to `invciv audit purge`
+  let purging: Promise<boolean> | undefined
   let running: Promise<void> | undefined
   const run = () => {
     running ??= work().finally(() => (running = undefined))
@@ -35,12 +42,16 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
       await o.beforeSealing?.()
       const current = await watermark(o.pool)
       if (previousWatermark !== undefined) {
-        const sealed = await sealUpTo(o.pool, previousWatermark)
+        const sealed = await sealUpTo(o.pool, previousWatermark, record)
         if (sealed?.length) o.logger.info({ seals: sealed.length, upTo: previousWatermark }, 'trail sealed')
       }
       previousWatermark = current
-      const cutoff = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - o.retentionMonths, 1))
-      const purged = await purgeExpired(o.pool, cutoff)
+      purging ??= mayPurge(o.pool).then((may) => {
+        if (!may) o.logger.info('this role does not own the trail: retention runs with `invciv audit purge` as the owner role')
+        return may
+      })
+      if (!(await purging)) return
+      const purged = await purgeExpired(o.pool, retentionCutoff(now, o.retentionMonths), record)
       for (const p of purged) o.logger.info({ partition: p.partizione, rows: p.righe, lastSeal: p.ultimoSigillo }, 'trail partition purged')
     } catch (err) {
       o.logger.error({ err: { message: messageOf(err) } }, 'trail maintenance failed; retrying at the next run')

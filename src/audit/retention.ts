@@ -3,6 +3,7 @@
 import type pg from 'pg'
 import { inTransaction } from '../db/pool.ts'
 import { partitions, sealUpTo, watermark } from './sealer.ts'
+import type { ChainHead } from './witness.ts'
 
 export interface Purge {
   partizione: string
@@ -17,8 +18,21 @@ function monthOf(partition: string): Date {
   return new Date(Date.UTC(Number(ym.slice(0, 4)), Number(ym.slice(4, 6)) - 1, 1))
 }
 
+/** The retention cutoff: partitions that end on or before the first day of the month `months` before `now`. */
+export const retentionCutoff = (now: Date, months: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - months, 1))
+
+/**
+ * Whether this session may purge: only the owner role drops partitions and writes purge records (the runtime
+ * role `serve` runs as owns nothing; `invciv audit purge` runs retention as the owner).
+ */
+export async function mayPurge(db: pg.Pool): Promise<boolean> {
+  const { rows: [r] } = await db.query<{ ok: boolean }>(
+    `select pg_has_role(current_user, (select relowner from pg_class where oid = 'tracce'::regclass), 'MEMBER') as ok`)
+  return r?.ok === true
+}
+
 /** Drops the partitions that end on or before `cutoff`; returns what was purged. */
-export async function purgeExpired(pool: pg.Pool, cutoff: Date): Promise<Purge[]> {
+export async function purgeExpired(pool: pg.Pool, cutoff: Date, witness?: (head: ChainHead) => Promise<void>): Promise<Purge[]> {
   const client = await pool.connect()
   let expired: string[]
   try {
@@ -31,8 +45,9 @@ export async function purgeExpired(pool: pg.Pool, cutoff: Date): Promise<Purge[]
     client.release()
   }
   if (expired.length === 0) return []
-  // seal what is left in them first: a purge must never take unsealed rows with it
-  const sealed = await sealUpTo(pool, await watermark(pool))
+  // seal what is left in them first: a purge must never take unsealed rows with it (only them: elsewhere a call
+  // may still be committing below the current watermark)
+  const sealed = await sealUpTo(pool, await watermark(pool), witness, { only: expired })
   if (sealed === undefined) return [] // another process is sealing; the next run purges
   const purged: Purge[] = []
   for (const partizione of expired) {

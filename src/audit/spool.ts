@@ -7,7 +7,7 @@
 // takes its own closed files and those of processes no longer alive (a restart after kill -9), claiming each
 // by an atomic rename so that two processes never replay the same file at once. The folder is per database,
 // so that a spool is never replayed into another database.
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync, readdirSync, statSync } from 'node:fs'
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
@@ -17,6 +17,7 @@ import { ensurePartition } from './partitions.ts'
 import { insertTracce } from './trace-writer.ts'
 import type { Traccia } from './traccia.ts'
 import { codeOf } from '../message-of.ts'
+import { databaseKey } from '../db/identity.ts'
 
 const REPLAY_BATCH = 500
 // spool-<pid>-<instance>.ndjson, or replay-<pid>-<instance>-<the original name> once claimed
@@ -37,9 +38,7 @@ export interface Spool {
 
 /** The spool folder for a database: under the data folder, named by a digest of host, port and database. */
 export function spoolDir(dataDir: string, databaseUrl: string): string {
-  const u = new URL(databaseUrl)
-  const identity = `${u.hostname}:${u.port || '5432'}/${decodeURIComponent(u.pathname.slice(1))}`
-  return path.join(dataDir, 'spool', createHash('sha256').update(identity).digest('hex').slice(0, 16))
+  return path.join(dataDir, 'spool', databaseKey(databaseUrl))
 }
 
 function alive(pid: number): boolean {

@@ -2,7 +2,8 @@
 import type { Logger } from 'pino'
 import { CALL_QUERY_TIMEOUT_MS, createPool, type Pool } from './pool.ts'
 import { ensureDatabase, startEmbedded, type EmbeddedServer } from './embedded.ts'
-import { migrate } from './migrate.ts'
+import { migrate, migrationsDir } from './migrate.ts'
+import type { RoleNames } from './roles.ts'
 
 export interface Database {
   /** admin, the trail's jobs, imports: queries that may take their time */
@@ -25,9 +26,11 @@ export interface DatabaseSettings {
   databaseUrl: string | undefined
   databaseReadUrl: string | undefined
   dataDir: string
+  /** the group roles migrations hand the schema to (src/db/roles.ts) */
+  roles: RoleNames
 }
 
-export async function openDatabase(config: DatabaseSettings, logger: Logger, options: { poolSize?: number } = {}): Promise<Database> {
+export async function openDatabase(config: DatabaseSettings, logger: Logger, options: { poolSize?: number; regrant?: boolean } = {}): Promise<Database> {
   let embedded: EmbeddedServer | undefined
   let url = config.databaseUrl
   let created = false
@@ -52,7 +55,7 @@ export async function openDatabase(config: DatabaseSettings, logger: Logger, opt
     await embedded?.stop()
   }
   try {
-    const applied = await migrate(pool)
+    const applied = await migrate(pool, migrationsDir, { roles: config.roles, regrant: options.regrant })
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
     fresh = created || applied[0]?.startsWith('001_') === true
   } catch (err) {

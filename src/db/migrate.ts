@@ -2,8 +2,9 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
-import type pg from 'pg'
+import pg from 'pg'
 import { projectRoot } from '../project-root.ts'
+import { applyGrants, ensureRoles, grantSchema, transferOwnership, type RoleNames } from './roles.ts'
 import { OperationError } from '../operation-error.ts'
 
 export const migrationsDir = path.join(projectRoot, 'migrations')
@@ -37,36 +38,56 @@ export class MigrationError extends OperationError {
   override name = 'MigrationError'
 }
 
+export interface MigrateOptions {
+  /**
+   * With roles: the group roles exist, every object is the owner role's (migrations run as it), and the runtime
+   * and auditor roles get their grants (src/db/roles.ts). Without: objects belong to whoever migrates (tests).
+   */
+  roles?: RoleNames
+  /** set the ownership and the grants again even when no migration is pending (`invciv migrate`) */
+  regrant?: boolean
+}
+
 /**
  * Applies the pending migrations in one transaction holding a transaction-level advisory lock,
  * so a second process waits, then finds them applied. An applied file that changed is refused:
  * the database would no longer be what the files describe.
  */
-export async function migrate(pool: pg.Pool, dir = migrationsDir): Promise<string[]> {
+export async function migrate(pool: pg.Pool, dir = migrationsDir, options: MigrateOptions = {}): Promise<string[]> {
   const migrations = await readMigrations(dir)
   const client = await pool.connect()
   try {
     await client.query('begin')
     await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
-    await client.query(`create table if not exists schema_migrations (
-      version integer primary key, name text not null, checksum text not null,
-      applied_at timestamptz not null default now())`)
+    // the runtime role may not create tables: the check comes first, so a migrated database asks nothing of it
+    const { rows: [table] } = await client.query<{ exists: boolean }>(`select to_regclass('schema_migrations') is not null as exists`)
+    if (!table?.exists) {
+      await client.query(`create table schema_migrations (
+        version integer primary key, name text not null, checksum text not null,
+        applied_at timestamptz not null default now())`)
+    }
     const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
       'select version, name, checksum from schema_migrations',
     )
     const applied = new Map(rows.map((r) => [r.version, r]))
-    const done: string[] = []
-    for (const m of migrations) {
+    const pending = migrations.filter((m) => {
       const previous = applied.get(m.version)
-      if (previous) {
-        if (previous.checksum !== m.checksum) {
-          throw new MigrationError('conflict', `migration ${m.name} was changed after it was applied`)
-        }
-        continue
+      if (previous && previous.checksum !== m.checksum) {
+        throw new MigrationError('conflict', `migration ${m.name} was changed after it was applied`)
       }
+      return !previous
+    })
+    const { roles } = options
+    if (roles && (pending.length > 0 || options.regrant)) await becomeOwner(client, roles, pending.length)
+    const done: string[] = []
+    for (const m of pending) {
       await client.query(m.sql)
       await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [m.version, m.name, m.checksum])
       done.push(m.name)
+    }
+    if (roles && (pending.length > 0 || options.regrant)) {
+      await applyGrants(client, roles)
+      await client.query('reset role')
     }
     await client.query('commit')
     return done
@@ -76,4 +97,21 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir): Promise<strin
   } finally {
     client.release()
   }
+}
+
+/** The roles made, the schema handed to the owner role, and the rest of the transaction run as it. */
+async function becomeOwner(client: pg.PoolClient, roles: RoleNames, pending: number): Promise<void> {
+  const { rows: [me] } = await client.query<{ user: string; member: boolean | null; create: boolean }>(
+    `select current_user as user, (select pg_has_role(current_user, oid, 'MEMBER') from pg_roles where rolname = $1) as member,
+            (select rolsuper or rolcreaterole from pg_roles where rolname = current_user) as create`, [roles.owner])
+  if (me?.member === null && !me.create) {
+    throw new MigrationError('conflict', `the roles ${roles.owner}, ${roles.runtime} and ${roles.auditor} do not exist and ${me.user} cannot create them: run invciv migrate once as a superuser or a CREATEROLE user`)
+  }
+  if (me?.member === false && !me.create) {
+    throw new MigrationError('conflict', `${pending ? `${pending} migrations are pending and ` : ''}${me.user} is not a member of ${roles.owner}: run invciv migrate as a login of ${roles.owner} (README: database roles)`)
+  }
+  await ensureRoles(client, roles)
+  await grantSchema(client, roles)
+  await transferOwnership(client, roles)
+  await client.query(`set local role ${pg.escapeIdentifier(roles.owner)}`)
 }

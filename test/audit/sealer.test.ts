@@ -6,7 +6,7 @@ import { testDatabase, type TestDatabase } from '../helpers/database.ts'
 import { insertTraccia } from '../../src/audit/trace-writer.ts'
 import { withPartition } from '../../src/audit/partitions.ts'
 import { sealUpTo, verifyTrail, watermark } from '../../src/audit/sealer.ts'
-import { coveredColumns, rowText, SEAL_VERSION } from '../../src/audit/seal-formats.ts'
+import { coveredColumns, rowText, sealVersion, streamKinds } from '../../src/audit/seal-formats.ts'
 import { purgeExpired } from '../../src/audit/retention.ts'
 
 /** Tracce alternating between October and November 2026, so partitions interleave their ids. */
@@ -129,19 +129,24 @@ t.test('retention drops expired partitions, records the purge, and verify still 
   t.match(purged, [{ partizione: 'tracce_202610', righe: 12 }])
   t.equal((await db.pool.query(`select to_regclass('tracce_202610') as p`)).rows[0].p, null, 'the partition is gone')
   t.match((await db.pool.query('select partizione, righe from epurazioni')).rows, [{ partizione: 'tracce_202610', righe: '12' }])
-  t.match(await verifyTrail(db.pool), { intact: true, righeSigillate: 12, righeInAttesa: 0 })
+  // the purge seals only what it drops: November's two new rows and the purge record wait for the next seal
+  t.match(await verifyTrail(db.pool), { intact: true, righeSigillate: 10, righeInAttesa: 3 })
+  await sealUpTo(db.pool, await watermark(db.pool))
+  t.match(await verifyTrail(db.pool), { intact: true, righeSigillate: 13, righeInAttesa: 0 }, 'then sealed like any other entry')
   t.same(await purgeExpired(db.pool, new Date('2026-11-01T00:00:00Z')), [], 'nothing more to purge')
 })
 
-t.test('the newest seal version covers every column of the trail, so a new column needs a new version', async (t) => {
+t.test('the newest seal version of each stream covers every column of its table, so a new column needs a new version', async (t) => {
   const db = await testDatabase(t)
-  const { rows } = await db.pool.query<{ column_name: string }>(
-    `select column_name from information_schema.columns where table_name = 'tracce' and table_schema = current_schema() order by ordinal_position`)
-  t.same([...(coveredColumns(SEAL_VERSION) ?? [])].sort(), rows.map((r) => r.column_name).sort())
+  for (const kind of streamKinds) {
+    const { rows } = await db.pool.query<{ column_name: string }>(
+      `select column_name from information_schema.columns where table_name = $1 and table_schema = current_schema() order by ordinal_position`, [kind])
+    t.same([...(coveredColumns(kind, sealVersion(kind)) ?? [])].sort(), rows.map((r) => r.column_name).sort(), kind)
+  }
 })
 
-t.test('a seal version is frozen: what version 1 covers is what seals made under it hashed', async (t) => {
-  t.equal(createHash('sha256').update(rowText(1)).digest('hex'), '39fbd9366755acbcb36380d38a479058fc302ab679cae79559fbf0e8a6c0212c',
+t.test('a seal version is frozen: what version 1 of tracce covers is what seals made under it hashed', async (t) => {
+  t.equal(createHash('sha256').update(rowText('tracce', 1)).digest('hex'), '39fbd9366755acbcb36380d38a479058fc302ab679cae79559fbf0e8a6c0212c',
     'changing it would break every version-1 seal: add a version in src/audit/seal-formats.ts instead')
 })
 

@@ -16,9 +16,10 @@ import { soapCall } from '../helpers/raw-soap.ts'
 import { admin } from '../helpers/admin-client.ts'
 import { addPrincipal } from '../../src/registry/principals.ts'
 import { spoolDir } from '../../src/audit/spool.ts'
+import { testActor } from '../helpers/actor.ts'
 
 const { server, pool } = await ownPostgresWithPartner(t, 'c_out')
-await addPrincipal(pool, 'operations', readFileSync(certFile('ops.crt'), 'utf8'), devTrust)
+await addPrincipal(pool, testActor, 'operations', readFileSync(certFile('ops.crt'), 'utf8'), devTrust)
 const gw = await startTestGateway(t, { databaseUrl: server.url })
 const rest = restAgent('ente-a')
 t.teardown(() => rest.close())
@@ -103,7 +104,11 @@ t.test('outage: quick refusals, /ready false, the spool; recovery by itself; the
 t.test('a spool that cannot be written: still a refusal, never an answer, and the log says the traccia is lost', async (t) => {
   const dir = path.join(gw.dataDir, 'not-a-folder')
   writeFileSync(dir, 'x')
-  const broken = await startTestGateway(t, { databaseUrl: server.url, env: { INVCIV_DATA_DIR: dir } })
+  // the seal key and the witness log live elsewhere: only the spool's folder is broken
+  const sealKey = path.join(gw.dataDir, 'seal-key.pem')
+  const broken = await startTestGateway(t, {
+    databaseUrl: server.url, env: { INVCIV_DATA_DIR: dir, INVCIV_SEAL_KEY: sealKey, INVCIV_WITNESS_LOG: path.join(gw.dataDir, 'witness-broken.log') },
+  })
   t.equal((await restCall(broken.url, rest, body)).status, 200)
   await server.stop()
   const r = await restCall(broken.url, rest, body)

@@ -2,7 +2,7 @@
 // migrations, WSDL: read from the Dockerfile) starts, migrates and answers on a PKI of its own, with no demo
 // data and no development material. The image itself cannot be built here (no Docker engine).
 import t from 'tap'
-import { execFile, spawn } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -10,7 +10,7 @@ import { Agent, request } from 'undici'
 import { DEV_PSEUDONYM_KEY } from '../../src/config.ts'
 import { projectRoot } from '../../src/project-root.ts'
 import { freePort } from '../../src/db/embedded.ts'
-import { testDatabase } from '../helpers/database.ts'
+import { loginOf, testDatabase } from '../helpers/database.ts'
 import { invciv } from '../helpers/cli.ts'
 import { freshPki } from '../helpers/pki.ts'
 import { certFile, pem } from '../helpers/certs.ts'
@@ -25,13 +25,13 @@ t.test('serve refuses production without its settings: one line, non-zero, nothi
   const bare = await invciv(['serve'], { DATABASE_URL: db.url, INVCIV_DEV: '0' })
   t.equal(bare.code, 1)
   t.equal(bare.stderr.trim().split('\n').length, 1, 'one line')
-  for (const name of ['INVCIV_PSEUDONYM_KEY', 'INVCIV_TLS_CERT', 'INVCIV_TLS_KEY', 'INVCIV_TLS_CA']) t.match(bare.stderr, name)
+  for (const name of ['INVCIV_PSEUDONYM_KEY', 'INVCIV_TLS_CERT', 'INVCIV_TLS_KEY', 'INVCIV_TLS_CA', 'INVCIV_SEAL_KEY']) t.match(bare.stderr, name)
   t.match(bare.stderr, /^invciv: production mode/)
   t.notMatch(bare.stdout + bare.stderr, 'ready')
 
   const dev = (f: string) => certFile(f)
   const devFiles = await invciv(['serve'], {
-    DATABASE_URL: db.url, INVCIV_DEV: '0', INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+    DATABASE_URL: db.url, INVCIV_DEV: '0', INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_SEAL_KEY: sealKey(t),
     INVCIV_TLS_CERT: dev('server.crt'), INVCIV_TLS_KEY: dev('server.key'), INVCIV_TLS_CA: dev('ca.crt'), INVCIV_TLS_CRL: dev('ca.crl'),
   })
   t.equal(devFiles.code, 1)
@@ -39,18 +39,36 @@ t.test('serve refuses production without its settings: one line, non-zero, nothi
   t.match(devFiles.stderr, /INVCIV_TLS_CERT .* is certs-dev\/server, INVCIV_TLS_KEY .* is certs-dev\/server, INVCIV_TLS_CA .* is certs-dev\/ca/)
 
   const pki = freshPki(t)
-  const devKey = await invciv(['serve'], {
-    DATABASE_URL: db.url, INVCIV_DEV: '0', INVCIV_PSEUDONYM_KEY: DEV_PSEUDONYM_KEY,
+  const production = {
+    DATABASE_URL: db.url, INVCIV_DEV: '0', INVCIV_SEAL_KEY: sealKey(t),
     INVCIV_TLS_CERT: pki.file('server.crt'), INVCIV_TLS_KEY: pki.file('server.key'), INVCIV_TLS_CA: pki.file('ca.crt'),
-  })
+  }
+  const devKey = await invciv(['serve'], { ...production, INVCIV_PSEUDONYM_KEY: DEV_PSEUDONYM_KEY })
   t.equal(devKey.code, 1)
   t.match(devKey.stderr, 'INVCIV_PSEUDONYM_KEY is the published development key')
+
+  // every setting right, but the database role is the one that owns (here: is superuser over) the trail
+  const owner = await invciv(['serve'], { ...production, INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY })
+  t.equal(owner.code, 1)
+  t.equal(owner.stderr.trim().split('\n').length, 1, 'one line')
+  t.match(owner.stderr, /^invciv: production mode: the database role postgres, is a superuser, .*: it can change or remove the audit trail; connect as a login of invciv_app/)
+  t.notMatch(owner.stdout + owner.stderr, 'ready')
 })
+
+/** An Ed25519 seal key made as the README says, in a folder removed at the end. */
+function sealKey(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-seal-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = path.join(dir, 'seal-key.pem')
+  execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', file], { stdio: 'ignore' })
+  return file
+}
 
 t.test('INVCIV_DEV=1: a loud warning, and the demo data in a database it made from nothing', async (t) => {
   const db = await testDatabase(t, { migrate: false })
   const gw = await startGatewayProcess(t, db.url, { INVCIV_DEV: '1' })
   t.match(gw.output(), /"level":40[^\n]*DEVELOPMENT MODE \(INVCIV_DEV=1\)/)
+  t.match(gw.output(), /"level":40[^\n]*"powers":\["the database role postgres","is a superuser"[^\n]*this database role can change the audit trail; production refuses such a role/)
   const { rows } = await db.pool.query('select codice_ipa from enti')
   t.same(rows, [{ codice_ipa: 'ente_a_dev' }])
   t.equal(await gw.stop(), 0)
@@ -87,13 +105,19 @@ async function runtimeFolder(t: { teardown(fn: () => unknown): void }): Promise<
   return app
 }
 
-t.test('the built runtime serves in production mode on its own PKI: migrates, no demo, probes, mTLS calls, dev certificates refused', async (t) => {
+t.test('the built runtime serves in production mode on its own PKI, as the runtime role: migrated by a DBA, no demo, probes, mTLS calls, dev certificates refused, a sealed and witnessed trail', async (t) => {
   const [app, db] = await Promise.all([runtimeFolder(t), testDatabase(t, { migrate: false })])
   t.notOk(readdirSync(app).includes('src'), 'no sources, so nothing can run through tsx')
   const pki = freshPki(t)
   const [port, adminPort, probePort] = [await freePort(), await freePort(), await freePort()]
+  const base = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' }
+  // the DBA's step (README: database roles): migrate as a superuser, which makes the group roles and grants
+  const dba = await new Promise<{ code: number; stderr: string }>((resolve) => execFile(process.execPath, ['dist/cli/index.js', 'migrate'], { cwd: app, env: { ...base, DATABASE_URL: db.url } },
+    (err, _stdout, stderr) => resolve({ code: err ? 1 : 0, stderr })))
+  t.equal(dba.code, 0, dba.stderr)
+  const runtime = await loginOf(t, db, 'invciv_app')
   const env = {
-    PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: db.url, INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+    ...base, DATABASE_URL: runtime.url, INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_SEAL_KEY: sealKey(t),
     INVCIV_TLS_CERT: pki.file('server.crt'), INVCIV_TLS_KEY: pki.file('server.key'), INVCIV_TLS_CA: pki.file('ca.crt'), INVCIV_TLS_CRL: pki.file('ca.crl'),
     INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(adminPort), INVCIV_HEALTH_PORT: String(probePort),
     INVCIV_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'invciv-prod-data-')),
@@ -152,6 +176,15 @@ t.test('the built runtime serves in production mode on its own PKI: migrates, no
   const devClient = new Agent({ connect: { ca: readFileSync(pki.file('ca.crt')), key: pem('ente-a.key'), cert: pem('ente-a.crt'), servername: 'localhost' } })
   t.teardown(() => devClient.close())
   await t.rejects(request(`https://127.0.0.1:${port}/rest/v1/verifiche`, { method: 'POST', dispatcher: devClient, body: '{}' }), 'a development client certificate fails the handshake')
+
+  // the trail, sealed and witnessed by the runtime role's process; retention is the owner's, not its
+  t.match(await cli('audit', 'seal', '--attesa', '0'), { code: 0 })
+  const verified = await cli('audit', 'verify', '--json')
+  t.equal(verified.code, 0, verified.stderr)
+  t.match(JSON.parse(verified.stdout), { intact: true, flussi: { tracce: { sigillate: 1, inAttesa: 0 } }, testimone: { teste: Number } })
+  t.match(await cli('audit', 'purge'), { code: 6, stderr: /does not own the trail: retention runs as a login of invciv_owner/ })
+  t.match(readFileSync(path.join(env.INVCIV_DATA_DIR, 'witness', readdirSync(path.join(env.INVCIV_DATA_DIR, 'witness')).find((f) => f.endsWith('.log')) ?? ''), 'utf8'),
+    /^\{"sigillo":\d+,"hash":"[0-9a-f]{64}","sigillatoIl":"[^"]+","firma":"[A-Za-z0-9+/=]+"\}\n/, 'heads in the witness log, signed')
 
   child.kill('SIGTERM')
   t.equal(await exited, 0, 'SIGTERM stops it cleanly')

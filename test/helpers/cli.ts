@@ -1,5 +1,7 @@
 // Runs the real `invciv` command line in a child process, as ops would.
 import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { projectRoot } from '../../src/project-root.ts'
 
@@ -9,11 +11,15 @@ export interface CliResult {
   stderr: string
 }
 
+// a data folder of the test file's own (development mode keeps the seal key and the witness logs there)
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'invciv-cli-data-'))
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }))
+
 export function invciv(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/index.ts'), ...args], {
       // development mode: the certs-dev/ CA checks the certificates `cert add` is given
-      env: { PATH: process.env.PATH ?? '', INVCIV_DEV: '1', ...env },
+      env: { PATH: process.env.PATH ?? '', INVCIV_DEV: '1', INVCIV_DATA_DIR: dataDir, ...env },
       cwd: projectRoot,
       timeout: 60_000,
     }, (err, stdout, stderr) => {

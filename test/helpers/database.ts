@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { createPool, type Pool } from '../../src/db/pool.ts'
-import { migrate } from '../../src/db/migrate.ts'
+import { migrate, migrationsDir } from '../../src/db/migrate.ts'
+import { DEFAULT_ROLES } from '../../src/db/roles.ts'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -26,7 +27,11 @@ export interface TestDatabase {
   pool: Pool
 }
 
-export async function testDatabase(t: Teardown, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+/**
+ * A database of the test's own. With `roles`, migrated as `invciv migrate` does it: the group roles (cluster-wide,
+ * shared by every test) made if missing, the schema handed to the owner role, the grants given.
+ */
+export async function testDatabase(t: Teardown, options: { migrate?: boolean; roles?: boolean } = {}): Promise<TestDatabase> {
   const name = `invciv_t_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: serverUrl() })
   await admin.connect()
@@ -41,6 +46,30 @@ export async function testDatabase(t: Teardown, options: { migrate?: boolean } =
     await drop.query(`drop database if exists ${name} with (force)`)
     await drop.end()
   })
-  if (options.migrate !== false) await migrate(pool)
+  if (options.migrate !== false) await migrate(pool, migrationsDir, options.roles ? { roles: DEFAULT_ROLES, regrant: true } : {})
   return { name, url, pool }
+}
+
+/**
+ * A login of the test's own, member of one of the group roles, as a DBA would make one (README: database roles);
+ * dropped at the end. The suite's server trusts local connections, so it needs no password.
+ */
+export async function loginOf(t: Teardown, db: TestDatabase, group: string): Promise<{ user: string; url: string; pool: Pool }> {
+  const user = `invciv_t_login_${randomBytes(5).toString('hex')}`
+  const admin = new pg.Client({ connectionString: serverUrl() })
+  await admin.connect()
+  await admin.query(`create role ${user} login in role ${pg.escapeIdentifier(group)}`)
+  await admin.end()
+  const url = new URL(db.url)
+  url.username = user
+  url.password = ''
+  const pool = createPool(url.toString(), { max: 3 })
+  t.teardown(async () => {
+    await pool.end()
+    const drop = new pg.Client({ connectionString: serverUrl() })
+    await drop.connect()
+    await drop.query(`drop role if exists ${user}`)
+    await drop.end()
+  })
+  return { user, url: url.toString(), pool }
 }

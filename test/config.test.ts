@@ -1,0 +1,25 @@
+// The settings of the trail's least privilege and witness, as operators set them.
+import t from 'tap'
+import { loadConfig, requireWitnessFiles } from '../src/config.ts'
+
+t.test('sealing runs every 60 s by default; the database roles and the witness files are configurable', async (t) => {
+  const defaults = loadConfig({ DATABASE_URL: 'postgres://db.example/invciv', INVCIV_DATA_DIR: '/var/lib/invciv' })
+  t.equal(defaults.auditIntervalSeconds, 60)
+  t.same(defaults.roles, { owner: 'invciv_owner', runtime: 'invciv_app', auditor: 'invciv_auditor' })
+  const named = loadConfig({
+    DATABASE_URL: 'postgres://db.example/invciv', INVCIV_DB_OWNER_ROLE: 'inps_owner', INVCIV_DB_RUNTIME_ROLE: 'inps_app', INVCIV_DB_AUDITOR_ROLE: 'inps_audit',
+    INVCIV_SEAL_KEY: '/etc/invciv/seal-key.pem', INVCIV_WITNESS_LOG: '/srv/witness/invciv.log', INVCIV_WITNESS_WEBHOOK_URL: 'https://witness.example/heads',
+  })
+  t.same(named.roles, { owner: 'inps_owner', runtime: 'inps_app', auditor: 'inps_audit' })
+  t.same(requireWitnessFiles(named, 'postgres://db.example/invciv'), { keyFile: '/etc/invciv/seal-key.pem', createKey: false, logFile: '/srv/witness/invciv.log' })
+  t.throws(() => loadConfig({ INVCIV_DB_RUNTIME_ROLE: 'app; drop table tracce' }), { message: /INVCIV_DB_RUNTIME_ROLE/ }, 'a role name is an identifier, nothing else')
+  t.throws(() => requireWitnessFiles(defaults, 'postgres://db.example/invciv'), { message: /production mode .*set INVCIV_SEAL_KEY/ }, 'production has no default seal key')
+})
+
+t.test('development mode keeps the seal key and one witness log per database in the data folder', async (t) => {
+  const dev = loadConfig({ INVCIV_DEV: '1', INVCIV_DATA_DIR: '/tmp/invciv-data' })
+  const a = requireWitnessFiles(dev, 'postgres://h/a')
+  const b = requireWitnessFiles(dev, 'postgres://h/b')
+  t.match(a, { keyFile: '/tmp/invciv-data/seal-key.pem', createKey: true, logFile: /^\/tmp\/invciv-data\/witness\/.+\.log$/ })
+  t.not(a.logFile, b.logFile, 'two databases, two logs')
+})
