@@ -19,6 +19,7 @@ import { importVerbaliFile } from '../src/verification/verbali-import.ts'
 import { syntheticCsv } from '../src/dev/synthetic.ts'
 import { verbaliOf } from '../src/verification/verbali-repository.ts'
 import { SERVICE_NS, SOAP_ACTION } from '../src/channels/soap/envelope.ts'
+import { gatewayActor } from '../src/audit/change-log.ts'
 
 const quick = process.argv.includes('--quick')
 const plan = quick
@@ -68,12 +69,13 @@ const importMs = await timed(() => importVerbaliFile(pool, feed))
 log(`import ${importMs.toFixed(0)} ms, \\copy ${copyMs.toFixed(0)} ms`)
 
 // ---- the convenzione the partner calls under: every policy on, limits that do not refuse ------------
-await addEnte(pool, { codiceIpa: 'bench', nome: 'Benchmark' })
-const { id: convenzioneId } = await createConvenzione(pool, {
+const benchActor = gatewayActor('bench')
+await addEnte(pool, benchActor, { codiceIpa: 'bench', nome: 'Benchmark' })
+const { id: convenzioneId } = await createConvenzione(pool, benchActor, {
   enteCodice: 'bench', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
   maxGiornaliere: 2_000_000_000, mediaGiornaliera: 1_000_000_000, maxTentativi: 2_000_000_000,
 })
-await addCertificate(pool, convenzioneId, readFileSync(tls.cert, 'utf8'), clientTrustOf({ ca: readFileSync(tls.ca), crl: readFileSync(certs('ca.crl')) }))
+await addCertificate(pool, benchActor, convenzioneId, readFileSync(tls.cert, 'utf8'), clientTrustOf({ ca: readFileSync(tls.ca), crl: readFileSync(certs('ca.crl')) }))
 
 // ---- the request mix: 80 % VALIDO, 10 % VALIDO_NEL_PERIODO, 10 % NON_VALIDO ----------------------------
 const { rows: sample } = await pool.query<{ codice_fiscale: string; numero_verbale: string; data_verbale: string; categoria: string; superato: boolean }>(`

@@ -87,3 +87,14 @@ export const anomaliaSchema = {
     nota: { type: ['string', 'null'] },
   },
 } as const
+
+/** One entry of the change log: who, when, what, and the values before and after. */
+export const changeSchema = {
+  type: 'object', additionalProperties: false,
+  required: ['id', 'avvenutaIl', 'attore', 'ruolo', 'oggetto', 'oggettoId', 'convenzioneId', 'azione', 'prima', 'dopo'],
+  properties: {
+    id: { type: 'integer' }, avvenutaIl: dateTime, attore: { type: 'string', description: "a principal's certificate fingerprint, cli:<user>, or gateway" },
+    ruolo: { type: 'string' }, oggetto: { type: 'string' }, oggettoId: { type: ['string', 'null'] }, convenzioneId: { type: ['integer', 'null'] },
+    azione: { type: 'string' }, prima: { description: 'the values before (null for a creation)' }, dopo: { description: 'the values after' },
+  },
+} as const

@@ -5,6 +5,7 @@ import { changeStato } from '../registry/convenzioni.ts'
 import { suspendOperatore } from '../registry/operatori.ts'
 import type { Finding, Gravita } from './types.ts'
 import { OperationError } from '../operation-error.ts'
+import { changing, gatewayActor, type Actor } from '../audit/change-log.ts'
 
 export class AnomaliaError extends OperationError {
   override name = 'AnomaliaError'
@@ -30,9 +31,10 @@ export async function recordFinding(db: pg.Pool, f: Finding, now: Date, options:
   if (!nuova) return { id, nuova }
   if (options.webhook) await db.query('insert into anomalie_notifiche (anomalia_id, prossimo_tentativo) values ($1, $2) on conflict do nothing', [id, now])
   if (options.autoSuspend && f.gravita === 'grave' && f.sospendi && f.convenzioneId) {
+    const gateway = gatewayActor(`anomalie:${id}`)
     const azione = f.sospendi === 'operatore' && f.operatore
-      ? await suspendOperatore(db, f.convenzioneId, f.operatore, `anomalie:${id}`, now).then(() => `operatore ${f.operatore} sospeso`)
-      : await changeStato(db, f.convenzioneId, 'suspend').then(() => `convenzione ${f.convenzioneId} sospesa`, () => 'convenzione già non attiva')
+      ? await suspendOperatore(db, gateway, f.convenzioneId, f.operatore, now).then(() => `operatore ${f.operatore} sospeso`)
+      : await changeStato(db, gateway, f.convenzioneId, 'suspend').then(() => `convenzione ${f.convenzioneId} sospesa`, () => 'convenzione già non attiva')
     await db.query('update anomalie set azione = $2 where id = $1', [id, azione])
   }
   return { id, nuova }
@@ -69,8 +71,16 @@ export async function showAnomalia(db: Queryable, id: number): Promise<AnomaliaV
   return rows[0]
 }
 
-export async function setAnomaliaStato(db: Queryable, id: number, stato: 'chiarita' | 'chiusa' | 'aperta', nota?: string): Promise<AnomaliaView> {
-  const { rowCount } = await db.query('update anomalie set stato = $2, nota = coalesce($3, nota), aggiornata_il = now() where id = $1', [id, stato, nota ?? null])
-  if (!rowCount) throw new AnomaliaError('not-found', `anomalia ${id} does not exist`)
-  return showAnomalia(db, id)
+/** Moves an anomalia to a new state with a note signed by who did it; the change log keeps before and after. */
+export async function setAnomaliaStato(db: pg.Pool, actor: Actor, id: number, stato: StatoAnomalia, nota?: string): Promise<AnomaliaView> {
+  return changing(db, actor, async (tx) => {
+    const prima = await showAnomalia(tx, id)
+    const signed = nota ? `${nota} (${actor.etichetta})` : null
+    await tx.query('update anomalie set stato = $2, nota = coalesce($3, nota), aggiornata_il = now() where id = $1', [id, stato, signed])
+    const dopo = await showAnomalia(tx, id)
+    return {
+      result: dopo,
+      change: { oggetto: 'anomalia', oggettoId: id, convenzioneId: dopo.convenzioneId, azione: stato, prima: { stato: prima.stato, nota: prima.nota }, dopo: { stato: dopo.stato, nota: dopo.nota } },
+    }
+  })
 }

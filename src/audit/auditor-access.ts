@@ -3,7 +3,9 @@
 // (a codice fiscale an auditor typed is kept only as its pseudonym).
 import type { Readable } from 'node:stream'
 import type { Queryable } from '../db/pool.ts'
-import { verifyTrail, type Verification } from './sealer.ts'
+import { verifyTrail, type Verification, type VerifyOptions } from './sealer.ts'
+import { changeLog, historyOf, searchChanges, type ChangeFilters, type ChangeRow } from './change-log.ts'
+import { logExport, logPage, logWhere, type LogRow, type LogSpec, type TimeRange } from './log-reader.ts'
 import { exportTracce, filtersForLog, searchTracce, subjectReport, whereOf, type SubjectReport, type TraceFilters } from './search.ts'
 
 export interface Auditor {
@@ -12,7 +14,13 @@ export interface Auditor {
   pseudonymKey: string
 }
 
-type Azione = 'ricerca' | 'esportazione' | 'soggetto' | 'verifica'
+type Azione = 'ricerca' | 'esportazione' | 'soggetto' | 'verifica' | 'modifiche' | 'accessi'
+
+/** How an export went out: as a signed bundle or not, and who wants its row count once it has ended. */
+export interface ExportOptions {
+  bundle?: boolean
+  onRows?: (rows: number) => void
+}
 
 async function record(db: Queryable, auditor: Pick<Auditor, 'who'>, azione: Azione, filtri: Record<string, unknown>, righe: number | null): Promise<void> {
   await db.query('insert into accessi_audit (principale, azione, filtri, righe) values ($1, $2, $3, $4)', [auditor.who, azione, JSON.stringify(filtri), righe])
@@ -25,10 +33,76 @@ export async function auditedSearch(db: Queryable, auditor: Auditor, filters: Tr
 }
 
 /** The export as a stream; bad filters are refused before the first byte, and the record precedes its last byte. */
-export function auditedExport(db: Queryable, auditor: Auditor, filters: TraceFilters, format: 'csv' | 'jsonl'): Readable {
+export function auditedExport(db: Queryable, auditor: Auditor, filters: TraceFilters, format: 'csv' | 'jsonl', options: ExportOptions = {}): Readable {
   whereOf(filters, auditor.pseudonymKey)
-  return exportTracce(db, filters, auditor.pseudonymKey, format,
-    (rows) => record(db, auditor, 'esportazione', { ...filtersForLog(filters, auditor.pseudonymKey), formato: format }, rows))
+  return exportTracce(db, filters, auditor.pseudonymKey, format, (rows) => {
+    options.onRows?.(rows)
+    return record(db, auditor, 'esportazione', { ...filtersForLog(filters, auditor.pseudonymKey), ...exportNote(format, options) }, rows)
+  })
+}
+
+const exportNote = (format: string, options: ExportOptions) => (options.bundle ? { formato: format, bundle: true } : { formato: format })
+
+/** The change log, searched: recorded as a reading of the change log. */
+export async function auditedChanges(db: Queryable, auditor: Pick<Auditor, 'who'>, filters: ChangeFilters, page: { limit?: number | undefined; after?: number | undefined } = {}) {
+  const result = await searchChanges(db, filters, page)
+  await record(db, auditor, 'modifiche', { ...filters }, result.modifiche.length)
+  return result
+}
+
+/** A convenzione's history (`convenzione show`, its admin route): a reading of the change log like any other. */
+export async function auditedHistory(db: Queryable, auditor: Pick<Auditor, 'who'>, convenzioneId: number): Promise<ChangeRow[]> {
+  const rows = await historyOf(db, convenzioneId)
+  await record(db, auditor, 'modifiche', { convenzione: convenzioneId }, rows.length)
+  return rows
+}
+
+export function auditedChangesExport(db: Queryable, auditor: Pick<Auditor, 'who'>, filters: ChangeFilters, format: 'csv' | 'jsonl', options: ExportOptions = {}): Readable {
+  logWhere(changeLog, filters)
+  return logExport(db, changeLog, filters, format, (rows) => {
+    options.onRows?.(rows)
+    return record(db, auditor, 'modifiche', { ...filters, ...exportNote(format, options) }, rows)
+  })
+}
+
+export interface AccessFilters extends TimeRange {
+  principale?: string | undefined
+  azione?: string | undefined
+}
+
+export interface AccessRow extends LogRow {
+  avvenutoIl: Date
+  principale: string
+  azione: string
+  filtri: Record<string, unknown>
+  righe: number | null
+}
+
+/** The auditors' own access log: who searched, exported, reported or verified what, and when. */
+export const accessLog: LogSpec<AccessFilters, AccessRow> = {
+  table: 'accessi_audit',
+  select: 'id, avvenuto_il as "avvenutoIl", principale, azione, filtri, righe',
+  fields: ['id', 'avvenutoIl', 'principale', 'azione', 'filtri', 'righe'],
+  time: 'avvenuto_il',
+  where(f, add) {
+    if (f.principale) add('principale = ?', f.principale)
+    if (f.azione) add('azione = ?', f.azione)
+  },
+}
+
+/** The access log, read; the reading is itself recorded (so nobody reads it unseen). */
+export async function auditedAccesses(db: Queryable, auditor: Pick<Auditor, 'who'>, filters: AccessFilters, page: { limit?: number | undefined; after?: number | undefined } = {}) {
+  const { righe, cursore } = await logPage(db, accessLog, filters, page)
+  await record(db, auditor, 'accessi', { ...filters }, righe.length)
+  return { accessi: righe, cursore }
+}
+
+export function auditedAccessesExport(db: Queryable, auditor: Pick<Auditor, 'who'>, filters: AccessFilters, format: 'csv' | 'jsonl', options: ExportOptions = {}): Readable {
+  logWhere(accessLog, filters)
+  return logExport(db, accessLog, filters, format, (rows) => {
+    options.onRows?.(rows)
+    return record(db, auditor, 'accessi', { ...filters, ...exportNote(format, options) }, rows)
+  })
 }
 
 export async function auditedSubjectReport(db: Queryable, auditor: Auditor, codiceFiscale: string): Promise<SubjectReport> {
@@ -38,8 +112,8 @@ export async function auditedSubjectReport(db: Queryable, auditor: Auditor, codi
 }
 
 /** Verification reads no codice fiscale: it needs no pseudonym key, only who asked. */
-export async function auditedVerify(db: Queryable, who: string): Promise<Verification> {
-  const result = await verifyTrail(db)
+export async function auditedVerify(db: Queryable, who: string, options: VerifyOptions): Promise<Verification> {
+  const result = await verifyTrail(db, options)
   await record(db, { who }, 'verifica', {}, null)
   return result
 }

@@ -7,6 +7,7 @@ import { loadDemoDataIfFresh } from '../dev/demo-data.ts'
 import { OperationError, operationKinds, type OperationKind } from '../operation-error.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 import { messageOf, codeOf } from '../message-of.ts'
+import type { ChangeRow } from '../audit/change-log.ts'
 
 /** A command line that cannot be carried out as given (a file that cannot be read, no gateway to ask). */
 export class UsageError extends OperationError {
@@ -26,10 +27,10 @@ export function cliLogger(): Logger {
   return pino({ level: 'warn', base: undefined }, pino.destination(2))
 }
 
-export async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(fn: (db: Database) => Promise<T>, options: { regrant?: boolean } = {}): Promise<T> {
   const config = loadConfig()
   const logger = cliLogger()
-  const database = await openDatabase(config, logger, { poolSize: 2 })
+  const database = await openDatabase(config, logger, { poolSize: 2, regrant: options.regrant })
   try {
     // the embedded default's first open may be a command's, not the gateway's
     await loadDemoDataIfFresh(database, config.dev, logger)
@@ -72,4 +73,10 @@ export function reportError(err: unknown, json: boolean): void {
 export function printRegistered(cmd: Command, added: { avvisi: string[] }, text: string): void {
   if (!wantsJson(cmd)) for (const avviso of added.avvisi) process.stderr.write(`invciv: warning: ${avviso}\n`)
   print(cmd, added, text)
+}
+
+/** One change as a line: when, who, what, and before → after. */
+export function describeChange(c: ChangeRow): string {
+  const json = (v: unknown) => (v === null || v === undefined ? '-' : JSON.stringify(v))
+  return [c.avvenutaIl.toISOString(), `${c.attore} (${c.ruolo})`, `${c.oggetto}${c.oggettoId ? ` ${c.oggettoId}` : ''}`, c.azione, `${json(c.prima)} → ${json(c.dopo)}`].join('\t')
 }

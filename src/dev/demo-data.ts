@@ -14,6 +14,7 @@ import { addPrincipal } from '../registry/principals.ts'
 import { upsertVerbali, type VerbaleInput } from '../verification/verbali-import.ts'
 import { syntheticVerbali } from './synthetic.ts'
 import { clientTrustOf } from '../tls/client-certificate-check.ts'
+import { gatewayActor } from '../audit/change-log.ts'
 
 export const DEMO_ENTE = 'ente_a_dev'
 
@@ -33,10 +34,11 @@ export const demoVerbali: VerbaleInput[] = [
 ]
 
 export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ convenzioneId: number }> {
+  const demo = gatewayActor('dev:demo-data')
   const devFile = (file: string) => readFileSync(path.join(projectRoot, 'certs-dev', file))
   const trust = clientTrustOf({ ca: devFile('ca.crt'), crl: devFile('ca.crl') })
-  await addEnte(db, { codiceIpa: DEMO_ENTE, nome: 'Ente A (dati dimostrativi)' })
-  const { id } = await createConvenzione(db, {
+  await addEnte(db, demo, { codiceIpa: DEMO_ENTE, nome: 'Ente A (dati dimostrativi)' })
+  const { id } = await createConvenzione(db, demo, {
     enteCodice: DEMO_ENTE,
     validaDal: romeDate(now),
     ipConsentiti: ['0.0.0.0/0', '::/0'],
@@ -44,9 +46,9 @@ export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ con
     maxGiornaliere: 100_000,
     mediaGiornaliera: 1_000,
   })
-  await addCertificate(db, id, devFile('ente-a.crt').toString(), trust, now)
+  await addCertificate(db, demo, id, devFile('ente-a.crt').toString(), trust, now)
   for (const [ruolo, file] of [['operations', 'ops.crt'], ['auditor', 'auditor.crt']] as const) {
-    await addPrincipal(db, ruolo, devFile(file).toString(), trust, now)
+    await addPrincipal(db, demo, ruolo, devFile(file).toString(), trust, now)
   }
   await upsertVerbali(db, demoVerbali)
   // and a few hundred realistic persons, so the archive looks like one

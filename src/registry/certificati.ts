@@ -6,6 +6,7 @@ import { verbaliColumn, verbaliFromJson, type LookupKey } from '../verification/
 import type { Verbale } from '../verification/esito.ts'
 import { checkClientCertificate, CertificateError, type ClientTrust } from '../tls/client-certificate-check.ts'
 import type { Convenzione } from '../policy/convenzione.ts'
+import { changing, type Actor } from '../audit/change-log.ts'
 import { convenzioneColumns } from './convenzioni.ts'
 import { messageOf } from '../message-of.ts'
 
@@ -48,19 +49,25 @@ export interface RegisteredCertificate {
  * Registers a PEM client certificate for a convenzione; refuses one that could never pass the handshake
  * against `trust` (the listeners' client CA and CRL).
  */
-export async function addCertificate(db: pg.Pool, convenzioneId: number, pem: string, trust: ClientTrust, now = new Date()): Promise<RegisteredCertificate> {
+export async function addCertificate(db: pg.Pool, actor: Actor, convenzioneId: number, pem: string, trust: ClientTrust, now = new Date()): Promise<RegisteredCertificate> {
   const { cert, fingerprint, validTo, avvisi } = checkClientCertificate(pem, trust, now)
-  const admin = await db.query('select 1 from principali_admin where fingerprint = $1', [fingerprint])
-  if (admin.rowCount) throw new CertificateError('conflict', 'this certificate is an admin principal: a PDD needs its own')
-  const found = await db.query('select 1 from convenzioni where id = $1', [convenzioneId])
-  if (!found.rowCount) throw new CertificateError('not-found', `convenzione ${convenzioneId} does not exist`)
-  const { rowCount } = await db.query(
-    `insert into certificati_pdd (fingerprint, convenzione_id, soggetto, emittente, numero_serie, valido_dal, valido_al, pem)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (fingerprint) do nothing`,
-    [fingerprint, convenzioneId, cert.subject, cert.issuer, cert.serialNumber, new Date(cert.validFrom), validTo, cert.toString()],
-  )
-  if (!rowCount) throw new CertificateError('conflict', `certificate ${fingerprint} is already registered`)
-  return { fingerprint, convenzioneId, soggetto: cert.subject.replace(/\n/g, ', '), validoAl: validTo.toISOString(), avvisi }
+  return changing(db, actor, async (tx) => {
+    const admin = await tx.query('select 1 from principali_admin where fingerprint = $1', [fingerprint])
+    if (admin.rowCount) throw new CertificateError('conflict', 'this certificate is an admin principal: a PDD needs its own')
+    const found = await tx.query('select 1 from convenzioni where id = $1', [convenzioneId])
+    if (!found.rowCount) throw new CertificateError('not-found', `convenzione ${convenzioneId} does not exist`)
+    const { rowCount } = await tx.query(
+      `insert into certificati_pdd (fingerprint, convenzione_id, soggetto, emittente, numero_serie, valido_dal, valido_al, pem)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (fingerprint) do nothing`,
+      [fingerprint, convenzioneId, cert.subject, cert.issuer, cert.serialNumber, new Date(cert.validFrom), validTo, cert.toString()],
+    )
+    if (!rowCount) throw new CertificateError('conflict', `certificate ${fingerprint} is already registered`)
+    const added = { fingerprint, convenzioneId, soggetto: cert.subject.replace(/\n/g, ', '), validoAl: validTo.toISOString(), avvisi }
+    return {
+      result: added,
+      change: { oggetto: 'certificato', oggettoId: fingerprint, convenzioneId, azione: 'aggiunto', dopo: { soggetto: added.soggetto, emittente: cert.issuer.replace(/\n/g, ', '), validoAl: added.validoAl } },
+    }
+  })
 }
 
 export interface CertificateView {
@@ -91,7 +98,7 @@ export async function listCertificates(db: Queryable, options: { withinDays?: nu
  * Retires (rotated out) or revokes (compromised) a certificate. The next call presenting it is refused,
  * keep-alive connections included, because check 1 reads the state per request.
  */
-export async function changeCertificateState(db: Queryable, fingerprintInput: string, action: 'retire' | 'revoke'): Promise<{ fingerprint: string; stato: string }> {
+export async function changeCertificateState(db: pg.Pool, actor: Actor, fingerprintInput: string, action: 'retire' | 'revoke'): Promise<{ fingerprint: string; stato: string }> {
   let fingerprint: string
   try {
     fingerprint = normaliseFingerprint(fingerprintInput)
@@ -101,12 +108,15 @@ export async function changeCertificateState(db: Queryable, fingerprintInput: st
   const to = action === 'retire' ? 'ritirato' : 'revocato'
   // revoking a retired certificate is allowed (it may have leaked); nothing comes back from revoked
   const from = action === 'retire' ? ['attivo'] : ['attivo', 'ritirato']
-  const { rows } = await db.query<{ stato: string }>(
-    'update certificati_pdd set stato = $2, cambiato_il = now() where fingerprint = $1 and stato = any($3) returning stato',
-    [fingerprint, to, from],
-  )
-  if (rows[0]) return { fingerprint, stato: rows[0].stato }
-  const current = await db.query<{ stato: string }>('select stato from certificati_pdd where fingerprint = $1', [fingerprint])
-  if (!current.rows[0]) throw new CertificateError('not-found', `certificate ${fingerprint} is not registered`)
-  throw new CertificateError('conflict', `certificate ${fingerprint} is ${current.rows[0].stato}: cannot ${action} it`)
+  return changing(db, actor, async (tx) => {
+    const { rows: [current] } = await tx.query<{ stato: string; convenzioneId: number }>(
+      'select stato, convenzione_id as "convenzioneId" from certificati_pdd where fingerprint = $1 for update', [fingerprint])
+    if (!current) throw new CertificateError('not-found', `certificate ${fingerprint} is not registered`)
+    if (!from.includes(current.stato)) throw new CertificateError('conflict', `certificate ${fingerprint} is ${current.stato}: cannot ${action} it`)
+    await tx.query('update certificati_pdd set stato = $2, cambiato_il = now() where fingerprint = $1', [fingerprint, to])
+    return {
+      result: { fingerprint, stato: to },
+      change: { oggetto: 'certificato', oggettoId: fingerprint, convenzioneId: current.convenzioneId, azione: action, prima: { stato: current.stato }, dopo: { stato: to } },
+    }
+  })
 }

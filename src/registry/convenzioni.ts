@@ -4,6 +4,7 @@ import { isCalendarDate } from '../clock.ts'
 import { isIP } from 'node:net'
 import type pg from 'pg'
 import { oneRow, type Queryable } from '../db/pool.ts'
+import { changing, type Actor } from '../audit/change-log.ts'
 import { VALIDITY_YEARS, type Convenzione, type ConvenzioneSettings } from '../policy/convenzione.ts'
 import { settingList, settings } from '../policy/settings.ts'
 import { labelOf, type Setting, type SettingName } from '../policy/setting.ts'
@@ -66,7 +67,7 @@ async function checked(db: Queryable, s: Setting, value: unknown): Promise<unkno
   return stored
 }
 
-export async function createConvenzione(db: pg.Pool, input: ConvenzioneInput): Promise<{ id: number; validaAl: string }> {
+export async function createConvenzione(db: pg.Pool, actor: Actor, input: ConvenzioneInput): Promise<{ id: number; validaAl: string }> {
   for (const s of settingList) {
     if ('required' in s.create && (input as ConvenzioneUpdate)[s.name] === undefined) throw new ConvenzioneError('invalid', `${labelOf(s)} is required`)
   }
@@ -87,11 +88,15 @@ export async function createConvenzione(db: pg.Pool, input: ConvenzioneInput): P
     const fallback = s.create.default.replace(/\{(\w+)\}/g, (_m, name: string) => parameterOf.get(name) ?? 'null')
     return `coalesce(${parameter}, ${fallback})`
   })
-  return oneRow<{ id: number; validaAl: string }>(db,
-    `insert into convenzioni (ente_codice, ${settingList.map((s) => s.column).join(', ')})
-     values ($1, ${expressions.join(', ')})
-     returning id, valida_al as "validaAl"`,
-    values)
+  return changing(db, actor, async (tx) => {
+    const created = await oneRow<{ id: number; validaAl: string }>(tx,
+      `insert into convenzioni (ente_codice, ${settingList.map((s) => s.column).join(', ')})
+       values ($1, ${expressions.join(', ')})
+       returning id, valida_al as "validaAl"`,
+      values)
+    const dopo = await showConvenzione(tx, created.id)
+    return { result: created, change: { oggetto: 'convenzione', oggettoId: created.id, convenzioneId: created.id, azione: 'creata', dopo } }
+  })
 }
 
 export type LifecycleAction = 'suspend' | 'resume' | 'revoke'
@@ -103,63 +108,83 @@ const transitions: Record<LifecycleAction, { from: string[]; to: string }> = {
   revoke: { from: ['attiva', 'sospesa'], to: 'revocata' },
 }
 
-async function currentStato(db: Queryable, id: number): Promise<string> {
-  const { rows } = await db.query<{ stato: string }>('select stato from convenzioni where id = $1', [id])
+async function currentStato(db: Queryable, id: number, lock: '' | 'for update' = ''): Promise<string> {
+  const { rows } = await db.query<{ stato: string }>(`select stato from convenzioni where id = $1 ${lock}`, [id])
   if (!rows[0]) throw new ConvenzioneError('not-found', `convenzione ${id} does not exist`)
   return rows[0].stato
 }
 
 /** Suspends, resumes or revokes; the next call sees the new state (checks read it per request). */
-export async function changeStato(db: Queryable, id: number, action: LifecycleAction): Promise<{ id: number; stato: string }> {
+export async function changeStato(db: pg.Pool, actor: Actor, id: number, action: LifecycleAction): Promise<{ id: number; stato: string }> {
   const { from, to } = transitions[action]
-  const { rows } = await db.query<{ stato: string }>(
-    'update convenzioni set stato = $2, aggiornata_il = now() where id = $1 and stato = any($3) returning stato',
-    [id, to, from],
-  )
-  if (rows[0]) return { id, stato: rows[0].stato }
-  const stato = await currentStato(db, id)
-  if (stato === 'revocata') throw new ConvenzioneError('conflict', `convenzione ${id} is revoked: revocation is final`)
-  throw new ConvenzioneError('conflict', `convenzione ${id} is ${stato}: cannot ${action} it`)
+  return changing(db, actor, async (tx) => {
+    const stato = await currentStato(tx, id, 'for update')
+    if (!from.includes(stato)) {
+      if (stato === 'revocata') throw new ConvenzioneError('conflict', `convenzione ${id} is revoked: revocation is final`)
+      throw new ConvenzioneError('conflict', `convenzione ${id} is ${stato}: cannot ${action} it`)
+    }
+    await tx.query('update convenzioni set stato = $2, aggiornata_il = now() where id = $1', [id, to])
+    return { result: { id, stato: to }, change: { oggetto: 'convenzione', oggettoId: id, convenzioneId: id, azione: action, prima: { stato }, dopo: { stato: to } } }
+  })
 }
 
 /** Extends the validity by five years from its current end, or to `al`; a revoked convenzione stays revoked. */
-export async function renewConvenzione(db: Queryable, id: number, al?: string): Promise<{ id: number; validaAl: string }> {
+export async function renewConvenzione(db: pg.Pool, actor: Actor, id: number, al?: string): Promise<{ id: number; validaAl: string }> {
   if (al !== undefined && !isCalendarDate(al)) throw new ConvenzioneError('invalid', `--al must be a date YYYY-MM-DD, not "${al}"`)
-  const { rows } = await db.query<{ validaAl: string }>(
-    `update convenzioni set valida_al = coalesce($2::date, (valida_al + make_interval(years => $3))::date), aggiornata_il = now()
-      where id = $1 and stato <> 'revocata' and coalesce($2::date, (valida_al + make_interval(years => $3))::date) > valida_al
-      returning valida_al as "validaAl"`,
-    [id, al ?? null, VALIDITY_YEARS],
-  )
-  if (rows[0]) return { id, validaAl: rows[0].validaAl }
-  const stato = await currentStato(db, id)
-  if (stato === 'revocata') throw new ConvenzioneError('conflict', `convenzione ${id} is revoked: revocation is final`)
-  throw new ConvenzioneError('conflict', `--al ${al} does not extend convenzione ${id}: a renewal moves the end later`)
+  return changing(db, actor, async (tx) => {
+    const before = await showConvenzione(tx, id)
+    const { rows } = await tx.query<{ validaAl: string }>(
+      `update convenzioni set valida_al = coalesce($2::date, (valida_al + make_interval(years => $3))::date), aggiornata_il = now()
+        where id = $1 and stato <> 'revocata' and coalesce($2::date, (valida_al + make_interval(years => $3))::date) > valida_al
+        returning valida_al as "validaAl"`,
+      [id, al ?? null, VALIDITY_YEARS],
+    )
+    const renewed = rows[0]
+    if (!renewed) {
+      if (before.stato === 'revocata') throw new ConvenzioneError('conflict', `convenzione ${id} is revoked: revocation is final`)
+      throw new ConvenzioneError('conflict', `--al ${al ?? ''} does not extend convenzione ${id}: a renewal moves the end later`)
+    }
+    return {
+      result: { id, validaAl: renewed.validaAl },
+      change: { oggetto: 'convenzione', oggettoId: id, convenzioneId: id, azione: 'rinnovata', prima: { validaAl: before.validaAl }, dopo: { validaAl: renewed.validaAl } },
+    }
+  })
 }
 
 /** Changes the given settings; the next call is checked against them (the checks read the convenzione per request). */
-export async function updateConvenzione(db: Queryable, id: number, update: ConvenzioneUpdate): Promise<Convenzione> {
-  const values: unknown[] = [id]
-  const sets: string[] = []
-  for (const s of settingList) {
-    const value = update[s.name]
-    if (value === undefined) continue
-    values.push(await checked(db, s, value))
-    sets.push(`${s.column} = $${values.length}::${s.sqlType}`)
-  }
-  if (sets.length === 0) throw new ConvenzioneError('invalid', 'nothing to update: give at least one option')
-  try {
-    const { rowCount } = await db.query(`update convenzioni set ${sets.join(', ')}, aggiornata_il = now() where id = $1`, values)
-    if (!rowCount) throw new ConvenzioneError('not-found', `convenzione ${id} does not exist`)
-  } catch (err) {
-    if (codeOf(err) === '23514') throw new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} would come before ${labelOf(settings.validaDal)}`)
-    throw err
-  }
-  return showConvenzione(db, id)
+export async function updateConvenzione(db: pg.Pool, actor: Actor, id: number, update: ConvenzioneUpdate): Promise<Convenzione> {
+  return changing(db, actor, async (tx) => {
+    const values: unknown[] = [id]
+    const sets: string[] = []
+    for (const s of settingList) {
+      const value = update[s.name]
+      if (value === undefined) continue
+      values.push(await checked(tx, s, value))
+      sets.push(`${s.column} = $${values.length}::${s.sqlType}`)
+    }
+    if (sets.length === 0) throw new ConvenzioneError('invalid', 'nothing to update: give at least one option')
+    const before = await showConvenzione(tx, id, 'for update')
+    try {
+      await tx.query(`update convenzioni set ${sets.join(', ')}, aggiornata_il = now() where id = $1`, values)
+    } catch (err) {
+      if (codeOf(err) === '23514') throw new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} would come before ${labelOf(settings.validaDal)}`)
+      throw err
+    }
+    const after = await showConvenzione(tx, id)
+    // the settings that changed, each with its value before and after
+    const changed = settingList.map((s) => s.name).filter((name) => JSON.stringify(before[name]) !== JSON.stringify(after[name]))
+    return {
+      result: after,
+      change: {
+        oggetto: 'convenzione', oggettoId: id, convenzioneId: id, azione: 'impostazioni',
+        prima: Object.fromEntries(changed.map((n) => [n, before[n]])), dopo: Object.fromEntries(changed.map((n) => [n, after[n]])),
+      },
+    }
+  })
 }
 
-export async function showConvenzione(db: Queryable, id: number): Promise<Convenzione> {
-  const { rows } = await db.query<Convenzione>(`select ${convenzioneColumns} from convenzioni c where c.id = $1`, [id])
+export async function showConvenzione(db: Queryable, id: number, lock: '' | 'for update' = ''): Promise<Convenzione> {
+  const { rows } = await db.query<Convenzione>(`select ${convenzioneColumns} from convenzioni c where c.id = $1 ${lock}`, [id])
   if (!rows[0]) throw new ConvenzioneError('not-found', `convenzione ${id} does not exist`)
   return rows[0]
 }

@@ -1,6 +1,7 @@
 // Operatori as ops see them: their state and recent failures, and the unblocking that only a person may do.
 import type pg from 'pg'
-import { inTransaction, type Queryable } from '../db/pool.ts'
+import type { Queryable } from '../db/pool.ts'
+import { changing, type Actor } from '../audit/change-log.ts'
 import { OperationError } from '../operation-error.ts'
 
 export class OperatoreError extends OperationError {
@@ -36,8 +37,8 @@ export async function listOperatori(db: pg.Pool, convenzioneId: number): Promise
 }
 
 /** Unblocks a blocked operatore and clears its failures; the event names who did it. */
-export async function unblockOperatore(db: pg.Pool, convenzioneId: number, operatore: string, attore: string, at = new Date()) {
-  return inTransaction(db, async (tx) => {
+export async function unblockOperatore(db: pg.Pool, actor: Actor, convenzioneId: number, operatore: string, at = new Date()) {
+  return changing(db, actor, async (tx) => {
     const { rowCount } = await tx.query(
       `update operatori set stato = 'attivo', fallimenti = '{}', bloccato_il = null
         where convenzione_id = $1 and identificativo = $2 and stato in ('bloccato', 'sospeso')`,
@@ -50,15 +51,16 @@ export async function unblockOperatore(db: pg.Pool, convenzioneId: number, opera
     }
     await tx.query(
       `insert into eventi_operatori (convenzione_id, operatore, evento, avvenuto_il, attore) values ($1, $2, 'sbloccato', $3, $4)`,
-      [convenzioneId, operatore, at, attore],
+      [convenzioneId, operatore, at, actor.etichetta],
     )
-    return { convenzioneId, operatore, stato: 'attivo' }
+    const result = { convenzioneId, operatore, stato: 'attivo' }
+    return { result, change: { oggetto: 'operatore', oggettoId: operatore, convenzioneId, azione: 'sbloccato', dopo: result } }
   })
 }
 
 /** Suspends an operatore by hand (a suspicion, a person who left the ente); unblock lifts it too. */
-export async function suspendOperatore(db: pg.Pool, convenzioneId: number, operatore: string, attore: string, at = new Date()) {
-  return inTransaction(db, async (tx) => {
+export async function suspendOperatore(db: pg.Pool, actor: Actor, convenzioneId: number, operatore: string, at = new Date()) {
+  return changing(db, actor, async (tx) => {
     const c = await tx.query('select 1 from convenzioni where id = $1', [convenzioneId])
     if (!c.rowCount) throw new OperatoreError('not-found', `convenzione ${convenzioneId} does not exist`)
     await tx.query(
@@ -68,8 +70,9 @@ export async function suspendOperatore(db: pg.Pool, convenzioneId: number, opera
     )
     await tx.query(
       `insert into eventi_operatori (convenzione_id, operatore, evento, avvenuto_il, attore) values ($1, $2, 'sospeso', $3, $4)`,
-      [convenzioneId, operatore, at, attore],
+      [convenzioneId, operatore, at, actor.etichetta],
     )
-    return { convenzioneId, operatore, stato: 'sospeso' }
+    const result = { convenzioneId, operatore, stato: 'sospeso' }
+    return { result, change: { oggetto: 'operatore', oggettoId: operatore, convenzioneId, azione: 'sospeso', dopo: result } }
   })
 }

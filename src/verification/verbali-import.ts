@@ -9,7 +9,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { validateCodiceFiscale } from './codice-fiscale.ts'
 import { categorie, isCategoria, isTipoAccertamento, normaliseKey, tipiAccertamento, type Categoria, type TipoAccertamento } from './esito.ts'
 import { OperationError } from '../operation-error.ts'
-import { oneRow } from '../db/pool.ts'
+import { oneRow, type Queryable } from '../db/pool.ts'
 
 export interface VerbaleInput {
   codiceFiscale: string
@@ -148,6 +148,8 @@ export interface ImportOptions {
   onReject?: (r: Rejection) => void
   /** called about once a second with the lines read so far */
   onProgress?: (lines: number, rejected: number, bytes: number) => void
+  /** runs in the import's transaction just before it commits (the CLI records the import in the change log there) */
+  beforeCommit?: (tx: Queryable, summary: ImportSummary) => Promise<void>
 }
 
 const csvField = (v: string | null) => (v === null ? '' : /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)
@@ -284,8 +286,10 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
         returning 1
       )
       select (select count(*) from inserted)::int as inserted, (select count(*) from updated)::int as updated`)
+    const summary = { inserted, updated, unchanged: valid - inserted - updated, rejected }
+    await options.beforeCommit?.(client, summary)
     await client.query('commit')
-    return { inserted, updated, unchanged: valid - inserted - updated, rejected }
+    return summary
   } catch (err) {
     // a COPY still open must be failed first, or the connection would wait for its data forever
     if (copying) {

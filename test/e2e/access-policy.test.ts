@@ -12,15 +12,16 @@ import { addCertificate } from '../../src/registry/certificati.ts'
 import { unblockOperatore } from '../../src/registry/operatori.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
 import { demoVerbali } from '../../src/dev/demo-data.ts'
+import { testActor } from '../helpers/actor.ts'
 
 const db = await testDatabase(t)
 // Wednesday 25 November 2026, 11:00 in Rome
 const clock = new TestClock(new Date('2026-11-25T10:00:00Z'))
-await addEnte(db.pool, { codiceIpa: 'c_h501', nome: 'Comune di Roma' })
-const { id } = await createConvenzione(db.pool, {
+await addEnte(db.pool, testActor, { codiceIpa: 'c_h501', nome: 'Comune di Roma' })
+const { id } = await createConvenzione(db.pool, testActor, {
   enteCodice: 'c_h501', validaDal: '2026-01-01', ipConsentiti: ['192.0.2.0/24', '2001:db8::/32'], fasciaOraria: 'sempre', maxGiornaliere: 1000,
 })
-await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust, clock.now())
+await addCertificate(db.pool, testActor, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust, clock.now())
 await upsertVerbali(db.pool, demoVerbali)
 // the test's own address (127.0.0.1) is a trusted proxy, so X-Forwarded-For chooses the client address
 const gw = await startTestGateway(t, { databaseUrl: db.url, clock, env: { INVCIV_TRUSTED_PROXIES: '127.0.0.1/32' } })
@@ -46,9 +47,9 @@ async function refused(t: Test, code: string, fields: Record<string, string> = v
 
 t.test('CONVENZIONE_NON_ATTIVA: suspended, resumed, not yet valid, expired, renewed, revoked for good', async (t) => {
   t.equal((await call()).esito, 'VALIDO')
-  await changeStato(db.pool, id, 'suspend')
+  await changeStato(db.pool, testActor, id, 'suspend')
   await refused(t, 'CONVENZIONE_NON_ATTIVA')
-  await changeStato(db.pool, id, 'resume')
+  await changeStato(db.pool, testActor, id, 'resume')
   t.equal((await call()).esito, 'VALIDO')
 
   clock.set('2025-12-31T22:59:00Z') // 23:59 on 31 December in Rome: the day before it starts
@@ -60,7 +61,7 @@ t.test('CONVENZIONE_NON_ATTIVA: suspended, resumed, not yet valid, expired, rene
   t.equal((await call()).esito, 'VALIDO', 'the last day of five years is still valid')
   clock.set('2030-12-31T23:00:00Z') // 00:00 on 1 January 2031 in Rome
   await refused(t, 'CONVENZIONE_NON_ATTIVA')
-  await renewConvenzione(db.pool, id)
+  await renewConvenzione(db.pool, testActor, id)
   t.equal((await call()).esito, 'VALIDO', 'renewed for five more years')
   clock.set('2026-11-25T10:00:00Z')
 })
@@ -100,7 +101,7 @@ t.test('OPERATORE_BLOCCATO: failures block, even correct data is then refused, u
   const events = await db.pool.query(`select evento, attore from eventi_operatori where operatore = 'op.blocco'`)
   t.same(events.rows, [{ evento: 'bloccato', attore: 'gateway' }])
   t.equal((await call(valid)).esito, 'VALIDO', 'other operatori of the convenzione are not affected')
-  await unblockOperatore(db.pool, id, 'op.blocco', 'test')
+  await unblockOperatore(db.pool, testActor, id, 'op.blocco')
   t.equal((await call({ ...valid, ...op })).esito, 'VALIDO', 'unblocked')
   t.equal((await call({ ...wrong, ...op })).esito, 'NON_VALIDO', 'and its count starts again')
   t.equal((await call({ ...wrong, ...op })).esito, 'NON_VALIDO')
@@ -154,9 +155,9 @@ t.test('QUOTA_GIORNALIERA_ESAURITA: exact, refusals consume nothing, restarts at
 })
 
 t.test('convenzione lifecycle errors are clear', async (t) => {
-  await changeStato(db.pool, id, 'revoke')
+  await changeStato(db.pool, testActor, id, 'revoke')
   await refused(t, 'CONVENZIONE_NON_ATTIVA')
-  await t.rejects(changeStato(db.pool, id, 'resume'), { message: /revoked: revocation is final/ })
-  await t.rejects(renewConvenzione(db.pool, id), { message: /revocation is final/ })
-  await t.rejects(changeStato(db.pool, 999_999, 'suspend'), { message: /does not exist/ })
+  await t.rejects(changeStato(db.pool, testActor, id, 'resume'), { message: /revoked: revocation is final/ })
+  await t.rejects(renewConvenzione(db.pool, testActor, id), { message: /revocation is final/ })
+  await t.rejects(changeStato(db.pool, testActor, 999_999, 'suspend'), { message: /does not exist/ })
 })

@@ -17,17 +17,18 @@ import { addCertificate } from '../../src/registry/certificati.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
 import { demoVerbali } from '../../src/dev/demo-data.ts'
 import { catalogue } from '../../src/errors.ts'
+import { testActor } from '../helpers/actor.ts'
 
 const CASES = Number(process.env.INVCIV_FUZZ_CASES ?? 10_000)
 const SEED = Number(process.env.INVCIV_FUZZ_SEED ?? 20261122)
 const CONCURRENCY = 16
 
 const db = await testDatabase(t)
-await addEnte(db.pool, { codiceIpa: 'c_fuzz', nome: 'Fuzz' })
-const { id } = await createConvenzione(db.pool, {
+await addEnte(db.pool, testActor, { codiceIpa: 'c_fuzz', nome: 'Fuzz' })
+const { id } = await createConvenzione(db.pool, testActor, {
   enteCodice: 'c_fuzz', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: 1_000_000, maxTentativi: 1_000_000,
 })
-await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
+await addCertificate(db.pool, testActor, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
 await upsertVerbali(db.pool, demoVerbali)
 const gw = await startTestGateway(t, { databaseUrl: db.url })
 const agent = new Agent({ connections: CONCURRENCY, connect: { ca, key: pem('ente-a.key'), cert: pem('ente-a.crt') } })

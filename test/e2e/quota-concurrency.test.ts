@@ -12,17 +12,18 @@ import { addCertificate } from '../../src/registry/certificati.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
 import { demoVerbali } from '../../src/dev/demo-data.ts'
 import { romeDate } from '../../src/clock.ts'
+import { testActor } from '../helpers/actor.ts'
 
 const LIMIT = 1000
 const CALLS = 1400
 const CLIENTS = 50
 
 const db = await testDatabase(t)
-await addEnte(db.pool, { codiceIpa: 'r_lazio', nome: 'Regione Lazio' })
-const { id } = await createConvenzione(db.pool, {
+await addEnte(db.pool, testActor, { codiceIpa: 'r_lazio', nome: 'Regione Lazio' })
+const { id } = await createConvenzione(db.pool, testActor, {
   enteCodice: 'r_lazio', validaDal: romeDate(new Date()), ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: LIMIT,
 })
-await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
+await addCertificate(db.pool, testActor, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
 await upsertVerbali(db.pool, demoVerbali)
 const gateways = await Promise.all([startGatewayProcess(t, db.url), startGatewayProcess(t, db.url)])
 

@@ -15,14 +15,15 @@ import { addCertificate } from '../../src/registry/certificati.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
 import { demoVerbali } from '../../src/dev/demo-data.ts'
 import { catalogue } from '../../src/errors.ts'
+import { testActor } from '../helpers/actor.ts'
 
 const db = await testDatabase(t)
 const clock = new TestClock(new Date('2026-11-25T10:00:00Z'))
-await addEnte(db.pool, { codiceIpa: 'c_f205', nome: 'Comune di Milano' })
-const { id } = await createConvenzione(db.pool, {
+await addEnte(db.pool, testActor, { codiceIpa: 'c_f205', nome: 'Comune di Milano' })
+const { id } = await createConvenzione(db.pool, testActor, {
   enteCodice: 'c_f205', validaDal: '2026-01-01', ipConsentiti: ['192.0.2.0/24'], fasciaOraria: 'sempre', maxGiornaliere: 1000, maxTentativi: 2,
 })
-await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust, clock.now())
+await addCertificate(db.pool, testActor, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust, clock.now())
 await upsertVerbali(db.pool, demoVerbali)
 const gw = await startTestGateway(t, { databaseUrl: db.url, clock, env: { INVCIV_TRUSTED_PROXIES: '127.0.0.1/32' } })
 const agent = restAgent('ente-a')
@@ -94,9 +95,9 @@ t.test('every refusal the partner can cause, as problem+json', async (t) => {
   t.equal(quota.headers['x-ratelimit-remaining'], '0')
   t.equal(quota.headers['x-ratelimit-reset'], String(13 * 3600))
   await set('max_giornaliere = 1000')
-  await changeStato(db.pool, id, 'suspend')
+  await changeStato(db.pool, testActor, id, 'suspend')
   await refused(t, 'CONVENZIONE_NON_ATTIVA', call())
-  await changeStato(db.pool, id, 'resume')
+  await changeStato(db.pool, testActor, id, 'resume')
 })
 
 t.test('the OpenAPI document is valid OpenAPI 3.1 and describes what the service answers', async (t) => {

@@ -16,14 +16,15 @@ import { addCertificate } from '../../src/registry/certificati.ts'
 import { addPrincipal } from '../../src/registry/principals.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
 import { demoVerbali } from '../../src/dev/demo-data.ts'
+import { testActor } from '../helpers/actor.ts'
 
 const db = await testDatabase(t)
-await addEnte(db.pool, { codiceIpa: 'c_slow', nome: 'Comune lento' })
-const { id } = await createConvenzione(db.pool, {
+await addEnte(db.pool, testActor, { codiceIpa: 'c_slow', nome: 'Comune lento' })
+const { id } = await createConvenzione(db.pool, testActor, {
   enteCodice: 'c_slow', validaDal: '2026-01-01', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: 100_000,
 })
-await addCertificate(db.pool, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
-await addPrincipal(db.pool, 'auditor', readFileSync(certFile('auditor.crt'), 'utf8'), devTrust)
+await addCertificate(db.pool, testActor, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
+await addPrincipal(db.pool, testActor, 'auditor', readFileSync(certFile('auditor.crt'), 'utf8'), devTrust)
 await upsertVerbali(db.pool, demoVerbali)
 
 const BOUND_MS = 1_000

@@ -12,6 +12,7 @@ import { xsdErrors } from '../helpers/xsd.ts'
 import { loadDemoData, demoVerbali } from '../../src/dev/demo-data.ts'
 import { addCertificate } from '../../src/registry/certificati.ts'
 import { pseudonymise } from '../../src/audit/pseudonym.ts'
+import { testActor } from '../helpers/actor.ts'
 
 const db = await testDatabase(t)
 const { convenzioneId } = await loadDemoData(db.pool)
@@ -125,7 +126,7 @@ t.test('a trusted but unregistered certificate gets CERTIFICATO_NON_AUTORIZZATO,
   const rows = await tracciaOf(db.pool, fault.identificativoTransazione)
   t.equal(rows.length, 1, 'exactly one traccia')
   t.match(rows[0], { codice_rifiuto: 'CERTIFICATO_NON_AUTORIZZATO', esito: null, convenzione_id: null, operatore: 'mario.bianchi@ente-a' })
-  await addCertificate(db.pool, convenzioneId, readFileSync(certFile('ente-b.crt'), 'utf8'), devTrust)
+  await addCertificate(db.pool, testActor, convenzioneId, readFileSync(certFile('ente-b.crt'), 'utf8'), devTrust)
   t.equal((await enteB.verifica(request())).esito, 'VALIDO', 'the same connection-less client is now accepted')
 })
 

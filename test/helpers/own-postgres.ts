@@ -12,6 +12,7 @@ import { addCertificate } from '../../src/registry/certificati.ts'
 import { upsertVerbali } from '../../src/verification/verbali-import.ts'
 import { demoVerbali } from '../../src/dev/demo-data.ts'
 import { certFile, devTrust } from './certs.ts'
+import { testActor } from './actor.ts'
 
 export interface OwnPostgres {
   /** URL of the database `invciv` on it */
@@ -45,12 +46,12 @@ export async function ownPostgresWithPartner(t: Teardown, codiceIpa: string) {
   pool.on('error', () => undefined)
   t.teardown(() => pool.end())
   await migrate(pool)
-  await addEnte(pool, { codiceIpa, nome: codiceIpa })
-  const { id: convenzioneId } = await createConvenzione(pool, {
+  await addEnte(pool, testActor, { codiceIpa, nome: codiceIpa })
+  const { id: convenzioneId } = await createConvenzione(pool, testActor, {
     enteCodice: codiceIpa, validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
     maxGiornaliere: 1_000_000, maxTentativi: 1_000_000,
   })
-  await addCertificate(pool, convenzioneId, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
+  await addCertificate(pool, testActor, convenzioneId, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
   await upsertVerbali(pool, demoVerbali)
   return { server, pool, convenzioneId }
 }

@@ -25,5 +25,5 @@ export const anomalieResource: AdminResource = async (app, { db, actor }) => {
       body: { type: 'object', additionalProperties: false, required: ['stato'], properties: { stato: { enum: stati }, nota: { type: 'string', maxLength: 2000 } } },
       response: { 200: anomaliaSchema, ...problems },
     },
-  }, async (request) => setAnomaliaStato(db, request.params.id, request.body.stato, request.body.nota ? `${request.body.nota} (${actor(request)})` : undefined))
+  }, async (request) => setAnomaliaStato(db, actor(request), request.params.id, request.body.stato, request.body.nota))
 }

@@ -3,7 +3,7 @@ import { changeCertificateState, listCertificates } from '../../registry/certifi
 import { certificateSchema, fingerprintParams, problems } from '../schemas.ts'
 import type { AdminResource } from '../resource.ts'
 
-export const certificatiResource: AdminResource = async (app, { db }) => {
+export const certificatiResource: AdminResource = async (app, { db, actor }) => {
   app.get('/admin/v1/certificati', {
     schema: {
       summary: 'PDD certificates with their days to expiry',
@@ -19,6 +19,6 @@ export const certificatiResource: AdminResource = async (app, { db }) => {
         params: fingerprintParams,
         response: { 200: { type: 'object', additionalProperties: false, required: ['fingerprint', 'stato'], properties: { fingerprint: { type: 'string' }, stato: { type: 'string' } } }, ...problems },
       },
-    }, async (request) => changeCertificateState(db, request.params.fingerprint, action))
+    }, async (request) => changeCertificateState(db, actor(request), request.params.fingerprint, action))
   }
 }

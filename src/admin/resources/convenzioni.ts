@@ -6,8 +6,9 @@ import {
 import { addCertificate, listCertificates } from '../../registry/certificati.ts'
 import { listOperatori, suspendOperatore, unblockOperatore } from '../../registry/operatori.ts'
 import {
-  certificateSchema, convenzioneSchema, idParams, operatoreSchema, problems, registeredSchema, requiredSettings, settingsProperties,
+  certificateSchema, changeSchema, convenzioneSchema, idParams, operatoreSchema, problems, registeredSchema, requiredSettings, settingsProperties,
 } from '../schemas.ts'
+import { auditedHistory } from '../../audit/auditor-access.ts'
 import type { AdminResource } from '../resource.ts'
 
 const operatoreParams = {
@@ -22,7 +23,7 @@ const operatoreStatoSchema = {
   properties: { convenzioneId: { type: 'integer' }, operatore: { type: 'string' }, stato: { type: 'string' } },
 } as const
 
-export const convenzioniResource: AdminResource = async (app, { db, clientTrust, actor }) => {
+export const convenzioniResource: AdminResource = async (app, { db, clientTrust, actor, auditor }) => {
   app.get('/admin/v1/convenzioni', {
     schema: {
       summary: 'every convenzione, with its settings',
@@ -38,7 +39,7 @@ export const convenzioniResource: AdminResource = async (app, { db, clientTrust,
       body: { type: 'object', additionalProperties: false, required: ['enteCodice', ...requiredSettings], properties: { enteCodice: { type: 'string', maxLength: 32 }, ...settingsProperties } },
       response: { 201: validitySchema, ...problems },
     },
-  }, async (request, reply) => reply.code(201).send(await createConvenzione(db, request.body)))
+  }, async (request, reply) => reply.code(201).send(await createConvenzione(db, actor(request), request.body)))
 
   app.get('/admin/v1/convenzioni/:id', {
     schema: {
@@ -51,6 +52,16 @@ export const convenzioniResource: AdminResource = async (app, { db, clientTrust,
     },
   }, async (request) => ({ ...(await showConvenzione(db, request.params.id)), certificati: await listCertificates(db, { convenzioneId: request.params.id }) }))
 
+  app.get('/admin/v1/convenzioni/:id/modifiche', {
+    schema: {
+      summary: "the convenzione's history: every change recorded about it (settings, state, certificates, operatori), oldest first",
+      params: idParams, response: { 200: { type: 'array', items: changeSchema }, ...problems },
+    },
+  }, async (request) => {
+    await showConvenzione(db, request.params.id)
+    return auditedHistory(db, auditor(request), request.params.id)
+  })
+
   app.patch<{ Body: ConvenzioneUpdate; Params: { id: number } }>('/admin/v1/convenzioni/:id', {
     schema: {
       summary: 'change settings: the next call is checked against them',
@@ -58,12 +69,12 @@ export const convenzioniResource: AdminResource = async (app, { db, clientTrust,
       body: { type: 'object', additionalProperties: false, minProperties: 1, properties: settingsProperties },
       response: { 200: convenzioneSchema, ...problems },
     },
-  }, async (request) => updateConvenzione(db, request.params.id, request.body))
+  }, async (request) => updateConvenzione(db, actor(request), request.params.id, request.body))
 
   for (const action of ['suspend', 'resume', 'revoke'] as LifecycleAction[]) {
     app.post(`/admin/v1/convenzioni/:id/${action}`, {
       schema: { summary: `${action} the convenzione${action === 'revoke' ? ' (final)' : ''}`, params: idParams, response: { 200: statoSchema, ...problems } },
-    }, async (request) => changeStato(db, request.params.id, action))
+    }, async (request) => changeStato(db, actor(request), request.params.id, action))
   }
 
   app.post('/admin/v1/convenzioni/:id/renew', {
@@ -73,7 +84,7 @@ export const convenzioniResource: AdminResource = async (app, { db, clientTrust,
       body: { type: ['object', 'null'], additionalProperties: false, properties: { al: { type: 'string', format: 'date' } } },
       response: { 200: validitySchema, ...problems },
     },
-  }, async (request) => renewConvenzione(db, request.params.id, request.body?.al))
+  }, async (request) => renewConvenzione(db, actor(request), request.params.id, request.body?.al))
 
   app.post('/admin/v1/convenzioni/:id/certificati', {
     schema: {
@@ -82,7 +93,7 @@ export const convenzioniResource: AdminResource = async (app, { db, clientTrust,
       body: { type: 'object', additionalProperties: false, required: ['pem'], properties: { pem: { type: 'string', maxLength: 20_000 } } },
       response: { 201: registeredSchema, ...problems },
     },
-  }, async (request, reply) => reply.code(201).send(await addCertificate(db, request.params.id, request.body.pem, clientTrust())))
+  }, async (request, reply) => reply.code(201).send(await addCertificate(db, actor(request), request.params.id, request.body.pem, clientTrust())))
 
   app.get('/admin/v1/convenzioni/:id/operatori', {
     schema: { summary: 'operatori with their state and recent failures', params: idParams, response: { 200: { type: 'array', items: operatoreSchema }, ...problems } },
@@ -91,6 +102,6 @@ export const convenzioniResource: AdminResource = async (app, { db, clientTrust,
   for (const [action, change] of [['unblock', unblockOperatore], ['suspend', suspendOperatore]] as const) {
     app.post(`/admin/v1/convenzioni/:id/operatori/:operatore/${action}`, {
       schema: { summary: `${action} an operatore`, params: operatoreParams, response: { 200: operatoreStatoSchema, ...problems } },
-    }, async (request) => change(db, request.params.id, request.params.operatore, actor(request)))
+    }, async (request) => change(db, actor(request), request.params.id, request.params.operatore))
   }
 }

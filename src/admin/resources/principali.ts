@@ -17,7 +17,7 @@ export const principaliResource: AdminResource = async (app, { db, clientTrust, 
         ...problems,
       },
     },
-  }, async (request, reply) => reply.code(201).send(await addPrincipal(db, request.body.ruolo, request.body.pem, clientTrust())))
+  }, async (request, reply) => reply.code(201).send(await addPrincipal(db, actor(request), request.body.ruolo, request.body.pem, clientTrust())))
 
   // refused from the removed principal's very next request, on an open connection too (the hook reads it per request)
   app.post('/admin/v1/principali/:fingerprint/remove', {
@@ -25,5 +25,5 @@ export const principaliResource: AdminResource = async (app, { db, clientTrust, 
       summary: 'withdraw a principal (409 for the last active operations principal: the API cannot lock everyone out)',
       params: fingerprintParams, response: { 200: principalSchema, ...problems },
     },
-  }, async (request) => removePrincipal(db, request.params.fingerprint, actor(request), { keepOneOperations: true }))
+  }, async (request) => removePrincipal(db, actor(request), request.params.fingerprint, { keepOneOperations: true }))
 }

@@ -12,7 +12,7 @@ export function adminCommands(program: Command): void {
     .action(async (o: { ruolo: string; file: string }, cmd: Command) => {
       const pem = await readCertificateFile(o.file)
       const trust = clientTrust()
-      const added = await withDatabase((db) => addPrincipal(db.pool, o.ruolo, pem, trust))
+      const added = await withDatabase((db) => addPrincipal(db.pool, cliActor(), o.ruolo, pem, trust))
       printRegistered(cmd, added, `${added.soggetto} is now an admin principal (${added.ruolo})`)
     })
   admin.command('list').description('admin principals, active and removed')
@@ -24,7 +24,7 @@ export function adminCommands(program: Command): void {
   admin.command('remove').description('withdraw an admin principal: refused from its next request, open connections included')
     .argument('<FP>', 'SHA-256 fingerprint, hex, with or without colons')
     .action(async (fp: string, _o, cmd: Command) => {
-      const removed = await withDatabase((db) => removePrincipal(db.pool, fp, cliActor()))
+      const removed = await withDatabase((db) => removePrincipal(db.pool, cliActor(), fp))
       print(cmd, removed, `admin principal ${removed.fingerprint} (${removed.ruolo}, ${removed.soggetto}) removed`)
     })
 }

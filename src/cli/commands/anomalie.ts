@@ -23,7 +23,7 @@ export function anomalieCommands(program: Command): void {
     .argument('<ID>', 'anomalia id', positiveInt('ID'))
     .option('--nota <TEXT>', 'why it is closed')
     .action(async (id: number, o: { nota?: string }, cmd: Command) => {
-      const a = await withDatabase((db) => setAnomaliaStato(db.pool, id, 'chiusa', o.nota ? `${o.nota} (${cliActor()})` : undefined))
+      const a = await withDatabase((db) => setAnomaliaStato(db.pool, cliActor(), id, 'chiusa', o.nota))
       print(cmd, a, `anomalia ${a.id} chiusa`)
     })
 }

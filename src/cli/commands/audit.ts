@@ -2,11 +2,21 @@
 import { Command, Option } from 'commander'
 import { TRAIL_BROKEN_EXIT_CODE } from '../../operation-error.ts'
 import { pipeline } from 'node:stream/promises'
-import type { TraceFilters } from '../../audit/search.ts'
-import { auditedExport, auditedSearch, auditedSubjectReport, auditedVerify } from '../../audit/auditor-access.ts'
+import path from 'node:path'
+import type { Readable } from 'node:stream'
+import { filtersForLog, type TraceFilters } from '../../audit/search.ts'
+import {
+  auditedAccesses, auditedAccessesExport, auditedChanges, auditedChangesExport, auditedExport, auditedSearch, auditedSubjectReport, auditedVerify,
+  type AccessFilters, type ExportOptions,
+} from '../../audit/auditor-access.ts'
+import type { ChangeFilters } from '../../audit/change-log.ts'
+import { keyFingerprint, VERIFY_COMMAND, writeBundle } from '../../audit/export-bundle.ts'
+import type { Database } from '../../db/database.ts'
 import { sealUpTo, watermark } from '../../audit/sealer.ts'
-import { print, positiveInt, UsageError, withDatabase } from '../output.ts'
-import { cliActor, cliAuditor } from '../context.ts'
+import { describeChange, print, positiveInt, UsageError, withDatabase } from '../output.ts'
+import { cliActor, cliAuditor, cliWitness } from '../context.ts'
+import { loadConfig } from '../../config.ts'
+import { mayPurge, purgeExpired, retentionCutoff } from '../../audit/retention.ts'
 
 interface FilterOptions {
   dal?: string; al?: string; ente?: string; convenzione?: number; operatore?: string; pratica?: string
@@ -26,10 +36,57 @@ function filterOptions(command: Command): Command {
     .option('--codice-fiscale <CF>', 'the codice fiscale verified (matched through its keyed pseudonym)')
 }
 
-const filtersOf = (o: FilterOptions): TraceFilters => Object.fromEntries(Object.entries({
+/** The options given, without those left out (so the access log records only the filters used). */
+const definedOnly = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
+
+const filtersOf = (o: FilterOptions): TraceFilters => definedOnly({
   dal: o.dal, al: o.al, ente: o.ente, convenzione: o.convenzione, operatore: o.operatore, pratica: o.pratica,
   esito: o.esito, transazione: o.transazione, codiceFiscale: o.codiceFiscale,
-}).filter(([, v]) => v !== undefined))
+})
+
+interface ChangeFilterOptions { dal?: string; al?: string; oggetto?: string; oggettoId?: string; convenzione?: number; attore?: string }
+
+function changeFilterOptions(command: Command): Command {
+  return command
+    .option('--dal <WHEN>', 'from this date or ISO timestamp')
+    .option('--al <WHEN>', 'up to this date (the whole day) or ISO timestamp')
+    .option('--oggetto <KIND>', 'ente, convenzione, certificato, operatore, principale, anomalia, verbali, tls')
+    .option('--oggetto-id <ID>', 'which one (a code, an id, a fingerprint)')
+    .addOption(new Option('--convenzione <ID>', 'changes concerning this convenzione').argParser(positiveInt('--convenzione')))
+    .option('--attore <WHO>', "a principal's fingerprint, cli:<user> or gateway")
+}
+
+const changeFiltersOf = (o: ChangeFilterOptions): ChangeFilters => definedOnly({
+  dal: o.dal, al: o.al, oggetto: o.oggetto, oggettoId: o.oggettoId, convenzione: o.convenzione, attore: o.attore,
+})
+
+interface ExportChoice { format: 'csv' | 'jsonl'; bundle?: string | undefined }
+
+function exportOptions(command: Command, mandatory = true): Command {
+  const format = new Option('--format <FORMAT>', 'csv or jsonl').choices(['csv', 'jsonl'])
+  return command
+    .addOption(mandatory ? format.makeOptionMandatory() : format)
+    .option('--bundle <DIR>', `write a signed bundle into DIR (new or empty): data, manifest.json, manifest.sig, public key; verify with: ${VERIFY_COMMAND}`)
+}
+
+/** An export to stdout, or as a signed bundle whose manifest is printed. */
+async function exportTo(cmd: Command, o: ExportChoice, contenuto: string, filtri: Record<string, unknown>,
+  open: (db: Database, options: ExportOptions) => Readable): Promise<void> {
+  const bundle = o.bundle
+  if (!bundle) {
+    await withDatabase((db) => pipeline(open(db, {}), process.stdout))
+    return
+  }
+  const manifest = await withDatabase(async (db) => {
+    const witness = await cliWitness(db.url)
+    let rows = 0
+    return writeBundle({
+      dir: bundle, contenuto, formato: o.format, filtri, esportatoDa: cliActor().etichetta, key: witness.key,
+      data: open(db, { bundle: true, onRows: (n) => { rows = n } }), rows: () => rows,
+    })
+  })
+  print(cmd, manifest, `${manifest.righe} righe in ${path.join(bundle, manifest.file)} (sha256 ${manifest.sha256}), manifest signed with the seal key ${manifest.firma.impronta}\nverify: cd ${bundle} && ${VERIFY_COMMAND}`)
+}
 
 export function auditCommands(program: Command): void {
   const audit = program.command('audit').description('the audit trail: search, export, seal, verify, subject report')
@@ -44,29 +101,93 @@ export function auditCommands(program: Command): void {
         page.cursore ? `(next page: --cursore ${page.cursore})` : `(${page.tracce.length} tracce)`,
       ].join('\n'))
     })
-  filterOptions(audit.command('export').description('every matching traccia, oldest first, to stdout (streamed)'))
-    .addOption(new Option('--format <FORMAT>', 'csv or jsonl').choices(['csv', 'jsonl']).makeOptionMandatory())
-    .action(async (o: FilterOptions & { format: 'csv' | 'jsonl' }) => {
+  filterOptions(exportOptions(audit.command('export').description('every matching traccia, oldest first, to stdout (streamed) or as a signed bundle')))
+    .action(async (o: FilterOptions & ExportChoice, cmd: Command) => {
       const auditor = cliAuditor()
-      await withDatabase((db) => pipeline(auditedExport(db.pool, auditor, filtersOf(o), o.format), process.stdout))
+      const filters = filtersOf(o)
+      await exportTo(cmd, o, 'tracce', { ...filtersForLog(filters, auditor.pseudonymKey) },
+        (db, options) => auditedExport(db.pool, auditor, filters, o.format, options))
+    })
+  changeFilterOptions(exportOptions(audit.command('modifiche').description('the change log (registro delle modifiche): newest first a page at a time, or exported with --format'), false))
+    .addOption(new Option('--limite <N>', 'rows per page (at most 1000)').argParser(positiveInt('--limite')).default(100))
+    .addOption(new Option('--cursore <ID>', 'the cursor printed by the previous page').argParser(positiveInt('--cursore')))
+    .action(async (o: ChangeFilterOptions & Partial<ExportChoice> & { limite: number; cursore?: number }, cmd: Command) => {
+      const who = cliActor().etichetta
+      const filters = changeFiltersOf(o)
+      if (o.format) {
+        const format = o.format
+        await exportTo(cmd, { format, bundle: o.bundle }, 'registro_modifiche', { ...filters }, (db, options) => auditedChangesExport(db.pool, { who }, filters, format, options))
+        return
+      }
+      if (o.bundle) throw new UsageError('invalid', '--bundle needs --format')
+      const page = await withDatabase((db) => auditedChanges(db.pool, { who }, filters, { limit: o.limite, after: o.cursore }))
+      print(cmd, page, [
+        ...page.modifiche.map(describeChange),
+        page.cursore ? `(next page: --cursore ${page.cursore})` : `(${page.modifiche.length} modifiche)`,
+      ].join('\n'))
+    })
+  exportOptions(audit.command('accessi').description("the auditors' own accesses to the trail: newest first a page at a time, or exported with --format"), false)
+    .option('--dal <WHEN>', 'from this date or ISO timestamp')
+    .option('--al <WHEN>', 'up to this date (the whole day) or ISO timestamp')
+    .option('--principale <WHO>', 'admin:<subject> or cli:<user>')
+    .addOption(new Option('--azione <AZIONE>', 'what they did').choices(['ricerca', 'esportazione', 'soggetto', 'verifica', 'modifiche', 'accessi']))
+    .addOption(new Option('--limite <N>', 'rows per page (at most 1000)').argParser(positiveInt('--limite')).default(100))
+    .addOption(new Option('--cursore <ID>', 'the cursor printed by the previous page').argParser(positiveInt('--cursore')))
+    .action(async (o: AccessFilters & Partial<ExportChoice> & { limite: number; cursore?: number }, cmd: Command) => {
+      const who = cliActor().etichetta
+      const filters = definedOnly({ dal: o.dal, al: o.al, principale: o.principale, azione: o.azione })
+      if (o.format) {
+        const format = o.format
+        await exportTo(cmd, { format, bundle: o.bundle }, 'accessi_audit', { ...filters }, (db, options) => auditedAccessesExport(db.pool, { who }, filters, format, options))
+        return
+      }
+      if (o.bundle) throw new UsageError('invalid', '--bundle needs --format')
+      const page = await withDatabase((db) => auditedAccesses(db.pool, { who }, filters, { limit: o.limite, after: o.cursore }))
+      print(cmd, page, [
+        ...page.accessi.map((a) => [a.avvenutoIl.toISOString(), a.principale, a.azione, JSON.stringify(a.filtri), a.righe ?? ''].join('\t')),
+        page.cursore ? `(next page: --cursore ${page.cursore})` : `(${page.accessi.length} accessi)`,
+      ].join('\n'))
+    })
+  audit.command('chiave').description('the public seal key and its fingerprint: what third parties check witnessed heads and signed exports with')
+    .action(async (_o, cmd: Command) => {
+      const key = await withDatabase(async (db) => (await cliWitness(db.url)).key.publicKey)
+      const pem = key.export({ type: 'spki', format: 'pem' }).toString()
+      print(cmd, { impronta: keyFingerprint(key), chiavePubblica: pem }, `${pem.trimEnd()}\nSHA-256 (DER): ${keyFingerprint(key)}`)
     })
   audit.command('seal').description('seal what is pending now (waits for transactions in flight to settle)')
     .addOption(new Option('--attesa <SECONDS>', 'how long a call transaction may take at most').argParser((v) => Number(v)).default(35))
     .action(async (o: { attesa: number }, cmd: Command) => {
       const seals = await withDatabase(async (db) => {
+        const witness = await cliWitness(db.url)
         const horizon = await watermark(db.pool)
         await new Promise((r) => setTimeout(r, o.attesa * 1000))
-        const made = await sealUpTo(db.pool, horizon)
+        const made = await sealUpTo(db.pool, horizon, (head) => witness.record(head))
         if (made === undefined) throw new UsageError('conflict', 'another process is sealing right now; try again shortly')
         return made
       })
-      print(cmd, { sigilli: seals }, seals.length ? `${seals.length} seals, up to traccia ${Math.max(...seals.map((x) => x.aId))}` : 'nothing to seal')
+      print(cmd, { sigilli: seals }, seals.length ? `${seals.length} seals, the last ${seals.at(-1)?.id ?? ''}` : 'nothing to seal')
+    })
+  audit.command('purge').description('retention now: partitions older than INVCIV_AUDIT_RETENTION_MONTHS are sealed, recorded and dropped (as the owner role)')
+    .action(async (_o, cmd: Command) => {
+      const config = loadConfig()
+      const purged = await withDatabase(async (db) => {
+        if (!(await mayPurge(db.pool))) throw new UsageError('forbidden', `this database role does not own the trail: retention runs as a login of ${config.roles.owner}`)
+        const witness = await cliWitness(db.url)
+        return purgeExpired(db.pool, retentionCutoff(new Date(), config.auditRetentionMonths), (head) => witness.record(head))
+      })
+      print(cmd, { epurazioni: purged }, purged.length ? purged.map((p) => `${p.partizione}: ${p.righe} tracce purged`).join('\n') : 'nothing to purge')
     })
   audit.command('verify').description('check the seal chain; exits non-zero when the trail is broken')
     .action(async (_o, cmd: Command) => {
-      const result = await withDatabase((db) => auditedVerify(db.pool, cliActor()))
+      const config = loadConfig()
+      const result = await withDatabase(async (db) => {
+        const witness = await cliWitness(db.url)
+        return auditedVerify(db.pool, cliActor().etichetta, { retentionMonths: config.auditRetentionMonths, witness: await witness.check() })
+      })
       print(cmd, result, result.intact
-        ? `intact: ${result.sigilli} seals, ${result.righeSigillate} tracce sealed, ${result.righeInAttesa} awaiting a seal`
+        ? [`intact: ${result.sigilli} seals, ${result.flussi.tracce?.sigillate ?? 0} tracce sealed, ${result.flussi.tracce?.inAttesa ?? 0} awaiting a seal; ` +
+            `${result.testimone.teste} heads witnessed${result.testimone.ultima ? `, the last at seal ${result.testimone.ultima.sigillo}` : ''}`,
+          ...Object.entries(result.flussi).filter(([k]) => k !== 'tracce').map(([k, f]) => `  ${k}: ${f.sigillate} sealed, ${f.inAttesa} awaiting a seal`)].join('\n')
         : `BROKEN at seal ${result.sigillo}: ${result.motivo}`)
       if (!result.intact) process.exitCode = TRAIL_BROKEN_EXIT_CODE
     })
@@ -75,9 +196,14 @@ export function auditCommands(program: Command): void {
     .action(async (cf: string, _o, cmd: Command) => {
       const auditor = cliAuditor()
       const report = await withDatabase((db) => auditedSubjectReport(db.pool, auditor, cf))
-      print(cmd, report, report.verifiche === 0 ? 'no verification of this codice fiscale in the trail' : [
-        `${report.verifiche} verifiche`,
-        ...report.enti.map((e) => `${e.enteCodice}: ${e.verifiche} dal ${e.prima.toISOString()} al ${e.ultima.toISOString()}; convenzioni ${e.convenzioni.join(', ')}; operatori ${e.operatori.join(', ')}; pratiche ${e.pratiche.join(', ')}`),
+      const day = (d: Date) => d.toISOString().slice(0, 10)
+      print(cmd, report, [
+        report.verifiche === 0 ? 'no verification of this codice fiscale in the trail' : `${report.verifiche} verifiche`,
+        ...report.enti.map((e) => `${e.enteCodice}${e.enteNome ? ` (${e.enteNome})` : ''}: ${e.verifiche} dal ${day(e.prima)} al ${day(e.ultima)}; ` +
+          `esiti ${Object.entries(e.esiti).map(([k, n]) => `${k} ${n}`).join(', ')}; operatori ${e.operatori.join(', ')}; pratiche ${e.pratiche.join(', ')}`),
+        ...report.accessi.map((a) => `  ${a.ricevutaIl.toISOString()}\t${a.enteCodice ?? ''}\t${a.esito ?? ''}\toperatore ${a.operatore ?? ''}\t${a.riferimentoPratica ?? ''}`),
+        ...(report.rifiutate.length ? [`${report.rifiutate.length} chiamate rifiutate (nessuna informazione data):`,
+          ...report.rifiutate.map((r) => `  ${r.ricevutaIl.toISOString()}\t${r.enteCodice ?? '(ente non identificato)'}\t${r.codiceRifiuto ?? ''}\toperatore ${r.operatore ?? ''}`)] : []),
       ].join('\n'))
     })
 }

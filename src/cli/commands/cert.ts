@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander'
 import { addCertificate, changeCertificateState, listCertificates } from '../../registry/certificati.ts'
 import { print, positiveInt, printRegistered, withDatabase } from '../output.ts'
-import { clientTrust, readCertificateFile } from '../context.ts'
+import { cliActor, clientTrust, readCertificateFile } from '../context.ts'
 
 export function certCommands(program: Command): void {
   const cert = program.command('cert').description('PDD client certificates')
@@ -12,7 +12,7 @@ export function certCommands(program: Command): void {
     .action(async (o: { convenzione: number; file: string }, cmd: Command) => {
       const pem = await readCertificateFile(o.file)
       const trust = clientTrust()
-      const added = await withDatabase((db) => addCertificate(db.pool, o.convenzione, pem, trust))
+      const added = await withDatabase((db) => addCertificate(db.pool, cliActor(), o.convenzione, pem, trust))
       printRegistered(cmd, added, `certificate ${added.fingerprint} added to convenzione ${added.convenzioneId} (valid until ${added.validoAl})`)
     })
 
@@ -26,7 +26,7 @@ export function certCommands(program: Command): void {
     cert.command(action).description(description)
       .argument('<FP>', 'SHA-256 fingerprint, hex, with or without colons')
       .action(async (fp: string, _o, cmd: Command) => {
-        const changed = await withDatabase((db) => changeCertificateState(db.pool, fp, action))
+        const changed = await withDatabase((db) => changeCertificateState(db.pool, cliActor(), fp, action))
         print(cmd, changed, `certificate ${changed.fingerprint} is now ${changed.stato}`)
       })
   }

@@ -4,7 +4,9 @@ import { changeStato, createConvenzione, listConvenzioni, renewConvenzione, show
 import { settingList } from '../../policy/settings.ts'
 import { labelOf, type Setting } from '../../policy/setting.ts'
 import { listCertificates } from '../../registry/certificati.ts'
-import { print, positiveInt, withDatabase } from '../output.ts'
+import { describeChange, print, positiveInt, withDatabase } from '../output.ts'
+import { auditedHistory } from '../../audit/auditor-access.ts'
+import { cliActor } from '../context.ts'
 
 const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean)
 
@@ -40,13 +42,13 @@ export function convenzioneCommands(program: Command): void {
     .requiredOption('--ente <IPA>', 'IPA code of the ente'), true)
     .action(async (o: Record<string, unknown> & { ente: string }, cmd: Command) => {
       // commander has made the required settings mandatory; createConvenzione checks them again
-      const created = await withDatabase((db) => createConvenzione(db.pool, { ...limitsOf(o), enteCodice: o.ente } as ConvenzioneInput))
+      const created = await withDatabase((db) => createConvenzione(db.pool, cliActor(), { ...limitsOf(o), enteCodice: o.ente } as ConvenzioneInput))
       print(cmd, { id: created.id, validaAl: created.validaAl }, String(created.id))
     })
   limitOptions(convenzione.command('update').description('change limits of a convenzione (any option of add)')
     .argument('<ID>', 'convenzione id', positiveInt('ID')), false)
     .action(async (id: number, o: Record<string, unknown>, cmd: Command) => {
-      const updated = await withDatabase((db) => updateConvenzione(db.pool, id, limitsOf(o)))
+      const updated = await withDatabase((db) => updateConvenzione(db.pool, cliActor(), id, limitsOf(o)))
       print(cmd, updated, describeConvenzione(updated))
     })
   convenzione.command('list').description('every convenzione')
@@ -55,11 +57,20 @@ export function convenzioneCommands(program: Command): void {
       const rows = await withDatabase((db) => listConvenzioni(db.pool, o.ente))
       print(cmd, rows, rows.map((c) => `${c.id}\t${c.enteCodice}\t${c.stato}\t${c.validaDal}..${c.validaAl}\tmax ${c.maxGiornaliere}/giorno`).join('\n') || '(none)')
     })
-  convenzione.command('show').description('one convenzione with its limits and certificates')
+  convenzione.command('show').description('one convenzione with its limits, certificates and history (the change log)')
     .argument('<ID>', 'convenzione id', positiveInt('ID'))
     .action(async (id: number, _o, cmd: Command) => {
-      const shown = await withDatabase(async (db) => ({ ...(await showConvenzione(db.pool, id)), certificati: await listCertificates(db.pool, { convenzioneId: id }) }))
-      print(cmd, shown, `${describeConvenzione(shown)}\n${shown.certificati.map((k) => `  ${k.fingerprint} ${k.stato} ${k.giorniAllaScadenza} giorni`).join('\n')}`)
+      const shown = await withDatabase(async (db) => ({
+        ...(await showConvenzione(db.pool, id)),
+        certificati: await listCertificates(db.pool, { convenzioneId: id }),
+        modifiche: await auditedHistory(db.pool, { who: cliActor().etichetta }, id),
+      }))
+      print(cmd, shown, [
+        describeConvenzione(shown),
+        ...shown.certificati.map((k) => `  ${k.fingerprint} ${k.stato} ${k.giorniAllaScadenza} giorni`),
+        `storia (${shown.modifiche.length} modifiche):`,
+        ...shown.modifiche.map((c) => `  ${describeChange(c)}`),
+      ].join('\n'))
     })
 
   const lifecycle: Array<[LifecycleAction, string]> = [
@@ -72,7 +83,7 @@ export function convenzioneCommands(program: Command): void {
     convenzione.command(action).description(description)
       .argument('<ID>', 'convenzione id', convenzioneId())
       .action(async (id: number, _o, cmd: Command) => {
-        const changed = await withDatabase((db) => changeStato(db.pool, id, action))
+        const changed = await withDatabase((db) => changeStato(db.pool, cliActor(), id, action))
         print(cmd, changed, `convenzione ${changed.id} is now ${changed.stato}`)
       })
   }
@@ -80,7 +91,7 @@ export function convenzioneCommands(program: Command): void {
     .argument('<ID>', 'convenzione id', convenzioneId())
     .option('--al <DATE>', 'new last valid day YYYY-MM-DD')
     .action(async (id: number, o: { al?: string }, cmd: Command) => {
-      const renewed = await withDatabase((db) => renewConvenzione(db.pool, id, o.al))
+      const renewed = await withDatabase((db) => renewConvenzione(db.pool, cliActor(), id, o.al))
       print(cmd, renewed, `convenzione ${renewed.id} valid until ${renewed.validaAl}`)
     })
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { addEnte, listEnti } from '../../registry/enti.ts'
 import { print, withDatabase } from '../output.ts'
+import { cliActor } from '../context.ts'
 
 export function enteCommands(program: Command): void {
   const ente = program.command('ente').description('partner administrations')
@@ -9,7 +10,7 @@ export function enteCommands(program: Command): void {
     .requiredOption('--codice <IPA>', 'IPA code of the ente')
     .requiredOption('--nome <NAME>', 'name of the ente')
     .action(async (o: { codice: string; nome: string }, cmd: Command) => {
-      const added = await withDatabase((db) => addEnte(db.pool, { codiceIpa: o.codice, nome: o.nome }))
+      const added = await withDatabase((db) => addEnte(db.pool, cliActor(), { codiceIpa: o.codice, nome: o.nome }))
       print(cmd, added, `ente ${added.codiceIpa} added`)
     })
   ente.command('list').description('every ente, with its convenzioni')

@@ -16,7 +16,7 @@ export function operatoreCommands(program: Command): void {
     .addOption(new Option('--convenzione <ID>', 'convenzione id').argParser(positiveInt('--convenzione')).makeOptionMandatory())
     .requiredOption('--id <OPERATORE>', 'identificativoOperatore')
     .action(async (o: { convenzione: number; id: string }, cmd: Command) => {
-      const done = await withDatabase((db) => unblockOperatore(db.pool, o.convenzione, o.id, cliActor()))
+      const done = await withDatabase((db) => unblockOperatore(db.pool, cliActor(), o.convenzione, o.id))
       print(cmd, done, `operatore ${done.operatore} unblocked`)
     })
 }
