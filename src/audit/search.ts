@@ -6,6 +6,8 @@ import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
 import { pseudonymise } from './pseudonym.ts'
 import { tracciaFields, tracciaSelect } from './traccia.ts'
 import { OperationError } from '../operation-error.ts'
+import { csvCell } from './untrusted-text.ts'
+import { timeConditions } from './log-reader.ts'
 
 export class AuditQueryError extends OperationError {
   override name = 'AuditQueryError'
@@ -34,12 +36,6 @@ export interface TraceRow {
   [column: string]: unknown
 }
 
-function instant(text: string, name: string): Date {
-  const d = new Date(text)
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) throw new AuditQueryError('invalid', `${name} must be a date or an ISO timestamp, not "${text}"`)
-  return d
-}
-
 /** The filters as SQL conditions and parameters; the codice fiscale becomes its keyed pseudonym here. */
 export function whereOf(filters: TraceFilters, pseudonymKey: string): { conditions: string[]; values: unknown[] } {
   const conditions: string[] = []
@@ -48,13 +44,7 @@ export function whereOf(filters: TraceFilters, pseudonymKey: string): { conditio
     values.push(value)
     conditions.push(sql.replace('?', `$${values.length}`))
   }
-  if (filters.dal) add('ricevuta_il >= ?', instant(filters.dal, 'dal'))
-  if (filters.al) {
-    // a bare date means the whole day
-    const al = instant(filters.al, 'al')
-    if (/^\d{4}-\d{2}-\d{2}$/.test(filters.al)) al.setUTCDate(al.getUTCDate() + 1)
-    add(/^\d{4}-\d{2}-\d{2}$/.test(filters.al) ? 'ricevuta_il < ?' : 'ricevuta_il <= ?', al)
-  }
+  timeConditions(filters, 'ricevuta_il', add)
   if (filters.ente) add('ente_codice = ?', filters.ente)
   if (filters.convenzione !== undefined) add('convenzione_id = ?', filters.convenzione)
   if (filters.operatore) add('operatore = ?', filters.operatore)
@@ -116,14 +106,6 @@ export async function searchTracce(db: Queryable, filters: TraceFilters, pseudon
 
 const CSV_COLUMNS = tracciaFields
 
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return ''
-  const text = value instanceof Date ? value.toISOString() : typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value)
-  // quote what needs it, and defuse spreadsheet formulas in text an outsider wrote (riferimento pratica)
-  const safe = /^[=+\-@]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
-}
-
 /**
  * Every matching traccia, oldest first, as CSV or JSONL, read in keyset pages: memory stays flat
  * whatever the size. `onEnd` learns how many rows went out (and may return a promise the stream waits for).
@@ -164,6 +146,7 @@ export function exportTracce(
 export interface SubjectAccess {
   ricevutaIl: Date
   enteCodice: string | null
+  enteNome: string | null
   convenzioneId: number | null
   operatore: string | null
   riferimentoPratica: string | null
@@ -172,33 +155,55 @@ export interface SubjectAccess {
   identificativoTransazione: string
 }
 
-export interface SubjectReport {
+export interface SubjectEnte {
+  enteCodice: string
+  enteNome: string | null
   verifiche: number
-  enti: Array<{ enteCodice: string | null; convenzioni: number[]; operatori: string[]; pratiche: string[]; prima: Date; ultima: Date; verifiche: number }>
-  accessi: SubjectAccess[]
+  prima: Date
+  ultima: Date
+  convenzioni: number[]
+  operatori: string[]
+  pratiche: string[]
+  /** how many verifications gave each esito */
+  esiti: Record<string, number>
 }
 
-/** Who verified this codice fiscale, and when: the answer to a citizen's access request. */
+export interface SubjectReport {
+  /** calls answered with an esito: the verifications of this person's verbali */
+  verifiche: number
+  /** the enti that verified, with when, which esiti and which operatori */
+  enti: SubjectEnte[]
+  /** each verification, oldest first */
+  accessi: SubjectAccess[]
+  /** calls that named the person but were refused (nothing was told about them): listed apart, never counted as verifications */
+  rifiutate: SubjectAccess[]
+}
+
+/** Who verified this codice fiscale, when, with which esito and operatore: the answer to a citizen's access request. */
 export async function subjectReport(db: Queryable, codiceFiscale: string, pseudonymKey: string): Promise<SubjectReport> {
   const cf = validateCodiceFiscale(codiceFiscale)
   if (!cf.ok) throw new AuditQueryError('invalid', `codice fiscale: ${cf.reason}`)
   const { rows } = await db.query<SubjectAccess>(
-    `select ricevuta_il as "ricevutaIl", ente_codice as "enteCodice", convenzione_id as "convenzioneId", operatore,
-            riferimento_pratica as "riferimentoPratica", esito, codice_rifiuto as "codiceRifiuto", identificativo_transazione as "identificativoTransazione"
-       from tracce where cf_pseudonimo = $1 order by ricevuta_il, id`,
+    `select t.ricevuta_il as "ricevutaIl", t.ente_codice as "enteCodice", e.nome as "enteNome", t.convenzione_id as "convenzioneId", t.operatore,
+            t.riferimento_pratica as "riferimentoPratica", t.esito, t.codice_rifiuto as "codiceRifiuto", t.identificativo_transazione as "identificativoTransazione"
+       from tracce t left join enti e on e.codice_ipa = t.ente_codice
+      where t.cf_pseudonimo = $1 order by t.ricevuta_il, t.id`,
     [pseudonymise(pseudonymKey, cf.value)])
-  const byEnte = new Map<string | null, SubjectReport['enti'][number]>()
-  for (const r of rows) {
-    const key = r.enteCodice
+  const verified = rows.filter((r) => r.esito !== null && r.enteCodice !== null)
+  const byEnte = new Map<string, SubjectEnte>()
+  const push = <T>(list: T[], v: T | null) => { if (v !== null && !list.includes(v)) list.push(v) }
+  for (const r of verified) {
+    const key = r.enteCodice ?? ''
     const at = r.ricevutaIl
-    const e = byEnte.get(key) ?? { enteCodice: key, convenzioni: [], operatori: [], pratiche: [], prima: at, ultima: at, verifiche: 0 }
-    const push = <T>(list: T[], v: T | null | undefined) => v !== null && v !== undefined && !list.includes(v) && list.push(v)
+    const e = byEnte.get(key) ?? { enteCodice: key, enteNome: r.enteNome, verifiche: 0, prima: at, ultima: at, convenzioni: [], operatori: [], pratiche: [], esiti: {} }
     push(e.convenzioni, r.convenzioneId)
     push(e.operatori, r.operatore)
     push(e.pratiche, r.riferimentoPratica)
+    const esito = r.esito ?? ''
+    e.esiti[esito] = (e.esiti[esito] ?? 0) + 1
     e.ultima = at
     e.verifiche++
     byEnte.set(key, e)
   }
-  return { verifiche: rows.length, enti: [...byEnte.values()], accessi: rows }
+  return { verifiche: verified.length, enti: [...byEnte.values()], accessi: verified, rifiutate: rows.filter((r) => !verified.includes(r)) }
 }

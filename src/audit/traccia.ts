@@ -4,6 +4,7 @@
 // changes what an existing seal covers.
 import type { RefusalCode } from '../errors.ts'
 import type { Channel } from '../policy/types.ts'
+import { neutralise } from './untrusted-text.ts'
 
 export interface Traccia {
   transactionId: string
@@ -31,6 +32,9 @@ export interface TracciaColumn {
   read?: string
 }
 
+// what a partner wrote (or a reason quoting it) never reaches the trail with characters that hide or reorder text
+const partnerText = (text: string | undefined) => (text === undefined ? null : neutralise(text))
+
 const column = (name: string, sqlType: string, write: (t: Traccia) => unknown, read?: string): TracciaColumn => ({ column: name, sqlType, write, read })
 
 /** In the order of the writer's statement and of invciv_commit_batch's parameters (migrations/007). */
@@ -42,12 +46,12 @@ export const tracciaColumns: readonly TracciaColumn[] = [
   column('ente_codice', 'text', (t) => t.enteCodice ?? null),
   column('certificato_fingerprint', 'text', (t) => t.fingerprint ?? null),
   column('ip_cliente', 'inet', (t) => t.clientIp ?? null, 'host(ip_cliente)'),
-  column('operatore', 'text', (t) => t.operatore ?? null),
-  column('riferimento_pratica', 'text', (t) => t.riferimentoPratica ?? null),
+  column('operatore', 'text', (t) => partnerText(t.operatore)),
+  column('riferimento_pratica', 'text', (t) => partnerText(t.riferimentoPratica)),
   column('cf_pseudonimo', 'text', (t) => t.cfPseudonimo ?? null),
   column('esito', 'text', (t) => t.esito ?? null),
   column('codice_rifiuto', 'text', (t) => t.codiceRifiuto ?? null),
-  column('motivo', 'text', (t) => t.motivo?.slice(0, 500) ?? null),
+  column('motivo', 'text', (t) => partnerText(t.motivo?.slice(0, 500))),
   column('latenza_ms', 'numeric', (t) => Math.round(t.latencyMs * 1000) / 1000, 'latenza_ms::float8'),
 ]
 

@@ -133,13 +133,9 @@ export function traceOf(call: Call, pseudonymKey: string): Traccia {
     fingerprint: call.fingerprint,
     clientIp: call.clientIp ?? call.peerIp,
     operatore: call.request?.identificativoOperatore ?? (rawOperatore && OPERATORE.test(rawOperatore) ? rawOperatore : undefined),
-    riferimentoPratica: call.request?.riferimentoPratica ?? (rawPratica ? sanitise(rawPratica) : undefined),
+    // a refused call's reference, cut short: the trail's writer makes whatever it holds visible (audit/untrusted-text.ts)
+    riferimentoPratica: call.request?.riferimentoPratica ?? (rawPratica ? rawPratica.slice(0, 64) : undefined),
     cfPseudonimo: cf ? pseudonymise(pseudonymKey, cf) : undefined,
     latencyMs: performance.now() - call.startedAt,
   }
-}
-
-// Keeps a refused call's reference readable for auditors without carrying control characters or bulk.
-function sanitise(text: string): string {
-  return text.replace(/\p{Cc}/gu, '?').slice(0, 64)
 }

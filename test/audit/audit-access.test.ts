@@ -61,7 +61,7 @@ t.test('invciv audit: search, soggetto, seal, verify, and verify failing on a ta
   t.equal(search.code, 0, search.stderr)
   t.equal(JSON.parse(search.stdout).tracce.length, 3)
   const soggetto = await invciv(['audit', 'soggetto', CF], env)
-  t.match(soggetto.stdout, /3 verifiche\nente_a_dev: 3 dal .* operatori op.audit; pratiche AUD-1, AUD-2, AUD-3/)
+  t.match(soggetto.stdout, /3 verifiche\nente_a_dev \(.*\): 3 dal .*; esiti VALIDO 2, NON_VALIDO 1; operatori op.audit; pratiche AUD-1, AUD-2, AUD-3\n.*\tente_a_dev\tVALIDO\toperatore op.audit\tAUD-1\n/)
   const seal = await invciv(['audit', 'seal', '--attesa', '0', '--json'], env)
   t.equal(seal.code, 0, seal.stderr)
   t.ok(JSON.parse(seal.stdout).sigilli.length >= 1)
@@ -73,4 +73,24 @@ t.test('invciv audit: search, soggetto, seal, verify, and verify failing on a ta
   client.release()
   t.match(await invciv(['audit', 'verify'], env), { code: 3, stdout: /BROKEN at seal \d+: righe alterate o scambiate/ })
   t.match(await invciv(['audit', 'search', '--dal', 'ieri'], env), { code: 1, stderr: /dal must be a date/ })
+})
+
+t.test('what a hostile partner writes reaches the trail neutralised, and a CSV export defused', async (t) => {
+  const pratica = '=HYPERLINK("http://x")\u202Egnp.exe'
+  const answer = await restCall(gw.url, partner, {
+    identificativoOperatore: 'op.ostile', riferimentoPratica: pratica, codiceFiscale: CF, numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE',
+  })
+  t.equal(answer.status, 200, 'the call itself is valid')
+  // refused: a control character the request's schema does not allow, kept for auditors but visible
+  const refused = await restCall(gw.url, partner, {
+    identificativoOperatore: 'op.ostile', riferimentoPratica: 'PR\u0007\u001b[2J', codiceFiscale: CF, numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE',
+  })
+  t.equal(refused.body.code, 'RICHIESTA_NON_VALIDA')
+  const { rows } = await db.pool.query(`select riferimento_pratica from tracce where operatore = 'op.ostile' order by id`)
+  t.same(rows.map((r) => r.riferimento_pratica), ['=HYPERLINK("http://x")<U+202E>gnp.exe', 'PR<U+0007><U+001B>[2J'])
+  const csv = await admin(gw.adminUrl, auditor, 'POST', '/admin/v1/audit/esportazione', { formato: 'csv', operatore: 'op.ostile' })
+  const header = csv.text.split('\n')[0]?.split(',') ?? []
+  const cell = header.indexOf('riferimentoPratica')
+  t.ok(cell > 0)
+  t.match(csv.text.split('\n')[1], `,"'=HYPERLINK(""http://x"")<U+202E>gnp.exe",`, 'prefixed with an apostrophe, quoted')
 })

@@ -36,6 +36,18 @@ for (const k of known) {
     operatore: k.operatore, riferimentoPratica: k.pratica, cfPseudonimo: pseudonymise(KEY, CF), esito: k.esito, latencyMs: 3,
   })
 }
+// and two calls that named the person but were refused: one before any ente was known, one of an ente outside its fascia
+const refused = [
+  { at: '2026-10-03T08:00:00Z', ente: undefined, convenzione: undefined, codice: 'CERTIFICATO_NON_AUTORIZZATO' as const },
+  { at: '2026-10-04T23:00:00Z', ente: 'c_h501', convenzione: 501, codice: 'FUORI_FASCIA_ORARIA' as const },
+]
+for (const r of refused) {
+  await insertTraccia(db.pool, {
+    transactionId: randomUUID(), receivedAt: new Date(r.at), channel: 'rest', convenzioneId: r.convenzione, enteCodice: r.ente,
+    operatore: 'dario', cfPseudonimo: pseudonymise(KEY, CF), codiceRifiuto: r.codice, latencyMs: 1,
+  })
+}
+await db.pool.query(`insert into enti (codice_ipa, nome) values ('c_h501', 'Roma Capitale')`)
 await db.pool.query('analyze tracce')
 
 const count = async (filters: TraceFilters) => {
@@ -107,14 +119,17 @@ t.test('bad filters are refused clearly', async (t) => {
   await t.rejects(searchTracce(db.pool, { transazione: "1' or '1'='1" }, KEY), { message: /UUID/ })
 })
 
-t.test('the subject report: which enti, convenzioni, operatori and pratiche verified a codice fiscale, and when', async (t) => {
+t.test('the subject report: which enti verified a codice fiscale, when, with which esito and operatore; refused calls apart', async (t) => {
   const report = await subjectReport(db.pool, ' rssmra80a01h501u ', KEY)
-  t.equal(report.verifiche, 3)
+  t.equal(report.verifiche, 3, 'the refused calls are not verifications')
+  t.same(report.enti.map((e) => e.enteCodice), ['c_h501', 'c_f205'], 'no group for the call refused before any ente was known')
   t.match(report.enti, [
-    { enteCodice: 'c_h501', convenzioni: [501], operatori: ['anna', 'bruno'], pratiche: ['ROMA-1', 'ROMA-2'], verifiche: 2,
-      prima: new Date('2026-10-02T08:00:00Z'), ultima: new Date('2026-10-20T09:30:00Z') },
-    { enteCodice: 'c_f205', convenzioni: [205], operatori: ['carla'], pratiche: ['MI-7'], verifiche: 1 },
+    { enteCodice: 'c_h501', enteNome: 'Roma Capitale', convenzioni: [501], operatori: ['anna', 'bruno'], pratiche: ['ROMA-1', 'ROMA-2'], verifiche: 2,
+      prima: new Date('2026-10-02T08:00:00Z'), ultima: new Date('2026-10-20T09:30:00Z'), esiti: { VALIDO: 1, NON_VALIDO: 1 } },
+    { enteCodice: 'c_f205', enteNome: null, convenzioni: [205], operatori: ['carla'], pratiche: ['MI-7'], verifiche: 1, esiti: { VALIDO: 1 } },
   ])
-  t.match(report.accessi.map((a) => a.identificativoTransazione), tx)
+  t.same(report.accessi.map((a) => a.identificativoTransazione), tx)
+  t.same(report.accessi.map((a) => [a.enteCodice, a.esito, a.operatore]), [['c_h501', 'VALIDO', 'anna'], ['c_h501', 'NON_VALIDO', 'bruno'], ['c_f205', 'VALIDO', 'carla']])
+  t.same(report.rifiutate.map((r) => [r.enteCodice, r.codiceRifiuto, r.esito]), [[null, 'CERTIFICATO_NON_AUTORIZZATO', null], ['c_h501', 'FUORI_FASCIA_ORARIA', null]])
   t.equal((await subjectReport(db.pool, 'BNCGLI75M52F205F', KEY)).verifiche, 0)
 })
