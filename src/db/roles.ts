@@ -18,7 +18,7 @@ export const DEFAULT_ROLES: RoleNames = { owner: 'invciv_owner', runtime: 'invci
 export const TRAIL_TABLES = ['tracce', 'sigilli', 'epurazioni', 'registro_modifiche', 'accessi_audit'] as const
 
 /** Tables the call path and the admin API change (they are not the trail: their changes are in the change log). */
-const WRITABLE_BY_RUNTIME = ['enti', 'convenzioni', 'certificati_pdd', 'operatori', 'quota_giornaliera', 'principali_admin', 'verbali', 'anomalie', 'anomalie_notifiche']
+const WRITABLE_BY_RUNTIME = ['enti', 'convenzioni', 'certificati_pdd', 'operatori', 'quota_giornaliera', 'fallimenti_convenzione', 'principali_admin', 'verbali', 'anomalie', 'anomalie_notifiche']
 /** Trail and event tables the runtime role appends to. */
 const APPENDED_BY_RUNTIME = ['tracce', 'sigilli', 'registro_modifiche', 'accessi_audit', 'eventi_operatori', 'tls_ricaricamenti']
 

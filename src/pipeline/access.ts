@@ -6,19 +6,20 @@ import { convenzioneOfCertificate } from '../registry/certificati.ts'
 import { operatoreStato } from '../registry/operatori.ts'
 import { lookupKeyOf } from '../verification/verbali-repository.ts'
 import type { Call, PolicyContext } from '../policy/types.ts'
+import { operatoreKey } from '../policy/operatore-present.ts'
 import type { PipelineDeps } from './deps.ts'
 
 export async function readAccess(call: Call, { db, readDb }: PipelineDeps): Promise<void> {
   if (!call.fingerprint) return
   const fields = call.payload.kind === 'fields' ? call.payload.fields : {}
   const raw = fields.identificativoOperatore
-  const operatore = typeof raw === 'string' && raw.trim().length > 0 && raw.trim().length <= 64 ? raw.trim() : undefined
+  const operatore = typeof raw === 'string' && raw.trim().length > 0 && raw.trim().length <= 64 ? operatoreKey(raw) : undefined
   const lookup = readDb === db ? lookupKeyOf(fields) : undefined
   const found = await convenzioneOfCertificate(db, call.fingerprint, operatore, lookup)
   if (!found) return
-  const { operatoreStato: stato, verbali, ...convenzione } = found
+  const { operatoreStato: stato, operatoreBloccatoIl: bloccatoIl, verbali, ...convenzione } = found
   call.convenzione = convenzione
-  if (operatore !== undefined) call.prefetchedOperatore = { identificativo: operatore, stato: stato ?? null }
+  if (operatore !== undefined) call.prefetchedOperatore = { identificativo: operatore, stato: stato === null ? null : { stato, bloccatoIl } }
   if (verbali) call.prefetchedVerbali = verbali
 }
 

@@ -1,13 +1,14 @@
 // Group commit of the answers' tracce. Calls that reach step 8 queue here; one statement at a time takes the
-// whole queue (invciv_commit_batch, migrations/007): it grants quota units in arrival order (counter rows
-// locked, so exact across processes), moves each operatore's failure window, writes every traccia, and
-// commits. Only then are the answers released. One commit carries many answers, instead of one answer per
+// whole queue (invciv_commit_batch, migrations/011): call by call in arrival order, with every row it reads
+// locked (so exact across processes), it refuses a call whose convenzione was suspended or whose operatore was
+// blocked meanwhile, grants quota units, moves the operatore's and the convenzione's failure windows, writes
+// every traccia, and commits. Only then are the answers released. One commit carries many answers, instead of one answer per
 // commit, which is what bound the throughput of a convenzione when each call held its counter row through
 // its own commit; and it is one round trip, not seven, which is what bound it next.
 import type pg from 'pg'
 import { tracciaArrays, tracciaColumns, type Traccia } from '../audit/traccia.ts'
 import { withPartition } from '../audit/partitions.ts'
-import type { Refusal } from '../errors.ts'
+import { refuse, type Refusal, type RefusalCode } from '../errors.ts'
 import { quotaGrant, type QuotaState } from '../policy/daily-quota.ts'
 import { commitRules } from '../policy/checks.ts'
 import type { Committing } from '../policy/commit-rule.ts'
@@ -71,6 +72,8 @@ export function createGroupCommitter(pool: pg.Pool): GroupCommitter {
 interface CommitRow {
   ordine: number
   accettata: boolean
+  /** why the commit refused the call: a spent quota, an operatore blocked or a convenzione suspended meanwhile */
+  codice: RefusalCode | null
   rimanenti: number
 }
 
@@ -78,10 +81,10 @@ interface CommitRow {
 // call refused for quota), then each commit rule's, in policy/checks.ts's order.
 const TRACCIA_PARAMETERS = tracciaColumns.filter((c) => c.column !== 'codice_rifiuto')
 const RULE_PARAMETERS = commitRules.flatMap((rule) => rule.parameters)
-const COMMIT_BATCH = `select ordine, accettata, rimanenti from invciv_commit_batch(${
+const COMMIT_BATCH = `select ordine, accettata, codice, rimanenti from invciv_commit_batch(${
   [...TRACCIA_PARAMETERS, ...RULE_PARAMETERS].map((p, i) => `$${i + 1}::${p.sqlType}[]`).join(', ')})`
 
-/** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/007). */
+/** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/011). */
 async function commitBatch(pool: pg.Pool, batch: Queued[]): Promise<Array<{ item: Queued; committed: Committed }>> {
   const { rows } = await pool.query<CommitRow>({
     name: 'commit-batch',
@@ -93,6 +96,15 @@ async function commitBatch(pool: pg.Pool, batch: Queued[]): Promise<Array<{ item
   return batch.map((item, i) => {
     const row = rows[i]
     if (!row) throw new Error(`the commit answered no row for call ${i}`)
-    return { item, committed: quotaGrant(item.call, row.accettata, row.rimanenti) }
+    return { item, committed: committedOf(item, row) }
   })
+}
+
+/** What a call learns of the commit: answered with so many units left, or refused there and why. */
+function committedOf(item: Queued, row: CommitRow): Committed {
+  const grant = quotaGrant(item.call, row.accettata, row.rimanenti)
+  if (row.accettata || row.codice === 'QUOTA_GIORNALIERA_ESAURITA' || row.codice === null) return grant
+  // blocked or suspended by a call committed just before this one (in this batch or another process's)
+  const reason = row.codice === 'OPERATORE_BLOCCATO' ? 'operatore bloccato' : 'convenzione non più attiva'
+  return { kind: 'refused', refusal: refuse(row.codice, { reason }), quota: { ...grant.quota, remaining: row.rimanenti } }
 }

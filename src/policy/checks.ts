@@ -11,6 +11,7 @@ import { operatorePresent } from './operatore-present.ts'
 import { operatoreNotBlocked } from './operatore-not-blocked.ts'
 import { dailyQuota } from './daily-quota.ts'
 import { operatoreLockout } from './operatore-lockout.ts'
+import { convenzioneCeiling } from './convenzione-ceiling.ts'
 import type { CommitRule } from './commit-rule.ts'
 import type { PolicyCheck } from './types.ts'
 
@@ -25,4 +26,4 @@ export const checks: readonly PolicyCheck[] = [
 ]
 
 /** In the order their parameters follow the traccia's in invciv_commit_batch. */
-export const commitRules: readonly CommitRule[] = [dailyQuota, operatoreLockout]
+export const commitRules: readonly CommitRule[] = [dailyQuota, operatoreLockout, convenzioneCeiling]

@@ -14,6 +14,8 @@ export interface ConvenzioneSettings {
   mediaGiornaliera: number | null
   maxTentativi: number
   finestraTentativiMinuti: number
+  sbloccoOperatori: 'manuale' | 'fine-finestra'
+  maxFallimentiConvenzione: number
   maxOperatori: number | null
 }
 

@@ -1,5 +1,5 @@
 // Check 8: one unit of the convenzione's daily quota (Europe/Rome day) per call that passes checks 1-7,
-// taken in the statement that commits the calls' tracce (invciv_commit_batch in migrations/007, called by
+// taken in the statement that commits the calls' tracce (invciv_commit_batch, migrations/011, called by
 // pipeline/group-commit.ts). The counter rows are locked for the read-modify-write, so the quota is
 // exact across connections and processes; units go to the calls in arrival order; a refused call takes
 // none, and a transaction that fails gives them back.

@@ -1,9 +1,10 @@
-// The other half of check 7: every answer counts for or against its operatore. NON_VALIDO answers are
-// failed attempts; max_tentativi of them inside the sliding window of finestra_tentativi_minuti block the
-// operatore until ops unblock it; a VALIDO or VALIDO_NEL_PERIODO answer clears the count. Counted in the
-// statement that commits the answers' tracce (invciv_commit_batch in migrations/007, called by
-// pipeline/group-commit.ts), so the counts move only with committed tracce; the rows are locked while
-// their windows move.
+// The other half of check 7: every answer counts for or against its operatore, by its canonical identity.
+// NON_VALIDO answers are failed attempts inside a sliding window of finestra_tentativi_minuti, whatever succeeds
+// in between; the answer that brings them to max_tentativi is the last one given, and the operatore is blocked
+// until ops unblock it, or, with sblocco fine-finestra, until the window has passed since the block. Decided in
+// the statement that commits the answers' tracce (invciv_commit_batch, migrations/011, called by
+// pipeline/group-commit.ts), call by call in arrival order with the operatore's row locked: a call of a blocked
+// operatore is refused there, however the calls were batched or spread across processes.
 import type { CommitRule } from './commit-rule.ts'
 import { setting } from './setting.ts'
 
@@ -14,16 +15,25 @@ export const maxTentativi = setting({
 
 export const finestraTentativiMinuti = setting({
   name: 'finestraTentativiMinuti', column: 'finestra_tentativi_minuti', sqlType: 'integer', schema: { type: 'integer', minimum: 1 },
-  cli: { flag: '--finestra-tentativi <MINUTES>', description: 'window of those failures (default 60)' }, create: { default: '60' },
+  cli: { flag: '--finestra-tentativi <MINUTES>', description: 'sliding window of those failures, and of the convenzione\'s (default 60)' }, create: { default: '60' },
+})
+
+export const sbloccoOperatori = setting({
+  name: 'sbloccoOperatori', column: 'sblocco_operatori', sqlType: 'text', schema: { type: 'string', enum: ['manuale', 'fine-finestra'] },
+  cli: { flag: '--sblocco <MODE>', description: 'a blocked operatore comes back: manuale (ops unblock it, the default) or fine-finestra (once the window has passed since the block)' },
+  create: { default: "'manuale'" },
 })
 
 export const operatoreLockout: CommitRule = {
   name: 'operatore-lockout',
-  sql: 'per (convenzione, operatore): upsert and lock its row; a failed answer appends to its failure window (pruned to ' +
-    'the last finestra minutes) and blocks it at max_tentativi, recording eventi_operatori; a successful one clears the window',
+  sql: 'per (convenzione, canonical operatore): upsert and lock its row; in arrival order a call of a blocked or suspended operatore ' +
+    'is refused OPERATORE_BLOCCATO (unless sblocco fine-finestra and the window has passed since the block); a failed answer joins the ' +
+    'window (pruned to the last finestra minutes), and the one reaching max_tentativi blocks the operatore, recording eventi_operatori',
   parameters: [
     { sqlType: 'boolean', of: ({ failed }) => failed },
     { sqlType: 'int', of: ({ call }) => call.convenzione.maxTentativi },
     { sqlType: 'int', of: ({ call }) => call.convenzione.finestraTentativiMinuti },
+    { sqlType: 'text', of: ({ call }) => call.operatore },
+    { sqlType: 'text', of: ({ call }) => call.convenzione.sbloccoOperatori },
   ],
 }

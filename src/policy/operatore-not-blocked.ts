@@ -1,4 +1,7 @@
-// Check 7: an operatore blocked after repeated failed lookups, or suspended by ops, may not call.
+// Check 7: an operatore blocked after repeated failed lookups, or suspended by ops, may not call. A block ends
+// when ops lift it, or, where the convenzione says so (sblocco fine-finestra), once the failure window has
+// passed since the block. This is the early answer; the commit decides again with the operatore's row locked
+// (policy/operatore-lockout.ts), so no call is answered past the limit.
 import { refuse } from '../errors.ts'
 import type { PolicyCheck } from './types.ts'
 
@@ -8,9 +11,13 @@ export const operatoreNotBlocked: PolicyCheck = {
     const { convenzione, operatore } = call
     if (!convenzione || !operatore) throw new Error('check 7 runs after checks 1 and 6')
     // read with the convenzione when the raw request named the same operatore; asked for otherwise
-    const stato = call.prefetchedOperatore?.identificativo === operatore
+    const state = call.prefetchedOperatore?.identificativo === operatore
       ? call.prefetchedOperatore.stato
       : await context.operatoreStato(convenzione.id, operatore)
-    return stato === 'bloccato' || stato === 'sospeso' ? refuse('OPERATORE_BLOCCATO', { reason: `operatore ${stato}` }) : undefined
+    if (state?.stato === 'sospeso') return refuse('OPERATORE_BLOCCATO', { reason: 'operatore sospeso' })
+    if (state?.stato !== 'bloccato') return undefined
+    const windowOver = convenzione.sbloccoOperatori === 'fine-finestra' && state.bloccatoIl !== null &&
+      state.bloccatoIl.getTime() + convenzione.finestraTentativiMinuti * 60_000 <= call.receivedAt.getTime()
+    return windowOver ? undefined : refuse('OPERATORE_BLOCCATO', { reason: 'operatore bloccato' })
   },
 }

@@ -5,14 +5,15 @@ import { validaAl, validaDal } from './convenzione-active.ts'
 import { ipConsentiti } from './ip-allowlist.ts'
 import { fasciaOrariaSetting } from './fascia-oraria.ts'
 import { maxGiornaliere } from './daily-quota.ts'
-import { finestraTentativiMinuti, maxTentativi } from './operatore-lockout.ts'
+import { finestraTentativiMinuti, maxTentativi, sbloccoOperatori } from './operatore-lockout.ts'
+import { maxFallimentiConvenzione } from './convenzione-ceiling.ts'
 import { maxOperatori, mediaGiornaliera } from './baselines.ts'
 import type { ConvenzioneSettings } from './convenzione.ts'
 import type { Setting } from './setting.ts'
 
 export const settings = {
   validaDal, validaAl, ipConsentiti, fasciaOraria: fasciaOrariaSetting, maxGiornaliere, maxTentativi, finestraTentativiMinuti,
-  mediaGiornaliera, maxOperatori,
+  sbloccoOperatori, maxFallimentiConvenzione, mediaGiornaliera, maxOperatori,
 } as const satisfies { readonly [N in keyof ConvenzioneSettings]: Setting<N> }
 
 export const settingList: readonly Setting[] = Object.values(settings)

@@ -40,19 +40,26 @@ export interface Call {
   payload: Payload
   /** the convenzione of the peer certificate, read before the checks (pipeline/access.ts) */
   convenzione?: Convenzione
-  /** the state of the operatore named by the raw request, read with the convenzione */
-  prefetchedOperatore?: { identificativo: string; stato: string | null }
+  /** the state of the operatore named by the raw request (by its canonical identity), read with the convenzione */
+  prefetchedOperatore?: { identificativo: string; stato: OperatoreState | null }
   /** the verbali of the person the raw request names, read with the convenzione */
   prefetchedVerbali?: { codiceFiscale: string; categoria: Categoria; verbali: Verbale[] }
   request?: VerificaRequest
+  /** the operatore's canonical identity (policy/operatore-present.ts): what counting, blocking and limits go by */
   operatore?: string
+}
+
+/** An operatore's state as the registry keeps it: bloccato since when, if it is. */
+export interface OperatoreState {
+  stato: string
+  bloccatoIl: Date | null
 }
 
 /** What checks may read besides the call: the time, and the registry through the pipeline. */
 export interface PolicyContext {
   clock: Clock
   /** the operatore's state (bloccato, sospeso, ...), null when it never called */
-  operatoreStato(convenzioneId: number, operatore: string): Promise<string | null>
+  operatoreStato(convenzioneId: number, operatore: string): Promise<OperatoreState | null>
 }
 
 /** One check of the pipeline: lets the call pass (undefined) or refuses it. */

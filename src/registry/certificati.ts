@@ -15,12 +15,12 @@ import { messageOf } from '../message-of.ts'
  * same round trip so that check 7 need not ask again (undefined: that operatore never called).
  */
 export async function convenzioneOfCertificate(db: Queryable, fingerprint: string, operatore?: string, lookup?: LookupKey): Promise<CertificateAccess | undefined> {
-  const { rows } = await db.query<Convenzione & { operatoreStato: string | null; verbali: Parameters<typeof verbaliFromJson>[0] | null }>({
+  const { rows } = await db.query<Convenzione & { operatoreStato: string | null; operatoreBloccatoIl: Date | null; verbali: Parameters<typeof verbaliFromJson>[0] | null }>({
     name: 'convenzione-of-certificate',
-    text: `select ${convenzioneColumns},
-                  (select o.stato from operatori o where o.convenzione_id = c.id and o.identificativo = $2) as "operatoreStato",
+    text: `select ${convenzioneColumns}, o.stato as "operatoreStato", o.bloccato_il as "operatoreBloccatoIl",
                   ${verbaliColumn('$3', '$4')} as verbali
              from certificati_pdd k join convenzioni c on c.id = k.convenzione_id
+                  left join operatori o on o.convenzione_id = c.id and o.identificativo = $2
             where k.fingerprint = $1 and k.stato = 'attivo'`,
     values: [fingerprint, operatore ?? null, lookup?.codiceFiscale ?? null, lookup?.categoria ?? null],
   })
@@ -32,6 +32,7 @@ export async function convenzioneOfCertificate(db: Queryable, fingerprint: strin
 
 export type CertificateAccess = Convenzione & {
   operatoreStato: string | null
+  operatoreBloccatoIl: Date | null
   /** the verbali of the person the raw request names, when asked for */
   verbali: (LookupKey & { verbali: Verbale[] }) | undefined
 }

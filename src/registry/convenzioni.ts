@@ -59,6 +59,8 @@ async function checked(db: Queryable, s: Setting, value: unknown): Promise<unkno
   if (s.schema.type === 'integer' && !(Number.isInteger(value) && (value as number) > 0 && (value as number) <= 2_000_000_000)) {
     throw new ConvenzioneError('invalid', `${label} must be a positive whole number`)
   }
+  const allowed = s.schema.enum
+  if (Array.isArray(allowed) && !allowed.includes(value)) throw new ConvenzioneError('invalid', `${label} must be one of ${allowed.join(', ')}`)
   // CIDRs go through PostgreSQL's own cidr type (normaliseCidrs)
   if (s.sqlType === 'cidr[]') return normaliseCidrs(db, value as string[])
   const stored = s.normalise ? s.normalise(value as never) : value
@@ -118,6 +120,9 @@ async function currentStato(db: Queryable, id: number, lock: '' | 'for update' =
 export async function changeStato(db: pg.Pool, actor: Actor, id: number, action: LifecycleAction): Promise<{ id: number; stato: string }> {
   const { from, to } = transitions[action]
   return changing(db, actor, async (tx) => {
+    // a resumed convenzione starts with an empty failure window, or its next failure would suspend it again;
+    // the window's row is locked before the convenzione's, in the order the commit takes them (migrations/011)
+    if (action === 'resume') await tx.query(`update fallimenti_convenzione set fallimenti = '{}' where convenzione_id = $1`, [id])
     const stato = await currentStato(tx, id, 'for update')
     if (!from.includes(stato)) {
       if (stato === 'revocata') throw new ConvenzioneError('conflict', `convenzione ${id} is revoked: revocation is final`)

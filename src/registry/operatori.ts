@@ -1,21 +1,24 @@
 // Operatori as ops see them: their state and recent failures, and the unblocking that only a person may do.
+// An operatore is known by its canonical identity (trimmed, lower case): `Mario.Rossi` and `mario.rossi` are one.
 import type pg from 'pg'
 import type { Queryable } from '../db/pool.ts'
 import { changing, type Actor } from '../audit/change-log.ts'
 import { OperationError } from '../operation-error.ts'
+import { operatoreKey } from '../policy/operatore-present.ts'
+import type { OperatoreState } from '../policy/types.ts'
 
 export class OperatoreError extends OperationError {
   override name = 'OperatoreError'
 }
 
-/** The state of an operatore of a convenzione (bloccato, sospeso, ...), null when it never called. */
-export async function operatoreStato(db: Queryable, convenzioneId: number, operatore: string): Promise<string | null> {
-  const { rows } = await db.query<{ stato: string }>({
+/** The state of an operatore of a convenzione (bloccato since when, sospeso, ...), null when it never called. */
+export async function operatoreStato(db: Queryable, convenzioneId: number, operatore: string): Promise<OperatoreState | null> {
+  const { rows } = await db.query<OperatoreState>({
     name: 'operatore-stato',
-    text: 'select stato from operatori where convenzione_id = $1 and identificativo = $2',
-    values: [convenzioneId, operatore],
+    text: 'select stato, bloccato_il as "bloccatoIl" from operatori where convenzione_id = $1 and identificativo = $2',
+    values: [convenzioneId, operatoreKey(operatore)],
   })
-  return rows[0]?.stato ?? null
+  return rows[0] ?? null
 }
 
 export interface OperatoreView {
@@ -37,7 +40,8 @@ export async function listOperatori(db: pg.Pool, convenzioneId: number): Promise
 }
 
 /** Unblocks a blocked operatore and clears its failures; the event names who did it. */
-export async function unblockOperatore(db: pg.Pool, actor: Actor, convenzioneId: number, operatore: string, at = new Date()) {
+export async function unblockOperatore(db: pg.Pool, actor: Actor, convenzioneId: number, identificativo: string, at = new Date()) {
+  const operatore = operatoreKey(identificativo)
   return changing(db, actor, async (tx) => {
     const { rowCount } = await tx.query(
       `update operatori set stato = 'attivo', fallimenti = '{}', bloccato_il = null
@@ -59,7 +63,8 @@ export async function unblockOperatore(db: pg.Pool, actor: Actor, convenzioneId:
 }
 
 /** Suspends an operatore by hand (a suspicion, a person who left the ente); unblock lifts it too. */
-export async function suspendOperatore(db: pg.Pool, actor: Actor, convenzioneId: number, operatore: string, at = new Date()) {
+export async function suspendOperatore(db: pg.Pool, actor: Actor, convenzioneId: number, identificativo: string, at = new Date()) {
+  const operatore = operatoreKey(identificativo)
   return changing(db, actor, async (tx) => {
     const c = await tx.query('select 1 from convenzioni where id = $1', [convenzioneId])
     if (!c.rowCount) throw new OperatoreError('not-found', `convenzione ${convenzioneId} does not exist`)

@@ -108,27 +108,82 @@ t.test('OPERATORE_BLOCCATO: failures block, even correct data is then refused, u
   t.equal((await call({ ...valid, ...op })).esito, 'VALIDO', 'two failures are not enough')
 })
 
-t.test('a success in between resets the count; failures older than the window fall out of it', async (t) => {
-  const op = { identificativoOperatore: 'op.reset' }
-  await call({ ...wrong, ...op })
-  await call({ ...wrong, ...op })
+t.test('a success does not clear the failures; failures older than the window fall out of it', async (t) => {
+  const op = { identificativoOperatore: 'op.alterna' }
+  t.equal((await call({ ...wrong, ...op })).esito, 'NON_VALIDO')
+  t.equal((await call({ ...valid, ...op })).esito, 'VALIDO', 'a known verbale in between')
+  t.equal((await call({ ...wrong, ...op })).esito, 'NON_VALIDO')
   t.equal((await call({ ...valid, ...op })).esito, 'VALIDO')
-  await call({ ...wrong, ...op })
-  await call({ ...wrong, ...op })
-  t.equal((await call({ ...valid, ...op })).esito, 'VALIDO', 'two plus two failures with a success between: not blocked')
+  t.equal((await call({ ...wrong, ...op })).esito, 'NON_VALIDO', 'the third failure is still answered')
+  await refused(t, 'OPERATORE_BLOCCATO', { ...valid, ...op })
 
   const slide = { identificativoOperatore: 'op.finestra' }
   await call({ ...wrong, ...slide })
   clock.advance(6 * 60_000)
   await call({ ...wrong, ...slide })
   clock.advance(5 * 60_000) // the first failure is now 11 minutes old, outside the 10-minute window
-  await call({ ...wrong, ...slide })
+  t.equal((await call({ ...wrong, ...slide })).esito, 'NON_VALIDO')
   t.equal((await call({ ...valid, ...slide })).esito, 'VALIDO', 'only two failures inside the window')
-  await call({ ...wrong, ...slide })
-  await call({ ...wrong, ...slide })
+  clock.advance(5 * 60_000) // the second one is out now too
+  t.equal((await call({ ...wrong, ...slide })).esito, 'NON_VALIDO')
+  t.equal((await call({ ...wrong, ...slide })).esito, 'NON_VALIDO', 'three inside the window: answered, and blocked')
+  await refused(t, 'OPERATORE_BLOCCATO', { ...wrong, ...slide })
+  clock.set('2026-11-25T10:00:00Z')
+})
+
+t.test('one operatore whatever the case or the spaces: counted, blocked and unblocked together; the trail keeps what was sent', async (t) => {
+  for (const identificativo of ['LOCK.TEST', 'Lock.Test', ' lock.test ']) {
+    t.equal((await call({ ...wrong, identificativoOperatore: identificativo })).esito, 'NON_VALIDO')
+  }
+  await refused(t, 'OPERATORE_BLOCCATO', { ...valid, identificativoOperatore: 'lOcK.tEsT' })
+  const sent = await db.pool.query(`select operatore from tracce where lower(operatore) = 'lock.test' order by id`)
+  t.same(sent.rows.map((r) => r.operatore), ['LOCK.TEST', 'Lock.Test', 'lock.test', 'lOcK.tEsT'], 'as sent (trimmed)')
+  const rows = await db.pool.query(`select identificativo, stato, cardinality(fallimenti) as n from operatori where convenzione_id = $1 and lower(identificativo) = 'lock.test'`, [id])
+  t.same(rows.rows, [{ identificativo: 'lock.test', stato: 'bloccato', n: 3 }], 'one row, under the canonical identity')
+  await unblockOperatore(db.pool, testActor, id, 'Lock.TEST')
+  t.equal((await call({ ...valid, identificativoOperatore: 'LOCK.test' })).esito, 'VALIDO', 'unblocked under any spelling')
+})
+
+t.test('where the convenzione says so, a blocked operatore is back once the window has passed since the block', async (t) => {
+  await set(`sblocco_operatori = 'fine-finestra'`)
+  const op = { identificativoOperatore: 'op.fine-finestra' }
+  for (let i = 0; i < 3; i++) await call({ ...wrong, ...op })
+  await refused(t, 'OPERATORE_BLOCCATO', { ...valid, ...op })
+  clock.advance(9 * 60_000)
+  await refused(t, 'OPERATORE_BLOCCATO', { ...valid, ...op })
   clock.advance(60_000)
-  await call({ ...wrong, ...slide })
-  await refused(t, 'OPERATORE_BLOCCATO', { ...valid, ...slide })
+  t.equal((await call({ ...valid, ...op })).esito, 'VALIDO', 'ten minutes after the block')
+  const events = await db.pool.query(`select evento, attore, motivo from eventi_operatori where operatore = 'op.fine-finestra' order by id`)
+  t.match(events.rows, [{ evento: 'bloccato', attore: 'gateway' }, { evento: 'sbloccato', attore: 'gateway', motivo: /fine della finestra/ }])
+  t.equal((await call({ ...wrong, ...op })).esito, 'NON_VALIDO', 'with an empty window')
+  t.equal((await call({ ...valid, ...op })).esito, 'VALIDO')
+  await set(`sblocco_operatori = 'manuale'`)
+  clock.set('2026-11-25T10:00:00Z')
+})
+
+t.test('a ceiling on the failures of all the operatori: reaching it suspends the convenzione until ops resume it', async (t) => {
+  clock.set('2026-11-25T12:00:00Z')
+  await set('max_fallimenti_convenzione = 4')
+  // an identifier changed on every call, the way to get round the operatore's own count
+  for (let i = 1; i <= 4; i++) {
+    t.equal((await call({ ...wrong, identificativoOperatore: `rot.${i}` })).esito, 'NON_VALIDO', `failure ${i} of the convenzione is answered`)
+  }
+  const after = await refused(t, 'CONVENZIONE_NON_ATTIVA', { ...valid, identificativoOperatore: 'rot.5' })
+  t.ok(after.transactionId)
+  t.equal((await db.pool.query('select stato from convenzioni where id = $1', [id])).rows[0].stato, 'sospesa')
+  const trail = await db.pool.query(`select motivo, identificativo_transazione as tx from tracce where operatore like 'rot.%' and esito = 'NON_VALIDO' order by id`)
+  t.match(trail.rows.at(-1), { motivo: /convenzione sospesa in via preventiva: 4 verifiche NON_VALIDO in 10 minuti/ })
+  const anomalie = await db.pool.query(`select tipo, gravita, stato, azione, evidenze::text[] as evidenze from anomalie where tipo = 'fallimenti-convenzione'`)
+  t.equal(anomalie.rows.length, 1)
+  t.match(anomalie.rows[0], { gravita: 'grave', stato: 'aperta', azione: /sospesa in via preventiva/ })
+  t.same([...anomalie.rows[0].evidenze].sort(), trail.rows.map((r) => r.tx).sort(), 'the evidence is the four failed lookups')
+  const change = await db.pool.query(`select attore, azione, prima, dopo from registro_modifiche where oggetto = 'convenzione' and attore = 'gateway'`)
+  t.match(change.rows, [{ azione: 'suspend', prima: { stato: 'attiva' }, dopo: { stato: 'sospesa', motivo: /in via preventiva/ } }])
+
+  await changeStato(db.pool, testActor, id, 'resume')
+  t.equal((await call({ ...wrong, identificativoOperatore: 'rot.6' })).esito, 'NON_VALIDO', 'resumed with an empty window')
+  t.equal((await call(valid)).esito, 'VALIDO')
+  await set('max_fallimenti_convenzione = 50')
   clock.set('2026-11-25T10:00:00Z')
 })
 

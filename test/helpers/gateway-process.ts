@@ -1,5 +1,7 @@
 // Runs `invciv serve` as a separate OS process, as a deployment with several gateways would.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { projectRoot } from '../../src/project-root.ts'
 import { freePort } from '../../src/db/embedded.ts'
@@ -20,11 +22,14 @@ interface Teardown {
 export async function startGatewayProcess(t: Teardown, databaseUrl: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = await freePort()
   const adminPort = await freePort()
+  // a data folder of its own unless the test shares one (the seal key and the witness log live there)
+  const dataDir = env.INVCIV_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'invciv-proc-data-'))
+  if (!env.INVCIV_DATA_DIR) t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/index.ts'), 'serve'], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH, DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(adminPort),
-      INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_LOG_LEVEL: 'info', INVCIV_DEV: '1', ...env,
+      INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_LOG_LEVEL: 'info', INVCIV_DEV: '1', INVCIV_DATA_DIR: dataDir, ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -19,17 +19,17 @@ export const failureRatio: Detector<typeof defaults> = {
   async detect(db, now, t) {
     const since = new Date(now.getTime() - t.fallimentiOre * 3_600_000)
     const bucket = now.toISOString().slice(0, 13)
-    // counts per operatore and per convenzione in one pass; evidence only for the groups over their line
+    // counts per operatore (its canonical identity) and per convenzione in one pass; evidence only for the groups over their line
     const { rows } = await db.query<{ convenzione_id: number; operatore: string | null; n: number; falliti: number; evidenze: string[] }>(
       `with conteggi as (
-         select convenzione_id, operatore, grouping(operatore) = 1 as tutta, count(*)::int as n,
+         select convenzione_id, lower(operatore) as operatore, grouping(lower(operatore)) = 1 as tutta, count(*)::int as n,
                 count(*) filter (where esito = 'NON_VALIDO')::int as falliti
            from tracce where ricevuta_il > $1 and ricevuta_il <= $2 and esito is not null
-          group by grouping sets ((convenzione_id, operatore), (convenzione_id))
+          group by grouping sets ((convenzione_id, lower(operatore)), (convenzione_id))
        )
        select k.convenzione_id, case when k.tutta then null else k.operatore end as operatore, k.n, k.falliti,
               array(select t.identificativo_transazione::text from tracce t
-                     where t.convenzione_id = k.convenzione_id and (k.tutta or t.operatore = k.operatore)
+                     where t.convenzione_id = k.convenzione_id and (k.tutta or lower(t.operatore) = k.operatore)
                        and t.ricevuta_il > $1 and t.ricevuta_il <= $2 and t.esito = 'NON_VALIDO'
                      order by t.id desc limit ${EVIDENCE}) as evidenze
          from conteggi k

@@ -8,10 +8,11 @@ export const operatoriCount: Detector<Record<string, never>> = {
   schema: { type: 'object', properties: {} },
   async detect(db, now) {
     const day = romeDate(now)
-    // distinct pairs first (a hash, not a sort of the day), evidence only for a convenzione found over the line
+    // distinct pairs first (a hash, not a sort of the day), evidence only for a convenzione found over the line;
+    // an operatore counts once under its canonical identity, however it was spelled (policy/operatore-present.ts)
     const { rows } = await db.query<{ convenzione_id: number; massimo: number; operatori: number; evidenze: string[] }>(
       `with coppie as (
-         select distinct t.convenzione_id, t.operatore from tracce t
+         select distinct t.convenzione_id, lower(t.operatore) as operatore from tracce t
           where t.ricevuta_il >= $1 and t.ricevuta_il <= $2 and t.operatore is not null
        ), conteggi as (
          select p.convenzione_id, c.max_operatori as massimo, count(*)::int as operatori
