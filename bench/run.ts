@@ -73,7 +73,7 @@ const benchActor = gatewayActor('bench')
 await addEnte(pool, benchActor, { codiceIpa: 'bench', nome: 'Benchmark' })
 const { id: convenzioneId } = await createConvenzione(pool, benchActor, {
   enteCodice: 'bench', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
-  maxGiornaliere: 2_000_000_000, mediaGiornaliera: 1_000_000_000, maxTentativi: 2_000_000_000,
+  maxGiornaliere: 2_000_000_000, mediaGiornaliera: 1_000_000_000, maxTentativi: 2_000_000_000, maxFallimentiConvenzione: 2_000_000_000,
 })
 await addCertificate(pool, benchActor, convenzioneId, readFileSync(tls.cert, 'utf8'), clientTrustOf({ ca: readFileSync(tls.ca), crl: readFileSync(certs('ca.crl')) }))
 

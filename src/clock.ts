@@ -49,6 +49,13 @@ export function secondsUntilRomeMidnight(instant: Date): number {
   return Math.max(1, Math.ceil((cachedNextMidnight - instant.getTime()) / 1000))
 }
 
+/** The next midnight on the Europe/Rome wall clock after an instant: when a daily count restarts. */
+export function nextRomeMidnight(instant: Date): Date {
+  const next = new Date(`${romeDate(instant)}T00:00:00Z`)
+  next.setUTCDate(next.getUTCDate() + 1)
+  return romeMidnight(next.toISOString().slice(0, 10))
+}
+
 /** A real calendar date written YYYY-MM-DD (no 30 February). */
 export function isCalendarDate(text: string): boolean {
   if (text.length !== 10 || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return false

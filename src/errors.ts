@@ -66,12 +66,36 @@ export type RefusalCode = keyof typeof catalogue
 
 export const refusalCodes = Object.keys(catalogue) as RefusalCode[]
 
+/** The rules a field can break, as a partner reads them in a RICHIESTA_NON_VALIDA (the XSD's Regola, the OpenAPI's enum). */
+export const regole = [
+  'obbligatorio', 'non-previsto', 'duplicato', 'ordine', 'tipo', 'lunghezza', 'formato', 'caratteri-non-ammessi',
+  'valore-non-ammesso', 'carattere-di-controllo', 'data-inesistente', 'operazione', 'xml', 'json', 'codifica', 'mustUnderstand',
+] as const
+
+export type Regola = (typeof regole)[number]
+
+/** A field (an element, a JSON key, a header) and the rule it broke: never whether a person or a verbale exists. */
+export interface FieldError {
+  campo: string
+  regola: Regola
+}
+
 /** A refusal decided by a pipeline step; `retryAfterSeconds` feeds Retry-After and the fault detail. */
 export interface Refusal {
   code: RefusalCode
   retryAfterSeconds?: number
   /** for the log and the trace only, never for the partner */
   reason?: string
+  /** what a partner can act on: the fields and rules of a RICHIESTA_NON_VALIDA */
+  errori?: FieldError[]
+  /** IP_NON_AUTORIZZATO: the address the gateway saw */
+  indirizzo?: string
+  /** FUORI_FASCIA_ORARIA: when the fascia next opens */
+  prossimaApertura?: Date
+  /** QUOTA_GIORNALIERA_ESAURITA: when the count restarts (the next midnight in Rome) */
+  azzeramento?: Date
+  /** a SOAP header marked mustUnderstand that the gateway does not understand: a MustUnderstand fault */
+  mustUnderstand?: string
 }
 
 export function refuse(code: RefusalCode, extra: Omit<Refusal, 'code'> = {}): Refusal {

@@ -99,9 +99,8 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     let tlsMaterial = tls
     // what `cert add` checks against through the admin API: the CA and CRL serving now, reloaded with them
     const metrics = createMetrics(database.pool, () => tlsMaterial.cert)
-    const onOutcome = (call: { channel: string; startedAt: number; convenzione?: { id: number } }, outcome: string, quota?: { limit: number; remaining: number }) => {
+    const onOutcome = (call: { channel: string; startedAt: number }, outcome: string) => {
       metrics.call(call.channel, outcome, (performance.now() - call.startedAt) / 1000)
-      if (quota && call.convenzione) metrics.quotaUsed(call.convenzione.id, quota.limit - quota.remaining)
     }
     const health = watchDatabase(database.callPool, logger)
     const spool = createSpool(spoolDir(config.dataDir, database.url), logger)

@@ -2,11 +2,11 @@
 import { X509Certificate } from 'node:crypto'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Queryable } from './db/pool.ts'
+import { romeDate } from './clock.ts'
 
 export interface Metrics {
   registry: Registry
   call(channel: string, outcome: string, seconds: number): void
-  quotaUsed(convenzioneId: number, used: number): void
   handshakeFailed(reason: string): void
   /** a connection closed at once because its source address already holds as many as allowed */
   connectionRefused(reason: string): void
@@ -25,9 +25,25 @@ export function createMetrics(db: Queryable, serverCertificate: () => Buffer): M
     name: 'invciv_call_duration_seconds', help: 'time from request to answer, traccia committed',
     labelNames: ['channel'], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
   })
-  const quota = new Gauge({
-    name: 'invciv_quota_used', help: "units of today's quota used, per convenzione (as last seen by this process)",
+  // read from the database at each scrape: every process reports the same count, whichever took the units
+  new Gauge({
+    name: 'invciv_quota_used', help: "units of today's quota (Europe/Rome day) used, per convenzione, as the database counts them",
     labelNames: ['convenzione'], registers: [registry],
+    async collect() {
+      const { rows } = await db.query<{ convenzione_id: string; usate: number }>(
+        'select convenzione_id, usate from quota_giornaliera where giorno = $1', [romeDate(new Date())]).catch(() => ({ rows: [] }))
+      this.reset()
+      for (const r of rows) this.set({ convenzione: r.convenzione_id }, r.usate)
+    },
+  })
+  new Gauge({
+    name: 'invciv_quota_limit', help: 'the daily quota of each active convenzione',
+    labelNames: ['convenzione'], registers: [registry],
+    async collect() {
+      const { rows } = await db.query<{ id: string; max_giornaliere: number }>(`select id, max_giornaliere from convenzioni where stato = 'attiva'`).catch(() => ({ rows: [] }))
+      this.reset()
+      for (const r of rows) this.set({ convenzione: r.id }, r.max_giornaliere)
+    },
   })
   const handshakes = new Counter({
     name: 'invciv_tls_handshake_failures_total', help: 'TLS handshakes refused before any call existed',
@@ -60,9 +76,6 @@ export function createMetrics(db: Queryable, serverCertificate: () => Buffer): M
     call(channel, outcome, seconds) {
       calls.inc({ channel, outcome })
       latency.observe({ channel }, seconds)
-    },
-    quotaUsed(convenzioneId, used) {
-      quota.set({ convenzione: String(convenzioneId) }, used)
     },
     handshakeFailed(reason) {
       handshakes.inc({ reason })

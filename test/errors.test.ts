@@ -1,7 +1,7 @@
 // The catalogue is the one source of refusal codes: the README's table and the XSD must agree with it.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { catalogue, refusalCodes } from '../src/errors.ts'
+import { catalogue, refusalCodes, regole } from '../src/errors.ts'
 import { operationKinds, TRAIL_BROKEN_EXIT_CODE } from '../src/operation-error.ts'
 import { xsdSource } from '../src/channels/soap/wsdl.ts'
 
@@ -20,6 +20,17 @@ t.test("the README's refusal table lists exactly the catalogue, with its fault k
 t.test('the XSD enumerates exactly the catalogue in CodiceErrore', async (t) => {
   const block = /<xs:simpleType name="CodiceErrore">([\s\S]*?)<\/xs:simpleType>/.exec(xsdSource)?.[1] ?? ''
   t.same([...block.matchAll(/value="([A-Z_]+)"/g)].map((m) => m[1]).sort(), [...refusalCodes].sort())
+})
+
+t.test('the XSD enumerates exactly the rules a field can break in Regola', async (t) => {
+  const block = /<xs:simpleType name="Regola">([\s\S]*?)<\/xs:simpleType>/.exec(xsdSource)?.[1] ?? ''
+  t.same([...block.matchAll(/value="([A-Za-z-]+)"/g)].map((m) => m[1]).sort(), [...regole].sort())
+})
+
+t.test("the README's table of rules lists exactly those", async (t) => {
+  const from = readme.indexOf('### What a refusal tells')
+  const section = readme.slice(from, readme.indexOf('\n## ', from))
+  t.same([...section.matchAll(/^\| `([a-zA-Z-]+)` \| [^|]+ \|$/gm)].map((m) => m[1]).sort(), [...regole].sort())
 })
 
 t.test('client faults are 4xx, server faults 5xx', async (t) => {

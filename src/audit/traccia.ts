@@ -37,7 +37,7 @@ const partnerText = (text: string | undefined) => (text === undefined ? null : n
 
 const column = (name: string, sqlType: string, write: (t: Traccia) => unknown, read?: string): TracciaColumn => ({ column: name, sqlType, write, read })
 
-/** In the order of the writer's statement and of invciv_commit_batch's parameters (migrations/011). */
+/** In the order of the writer's statement and of invciv_commit_batch's parameters (migrations/012). */
 export const tracciaColumns: readonly TracciaColumn[] = [
   column('identificativo_transazione', 'uuid', (t) => t.transactionId),
   column('ricevuta_il', 'timestamptz', (t) => t.receivedAt),

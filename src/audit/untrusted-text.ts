@@ -1,15 +1,8 @@
 // Text that came from outside (a partner's fields, a refusal's reason quoting them), made harmless where it
-// lands. In the trail: control characters and bidirectional overrides would let a value hide or reorder what
-// an auditor reads on a terminal or a page, so each is stored as a visible <U+XXXX>. In a spreadsheet: a cell
-// that starts with a formula trigger would run as one (CSV injection), so it is prefixed with an apostrophe.
-
-// C0 and C1 controls, the bidi embeddings, overrides and isolates, the directional marks and the Arabic letter mark
-const HIDING = /[\p{Cc}\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/gu
-
-/** The text with every control and bidi character written as <U+XXXX>, the way auditors see it. */
-export function neutralise(text: string): string {
-  return text.replace(HIDING, (c) => `<U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}>`)
-}
+// lands. In the trail: control characters and bidirectional overrides are stored as a visible <U+XXXX>
+// (neutralise.ts, re-exported here). In a spreadsheet: a cell that starts with a formula trigger would run as
+// one (CSV injection), so it is prefixed with an apostrophe.
+export { neutralise } from '../neutralise.ts'
 
 // OWASP's list: =, +, -, @ after any leading whitespace, or a tab or carriage return anywhere at the start
 const FORMULA = /^(?:[\t\r]|\s*[=+\-@])/

@@ -51,7 +51,8 @@ export function channelErrorHandler(
   return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const call = (payload: Payload) => newCall(request, reply, channel, payload, source)
     if (request.method === 'POST' && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return respond(reply, await source.pipeline.handle(call({ kind: 'malformed', reason: `corpo rifiutato (${error.code})` })))
+      const regola = error.statusCode === 413 ? 'lunghezza' : error.statusCode === 415 ? 'formato' : channel === 'rest' ? 'json' : 'xml'
+      return respond(reply, await source.pipeline.handle(call({ kind: 'malformed', reason: `corpo rifiutato (${error.code})`, errori: [{ campo: 'corpo', regola }] })))
     }
     request.log.error({ err: { message: error.message, code: error.code } }, `unexpected error in the ${channel} channel`)
     if (request.method !== 'POST') return reply.code(500).type('text/plain; charset=utf-8').send(`${catalogue.ERRORE_INTERNO.description}\n`)

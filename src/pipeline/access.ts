@@ -6,14 +6,14 @@ import { convenzioneOfCertificate } from '../registry/certificati.ts'
 import { operatoreStato } from '../registry/operatori.ts'
 import { lookupKeyOf } from '../verification/verbali-repository.ts'
 import type { Call, PolicyContext } from '../policy/types.ts'
-import { operatoreKey } from '../policy/operatore-present.ts'
+import { operatoreKeyOf } from '../policy/operatore-present.ts'
 import type { PipelineDeps } from './deps.ts'
 
 export async function readAccess(call: Call, { db, readDb }: PipelineDeps): Promise<void> {
   if (!call.fingerprint) return
   const fields = call.payload.kind === 'fields' ? call.payload.fields : {}
-  const raw = fields.identificativoOperatore
-  const operatore = typeof raw === 'string' && raw.trim().length > 0 && raw.trim().length <= 64 ? operatoreKey(raw) : undefined
+  // only a well-formed identifier goes into the query: a raw value may hold anything, a NUL included
+  const operatore = operatoreKeyOf(fields.identificativoOperatore)
   const lookup = readDb === db ? lookupKeyOf(fields) : undefined
   const found = await convenzioneOfCertificate(db, call.fingerprint, operatore, lookup)
   if (!found) return

@@ -1,5 +1,5 @@
 // Group commit of the answers' tracce. Calls that reach step 8 queue here; one statement at a time takes the
-// whole queue (invciv_commit_batch, migrations/011): call by call in arrival order, with every row it reads
+// whole queue (invciv_commit_batch, migrations/012): call by call in arrival order, with every row it reads
 // locked (so exact across processes), it refuses a call whose convenzione was suspended or whose operatore was
 // blocked meanwhile, grants quota units, moves the operatore's and the convenzione's failure windows, writes
 // every traccia, and commits. Only then are the answers released. One commit carries many answers, instead of one answer per
@@ -84,7 +84,7 @@ const RULE_PARAMETERS = commitRules.flatMap((rule) => rule.parameters)
 const COMMIT_BATCH = `select ordine, accettata, codice, rimanenti from invciv_commit_batch(${
   [...TRACCIA_PARAMETERS, ...RULE_PARAMETERS].map((p, i) => `$${i + 1}::${p.sqlType}[]`).join(', ')})`
 
-/** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/011). */
+/** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/012). */
 async function commitBatch(pool: pg.Pool, batch: Queued[]): Promise<Array<{ item: Queued; committed: Committed }>> {
   const { rows } = await pool.query<CommitRow>({
     name: 'commit-batch',

@@ -16,6 +16,7 @@ import { isDatabaseUnavailable } from '../db/errors.ts'
 import type { PipelineDeps } from './deps.ts'
 import { policyContext, readAccess } from './access.ts'
 import { codeOf } from '../message-of.ts'
+import { quotaOfPeer, type PartnerQuota } from './quota.ts'
 
 export type Outcome =
   | { kind: 'answer'; transactionId: string; answer: Answer }
@@ -28,6 +29,8 @@ export interface Pipeline {
   handle(call: Call): Promise<Outcome>
   /** for a channel that fails around the pipeline: the call still gets its refusal and its traccia */
   refuse(call: Call, refusal: Refusal): Promise<Outcome>
+  /** today's quota of the convenzione of a peer certificate (REST GET /rest/v1/quota); undefined for an unknown one */
+  quota(fingerprint: string | undefined): Promise<PartnerQuota | undefined>
 }
 
 export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[] = checks): Pipeline {
@@ -101,6 +104,7 @@ export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[]
       }
     },
     refuse: refuseAndTrace,
+    quota: (fingerprint) => quotaOfPeer(deps, fingerprint),
   }
 }
 

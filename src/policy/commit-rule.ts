@@ -1,5 +1,5 @@
 // A rule whose state lives in the database and moves only in the statement that commits the answers' tracce
-// (invciv_commit_batch, now in migrations/011, called by pipeline/group-commit.ts): the quota, the lockout, the ceiling.
+// (invciv_commit_batch, now in migrations/012, called by pipeline/group-commit.ts): the quota, the lockout, the ceiling.
 // The TypeScript side names the rule, its settings, and the parameters it gives that statement, per call.
 import type { Call } from './types.ts'
 

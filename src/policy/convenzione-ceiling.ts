@@ -2,8 +2,8 @@
 // answers within the failure window (finestra_tentativi_minuti) suspend the convenzione in via preventiva: later
 // calls get CONVENZIONE_NON_ATTIVA (check 2, and the commit for calls already in flight), the suspension is a
 // grave anomalia and a change record by the gateway, and ops resume it (which empties the window). It is what
-// beats an operatore identifier changed on every call. Counted in the commit (migrations/011) with the
-// convenzione's window row locked.
+// beats an operatore identifier changed on every call. Counted by the minute in the commit (migrations/012)
+// with the convenzione's window row locked.
 import type { CommitRule } from './commit-rule.ts'
 import { setting } from './setting.ts'
 

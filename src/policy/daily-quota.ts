@@ -1,9 +1,9 @@
 // Check 8: one unit of the convenzione's daily quota (Europe/Rome day) per call that passes checks 1-7,
-// taken in the statement that commits the calls' tracce (invciv_commit_batch, migrations/011, called by
+// taken in the statement that commits the calls' tracce (invciv_commit_batch, migrations/012, called by
 // pipeline/group-commit.ts). The counter rows are locked for the read-modify-write, so the quota is
 // exact across connections and processes; units go to the calls in arrival order; a refused call takes
 // none, and a transaction that fails gives them back.
-import { romeDate, secondsUntilRomeMidnight } from '../clock.ts'
+import { nextRomeMidnight, romeDate, secondsUntilRomeMidnight } from '../clock.ts'
 import { refuse, type Refusal } from '../errors.ts'
 import type { CommitRule, Committing } from './commit-rule.ts'
 import { setting } from './setting.ts'
@@ -43,6 +43,6 @@ export function quotaGrant(call: Committing['call'], accepted: boolean, remainin
   return accepted
     ? { kind: 'accepted', quota: { limit, remaining, resetSeconds } }
     : { kind: 'refused', quota: { limit, remaining: 0, resetSeconds },
-        refusal: refuse('QUOTA_GIORNALIERA_ESAURITA', { retryAfterSeconds: resetSeconds, reason: `${limit} chiamate già accettate oggi` }) }
+        refusal: refuse('QUOTA_GIORNALIERA_ESAURITA', { retryAfterSeconds: resetSeconds, azzeramento: nextRomeMidnight(call.receivedAt), reason: `${limit} chiamate già accettate oggi` }) }
 }
 

@@ -74,6 +74,26 @@ export function withinFascia(fascia: Fascia, instant: Date): boolean {
   return (fascia[weekday] ?? []).some(([start, end]) => minute >= start && minute < end)
 }
 
+/**
+ * When the fascia next opens after an instant (the start of the next range on the Rome wall clock); undefined
+ * for `sempre`. Summer time moves the wall clock by an hour: the candidate is put back on the range's start.
+ */
+export function nextOpening(fascia: Fascia, instant: Date): Date | undefined {
+  if (fascia === 'sempre') return undefined
+  const { weekday, minute } = romeWallClock(instant)
+  const minuteStart = instant.getTime() - (instant.getTime() % 60_000)
+  for (let d = 0; d <= 7; d++) {
+    for (const [start] of fascia[(weekday + d) % 7] ?? []) {
+      const ahead = d * 1440 + start - minute
+      if (ahead <= 0) continue
+      const candidate = new Date(minuteStart + ahead * 60_000)
+      const drift = ((romeWallClock(candidate).minute - start + 2160) % 1440) - 720
+      return new Date(candidate.getTime() - drift * 60_000)
+    }
+  }
+  return undefined
+}
+
 export const fasciaOrariaSetting = setting({
   name: 'fasciaOraria', column: 'fascia_oraria', sqlType: 'text', schema: { type: 'string', minLength: 1, maxLength: 500 },
   cli: { flag: '--fascia <SPEC>', description: 'weekly hours, Europe/Rome: "sempre" or e.g. "lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00"' },
@@ -104,6 +124,8 @@ export const fasciaOraria: PolicyCheck = {
       // stored specs are validated on the way in; one that no longer parses allows nothing
       return refuse('FUORI_FASCIA_ORARIA', { reason: 'fascia oraria della convenzione non leggibile' })
     }
-    return withinFascia(fascia, call.receivedAt) ? undefined : refuse('FUORI_FASCIA_ORARIA')
+    if (withinFascia(fascia, call.receivedAt)) return undefined
+    const next = nextOpening(fascia, call.receivedAt)
+    return refuse('FUORI_FASCIA_ORARIA', next ? { prossimaApertura: next } : {})
   },
 }

@@ -19,7 +19,8 @@ export const ipAllowlist: PolicyCheck = {
   check(call) {
     if (call.clientIp === undefined) return refuse('IP_NON_AUTORIZZATO', { reason: 'X-Forwarded-For con un indirizzo non valido' })
     if (!inSet(setOf((call.convenzione?.ipConsentiti ?? []).join(',')), call.clientIp)) {
-      return refuse('IP_NON_AUTORIZZATO', { reason: `${call.clientIp} fuori dagli indirizzi della convenzione` })
+      // the partner is told the address the gateway saw: a NAT or a proxy it did not expect shows at once
+      return refuse('IP_NON_AUTORIZZATO', { reason: `${call.clientIp} fuori dagli indirizzi della convenzione`, indirizzo: call.clientIp })
     }
     return undefined
   },

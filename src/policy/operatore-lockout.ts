@@ -1,8 +1,8 @@
 // The other half of check 7: every answer counts for or against its operatore, by its canonical identity.
-// NON_VALIDO answers are failed attempts inside a sliding window of finestra_tentativi_minuti, whatever succeeds
-// in between; the answer that brings them to max_tentativi is the last one given, and the operatore is blocked
+// NON_VALIDO answers are failed attempts inside a sliding window of finestra_tentativi_minuti (counted by the
+// minute), whatever succeeds in between; the answer that brings them to max_tentativi is the last one given, and the operatore is blocked
 // until ops unblock it, or, with sblocco fine-finestra, until the window has passed since the block. Decided in
-// the statement that commits the answers' tracce (invciv_commit_batch, migrations/011, called by
+// the statement that commits the answers' tracce (invciv_commit_batch, migrations/012, called by
 // pipeline/group-commit.ts), call by call in arrival order with the operatore's row locked: a call of a blocked
 // operatore is refused there, however the calls were batched or spread across processes.
 import type { CommitRule } from './commit-rule.ts'

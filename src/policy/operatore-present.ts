@@ -7,6 +7,14 @@ import type { PolicyCheck } from './types.ts'
 /** The identity an operatore is counted under: trimmed, in lower case. */
 export const operatoreKey = (identificativo: string): string => identificativo.trim().toLowerCase()
 
+const IDENTIFICATIVO = /^[A-Za-z0-9._@:-]{1,64}$/
+
+/** The canonical identity of what a raw request names, before check 5: only an identifier check 5 would accept. */
+export function operatoreKeyOf(raw: unknown): string | undefined {
+  const trimmed = typeof raw === 'string' ? raw.trim() : undefined
+  return trimmed !== undefined && IDENTIFICATIVO.test(trimmed) ? trimmed.toLowerCase() : undefined
+}
+
 export const operatorePresent: PolicyCheck = {
   name: 'operatore-present',
   check(call) {

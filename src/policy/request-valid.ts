@@ -2,7 +2,8 @@
 // hand over plain named fields; the rules for each field live here, once.
 import { isCalendarDate } from '../clock.ts'
 import { Ajv } from 'ajv'
-import { refuse } from '../errors.ts'
+import { refuse, type FieldError, type Regola } from '../errors.ts'
+import { echoed } from '../neutralise.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
 import { categorie, normaliseKey, type Categoria } from '../verification/esito.ts'
 import type { PolicyCheck, VerificaRequest } from './types.ts'
@@ -39,27 +40,50 @@ interface RequestFields {
   giudizio?: string
 }
 
-const validate = new Ajv({ allErrors: false }).compile<RequestFields>(requestSchema)
+// every field's problems at once, so a partner fixes them in one go; schema errors first, then the checks that
+// need a valid shape (the codice fiscale's check character, a date that exists)
+const validate = new Ajv({ allErrors: true }).compile<RequestFields>(requestSchema)
 
 type Fields = Record<string, unknown>
 const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v)
 
-/** Validates and normalises, or says in a few words what is wrong (for the traccia, never for the partner). */
-export function parseRequest(raw: Fields): { ok: true; request: VerificaRequest } | { ok: false; reason: string } {
+// Ajv's keyword → the rule a partner reads; the TEXT pattern is about control characters, the others about format
+const RULES: Record<string, Regola> = {
+  required: 'obbligatorio', additionalProperties: 'non-previsto', type: 'tipo', minLength: 'lunghezza', maxLength: 'lunghezza', enum: 'valore-non-ammesso',
+}
+
+function fieldErrors(errors: NonNullable<typeof validate.errors>): FieldError[] {
+  const found: FieldError[] = []
+  for (const e of errors) {
+    const params = e.params as { missingProperty?: string; additionalProperty?: string; pattern?: string }
+    const campo = echoed(e.instancePath.slice(1) || params.missingProperty || params.additionalProperty || 'richiesta')
+    const regola = e.keyword === 'pattern' ? (params.pattern === TEXT ? 'caratteri-non-ammessi' : 'formato') : (RULES[e.keyword] ?? 'formato')
+    // one rule per field: the first Ajv names
+    if (!found.some((f) => f.campo === campo)) found.push({ campo, regola })
+  }
+  return found
+}
+
+const describe = (errori: FieldError[]) => errori.map((e) => `${e.campo}: ${e.regola}`).join('; ')
+
+export type ParsedRequest = { ok: true; request: VerificaRequest } | { ok: false; reason: string; errori: FieldError[] }
+
+/** Validates and normalises, or says which fields broke which rule (the partner is told those, nothing more). */
+export function parseRequest(raw: Fields): ParsedRequest {
   const fields: Fields = {}
   for (const [k, v] of Object.entries(raw)) fields[k] = trimmed(v)
   if (fields.giudizio === '') delete fields.giudizio
   if (!validate(fields)) {
-    const e = validate.errors?.[0]
-    const params = (e?.params ?? {}) as { missingProperty?: string; additionalProperty?: string }
-    const where = e?.instancePath.slice(1) || params.missingProperty || params.additionalProperty || 'richiesta'
-    return { ok: false, reason: `${where}: ${e?.message ?? 'non valida'}` }
+    const errori = fieldErrors(validate.errors ?? [])
+    return { ok: false, reason: describe(errori), errori }
   }
   const f = fields
+  const errori: FieldError[] = []
   const cf = validateCodiceFiscale(f.codiceFiscale)
-  if (!cf.ok) return { ok: false, reason: `codiceFiscale: ${cf.reason}` }
+  if (!cf.ok) errori.push({ campo: 'codiceFiscale', regola: /controllo/.test(cf.reason) ? 'carattere-di-controllo' : 'formato' })
   const dataVerbale = f.dataVerbale.slice(0, 10)
-  if (!isCalendarDate(dataVerbale)) return { ok: false, reason: 'dataVerbale: data inesistente' }
+  if (!isCalendarDate(dataVerbale)) errori.push({ campo: 'dataVerbale', regola: 'data-inesistente' })
+  if (!cf.ok || errori.length) return { ok: false, reason: `${describe(errori)}${cf.ok ? '' : ` (${cf.reason})`}`, errori }
   return {
     ok: true,
     request: {
@@ -77,9 +101,12 @@ export function parseRequest(raw: Fields): { ok: true; request: VerificaRequest 
 export const requestValid: PolicyCheck = {
   name: 'request-valid',
   check(call) {
-    if (call.payload.kind === 'malformed') return refuse('RICHIESTA_NON_VALIDA', { reason: call.payload.reason })
-    const parsed = parseRequest(call.payload.fields)
-    if (!parsed.ok) return refuse('RICHIESTA_NON_VALIDA', { reason: parsed.reason })
+    const { payload } = call
+    if (payload.kind === 'malformed') {
+      return refuse('RICHIESTA_NON_VALIDA', { reason: payload.reason, errori: payload.errori, mustUnderstand: payload.mustUnderstand })
+    }
+    const parsed = parseRequest(payload.fields)
+    if (!parsed.ok) return refuse('RICHIESTA_NON_VALIDA', { reason: parsed.reason, errori: parsed.errori })
     call.request = parsed.request
     return undefined
   },

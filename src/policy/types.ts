@@ -1,15 +1,18 @@
 // What flows through the pipeline: one Call per request, and the shape every policy unit shares.
 import type { Clock } from '../clock.ts'
-import type { Refusal } from '../errors.ts'
+import type { FieldError, Refusal } from '../errors.ts'
 import type { Categoria, Verbale } from '../verification/esito.ts'
 import type { Convenzione } from './convenzione.ts'
 
 export type Channel = 'soap' | 'rest'
 
-/** What a channel could make of the wire: named fields, or why it could not. */
+/**
+ * What a channel could make of the wire: named fields, or why it could not (for the traccia, and what the partner
+ * is told: which field broke which rule, or which mustUnderstand header was not understood).
+ */
 export type Payload =
   | { kind: 'fields'; fields: Record<string, unknown> }
-  | { kind: 'malformed'; reason: string }
+  | { kind: 'malformed'; reason: string; errori?: FieldError[]; mustUnderstand?: string }
 
 /** The request once check 5 has validated and normalised it. */
 export interface VerificaRequest {

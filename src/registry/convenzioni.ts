@@ -1,6 +1,6 @@
 // Convenzioni: the agreement that grants an ente the service, with every setting the policy checks read. The
 // columns, casts, defaults and validation come from the settings' descriptors (policy/settings.ts).
-import { isCalendarDate } from '../clock.ts'
+import { isCalendarDate, nextRomeMidnight, romeDate } from '../clock.ts'
 import { isIP } from 'node:net'
 import type pg from 'pg'
 import { oneRow, type Queryable } from '../db/pool.ts'
@@ -121,8 +121,8 @@ export async function changeStato(db: pg.Pool, actor: Actor, id: number, action:
   const { from, to } = transitions[action]
   return changing(db, actor, async (tx) => {
     // a resumed convenzione starts with an empty failure window, or its next failure would suspend it again;
-    // the window's row is locked before the convenzione's, in the order the commit takes them (migrations/011)
-    if (action === 'resume') await tx.query(`update fallimenti_convenzione set fallimenti = '{}' where convenzione_id = $1`, [id])
+    // the window's row is locked before the convenzione's, in the order the commit takes them (migrations/012)
+    if (action === 'resume') await tx.query(`update fallimenti_convenzione set finestra = '{}' where convenzione_id = $1`, [id])
     const stato = await currentStato(tx, id, 'for update')
     if (!from.includes(stato)) {
       if (stato === 'revocata') throw new ConvenzioneError('conflict', `convenzione ${id} is revoked: revocation is final`)
@@ -194,8 +194,27 @@ export async function showConvenzione(db: Queryable, id: number, lock: '' | 'for
   return rows[0]
 }
 
-export async function listConvenzioni(db: Queryable, ente?: string): Promise<Convenzione[]> {
-  const { rows } = await db.query<Convenzione>(
-    `select ${convenzioneColumns} from convenzioni c where ($1::text is null or c.ente_codice = $1) order by c.id`, [ente ?? null])
+/** Every convenzione (of one ente), each with the units of today's quota (Europe/Rome day) used so far. */
+export async function listConvenzioni(db: Queryable, ente?: string, now = new Date()): Promise<Array<Convenzione & { usateOggi: number }>> {
+  const { rows } = await db.query<Convenzione & { usateOggi: number }>(
+    `select ${convenzioneColumns}, coalesce(q.usate, 0) as "usateOggi"
+       from convenzioni c left join quota_giornaliera q on q.convenzione_id = c.id and q.giorno = $2
+      where ($1::text is null or c.ente_codice = $1) order by c.id`, [ente ?? null, romeDate(now)])
   return rows
+}
+
+/** Today's quota of a convenzione as its partner and ops read it: the limit, what is used and left, when it restarts. */
+export interface QuotaOggi {
+  giorno: string
+  limite: number
+  usate: number
+  rimanenti: number
+  azzeramento: Date
+}
+
+export async function quotaToday(db: Queryable, convenzione: Pick<Convenzione, 'id' | 'maxGiornaliere'>, now = new Date()): Promise<QuotaOggi> {
+  const giorno = romeDate(now)
+  const { rows } = await db.query<{ usate: number }>('select usate from quota_giornaliera where convenzione_id = $1 and giorno = $2', [convenzione.id, giorno])
+  const usate = rows[0]?.usate ?? 0
+  return { giorno, limite: convenzione.maxGiornaliere, usate, rimanenti: Math.max(0, convenzione.maxGiornaliere - usate), azzeramento: nextRomeMidnight(now) }
 }

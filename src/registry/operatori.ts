@@ -31,7 +31,7 @@ export interface OperatoreView {
 
 export async function listOperatori(db: pg.Pool, convenzioneId: number): Promise<OperatoreView[]> {
   const { rows } = await db.query<OperatoreView>(
-    `select identificativo, stato, cardinality(fallimenti) as "fallimentiRecenti", bloccato_il as "bloccatoIl",
+    `select identificativo, stato, finestra_somma(finestra_fallimenti) as "fallimentiRecenti", bloccato_il as "bloccatoIl",
             ultimo_accesso_il as "ultimoAccessoIl"
        from operatori where convenzione_id = $1 order by identificativo`,
     [convenzioneId],
@@ -44,7 +44,7 @@ export async function unblockOperatore(db: pg.Pool, actor: Actor, convenzioneId:
   const operatore = operatoreKey(identificativo)
   return changing(db, actor, async (tx) => {
     const { rowCount } = await tx.query(
-      `update operatori set stato = 'attivo', fallimenti = '{}', bloccato_il = null
+      `update operatori set stato = 'attivo', finestra_fallimenti = '{}', bloccato_il = null
         where convenzione_id = $1 and identificativo = $2 and stato in ('bloccato', 'sospeso')`,
       [convenzioneId, operatore],
     )

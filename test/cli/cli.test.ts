@@ -176,8 +176,9 @@ t.test('operatore list and unblock from the command line', async (t) => {
   const { rows } = await db.pool.query(`insert into convenzioni (ente_codice, valida_dal, valida_al, ip_consentiti, fascia_oraria, max_giornaliere)
     values ('c_h501', '2026-01-01', '2030-12-31', '{0.0.0.0/0}', 'sempre', 10) returning id`)
   const id = String(rows[0].id)
-  await db.pool.query(`insert into operatori (convenzione_id, identificativo, stato, bloccato_il, fallimenti) values
-    ($1, 'op.bloccato', 'bloccato', now(), array[now(), now()]), ($1, 'op.attivo', 'attivo', null, '{}')`, [id])
+  await db.pool.query(`insert into operatori (convenzione_id, identificativo, stato, bloccato_il, finestra_fallimenti) values
+    ($1, 'op.bloccato', 'bloccato', now(), finestra_aggiungi(finestra_aggiungi('{}', now(), interval '1 hour'), now(), interval '1 hour')),
+    ($1, 'op.attivo', 'attivo', null, '{}')`, [id])
   const list = await run('operatore', 'list', '--convenzione', id, '--json')
   t.match(JSON.parse(list.stdout), [{ identificativo: 'op.attivo', stato: 'attivo' }, { identificativo: 'op.bloccato', stato: 'bloccato', fallimentiRecenti: 2 }])
   t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'op.bloccato'), { code: 0, stdout: 'operatore op.bloccato unblocked' })

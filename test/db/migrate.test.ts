@@ -84,3 +84,26 @@ t.test('with roles, under names of the deployment\'s choosing: the owner owns ev
   t.same(await migrate(owner.pool, dir, { roles }), ['999_next'], 'a login of the owner role applies it')
   t.equal((await db.pool.query(`select pg_get_userbyid(relowner) as o from pg_class where relname = 'prossima'`)).rows[0].o, roles.owner)
 })
+
+t.test('operatori that differed only by case become one, with all their failures, counted by the minute', async (t) => {
+  const db = await testDatabase(t, { migrate: false })
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'invciv-mig-'))
+  for (const f of await readdir(migrationsDir)) if (f < '011') await copyFile(path.join(migrationsDir, f), path.join(dir, f))
+  await migrate(db.pool, dir)
+  await db.pool.query(`insert into enti (codice_ipa, nome) values ('c_x', 'X')`)
+  const { rows: [c] } = await db.pool.query(`insert into convenzioni (ente_codice, valida_dal, valida_al, ip_consentiti, fascia_oraria, max_giornaliere)
+    values ('c_x', '2026-01-01', '2030-12-31', '{0.0.0.0/0}', 'sempre', 10) returning id`)
+  await db.pool.query(`insert into operatori (convenzione_id, identificativo, stato, bloccato_il, fallimenti) values
+    ($1, 'Op.Rossi', 'attivo', null, array[timestamptz '2026-11-30 10:00:10Z', '2026-11-30 10:00:50Z']),
+    ($1, 'op.rossi', 'bloccato', '2026-11-30 10:05Z', array[timestamptz '2026-11-30 10:03:00Z']),
+    ($1, 'OP.VERDI', 'attivo', null, '{}')`, [c.id])
+  await migrate(db.pool)
+  const { rows } = await db.pool.query(`select identificativo, stato, bloccato_il, finestra_fallimenti, finestra_somma(finestra_fallimenti) as n from operatori order by identificativo`)
+  t.match(rows, [
+    { identificativo: 'op.rossi', stato: 'bloccato', bloccato_il: new Date('2026-11-30T10:05:00Z'), n: 3 },
+    { identificativo: 'op.verdi', stato: 'attivo', n: 0 },
+  ])
+  t.same(Object.values(rows[0].finestra_fallimenti as Record<string, number>).sort(), [1, 2], 'two failures in one minute, one in another')
+  await t.rejects(db.pool.query(`insert into operatori (convenzione_id, identificativo) values ($1, 'Op.Bianchi')`, [c.id]), { message: /operatori_identificativo_canonico/ },
+    'only canonical identities from now on')
+})

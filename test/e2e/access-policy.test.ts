@@ -138,7 +138,7 @@ t.test('one operatore whatever the case or the spaces: counted, blocked and unbl
   await refused(t, 'OPERATORE_BLOCCATO', { ...valid, identificativoOperatore: 'lOcK.tEsT' })
   const sent = await db.pool.query(`select operatore from tracce where lower(operatore) = 'lock.test' order by id`)
   t.same(sent.rows.map((r) => r.operatore), ['LOCK.TEST', 'Lock.Test', 'lock.test', 'lOcK.tEsT'], 'as sent (trimmed)')
-  const rows = await db.pool.query(`select identificativo, stato, cardinality(fallimenti) as n from operatori where convenzione_id = $1 and lower(identificativo) = 'lock.test'`, [id])
+  const rows = await db.pool.query(`select identificativo, stato, finestra_somma(finestra_fallimenti) as n from operatori where convenzione_id = $1 and lower(identificativo) = 'lock.test'`, [id])
   t.same(rows.rows, [{ identificativo: 'lock.test', stato: 'bloccato', n: 3 }], 'one row, under the canonical identity')
   await unblockOperatore(db.pool, testActor, id, 'Lock.TEST')
   t.equal((await call({ ...valid, identificativoOperatore: 'LOCK.test' })).esito, 'VALIDO', 'unblocked under any spelling')

@@ -66,7 +66,7 @@ t.test(`${CALLS} concurrent failed lookups of one operatore on two processes: ex
     { esito: 'NON_VALIDO', codice: null, n: MAX_TENTATIVI },
     { esito: null, codice: 'OPERATORE_BLOCCATO', n: CALLS - MAX_TENTATIVI },
   ], 'one traccia per call, each as it was answered')
-  const { rows } = await db.pool.query(`select stato, cardinality(fallimenti) as n from operatori where convenzione_id = $1 and identificativo = 'op.storm'`, [id])
+  const { rows } = await db.pool.query(`select stato, finestra_somma(finestra_fallimenti) as n from operatori where convenzione_id = $1 and identificativo = 'op.storm'`, [id])
   t.same(rows, [{ stato: 'bloccato', n: MAX_TENTATIVI }])
   const events = await db.pool.query(`select evento from eventi_operatori where operatore = 'op.storm'`)
   t.same(events.rows, [{ evento: 'bloccato' }], 'blocked once')

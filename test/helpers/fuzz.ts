@@ -62,11 +62,20 @@ function mutateText(r: () => number, text: string): [string, string] {
 function soapBody(r: () => number): [string, Buffer | string] {
   const fields: Fields = { ...validFields }
   const valid = envelopeOf(fields)
-  switch (int(r, 14)) {
+  switch (int(r, 17)) {
     case 0: {
       const f = pick(r, FIELDS)
       return [`odd value in ${f}`, envelopeOf({ ...fields, [f]: pick(r, ODD_VALUES) })]
     }
+    case 14: {
+      // the same field again, under a second prefix bound to the service's namespace
+      const el = pick(r, FIELDS.slice(0, 6))
+      const twice = valid.replace(/(<v1:VerificaGiudizioRichiesta[^>]*)>/, '$1 xmlns:v2="urn:it:inps:invciv:verifica:v1">')
+        .replace(new RegExp(`(<v1:${el}>[^<]*</v1:${el}>)`), `$1<v2:${el}>${pick(r, ['X', 'RSSMRA80A01H501U', 'CECITA'])}</v2:${el}>`)
+      return [`${el} twice under two prefixes`, twice]
+    }
+    case 15: return ['two bodies', valid.replace('</soap:Envelope>', '<s2:Body xmlns:s2="http://schemas.xmlsoap.org/soap/envelope/"><v1:VerificaGiudizioRichiesta xmlns:v1="urn:it:inps:invciv:verifica:v1"/></s2:Body></soap:Envelope>')]
+    case 16: return ['mustUnderstand header', valid.replace('<soap:Body>', `<soap:Header><x:Sicurezza xmlns:x="urn:x" soap:mustUnderstand="${pick(r, ['1', 'true', '0'])}">${pick(r, ['a', '\u0000', ''])}</x:Sicurezza></soap:Header><soap:Body>`)]
     case 1: {
       const f = pick(r, FIELDS.slice(0, 6))
       return [`missing ${f}`, envelopeOf(Object.fromEntries(Object.entries(fields).filter(([k]) => k !== f)))]
@@ -96,11 +105,22 @@ function soapBody(r: () => number): [string, Buffer | string] {
 
 function restBody(r: () => number): [string, Buffer | string] {
   const valid = JSON.stringify(validFields)
-  switch (int(r, 12)) {
+  switch (int(r, 15)) {
     case 0: {
       const f = pick(r, FIELDS)
       return [`odd value in ${f}`, JSON.stringify({ ...validFields, [f]: pick(r, ODD_VALUES) })]
     }
+    case 12: {
+      // keys a client would never send: control, bidi and NUL characters, lone surrogates
+      const key = pick(r, ['\u0000', '\u202e', '\u0007\u001b[2J', '\ud800', '\u2066x\u2069', 'a\u0000b', '\u0085']) + pick(r, ['', 'codiceFiscale', 'x'])
+      return ['hostile key', JSON.stringify({ ...validFields, [key]: pick(r, ODD_VALUES) })]
+    }
+    case 13: {
+      // the same characters in every value
+      const bad = pick(r, ['\u0000', '\u202e', '\u0007', '\u2066', '\u200f', '\u061c', '\u009b'])
+      return ['hostile values', JSON.stringify(Object.fromEntries(Object.entries(validFields).map(([k, v]) => [k, r() < 0.5 ? `${v}${bad}` : `${bad}${v}`])))]
+    }
+    case 14: return ['duplicated key, escaped', valid.replace('"categoria"', '"categoria":"CECITA","\\u0063ategoria"')]
     case 1: {
       const f = pick(r, FIELDS)
       return [`wrong type in ${f}`, JSON.stringify({ ...validFields, [f]: pick<unknown>(r, [1, -1, 1.5, 1e308, true, null, [], ['x'], {}, { a: 1 }]) })]

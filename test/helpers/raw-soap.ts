@@ -23,6 +23,11 @@ export function envelopeOf(fields: Record<string, string | undefined>): string {
 const pick = (xml: string, name: string) => new RegExp(`<v1:${name}>([^<]*)</v1:${name}>`).exec(xml)?.[1]
 
 export function soapCall(baseUrl: string, agent: https.Agent, fields: Record<string, string | undefined>, headers: Record<string, string> = {}): Promise<SoapResult> {
+  return soapPost(baseUrl, agent, envelopeOf(fields), headers)
+}
+
+/** Any envelope, as written: for the ones envelopeOf would never make. */
+export function soapPost(baseUrl: string, agent: https.Agent, envelope: string, headers: Record<string, string> = {}): Promise<SoapResult> {
   return new Promise((resolve, reject) => {
     const req = https.request(`${baseUrl}/ws/invciv`, {
       method: 'POST', agent,
@@ -41,7 +46,7 @@ export function soapCall(baseUrl: string, agent: https.Agent, fields: Record<str
       })
     })
     req.on('error', reject)
-    req.end(envelopeOf(fields))
+    req.end(envelope)
   })
 }
 

@@ -1,6 +1,6 @@
 // /admin/v1/convenzioni: the agreements, their settings and lifecycle, and their PDD certificates and operatori.
 import {
-  changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione,
+  changeStato, createConvenzione, listConvenzioni, quotaToday, renewConvenzione, showConvenzione, updateConvenzione,
   type ConvenzioneInput, type ConvenzioneUpdate, type LifecycleAction,
 } from '../../registry/convenzioni.ts'
 import { addCertificate, listCertificates } from '../../registry/certificati.ts'
@@ -16,6 +16,14 @@ const operatoreParams = {
   properties: { id: { type: 'integer', minimum: 1 }, operatore: { type: 'string', pattern: '^[A-Za-z0-9._@:-]{1,64}$' } },
 } as const
 
+const quotaSchema = {
+  type: 'object', additionalProperties: false, required: ['giorno', 'limite', 'usate', 'rimanenti', 'azzeramento'], description: "today's quota (Europe/Rome day)",
+  properties: {
+    giorno: { type: 'string', format: 'date' }, limite: { type: 'integer' }, usate: { type: 'integer' }, rimanenti: { type: 'integer' },
+    azzeramento: { type: 'string', format: 'date-time' },
+  },
+} as const
+
 const statoSchema = { type: 'object', additionalProperties: false, required: ['id', 'stato'], properties: { id: { type: 'integer' }, stato: { type: 'string' } } } as const
 const validitySchema = { type: 'object', additionalProperties: false, required: ['id', 'validaAl'], properties: { id: { type: 'integer' }, validaAl: { type: 'string', format: 'date' } } } as const
 const operatoreStatoSchema = {
@@ -28,7 +36,7 @@ export const convenzioniResource: AdminResource = async (app, { db, clientTrust,
     schema: {
       summary: 'every convenzione, with its settings',
       querystring: { type: 'object', additionalProperties: false, properties: { ente: { type: 'string', maxLength: 32 } } },
-      response: { 200: { type: 'array', items: convenzioneSchema }, ...problems },
+      response: { 200: { type: 'array', items: { ...convenzioneSchema, required: [...convenzioneSchema.required, 'usateOggi'], properties: { ...convenzioneSchema.properties, usateOggi: { type: 'integer', description: "units of today's quota used (Europe/Rome day)" } } } }, ...problems },
     },
   }, async (request) => listConvenzioni(db, request.query.ente))
 
@@ -46,11 +54,17 @@ export const convenzioniResource: AdminResource = async (app, { db, clientTrust,
       summary: 'one convenzione with its PDD certificates',
       params: idParams,
       response: {
-        200: { ...convenzioneSchema, required: [...convenzioneSchema.required, 'certificati'], properties: { ...convenzioneSchema.properties, certificati: { type: 'array', items: certificateSchema } } },
+        200: {
+          ...convenzioneSchema, required: [...convenzioneSchema.required, 'certificati', 'quotaOggi'],
+          properties: { ...convenzioneSchema.properties, certificati: { type: 'array', items: certificateSchema }, quotaOggi: quotaSchema },
+        },
         ...problems,
       },
     },
-  }, async (request) => ({ ...(await showConvenzione(db, request.params.id)), certificati: await listCertificates(db, { convenzioneId: request.params.id }) }))
+  }, async (request) => {
+    const convenzione = await showConvenzione(db, request.params.id)
+    return { ...convenzione, certificati: await listCertificates(db, { convenzioneId: request.params.id }), quotaOggi: await quotaToday(db, convenzione) }
+  })
 
   app.get('/admin/v1/convenzioni/:id/modifiche', {
     schema: {

@@ -1,5 +1,5 @@
 // The REST twin's OpenAPI 3.1 document, built from the very schemas the pipeline validates with.
-import { catalogue, refusalCodes } from '../../errors.ts'
+import { catalogue, refusalCodes, regole } from '../../errors.ts'
 import { requestSchema } from '../../policy/request-valid.ts'
 
 const date = { type: 'string', format: 'date' } as const
@@ -29,6 +29,13 @@ export const problemSchema = {
     code: { enum: refusalCodes },
     identificativoTransazione: { type: 'string', format: 'uuid' },
     riprovaTraSecondi: { type: 'integer', minimum: 0 },
+    errors: {
+      type: 'array', description: 'RICHIESTA_NON_VALIDA: each field and the rule it broke',
+      items: { type: 'object', required: ['campo', 'regola'], properties: { campo: { type: 'string' }, regola: { enum: regole } } },
+    },
+    indirizzo: { type: 'string', description: 'IP_NON_AUTORIZZATO: the source address the gateway saw' },
+    prossimaApertura: { type: 'string', format: 'date-time', description: 'FUORI_FASCIA_ORARIA: when the fascia next opens' },
+    azzeramento: { type: 'string', format: 'date-time', description: 'QUOTA_GIORNALIERA_ESAURITA: when the count restarts (midnight in Rome)' },
   },
 } as const
 

@@ -6,6 +6,8 @@ import type { Payload } from '../../policy/types.ts'
 import type { QuotaState } from '../../policy/daily-quota.ts'
 import { channelErrorHandler, newCall, publicAuthority, type CallSource } from '../call.ts'
 import { openApiDocument } from './openapi.ts'
+import { jsonPayload } from './json-body.ts'
+import { peerFingerprint } from '../../tls/peer-identity.ts'
 
 export interface RestChannelOptions extends CallSource {
   pipeline: Pipeline
@@ -30,7 +32,7 @@ function send(reply: FastifyReply, outcome: Outcome) {
       ...esito, identificativoTransazione: outcome.transactionId, dataOraVerifica: dataOraVerifica.toISOString(),
     })
   }
-  const { code, retryAfterSeconds } = outcome.refusal
+  const { code, retryAfterSeconds, errori, indirizzo, prossimaApertura, azzeramento } = outcome.refusal
   const kind = catalogue[code]
   rateHeaders(reply, outcome.quota)
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
@@ -42,6 +44,10 @@ function send(reply: FastifyReply, outcome: Outcome) {
     code,
     identificativoTransazione: outcome.transactionId,
     ...(retryAfterSeconds !== undefined ? { riprovaTraSecondi: retryAfterSeconds } : {}),
+    ...(errori?.length ? { errors: errori } : {}),
+    ...(indirizzo !== undefined ? { indirizzo } : {}),
+    ...(prossimaApertura ? { prossimaApertura: prossimaApertura.toISOString() } : {}),
+    ...(azzeramento ? { azzeramento: azzeramento.toISOString() } : {}),
   })
 }
 
@@ -50,12 +56,29 @@ export async function restChannel(app: FastifyInstance, options: RestChannelOpti
   const handle = async (request: FastifyRequest, reply: FastifyReply, payload: Payload) =>
     send(reply, await pipeline.handle(newCall(request, reply, 'rest', payload, options)))
 
+  // the body is read as text and parsed here (json-body.ts), strictly: a bad body is still a call, with its traccia
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, { text: body }))
+
   app.post(REST_PATH, { bodyLimit: options.bodyLimit }, async (request, reply) => {
-    const body = request.body
-    const payload: Payload = typeof body === 'object' && body !== null && !Array.isArray(body)
-      ? { kind: 'fields', fields: body as Record<string, unknown> }
-      : { kind: 'malformed', reason: 'il corpo deve essere un oggetto JSON' }
+    const body = request.body as { text?: unknown } | undefined
+    const payload: Payload = typeof body?.text === 'string'
+      ? jsonPayload(body.text)
+      : { kind: 'malformed', reason: 'corpo assente', errori: [{ campo: 'corpo', regola: 'obbligatorio' }] }
     return handle(request, reply, payload)
+  })
+
+  // a partner's own usage of today's quota, read with the certificate it connected with
+  app.get('/rest/v1/quota', async (request, reply) => {
+    const quota = await pipeline.quota(peerFingerprint(request.socket))
+    if (!quota) {
+      const kind = catalogue.CERTIFICATO_NON_AUTORIZZATO
+      return reply.code(kind.httpStatus).type('application/problem+json; charset=utf-8').send({
+        type: 'urn:it:inps:invciv:errore:CERTIFICATO_NON_AUTORIZZATO', title: kind.description, status: kind.httpStatus, detail: kind.description, code: 'CERTIFICATO_NON_AUTORIZZATO',
+      })
+    }
+    reply.header('x-ratelimit-limit', String(quota.limite)).header('x-ratelimit-remaining', String(quota.rimanenti))
+    return reply.type('application/json; charset=utf-8').send({ ...quota, azzeramento: quota.azzeramento.toISOString() })
   })
 
   app.get('/rest/v1/openapi.json', async (request) => {

@@ -1,6 +1,8 @@
 // Reads a SOAP 1.1 envelope into the request's named fields, refusing hostile or foreign XML before it is parsed.
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import type { Payload } from '../../policy/types.ts'
+import type { Regola } from '../../errors.ts'
+import { echoed } from '../../neutralise.ts'
 
 export const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/'
 export const SOAP12_ENV_NS = 'http://www.w3.org/2003/05/soap-envelope'
@@ -28,7 +30,9 @@ const parser = new XMLParser({
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
-const malformed = (reason: string): Payload => ({ kind: 'malformed', reason })
+/** A refusal of the envelope: why (for the traccia), and the element and rule a partner is told. */
+const malformed = (reason: string, campo = 'soap:Envelope', regola: Regola = 'xml'): Payload =>
+  ({ kind: 'malformed', reason, errori: [{ campo: echoed(campo), regola }] })
 
 type Scope = ReadonlyMap<string, string>
 type XmlNode = string | { [key: string]: unknown }
@@ -91,18 +95,18 @@ function single(value: unknown): XmlNode | undefined {
 }
 
 export function parseEnvelope(body: unknown): Payload {
-  if (!Buffer.isBuffer(body) || body.length === 0) return malformed('corpo vuoto')
+  if (!Buffer.isBuffer(body) || body.length === 0) return malformed('corpo vuoto', 'soap:Envelope', 'obbligatorio')
   let text: string
   try {
     text = utf8.decode(body)
   } catch {
-    return malformed('codifica non UTF-8')
+    return malformed('codifica non UTF-8', 'soap:Envelope', 'codifica')
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   // SOAP forbids DTDs, and refusing them before parsing is what keeps entity expansion out.
   if (/<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(text)) return malformed('DTD o dichiarazione di entità non ammessa')
   const declaration = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(text)
-  if (declaration && !/^utf-?8$/i.test(declaration[1] as string)) return malformed('codifica dichiarata diversa da UTF-8')
+  if (declaration && !/^utf-?8$/i.test(declaration[1] as string)) return malformed('codifica dichiarata diversa da UTF-8', 'soap:Envelope', 'codifica')
   // fast-xml-parser 5 moves its validator to the fast-xml-validator package (the same code); until that one is
   // adopted, the bundled copy keeps refusing what is not well formed before the parser sees it
   // eslint-disable-next-line @typescript-eslint/no-deprecated
@@ -121,53 +125,104 @@ export function parseEnvelope(body: unknown): Payload {
   if (envelope === undefined) return malformed('Envelope ripetuto')
   const envScope = scopeOf(envelope, new Map())
   const env = qname(envName, envScope)
-  if (env.local !== 'Envelope') return malformed('manca soap:Envelope')
-  if (env.ns === SOAP12_ENV_NS) return malformed('SOAP 1.2 non supportato: usare SOAP 1.1')
-  if (env.ns !== SOAP_ENV_NS) return malformed('namespace di Envelope non SOAP 1.1')
+  if (env.local !== 'Envelope') return malformed('manca soap:Envelope', 'soap:Envelope', 'obbligatorio')
+  if (env.ns === SOAP12_ENV_NS) return malformed('SOAP 1.2 non supportato: usare SOAP 1.1', 'soap:Envelope', 'formato')
+  if (env.ns !== SOAP_ENV_NS) return malformed('namespace di Envelope non SOAP 1.1', 'soap:Envelope', 'formato')
 
+  // Header and Body once each, whatever prefixes name them: two Bodies would leave which one counts to chance
   let bodyNode: XmlNode | undefined
+  let headerNode: { node: XmlNode; scope: Scope } | undefined
   let bodyScope: Scope = envScope
   for (const [name, value] of children(envelope)) {
     const node = single(value)
-    if (node === undefined) return malformed(`${name} ripetuto`)
+    if (node === undefined) return malformed(`${name} ripetuto`, name, 'duplicato')
     const scope = scopeOf(node, envScope)
     const q = qname(name, scope)
-    if (q.ns !== SOAP_ENV_NS || (q.local !== 'Header' && q.local !== 'Body')) return malformed(`elemento inatteso in Envelope: ${q.local}`)
+    if (q.ns !== SOAP_ENV_NS || (q.local !== 'Header' && q.local !== 'Body')) return malformed(`elemento inatteso in Envelope: ${q.local}`, q.local, 'non-previsto')
     if (q.local === 'Body') {
+      if (bodyNode !== undefined) return malformed('soap:Body ripetuto', 'soap:Body', 'duplicato')
+      if (headerNode === undefined && bodySeenBeforeHeader(children(envelope), envScope)) return malformed('soap:Header dopo soap:Body', 'soap:Header', 'ordine')
       bodyNode = node
       bodyScope = scope
+    } else {
+      if (headerNode !== undefined) return malformed('soap:Header ripetuto', 'soap:Header', 'duplicato')
+      headerNode = { node, scope }
     }
   }
-  if (bodyNode === undefined) return malformed('manca soap:Body')
+  if (bodyNode === undefined) return malformed('manca soap:Body', 'soap:Body', 'obbligatorio')
+
+  // a header the sender marked mustUnderstand, which this service does not understand: SOAP's MustUnderstand fault
+  if (headerNode) {
+    const notUnderstood = mustUnderstandHeader(headerNode.node, headerNode.scope)
+    if (notUnderstood) {
+      return { kind: 'malformed', reason: `intestazione mustUnderstand non compresa: ${notUnderstood}`, errori: [{ campo: notUnderstood, regola: 'mustUnderstand' }], mustUnderstand: notUnderstood }
+    }
+  }
 
   const operations = children(bodyNode)
-  if (operations.length !== 1) return malformed('soap:Body deve contenere una sola operazione')
+  if (operations.length !== 1) return malformed('soap:Body deve contenere una sola operazione', 'soap:Body', operations.length ? 'duplicato' : 'obbligatorio')
   const [opName, opValue] = operations[0] as [string, unknown]
   const operation = single(opValue)
-  if (operation === undefined) return malformed('operazione ripetuta')
+  if (operation === undefined) return malformed('operazione ripetuta', REQUEST_ELEMENT, 'duplicato')
   const opScope = scopeOf(operation, bodyScope)
   const op = qname(opName, opScope)
-  if (op.ns !== SERVICE_NS) return malformed(`namespace dell'operazione diverso da ${SERVICE_NS}`)
-  if (op.local !== REQUEST_ELEMENT) return malformed(`operazione sconosciuta: ${op.local.slice(0, 64)}`)
+  if (op.ns !== SERVICE_NS) return malformed(`namespace dell'operazione diverso da ${SERVICE_NS}`, op.local, 'operazione')
+  if (op.local !== REQUEST_ELEMENT) return malformed(`operazione sconosciuta: ${op.local.slice(0, 64)}`, op.local, 'operazione')
 
+  // each field once, in the schema's order: the same field under two prefixes bound to the namespace is a duplicate
   const fields: Record<string, unknown> = {}
   let lastIndex = -1
   for (const [name, value] of children(operation)) {
     const node = single(value)
-    if (node === undefined) return malformed(`${name.slice(0, 64)} ripetuto`)
+    if (node === undefined) return malformed(`${name.slice(0, 64)} ripetuto`, qname(name, opScope).local, 'duplicato')
     const scope = scopeOf(node, opScope)
     const q = qname(name, scope)
     const index = (REQUEST_FIELDS as readonly string[]).indexOf(q.local)
-    if (q.ns !== SERVICE_NS || index < 0) return malformed(`elemento sconosciuto: ${q.local.slice(0, 64)}`)
-    if (index < lastIndex) return malformed(`${q.local} fuori dall'ordine dello schema`)
+    if (q.ns !== SERVICE_NS || index < 0) return malformed(`elemento sconosciuto: ${q.local.slice(0, 64)}`, q.local, 'non-previsto')
+    if (index === lastIndex) return malformed(`${q.local} ripetuto`, q.local, 'duplicato')
+    if (index < lastIndex) return malformed(`${q.local} fuori dall'ordine dello schema`, q.local, 'ordine')
     lastIndex = index
-    if (children(node).length > 0) return malformed(`${q.local} deve contenere solo testo`)
-    if (attributes(node).some(([k]) => k !== 'xmlns' && !k.startsWith('xmlns:'))) return malformed(`${q.local} non ammette attributi`)
+    if (children(node).length > 0) return malformed(`${q.local} deve contenere solo testo`, q.local, 'tipo')
+    if (attributes(node).some(([k]) => k !== 'xmlns' && !k.startsWith('xmlns:'))) return malformed(`${q.local} non ammette attributi`, q.local, 'formato')
     const text = typeof node === 'string' ? node : node['#text']
     const raw = typeof text === 'string' || typeof text === 'number' ? String(text) : ''
     const decoded = decodeText(raw)
-    if (decoded === undefined) return malformed(`${q.local}: riferimento a carattere non valido`)
+    if (decoded === undefined) return malformed(`${q.local}: riferimento a carattere non valido`, q.local, 'caratteri-non-ammessi')
     fields[q.local] = decoded
   }
   return { kind: 'fields', fields }
+}
+
+/** Whether the Envelope's Body comes before its Header (SOAP 1.1 puts the Header first). */
+function bodySeenBeforeHeader(entries: [string, unknown][], scope: Scope): boolean {
+  const locals = entries.map(([name, value]) => {
+    const node = single(value)
+    return node === undefined ? '' : qname(name, scopeOf(node, scope)).local
+  })
+  const body = locals.indexOf('Body')
+  const header = locals.indexOf('Header')
+  return header > body && body >= 0
+}
+
+/**
+ * The first header entry marked mustUnderstand ("1" or "true", the attribute in the SOAP 1.1 namespace) that
+ * this service does not understand, as {namespace}local; none understood yet, so any such entry.
+ */
+function mustUnderstandHeader(header: XmlNode, headerScope: Scope): string | undefined {
+  for (const [name, value] of children(header)) {
+    for (const node of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (typeof node !== 'object' || node === null) continue
+      const entry = node as XmlNode
+      const scope = scopeOf(entry, headerScope)
+      const marked = attributes(entry).some(([k, v]) => {
+        const q = qname(k, scope)
+        return k.includes(':') && q.ns === SOAP_ENV_NS && q.local === 'mustUnderstand' && (v.trim() === '1' || v.trim() === 'true')
+      })
+      if (marked) {
+        const q = qname(name, scope)
+        return echoed(`{${q.ns ?? ''}}${q.local}`, 200)
+      }
+    }
+  }
+  return undefined
 }

@@ -28,6 +28,14 @@ export function renderRisposta(transactionId: string, answer: Pick<Answer, 'esit
 
 export function renderFault(transactionId: string, refusal: Refusal): string {
   const kind = catalogue[refusal.code]
+  // SOAP 1.1 §4.4: a header not understood is a MustUnderstand fault, whose detail may not describe a header
+  if (refusal.mustUnderstand !== undefined) {
+    return envelope(
+      '<soap:Fault><faultcode>soap:MustUnderstand</faultcode>' +
+        `<faultstring xml:lang="it">${escapeXml(`Intestazione obbligatoria non compresa: ${refusal.mustUnderstand} (transazione ${transactionId})`)}</faultstring>` +
+        '</soap:Fault>',
+    )
+  }
   return envelope(
     '<soap:Fault>' +
       `<faultcode>soap:${kind.fault === 'client' ? 'Client' : 'Server'}</faultcode>` +
@@ -37,6 +45,10 @@ export function renderFault(transactionId: string, refusal: Refusal): string {
       element('descrizione', kind.description) +
       element('identificativoTransazione', transactionId) +
       element('riprovaTraSecondi', refusal.retryAfterSeconds) +
+      (refusal.errori ?? []).map((e) => `<v1:erroreCampo>${element('campo', e.campo)}${element('regola', e.regola)}</v1:erroreCampo>`).join('') +
+      element('indirizzoOrigine', refusal.indirizzo) +
+      element('prossimaApertura', refusal.prossimaApertura?.toISOString()) +
+      element('azzeramentoQuota', refusal.azzeramento?.toISOString()) +
       '</v1:Errore></detail></soap:Fault>',
   )
 }

@@ -42,8 +42,9 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
 
   app.post(SOAP_PATH, async (request, reply) => {
     const action = soapActionOf(request)
+    // a SOAPAction naming another operation would leave which one was meant to the reader
     const payload: Payload = action && action !== SOAP_ACTION
-      ? { kind: 'malformed', reason: 'SOAPAction sconosciuta' }
+      ? { kind: 'malformed', reason: 'SOAPAction sconosciuta', errori: [{ campo: 'SOAPAction', regola: 'operazione' }] }
       : parseEnvelope(request.body)
     return handle(request, reply, payload)
   })

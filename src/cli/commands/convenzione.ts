@@ -1,6 +1,6 @@
 // invciv convenzione: the agreements, their settings (one option per setting descriptor) and lifecycle.
 import { Command, Option } from 'commander'
-import { changeStato, createConvenzione, listConvenzioni, renewConvenzione, showConvenzione, updateConvenzione, type ConvenzioneInput, type ConvenzioneUpdate, type LifecycleAction } from '../../registry/convenzioni.ts'
+import { changeStato, createConvenzione, listConvenzioni, quotaToday, renewConvenzione, showConvenzione, updateConvenzione, type ConvenzioneInput, type ConvenzioneUpdate, type LifecycleAction } from '../../registry/convenzioni.ts'
 import { settingList } from '../../policy/settings.ts'
 import { labelOf, type Setting } from '../../policy/setting.ts'
 import { listCertificates } from '../../registry/certificati.ts'
@@ -32,7 +32,8 @@ function describeConvenzione(c: Awaited<ReturnType<typeof showConvenzione>>): st
   return [
     `convenzione ${c.id} (${c.enteCodice}) ${c.stato}, valida ${c.validaDal}..${c.validaAl}`,
     `  ip ${c.ipConsentiti.join(', ')}; fascia ${c.fasciaOraria}`,
-    `  max ${c.maxGiornaliere}/giorno${c.mediaGiornaliera ? `, media ${c.mediaGiornaliera}` : ''}; blocco dopo ${c.maxTentativi} in ${c.finestraTentativiMinuti} min${c.maxOperatori ? `; max ${c.maxOperatori} operatori` : ''}`,
+    `  max ${c.maxGiornaliere}/giorno${c.mediaGiornaliera ? `, media ${c.mediaGiornaliera}` : ''}; blocco dopo ${c.maxTentativi} in ${c.finestraTentativiMinuti} min ` +
+      `(sblocco ${c.sbloccoOperatori}); sospensione dopo ${c.maxFallimentiConvenzione} fallimenti in ${c.finestraTentativiMinuti} min${c.maxOperatori ? `; max ${c.maxOperatori} operatori` : ''}`,
   ].join('\n')
 }
 
@@ -55,18 +56,23 @@ export function convenzioneCommands(program: Command): void {
     .option('--ente <IPA>', 'only those of this ente')
     .action(async (o: { ente?: string }, cmd: Command) => {
       const rows = await withDatabase((db) => listConvenzioni(db.pool, o.ente))
-      print(cmd, rows, rows.map((c) => `${c.id}\t${c.enteCodice}\t${c.stato}\t${c.validaDal}..${c.validaAl}\tmax ${c.maxGiornaliere}/giorno`).join('\n') || '(none)')
+      print(cmd, rows, rows.map((c) => `${c.id}\t${c.enteCodice}\t${c.stato}\t${c.validaDal}..${c.validaAl}\toggi ${c.usateOggi}/${c.maxGiornaliere}`).join('\n') || '(none)')
     })
   convenzione.command('show').description('one convenzione with its limits, certificates and history (the change log)')
     .argument('<ID>', 'convenzione id', positiveInt('ID'))
     .action(async (id: number, _o, cmd: Command) => {
-      const shown = await withDatabase(async (db) => ({
-        ...(await showConvenzione(db.pool, id)),
-        certificati: await listCertificates(db.pool, { convenzioneId: id }),
-        modifiche: await auditedHistory(db.pool, { who: cliActor().etichetta }, id),
-      }))
+      const shown = await withDatabase(async (db) => {
+        const convenzione = await showConvenzione(db.pool, id)
+        return {
+          ...convenzione,
+          quotaOggi: await quotaToday(db.pool, convenzione),
+          certificati: await listCertificates(db.pool, { convenzioneId: id }),
+          modifiche: await auditedHistory(db.pool, { who: cliActor().etichetta }, id),
+        }
+      })
       print(cmd, shown, [
         describeConvenzione(shown),
+        `  oggi ${shown.quotaOggi.usate} di ${shown.quotaOggi.limite} (restano ${shown.quotaOggi.rimanenti}; si azzera ${shown.quotaOggi.azzeramento.toISOString()})`,
         ...shown.certificati.map((k) => `  ${k.fingerprint} ${k.stato} ${k.giorniAllaScadenza} giorni`),
         `storia (${shown.modifiche.length} modifiche):`,
         ...shown.modifiche.map((c) => `  ${describeChange(c)}`),

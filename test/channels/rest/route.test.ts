@@ -11,6 +11,7 @@ async function appAnswering(refusal: Refusal) {
   const pipeline: Pipeline = {
     handle: async (call) => ({ kind: 'refusal', transactionId: call.transactionId, refusal }),
     refuse: async (call, r) => ({ kind: 'refusal', transactionId: call.transactionId, refusal: r }),
+    quota: async () => undefined,
   }
   const app = Fastify()
   await app.register(restChannel, { pipeline, clock: systemClock, trustedProxies: undefined, bodyLimit: 16_384, fallbackAuthority: 'localhost:8443' })

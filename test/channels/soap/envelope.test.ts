@@ -60,7 +60,7 @@ t.test('hostile and foreign XML is refused before anything is expanded', async (
 
 t.test('bytes that are not UTF-8 are refused', async (t) => {
   const bytes = Buffer.concat([Buffer.from(envelope().slice(0, 300)), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from(envelope().slice(300))])
-  t.same(parseEnvelope(bytes), { kind: 'malformed', reason: 'codifica non UTF-8' })
+  t.same(parseEnvelope(bytes), { kind: 'malformed', reason: 'codifica non UTF-8', errori: [{ campo: 'soap:Envelope', regola: 'codifica' }] })
 })
 
 t.test('an empty or missing body is refused', async (t) => {
