@@ -88,6 +88,38 @@ async function exportTo(cmd: Command, o: ExportChoice, contenuto: string, filtri
   print(cmd, manifest, `${manifest.righe} righe in ${path.join(bundle, manifest.file)} (sha256 ${manifest.sha256}), manifest signed with the seal key ${manifest.firma.impronta}\nverify: cd ${bundle} && ${VERIFY_COMMAND}`)
 }
 
+/** How the command line reads one of the trail's logs (the change log, the auditors' accesses). */
+interface LogReading<O, F extends object, R> {
+  contenuto: string
+  noun: string
+  filters(o: O): F
+  page(db: Database, who: string, filters: F, page: { limit: number; after: number | undefined }): Promise<{ shown: object; rows: R[]; cursore: number | null }>
+  export(db: Database, who: string, filters: F, format: 'csv' | 'jsonl', options: ExportOptions): Readable
+  line(row: R): string
+}
+
+/** A log read from the command line: a page newest first, or with --format an export (--bundle: a signed one). */
+function logReader<O, F extends object, R>(command: Command, log: LogReading<O, F, R>): void {
+  exportOptions(command, false)
+    .addOption(new Option('--limite <N>', 'rows per page (at most 1000)').argParser(positiveInt('--limite')).default(100))
+    .addOption(new Option('--cursore <ID>', 'the cursor printed by the previous page').argParser(positiveInt('--cursore')))
+    .action(async (o: O & Partial<ExportChoice> & { limite: number; cursore?: number }, cmd: Command) => {
+      const who = cliActor().etichetta
+      const filters = log.filters(o)
+      const format = o.format
+      if (format) {
+        await exportTo(cmd, { format, bundle: o.bundle }, log.contenuto, Object.fromEntries(Object.entries(filters)), (db, options) => log.export(db, who, filters, format, options))
+        return
+      }
+      if (o.bundle) throw new UsageError('invalid', '--bundle needs --format')
+      const page = await withDatabase((db) => log.page(db, who, filters, { limit: o.limite, after: o.cursore }))
+      print(cmd, page.shown, [
+        ...page.rows.map((r) => log.line(r)),
+        page.cursore ? `(next page: --cursore ${page.cursore})` : `(${page.rows.length} ${log.noun})`,
+      ].join('\n'))
+    })
+}
+
 export function auditCommands(program: Command): void {
   const audit = program.command('audit').description('the audit trail: search, export, seal, verify, subject report')
   filterOptions(audit.command('search').description('tracce matching the filters, newest first, a page at a time'))
@@ -108,46 +140,30 @@ export function auditCommands(program: Command): void {
       await exportTo(cmd, o, 'tracce', { ...filtersForLog(filters, auditor.pseudonymKey) },
         (db, options) => auditedExport(db.pool, auditor, filters, o.format, options))
     })
-  changeFilterOptions(exportOptions(audit.command('modifiche').description('the change log (registro delle modifiche): newest first a page at a time, or exported with --format'), false))
-    .addOption(new Option('--limite <N>', 'rows per page (at most 1000)').argParser(positiveInt('--limite')).default(100))
-    .addOption(new Option('--cursore <ID>', 'the cursor printed by the previous page').argParser(positiveInt('--cursore')))
-    .action(async (o: ChangeFilterOptions & Partial<ExportChoice> & { limite: number; cursore?: number }, cmd: Command) => {
-      const who = cliActor().etichetta
-      const filters = changeFiltersOf(o)
-      if (o.format) {
-        const format = o.format
-        await exportTo(cmd, { format, bundle: o.bundle }, 'registro_modifiche', { ...filters }, (db, options) => auditedChangesExport(db.pool, { who }, filters, format, options))
-        return
-      }
-      if (o.bundle) throw new UsageError('invalid', '--bundle needs --format')
-      const page = await withDatabase((db) => auditedChanges(db.pool, { who }, filters, { limit: o.limite, after: o.cursore }))
-      print(cmd, page, [
-        ...page.modifiche.map(describeChange),
-        page.cursore ? `(next page: --cursore ${page.cursore})` : `(${page.modifiche.length} modifiche)`,
-      ].join('\n'))
-    })
-  exportOptions(audit.command('accessi').description("the auditors' own accesses to the trail: newest first a page at a time, or exported with --format"), false)
+  logReader(changeFilterOptions(audit.command('modifiche').description('the change log (registro delle modifiche): newest first a page at a time, or exported with --format')), {
+    contenuto: 'registro_modifiche', noun: 'modifiche',
+    filters: (o: ChangeFilterOptions) => changeFiltersOf(o),
+    page: async (db, who, filters, page) => {
+      const found = await auditedChanges(db.pool, { who }, filters, page)
+      return { shown: found, rows: found.modifiche, cursore: found.cursore }
+    },
+    export: (db, who, filters, format, options) => auditedChangesExport(db.pool, { who }, filters, format, options),
+    line: describeChange,
+  })
+  logReader(audit.command('accessi').description("the auditors' own accesses to the trail: newest first a page at a time, or exported with --format")
     .option('--dal <WHEN>', 'from this date or ISO timestamp')
     .option('--al <WHEN>', 'up to this date (the whole day) or ISO timestamp')
     .option('--principale <WHO>', 'admin:<subject> or cli:<user>')
-    .addOption(new Option('--azione <AZIONE>', 'what they did').choices(['ricerca', 'esportazione', 'soggetto', 'verifica', 'modifiche', 'accessi']))
-    .addOption(new Option('--limite <N>', 'rows per page (at most 1000)').argParser(positiveInt('--limite')).default(100))
-    .addOption(new Option('--cursore <ID>', 'the cursor printed by the previous page').argParser(positiveInt('--cursore')))
-    .action(async (o: AccessFilters & Partial<ExportChoice> & { limite: number; cursore?: number }, cmd: Command) => {
-      const who = cliActor().etichetta
-      const filters = definedOnly({ dal: o.dal, al: o.al, principale: o.principale, azione: o.azione })
-      if (o.format) {
-        const format = o.format
-        await exportTo(cmd, { format, bundle: o.bundle }, 'accessi_audit', { ...filters }, (db, options) => auditedAccessesExport(db.pool, { who }, filters, format, options))
-        return
-      }
-      if (o.bundle) throw new UsageError('invalid', '--bundle needs --format')
-      const page = await withDatabase((db) => auditedAccesses(db.pool, { who }, filters, { limit: o.limite, after: o.cursore }))
-      print(cmd, page, [
-        ...page.accessi.map((a) => [a.avvenutoIl.toISOString(), a.principale, a.azione, JSON.stringify(a.filtri), a.righe ?? ''].join('\t')),
-        page.cursore ? `(next page: --cursore ${page.cursore})` : `(${page.accessi.length} accessi)`,
-      ].join('\n'))
-    })
+    .addOption(new Option('--azione <AZIONE>', 'what they did').choices(['ricerca', 'esportazione', 'soggetto', 'verifica', 'modifiche', 'accessi'])), {
+    contenuto: 'accessi_audit', noun: 'accessi',
+    filters: (o: AccessFilters) => definedOnly({ dal: o.dal, al: o.al, principale: o.principale, azione: o.azione }),
+    page: async (db, who, filters, page) => {
+      const found = await auditedAccesses(db.pool, { who }, filters, page)
+      return { shown: found, rows: found.accessi, cursore: found.cursore }
+    },
+    export: (db, who, filters, format, options) => auditedAccessesExport(db.pool, { who }, filters, format, options),
+    line: (a) => [a.avvenutoIl.toISOString(), a.principale, a.azione, JSON.stringify(a.filtri), a.righe ?? ''].join('\t'),
+  })
   audit.command('chiave').description('the public seal key and its fingerprint: what third parties check witnessed heads and signed exports with')
     .action(async (_o, cmd: Command) => {
       const key = await withDatabase(async (db) => (await cliWitness(db.url)).key.publicKey)
