@@ -5,6 +5,8 @@ import type { Logger } from 'pino'
 import type { Clock } from './clock.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
 import { soapChannel } from './channels/soap/route.ts'
+import type { SpcoopAnswering } from './channels/soap/answer-busta.ts'
+import type { SpcoopIdentity } from './policy/spcoop-busta.ts'
 import { restChannel } from './channels/rest/route.ts'
 import { drainOnClose } from './channels/drain.ts'
 import { cidrSet } from './policy/client-address.ts'
@@ -28,6 +30,8 @@ export interface PartnerAppOptions {
   trustedProxies: string[]
   metrics: Metrics
   connections: ConnectionLimits
+  /** the gateway's SPCoop identity and the counter of its buste */
+  spcoop: SpcoopAnswering
 }
 
 // Handshakes refused by TLS (no certificate, untrusted CA, revoked) never reach a hook: they are counted here.
@@ -82,6 +86,7 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
     trustedProxies: options.trustedProxies.length ? cidrSet(options.trustedProxies) : undefined,
     bodyLimit: options.bodyLimit,
     fallbackAuthority: options.fallbackAuthority,
+    spcoop: options.spcoop,
   }
   await app.register(soapChannel, channel)
   await app.register(restChannel, channel)
@@ -101,6 +106,8 @@ export interface AdminAppOptions {
   /** the release, for the admin API's OpenAPI document */
   version: string
   verifyOptions: () => Promise<VerifyOptions>
+  /** the gateway's SPCoop identity, shown to ops and partners' integrators */
+  spcoop: SpcoopIdentity
 }
 
 /** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
@@ -113,7 +120,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
   guardConnections(app, options)
   await app.register(adminApi, {
     db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health, clientTrust: options.clientTrust,
-    version: options.version, verifyOptions: options.verifyOptions,
+    version: options.version, verifyOptions: options.verifyOptions, spcoop: options.spcoop,
   })
   return app
 }

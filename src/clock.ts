@@ -68,3 +68,31 @@ export function isCalendarDate(text: string): boolean {
   const days = m === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31
   return d <= days
 }
+
+const romeWall = new Intl.DateTimeFormat('en-CA', {
+  timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+})
+
+/** The Europe/Rome wall clock at an instant, as YYYY-MM-DDTHH:mm:ss.SSS (no offset: how SPCoop writes its times). */
+export function romeWallClock(instant: Date): string {
+  const part = Object.fromEntries(romeWall.formatToParts(instant).map((p) => [p.type, p.value]))
+  const ms = String(instant.getUTCMilliseconds()).padStart(3, '0')
+  return `${part.year}-${part.month}-${part.day}T${part.hour}:${part.minute}:${part.second}.${ms}`
+}
+
+/**
+ * The instant a Europe/Rome wall-clock time (YYYY-MM-DDTHH:mm:ss[.fff]) names; in the hour repeated when
+ * summer time ends, the first of the two; undefined for a time that does not exist there (the hour skipped).
+ */
+export function fromRomeWallClock(local: string): Date | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/.exec(local)
+  if (!m) return undefined
+  const asUtc = Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}Z`)
+  if (Number.isNaN(asUtc)) return undefined
+  const fraction = m[5] ? Math.floor(Number(`0.${m[5]}`) * 1000) : 0
+  for (const offsetHours of [2, 1]) {
+    const candidate = new Date(asUtc - offsetHours * 3_600_000 + fraction)
+    if (romeWallClock(candidate).slice(0, 19) === `${m[1]}T${m[2]}:${m[3]}:${m[4]}`) return candidate
+  }
+  return undefined
+}

@@ -8,6 +8,7 @@ import type { ConnectionLimits } from './channels/connection-limits.ts'
 import { DEFAULT_ROLES, type RoleNames } from './db/roles.ts'
 import { databaseKey } from './db/identity.ts'
 import { OperationError } from './operation-error.ts'
+import type { SpcoopIdentity } from './policy/spcoop-busta.ts'
 
 export interface Config {
   /** unset: the embedded PostgreSQL of dataDir, with dev demo data */
@@ -54,6 +55,8 @@ export interface Config {
     autoSuspend: boolean
     webhookUrl: string | undefined
   }
+  /** the gateway's SPCoop soggetto, PdD, servizio and azione, and how buste are held to time and to once-only */
+  spcoop: SpcoopIdentity
 }
 
 /**
@@ -68,6 +71,7 @@ export const AGID_TLS_CIPHERS = [
 
 const seconds = { type: 'string', pattern: '^[1-9][0-9]{0,5}$' } as const
 const role = { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$' } as const
+const spcoopCode = { type: 'string', pattern: '^[A-Za-z0-9]{1,80}$' } as const
 
 const schema = {
   type: 'object',
@@ -108,6 +112,14 @@ const schema = {
     INVCIV_ANOMALY_THRESHOLDS: { type: 'string' },
     INVCIV_ANOMALY_AUTO_SUSPEND: { enum: ['on', 'off'] },
     INVCIV_ANOMALY_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
+    INVCIV_SPCOOP_SOGGETTO: spcoopCode,
+    INVCIV_SPCOOP_TIPO_SOGGETTO: spcoopCode,
+    INVCIV_SPCOOP_PDD: spcoopCode,
+    INVCIV_SPCOOP_SERVIZIO: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,120}$' },
+    INVCIV_SPCOOP_TIPO_SERVIZIO: spcoopCode,
+    INVCIV_SPCOOP_AZIONE: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,120}$' },
+    INVCIV_SPCOOP_TOLLERANZA_SECONDI: seconds,
+    INVCIV_SPCOOP_DUPLICATI_ORE: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
   },
 } as const
 
@@ -187,7 +199,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       autoSuspend: present.INVCIV_ANOMALY_AUTO_SUSPEND === 'on',
       webhookUrl: present.INVCIV_ANOMALY_WEBHOOK_URL,
     },
+    spcoop: spcoopIdentity(present),
   }
+}
+
+/** The gateway's SPCoop identity: INPS's soggetto and PdD unless said otherwise (the accordo di servizio names them). */
+function spcoopIdentity(present: Record<string, string | undefined>): SpcoopIdentity {
+  const soggetto = present.INVCIV_SPCOOP_SOGGETTO ?? 'INPS'
+  const identity: SpcoopIdentity = {
+    soggetto: { tipo: present.INVCIV_SPCOOP_TIPO_SOGGETTO ?? 'SPC', nome: soggetto },
+    pdd: present.INVCIV_SPCOOP_PDD ?? `${soggetto}SPCoopIT`,
+    servizio: { tipo: present.INVCIV_SPCOOP_TIPO_SERVIZIO ?? 'SPC', nome: present.INVCIV_SPCOOP_SERVIZIO ?? 'VerificaGiudizio' },
+    azione: present.INVCIV_SPCOOP_AZIONE ?? 'VerificaGiudizio',
+    tolleranzaSecondi: Number(present.INVCIV_SPCOOP_TOLLERANZA_SECONDI ?? 300),
+    duplicatiOre: Number(present.INVCIV_SPCOOP_DUPLICATI_ORE ?? 24),
+  }
+  // a busta is refused by its OraRegistrazione once 2 × the tolerance has passed since it was first received: until
+  // then its Identificatore must still be remembered, or a replay would pass
+  if (identity.duplicatiOre * 3600 < 2 * identity.tolleranzaSecondi) {
+    throw new ConfigError('invalid', 'invalid configuration: INVCIV_SPCOOP_DUPLICATI_ORE must cover twice INVCIV_SPCOOP_TOLLERANZA_SECONDI, or a replayed busta could pass')
+  }
+  return identity
 }
 
 const validateThresholds = new Ajv({ allErrors: true }).compile(thresholdsSchema)

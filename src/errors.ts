@@ -45,6 +45,16 @@ export const catalogue = {
     fault: 'client',
     httpStatus: 403,
   },
+  BUSTA_NON_VALIDA: {
+    description: "La busta e-Gov non è conforme all'accordo di servizio: le eccezioni della busta di risposta dicono dove",
+    fault: 'client',
+    httpStatus: 400,
+  },
+  BUSTA_DUPLICATA: {
+    description: 'Identificatore della busta e-Gov già ricevuto da questo mittente: ogni messaggio ne richiede uno nuovo',
+    fault: 'client',
+    httpStatus: 409,
+  },
   QUOTA_GIORNALIERA_ESAURITA: {
     description: 'Raggiunto il numero massimo giornaliero di chiamate previsto dalla convenzione',
     fault: 'client',
@@ -80,6 +90,17 @@ export interface FieldError {
   regola: Regola
 }
 
+/**
+ * An e-Gov eccezione (SPCoop busta 1.1): its EGOV_IT_ code, the context of its coding, where in the busta, and
+ * how grave. A GRAVE one refuses the message; a LIEVE or INFO one is reported in the answer's busta only.
+ */
+export interface EccezioneBusta {
+  codice: `EGOV_IT_${number}`
+  contesto: 'ErroreIntestazioneMessaggioSPCoop' | 'ErroreProcessamentoMessaggioSPCoop'
+  posizione: string
+  rilevanza: 'GRAVE' | 'LIEVE' | 'INFO'
+}
+
 /** A refusal decided by a pipeline step; `retryAfterSeconds` feeds Retry-After and the fault detail. */
 export interface Refusal {
   code: RefusalCode
@@ -94,6 +115,8 @@ export interface Refusal {
   prossimaApertura?: Date
   /** QUOTA_GIORNALIERA_ESAURITA: when the count restarts (the next midnight in Rome) */
   azzeramento?: Date
+  /** BUSTA_NON_VALIDA, BUSTA_DUPLICATA: the eccezioni the answer's busta lists */
+  eccezioni?: EccezioneBusta[]
   /** a SOAP header marked mustUnderstand that the gateway does not understand: a MustUnderstand fault */
   mustUnderstand?: string
 }

@@ -10,6 +10,8 @@ import { systemClock, type Clock } from './clock.ts'
 import { openDatabase, type Database } from './db/database.ts'
 import { loadDemoDataIfFresh } from './dev/demo-data.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
+import { createSpcoopCounter } from './pipeline/spcoop-counter.ts'
+import { purgeExpiredIdentifiers } from './pipeline/replay-cache.ts'
 import { loadTlsMaterial, type TlsMaterial } from './tls/context.ts'
 import { buildAdminApp, buildPartnerApp, buildProbeApp } from './app.ts'
 import { createMetrics } from './metrics.ts'
@@ -120,14 +122,15 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     }
     // what a process killed while the database was away left behind
     void replaySpool()
-    const pipeline = createPipeline({ db: database.callPool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool })
+    const pipeline = createPipeline({ db: database.callPool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop })
     const partner = await buildPartnerApp({
       tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, fallbackAuthority: `localhost:${config.port}`,
       trustedProxies: config.trustedProxies, metrics, connections: config.connections,
+      spcoop: { identity: config.spcoop, counter: createSpcoopCounter(database.callPool) },
     })
     servers.push(partner)
     const admin = await buildAdminApp({
-      tls, logger, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust, version: release,
+      tls, logger, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust, version: release, spcoop: config.spcoop,
       verifyOptions: async () => ({ retentionMonths: config.auditRetentionMonths, witness: await witness.check() }),
     })
     servers.push(admin)
@@ -143,6 +146,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       // spooled tracce go into the trail before a seal can cover the time they were written in
       beforeSealing: () => spool.replay(database.pool),
       witness,
+      housekeeping: (now) => purgeExpiredIdentifiers(database.pool, now),
     })
     await partner.listen({ host: config.host, port: config.port })
     await admin.listen({ host: config.adminHost, port: config.adminPort })

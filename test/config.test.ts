@@ -23,3 +23,14 @@ t.test('development mode keeps the seal key and one witness log per database in 
   t.match(a, { keyFile: '/tmp/invciv-data/seal-key.pem', createKey: true, logFile: /^\/tmp\/invciv-data\/witness\/.+\.log$/ })
   t.not(a.logFile, b.logFile, 'two databases, two logs')
 })
+
+t.test("the gateway's SPCoop identity: INPS's by default, each part configurable, a replay window that covers the clock tolerance", async (t) => {
+  t.same(loadConfig({}).spcoop, {
+    soggetto: { tipo: 'SPC', nome: 'INPS' }, pdd: 'INPSSPCoopIT', servizio: { tipo: 'SPC', nome: 'VerificaGiudizio' }, azione: 'VerificaGiudizio',
+    tolleranzaSecondi: 300, duplicatiOre: 24,
+  })
+  const set = loadConfig({ INVCIV_SPCOOP_SOGGETTO: 'INPSTest', INVCIV_SPCOOP_AZIONE: 'verifica', INVCIV_SPCOOP_TOLLERANZA_SECONDI: '60', INVCIV_SPCOOP_DUPLICATI_ORE: '1' }).spcoop
+  t.match(set, { soggetto: { nome: 'INPSTest' }, pdd: 'INPSTestSPCoopIT', azione: 'verifica', tolleranzaSecondi: 60, duplicatiOre: 1 })
+  t.throws(() => loadConfig({ INVCIV_SPCOOP_SOGGETTO: 'INPS_1' }), { message: /INVCIV_SPCOOP_SOGGETTO/ }, 'a code is letters and digits: it is a part of an Identificatore')
+  t.throws(() => loadConfig({ INVCIV_SPCOOP_TOLLERANZA_SECONDI: '3600', INVCIV_SPCOOP_DUPLICATI_ORE: '1' }), { message: /must cover twice INVCIV_SPCOOP_TOLLERANZA_SECONDI/ })
+})

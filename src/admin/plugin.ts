@@ -23,6 +23,8 @@ import { certificatiResource } from './resources/certificati.ts'
 import { auditResource } from './resources/audit.ts'
 import { anomalieResource } from './resources/anomalie.ts'
 import { tlsResource } from './resources/tls.ts'
+import { spcoopResource } from './resources/spcoop.ts'
+import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,6 +45,7 @@ export interface AdminOptions {
   clientTrust: () => ClientTrust
   version: string
   verifyOptions: () => Promise<VerifyOptions>
+  spcoop: SpcoopIdentity
 }
 
 function problem(reply: FastifyReply, kind: OperationKind, detail: string, code: string = operationKinds[kind].code, status: number = operationKinds[kind].status) {
@@ -51,7 +54,7 @@ function problem(reply: FastifyReply, kind: OperationKind, detail: string, code:
 
 const CONFIRMED_PRINCIPAL_MS = 10 * 60_000
 
-export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version, verifyOptions }: AdminOptions) {
+export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version, verifyOptions, spcoop }: AdminOptions) {
   const openApi = openApiOf(app, { title: 'invciv-gateway admin API', version })
 
   // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
@@ -108,8 +111,8 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
     const p = request.principal
     return { attore: p?.fingerprint ?? 'unknown', ruolo: p?.ruolo ?? 'unknown', etichetta: `admin:${p?.soggetto ?? 'unknown'}` }
   }
-  const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions }
-  for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource]) {
+  const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop }
+  for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource, spcoopResource]) {
     await app.register(resource, resources)
   }
 }

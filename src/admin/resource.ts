@@ -7,6 +7,7 @@ import type { ClientTrust } from '../tls/client-certificate-check.ts'
 import type { Auditor } from '../audit/auditor-access.ts'
 import type { VerifyOptions } from '../audit/sealer.ts'
 import type { Actor } from '../audit/change-log.ts'
+import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 
 /** What every resource gets: the database, the trust certificates are checked against, and who is asking. */
 export interface ResourceOptions {
@@ -17,6 +18,8 @@ export interface ResourceOptions {
   auditor: (request: FastifyRequest) => Auditor
   /** what verify checks the chain against: the retention period and the witnessed heads */
   verifyOptions: () => Promise<VerifyOptions>
+  /** the gateway's SPCoop identity (configuration: INVCIV_SPCOOP_*) */
+  spcoop: SpcoopIdentity
 }
 
 export type AdminResource = FastifyPluginAsyncJsonSchemaToTs<{

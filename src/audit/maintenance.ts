@@ -19,6 +19,8 @@ export interface MaintenanceOptions {
   beforeSealing?: () => Promise<unknown>
   /** signs and keeps each new chain head outside the database */
   witness?: Witness
+  /** other tables' periodic cleaning, run first (identifiers whose time has passed) */
+  housekeeping?: (now: Date) => Promise<unknown>
 }
 
 export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
@@ -39,6 +41,7 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
       const now = o.clock.now()
       await ensurePartition(o.pool, now)
       await ensurePartition(o.pool, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)))
+      await o.housekeeping?.(now)
       await o.beforeSealing?.()
       const current = await watermark(o.pool)
       if (previousWatermark !== undefined) {

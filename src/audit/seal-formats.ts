@@ -22,6 +22,14 @@ const formats: { readonly [K in StreamKind]: Readonly<Record<number, Covered>> }
       ['riferimento_pratica', 'riferimento_pratica'], ['cf_pseudonimo', 'cf_pseudonimo'], ['esito', 'esito'],
       ['codice_rifiuto', 'codice_rifiuto'], ['motivo', 'motivo'], ['latenza_ms', 'latenza_ms::text'],
     ],
+    // migrations/013: what the call's protocol header declared (jsonb's text is canonical: keys ordered, no spaces chosen by the writer)
+    2: [
+      ['id', 'id'], ['identificativo_transazione', 'identificativo_transazione'], ['ricevuta_il', utc('ricevuta_il')],
+      ['inserita_il', utc('inserita_il')], ['canale', 'canale'], ['convenzione_id', 'convenzione_id'], ['ente_codice', 'ente_codice'],
+      ['certificato_fingerprint', 'certificato_fingerprint'], ['ip_cliente', 'ip_cliente::text'], ['operatore', 'operatore'],
+      ['riferimento_pratica', 'riferimento_pratica'], ['cf_pseudonimo', 'cf_pseudonimo'], ['esito', 'esito'],
+      ['codice_rifiuto', 'codice_rifiuto'], ['motivo', 'motivo'], ['latenza_ms', 'latenza_ms::text'], ['protocollo', 'protocollo::text'],
+    ],
   },
   registro_modifiche: {
     1: [

@@ -23,6 +23,8 @@ export interface TraceFilters {
   /** an esito or a refusal code */
   esito?: string
   transazione?: string
+  /** an e-Gov busta's Identificatore */
+  identificatore?: string
   codiceFiscale?: string
 }
 
@@ -54,6 +56,7 @@ export function whereOf(filters: TraceFilters, pseudonymKey: string): { conditio
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(filters.transazione)) throw new AuditQueryError('invalid', 'transazione must be a UUID')
     add('identificativo_transazione = ?', filters.transazione)
   }
+  if (filters.identificatore) add("protocollo ->> 'identificatore' = ? and protocollo is not null", filters.identificatore)
   if (filters.codiceFiscale) {
     const cf = validateCodiceFiscale(filters.codiceFiscale)
     if (!cf.ok) throw new AuditQueryError('invalid', `codiceFiscale: ${cf.reason}`)

@@ -21,6 +21,15 @@ export interface Traccia {
   codiceRifiuto?: RefusalCode | undefined
   motivo?: string | undefined
   latencyMs: number
+  /** what the call's protocol header declared: a busta's profilo, Identificatore and Mittente (tipo/nome) */
+  protocollo?: Protocollo | undefined
+}
+
+/** What a protocol header declared, as the trail keeps it (one jsonb column, searched by identificatore). */
+export interface Protocollo {
+  profilo: 'spcoop'
+  identificatore?: string
+  mittente?: string
 }
 
 export interface TracciaColumn {
@@ -53,6 +62,7 @@ export const tracciaColumns: readonly TracciaColumn[] = [
   column('codice_rifiuto', 'text', (t) => t.codiceRifiuto ?? null),
   column('motivo', 'text', (t) => partnerText(t.motivo?.slice(0, 500))),
   column('latenza_ms', 'numeric', (t) => Math.round(t.latencyMs * 1000) / 1000, 'latenza_ms::float8'),
+  column('protocollo', 'jsonb', (t) => (t.protocollo ? JSON.stringify(t.protocollo) : null)),
 ]
 
 /** A column's name as auditors' answers and exports carry it: identificativo_transazione → identificativoTransazione. */

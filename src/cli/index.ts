@@ -12,6 +12,7 @@ import { operatoreCommands } from './commands/operatore.ts'
 import { certCommands } from './commands/cert.ts'
 import { adminCommands } from './commands/admin.ts'
 import { tlsCommands } from './commands/tls.ts'
+import { spcoopCommands } from './commands/spcoop.ts'
 import { auditCommands } from './commands/audit.ts'
 import { anomalieCommands } from './commands/anomalie.ts'
 
@@ -32,7 +33,7 @@ const program = new Command('invciv')
   .addHelpText('after', `\n${exitCodesHelp}`)
   .exitOverride()
 
-for (const group of [serveCommand, migrateCommand, importCommands, enteCommands, convenzioneCommands, operatoreCommands, certCommands, adminCommands, tlsCommands, auditCommands, anomalieCommands]) {
+for (const group of [serveCommand, migrateCommand, importCommands, enteCommands, convenzioneCommands, operatoreCommands, certCommands, adminCommands, tlsCommands, spcoopCommands, auditCommands, anomalieCommands]) {
   group(program)
 }
 

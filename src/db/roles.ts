@@ -19,6 +19,8 @@ export const TRAIL_TABLES = ['tracce', 'sigilli', 'epurazioni', 'registro_modifi
 
 /** Tables the call path and the admin API change (they are not the trail: their changes are in the change log). */
 const WRITABLE_BY_RUNTIME = ['enti', 'convenzioni', 'certificati_pdd', 'operatori', 'quota_giornaliera', 'fallimenti_convenzione', 'principali_admin', 'verbali', 'anomalie', 'anomalie_notifiche']
+/** What the runtime role keeps for a while and forgets: identifiers seen once (pipeline/replay-cache.ts). */
+const FORGOTTEN_BY_RUNTIME = ['identificativi_visti']
 /** Trail and event tables the runtime role appends to. */
 const APPENDED_BY_RUNTIME = ['tracce', 'sigilli', 'registro_modifiche', 'accessi_audit', 'eventi_operatori', 'tls_ricaricamenti']
 
@@ -87,6 +89,7 @@ export async function applyGrants(db: Queryable, roles: RoleNames): Promise<void
   await db.query(`grant select on all tables in schema ${schema} to ${runtime}, ${auditor}`)
   await db.query(`grant insert, update on ${WRITABLE_BY_RUNTIME.map(ident).join(', ')} to ${runtime}`)
   await db.query(`grant insert on ${APPENDED_BY_RUNTIME.map(ident).join(', ')} to ${runtime}`)
+  await db.query(`grant insert, update, delete on ${FORGOTTEN_BY_RUNTIME.map(ident).join(', ')} to ${runtime}`)
   // an auditor's own reading is recorded, even on the read-only role
   await db.query(`grant insert on accessi_audit to ${auditor}`)
   await db.query(`revoke all on all sequences in schema ${schema} from ${runtime}, ${auditor}, public`)

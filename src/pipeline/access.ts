@@ -8,6 +8,7 @@ import { lookupKeyOf } from '../verification/verbali-repository.ts'
 import type { Call, PolicyContext } from '../policy/types.ts'
 import { operatoreKeyOf } from '../policy/operatore-present.ts'
 import type { PipelineDeps } from './deps.ts'
+import { firstSeen } from './replay-cache.ts'
 
 export async function readAccess(call: Call, { db, readDb }: PipelineDeps): Promise<void> {
   if (!call.fingerprint) return
@@ -24,6 +25,11 @@ export async function readAccess(call: Call, { db, readDb }: PipelineDeps): Prom
 }
 
 /** What the checks may ask of the registry. */
-export function policyContext({ db, clock }: PipelineDeps): PolicyContext {
-  return { clock, operatoreStato: (convenzioneId, operatore) => operatoreStato(db, convenzioneId, operatore) }
+export function policyContext({ db, clock, spcoop }: PipelineDeps): PolicyContext {
+  return {
+    clock,
+    spcoop,
+    operatoreStato: (convenzioneId, operatore) => operatoreStato(db, convenzioneId, operatore),
+    firstSeen: (ambito, chiave, ttlMs) => firstSeen(db, ambito, chiave, clock.now(), ttlMs),
+  }
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts'
 import type { DatabaseHealth } from '../db/health.ts'
 import type { Spool } from '../audit/spool.ts'
 import type { Call } from '../policy/types.ts'
+import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 
 export interface PipelineDeps {
   db: pg.Pool
@@ -12,6 +13,8 @@ export interface PipelineDeps {
   readDb: pg.Pool
   clock: Clock
   pseudonymKey: string
+  /** the gateway's SPCoop identity and limits (INVCIV_SPCOOP_*) */
+  spcoop: SpcoopIdentity
   logger: Logger
   /** whether the database answers; absent: assumed to */
   health?: DatabaseHealth

@@ -3,7 +3,8 @@
 // happens.
 import { refuse, type Refusal } from '../errors.ts'
 import { insertTraccia } from '../audit/trace-writer.ts'
-import type { Traccia } from '../audit/traccia.ts'
+import type { Protocollo, Traccia } from '../audit/traccia.ts'
+import { nomeDi, type BustaRichiesta } from '../policy/spcoop-busta.ts'
 import { pseudonymise } from '../audit/pseudonym.ts'
 import { withPartition } from '../audit/partitions.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
@@ -121,6 +122,11 @@ function describe(err: unknown) {
 
 const OPERATORE = /^[A-Za-z0-9._@:-]{1,64}$/
 
+/** What the trail keeps of a busta: only values the channel read in their standard form. */
+function protocolloOf(busta: BustaRichiesta): Protocollo {
+  return { profilo: 'spcoop', identificatore: busta.identificatore, mittente: busta.mittente ? nomeDi(busta.mittente) : undefined }
+}
+
 /** What the traccia knows of a call so far: validated values, or raw ones only when they are harmless. */
 export function traceOf(call: Call, pseudonymKey: string): Traccia {
   const raw = call.payload.kind === 'fields' ? call.payload.fields : {}
@@ -141,5 +147,6 @@ export function traceOf(call: Call, pseudonymKey: string): Traccia {
     riferimentoPratica: call.request?.riferimentoPratica ?? (rawPratica ? rawPratica.slice(0, 64) : undefined),
     cfPseudonimo: cf ? pseudonymise(pseudonymKey, cf) : undefined,
     latencyMs: performance.now() - call.startedAt,
+    protocollo: call.busta ? protocolloOf(call.busta) : undefined,
   }
 }

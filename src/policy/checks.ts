@@ -4,6 +4,7 @@
 // in the statement that commits the traccia (pipeline/group-commit.ts).
 import { certificateAuthorized } from './certificate-authorized.ts'
 import { convenzioneActive } from './convenzione-active.ts'
+import { spcoopProfile } from './spcoop-profile.ts'
 import { ipAllowlist } from './ip-allowlist.ts'
 import { fasciaOraria } from './fascia-oraria.ts'
 import { requestValid } from './request-valid.ts'
@@ -18,6 +19,7 @@ import type { PolicyCheck } from './types.ts'
 export const checks: readonly PolicyCheck[] = [
   certificateAuthorized, // 1
   convenzioneActive, // 2
+  spcoopProfile, // 2b: the SOAP profile (an e-Gov busta for spcoop)
   ipAllowlist, // 3
   fasciaOraria, // 4
   requestValid, // 5

@@ -17,6 +17,10 @@ export interface ConvenzioneSettings {
   sbloccoOperatori: 'manuale' | 'fine-finestra'
   maxFallimentiConvenzione: number
   maxOperatori: number | null
+  profilo: 'mtls' | 'spcoop'
+  tipoSoggettoSpcoop: string
+  soggettoSpcoop: string | null
+  pddSpcoop: string | null
 }
 
 export interface Convenzione extends ConvenzioneSettings {

@@ -8,12 +8,13 @@ import { maxGiornaliere } from './daily-quota.ts'
 import { finestraTentativiMinuti, maxTentativi, sbloccoOperatori } from './operatore-lockout.ts'
 import { maxFallimentiConvenzione } from './convenzione-ceiling.ts'
 import { maxOperatori, mediaGiornaliera } from './baselines.ts'
+import { pddSpcoop, profilo, soggettoSpcoop, tipoSoggettoSpcoop } from './spcoop-profile.ts'
 import type { ConvenzioneSettings } from './convenzione.ts'
 import type { Setting } from './setting.ts'
 
 export const settings = {
   validaDal, validaAl, ipConsentiti, fasciaOraria: fasciaOrariaSetting, maxGiornaliere, maxTentativi, finestraTentativiMinuti,
-  sbloccoOperatori, maxFallimentiConvenzione, mediaGiornaliera, maxOperatori,
+  sbloccoOperatori, maxFallimentiConvenzione, mediaGiornaliera, maxOperatori, profilo, tipoSoggettoSpcoop, soggettoSpcoop, pddSpcoop,
 } as const satisfies { readonly [N in keyof ConvenzioneSettings]: Setting<N> }
 
 export const settingList: readonly Setting[] = Object.values(settings)

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts'
 import type { FieldError, Refusal } from '../errors.ts'
 import type { Categoria, Verbale } from '../verification/esito.ts'
 import type { Convenzione } from './convenzione.ts'
+import type { BustaRichiesta, SpcoopIdentity } from './spcoop-busta.ts'
 
 export type Channel = 'soap' | 'rest'
 
@@ -41,6 +42,8 @@ export interface Call {
   /** SHA-256 of the peer certificate, lower-case hex */
   fingerprint: string | undefined
   payload: Payload
+  /** the e-Gov busta of a SOAP call's header, as far as the channel could read it */
+  busta?: BustaRichiesta
   /** the convenzione of the peer certificate, read before the checks (pipeline/access.ts) */
   convenzione?: Convenzione
   /** the state of the operatore named by the raw request (by its canonical identity), read with the convenzione */
@@ -63,6 +66,13 @@ export interface PolicyContext {
   clock: Clock
   /** the operatore's state (bloccato, sospeso, ...), null when it never called */
   operatoreStato(convenzioneId: number, operatore: string): Promise<OperatoreState | null>
+  /** the gateway's SPCoop identity and limits */
+  spcoop: SpcoopIdentity
+  /**
+   * Records an identifier (a busta's Identificatore, a token's jti) for `ttlMs`: true the first time it is seen
+   * while live, false for a repeat; shared by every process.
+   */
+  firstSeen(ambito: string, chiave: string, ttlMs: number): Promise<boolean>
 }
 
 /** One check of the pipeline: lets the call pass (undefined) or refuses it. */

@@ -69,6 +69,18 @@ async function checked(db: Queryable, s: Setting, value: unknown): Promise<unkno
   return stored
 }
 
+/** A rule across settings that the table's constraints hold, told as people name the settings. */
+function constraintError(err: unknown, before: string): unknown {
+  if (codeOf(err) !== '23514') return err
+  if ((err as { constraint?: string }).constraint === 'convenzioni_spcoop_soggetto') {
+    return new ConvenzioneError('conflict', `${labelOf(settings.profilo)} spcoop needs ${labelOf(settings.soggettoSpcoop)}, the ente's SPCoop soggetto`)
+  }
+  if ((err as { constraint?: string }).constraint === 'convenzioni_check') {
+    return new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} ${before} ${labelOf(settings.validaDal)}`)
+  }
+  return new ConvenzioneError('invalid', 'a setting breaks a rule of the convenzioni table: check the values given')
+}
+
 export async function createConvenzione(db: pg.Pool, actor: Actor, input: ConvenzioneInput): Promise<{ id: number; validaAl: string }> {
   for (const s of settingList) {
     if ('required' in s.create && (input as ConvenzioneUpdate)[s.name] === undefined) throw new ConvenzioneError('invalid', `${labelOf(s)} is required`)
@@ -95,7 +107,9 @@ export async function createConvenzione(db: pg.Pool, actor: Actor, input: Conven
       `insert into convenzioni (ente_codice, ${settingList.map((s) => s.column).join(', ')})
        values ($1, ${expressions.join(', ')})
        returning id, valida_al as "validaAl"`,
-      values)
+      values).catch((err: unknown) => {
+      throw constraintError(err, 'comes before')
+    })
     const dopo = await showConvenzione(tx, created.id)
     return { result: created, change: { oggetto: 'convenzione', oggettoId: created.id, convenzioneId: created.id, azione: 'creata', dopo } }
   })
@@ -172,8 +186,7 @@ export async function updateConvenzione(db: pg.Pool, actor: Actor, id: number, u
     try {
       await tx.query(`update convenzioni set ${sets.join(', ')}, aggiornata_il = now() where id = $1`, values)
     } catch (err) {
-      if (codeOf(err) === '23514') throw new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} would come before ${labelOf(settings.validaDal)}`)
-      throw err
+      throw constraintError(err, 'would come before')
     }
     const after = await showConvenzione(tx, id)
     // the settings that changed, each with its value before and after

@@ -19,12 +19,15 @@ const filters = {
   ente: { type: 'string', maxLength: 32 }, convenzione: { type: 'integer', minimum: 1 }, operatore: { type: 'string', maxLength: 64 },
   pratica: { type: 'string', maxLength: 64 }, esito: { type: 'string', maxLength: 40, description: 'an esito or a refusal code' },
   transazione: { type: 'string', maxLength: 36 },
+  identificatore: { type: 'string', maxLength: 220, description: "an e-Gov busta's Identificatore (SPCoop)" },
   codiceFiscale: { type: 'string', maxLength: 16, description: 'matched through its keyed pseudonym, never stored in clear' },
 } as const
 
 // a traccia as auditors read it: the columns of audit/traccia.ts, under their field names
 const NOT_NULL = new Set(['identificativo_transazione', 'ricevuta_il', 'canale', 'latenza_ms'])
-const jsonType: Record<string, object> = { uuid: { type: 'string' }, text: { type: 'string' }, inet: { type: 'string' }, bigint: { type: 'integer' }, numeric: { type: 'number' }, timestamptz: { type: 'string', format: 'date-time' } }
+const jsonType: Record<string, object> = { uuid: { type: 'string' }, text: { type: 'string' }, inet: { type: 'string' }, bigint: { type: 'integer' }, numeric: { type: 'number' }, timestamptz: { type: 'string', format: 'date-time' },
+  // what a protocol header declared (audit/traccia.ts Protocollo)
+  jsonb: { type: 'object', additionalProperties: false, properties: { profilo: { type: 'string' }, identificatore: { type: 'string' }, mittente: { type: 'string' } } } }
 const tracciaSchema = {
   type: 'object', additionalProperties: false,
   required: ['id', ...tracciaColumns.map((c) => fieldOf(c.column))],

@@ -1,14 +1,17 @@
-// Reads a SOAP 1.1 envelope into the request's named fields, refusing hostile or foreign XML before it is parsed.
+// Reads a SOAP 1.1 envelope into the request's named fields (and its e-Gov busta, when it has one), refusing
+// hostile or foreign XML before it is parsed.
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import type { Payload } from '../../policy/types.ts'
 import type { Regola } from '../../errors.ts'
 import { echoed } from '../../neutralise.ts'
+import { attributes, children, decodeText, qname, scopeOf, single, type Scope, type XmlNode } from './xml-tree.ts'
 
-export const SOAP_ENV_NS = 'http://schemas.xmlsoap.org/soap/envelope/'
-export const SOAP12_ENV_NS = 'http://www.w3.org/2003/05/soap-envelope'
-export const SERVICE_NS = 'urn:it:inps:invciv:verifica:v1'
-export const REQUEST_ELEMENT = 'VerificaGiudizioRichiesta'
-export const SOAP_ACTION = `${SERVICE_NS}/VerificaGiudizio`
+import { REQUEST_ELEMENT, SERVICE_NS, SOAP12_ENV_NS, SOAP_ENV_NS } from './namespaces.ts'
+import { isIntestazione, readBusta } from './busta.ts'
+import type { BustaRichiesta } from '../../policy/spcoop-busta.ts'
+import { eccezione } from '../../policy/spcoop-busta.ts'
+
+export { REQUEST_ELEMENT, SERVICE_NS, SOAP12_ENV_NS, SOAP_ENV_NS, SOAP_ACTION } from './namespaces.ts'
 
 /** The request's children in the order the XSD's sequence declares them. */
 export const REQUEST_FIELDS = [
@@ -34,100 +37,51 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 const malformed = (reason: string, campo = 'soap:Envelope', regola: Regola = 'xml'): Payload =>
   ({ kind: 'malformed', reason, errori: [{ campo: echoed(campo), regola }] })
 
-type Scope = ReadonlyMap<string, string>
-type XmlNode = string | { [key: string]: unknown }
-
-const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
-
-/** Decodes character and predefined entity references; undefined when a reference is not XML. */
-function decodeText(text: string): string | undefined {
-  // set by the replacer, which cannot return 'invalid' itself
-  const invalid = { found: false }
-  const out = text.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z]{1,8});|&/g, (whole, ref: string | undefined) => {
-    if (ref === undefined) {
-      invalid.found = true
-      return whole
-    }
-    if (!ref.startsWith('#')) {
-      if (ref in PREDEFINED) return PREDEFINED[ref] as string
-      invalid.found = true
-      return whole
-    }
-    const code = ref.startsWith('#x') ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
-    // tab, newline and carriage return are the only XML characters below 0x20; no field needs them
-    if (code < 0x20 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
-      invalid.found = true
-      return whole
-    }
-    return String.fromCodePoint(code)
-  })
-  return invalid.found ? undefined : out
-}
-
-function attributes(node: XmlNode): [string, string][] {
-  if (typeof node === 'string') return []
-  return Object.entries(node).filter(([k]) => k.startsWith('@_')).map(([k, v]) => [k.slice(2), String(v)])
-}
-
-function children(node: XmlNode): [string, unknown][] {
-  if (typeof node === 'string') return []
-  return Object.entries(node).filter(([k]) => !k.startsWith('@_') && k !== '#text')
-}
-
-function scopeOf(node: XmlNode, parent: Scope): Scope {
-  const declared = attributes(node).filter(([k]) => k === 'xmlns' || k.startsWith('xmlns:'))
-  if (declared.length === 0) return parent
-  const scope = new Map(parent)
-  for (const [k, v] of declared) scope.set(k === 'xmlns' ? '' : k.slice(6), v)
-  return scope
-}
-
-function qname(name: string, scope: Scope): { ns: string | undefined; local: string } {
-  const colon = name.indexOf(':')
-  return colon < 0 ? { ns: scope.get(''), local: name } : { ns: scope.get(name.slice(0, colon)), local: name.slice(colon + 1) }
-}
-
-/** One element, never a repeated one (fast-xml-parser turns repeats into arrays). */
-function single(value: unknown): XmlNode | undefined {
-  if (Array.isArray(value)) return undefined
-  if (typeof value === 'string' || (typeof value === 'object' && value !== null)) return value as XmlNode
-  return undefined
+/** What the SOAP channel reads of a request: its payload, and the e-Gov busta of its header when there is one. */
+export interface Envelope {
+  payload: Payload
+  busta?: BustaRichiesta
 }
 
 export function parseEnvelope(body: unknown): Payload {
-  if (!Buffer.isBuffer(body) || body.length === 0) return malformed('corpo vuoto', 'soap:Envelope', 'obbligatorio')
+  return readEnvelope(body).payload
+}
+
+export function readEnvelope(body: unknown): Envelope {
+  const bare = (payload: Payload): Envelope => ({ payload })
+  if (!Buffer.isBuffer(body) || body.length === 0) return bare(malformed('corpo vuoto', 'soap:Envelope', 'obbligatorio'))
   let text: string
   try {
     text = utf8.decode(body)
   } catch {
-    return malformed('codifica non UTF-8', 'soap:Envelope', 'codifica')
+    return bare(malformed('codifica non UTF-8', 'soap:Envelope', 'codifica'))
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   // SOAP forbids DTDs, and refusing them before parsing is what keeps entity expansion out.
-  if (/<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(text)) return malformed('DTD o dichiarazione di entità non ammessa')
+  if (/<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(text)) return bare(malformed('DTD o dichiarazione di entità non ammessa'))
   const declaration = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(text)
-  if (declaration && !/^utf-?8$/i.test(declaration[1] as string)) return malformed('codifica dichiarata diversa da UTF-8', 'soap:Envelope', 'codifica')
+  if (declaration && !/^utf-?8$/i.test(declaration[1] as string)) return bare(malformed('codifica dichiarata diversa da UTF-8', 'soap:Envelope', 'codifica'))
   // fast-xml-parser 5 moves its validator to the fast-xml-validator package (the same code); until that one is
   // adopted, the bundled copy keeps refusing what is not well formed before the parser sees it
   // eslint-disable-next-line @typescript-eslint/no-deprecated
-  if (XMLValidator.validate(text) !== true) return malformed('XML non ben formato')
+  if (XMLValidator.validate(text) !== true) return bare(malformed('XML non ben formato'))
   let doc: Record<string, unknown>
   try {
     doc = parser.parse(text) as Record<string, unknown>
   } catch {
-    return malformed('XML non leggibile')
+    return bare(malformed('XML non leggibile'))
   }
 
   const roots = children(doc)
-  if (roots.length !== 1) return malformed('un solo elemento radice atteso')
+  if (roots.length !== 1) return bare(malformed('un solo elemento radice atteso'))
   const [envName, envValue] = roots[0] as [string, unknown]
   const envelope = single(envValue)
-  if (envelope === undefined) return malformed('Envelope ripetuto')
+  if (envelope === undefined) return bare(malformed('Envelope ripetuto'))
   const envScope = scopeOf(envelope, new Map())
   const env = qname(envName, envScope)
-  if (env.local !== 'Envelope') return malformed('manca soap:Envelope', 'soap:Envelope', 'obbligatorio')
-  if (env.ns === SOAP12_ENV_NS) return malformed('SOAP 1.2 non supportato: usare SOAP 1.1', 'soap:Envelope', 'formato')
-  if (env.ns !== SOAP_ENV_NS) return malformed('namespace di Envelope non SOAP 1.1', 'soap:Envelope', 'formato')
+  if (env.local !== 'Envelope') return bare(malformed('manca soap:Envelope', 'soap:Envelope', 'obbligatorio'))
+  if (env.ns === SOAP12_ENV_NS) return bare(malformed('SOAP 1.2 non supportato: usare SOAP 1.1', 'soap:Envelope', 'formato'))
+  if (env.ns !== SOAP_ENV_NS) return bare(malformed('namespace di Envelope non SOAP 1.1', 'soap:Envelope', 'formato'))
 
   // Header and Body once each, whatever prefixes name them: two Bodies would leave which one counts to chance
   let bodyNode: XmlNode | undefined
@@ -135,30 +89,48 @@ export function parseEnvelope(body: unknown): Payload {
   let bodyScope: Scope = envScope
   for (const [name, value] of children(envelope)) {
     const node = single(value)
-    if (node === undefined) return malformed(`${name} ripetuto`, name, 'duplicato')
+    if (node === undefined) return bare(malformed(`${name} ripetuto`, name, 'duplicato'))
     const scope = scopeOf(node, envScope)
     const q = qname(name, scope)
-    if (q.ns !== SOAP_ENV_NS || (q.local !== 'Header' && q.local !== 'Body')) return malformed(`elemento inatteso in Envelope: ${q.local}`, q.local, 'non-previsto')
+    if (q.ns !== SOAP_ENV_NS || (q.local !== 'Header' && q.local !== 'Body')) return bare(malformed(`elemento inatteso in Envelope: ${q.local}`, q.local, 'non-previsto'))
     if (q.local === 'Body') {
-      if (bodyNode !== undefined) return malformed('soap:Body ripetuto', 'soap:Body', 'duplicato')
-      if (headerNode === undefined && bodySeenBeforeHeader(children(envelope), envScope)) return malformed('soap:Header dopo soap:Body', 'soap:Header', 'ordine')
+      if (bodyNode !== undefined) return bare(malformed('soap:Body ripetuto', 'soap:Body', 'duplicato'))
+      if (headerNode === undefined && bodySeenBeforeHeader(children(envelope), envScope)) return bare(malformed('soap:Header dopo soap:Body', 'soap:Header', 'ordine'))
       bodyNode = node
       bodyScope = scope
     } else {
-      if (headerNode !== undefined) return malformed('soap:Header ripetuto', 'soap:Header', 'duplicato')
+      if (headerNode !== undefined) return bare(malformed('soap:Header ripetuto', 'soap:Header', 'duplicato'))
       headerNode = { node, scope }
     }
   }
-  if (bodyNode === undefined) return malformed('manca soap:Body', 'soap:Body', 'obbligatorio')
+  if (bodyNode === undefined) return bare(malformed('manca soap:Body', 'soap:Body', 'obbligatorio'))
 
+  const busta = headerNode ? bustaOf(headerNode.node, headerNode.scope) : undefined
+  const withBusta = (payload: Payload): Envelope => (busta ? { payload, busta } : { payload })
   // a header the sender marked mustUnderstand, which this service does not understand: SOAP's MustUnderstand fault
   if (headerNode) {
     const notUnderstood = mustUnderstandHeader(headerNode.node, headerNode.scope)
     if (notUnderstood) {
-      return { kind: 'malformed', reason: `intestazione mustUnderstand non compresa: ${notUnderstood}`, errori: [{ campo: notUnderstood, regola: 'mustUnderstand' }], mustUnderstand: notUnderstood }
+      return withBusta({ kind: 'malformed', reason: `intestazione mustUnderstand non compresa: ${notUnderstood}`, errori: [{ campo: notUnderstood, regola: 'mustUnderstand' }], mustUnderstand: notUnderstood })
     }
   }
+  return withBusta(readBody(bodyNode, bodyScope))
+}
 
+/** The header's e-Gov busta: undefined without one; one that says it is repeated when there are two. */
+function bustaOf(header: XmlNode, scope: Scope): BustaRichiesta | undefined {
+  const entries = children(header).filter(([name, value]) => {
+    const first = Array.isArray(value) ? (value[0] as XmlNode) : (value as XmlNode)
+    return isIntestazione(name, scopeOf(first, scope))
+  })
+  if (entries.length === 0) return undefined
+  const entry = entries.length === 1 ? single((entries[0] as [string, unknown])[1]) : undefined
+  if (entry === undefined) return { eccezioni: [eccezione('002', 'Intestazione')] }
+  return readBusta(entry, scopeOf(entry, scope))
+}
+
+/** The one operation of the Body, read into the request's named fields. */
+function readBody(bodyNode: XmlNode, bodyScope: Scope): Payload {
   const operations = children(bodyNode)
   if (operations.length !== 1) return malformed('soap:Body deve contenere una sola operazione', 'soap:Body', operations.length ? 'duplicato' : 'obbligatorio')
   const [opName, opValue] = operations[0] as [string, unknown]
@@ -206,7 +178,7 @@ function bodySeenBeforeHeader(entries: [string, unknown][], scope: Scope): boole
 
 /**
  * The first header entry marked mustUnderstand ("1" or "true", the attribute in the SOAP 1.1 namespace) that
- * this service does not understand, as {namespace}local; none understood yet, so any such entry.
+ * this service does not understand, as {namespace}local: any but the e-Gov busta.
  */
 function mustUnderstandHeader(header: XmlNode, headerScope: Scope): string | undefined {
   for (const [name, value] of children(header)) {
@@ -214,6 +186,8 @@ function mustUnderstandHeader(header: XmlNode, headerScope: Scope): string | und
       if (typeof node !== 'object' || node === null) continue
       const entry = node as XmlNode
       const scope = scopeOf(entry, headerScope)
+      // the busta is understood: whether this partner may send one is the convenzione's profile (policy/spcoop-profile.ts)
+      if (isIntestazione(name, scope)) continue
       const marked = attributes(entry).some(([k, v]) => {
         const q = qname(k, scope)
         return k.includes(':') && q.ns === SOAP_ENV_NS && q.local === 'mustUnderstand' && (v.trim() === '1' || v.trim() === 'true')

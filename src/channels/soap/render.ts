@@ -3,16 +3,18 @@ import { catalogue, type Refusal } from '../../errors.ts'
 import type { Answer } from '../../pipeline/verify.ts'
 import { SERVICE_NS, SOAP_ENV_NS } from './envelope.ts'
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' }
-export const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] as string)
+import { escapeXml } from './xml-escape.ts'
 
-const envelope = (body: string) =>
-  `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${SOAP_ENV_NS}"><soap:Body>${body}</soap:Body></soap:Envelope>`
+export { escapeXml } from './xml-escape.ts'
+
+/** A SOAP 1.1 envelope; `header`, when given, is the Header's content (the answer's busta). */
+const envelope = (body: string, header?: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="${SOAP_ENV_NS}">${header ? `<soap:Header>${header}</soap:Header>` : ''}<soap:Body>${body}</soap:Body></soap:Envelope>`
 
 const element = (name: string, value: string | number | undefined) =>
   value === undefined ? '' : `<v1:${name}>${escapeXml(String(value))}</v1:${name}>`
 
-export function renderRisposta(transactionId: string, answer: Pick<Answer, 'esito' | 'dataOraVerifica'>): string {
+export function renderRisposta(transactionId: string, answer: Pick<Answer, 'esito' | 'dataOraVerifica'>, header?: string): string {
   const e = answer.esito
   return envelope(
     `<v1:VerificaGiudizioRisposta xmlns:v1="${SERVICE_NS}">` +
@@ -23,10 +25,11 @@ export function renderRisposta(transactionId: string, answer: Pick<Answer, 'esit
       element('identificativoTransazione', transactionId) +
       element('dataOraVerifica', answer.dataOraVerifica.toISOString()) +
       '</v1:VerificaGiudizioRisposta>',
+    header,
   )
 }
 
-export function renderFault(transactionId: string, refusal: Refusal): string {
+export function renderFault(transactionId: string, refusal: Refusal, header?: string): string {
   const kind = catalogue[refusal.code]
   // SOAP 1.1 §4.4: a header not understood is a MustUnderstand fault, whose detail may not describe a header
   if (refusal.mustUnderstand !== undefined) {
@@ -34,6 +37,17 @@ export function renderFault(transactionId: string, refusal: Refusal): string {
       '<soap:Fault><faultcode>soap:MustUnderstand</faultcode>' +
         `<faultstring xml:lang="it">${escapeXml(`Intestazione obbligatoria non compresa: ${refusal.mustUnderstand} (transazione ${transactionId})`)}</faultstring>` +
         '</soap:Fault>',
+      header,
+    )
+  }
+  // the busta's own errors, the SPCoop way (GovWay's fault string): the eccezioni are in the answer's busta, and
+  // a header's errors may not be described in a detail either
+  if (refusal.eccezioni !== undefined) {
+    return envelope(
+      '<soap:Fault><faultcode>soap:Client</faultcode>' +
+        `<faultstring xml:lang="it">${escapeXml(`EGOV_IT_001 - Formato Busta non corretto (transazione ${transactionId})`)}</faultstring>` +
+        '</soap:Fault>',
+      header,
     )
   }
   return envelope(
@@ -50,5 +64,6 @@ export function renderFault(transactionId: string, refusal: Refusal): string {
       element('prossimaApertura', refusal.prossimaApertura?.toISOString()) +
       element('azzeramentoQuota', refusal.azzeramento?.toISOString()) +
       '</v1:Errore></detail></soap:Fault>',
+    header,
   )
 }

@@ -1,52 +1,61 @@
 // The SOAP channel: wire to Call, Outcome to wire. No rule lives here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Pipeline, Outcome } from '../../pipeline/pipeline.ts'
-import type { Payload } from '../../policy/types.ts'
+import type { Call } from '../../policy/types.ts'
 import { channelErrorHandler, newCall, publicAuthority, type CallSource } from '../call.ts'
-import { parseEnvelope, SOAP_ACTION } from './envelope.ts'
+import { readEnvelope, SOAP_ACTION, type Envelope } from './envelope.ts'
 import { renderFault, renderRisposta } from './render.ts'
 import { servedWsdl, xsdSource } from './wsdl.ts'
+import { answerBusta, type SpcoopAnswering } from './answer-busta.ts'
+import { messageOf } from '../../message-of.ts'
 
 export interface SoapChannelOptions extends CallSource {
   pipeline: Pipeline
   bodyLimit: number
   /** host:port for the WSDL address when the Host header is unusable */
   fallbackAuthority: string
+  /** the gateway's SPCoop identity and the counter of its buste */
+  spcoop: SpcoopAnswering
 }
 
 const XML = 'text/xml; charset=utf-8'
 export const SOAP_PATH = '/ws/invciv'
 
-function send(reply: FastifyReply, outcome: Outcome) {
-  reply.header('content-type', XML)
-  if (outcome.kind === 'answer') return reply.code(200).send(renderRisposta(outcome.transactionId, outcome.answer))
-  if (outcome.refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(outcome.refusal.retryAfterSeconds))
-  // WS-I Basic Profile: a SOAP 1.1 fault travels with HTTP 500, whoever is at fault
-  return reply.code(500).send(renderFault(outcome.transactionId, outcome.refusal))
-}
-
-function soapActionOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.soapaction
-  const value = Array.isArray(header) ? header[0] : header
-  return value?.trim().replace(/^"(.*)"$/, '$1')
-}
-
 export async function soapChannel(app: FastifyInstance, options: SoapChannelOptions) {
   const { pipeline } = options
+
+  async function send(reply: FastifyReply, outcome: Outcome, call: Call | undefined) {
+    let header: string | undefined
+    try {
+      header = call ? await answerBusta(call, outcome, options.spcoop, options.clock) : undefined
+    } catch (err) {
+      // no counter value without the database: the answer goes out, without its busta, rather than not at all
+      reply.log.error({ tx: outcome.transactionId, err: { message: messageOf(err) } }, 'answer busta not built')
+    }
+    reply.header('content-type', XML)
+    if (outcome.kind === 'answer') return reply.code(200).send(renderRisposta(outcome.transactionId, outcome.answer, header))
+    if (outcome.refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(outcome.refusal.retryAfterSeconds))
+    // WS-I Basic Profile: a SOAP 1.1 fault travels with HTTP 500, whoever is at fault
+    return reply.code(500).send(renderFault(outcome.transactionId, outcome.refusal, header))
+  }
+
   // The envelope is read as bytes whatever the declared type: parsing is envelope.ts's job, with its guards.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, body))
 
-  const handle = async (request: FastifyRequest, reply: FastifyReply, payload: Payload) =>
-    send(reply, await pipeline.handle(newCall(request, reply, 'soap', payload, options)))
+  const handle = async (request: FastifyRequest, reply: FastifyReply, envelope: Envelope) => {
+    const call = newCall(request, reply, 'soap', envelope.payload, options)
+    if (envelope.busta) call.busta = envelope.busta
+    return send(reply, await pipeline.handle(call), call)
+  }
 
   app.post(SOAP_PATH, async (request, reply) => {
     const action = soapActionOf(request)
+    const envelope = readEnvelope(request.body)
     // a SOAPAction naming another operation would leave which one was meant to the reader
-    const payload: Payload = action && action !== SOAP_ACTION
-      ? { kind: 'malformed', reason: 'SOAPAction sconosciuta', errori: [{ campo: 'SOAPAction', regola: 'operazione' }] }
-      : parseEnvelope(request.body)
-    return handle(request, reply, payload)
+    return handle(request, reply, action && action !== SOAP_ACTION
+      ? { ...envelope, payload: { kind: 'malformed', reason: 'SOAPAction sconosciuta', errori: [{ campo: 'SOAPAction', regola: 'operazione' }] } }
+      : envelope)
   })
 
   app.get(SOAP_PATH, async (request, reply) => {
@@ -57,4 +66,10 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
   })
 
   app.setErrorHandler(channelErrorHandler('soap', options, send))
+}
+
+function soapActionOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.soapaction
+  const value = Array.isArray(header) ? header[0] : header
+  return value?.trim().replace(/^"(.*)"$/, '$1')
 }

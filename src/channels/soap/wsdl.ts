@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { projectRoot } from '../../project-root.ts'
-import { escapeXml } from './render.ts'
+import { escapeXml } from './xml-escape.ts'
 
 const wsdlDir = path.join(projectRoot, 'wsdl')
 export const wsdlSource = readFileSync(path.join(wsdlDir, 'invciv.wsdl'), 'utf8')

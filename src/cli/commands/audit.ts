@@ -20,7 +20,7 @@ import { mayPurge, purgeExpired, retentionCutoff } from '../../audit/retention.t
 
 interface FilterOptions {
   dal?: string; al?: string; ente?: string; convenzione?: number; operatore?: string; pratica?: string
-  esito?: string; transazione?: string; codiceFiscale?: string
+  esito?: string; transazione?: string; identificatore?: string; codiceFiscale?: string
 }
 
 function filterOptions(command: Command): Command {
@@ -33,6 +33,7 @@ function filterOptions(command: Command): Command {
     .option('--pratica <RIF>', 'riferimento pratica')
     .option('--esito <CODE>', 'an esito or a refusal code')
     .option('--transazione <UUID>', 'identificativoTransazione')
+    .option('--identificatore <ID>', "an e-Gov busta's Identificatore (SPCoop)")
     .option('--codice-fiscale <CF>', 'the codice fiscale verified (matched through its keyed pseudonym)')
 }
 
@@ -41,7 +42,7 @@ const definedOnly = <T extends object>(o: T): T => Object.fromEntries(Object.ent
 
 const filtersOf = (o: FilterOptions): TraceFilters => definedOnly({
   dal: o.dal, al: o.al, ente: o.ente, convenzione: o.convenzione, operatore: o.operatore, pratica: o.pratica,
-  esito: o.esito, transazione: o.transazione, codiceFiscale: o.codiceFiscale,
+  esito: o.esito, transazione: o.transazione, identificatore: o.identificatore, codiceFiscale: o.codiceFiscale,
 })
 
 interface ChangeFilterOptions { dal?: string; al?: string; oggetto?: string; oggettoId?: string; convenzione?: number; attore?: string }
