@@ -6,6 +6,7 @@ import type { Clock } from './clock.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
 import { soapChannel } from './channels/soap/route.ts'
 import type { SpcoopAnswering } from './channels/soap/answer-busta.ts'
+import { responseSigner } from './channels/rest/response-signer.ts'
 import type { SpcoopIdentity } from './policy/spcoop-busta.ts'
 import { restChannel } from './channels/rest/route.ts'
 import { drainOnClose } from './channels/drain.ts'
@@ -32,6 +33,8 @@ export interface PartnerAppOptions {
   connections: ConnectionLimits
   /** the gateway's SPCoop identity and the counter of its buste */
   spcoop: SpcoopAnswering
+  /** the key and certificate that sign REST answers of convenzioni with INTEGRITY_REST_01, and the issuer they name */
+  signing?: { files: { cert: string; key: string }; issuer: string }
 }
 
 // Handshakes refused by TLS (no certificate, untrusted CA, revoked) never reach a hook: they are counted here.
@@ -87,6 +90,7 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
     bodyLimit: options.bodyLimit,
     fallbackAuthority: options.fallbackAuthority,
     spcoop: options.spcoop,
+    signer: options.signing ? responseSigner(options.signing.files, options.signing.issuer) : undefined,
   }
   await app.register(soapChannel, channel)
   await app.register(restChannel, channel)

@@ -9,6 +9,7 @@ import { DEFAULT_ROLES, type RoleNames } from './db/roles.ts'
 import { databaseKey } from './db/identity.ts'
 import { OperationError } from './operation-error.ts'
 import type { SpcoopIdentity } from './policy/spcoop-busta.ts'
+import type { ModiSettings } from './policy/modi-tokens.ts'
 
 export interface Config {
   /** unset: the embedded PostgreSQL of dataDir, with dev demo data */
@@ -57,6 +58,8 @@ export interface Config {
   }
   /** the gateway's SPCoop soggetto, PdD, servizio and azione, and how buste are held to time and to once-only */
   spcoop: SpcoopIdentity
+  /** how ModI and PDND tokens are verified: audience, clock, PDND's issuer, keys and e-service */
+  modi: ModiSettings & { pdndJwks: string | undefined }
 }
 
 /**
@@ -120,6 +123,15 @@ const schema = {
     INVCIV_SPCOOP_AZIONE: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,120}$' },
     INVCIV_SPCOOP_TOLLERANZA_SECONDI: seconds,
     INVCIV_SPCOOP_DUPLICATI_ORE: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
+    INVCIV_MODI_AUDIENCE: { type: 'string', minLength: 1, maxLength: 300 },
+    INVCIV_MODI_CLOCK_SKEW_SECONDS: { type: 'string', pattern: '^[0-9]{1,3}$' },
+    INVCIV_MODI_MAX_AGE_SECONDS: seconds,
+    INVCIV_PDND_JWKS: { type: 'string', minLength: 1 },
+    INVCIV_PDND_ISSUER: { type: 'string', minLength: 1, maxLength: 300 },
+    INVCIV_PDND_AUDIENCE: { type: 'string', minLength: 1, maxLength: 300 },
+    INVCIV_PDND_PRODUCER_ID: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
+    INVCIV_PDND_ESERVICE_ID: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
+    INVCIV_PDND_DESCRIPTOR_ID: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
   },
 } as const
 
@@ -200,6 +212,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       webhookUrl: present.INVCIV_ANOMALY_WEBHOOK_URL,
     },
     spcoop: spcoopIdentity(present),
+    modi: modiSettings(present),
+  }
+}
+
+/** ModI and PDND: this service's audience (the one tokens must name), the clock, and PDND's side. */
+function modiSettings(present: Record<string, string | undefined>): Config['modi'] {
+  const audience = present.INVCIV_MODI_AUDIENCE ?? 'urn:it:inps:invciv:verifica:v1'
+  const jwks = present.INVCIV_PDND_JWKS
+  // audience alone lets another organisation's e-service of the same audience mint vouchers that pass
+  if (jwks !== undefined && (present.INVCIV_PDND_PRODUCER_ID === undefined || present.INVCIV_PDND_ESERVICE_ID === undefined)) {
+    throw new ConfigError('invalid', 'invalid configuration: with INVCIV_PDND_JWKS set INVCIV_PDND_PRODUCER_ID and INVCIV_PDND_ESERVICE_ID (this e-service on PDND): a voucher is checked against them')
+  }
+  return {
+    audience,
+    clockSkewSeconds: Number(present.INVCIV_MODI_CLOCK_SKEW_SECONDS ?? 5),
+    maxAgeSeconds: Number(present.INVCIV_MODI_MAX_AGE_SECONDS ?? 300),
+    pdnd: {
+      issuer: present.INVCIV_PDND_ISSUER ?? 'interop.pagopa.it',
+      audience: present.INVCIV_PDND_AUDIENCE ?? audience,
+      producerId: present.INVCIV_PDND_PRODUCER_ID,
+      eserviceId: present.INVCIV_PDND_ESERVICE_ID,
+      descriptorId: present.INVCIV_PDND_DESCRIPTOR_ID,
+    },
+    pdndJwks: jwks === undefined || /^https?:\/\//.test(jwks) ? jwks : path.resolve(jwks),
   }
 }
 

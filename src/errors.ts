@@ -55,6 +55,41 @@ export const catalogue = {
     fault: 'client',
     httpStatus: 409,
   },
+  TOKEN_ASSENTE: {
+    description: "Manca un token o un'intestazione richiesti dal profilo di sicurezza della convenzione",
+    fault: 'client',
+    httpStatus: 401,
+  },
+  TOKEN_NON_VALIDO: {
+    description: 'Token non valido: formato, algoritmo o un claim non conformi (vedere token e claim)',
+    fault: 'client',
+    httpStatus: 401,
+  },
+  FIRMA_NON_VALIDA: {
+    description: 'Firma o integrità non verificate: firma, certificato di firma non registrato, chiave sconosciuta o digest diverso',
+    fault: 'client',
+    httpStatus: 401,
+  },
+  TOKEN_SCADUTO: {
+    description: 'Token scaduto, troppo vecchio o non ancora valido: controllare iat, nbf, exp e gli orologi',
+    fault: 'client',
+    httpStatus: 401,
+  },
+  AUDIENCE_NON_VALIDA: {
+    description: 'Token destinato a un altro servizio o emesso da altri: controllare aud, iss e gli identificativi PDND',
+    fault: 'client',
+    httpStatus: 401,
+  },
+  TOKEN_RIUSATO: {
+    description: 'Token già ricevuto (jti): ogni richiesta ne richiede uno nuovo',
+    fault: 'client',
+    httpStatus: 409,
+  },
+  PURPOSE_NON_AUTORIZZATO: {
+    description: 'Finalità (purposeId) o fruitore non autorizzati per questa convenzione',
+    fault: 'client',
+    httpStatus: 403,
+  },
   QUOTA_GIORNALIERA_ESAURITA: {
     description: 'Raggiunto il numero massimo giornaliero di chiamate previsto dalla convenzione',
     fault: 'client',
@@ -115,6 +150,8 @@ export interface Refusal {
   prossimaApertura?: Date
   /** QUOTA_GIORNALIERA_ESAURITA: when the count restarts (the next midnight in Rome) */
   azzeramento?: Date
+  /** a ModI or PDND token refused: which one (its header's name) and the claim at fault */
+  token?: { nome: string; claim: string | undefined }
   /** BUSTA_NON_VALIDA, BUSTA_DUPLICATA: the eccezioni the answer's busta lists */
   eccezioni?: EccezioneBusta[]
   /** a SOAP header marked mustUnderstand that the gateway does not understand: a MustUnderstand fault */

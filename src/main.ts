@@ -12,6 +12,7 @@ import { loadDemoDataIfFresh } from './dev/demo-data.ts'
 import { createPipeline } from './pipeline/pipeline.ts'
 import { createSpcoopCounter } from './pipeline/spcoop-counter.ts'
 import { purgeExpiredIdentifiers } from './pipeline/replay-cache.ts'
+import { pdndKeys } from './pipeline/pdnd-keys.ts'
 import { loadTlsMaterial, type TlsMaterial } from './tls/context.ts'
 import { buildAdminApp, buildPartnerApp, buildProbeApp } from './app.ts'
 import { createMetrics } from './metrics.ts'
@@ -122,11 +123,14 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     }
     // what a process killed while the database was away left behind
     void replaySpool()
-    const pipeline = createPipeline({ db: database.callPool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop })
+    const pipeline = createPipeline({ db: database.callPool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop,
+      modi: config.modi, pdndKeys: pdndKeys(config.modi.pdndJwks) })
     const partner = await buildPartnerApp({
       tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, fallbackAuthority: `localhost:${config.port}`,
       trustedProxies: config.trustedProxies, metrics, connections: config.connections,
       spcoop: { identity: config.spcoop, counter: createSpcoopCounter(database.callPool) },
+      // the server's own certificate and key sign ModI answers (read at start: a TLS reload does not change them)
+      signing: { files: tlsFiles, issuer: config.modi.audience },
     })
     servers.push(partner)
     const admin = await buildAdminApp({

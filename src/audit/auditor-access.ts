@@ -6,6 +6,7 @@ import type { Queryable } from '../db/pool.ts'
 import { verifyTrail, type Verification, type VerifyOptions } from './sealer.ts'
 import { changeLog, historyOf, searchChanges, type ChangeFilters, type ChangeRow } from './change-log.ts'
 import { logExport, logPage, logWhere, type LogRow, type LogSpec, type TimeRange } from './log-reader.ts'
+import { pdndTracing } from './pdnd-tracing.ts'
 import { exportTracce, filtersForLog, searchTracce, subjectReport, whereOf, type SubjectReport, type TraceFilters } from './search.ts'
 
 export interface Auditor {
@@ -103,6 +104,13 @@ export function auditedAccessesExport(db: Queryable, auditor: Pick<Auditor, 'who
     options.onRows?.(rows)
     return record(db, auditor, 'accessi', { ...filters, ...exportNote(format, options) }, rows)
   })
+}
+
+/** PDND's daily tracing summary of one day, recorded as an export. */
+export async function auditedPdndTracing(db: Queryable, auditor: Pick<Auditor, 'who'>, giorno: string): Promise<string> {
+  const { csv, righe } = await pdndTracing(db, giorno)
+  await record(db, auditor, 'esportazione', { pdndTracciamento: giorno }, righe)
+  return csv
 }
 
 export async function auditedSubjectReport(db: Queryable, auditor: Auditor, codiceFiscale: string): Promise<SubjectReport> {

@@ -25,6 +25,9 @@ export interface TraceFilters {
   transazione?: string
   /** an e-Gov busta's Identificatore */
   identificatore?: string
+  /** a ModI or PDND token's jti (the authentication token's or the audit token's) */
+  jti?: string
+  purposeId?: string
   codiceFiscale?: string
 }
 
@@ -57,6 +60,16 @@ export function whereOf(filters: TraceFilters, pseudonymKey: string): { conditio
     add('identificativo_transazione = ?', filters.transazione)
   }
   if (filters.identificatore) add("protocollo ->> 'identificatore' = ? and protocollo is not null", filters.identificatore)
+  if (filters.jti) {
+    values.push(filters.jti)
+    const n = values.length
+    conditions.push(`((protocollo ? 'jti' and protocollo ->> 'jti' = $${n}) or (protocollo ? 'auditJti' and protocollo ->> 'auditJti' = $${n}))`)
+  }
+  // (jsonb's ? operator: the parameter's place is written out)
+  if (filters.purposeId) {
+    values.push(filters.purposeId)
+    conditions.push(`(protocollo ? 'purposeId' and protocollo ->> 'purposeId' = $${values.length})`)
+  }
   if (filters.codiceFiscale) {
     const cf = validateCodiceFiscale(filters.codiceFiscale)
     if (!cf.ok) throw new AuditQueryError('invalid', `codiceFiscale: ${cf.reason}`)

@@ -25,12 +25,14 @@ export interface Traccia {
   protocollo?: Protocollo | undefined
 }
 
-/** What a protocol header declared, as the trail keeps it (one jsonb column, searched by identificatore). */
-export interface Protocollo {
-  profilo: 'spcoop'
-  identificatore?: string
-  mittente?: string
-}
+/** What a protocol header declared, as the trail keeps it (one jsonb column, searched by its identifiers). */
+export type Protocollo =
+  | { profilo: 'spcoop'; identificatore?: string; mittente?: string }
+  | {
+    profilo: 'modi'; jti?: string; purposeId?: string; kid?: string; auditJti?: string
+    /** SHA-256 hex of the Agid-JWT-TrackingEvidence token */
+    auditDigest?: string; userLocation?: string; loa?: string
+  }
 
 export interface TracciaColumn {
   column: string

@@ -2,7 +2,7 @@
 // (per request, so a retired certificate is refused on keep-alive connections too), the state of the
 // operatore the raw request names (for check 7), and, unless lookups go to a replica, the verbali of the
 // person it names (for the lookup). Rows read before checks 2-7 are used only if the call passes them.
-import { convenzioneOfCertificate } from '../registry/certificati.ts'
+import { convenzioneOfCertificate, registeredCertificatePem } from '../registry/certificati.ts'
 import { operatoreStato } from '../registry/operatori.ts'
 import { lookupKeyOf } from '../verification/verbali-repository.ts'
 import type { Call, PolicyContext } from '../policy/types.ts'
@@ -25,10 +25,13 @@ export async function readAccess(call: Call, { db, readDb }: PipelineDeps): Prom
 }
 
 /** What the checks may ask of the registry. */
-export function policyContext({ db, clock, spcoop }: PipelineDeps): PolicyContext {
+export function policyContext({ db, clock, spcoop, modi, pdndKeys }: PipelineDeps): PolicyContext {
   return {
     clock,
     spcoop,
+    modi,
+    pdndKeys,
+    certificatoRegistrato: (convenzioneId, fingerprint) => registeredCertificatePem(db, convenzioneId, fingerprint),
     operatoreStato: (convenzioneId, operatore) => operatoreStato(db, convenzioneId, operatore),
     firstSeen: (ambito, chiave, ttlMs) => firstSeen(db, ambito, chiave, clock.now(), ttlMs),
   }

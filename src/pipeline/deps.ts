@@ -6,6 +6,8 @@ import type { DatabaseHealth } from '../db/health.ts'
 import type { Spool } from '../audit/spool.ts'
 import type { Call } from '../policy/types.ts'
 import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
+import type { JWTVerifyGetKey } from 'jose'
+import type { ModiSettings } from '../policy/modi-tokens.ts'
 
 export interface PipelineDeps {
   db: pg.Pool
@@ -15,6 +17,10 @@ export interface PipelineDeps {
   pseudonymKey: string
   /** the gateway's SPCoop identity and limits (INVCIV_SPCOOP_*) */
   spcoop: SpcoopIdentity
+  /** how ModI and PDND tokens are held to time and audience (INVCIV_MODI_*, INVCIV_PDND_*) */
+  modi: ModiSettings
+  /** PDND's keys (pipeline/pdnd-keys.ts) */
+  pdndKeys: JWTVerifyGetKey
   logger: Logger
   /** whether the database answers; absent: assumed to */
   health?: DatabaseHealth

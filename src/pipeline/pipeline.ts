@@ -147,6 +147,6 @@ export function traceOf(call: Call, pseudonymKey: string): Traccia {
     riferimentoPratica: call.request?.riferimentoPratica ?? (rawPratica ? rawPratica.slice(0, 64) : undefined),
     cfPseudonimo: cf ? pseudonymise(pseudonymKey, cf) : undefined,
     latencyMs: performance.now() - call.startedAt,
-    protocollo: call.busta ? protocolloOf(call.busta) : undefined,
+    protocollo: call.busta ? protocolloOf(call.busta) : call.modi ? { ...call.modi, userLocation: call.modi.userLocation?.slice(0, 200) } : undefined,
   }
 }

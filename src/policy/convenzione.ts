@@ -21,6 +21,11 @@ export interface ConvenzioneSettings {
   tipoSoggettoSpcoop: string
   soggettoSpcoop: string | null
   pddSpcoop: string | null
+  autenticazioneRest: 'mtls' | 'ID_AUTH_REST_02' | 'PDND'
+  auditRest: 'no' | 'AUDIT_REST_01' | 'AUDIT_REST_02'
+  integritaRest: 'no' | 'INTEGRITY_REST_01'
+  purposeIds: string[]
+  pdndConsumerId: string | null
 }
 
 export interface Convenzione extends ConvenzioneSettings {

@@ -1,4 +1,5 @@
-// Check 6: every call names the operatore who caused it; the convenzione makes the ente answerable for each.
+// Check 6: every call names the operatore who caused it (in its body, or in a verified AUDIT_REST token's userID);
+// the convenzione makes the ente answerable for each.
 // From here on the operatore is its canonical identity: `LOCK.TEST`, `Lock.Test` and ` lock.test ` are one
 // operatore, counted, blocked and limited together; the traccia keeps the identifier as sent.
 import { refuse } from '../errors.ts'
@@ -18,8 +19,15 @@ export function operatoreKeyOf(raw: unknown): string | undefined {
 export const operatorePresent: PolicyCheck = {
   name: 'operatore-present',
   check(call) {
-    const operatore = call.request?.identificativoOperatore
+    const named = call.request?.identificativoOperatore
+    // a verified AUDIT_REST token names the operatore; a body that names another is not believed
+    const declared = call.operatoreDichiarato
+    if (declared && named && operatoreKey(named) !== operatoreKey(declared)) {
+      return refuse('TOKEN_NON_VALIDO', { reason: "userID diverso dall'identificativoOperatore del corpo", token: { nome: 'Agid-JWT-TrackingEvidence', claim: 'userID' } })
+    }
+    const operatore = named ?? declared
     if (!operatore) return refuse('OPERATORE_NON_INDICATO')
+    if (call.request && !named) call.request.identificativoOperatore = operatore
     call.operatore = operatoreKey(operatore)
     return undefined
   },

@@ -4,6 +4,8 @@ import type { FieldError, Refusal } from '../errors.ts'
 import type { Categoria, Verbale } from '../verification/esito.ts'
 import type { Convenzione } from './convenzione.ts'
 import type { BustaRichiesta, SpcoopIdentity } from './spcoop-busta.ts'
+import type { JWTVerifyGetKey } from 'jose'
+import type { ModiEvidence, ModiSettings } from './modi-tokens.ts'
 
 export type Channel = 'soap' | 'rest'
 
@@ -44,6 +46,12 @@ export interface Call {
   payload: Payload
   /** the e-Gov busta of a SOAP call's header, as far as the channel could read it */
   busta?: BustaRichiesta
+  /** what a REST call's security profile reads: its headers, method, URL and body bytes */
+  http?: HttpParts
+  /** what ModI and PDND tokens proved, for the trail (check 2c) */
+  modi?: ModiEvidence
+  /** the operatore a verified token names (AUDIT_REST userID): the request's, when the body names none */
+  operatoreDichiarato?: string
   /** the convenzione of the peer certificate, read before the checks (pipeline/access.ts) */
   convenzione?: Convenzione
   /** the state of the operatore named by the raw request (by its canonical identity), read with the convenzione */
@@ -53,6 +61,21 @@ export interface Call {
   request?: VerificaRequest
   /** the operatore's canonical identity (policy/operatore-present.ts): what counting, blocking and limits go by */
   operatore?: string
+}
+
+/** A REST request as its security profile reads it. */
+export interface HttpParts {
+  method: string
+  /** scheme, authority and path, as a DPoP proof's htu names it */
+  url: string
+  authorization?: string
+  dpop?: string
+  trackingEvidence?: string
+  signature?: string
+  digest?: string
+  contentType?: string
+  contentEncoding?: string
+  body: Buffer
 }
 
 /** An operatore's state as the registry keeps it: bloccato since when, if it is. */
@@ -73,6 +96,12 @@ export interface PolicyContext {
    * while live, false for a repeat; shared by every process.
    */
   firstSeen(ambito: string, chiave: string, ttlMs: number): Promise<boolean>
+  /** how ModI and PDND tokens are held to time and audience */
+  modi: ModiSettings
+  /** PDND's keys (its JWKS, cached, refreshed on an unknown kid) */
+  pdndKeys: JWTVerifyGetKey
+  /** the PEM of an active certificate registered for the convenzione, by its SHA-256 fingerprint */
+  certificatoRegistrato(convenzioneId: number, fingerprint: string): Promise<string | undefined>
 }
 
 /** One check of the pipeline: lets the call pass (undefined) or refuses it. */

@@ -30,6 +30,17 @@ export async function convenzioneOfCertificate(db: Queryable, fingerprint: strin
   return { ...rest, verbali: lookup && verbali ? { ...lookup, verbali: verbaliFromJson(verbali) } : undefined }
 }
 
+/** The PEM of an active certificate of the convenzione, by its fingerprint: what a ModI token may be signed with. */
+export async function registeredCertificatePem(db: Queryable, convenzioneId: number, fingerprint: string): Promise<string | undefined> {
+  if (!/^[0-9a-f]{64}$/.test(fingerprint)) return undefined
+  const { rows } = await db.query<{ pem: string }>({
+    name: 'registered-certificate-pem',
+    text: `select pem from certificati_pdd where fingerprint = $1 and convenzione_id = $2 and stato = 'attivo'`,
+    values: [fingerprint, convenzioneId],
+  })
+  return rows[0]?.pem
+}
+
 export type CertificateAccess = Convenzione & {
   operatoreStato: string | null
   operatoreBloccatoIl: Date | null

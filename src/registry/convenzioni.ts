@@ -75,6 +75,13 @@ function constraintError(err: unknown, before: string): unknown {
   if ((err as { constraint?: string }).constraint === 'convenzioni_spcoop_soggetto') {
     return new ConvenzioneError('conflict', `${labelOf(settings.profilo)} spcoop needs ${labelOf(settings.soggettoSpcoop)}, the ente's SPCoop soggetto`)
   }
+  const modi: Record<string, string> = {
+    convenzioni_pdnd_consumer: `${labelOf(settings.autenticazioneRest)} PDND needs ${labelOf(settings.pdndConsumerId)}, the ente's PDND tenant`,
+    convenzioni_audit_02_pdnd: `${labelOf(settings.auditRest)} AUDIT_REST_02 needs ${labelOf(settings.autenticazioneRest)} PDND: the audit token is bound to the voucher`,
+    convenzioni_purposes: `a PDND voucher or an audit token needs ${labelOf(settings.purposeIds)}: the purposes allowed`,
+  }
+  const rule = modi[(err as { constraint?: string }).constraint ?? '']
+  if (rule) return new ConvenzioneError('conflict', rule)
   if ((err as { constraint?: string }).constraint === 'convenzioni_check') {
     return new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} ${before} ${labelOf(settings.validaDal)}`)
   }

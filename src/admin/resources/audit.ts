@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
   auditedAccesses, auditedAccessesExport, auditedChanges, auditedChangesExport, auditedExport, auditedSearch, auditedSubjectReport, auditedVerify,
+  auditedPdndTracing,
 } from '../../audit/auditor-access.ts'
 import { fieldOf, tracciaColumns } from '../../audit/traccia.ts'
 import { changeSchema, problems } from '../schemas.ts'
@@ -20,6 +21,8 @@ const filters = {
   pratica: { type: 'string', maxLength: 64 }, esito: { type: 'string', maxLength: 40, description: 'an esito or a refusal code' },
   transazione: { type: 'string', maxLength: 36 },
   identificatore: { type: 'string', maxLength: 220, description: "an e-Gov busta's Identificatore (SPCoop)" },
+  jti: { type: 'string', maxLength: 128, description: "a ModI or PDND token's jti: the voucher's or ID_AUTH's, or the audit token's" },
+  purposeId: { type: 'string', maxLength: 64, description: 'a PDND purposeId' },
   codiceFiscale: { type: 'string', maxLength: 16, description: 'matched through its keyed pseudonym, never stored in clear' },
 } as const
 
@@ -27,7 +30,10 @@ const filters = {
 const NOT_NULL = new Set(['identificativo_transazione', 'ricevuta_il', 'canale', 'latenza_ms'])
 const jsonType: Record<string, object> = { uuid: { type: 'string' }, text: { type: 'string' }, inet: { type: 'string' }, bigint: { type: 'integer' }, numeric: { type: 'number' }, timestamptz: { type: 'string', format: 'date-time' },
   // what a protocol header declared (audit/traccia.ts Protocollo)
-  jsonb: { type: 'object', additionalProperties: false, properties: { profilo: { type: 'string' }, identificatore: { type: 'string' }, mittente: { type: 'string' } } } }
+  jsonb: {
+    type: 'object', additionalProperties: false,
+    properties: Object.fromEntries(['profilo', 'identificatore', 'mittente', 'jti', 'purposeId', 'kid', 'auditJti', 'auditDigest', 'userLocation', 'loa'].map((k) => [k, { type: 'string' }])),
+  } }
 const tracciaSchema = {
   type: 'object', additionalProperties: false,
   required: ['id', ...tracciaColumns.map((c) => fieldOf(c.column))],
@@ -155,6 +161,15 @@ export const auditResource: AdminResource = async (app, { db, auditor, verifyOpt
     const { formato, ...rest } = request.body
     return sendExport(request, reply, auditedExport(db, auditor(request), rest, formato), 'tracce', formato)
   })
+
+  app.post('/admin/v1/audit/pdnd', {
+    config: { readOnly: true },
+    schema: {
+      summary: "PDND's daily tracing summary of a day (Europe/Rome) as CSV: date,purpose_id,token_id,status,requests_count",
+      body: { type: 'object', additionalProperties: false, required: ['giorno'], properties: { giorno: { type: 'string', format: 'date' } } },
+      response: { 200: { type: 'string' }, ...problems },
+    },
+  }, async (request, reply) => reply.type('text/csv; charset=utf-8').send(await auditedPdndTracing(db, auditor(request), request.body.giorno)))
 
   app.post('/admin/v1/audit/soggetto', {
     config: { readOnly: true },

@@ -36,8 +36,23 @@ export const problemSchema = {
     indirizzo: { type: 'string', description: 'IP_NON_AUTORIZZATO: the source address the gateway saw' },
     prossimaApertura: { type: 'string', format: 'date-time', description: 'FUORI_FASCIA_ORARIA: when the fascia next opens' },
     azzeramento: { type: 'string', format: 'date-time', description: 'QUOTA_GIORNALIERA_ESAURITA: when the count restarts (midnight in Rome)' },
+    token: { type: 'string', description: 'a ModI or PDND refusal: the token at fault, by its header (Authorization, Agid-JWT-TrackingEvidence, Agid-JWT-Signature, Digest, DPoP)' },
+    claim: { type: 'string', description: 'a ModI or PDND refusal: the claim at fault (aud, exp, jti, purposeId, producerId, signed_headers, ...)' },
   },
 } as const
+
+// the headers of the convenzione's ModI / PDND profile (README, "ModI and PDND"): required only where it says so
+const modiParameters = [
+  ['Authorization', 'ID_AUTH_REST_02: Bearer <JWS con x5c o x5t#S256>; PDND: Bearer <voucher> o DPoP <voucher>'],
+  ['DPoP', 'la prova DPoP (RFC 9449) di un voucher con cnf.jkt'],
+  ['Agid-JWT-TrackingEvidence', 'AUDIT_REST_01/02: userID, userLocation, LoA, purposeId, dnonce'],
+  ['Agid-JWT-Signature', 'INTEGRITY_REST_01: signed_headers su digest e content-type'],
+  ['Digest', 'INTEGRITY_REST_01: SHA-256=<base64> del corpo'],
+].map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } }))
+const integrityHeaders = {
+  Digest: { description: 'INTEGRITY_REST_01: SHA-256 del corpo della risposta', schema: { type: 'string' } },
+  'Agid-JWT-Signature': { description: 'INTEGRITY_REST_01: firma del gateway (x5c) su digest e content-type della risposta', schema: { type: 'string' } },
+}
 
 const rateHeaders = {
   'X-RateLimit-Limit': { description: 'chiamate giornaliere della convenzione', schema: { type: 'integer' } },
@@ -67,11 +82,14 @@ export function openApiDocument(serverUrl: string) {
       '/rest/v1/verifiche': {
         post: {
           operationId: 'VerificaGiudizio',
+          parameters: modiParameters,
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/VerificaGiudizioRichiesta' } } } },
           responses: {
-            200: { description: 'esito della verifica', headers: rateHeaders, content: { 'application/json': { schema: { $ref: '#/components/schemas/VerificaGiudizioRisposta' } } } },
+            200: { description: 'esito della verifica', headers: { ...rateHeaders, ...integrityHeaders }, content: { 'application/json': { schema: { $ref: '#/components/schemas/VerificaGiudizioRisposta' } } } },
             400: problem(codesWith(400)),
+            401: problem(codesWith(401)),
             403: problem(codesWith(403)),
+            409: problem(codesWith(409)),
             429: problem(codesWith(429), { ...rateHeaders, ...retryAfter }),
             500: problem(codesWith(500)),
             503: problem(codesWith(503), retryAfter),

@@ -2,7 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { catalogue } from '../../errors.ts'
 import type { Outcome, Pipeline } from '../../pipeline/pipeline.ts'
-import type { Payload } from '../../policy/types.ts'
+import type { Call, HttpParts, Payload } from '../../policy/types.ts'
+import type { ResponseSigner } from './response-signer.ts'
 import type { QuotaState } from '../../policy/daily-quota.ts'
 import { channelErrorHandler, newCall, publicAuthority, type CallSource } from '../call.ts'
 import { openApiDocument } from './openapi.ts'
@@ -13,6 +14,8 @@ export interface RestChannelOptions extends CallSource {
   pipeline: Pipeline
   bodyLimit: number
   fallbackAuthority: string
+  /** signs answers for convenzioni with INTEGRITY_REST_01; absent: such answers go unsigned (and it is logged) */
+  signer?: ResponseSigner
 }
 
 export const REST_PATH = '/rest/v1/verifiche'
@@ -24,48 +27,84 @@ function rateHeaders(reply: FastifyReply, quota: QuotaState | undefined) {
   reply.header('x-ratelimit-reset', String(quota.resetSeconds))
 }
 
-function send(reply: FastifyReply, outcome: Outcome) {
+const JSON_TYPE = 'application/json; charset=utf-8'
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8'
+
+/** The answer's status, media type and body: the verification, or the refusal as problem+json. */
+function answerOf(reply: FastifyReply, outcome: Outcome): { status: number; type: string; body: object } {
   if (outcome.kind === 'answer') {
     const { esito, dataOraVerifica, quota } = outcome.answer
     rateHeaders(reply, quota)
-    return reply.code(200).type('application/json; charset=utf-8').send({
-      ...esito, identificativoTransazione: outcome.transactionId, dataOraVerifica: dataOraVerifica.toISOString(),
-    })
+    return { status: 200, type: JSON_TYPE, body: { ...esito, identificativoTransazione: outcome.transactionId, dataOraVerifica: dataOraVerifica.toISOString() } }
   }
-  const { code, retryAfterSeconds, errori, indirizzo, prossimaApertura, azzeramento } = outcome.refusal
+  const { code, retryAfterSeconds, errori, indirizzo, prossimaApertura, azzeramento, token } = outcome.refusal
   const kind = catalogue[code]
   rateHeaders(reply, outcome.quota)
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
-  return reply.code(kind.httpStatus).type('application/problem+json; charset=utf-8').send({
-    type: `urn:it:inps:invciv:errore:${code}`,
-    title: kind.description,
+  return {
     status: kind.httpStatus,
-    detail: kind.description,
-    code,
-    identificativoTransazione: outcome.transactionId,
-    ...(retryAfterSeconds !== undefined ? { riprovaTraSecondi: retryAfterSeconds } : {}),
-    ...(errori?.length ? { errors: errori } : {}),
-    ...(indirizzo !== undefined ? { indirizzo } : {}),
-    ...(prossimaApertura ? { prossimaApertura: prossimaApertura.toISOString() } : {}),
-    ...(azzeramento ? { azzeramento: azzeramento.toISOString() } : {}),
-  })
+    type: PROBLEM_TYPE,
+    body: {
+      type: `urn:it:inps:invciv:errore:${code}`,
+      title: kind.description,
+      status: kind.httpStatus,
+      detail: kind.description,
+      code,
+      identificativoTransazione: outcome.transactionId,
+      ...(retryAfterSeconds !== undefined ? { riprovaTraSecondi: retryAfterSeconds } : {}),
+      ...(errori?.length ? { errors: errori } : {}),
+      ...(indirizzo !== undefined ? { indirizzo } : {}),
+      ...(prossimaApertura ? { prossimaApertura: prossimaApertura.toISOString() } : {}),
+      ...(azzeramento ? { azzeramento: azzeramento.toISOString() } : {}),
+      // which token and claim failed: the header's name and the claim's, never the token's content
+      ...(token ? { token: token.nome, ...(token.claim ? { claim: token.claim } : {}) } : {}),
+    },
+  }
+}
+
+/** The HTTP parts a security profile reads: its headers, the URL a DPoP proof names, the body's bytes. */
+function httpParts(request: FastifyRequest, body: Buffer, authority: string): HttpParts {
+  const h = (name: string) => {
+    const v = request.headers[name]
+    return Array.isArray(v) ? v.join(', ') : v
+  }
+  return {
+    method: request.method,
+    url: `https://${authority}${request.url.split('?')[0] ?? ''}`,
+    authorization: h('authorization'), dpop: h('dpop'), trackingEvidence: h('agid-jwt-trackingevidence'), signature: h('agid-jwt-signature'),
+    digest: h('digest'), contentType: h('content-type'), contentEncoding: h('content-encoding'),
+    body,
+  }
 }
 
 export async function restChannel(app: FastifyInstance, options: RestChannelOptions) {
-  const { pipeline } = options
-  const handle = async (request: FastifyRequest, reply: FastifyReply, payload: Payload) =>
-    send(reply, await pipeline.handle(newCall(request, reply, 'rest', payload, options)))
+  const { pipeline, signer } = options
 
-  // the body is read as text and parsed here (json-body.ts), strictly: a bad body is still a call, with its traccia
+  async function send(reply: FastifyReply, outcome: Outcome, call?: Call) {
+    const { status, type, body } = answerOf(reply, outcome)
+    const text = JSON.stringify(body)
+    const c = call?.convenzione
+    if (c?.integritaRest === 'INTEGRITY_REST_01') {
+      if (signer) reply.headers(await signer.headers(text, type, c.enteCodice))
+      else reply.log.error({ tx: outcome.transactionId }, 'INTEGRITY_REST_01 answer not signed: no signing key')
+    }
+    return reply.code(status).type(type).send(text)
+  }
+
+  // the body is read as bytes (a Digest is of the bytes) and parsed here (json-body.ts), strictly: a bad body is
+  // still a call, with its traccia
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, { text: body }))
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, { bytes: body }))
 
   app.post(REST_PATH, { bodyLimit: options.bodyLimit }, async (request, reply) => {
-    const body = request.body as { text?: unknown } | undefined
-    const payload: Payload = typeof body?.text === 'string'
-      ? jsonPayload(body.text)
+    const body = request.body as { bytes?: unknown } | undefined
+    const bytes = Buffer.isBuffer(body?.bytes) ? body.bytes : undefined
+    const payload: Payload = bytes
+      ? jsonPayload(bytes.toString('utf8'))
       : { kind: 'malformed', reason: 'corpo assente', errori: [{ campo: 'corpo', regola: 'obbligatorio' }] }
-    return handle(request, reply, payload)
+    const call = newCall(request, reply, 'rest', payload, options)
+    call.http = httpParts(request, bytes ?? Buffer.alloc(0), publicAuthority(request, options.fallbackAuthority))
+    return send(reply, await pipeline.handle(call), call)
   })
 
   // a partner's own usage of today's quota, read with the certificate it connected with

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream'
 import { filtersForLog, type TraceFilters } from '../../audit/search.ts'
 import {
   auditedAccesses, auditedAccessesExport, auditedChanges, auditedChangesExport, auditedExport, auditedSearch, auditedSubjectReport, auditedVerify,
+  auditedPdndTracing,
   type AccessFilters, type ExportOptions,
 } from '../../audit/auditor-access.ts'
 import type { ChangeFilters } from '../../audit/change-log.ts'
@@ -20,7 +21,7 @@ import { mayPurge, purgeExpired, retentionCutoff } from '../../audit/retention.t
 
 interface FilterOptions {
   dal?: string; al?: string; ente?: string; convenzione?: number; operatore?: string; pratica?: string
-  esito?: string; transazione?: string; identificatore?: string; codiceFiscale?: string
+  esito?: string; transazione?: string; identificatore?: string; jti?: string; purposeId?: string; codiceFiscale?: string
 }
 
 function filterOptions(command: Command): Command {
@@ -34,6 +35,8 @@ function filterOptions(command: Command): Command {
     .option('--esito <CODE>', 'an esito or a refusal code')
     .option('--transazione <UUID>', 'identificativoTransazione')
     .option('--identificatore <ID>', "an e-Gov busta's Identificatore (SPCoop)")
+    .option('--jti <JTI>', "a ModI or PDND token's jti (the voucher's or ID_AUTH's, or the audit token's)")
+    .option('--purpose-id <ID>', 'a PDND purposeId')
     .option('--codice-fiscale <CF>', 'the codice fiscale verified (matched through its keyed pseudonym)')
 }
 
@@ -42,7 +45,7 @@ const definedOnly = <T extends object>(o: T): T => Object.fromEntries(Object.ent
 
 const filtersOf = (o: FilterOptions): TraceFilters => definedOnly({
   dal: o.dal, al: o.al, ente: o.ente, convenzione: o.convenzione, operatore: o.operatore, pratica: o.pratica,
-  esito: o.esito, transazione: o.transazione, identificatore: o.identificatore, codiceFiscale: o.codiceFiscale,
+  esito: o.esito, transazione: o.transazione, identificatore: o.identificatore, jti: o.jti, purposeId: o.purposeId, codiceFiscale: o.codiceFiscale,
 })
 
 interface ChangeFilterOptions { dal?: string; al?: string; oggetto?: string; oggettoId?: string; convenzione?: number; attore?: string }
@@ -165,6 +168,12 @@ export function auditCommands(program: Command): void {
     export: (db, who, filters, format, options) => auditedAccessesExport(db.pool, { who }, filters, format, options),
     line: (a) => [a.avvenutoIl.toISOString(), a.principale, a.azione, JSON.stringify(a.filtri), a.righe ?? ''].join('\t'),
   })
+  audit.command('pdnd').description("PDND's daily tracing summary (date,purpose_id,token_id,status,requests_count) of a day, as CSV on stdout")
+    .requiredOption('--giorno <DATE>', 'the day (Europe/Rome), YYYY-MM-DD')
+    .action(async (o: { giorno: string }) => {
+      const who = cliActor().etichetta
+      process.stdout.write(await withDatabase((db) => auditedPdndTracing(db.pool, { who }, o.giorno)))
+    })
   audit.command('chiave').description('the public seal key and its fingerprint: what third parties check witnessed heads and signed exports with')
     .action(async (_o, cmd: Command) => {
       const key = await withDatabase(async (db) => (await cliWitness(db.url)).key.publicKey)
