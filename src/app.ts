@@ -7,6 +7,8 @@ import type { Pipeline } from './pipeline/pipeline.ts'
 import { soapChannel } from './channels/soap/route.ts'
 import type { SpcoopAnswering } from './channels/soap/answer-busta.ts'
 import { responseSigner } from './channels/rest/response-signer.ts'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import type { SpcoopIdentity } from './policy/spcoop-busta.ts'
 import { restChannel } from './channels/rest/route.ts'
 import { drainOnClose } from './channels/drain.ts'
@@ -20,6 +22,9 @@ import { mutualTlsOptions, type TlsMaterial } from './tls/context.ts'
 import { capConnectionsPerAddress, type ConnectionLimits } from './channels/connection-limits.ts'
 import type { ClientTrust } from './tls/client-certificate-check.ts'
 import type { VerifyOptions } from './audit/sealer.ts'
+
+/** The gateway's key and certificate as the SOAP channel signs answers with them. */
+const soapSigningMaterial = (files: { cert: string; key: string }) => ({ key: createPrivateKey(readFileSync(files.key)), certificate: new X509Certificate(readFileSync(files.cert)) })
 
 export interface PartnerAppOptions {
   tls: TlsMaterial
@@ -91,6 +96,7 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
     fallbackAuthority: options.fallbackAuthority,
     spcoop: options.spcoop,
     signer: options.signing ? responseSigner(options.signing.files, options.signing.issuer) : undefined,
+    signing: options.signing ? soapSigningMaterial(options.signing.files) : undefined,
   }
   await app.register(soapChannel, channel)
   await app.register(restChannel, channel)

@@ -124,6 +124,7 @@ const schema = {
     INVCIV_SPCOOP_TOLLERANZA_SECONDI: seconds,
     INVCIV_SPCOOP_DUPLICATI_ORE: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
     INVCIV_MODI_AUDIENCE: { type: 'string', minLength: 1, maxLength: 300 },
+    INVCIV_SOAP_ADDRESS: { type: 'string', pattern: '^https://' },
     INVCIV_MODI_CLOCK_SKEW_SECONDS: { type: 'string', pattern: '^[0-9]{1,3}$' },
     INVCIV_MODI_MAX_AGE_SECONDS: seconds,
     INVCIV_PDND_JWKS: { type: 'string', minLength: 1 },
@@ -228,6 +229,7 @@ function modiSettings(present: Record<string, string | undefined>): Config['modi
     audience,
     clockSkewSeconds: Number(present.INVCIV_MODI_CLOCK_SKEW_SECONDS ?? 5),
     maxAgeSeconds: Number(present.INVCIV_MODI_MAX_AGE_SECONDS ?? 300),
+    soapAddress: present.INVCIV_SOAP_ADDRESS,
     pdnd: {
       issuer: present.INVCIV_PDND_ISSUER ?? 'interop.pagopa.it',
       audience: present.INVCIV_PDND_AUDIENCE ?? audience,

@@ -31,7 +31,7 @@ export type Protocollo =
   | {
     profilo: 'modi'; jti?: string; purposeId?: string; kid?: string; auditJti?: string
     /** SHA-256 hex of the Agid-JWT-TrackingEvidence token */
-    auditDigest?: string; userLocation?: string; loa?: string
+    auditDigest?: string; userLocation?: string; loa?: string; messageId?: string
   }
 
 export interface TracciaColumn {

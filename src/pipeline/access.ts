@@ -2,7 +2,7 @@
 // (per request, so a retired certificate is refused on keep-alive connections too), the state of the
 // operatore the raw request names (for check 7), and, unless lookups go to a replica, the verbali of the
 // person it names (for the lookup). Rows read before checks 2-7 are used only if the call passes them.
-import { convenzioneOfCertificate, registeredCertificatePem } from '../registry/certificati.ts'
+import { activeCertificatePems, convenzioneOfCertificate, registeredCertificatePem } from '../registry/certificati.ts'
 import { operatoreStato } from '../registry/operatori.ts'
 import { lookupKeyOf } from '../verification/verbali-repository.ts'
 import type { Call, PolicyContext } from '../policy/types.ts'
@@ -32,6 +32,7 @@ export function policyContext({ db, clock, spcoop, modi, pdndKeys }: PipelineDep
     modi,
     pdndKeys,
     certificatoRegistrato: (convenzioneId, fingerprint) => registeredCertificatePem(db, convenzioneId, fingerprint),
+    certificatiConvenzione: (convenzioneId) => activeCertificatePems(db, convenzioneId),
     operatoreStato: (convenzioneId, operatore) => operatoreStato(db, convenzioneId, operatore),
     firstSeen: (ambito, chiave, ttlMs) => firstSeen(db, ambito, chiave, clock.now(), ttlMs),
   }

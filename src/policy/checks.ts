@@ -6,6 +6,7 @@ import { certificateAuthorized } from './certificate-authorized.ts'
 import { convenzioneActive } from './convenzione-active.ts'
 import { spcoopProfile } from './spcoop-profile.ts'
 import { modiProfile } from './modi-profile.ts'
+import { modiSoapProfile } from './modi-soap.ts'
 import { ipAllowlist } from './ip-allowlist.ts'
 import { fasciaOraria } from './fascia-oraria.ts'
 import { requestValid } from './request-valid.ts'
@@ -22,6 +23,7 @@ export const checks: readonly PolicyCheck[] = [
   convenzioneActive, // 2
   spcoopProfile, // 2b: the SOAP profile (an e-Gov busta for spcoop)
   modiProfile, // 2c: the REST security profile (ModI, PDND)
+  modiSoapProfile, // 2d: the SOAP security profile (ModI WS-Security)
   ipAllowlist, // 3
   fasciaOraria, // 4
   requestValid, // 5

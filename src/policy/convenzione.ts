@@ -26,6 +26,7 @@ export interface ConvenzioneSettings {
   integritaRest: 'no' | 'INTEGRITY_REST_01'
   purposeIds: string[]
   pdndConsumerId: string | null
+  sicurezzaSoap: 'no' | 'ID_AUTH_SOAP_02' | 'INTEGRITY_SOAP_01'
 }
 
 export interface Convenzione extends ConvenzioneSettings {

@@ -24,6 +24,8 @@ export interface ModiSettings {
   clockSkewSeconds: number
   /** seconds since iat after which a token is too old, whatever its exp */
   maxAgeSeconds: number
+  /** the address wsa:To must name (INVCIV_SOAP_ADDRESS); unset: the address the client reached */
+  soapAddress?: string | undefined
   pdnd: {
     issuer: string
     audience: string
@@ -44,6 +46,8 @@ export interface ModiEvidence {
   auditDigest?: string
   userLocation?: string
   loa?: string
+  /** WS-Security: the request's wsa:MessageID */
+  messageId?: string
 }
 
 // a claim's value kept for the trail: only what looks like an identifier, never partner text as is

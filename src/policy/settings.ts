@@ -10,13 +10,14 @@ import { maxFallimentiConvenzione } from './convenzione-ceiling.ts'
 import { maxOperatori, mediaGiornaliera } from './baselines.ts'
 import { pddSpcoop, profilo, soggettoSpcoop, tipoSoggettoSpcoop } from './spcoop-profile.ts'
 import { auditRest, autenticazioneRest, integritaRest, pdndConsumerId, purposeIds } from './modi-profile.ts'
+import { sicurezzaSoap } from './modi-soap.ts'
 import type { ConvenzioneSettings } from './convenzione.ts'
 import type { Setting } from './setting.ts'
 
 export const settings = {
   validaDal, validaAl, ipConsentiti, fasciaOraria: fasciaOrariaSetting, maxGiornaliere, maxTentativi, finestraTentativiMinuti,
   sbloccoOperatori, maxFallimentiConvenzione, mediaGiornaliera, maxOperatori, profilo, tipoSoggettoSpcoop, soggettoSpcoop, pddSpcoop,
-  autenticazioneRest, auditRest, integritaRest, purposeIds, pdndConsumerId,
+  autenticazioneRest, auditRest, integritaRest, purposeIds, pdndConsumerId, sicurezzaSoap,
 } as const satisfies { readonly [N in keyof ConvenzioneSettings]: Setting<N> }
 
 export const settingList: readonly Setting[] = Object.values(settings)

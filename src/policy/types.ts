@@ -48,6 +48,8 @@ export interface Call {
   busta?: BustaRichiesta
   /** what a REST call's security profile reads: its headers, method, URL and body bytes */
   http?: HttpParts
+  /** what a SOAP call's WS-Security profile reads: the envelope's text, the address it came to, its Security header */
+  soap?: SoapParts
   /** what ModI and PDND tokens proved, for the trail (check 2c) */
   modi?: ModiEvidence
   /** the operatore a verified token names (AUDIT_REST userID): the request's, when the body names none */
@@ -78,6 +80,19 @@ export interface HttpParts {
   body: Buffer
 }
 
+/** A SOAP request as its WS-Security profile reads it. */
+export interface SoapParts {
+  xml: string
+  /** https://<authority>/ws/invciv, as the client reached it */
+  address: string
+  /** a wsse:Security header marked mustUnderstand */
+  securityMustUnderstand: boolean
+  /** wsa:MessageID as read, unverified (for the trail of a refusal); an identifier or nothing */
+  messageId?: string
+  /** wsa:MessageID once its signature is verified: what the answer relates to */
+  verifiedMessageId?: string
+}
+
 /** An operatore's state as the registry keeps it: bloccato since when, if it is. */
 export interface OperatoreState {
   stato: string
@@ -102,6 +117,8 @@ export interface PolicyContext {
   pdndKeys: JWTVerifyGetKey
   /** the PEM of an active certificate registered for the convenzione, by its SHA-256 fingerprint */
   certificatoRegistrato(convenzioneId: number, fingerprint: string): Promise<string | undefined>
+  /** the PEMs of the convenzione's active certificates */
+  certificatiConvenzione(convenzioneId: number): Promise<string[]>
 }
 
 /** One check of the pipeline: lets the call pass (undefined) or refuses it. */

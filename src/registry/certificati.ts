@@ -41,6 +41,14 @@ export async function registeredCertificatePem(db: Queryable, convenzioneId: num
   return rows[0]?.pem
 }
 
+/** The PEMs of the convenzione's active certificates: what a WS-Security signature may name. */
+export async function activeCertificatePems(db: Queryable, convenzioneId: number): Promise<string[]> {
+  const { rows } = await db.query<{ pem: string }>({
+    name: 'active-certificate-pems', text: `select pem from certificati_pdd where convenzione_id = $1 and stato = 'attivo'`, values: [convenzioneId],
+  })
+  return rows.map((r) => r.pem)
+}
+
 export type CertificateAccess = Convenzione & {
   operatoreStato: string | null
   operatoreBloccatoIl: Date | null

@@ -4,6 +4,11 @@ import { envelopeOf } from './raw-soap.ts'
 import { SOAP_ACTION } from '../../src/channels/soap/envelope.ts'
 import { random as prng } from '../../src/dev/synthetic.ts'
 import { busta } from './busta.ts'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
+import { signEnvelope } from '../../src/channels/soap/ws-security-sign.ts'
+import { pem } from './certs.ts'
+
+const signing = { key: createPrivateKey(pem('ente-a.key')), certificate: new X509Certificate(pem('ente-a.crt')) }
 
 export interface FuzzCase {
   channel: 'soap' | 'rest'
@@ -63,7 +68,7 @@ function mutateText(r: () => number, text: string): [string, string] {
 function soapBody(r: () => number): [string, Buffer | string] {
   const fields: Fields = { ...validFields }
   const valid = envelopeOf(fields)
-  switch (int(r, 18)) {
+  switch (int(r, 19)) {
     case 0: {
       const f = pick(r, FIELDS)
       return [`odd value in ${f}`, envelopeOf({ ...fields, [f]: pick(r, ODD_VALUES) })]
@@ -77,6 +82,11 @@ function soapBody(r: () => number): [string, Buffer | string] {
     }
     case 15: return ['two bodies', valid.replace('</soap:Envelope>', '<s2:Body xmlns:s2="http://schemas.xmlsoap.org/soap/envelope/"><v1:VerificaGiudizioRichiesta xmlns:v1="urn:it:inps:invciv:verifica:v1"/></s2:Body></soap:Envelope>')]
     case 16: return ['mustUnderstand header', valid.replace('<soap:Body>', `<soap:Header><x:Sicurezza xmlns:x="urn:x" soap:mustUnderstand="${pick(r, ['1', 'true', '0'])}">${pick(r, ['a', '\u0000', ''])}</x:Sicurezza></soap:Header><soap:Body>`)]
+    case 18: {
+      // a WS-Security header as a ModI client signs it, then mangled as any text
+      const secured = signEnvelope(valid, { ...signing, body: r() < 0.5, addressing: [['To', 'https://127.0.0.1/ws/invciv'], ['Action', SOAP_ACTION], ['MessageID', `urn:uuid:fuzz-${int(r, 1e9)}`]] })
+      return mutateText(r, secured)
+    }
     case 17: {
       // an e-Gov busta with odd values where codes and times go, then perhaps mangled as any text
       const header = busta({ mittente: pick(r, ['EnteA', ...ODD_VALUES]), identificatore: pick(r, ['', ...ODD_VALUES]), oraText: pick(r, ['2026-12-01T10:00:00', ...ODD_VALUES]), azione: pick(r, ['VerificaGiudizio', ...ODD_VALUES]) })

@@ -32,7 +32,7 @@ const jsonType: Record<string, object> = { uuid: { type: 'string' }, text: { typ
   // what a protocol header declared (audit/traccia.ts Protocollo)
   jsonb: {
     type: 'object', additionalProperties: false,
-    properties: Object.fromEntries(['profilo', 'identificatore', 'mittente', 'jti', 'purposeId', 'kid', 'auditJti', 'auditDigest', 'userLocation', 'loa'].map((k) => [k, { type: 'string' }])),
+    properties: Object.fromEntries(['profilo', 'identificatore', 'mittente', 'jti', 'purposeId', 'kid', 'auditJti', 'auditDigest', 'userLocation', 'loa', 'messageId'].map((k) => [k, { type: 'string' }])),
   } }
 const tracciaSchema = {
   type: 'object', additionalProperties: false,

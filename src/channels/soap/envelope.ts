@@ -41,6 +41,10 @@ const malformed = (reason: string, campo = 'soap:Envelope', regola: Regola = 'xm
 export interface Envelope {
   payload: Payload
   busta?: BustaRichiesta
+  /** a wsse:Security header, and whether the sender marked it mustUnderstand */
+  security?: { mustUnderstand: boolean }
+  /** wsa:MessageID as written, when it is an identifier (unverified: for the trail) */
+  messageId?: string
 }
 
 export function parseEnvelope(body: unknown): Payload {
@@ -106,7 +110,9 @@ export function readEnvelope(body: unknown): Envelope {
   if (bodyNode === undefined) return bare(malformed('manca soap:Body', 'soap:Body', 'obbligatorio'))
 
   const busta = headerNode ? bustaOf(headerNode.node, headerNode.scope) : undefined
-  const withBusta = (payload: Payload): Envelope => (busta ? { payload, busta } : { payload })
+  const security = headerNode ? securityOf(headerNode.node, headerNode.scope) : undefined
+  const messageId = headerNode ? messageIdOf(headerNode.node, headerNode.scope) : undefined
+  const withBusta = (payload: Payload): Envelope => ({ payload, ...(busta ? { busta } : {}), ...(security ? { security } : {}), ...(messageId ? { messageId } : {}) })
   // a header the sender marked mustUnderstand, which this service does not understand: SOAP's MustUnderstand fault
   if (headerNode) {
     const notUnderstood = mustUnderstandHeader(headerNode.node, headerNode.scope)
@@ -115,6 +121,46 @@ export function readEnvelope(body: unknown): Envelope {
     }
   }
   return withBusta(readBody(bodyNode, bodyScope))
+}
+
+const WSSE_NS = 'http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd'
+const WSA_NS = 'http://www.w3.org/2005/08/addressing'
+
+const isSecurity = (name: string, scope: Scope) => {
+  const q = qname(name, scope)
+  return q.ns === WSSE_NS && q.local === 'Security'
+}
+
+/** Whether an entry carries SOAP's mustUnderstand, "1" or "true". */
+function markedMustUnderstand(entry: XmlNode, scope: Scope): boolean {
+  return attributes(entry).some(([k, v]) => {
+    const q = qname(k, scope)
+    return k.includes(':') && q.ns === SOAP_ENV_NS && q.local === 'mustUnderstand' && (v.trim() === '1' || v.trim() === 'true')
+  })
+}
+
+/** The header's wsse:Security, if any: whether it must be understood (policy/modi-soap.ts verifies it). */
+function securityOf(header: XmlNode, scope: Scope): { mustUnderstand: boolean } | undefined {
+  for (const [name, value] of children(header)) {
+    for (const node of Array.isArray(value) ? (value as XmlNode[]) : [value as XmlNode]) {
+      const entryScope = scopeOf(node, scope)
+      if (isSecurity(name, entryScope)) return { mustUnderstand: typeof node !== 'string' && markedMustUnderstand(node, entryScope) }
+    }
+  }
+  return undefined
+}
+
+/** wsa:MessageID's text when it is one identifier: what a refusal's traccia keeps, unverified. */
+function messageIdOf(header: XmlNode, scope: Scope): string | undefined {
+  for (const [name, value] of children(header)) {
+    const node = single(value)
+    if (node === undefined) continue
+    const q = qname(name, scopeOf(node, scope))
+    if (q.ns !== WSA_NS || q.local !== 'MessageID') continue
+    const text = typeof node === 'string' ? node : node['#text']
+    return typeof text === 'string' && /^[A-Za-z0-9:._/-]{1,200}$/.test(text.trim()) ? text.trim() : undefined
+  }
+  return undefined
 }
 
 /** The header's e-Gov busta: undefined without one; one that says it is repeated when there are two. */
@@ -178,7 +224,7 @@ function bodySeenBeforeHeader(entries: [string, unknown][], scope: Scope): boole
 
 /**
  * The first header entry marked mustUnderstand ("1" or "true", the attribute in the SOAP 1.1 namespace) that
- * this service does not understand, as {namespace}local: any but the e-Gov busta.
+ * this service does not understand, as {namespace}local: any but the e-Gov busta and wsse:Security.
  */
 function mustUnderstandHeader(header: XmlNode, headerScope: Scope): string | undefined {
   for (const [name, value] of children(header)) {
@@ -186,8 +232,9 @@ function mustUnderstandHeader(header: XmlNode, headerScope: Scope): string | und
       if (typeof node !== 'object' || node === null) continue
       const entry = node as XmlNode
       const scope = scopeOf(entry, headerScope)
-      // the busta is understood: whether this partner may send one is the convenzione's profile (policy/spcoop-profile.ts)
-      if (isIntestazione(name, scope)) continue
+      // the busta and WS-Security are understood: whether this partner may send them is the convenzione's
+      // profile (policy/spcoop-profile.ts, policy/modi-soap.ts)
+      if (isIntestazione(name, scope) || isSecurity(name, scope)) continue
       const marked = attributes(entry).some(([k, v]) => {
         const q = qname(k, scope)
         return k.includes(':') && q.ns === SOAP_ENV_NS && q.local === 'mustUnderstand' && (v.trim() === '1' || v.trim() === 'true')

@@ -63,6 +63,8 @@ export function renderFault(transactionId: string, refusal: Refusal, header?: st
       element('indirizzoOrigine', refusal.indirizzo) +
       element('prossimaApertura', refusal.prossimaApertura?.toISOString()) +
       element('azzeramentoQuota', refusal.azzeramento?.toISOString()) +
+      element('token', refusal.token?.nome) +
+      element('claim', refusal.token?.claim) +
       '</v1:Errore></detail></soap:Fault>',
     header,
   )

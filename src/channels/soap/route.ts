@@ -8,6 +8,8 @@ import { renderFault, renderRisposta } from './render.ts'
 import { servedWsdl, xsdSource } from './wsdl.ts'
 import { answerBusta, type SpcoopAnswering } from './answer-busta.ts'
 import { messageOf } from '../../message-of.ts'
+import { randomUUID, type KeyObject, type X509Certificate } from 'node:crypto'
+import { signEnvelope } from './ws-security-sign.ts'
 
 export interface SoapChannelOptions extends CallSource {
   pipeline: Pipeline
@@ -16,6 +18,8 @@ export interface SoapChannelOptions extends CallSource {
   fallbackAuthority: string
   /** the gateway's SPCoop identity and the counter of its buste */
   spcoop: SpcoopAnswering
+  /** the gateway's key and certificate, for the answers of convenzioni with a WS-Security profile */
+  signing?: { key: KeyObject; certificate: X509Certificate }
 }
 
 const XML = 'text/xml; charset=utf-8'
@@ -33,10 +37,24 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
       reply.log.error({ tx: outcome.transactionId, err: { message: messageOf(err) } }, 'answer busta not built')
     }
     reply.header('content-type', XML)
-    if (outcome.kind === 'answer') return reply.code(200).send(renderRisposta(outcome.transactionId, outcome.answer, header))
+    if (outcome.kind === 'answer') return reply.code(200).send(signed(renderRisposta(outcome.transactionId, outcome.answer, header), call))
     if (outcome.refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(outcome.refusal.retryAfterSeconds))
     // WS-I Basic Profile: a SOAP 1.1 fault travels with HTTP 500, whoever is at fault
-    return reply.code(500).send(renderFault(outcome.transactionId, outcome.refusal, header))
+    return reply.code(500).send(signed(renderFault(outcome.transactionId, outcome.refusal, header), call))
+  }
+
+  /** The answer signed as the convenzione's WS-Security profile asks (refusals too), relating to the request's MessageID. */
+  function signed(xml: string, call: Call | undefined): string {
+    const profile = call?.convenzione?.sicurezzaSoap
+    if (!profile || profile === 'no') return xml
+    // the gateway is always started with its key (app.ts); without one the answer goes out unsigned rather than not at all
+    if (!options.signing) return xml
+    const relatesTo = call.soap?.verifiedMessageId ?? call.soap?.messageId
+    return signEnvelope(xml, {
+      ...options.signing,
+      addressing: [['Action', `${SOAP_ACTION}Response`], ['MessageID', `urn:uuid:${randomUUID()}`], ...(relatesTo ? [['RelatesTo', relatesTo] as [string, string]] : [])],
+      body: profile === 'INTEGRITY_SOAP_01',
+    })
   }
 
   // The envelope is read as bytes whatever the declared type: parsing is envelope.ts's job, with its guards.
@@ -46,6 +64,12 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
   const handle = async (request: FastifyRequest, reply: FastifyReply, envelope: Envelope) => {
     const call = newCall(request, reply, 'soap', envelope.payload, options)
     if (envelope.busta) call.busta = envelope.busta
+    if (Buffer.isBuffer(request.body)) {
+      call.soap = {
+        xml: request.body.toString('utf8'), address: `https://${publicAuthority(request, options.fallbackAuthority)}${SOAP_PATH}`,
+        securityMustUnderstand: envelope.security?.mustUnderstand ?? false, ...(envelope.messageId ? { messageId: envelope.messageId } : {}),
+      }
+    }
     return send(reply, await pipeline.handle(call), call)
   }
 
