@@ -24,6 +24,7 @@ import { auditResource } from './resources/audit.ts'
 import { anomalieResource } from './resources/anomalie.ts'
 import { tlsResource } from './resources/tls.ts'
 import { spcoopResource } from './resources/spcoop.ts'
+import { consoleResource } from './console/routes.ts'
 import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 
 declare module 'fastify' {
@@ -112,7 +113,7 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
     return { attore: p?.fingerprint ?? 'unknown', ruolo: p?.ruolo ?? 'unknown', etichetta: `admin:${p?.soggetto ?? 'unknown'}` }
   }
   const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop }
-  for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource, spcoopResource]) {
+  for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource, spcoopResource, consoleResource]) {
     await app.register(resource, resources)
   }
 }

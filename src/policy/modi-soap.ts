@@ -35,7 +35,7 @@ export const modiSoapProfile: PolicyCheck = {
     call.modi = evidence
     try {
       const verified = await verifyWsSecurity({
-        xml: call.soap.xml, address: s.soapAddress ?? call.soap.address, action: SOAP_OPERATION_ACTION, body: c.sicurezzaSoap === 'INTEGRITY_SOAP_01',
+        xml: call.soap.body.toString('utf8'), address: s.soapAddress ?? call.soap.address, action: SOAP_OPERATION_ACTION, body: c.sicurezzaSoap === 'INTEGRITY_SOAP_01',
         settings: s, now: context.clock.now(), certificates: () => context.certificatiConvenzione(c.id),
       })
       evidence.messageId = verified.messageId

@@ -82,7 +82,8 @@ export interface HttpParts {
 
 /** A SOAP request as its WS-Security profile reads it. */
 export interface SoapParts {
-  xml: string
+  /** the envelope's bytes: decoded only for a convenzione whose profile verifies them */
+  body: Buffer
   /** https://<authority>/ws/invciv, as the client reached it */
   address: string
   /** a wsse:Security header marked mustUnderstand */

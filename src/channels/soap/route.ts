@@ -66,7 +66,7 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
     if (envelope.busta) call.busta = envelope.busta
     if (Buffer.isBuffer(request.body)) {
       call.soap = {
-        xml: request.body.toString('utf8'), address: `https://${publicAuthority(request, options.fallbackAuthority)}${SOAP_PATH}`,
+        body: request.body, address: `https://${publicAuthority(request, options.fallbackAuthority)}${SOAP_PATH}`,
         securityMustUnderstand: envelope.security?.mustUnderstand ?? false, ...(envelope.messageId ? { messageId: envelope.messageId } : {}),
       }
     }

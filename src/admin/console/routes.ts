@@ -1,0 +1,156 @@
+// The web console on the admin listener: the same mutual TLS, the same principals and roles (the admin plugin
+// identifies the certificate on every request), pages rendered on the server. Auditors' reads of the trail go
+// through audit/auditor-access.ts like the API's, so they are in the auditors' own access log.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { romeDate } from '../../clock.ts'
+import { auditedSearch } from '../../audit/auditor-access.ts'
+import { daySummary } from '../../audit/day-summary.ts'
+import { fieldOf, tracciaColumns } from '../../audit/traccia.ts'
+import type { TraceFilters } from '../../audit/search.ts'
+import { listAnomalie } from '../../anomalies/repository.ts'
+import { listConvenzioni } from '../../registry/convenzioni.ts'
+import { OperationError } from '../../operation-error.ts'
+import type { AdminResource } from '../resource.ts'
+import { html, type Html } from './html.ts'
+import { page } from './layout.ts'
+import { stackedBars } from './charts.ts'
+
+const HTML = 'text/html; charset=utf-8'
+
+/** The search form's fields: name, label, input type; the same filters as the API's and the CLI's. */
+const FILTERS: Array<[keyof TraceFilters, string, string]> = [
+  ['dal', 'Dal (data o istante)', 'text'], ['al', 'Al (data o istante)', 'text'], ['ente', 'Ente (codice IPA)', 'text'],
+  ['convenzione', 'Convenzione (id)', 'number'], ['operatore', 'Operatore', 'text'], ['pratica', 'Riferimento pratica', 'text'],
+  ['esito', 'Esito o codice di rifiuto', 'text'], ['transazione', 'Identificativo transazione', 'text'],
+  ['identificatore', 'Identificatore busta SPCoop', 'text'], ['jti', 'jti (ModI/PDND)', 'text'], ['purposeId', 'purposeId (PDND)', 'text'],
+  ['codiceFiscale', 'Codice fiscale (cercato per pseudonimo)', 'text'],
+]
+
+function send(reply: FastifyReply, status: number, body: string) {
+  return reply.code(status).type(HTML).header('cache-control', 'no-store').send(body)
+}
+
+export const consoleResource: AdminResource = async (app, { db, auditor }) => {
+  // HTML forms post url-encoded fields; read here, for these routes only
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))))
+  })
+
+  const render = (request: FastifyRequest, reply: FastifyReply, title: string, body: Html, status = 200) =>
+    send(reply, status, page({ title, principal: request.principal, path: request.url.split('?')[0] ?? '', body }))
+
+  const onlyOperations = (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.principal?.ruolo === 'operations') return false
+    void render(request, reply, 'Accesso non consentito', html`<p class="error" role="alert">Questa pagina è riservata al ruolo operations.</p><p><a href="/console/">Torna alla pagina iniziale</a></p>`, 403)
+    return true
+  }
+
+  app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'))
+
+  app.get('/console/', { schema: { hide: true } }, async (request, reply) => {
+    const giorno = romeDate(new Date())
+    const [summary, anomalie] = await Promise.all([daySummary(db, giorno), listAnomalie(db, 'aperta')])
+    const total = summary.perEsito.reduce((n, r) => n + r.chiamate, 0)
+    const risposte = summary.perOra.reduce((n, r) => n + r.risposte, 0)
+    return render(request, reply, 'A colpo d’occhio', html`
+<p class="muted">Oggi, ${giorno} (Europe/Rome).</p>
+<section aria-labelledby="s-totali" class="cards">
+  <h2 id="s-totali" class="skip">Totali</h2>
+  <div class="card">Chiamate<strong>${total}</strong></div>
+  <div class="card">Risposte<strong>${risposte}</strong></div>
+  <div class="card">Rifiuti<strong>${total - risposte}</strong></div>
+  <div class="card">Anomalie aperte<strong>${anomalie.length}</strong></div>
+</section>
+<section aria-labelledby="s-ora">
+  <h2 id="s-ora">Per ora</h2>
+  ${stackedBars({ title: 'Chiamate per ora', labels: summary.perOra.map((r) => String(r.ora).padStart(2, '0')), series: [
+    { name: 'risposte', color: '#0b4f8a', values: summary.perOra.map((r) => r.risposte) },
+    { name: 'rifiuti', color: '#a4161a', values: summary.perOra.map((r) => r.rifiuti) },
+  ] })}
+</section>
+<section aria-labelledby="s-esito">
+  <h2 id="s-esito">Per esito e codice di rifiuto</h2>
+  <table><thead><tr><th scope="col">Esito o rifiuto</th><th scope="col" class="num">Chiamate</th></tr></thead>
+  <tbody>${summary.perEsito.map((r) => html`<tr><td>${r.esito}</td><td class="num">${r.chiamate}</td></tr>`)}</tbody></table>
+</section>
+<section aria-labelledby="s-conv">
+  <h2 id="s-conv">Per convenzione</h2>
+  <table><thead><tr><th scope="col">Convenzione</th><th scope="col">Ente</th><th scope="col" class="num">Risposte</th><th scope="col" class="num">Rifiuti</th></tr></thead>
+  <tbody>${summary.perConvenzione.map((r) => html`<tr><td>${r.convenzione ?? 'nessuna (certificato sconosciuto)'}</td><td>${r.ente ?? ''}</td><td class="num">${r.risposte}</td><td class="num">${r.rifiuti}</td></tr>`)}</tbody></table>
+</section>
+<section aria-labelledby="s-anom">
+  <h2 id="s-anom">Anomalie aperte</h2>
+  ${anomalie.length === 0 ? html`<p>Nessuna.</p>` : html`<table><thead><tr><th scope="col">Rilevata</th><th scope="col">Tipo</th><th scope="col">Gravità</th><th scope="col">Descrizione</th></tr></thead>
+  <tbody>${anomalie.slice(0, 50).map((a) => html`<tr><td>${a.rilevataIl.toISOString()}</td><td>${a.tipo}</td><td>${a.gravita}</td><td>${a.descrizione}</td></tr>`)}</tbody></table>`}
+</section>`)
+  })
+
+  const searchForm = (values: Record<string, string>, error?: string) => html`
+${error ? html`<p class="error" role="alert" id="errore">${error}</p>` : ''}
+<form class="filters" method="post" action="/console/tracce"${error ? html` aria-describedby="errore"` : ''}>
+  ${FILTERS.map(([name, label, type]) => html`<div><label for="f-${name}">${label}</label><input id="f-${name}" name="${name}" type="${type}" value="${values[name] ?? ''}"${error && values[name] ? html` aria-invalid="true"` : ''}></div>`)}
+  <div><label for="f-limite">Righe per pagina</label><input id="f-limite" name="limite" type="number" min="1" max="1000" value="${values.limite ?? '50'}"></div>
+  <div style="align-self:end"><button type="submit">Cerca</button></div>
+</form>`
+
+  app.get('/console/tracce', { schema: { hide: true } }, async (request, reply) =>
+    render(request, reply, 'Tracce', html`<p>Le ricerche sono registrate nel registro degli accessi degli auditor. Il codice fiscale si cerca con il modulo (POST), mai nell’indirizzo.</p>${searchForm({})}`))
+
+  app.post('/console/tracce', { schema: { hide: true }, config: { readOnly: true } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Record<string, string>
+    const filters: TraceFilters = {}
+    for (const [name] of FILTERS) {
+      const value = form[name]?.trim()
+      if (!value) continue
+      if (name === 'convenzione') {
+        if (!/^[1-9][0-9]{0,9}$/.test(value)) return render(request, reply, 'Tracce', searchForm(form, 'Convenzione: un numero intero positivo.'), 400)
+        filters.convenzione = Number(value)
+      } else (filters as Record<string, string>)[name] = value
+    }
+    const limit = /^[0-9]{1,4}$/.test(form.limite ?? '') ? Math.min(1000, Math.max(1, Number(form.limite))) : 50
+    let found
+    try {
+      found = await auditedSearch(db, auditor(request), filters, { limit, cursor: form.cursore || undefined })
+    } catch (err) {
+      if (err instanceof OperationError && err.kind === 'invalid') return render(request, reply, 'Tracce', searchForm(form, err.message), 400)
+      throw err
+    }
+    const shown = ['ricevutaIl', 'canale', 'convenzioneId', 'operatore', 'riferimentoPratica', 'esito', 'codiceRifiuto']
+    return render(request, reply, 'Tracce', html`${searchForm(form)}
+<p role="status">${found.tracce.length} tracce${found.cursore ? ', altre nella pagina seguente' : ''}.</p>
+<table><thead><tr>${shown.map((f) => html`<th scope="col">${f}</th>`)}<th scope="col">Dettaglio</th></tr></thead>
+<tbody>${found.tracce.map((r) => html`<tr>${shown.map((f) => html`<td>${cell(r[f])}</td>`)}<td><a href="/console/tracce/${r.identificativoTransazione}">${r.identificativoTransazione.slice(0, 8)}…</a></td></tr>`)}</tbody></table>
+${found.cursore ? html`<form method="post" action="/console/tracce">${Object.entries(form).filter(([k]) => k !== 'cursore').map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}<input type="hidden" name="cursore" value="${found.cursore}"><button type="submit">Pagina seguente</button></form>` : ''}`)
+  })
+
+  app.get<{ Params: { tx: string } }>('/console/tracce/:tx', { schema: { hide: true } }, async (request, reply) => {
+    const tx = request.params.tx
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tx)) return render(request, reply, 'Traccia', html`<p class="error" role="alert">Identificativo di transazione non valido.</p>`, 400)
+    const found = await auditedSearch(db, auditor(request), { transazione: tx }, { limit: 1 })
+    const row = found.tracce[0]
+    if (!row) return render(request, reply, 'Traccia', html`<p>Nessuna traccia con questo identificativo.</p>`, 404)
+    return render(request, reply, `Traccia ${tx}`, html`<dl>${['id', ...tracciaColumns.map((c) => fieldOf(c.column))].map((f) => html`<dt>${f}</dt><dd>${cell(row[f])}</dd>`)}</dl>
+<p class="muted">Il codice fiscale non è mai nella traccia: solo il suo pseudonimo (cfPseudonimo).</p>
+<p class="noprint"><a href="/console/tracce">Nuova ricerca</a></p>`)
+  })
+
+  app.get('/console/convenzioni', { schema: { hide: true } }, async (request, reply) => {
+    if (onlyOperations(request, reply)) return reply
+    const convenzioni = await listConvenzioni(db)
+    return render(request, reply, 'Convenzioni', html`<table><thead><tr>
+<th scope="col">Id</th><th scope="col">Ente</th><th scope="col">Stato</th><th scope="col" class="num">Quota oggi</th><th scope="col">Fascia oraria</th><th scope="col">IP consentiti</th><th scope="col">Profili</th><th scope="col">Valida</th>
+</tr></thead><tbody>${convenzioni.map((c) => html`<tr>
+<td>${c.id}</td><td>${c.enteCodice}</td><td>${c.stato}</td><td class="num">${c.usateOggi} / ${c.maxGiornaliere}</td><td>${c.fasciaOraria}</td>
+<td>${c.ipConsentiti.join(', ')}</td><td>SOAP ${c.profilo}${c.sicurezzaSoap !== 'no' ? ` + ${c.sicurezzaSoap}` : ''}; REST ${c.autenticazioneRest}${c.auditRest !== 'no' ? ` + ${c.auditRest}` : ''}</td>
+<td>${c.validaDal} – ${c.validaAl}</td></tr>`)}</tbody></table>`)
+  })
+}
+
+/** A traccia's value as a table cell: dates as ISO instants, objects as their JSON. */
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  if (value instanceof Date) return value.toISOString()
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return JSON.stringify(value)
+}

@@ -1,0 +1,88 @@
+// The console's pages over mutual TLS, read as HTML by undici: what each role sees and may do, that auditors'
+// searches are in their access log, that a codice fiscale is never in a page, and that bad input is a clear form
+// error. The same pages in a real browser, with the keyboard: test/e2e/console-browser.test.ts.
+import t from 'tap'
+import { request } from 'undici'
+import { testDatabase } from '../helpers/database.ts'
+import { startTestGateway } from '../helpers/gateway.ts'
+import { restAgent, restCall } from '../helpers/rest-client.ts'
+import { loadDemoData } from '../../src/dev/demo-data.ts'
+
+const db = await testDatabase(t)
+await loadDemoData(db.pool)
+const gw = await startTestGateway(t, { databaseUrl: db.url })
+const auditor = restAgent('auditor')
+const ops = restAgent('ops')
+const partner = restAgent('ente-a')
+t.teardown(() => Promise.all([auditor.close(), ops.close(), partner.close()]))
+
+const FIELDS = {
+  identificativoOperatore: 'mario.bianchi@ente-a', riferimentoPratica: 'PROT-CONSOLE-1', codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE',
+}
+const answered = await restCall(gw.url, partner, FIELDS)
+await restCall(gw.url, partner, { ...FIELDS, categoria: 'ALTRO' })
+
+async function get(agent: typeof auditor, path: string) {
+  const res = await request(`${gw.adminUrl}${path}`, { dispatcher: agent })
+  return { status: res.statusCode, type: String(res.headers['content-type']), text: await res.body.text() }
+}
+async function post(agent: typeof auditor, path: string, form: Record<string, string>) {
+  const res = await request(`${gw.adminUrl}${path}`, { method: 'POST', dispatcher: agent, body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+  return { status: res.statusCode, text: await res.body.text() }
+}
+
+t.test("the home page: today's calls by esito and refusal code, per hour as SVG, per convenzione, in Italian", async (t) => {
+  const home = await get(auditor, '/console/')
+  t.equal(home.status, 200)
+  t.match(home.type, /text\/html/)
+  t.match(home.text, /<html lang="it">/)
+  t.match(home.text, /<svg role="img" aria-labelledby=/, 'the chart, labelled for screen readers')
+  t.match(home.text, /<td>VALIDO<\/td><td class="num">1<\/td>/)
+  t.match(home.text, /<td>RICHIESTA_NON_VALIDA<\/td><td class="num">1<\/td>/)
+  t.match(home.text, /<a class="skip" href="#contenuto">/, 'a skip link for keyboard users')
+  t.notMatch(home.text, /href="\/console\/convenzioni"/, 'an auditor is not offered the operations pages')
+  t.match((await get(ops, '/console/')).text, /href="\/console\/convenzioni"/)
+})
+
+t.test('auditors search the trail with every filter; the search is in their access log; the detail has every field', async (t) => {
+  const before = (await db.pool.query<{ n: number }>(`select count(*)::int as n from accessi_audit where azione = 'ricerca'`)).rows[0]?.n ?? 0
+  const found = await post(auditor, '/console/tracce', { pratica: 'PROT-CONSOLE-1', codiceFiscale: 'RSSMRA80A01H501U', limite: '10' })
+  t.equal(found.status, 200)
+  t.match(found.text, /2 tracce/)
+  t.notMatch(found.text, /RSSMRA80A01H501U" readonly|<td>RSSMRA80A01H501U/, 'the codice fiscale is not in the results')
+  const after = (await db.pool.query<{ n: number }>(`select count(*)::int as n from accessi_audit where azione = 'ricerca'`)).rows[0]?.n ?? 0
+  t.equal(after, before + 1, 'recorded as an auditor access')
+  const tx = String(answered.body.identificativoTransazione)
+  const detail = await get(auditor, `/console/tracce/${tx}`)
+  t.equal(detail.status, 200)
+  for (const field of ['identificativoTransazione', 'ricevutaIl', 'cfPseudonimo', 'latenzaMs', 'protocollo']) t.match(detail.text, `<dt>${field}</dt>`)
+  t.notMatch(detail.text, /RSSMRA80A01H501U/, 'never the codice fiscale in clear')
+})
+
+t.test('a form error is shown next to the form, not as a failure page', async (t) => {
+  const bad = await post(auditor, '/console/tracce', { transazione: 'not-a-uuid' })
+  t.equal(bad.status, 400)
+  t.match(bad.text, /<p class="error" role="alert" id="errore">transazione must be a UUID<\/p>/)
+  t.match(bad.text, /aria-invalid="true"/)
+  const convenzione = await post(auditor, '/console/tracce', { convenzione: '-1' })
+  t.match(convenzione.text, /Convenzione: un numero intero positivo/)
+})
+
+t.test('the operations pages refuse an auditor; a certificate of no principal sees nothing', async (t) => {
+  const refused = await get(auditor, '/console/convenzioni')
+  t.equal(refused.status, 403)
+  t.match(refused.text, /riservata al ruolo operations/)
+  const list = await get(ops, '/console/convenzioni')
+  t.equal(list.status, 200)
+  t.match(list.text, /<td>ente_a_dev<\/td>/)
+  t.match(list.text, /SOAP mtls; REST mtls/)
+  t.equal((await get(partner, '/console/')).status, 403, "a partner's certificate is no admin principal")
+})
+
+t.test('hostile values in the trail are shown as text, never as markup', async (t) => {
+  await restCall(gw.url, partner, { ...FIELDS, riferimentoPratica: '<script>alert(1)</script>' })
+  const found = await post(auditor, '/console/tracce', { esito: 'VALIDO', limite: '100' })
+  t.notMatch(found.text, /<script>alert/)
+  t.match(found.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/)
+})

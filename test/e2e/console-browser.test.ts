@@ -1,0 +1,81 @@
+// The console in a real browser: Chromium presenting the dev auditor's and ops' certificates over mutual TLS,
+// each page's content, the keyboard path through it, a form error, a role refused; and the screenshots in docs/.
+import t from 'tap'
+import path from 'node:path'
+import os from 'node:os'
+import { mkdtempSync } from 'node:fs'
+import { testDatabase } from '../helpers/database.ts'
+import { startTestGateway } from '../helpers/gateway.ts'
+import { restAgent, restCall } from '../helpers/rest-client.ts'
+import { browserAs, browserMissing } from '../helpers/browser.ts'
+import { loadDemoData } from '../../src/dev/demo-data.ts'
+import { projectRoot } from '../../src/project-root.ts'
+
+const missing = browserMissing()
+// the screenshots in docs/console/ are refreshed on request (INVCIV_SCREENSHOTS=1), so a test run leaves the tree as it was
+const shots = process.env.INVCIV_SCREENSHOTS === '1' ? path.join(projectRoot, 'docs', 'console') : mkdtempSync(path.join(os.tmpdir(), 'invciv-shots-'))
+const docs = (file: string) => path.join(shots, file)
+
+t.test('the console in Chromium, as an auditor and as operations', { skip: missing ? `SKIPPED, no browser: ${missing}` : false }, async (t) => {
+  const db = await testDatabase(t)
+  await loadDemoData(db.pool)
+  const gw = await startTestGateway(t, { databaseUrl: db.url })
+  const partner = restAgent('ente-a')
+  t.teardown(() => partner.close())
+  const fields = { identificativoOperatore: 'mario.bianchi@ente-a', riferimentoPratica: 'PROT-BROWSER-1', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }
+  for (let i = 0; i < 3; i++) await restCall(gw.url, partner, fields)
+  await restCall(gw.url, partner, { ...fields, categoria: 'ALTRO' })
+  const origin = gw.adminUrl.replace('localhost', '127.0.0.1')
+
+  const auditorBrowser = await browserAs(t, 'auditor', origin)
+  const page = await auditorBrowser.newPage({ viewport: { width: 1200, height: 900 } })
+
+  await t.test('home: the day at a glance, and the keyboard reaches the content first', async (t) => {
+    await page.goto(`${origin}/console/`)
+    t.equal(await page.locator('h1').textContent(), 'A colpo d’occhio')
+    t.match(await page.locator('table').first().textContent(), /VALIDO\s*3/)
+    t.equal(await page.locator('svg[role="img"] title').first().textContent(), 'Chiamate per ora')
+    t.equal(await page.locator('nav a[href="/console/convenzioni"]').count(), 0, 'no operations page offered to an auditor')
+    await page.keyboard.press('Tab')
+    t.equal(await page.evaluate(() => document.activeElement?.textContent), 'Vai al contenuto', 'the first Tab stop is the skip link')
+    await page.keyboard.press('Enter')
+    t.equal(await page.evaluate(() => document.activeElement?.id), 'contenuto', 'Enter takes the focus to the content')
+    await page.screenshot({ path: docs('home.png'), fullPage: true })
+  })
+
+  await t.test('the trail: search by the form, with the keyboard; a call in detail', async (t) => {
+    await page.goto(`${origin}/console/tracce`)
+    await page.getByLabel('Riferimento pratica').fill('PROT-BROWSER-1')
+    await page.getByLabel('Riferimento pratica').press('Enter')
+    await page.waitForSelector('p[role="status"]')
+    t.match(await page.locator('p[role="status"]').textContent(), /^4 tracce/)
+    await page.screenshot({ path: docs('tracce.png'), fullPage: true })
+    await page.locator('tbody a').first().click()
+    t.match(await page.locator('h1').textContent(), /^Traccia [0-9a-f-]{36}$/)
+    t.notMatch(await page.content(), /RSSMRA80A01H501U/, 'never a codice fiscale in clear')
+    await page.screenshot({ path: docs('traccia.png'), fullPage: true })
+  })
+
+  await t.test('a form error is announced next to the form', async (t) => {
+    await page.goto(`${origin}/console/tracce`)
+    await page.getByLabel('Identificativo transazione').fill('not-a-uuid')
+    await page.getByRole('button', { name: 'Cerca' }).click()
+    t.equal(await page.getByRole('alert').textContent(), 'transazione must be a UUID')
+    t.equal(await page.getByLabel('Identificativo transazione').getAttribute('aria-invalid'), 'true')
+  })
+
+  await t.test('an operations page refuses the auditor', async (t) => {
+    const response = await page.goto(`${origin}/console/convenzioni`)
+    t.equal(response?.status(), 403)
+    t.match(await page.getByRole('alert').textContent(), /riservata al ruolo operations/)
+  })
+
+  await t.test('operations see the convenzioni with their quota use', async (t) => {
+    const opsBrowser = await browserAs(t, 'ops', origin)
+    const ops = await opsBrowser.newPage({ viewport: { width: 1200, height: 700 } })
+    await ops.goto(`${origin}/console/convenzioni`)
+    t.equal(await ops.locator('h1').textContent(), 'Convenzioni')
+    t.match(await ops.locator('tbody tr').first().textContent(), /ente_a_dev\s*attiva\s*3 \/ 100000/)
+    await ops.screenshot({ path: docs('convenzioni.png'), fullPage: true })
+  })
+})
