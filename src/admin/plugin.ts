@@ -25,6 +25,7 @@ import { anomalieResource } from './resources/anomalie.ts'
 import { tlsResource } from './resources/tls.ts'
 import { spcoopResource } from './resources/spcoop.ts'
 import { consoleResource } from './console/routes.ts'
+import { casiResource } from './resources/casi.ts'
 import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 
 declare module 'fastify' {
@@ -34,6 +35,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** a POST that only reads (its filters travel in the body, so a codice fiscale never sits in a URL) */
     readOnly?: boolean
+    /** a change auditors may make too: working an anomaly's case (admin/resources/casi.ts) */
+    auditorWork?: boolean
   }
 }
 
@@ -85,7 +88,8 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
     if (!principal) return problem(reply, 'forbidden', 'this certificate is not an admin principal', 'PRINCIPALE_NON_AUTORIZZATO')
     // auditors read; only operations change anything
     const reads = request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config.readOnly === true
-    if (!reads && principal.ruolo !== 'operations') {
+    const allowed = reads || principal.ruolo === 'operations' || request.routeOptions.config.auditorWork === true
+    if (!allowed) {
       return problem(reply, 'forbidden', `the ${principal.ruolo} role cannot ${request.method} ${request.routeOptions.url ?? request.url}`, 'RUOLO_NON_AUTORIZZATO')
     }
     request.principal = principal
@@ -113,7 +117,7 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
     return { attore: p?.fingerprint ?? 'unknown', ruolo: p?.ruolo ?? 'unknown', etichetta: `admin:${p?.soggetto ?? 'unknown'}` }
   }
   const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop }
-  for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource, spcoopResource, consoleResource]) {
+  for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource, spcoopResource, casiResource, consoleResource]) {
     await app.register(resource, resources)
   }
 }

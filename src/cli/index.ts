@@ -13,6 +13,7 @@ import { certCommands } from './commands/cert.ts'
 import { adminCommands } from './commands/admin.ts'
 import { tlsCommands } from './commands/tls.ts'
 import { spcoopCommands } from './commands/spcoop.ts'
+import { casiCommands } from './commands/casi.ts'
 import { auditCommands } from './commands/audit.ts'
 import { anomalieCommands } from './commands/anomalie.ts'
 
@@ -33,7 +34,7 @@ const program = new Command('invciv')
   .addHelpText('after', `\n${exitCodesHelp}`)
   .exitOverride()
 
-for (const group of [serveCommand, migrateCommand, importCommands, enteCommands, convenzioneCommands, operatoreCommands, certCommands, adminCommands, tlsCommands, spcoopCommands, auditCommands, anomalieCommands]) {
+for (const group of [serveCommand, migrateCommand, importCommands, enteCommands, convenzioneCommands, operatoreCommands, certCommands, adminCommands, tlsCommands, spcoopCommands, auditCommands, anomalieCommands, casiCommands]) {
   group(program)
 }
 

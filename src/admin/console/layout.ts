@@ -27,6 +27,8 @@ input, select { width: 100%; padding: .35rem; font: inherit; border: 1px solid v
 button { font: inherit; padding: .45rem 1rem; background: var(--accent); color: #fff; border: 0; cursor: pointer; }
 .error { color: var(--bad); font-weight: 600; }
 .muted { color: var(--muted); }
+tr.scaduto td { background: #fdecea; }
+.badge { display: inline-block; padding: 0 .4rem; border: 2px solid var(--bad); color: var(--bad); font-weight: 700; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: 1rem; }
 .card { border: 1px solid var(--line); padding: .75rem 1rem; }
 .card strong { display: block; font-size: 1.8rem; }
@@ -45,6 +47,7 @@ export interface NavItem {
 export const NAV: readonly NavItem[] = [
   { href: '/console/', label: 'A colpo d’occhio' },
   { href: '/console/tracce', label: 'Tracce' },
+  { href: '/console/casi', label: 'Casi' },
   { href: '/console/convenzioni', label: 'Convenzioni', operations: true },
 ]
 

@@ -9,6 +9,7 @@ import { fieldOf, tracciaColumns } from '../../audit/traccia.ts'
 import type { TraceFilters } from '../../audit/search.ts'
 import { listAnomalie } from '../../anomalies/repository.ts'
 import { listConvenzioni } from '../../registry/convenzioni.ts'
+import { listCasi, showCaso } from '../../anomalies/cases.ts'
 import { OperationError } from '../../operation-error.ts'
 import type { AdminResource } from '../resource.ts'
 import { html, type Html } from './html.ts'
@@ -132,6 +133,38 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
     return render(request, reply, `Traccia ${tx}`, html`<dl>${['id', ...tracciaColumns.map((c) => fieldOf(c.column))].map((f) => html`<dt>${f}</dt><dd>${cell(row[f])}</dd>`)}</dl>
 <p class="muted">Il codice fiscale non è mai nella traccia: solo il suo pseudonimo (cfPseudonimo).</p>
 <p class="noprint"><a href="/console/tracce">Nuova ricerca</a></p>`)
+  })
+
+  app.get('/console/casi', { schema: { hide: true } }, async (request, reply) => {
+    const casi = await listCasi(db)
+    const scaduti = casi.filter((k) => k.scaduto).length
+    return render(request, reply, 'Casi', html`<p>Le anomalie diventano casi: richiesta di chiarimenti all’ente con una scadenza, documenti ricevuti, esito. ${scaduti ? html`<span class="badge">${scaduti} scadut${scaduti === 1 ? 'o' : 'i'}</span>` : ''}</p>
+<table><thead><tr><th scope="col">Caso</th><th scope="col">Stato</th><th scope="col">Anomalia</th><th scope="col">Convenzione</th><th scope="col">Scadenza</th><th scope="col">Esito</th></tr></thead>
+<tbody>${casi.map((k) => html`<tr${k.scaduto ? html` class="scaduto"` : ''}><td><a href="/console/casi/${k.id}">${k.id}</a></td><td>${k.stato}${k.scaduto ? html` <span class="badge">scaduto</span>` : ''}</td>
+<td>${k.tipo} (${k.gravita}): ${k.descrizione}</td><td>${k.convenzioneId ?? ''}</td><td>${k.scadenza ?? ''}</td><td>${k.esito ?? ''}</td></tr>`)}</tbody></table>
+<p class="muted">Aprire un caso, registrare la richiesta, i documenti e l’esito: API <code>/admin/v1/casi</code> o <code>invciv caso</code>.</p>`)
+  })
+
+  app.get<{ Params: { id: string } }>('/console/casi/:id', { schema: { hide: true } }, async (request, reply) => {
+    if (!/^[1-9][0-9]{0,12}$/.test(request.params.id)) return render(request, reply, 'Caso', html`<p class="error" role="alert">Numero di caso non valido.</p>`, 400)
+    let k
+    try {
+      k = await showCaso(db, Number(request.params.id))
+    } catch (err) {
+      if (err instanceof OperationError && err.kind === 'not-found') return render(request, reply, 'Caso', html`<p>Nessun caso con questo numero.</p>`, 404)
+      throw err
+    }
+    return render(request, reply, `Caso ${k.id}`, html`<dl>
+<dt>Stato</dt><dd>${k.stato}${k.scaduto ? html` <span class="badge">scaduto</span>` : ''}</dd>
+<dt>Anomalia</dt><dd>${k.anomaliaId}: ${k.tipo} (${k.gravita}), ${k.descrizione}</dd>
+<dt>Convenzione, operatore</dt><dd>${k.convenzioneId ?? '—'}, ${k.operatore ?? '—'}</dd>
+<dt>Aperto</dt><dd>${k.apertoIl.toISOString()} da ${k.apertoDa}</dd>
+<dt>Richiesta</dt><dd>${k.richiestaTesto ? html`${k.richiestaInviataIl ?? ''}: ${k.richiestaTesto} (scadenza ${k.scadenza ?? ''})` : 'non ancora inviata'}</dd>
+<dt>Esito</dt><dd>${k.esito ? html`${k.esito}${k.autorita ? html`, segnalato a ${k.autorita.join(', ')} il ${k.segnalatoIl ?? ''}` : ''}${k.nota ? html` — ${k.nota}` : ''}` : 'aperto'}</dd>
+</dl>
+<h2>Evidenze</h2><ul>${k.evidenze.map((tx) => html`<li><a href="/console/tracce/${tx}">${tx}</a></li>`)}</ul>
+<h2>Documenti ricevuti</h2>${k.documenti.length === 0 ? html`<p>Nessuno.</p>` : html`<table><thead><tr><th scope="col">Nome</th><th scope="col">Tipo</th><th scope="col" class="num">Byte</th><th scope="col">SHA-256</th><th scope="col">Ricevuto</th></tr></thead>
+<tbody>${k.documenti.map((d) => html`<tr><td><a href="/admin/v1/casi/${k.id}/documenti/${d.id}">${d.nome}</a></td><td>${d.tipo}</td><td class="num">${d.byte}</td><td><code>${d.sha256}</code></td><td>${d.ricevutoIl.toISOString()} (${d.caricatoDa})</td></tr>`)}</tbody></table>`}`)
   })
 
   app.get('/console/convenzioni', { schema: { hide: true } }, async (request, reply) => {
