@@ -104,3 +104,38 @@ t.test('cases: the list with overdue ones standing out, and a case in detail wit
   t.match(detail.text, /<code>[0-9a-f]{64}<\/code>/, "each document's SHA-256")
   t.equal((await get(auditor, '/console/casi/999999')).status, 404)
 })
+
+t.test('the trail verification page, and the printable report for a data subject (recorded, by pseudonym)', async (t) => {
+  const v = await get(auditor, '/console/verifica')
+  t.equal(v.status, 200)
+  t.match(v.text, /Il registro è integro/)
+  const report = await post(auditor, '/console/soggetto', { codiceFiscale: 'RSSMRA80A01H501U' })
+  t.equal(report.status, 200)
+  t.match(report.text, /Rendiconto delle verifiche/)
+  t.match(report.text, /\d+ verifiche da 1 enti/)
+  t.match(report.text, /@media print/)
+  const logged = (await db.pool.query(`select filtri::text as f from accessi_audit where azione = 'soggetto' order by id desc limit 1`)).rows[0]
+  t.notMatch(logged?.f, /RSSMRA80A01H501U/, 'the access log keeps the pseudonym only')
+  const bad = await post(auditor, '/console/soggetto', { codiceFiscale: 'RSSMRA80A01H501X' })
+  t.equal(bad.status, 400)
+  t.match(bad.text, /role="alert"/)
+})
+
+t.test('operations act from a convenzione page through the registry’s rules, recorded; an auditor cannot', async (t) => {
+  const page = await get(ops, '/console/convenzioni/1')
+  t.match(page.text, /<h2>Certificati<\/h2>/)
+  t.match(page.text, /action="\/console\/convenzioni\/1\/sospendi"/)
+  t.equal((await post(auditor, '/console/convenzioni/1/sospendi', {})).status, 403, "an auditor's POST is refused before the page runs")
+  const suspended = await post(ops, '/console/convenzioni/1/sospendi', {})
+  t.equal(suspended.status, 303)
+  t.equal((await db.pool.query('select stato from convenzioni where id = 1')).rows[0]?.stato, 'sospesa')
+  const change = (await db.pool.query(`select attore, ruolo, azione from registro_modifiche where oggetto = 'convenzione' order by id desc limit 1`)).rows[0]
+  t.match(change, { ruolo: 'operations', azione: 'suspend' })
+  t.equal((await post(ops, '/console/convenzioni/1/sospendi', {})).status, 409, 'a second suspension is a conflict, told on the page')
+  t.equal((await post(ops, '/console/convenzioni/1/riattiva', {})).status, 303)
+  await db.pool.query(`update operatori set stato = 'bloccato', bloccato_il = now() where convenzione_id = 1`)
+  const blocked = await get(ops, '/console/convenzioni/1')
+  t.match(blocked.text, /aria-label="Sblocca mario.bianchi@ente-a"/)
+  t.equal((await post(ops, '/console/convenzioni/1/sblocca', { operatore: 'mario.bianchi@ente-a' })).status, 303)
+  t.equal((await db.pool.query(`select stato from operatori where convenzione_id = 1 and identificativo = 'mario.bianchi@ente-a'`)).rows[0]?.stato, 'attivo')
+})

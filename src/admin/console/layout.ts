@@ -48,6 +48,8 @@ export const NAV: readonly NavItem[] = [
   { href: '/console/', label: 'A colpo d’occhio' },
   { href: '/console/tracce', label: 'Tracce' },
   { href: '/console/casi', label: 'Casi' },
+  { href: '/console/soggetto', label: 'Interessato (art. 15)' },
+  { href: '/console/verifica', label: 'Verifica del registro' },
   { href: '/console/convenzioni', label: 'Convenzioni', operations: true },
 ]
 

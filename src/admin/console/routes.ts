@@ -3,12 +3,15 @@
 // through audit/auditor-access.ts like the API's, so they are in the auditors' own access log.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { romeDate } from '../../clock.ts'
-import { auditedSearch } from '../../audit/auditor-access.ts'
+import { auditedSearch, auditedSubjectReport, auditedVerify } from '../../audit/auditor-access.ts'
 import { daySummary } from '../../audit/day-summary.ts'
 import { fieldOf, tracciaColumns } from '../../audit/traccia.ts'
 import type { TraceFilters } from '../../audit/search.ts'
 import { listAnomalie } from '../../anomalies/repository.ts'
-import { listConvenzioni } from '../../registry/convenzioni.ts'
+import { changeStato, listConvenzioni, showConvenzione } from '../../registry/convenzioni.ts'
+import { listCertificates } from '../../registry/certificati.ts'
+import { listOperatori, unblockOperatore } from '../../registry/operatori.ts'
+import { auditedHistory } from '../../audit/auditor-access.ts'
 import { listCasi, showCaso } from '../../anomalies/cases.ts'
 import { OperationError } from '../../operation-error.ts'
 import type { AdminResource } from '../resource.ts'
@@ -31,7 +34,7 @@ function send(reply: FastifyReply, status: number, body: string) {
   return reply.code(status).type(HTML).header('cache-control', 'no-store').send(body)
 }
 
-export const consoleResource: AdminResource = async (app, { db, auditor }) => {
+export const consoleResource: AdminResource = async (app, { db, auditor, actor, verifyOptions }) => {
   // HTML forms post url-encoded fields; read here, for these routes only
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))))
@@ -167,13 +170,95 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
 <tbody>${k.documenti.map((d) => html`<tr><td><a href="/admin/v1/casi/${k.id}/documenti/${d.id}">${d.nome}</a></td><td>${d.tipo}</td><td class="num">${d.byte}</td><td><code>${d.sha256}</code></td><td>${d.ricevutoIl.toISOString()} (${d.caricatoDa})</td></tr>`)}</tbody></table>`}`)
   })
 
+  app.get('/console/verifica', { schema: { hide: true } }, async (request, reply) => {
+    const v = await auditedVerify(db, auditor(request).who, await verifyOptions())
+    return render(request, reply, 'Verifica del registro', v.intact ? html`
+<p role="status"><strong>Il registro è integro.</strong> ${v.sigilli} sigilli, ${v.righeSigillate} righe sigillate, ${v.righeInAttesa} in attesa del prossimo sigillo.</p>
+<table><thead><tr><th scope="col">Flusso</th><th scope="col" class="num">Sigillate</th><th scope="col" class="num">In attesa</th></tr></thead>
+<tbody>${Object.entries(v.flussi).map(([f, n]) => html`<tr><td>${f}</td><td class="num">${n.sigillate}</td><td class="num">${n.inAttesa}</td></tr>`)}</tbody></table>
+<p>Testimone esterno: ${v.testimone.teste} teste firmate${v.testimone.ultima ? html`; l’ultima: sigillo ${v.testimone.ultima.sigillo} del ${v.testimone.ultima.sigillatoIl}, hash <code>${v.testimone.ultima.hash}</code>` : ''}.</p>`
+      : html`<p class="error" role="alert">Il registro NON è integro${v.sigillo !== null ? html` dal sigillo ${v.sigillo}` : ''}: ${v.motivo}</p>`)
+  })
+
+  const subjectForm = (error?: string) => html`${error ? html`<p class="error" role="alert" id="errore-cf">${error}</p>` : ''}
+<form class="filters noprint" method="post" action="/console/soggetto"><div><label for="f-cf">Codice fiscale dell’interessato</label><input id="f-cf" name="codiceFiscale" required maxlength="16"${error ? html` aria-invalid="true" aria-describedby="errore-cf"` : ''}></div><div style="align-self:end"><button type="submit">Prepara il rendiconto</button></div></form>`
+
+  app.get('/console/soggetto', { schema: { hide: true } }, async (request, reply) =>
+    render(request, reply, 'Interessato (art. 15)', html`<p>Chi ha verificato i verbali di una persona, quando, con quale esito: la risposta a una richiesta d’accesso (GDPR art. 15). La richiesta è registrata; il codice fiscale solo come pseudonimo.</p>${subjectForm()}`))
+
+  app.post('/console/soggetto', { schema: { hide: true }, config: { readOnly: true } }, async (request, reply) => {
+    const cf = ((request.body as Record<string, string> | undefined)?.codiceFiscale ?? '').trim()
+    let report
+    try {
+      report = await auditedSubjectReport(db, auditor(request), cf)
+    } catch (err) {
+      if (err instanceof OperationError && err.kind === 'invalid') return render(request, reply, 'Interessato (art. 15)', subjectForm(err.message), 400)
+      throw err
+    }
+    // printable: the codice fiscale is the one typed (the person's own), shown once, never stored
+    return render(request, reply, 'Rendiconto delle verifiche (art. 15 GDPR)', html`<p>Interessato: <strong>${cf.toUpperCase()}</strong>. Preparato il ${new Date().toISOString()}.</p>
+<p>${report.verifiche} verifiche da ${report.enti.length} enti.</p>
+<table><thead><tr><th scope="col">Ente</th><th scope="col" class="num">Verifiche</th><th scope="col">Prima</th><th scope="col">Ultima</th><th scope="col">Operatori</th></tr></thead>
+<tbody>${report.enti.map((e) => html`<tr><td>${e.enteNome ?? e.enteCodice} (${e.enteCodice})</td><td class="num">${e.verifiche}</td><td>${e.prima.toISOString()}</td><td>${e.ultima.toISOString()}</td><td>${e.operatori.join(', ')}</td></tr>`)}</tbody></table>
+<h2>Ogni verifica</h2><table><thead><tr><th scope="col">Quando</th><th scope="col">Ente</th><th scope="col">Operatore</th><th scope="col">Pratica</th><th scope="col">Esito</th></tr></thead>
+<tbody>${report.accessi.map((a) => html`<tr><td>${a.ricevutaIl.toISOString()}</td><td>${a.enteNome ?? a.enteCodice ?? ''}</td><td>${a.operatore ?? ''}</td><td>${a.riferimentoPratica ?? ''}</td><td>${a.esito ?? ''}</td></tr>`)}</tbody></table>
+<p class="muted">${report.rifiutate.length} chiamate che nominavano la persona sono state rifiutate: nulla è stato comunicato.</p>
+<p class="noprint"><button type="button" onclick="window.print()">Stampa</button></p>`)
+  })
+
+  app.get<{ Params: { id: string } }>('/console/convenzioni/:id', { schema: { hide: true } }, async (request, reply) => {
+    if (onlyOperations(request, reply)) return reply
+    if (!/^[1-9][0-9]{0,12}$/.test(request.params.id)) return render(request, reply, 'Convenzione', html`<p class="error" role="alert">Numero non valido.</p>`, 400)
+    const id = Number(request.params.id)
+    let c
+    try {
+      c = await showConvenzione(db, id)
+    } catch (err) {
+      if (err instanceof OperationError && err.kind === 'not-found') return render(request, reply, 'Convenzione', html`<p>Nessuna convenzione con questo numero.</p>`, 404)
+      throw err
+    }
+    const [certificati, operatori, storia] = await Promise.all([listCertificates(db, { convenzioneId: id }), listOperatori(db, id), auditedHistory(db, auditor(request), id)])
+    const message = (request.query as { fatto?: string }).fatto
+    return render(request, reply, `Convenzione ${id} (${c.enteCodice})`, html`${message ? html`<p role="status"><strong>${message}</strong></p>` : ''}
+<p>Stato: <strong>${c.stato}</strong>.</p>
+${c.stato === 'attiva' || c.stato === 'sospesa' ? html`<form method="post" action="/console/convenzioni/${id}/${c.stato === 'attiva' ? 'sospendi' : 'riattiva'}"><button type="submit">${c.stato === 'attiva' ? 'Sospendi la convenzione' : 'Riattiva la convenzione'}</button></form>` : ''}
+<h2>Certificati</h2><table><thead><tr><th scope="col">Soggetto</th><th scope="col">Stato</th><th scope="col">Scade</th><th scope="col" class="num">Giorni</th></tr></thead>
+<tbody>${certificati.map((k) => html`<tr${k.stato === 'attivo' && k.giorniAllaScadenza <= 30 ? html` class="scaduto"` : ''}><td>${k.soggetto}</td><td>${k.stato}</td><td>${k.validoAl.toISOString().slice(0, 10)}</td><td class="num">${k.giorniAllaScadenza}${k.stato === 'attivo' && k.giorniAllaScadenza <= 30 ? html` <span class="badge">in scadenza</span>` : ''}</td></tr>`)}</tbody></table>
+<h2>Operatori</h2><table><thead><tr><th scope="col">Operatore</th><th scope="col">Stato</th><th scope="col" class="num">Fallimenti recenti</th><th scope="col">Azione</th></tr></thead>
+<tbody>${operatori.map((o) => html`<tr><td>${o.identificativo}</td><td>${o.stato}</td><td class="num">${o.fallimentiRecenti}</td><td>${o.stato === 'bloccato' || o.stato === 'sospeso' ? html`<form method="post" action="/console/convenzioni/${id}/sblocca"><input type="hidden" name="operatore" value="${o.identificativo}"><button type="submit" aria-label="Sblocca ${o.identificativo}">Sblocca</button></form>` : ''}</td></tr>`)}</tbody></table>
+<h2>Registro delle modifiche</h2><table><thead><tr><th scope="col">Quando</th><th scope="col">Chi</th><th scope="col">Cosa</th><th scope="col">Prima → dopo</th></tr></thead>
+<tbody>${storia.slice().reverse().slice(0, 100).map((m) => html`<tr><td>${m.avvenutaIl.toISOString()}</td><td>${m.attore} (${m.ruolo})</td><td>${m.oggetto} ${m.azione}</td><td><code>${cell(m.prima)}</code> → <code>${cell(m.dopo)}</code></td></tr>`)}</tbody></table>`)
+  })
+
+  // operations' changes: the registry's functions the admin API uses (one set of rules), recorded in the change log
+  const act = (path: string, fn: (request: FastifyRequest, id: number) => Promise<string>) =>
+    app.post<{ Params: { id: string } }>(path, { schema: { hide: true } }, async (request, reply) => {
+      if (onlyOperations(request, reply)) return reply
+      if (!/^[1-9][0-9]{0,12}$/.test(request.params.id)) return render(request, reply, 'Convenzione', html`<p class="error" role="alert">Numero non valido.</p>`, 400)
+      const id = Number(request.params.id)
+      try {
+        const done = await fn(request, id)
+        return await reply.redirect(`/console/convenzioni/${id}?fatto=${encodeURIComponent(done)}`, 303)
+      } catch (err) {
+        if (err instanceof OperationError) return await render(request, reply, 'Convenzione', html`<p class="error" role="alert">${err.message}</p><p><a href="/console/convenzioni/${id}">Torna alla convenzione</a></p>`, err.kind === 'not-found' ? 404 : 409)
+        throw err
+      }
+    })
+  act('/console/convenzioni/:id/sospendi', async (request, id) => (await changeStato(db, actor(request), id, 'suspend'), 'Convenzione sospesa.'))
+  act('/console/convenzioni/:id/riattiva', async (request, id) => (await changeStato(db, actor(request), id, 'resume'), 'Convenzione riattivata.'))
+  act('/console/convenzioni/:id/sblocca', async (request, id) => {
+    const operatore = (request.body as Record<string, string> | undefined)?.operatore ?? ''
+    await unblockOperatore(db, actor(request), id, operatore)
+    return `Operatore ${operatore} sbloccato.`
+  })
+
   app.get('/console/convenzioni', { schema: { hide: true } }, async (request, reply) => {
     if (onlyOperations(request, reply)) return reply
     const convenzioni = await listConvenzioni(db)
     return render(request, reply, 'Convenzioni', html`<table><thead><tr>
 <th scope="col">Id</th><th scope="col">Ente</th><th scope="col">Stato</th><th scope="col" class="num">Quota oggi</th><th scope="col">Fascia oraria</th><th scope="col">IP consentiti</th><th scope="col">Profili</th><th scope="col">Valida</th>
 </tr></thead><tbody>${convenzioni.map((c) => html`<tr>
-<td>${c.id}</td><td>${c.enteCodice}</td><td>${c.stato}</td><td class="num">${c.usateOggi} / ${c.maxGiornaliere}</td><td>${c.fasciaOraria}</td>
+<td><a href="/console/convenzioni/${c.id}">${c.id}</a></td><td>${c.enteCodice}</td><td>${c.stato}</td><td class="num">${c.usateOggi} / ${c.maxGiornaliere}</td><td>${c.fasciaOraria}</td>
 <td>${c.ipConsentiti.join(', ')}</td><td>SOAP ${c.profilo}${c.sicurezzaSoap !== 'no' ? ` + ${c.sicurezzaSoap}` : ''}; REST ${c.autenticazioneRest}${c.auditRest !== 'no' ? ` + ${c.auditRest}` : ''}</td>
 <td>${c.validaDal} – ${c.validaAl}</td></tr>`)}</tbody></table>`)
   })
