@@ -139,3 +139,15 @@ t.test('operations act from a convenzione page through the registry’s rules, r
   t.equal((await post(ops, '/console/convenzioni/1/sblocca', { operatore: 'mario.bianchi@ente-a' })).status, 303)
   t.equal((await db.pool.query(`select stato from operatori where convenzione_id = 1 and identificativo = 'mario.bianchi@ente-a'`)).rows[0]?.stato, 'attivo')
 })
+
+t.test('the change log and the auditors\' own accesses as pages, filtered and recorded', async (t) => {
+  const changes = await get(auditor, '/console/modifiche?oggetto=convenzione')
+  t.equal(changes.status, 200)
+  t.match(changes.text, /<td>convenzione 1<\/td><td>suspend<\/td>/, "the suspension made from the console is in the log")
+  const accesses = await get(auditor, '/console/accessi?azione=soggetto')
+  t.match(accesses.text, /<td>soggetto<\/td>/)
+  t.notMatch(accesses.text, /RSSMRA80A01H501U/)
+  const read = (await db.pool.query(`select count(*)::int as n from accessi_audit where azione in ('modifiche', 'accessi')`)).rows[0]?.n as number
+  t.ok(read >= 2, 'each reading recorded')
+  t.equal((await get(auditor, '/console/modifiche?dal=ieri')).status, 400)
+})

@@ -50,6 +50,8 @@ export const NAV: readonly NavItem[] = [
   { href: '/console/casi', label: 'Casi' },
   { href: '/console/soggetto', label: 'Interessato (art. 15)' },
   { href: '/console/verifica', label: 'Verifica del registro' },
+  { href: '/console/modifiche', label: 'Modifiche' },
+  { href: '/console/accessi', label: 'Accessi auditor' },
   { href: '/console/convenzioni', label: 'Convenzioni', operations: true },
 ]
 

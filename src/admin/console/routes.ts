@@ -18,6 +18,7 @@ import type { AdminResource } from '../resource.ts'
 import { html, type Html } from './html.ts'
 import { page } from './layout.ts'
 import { stackedBars } from './charts.ts'
+import { logPages } from './logs.ts'
 
 const HTML = 'text/html; charset=utf-8'
 
@@ -169,6 +170,8 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
 <h2>Documenti ricevuti</h2>${k.documenti.length === 0 ? html`<p>Nessuno.</p>` : html`<table><thead><tr><th scope="col">Nome</th><th scope="col">Tipo</th><th scope="col" class="num">Byte</th><th scope="col">SHA-256</th><th scope="col">Ricevuto</th></tr></thead>
 <tbody>${k.documenti.map((d) => html`<tr><td><a href="/admin/v1/casi/${k.id}/documenti/${d.id}">${d.nome}</a></td><td>${d.tipo}</td><td class="num">${d.byte}</td><td><code>${d.sha256}</code></td><td>${d.ricevutoIl.toISOString()} (${d.caricatoDa})</td></tr>`)}</tbody></table>`}`)
   })
+
+  logPages(app, db, auditor, render)
 
   app.get('/console/verifica', { schema: { hide: true } }, async (request, reply) => {
     const v = await auditedVerify(db, auditor(request).who, await verifyOptions())
