@@ -2,7 +2,7 @@
 // superuser rights could try once triggers are off: an edited, a deleted, a forged and a reordered row.
 import t, { type Test } from 'tap'
 import { createHash, randomUUID } from 'node:crypto'
-import { testDatabase, type TestDatabase } from '../helpers/database.ts'
+import { asSuperuserWithoutTriggers, testDatabase, type TestDatabase } from '../helpers/database.ts'
 import { insertTraccia } from '../../src/audit/trace-writer.ts'
 import { withPartition } from '../../src/audit/partitions.ts'
 import { sealUpTo, verifyTrail, watermark } from '../../src/audit/sealer.ts'
@@ -31,16 +31,7 @@ async function sealedTrail(t: Test) {
 }
 
 /** Runs SQL as an attacker who switched the append-only triggers off. */
-async function tamper(db: TestDatabase, ...statements: string[]) {
-  const client = await db.pool.connect()
-  try {
-    await client.query('set session_replication_role = replica')
-    for (const sql of statements) await client.query(sql)
-  } finally {
-    await client.query('reset session_replication_role')
-    client.release()
-  }
-}
+const tamper = asSuperuserWithoutTriggers
 
 /** The id of the n-th traccia added by addTracce in the first batch (ids are not predictable: a failed
  * insert into a missing partition uses up a sequence value). */

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { Pool } from 'pg'
-import { loginOf, testDatabase, type TestDatabase } from '../helpers/database.ts'
+import { asSuperuserWithoutTriggers, loginOf, testDatabase, type TestDatabase } from '../helpers/database.ts'
 import { insertTraccia } from '../../src/audit/trace-writer.ts'
 import { ensurePartition, withPartition } from '../../src/audit/partitions.ts'
 import { sealUpTo, verifyTrail, watermark } from '../../src/audit/sealer.ts'
@@ -40,18 +40,6 @@ async function witnessedTrail(t: Test, options: { roles?: boolean } = {}): Promi
   await addTracce(db.pool, 3, '2026-11-15T10:00:00Z')
   const second = ((await seal()) ?? []).map((s) => s.id)
   return { db, witness, dir, second }
-}
-
-/** SQL as a superuser who switched every trigger off (replication role: constraint triggers too). */
-async function asSuperuserWithoutTriggers(db: TestDatabase, ...statements: string[]) {
-  const client = await db.pool.connect()
-  try {
-    await client.query('set session_replication_role = replica')
-    for (const sql of statements) await client.query(sql)
-  } finally {
-    await client.query('reset session_replication_role')
-    client.release()
-  }
 }
 
 const verifyWith = async (db: TestDatabase, witness: Witness, retentionMonths?: number) =>

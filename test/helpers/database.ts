@@ -73,3 +73,16 @@ export async function loginOf(t: Teardown, db: TestDatabase, group: string): Pro
   })
   return { user, url: url.toString(), pool }
 }
+
+/** SQL as a superuser who switched every trigger off (replication role: constraint triggers too): the attacker
+ * with the database's own powers that the trail's seals must still catch. */
+export async function asSuperuserWithoutTriggers(db: TestDatabase, ...statements: string[]): Promise<void> {
+  const client = await db.pool.connect()
+  try {
+    await client.query('set session_replication_role = replica')
+    for (const sql of statements) await client.query(sql)
+  } finally {
+    await client.query('reset session_replication_role')
+    client.release()
+  }
+}
