@@ -151,3 +151,16 @@ t.test('the change log and the auditors\' own accesses as pages, filtered and re
   t.ok(read >= 2, 'each reading recorded')
   t.equal((await get(auditor, '/console/modifiche?dal=ieri')).status, 400)
 })
+
+t.test('an open anomaly gets its case from the home page, once', async (t) => {
+  const { recordFinding } = await import('../../src/anomalies/repository.ts')
+  const { id: anomalia } = await recordFinding(db.pool, { tipo: 'fuori-orario', chiave: 'console-2', gravita: 'media', convenzioneId: 1, descrizione: 'chiamate notturne', evidenze: [] }, new Date(), { autoSuspend: false, webhook: false })
+  const home = await get(auditor, '/console/')
+  t.match(home.text, new RegExp(`action="/console/anomalie/${anomalia}/caso"`))
+  const opened = await post(auditor, `/console/anomalie/${anomalia}/caso`, {})
+  t.equal(opened.status, 303, "an auditor may open a case: it is the case work the role does")
+  t.match((await get(auditor, '/console/')).text, /<a href="\/console\/casi\/\d+">caso \d+<\/a>/)
+  const again = await post(auditor, `/console/anomalie/${anomalia}/caso`, {})
+  t.equal(again.status, 409)
+  t.match(again.text, /already has its case/)
+})

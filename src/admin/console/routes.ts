@@ -12,7 +12,7 @@ import { changeStato, listConvenzioni, showConvenzione } from '../../registry/co
 import { listCertificates } from '../../registry/certificati.ts'
 import { listOperatori, unblockOperatore } from '../../registry/operatori.ts'
 import { auditedHistory } from '../../audit/auditor-access.ts'
-import { listCasi, showCaso } from '../../anomalies/cases.ts'
+import { listCasi, openCaso, showCaso } from '../../anomalies/cases.ts'
 import { OperationError } from '../../operation-error.ts'
 import type { AdminResource } from '../resource.ts'
 import { html, type Html } from './html.ts'
@@ -54,7 +54,8 @@ export const consoleResource: AdminResource = async (app, { db, auditor, actor, 
 
   app.get('/console/', { schema: { hide: true } }, async (request, reply) => {
     const giorno = romeDate(new Date())
-    const [summary, anomalie] = await Promise.all([daySummary(db, giorno), listAnomalie(db, 'aperta')])
+    const [summary, anomalie, casi] = await Promise.all([daySummary(db, giorno), listAnomalie(db, 'aperta'), listCasi(db)])
+    const casoOf = new Map(casi.map((k) => [k.anomaliaId, k.id]))
     const total = summary.perEsito.reduce((n, r) => n + r.chiamate, 0)
     const risposte = summary.perOra.reduce((n, r) => n + r.risposte, 0)
     return render(request, reply, 'A colpo d’occhio', html`
@@ -85,8 +86,12 @@ export const consoleResource: AdminResource = async (app, { db, auditor, actor, 
 </section>
 <section aria-labelledby="s-anom">
   <h2 id="s-anom">Anomalie aperte</h2>
-  ${anomalie.length === 0 ? html`<p>Nessuna.</p>` : html`<table><thead><tr><th scope="col">Rilevata</th><th scope="col">Tipo</th><th scope="col">Gravità</th><th scope="col">Descrizione</th></tr></thead>
-  <tbody>${anomalie.slice(0, 50).map((a) => html`<tr><td>${a.rilevataIl.toISOString()}</td><td>${a.tipo}</td><td>${a.gravita}</td><td>${a.descrizione}</td></tr>`)}</tbody></table>`}
+  ${anomalie.length === 0 ? html`<p>Nessuna.</p>` : html`<table><thead><tr><th scope="col">Rilevata</th><th scope="col">Tipo</th><th scope="col">Gravità</th><th scope="col">Descrizione</th><th scope="col">Caso</th></tr></thead>
+  <tbody>${anomalie.slice(0, 50).map((a) => {
+    const caso = casoOf.get(a.id)
+    return html`<tr><td>${a.rilevataIl.toISOString()}</td><td>${a.tipo}</td><td>${a.gravita}</td><td>${a.descrizione}</td>
+<td>${caso ? html`<a href="/console/casi/${caso}">caso ${caso}</a>` : html`<form method="post" action="/console/anomalie/${a.id}/caso"><button type="submit" aria-label="Apri il caso dell’anomalia ${a.id}">Apri il caso</button></form>`}</td></tr>`
+  })}</tbody></table>`}
 </section>`)
   })
 
@@ -172,6 +177,18 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
   })
 
   logPages(app, db, auditor, render)
+
+  // auditors and operations both open cases (the API's auditorWork rule), through the same function as the API
+  app.post<{ Params: { id: string } }>('/console/anomalie/:id/caso', { schema: { hide: true }, config: { auditorWork: true } }, async (request, reply) => {
+    if (!/^[1-9][0-9]{0,12}$/.test(request.params.id)) return render(request, reply, 'Caso', html`<p class="error" role="alert">Numero di anomalia non valido.</p>`, 400)
+    try {
+      const caso = await openCaso(db, actor(request), Number(request.params.id))
+      return await reply.redirect(`/console/casi/${caso.id}`, 303)
+    } catch (err) {
+      if (err instanceof OperationError) return await render(request, reply, 'Caso', html`<p class="error" role="alert">${err.message}</p><p><a href="/console/">Torna alla pagina iniziale</a></p>`, err.kind === 'not-found' ? 404 : 409)
+      throw err
+    }
+  })
 
   app.get('/console/verifica', { schema: { hide: true } }, async (request, reply) => {
     const v = await auditedVerify(db, auditor(request).who, await verifyOptions())
