@@ -1,4 +1,5 @@
 // Builds the Fastify instances: the partner listener (SOAP and REST) over mutual TLS.
+import type { SealKey } from './audit/witness.ts'
 import type { TLSSocket } from 'node:tls'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -118,6 +119,8 @@ export interface AdminAppOptions {
   verifyOptions: () => Promise<VerifyOptions>
   /** the gateway's SPCoop identity, shown to ops and partners' integrators */
   spcoop: SpcoopIdentity
+  /** the seal key, which signs the manifests of exports downloaded as bundles */
+  sealKey: SealKey
 }
 
 /** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
@@ -130,7 +133,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
   guardConnections(app, options)
   await app.register(adminApi, {
     db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health, clientTrust: options.clientTrust,
-    version: options.version, verifyOptions: options.verifyOptions, spcoop: options.spcoop,
+    version: options.version, verifyOptions: options.verifyOptions, spcoop: options.spcoop, sealKey: options.sealKey,
   })
   return app
 }

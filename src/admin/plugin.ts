@@ -2,6 +2,7 @@
 // operations may change things, auditors may only read, anyone else (a partner's PDD included) is refused.
 // One plugin per resource (resources/), each with the schemas of its requests and answers; the OpenAPI
 // document is made of those schemas.
+import type { SealKey } from '../audit/witness.ts'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
@@ -50,6 +51,7 @@ export interface AdminOptions {
   version: string
   verifyOptions: () => Promise<VerifyOptions>
   spcoop: SpcoopIdentity
+  sealKey: SealKey
 }
 
 function problem(reply: FastifyReply, kind: OperationKind, detail: string, code: string = operationKinds[kind].code, status: number = operationKinds[kind].status) {
@@ -58,7 +60,7 @@ function problem(reply: FastifyReply, kind: OperationKind, detail: string, code:
 
 const CONFIRMED_PRINCIPAL_MS = 10 * 60_000
 
-export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version, verifyOptions, spcoop }: AdminOptions) {
+export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version, verifyOptions, spcoop, sealKey }: AdminOptions) {
   const openApi = openApiOf(app, { title: 'invciv-gateway admin API', version })
 
   // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
@@ -116,7 +118,7 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
     const p = request.principal
     return { attore: p?.fingerprint ?? 'unknown', ruolo: p?.ruolo ?? 'unknown', etichetta: `admin:${p?.soggetto ?? 'unknown'}` }
   }
-  const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop }
+  const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop, sealKey }
   for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource, spcoopResource, casiResource, consoleResource]) {
     await app.register(resource, resources)
   }

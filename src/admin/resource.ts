@@ -7,6 +7,7 @@ import type { ClientTrust } from '../tls/client-certificate-check.ts'
 import type { Auditor } from '../audit/auditor-access.ts'
 import type { VerifyOptions } from '../audit/sealer.ts'
 import type { Actor } from '../audit/change-log.ts'
+import type { SealKey } from '../audit/witness.ts'
 import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 
 /** What every resource gets: the database, the trust certificates are checked against, and who is asking. */
@@ -20,6 +21,8 @@ export interface ResourceOptions {
   verifyOptions: () => Promise<VerifyOptions>
   /** the gateway's SPCoop identity (configuration: INVCIV_SPCOOP_*) */
   spcoop: SpcoopIdentity
+  /** signs the manifests of exports downloaded as bundles */
+  sealKey: SealKey
 }
 
 export type AdminResource = FastifyPluginAsyncJsonSchemaToTs<{

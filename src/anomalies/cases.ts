@@ -21,6 +21,7 @@ export type EsitoCaso = (typeof ESITI)[number]
 
 /** The outcomes that act on the registry: operations' to take. */
 export const ESITI_OPERATIVI: readonly EsitoCaso[] = ['operatore-disabilitato', 'convenzione-sospesa']
+const ACTS_ON_REGISTRY: readonly string[] = ['operations', 'cli']
 
 export interface CasoView {
   id: number
@@ -151,6 +152,8 @@ export interface Esito {
  */
 export async function closeCaso(db: pg.Pool, actor: Actor, id: number, e: Esito, now = new Date()): Promise<CasoView> {
   if (!ESITI.includes(e.esito)) throw new CasoError('invalid', `esito is one of ${ESITI.join(', ')}`)
+  // one rule for the API, the console and the CLI (the person at the server's terminal runs operations)
+  if (ESITI_OPERATIVI.includes(e.esito) && !ACTS_ON_REGISTRY.includes(actor.ruolo)) throw new CasoError('forbidden', `${e.esito} acts on the registry: operations only`)
   const autorita = (e.autorita ?? []).map((a) => a.trim()).filter(Boolean)
   if (e.esito === 'segnalato-autorita' && (autorita.length === 0 || !e.segnalatoIl || !isCalendarDate(e.segnalatoIl))) {
     throw new CasoError('invalid', 'segnalato-autorita needs autorita (which) and segnalatoIl (when, YYYY-MM-DD)')

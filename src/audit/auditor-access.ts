@@ -6,6 +6,8 @@ import type { Queryable } from '../db/pool.ts'
 import { verifyTrail, type Verification, type VerifyOptions } from './sealer.ts'
 import { changeLog, historyOf, searchChanges, type ChangeFilters, type ChangeRow } from './change-log.ts'
 import { logExport, logPage, logWhere, type LogRow, type LogSpec, type TimeRange } from './log-reader.ts'
+import { bundleArchive, type BundleArchive } from './bundle-archive.ts'
+import type { SealKey } from './witness.ts'
 import { pdndTracing } from './pdnd-tracing.ts'
 import { exportTracce, filtersForLog, searchTracce, subjectReport, whereOf, type SubjectReport, type TraceFilters } from './search.ts'
 
@@ -40,6 +42,13 @@ export function auditedExport(db: Queryable, auditor: Auditor, filters: TraceFil
     options.onRows?.(rows)
     return record(db, auditor, 'esportazione', { ...filtersForLog(filters, auditor.pseudonymKey), ...exportNote(format, options) }, rows)
   })
+}
+
+/** The export as a signed bundle to download (a .tar.gz), the manifest's filters as the access log holds them. */
+export async function auditedBundle(db: Queryable, auditor: Auditor, filters: TraceFilters, format: 'csv' | 'jsonl', key: SealKey): Promise<BundleArchive> {
+  let rows = 0
+  const data = auditedExport(db, auditor, filters, format, { bundle: true, onRows: (n) => { rows = n } })
+  return bundleArchive({ contenuto: 'tracce', formato: format, filtri: filtersForLog(filters, auditor.pseudonymKey), esportatoDa: auditor.who, key, data, rows: () => rows })
 }
 
 const exportNote = (format: string, options: ExportOptions) => (options.bundle ? { formato: format, bundle: true } : { formato: format })

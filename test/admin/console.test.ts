@@ -2,7 +2,12 @@
 // searches are in their access log, that a codice fiscale is never in a page, and that bad input is a clear form
 // error. The same pages in a real browser, with the keyboard: test/e2e/console-browser.test.ts.
 import t from 'tap'
-import { request } from 'undici'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { FormData, request } from 'undici'
 import { testDatabase } from '../helpers/database.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
@@ -163,4 +168,121 @@ t.test('an open anomaly gets its case from the home page, once', async (t) => {
   const again = await post(auditor, `/console/anomalie/${anomalia}/caso`, {})
   t.equal(again.status, 409)
   t.match(again.text, /already has its case/)
+})
+
+t.test('exports: the matching tracce as a file, or as a signed bundle a third party checks with tar and openssl alone', async (t) => {
+  const page = await get(auditor, '/console/esportazioni')
+  t.equal(page.status, 200)
+  const impronta = /Impronta SHA-256 della chiave pubblica dei sigilli: <code>([0-9a-f]{64})<\/code>/.exec(page.text)?.[1]
+  t.ok(impronta, "the seal key's fingerprint is on the page")
+
+  const csv = await request(`${gw.adminUrl}/console/esportazioni`, { method: 'POST', dispatcher: auditor, headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ pratica: 'PROT-CONSOLE-1', formato: 'csv', azione: 'dati' }).toString() })
+  t.equal(csv.statusCode, 200)
+  t.match(String(csv.headers['content-disposition']), /attachment; filename="tracce.csv"/)
+  const lines = (await csv.body.text()).trimEnd().split('\n')
+  t.equal(lines.length, 3, 'a header and the two calls of that pratica')
+
+  const res = await request(`${gw.adminUrl}/console/esportazioni`, { method: 'POST', dispatcher: auditor, headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ pratica: 'PROT-CONSOLE-1', codiceFiscale: 'RSSMRA80A01H501U', formato: 'jsonl', azione: 'pacchetto' }).toString() })
+  t.equal(res.statusCode, 200)
+  t.equal(res.headers['content-type'], 'application/gzip')
+  t.match(String(res.headers['content-disposition']), /attachment; filename="tracce-[0-9T-]+Z\.tar\.gz"/)
+  const dir = await mkdtemp(path.join(tmpdir(), 'invciv-console-bundle-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  await writeFile(path.join(dir, 'b.tar.gz'), Buffer.from(await res.body.arrayBuffer()))
+  execFileSync('tar', ['-xzf', 'b.tar.gz'], { cwd: dir })
+  const bundle = path.join(dir, 'pacchetto')
+  t.same((await readdir(bundle)).sort(), ['LEGGIMI.txt', 'chiave-pubblica.pem', 'manifest.json', 'manifest.sig', 'tracce.jsonl'])
+  const verified = execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', 'chiave-pubblica.pem', '-rawin', '-in', 'manifest.json', '-sigfile', 'manifest.sig'], { cwd: bundle, encoding: 'utf8' })
+  t.match(verified, /Signature Verified Successfully/)
+  const manifest = JSON.parse(await readFile(path.join(bundle, 'manifest.json'), 'utf8'))
+  t.match(manifest, { contenuto: 'tracce', formato: 'jsonl', righe: 2, esportatoDa: /^admin:/, firma: { impronta } })
+  t.notMatch(JSON.stringify(manifest.filtri), /RSSMRA80A01H501U/, 'the manifest names the codice fiscale by its pseudonym only')
+  const data = await readFile(path.join(bundle, 'tracce.jsonl'))
+  t.equal(createHash('sha256').update(data).digest('hex'), manifest.sha256)
+  t.equal(res.headers['x-invciv-data-sha256'], manifest.sha256)
+  t.notMatch(data.toString(), /RSSMRA80A01H501U/)
+  const logged = (await db.pool.query(`select filtri, righe::int from accessi_audit where azione = 'esportazione' order by id desc limit 1`)).rows[0]
+  t.match(logged, { filtri: { pratica: 'PROT-CONSOLE-1', formato: 'jsonl', bundle: true }, righe: 2 }, "in the auditors' access log")
+  t.equal((await readdir(tmpdir())).filter((f) => f.startsWith('invciv-bundle-')).length, 0, 'no temporary folder left behind')
+
+  const bad = await post(auditor, '/console/esportazioni', { dal: 'ieri', formato: 'csv', azione: 'pacchetto' })
+  t.equal(bad.status, 400, 'a bad filter is a form error, before any file')
+  t.match(bad.text, /role="alert"/)
+})
+
+t.test('the signed bundle through the API too, for scripts', async (t) => {
+  const res = await request(`${gw.adminUrl}/admin/v1/audit/esportazione/pacchetto`, { method: 'POST', dispatcher: auditor, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formato: 'csv', esito: 'VALIDO' }) })
+  t.equal(res.statusCode, 200)
+  const dir = await mkdtemp(path.join(tmpdir(), 'invciv-api-bundle-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  await writeFile(path.join(dir, 'b.tar.gz'), Buffer.from(await res.body.arrayBuffer()))
+  execFileSync('tar', ['-xzf', 'b.tar.gz'], { cwd: dir })
+  t.match(JSON.parse(await readFile(path.join(dir, 'pacchetto', 'manifest.json'), 'utf8')), { filtri: { esito: 'VALIDO' }, formato: 'csv' })
+  const refused = await request(`${gw.adminUrl}/admin/v1/audit/esportazione/pacchetto`, { method: 'POST', dispatcher: auditor, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ formato: 'xml' }) })
+  t.equal(refused.statusCode, 400)
+  await refused.body.dump()
+})
+
+t.test('a case worked from the console: the request, a document uploaded as a file, the outcome; each through the rules of the API', async (t) => {
+  const { recordFinding } = await import('../../src/anomalies/repository.ts')
+  const { id: anomalia } = await recordFinding(db.pool, { tipo: 'enumerazione', chiave: 'console-3', gravita: 'grave', convenzioneId: 1, operatore: 'mario.bianchi@ente-a', descrizione: 'verbali in sequenza', evidenze: [] }, new Date(), { autoSuspend: false, webhook: false })
+  const opened = await post(auditor, `/console/anomalie/${anomalia}/caso`, {})
+  const casePath = String((await db.pool.query<{ id: string }>('select id from casi where anomalia_id = $1', [anomalia])).rows[0]?.id)
+  t.equal(opened.status, 303)
+  const at = `/console/casi/${casePath}`
+
+  const early = await post(auditor, `${at}/richiesta`, { testo: 'Inviate i log delle pratiche', inviataIl: '2026-03-10', scadenza: '2026-03-01' })
+  t.equal(early.status, 400, 'a deadline before the request is refused')
+  t.match(early.text, /<p class="error" role="alert" id="errore-richiesta">the deadline \(scadenza\) comes before the request was sent<\/p>/)
+  t.match(early.text, /Inviate i log delle pratiche<\/textarea>/, 'what was typed is kept')
+  const sent = await post(auditor, `${at}/richiesta`, { testo: 'Inviate i log delle pratiche', inviataIl: '2026-03-01', scadenza: '2026-03-15' })
+  t.equal(sent.status, 303)
+  t.match((await db.pool.query('select stato, scadenza::text from casi where id = $1', [casePath])).rows[0], { stato: 'richiesta-inviata', scadenza: '2026-03-15' })
+
+  const content = Buffer.from('%PDF-1.4 risposta dell’ente\n')
+  const form = new FormData()
+  form.append('documento', new Blob([content], { type: 'application/pdf' }), 'risposta "ente".pdf')
+  const uploaded = await request(`${gw.adminUrl}${at}/documenti`, { method: 'POST', dispatcher: auditor, body: form })
+  t.equal(uploaded.statusCode, 303)
+  await uploaded.body.dump()
+  const doc = (await db.pool.query('select nome, tipo, sha256, contenuto, caricato_da from casi_documenti where caso_id = $1', [casePath])).rows[0]
+  t.match(doc, { tipo: 'application/pdf', sha256: createHash('sha256').update(content).digest('hex'), caricato_da: /^admin:/ })
+  t.same(doc.contenuto, content, 'kept whole')
+  const broken = await request(`${gw.adminUrl}${at}/documenti`, { method: 'POST', dispatcher: auditor, headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body: '--xyz\r\nContent-Disposition: form-data; name="documento"; filename="a"\r\n\r\nunterminated' })
+  t.equal(broken.statusCode, 400, 'a malformed multipart body is refused')
+  const brokenText = await broken.body.text()
+  t.match(brokenText, /<html lang="it">/, 'as a page')
+  t.notMatch(brokenText, /at .*\.ts:\d+/, 'without a stack')
+  const huge = new FormData()
+  huge.append('documento', new Blob([Buffer.alloc(10 * 1024 * 1024 + 100 * 1024)]), 'troppo.bin')
+  const tooBig = await request(`${gw.adminUrl}${at}/documenti`, { method: 'POST', dispatcher: auditor, body: huge })
+  t.equal(tooBig.statusCode, 413, 'a file over the limit is refused')
+  t.match(await tooBig.body.text(), /Il contenuto inviato è troppo grande/)
+  const empty = new FormData()
+  empty.append('documento', new Blob([]), 'vuoto.pdf')
+  const none = await request(`${gw.adminUrl}${at}/documenti`, { method: 'POST', dispatcher: auditor, body: empty })
+  t.equal(none.statusCode, 400)
+  t.match(await none.body.text(), /id="errore-documento"/)
+
+  const page = await get(auditor, at)
+  t.notMatch(page.text, /value="operatore-disabilitato"/, 'an auditor is not offered the outcomes that act on the registry')
+  const forbidden = await post(auditor, `${at}/esito`, { esito: 'operatore-disabilitato' })
+  t.equal(forbidden.status, 403, 'and cannot take them by posting the form by hand')
+  t.match(forbidden.text, /operations only/)
+  const incomplete = await post(auditor, `${at}/esito`, { esito: 'segnalato-autorita', autorita: '' })
+  t.equal(incomplete.status, 400)
+  t.match(incomplete.text, /segnalato-autorita needs autorita/)
+  t.match((await get(ops, at)).text, /value="operatore-disabilitato"/)
+  const closed = await post(ops, `${at}/esito`, { esito: 'operatore-disabilitato', nota: 'nessuna risposta' })
+  t.equal(closed.status, 303)
+  t.match((await db.pool.query('select stato, esito from casi where id = $1', [casePath])).rows[0], { stato: 'chiuso', esito: 'operatore-disabilitato' })
+  t.equal((await db.pool.query(`select stato from operatori where convenzione_id = 1 and identificativo = 'mario.bianchi@ente-a'`)).rows[0]?.stato, 'sospeso', 'the operatore is disabled in the same step')
+  const changes = (await db.pool.query(`select azione, ruolo from registro_modifiche where oggetto = 'caso' and oggetto_id = $1 order by id`, [casePath])).rows
+  t.same(changes.map((c) => c.azione), ['aperto', 'richiesta', 'documento', 'chiuso'], 'each step in the change log')
+  const closedPage = await get(auditor, at)
+  t.notMatch(closedPage.text, /action="[^"]*\/esito"/, 'a closed case offers no forms')
+  t.equal((await post(ops, `${at}/esito`, { esito: 'archiviato' })).status, 409, 'a closed case stays closed')
+  await db.pool.query(`update operatori set stato = 'attivo', bloccato_il = null where convenzione_id = 1`)
 })

@@ -8,7 +8,7 @@ const STYLE = `
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: var(--ink); background: #fff; }
 a { color: var(--accent); }
-a:focus, button:focus, input:focus, select:focus { outline: 3px solid #f5a623; outline-offset: 2px; }
+a:focus, button:focus, input:focus, select:focus, textarea:focus { outline: 3px solid #f5a623; outline-offset: 2px; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 1; }
 header { background: var(--accent); color: #fff; padding: .75rem 1.5rem; display: flex; gap: 2rem; align-items: baseline; flex-wrap: wrap; }
@@ -23,7 +23,7 @@ th { background: var(--band); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 form.filters { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .75rem 1rem; background: var(--band); padding: 1rem; }
 label { display: block; font-weight: 600; }
-input, select { width: 100%; padding: .35rem; font: inherit; border: 1px solid var(--muted); }
+input, select, textarea { width: 100%; padding: .35rem; font: inherit; border: 1px solid var(--muted); }
 button { font: inherit; padding: .45rem 1rem; background: var(--accent); color: #fff; border: 0; cursor: pointer; }
 .error { color: var(--bad); font-weight: 600; }
 .muted { color: var(--muted); }
@@ -34,6 +34,7 @@ tr.scaduto td { background: #fdecea; }
 .card strong { display: block; font-size: 1.8rem; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dt { font-weight: 600; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--band); padding: .5rem; }
 @media print { header, nav, form, .skip, .noprint { display: none; } main { padding: 0; } a { color: inherit; text-decoration: none; } }
 `
 
@@ -47,6 +48,7 @@ export interface NavItem {
 export const NAV: readonly NavItem[] = [
   { href: '/console/', label: 'A colpo d’occhio' },
   { href: '/console/tracce', label: 'Tracce' },
+  { href: '/console/esportazioni', label: 'Esportazioni' },
   { href: '/console/casi', label: 'Casi' },
   { href: '/console/soggetto', label: 'Interessato (art. 15)' },
   { href: '/console/verifica', label: 'Verifica del registro' },

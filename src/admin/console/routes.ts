@@ -1,41 +1,35 @@
 // The web console on the admin listener: the same mutual TLS, the same principals and roles (the admin plugin
 // identifies the certificate on every request), pages rendered on the server. Auditors' reads of the trail go
 // through audit/auditor-access.ts like the API's, so they are in the auditors' own access log.
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { isDatabaseUnavailable } from '../../db/errors.ts'
 import { romeDate } from '../../clock.ts'
 import { auditedSearch, auditedSubjectReport, auditedVerify } from '../../audit/auditor-access.ts'
 import { daySummary } from '../../audit/day-summary.ts'
 import { fieldOf, tracciaColumns } from '../../audit/traccia.ts'
-import type { TraceFilters } from '../../audit/search.ts'
 import { listAnomalie } from '../../anomalies/repository.ts'
 import { changeStato, listConvenzioni, showConvenzione } from '../../registry/convenzioni.ts'
 import { listCertificates } from '../../registry/certificati.ts'
 import { listOperatori, unblockOperatore } from '../../registry/operatori.ts'
 import { auditedHistory } from '../../audit/auditor-access.ts'
-import { listCasi, openCaso, showCaso } from '../../anomalies/cases.ts'
-import { OperationError } from '../../operation-error.ts'
+import { listCasi } from '../../anomalies/cases.ts'
+import { OperationError, operationKinds } from '../../operation-error.ts'
 import type { AdminResource } from '../resource.ts'
 import { html, type Html } from './html.ts'
 import { page } from './layout.ts'
 import { stackedBars } from './charts.ts'
 import { logPages } from './logs.ts'
+import { casePages } from './casi.ts'
+import { exportPages } from './esportazioni.ts'
+import { filterFields, traceFiltersOf } from './filters.ts'
 
 const HTML = 'text/html; charset=utf-8'
-
-/** The search form's fields: name, label, input type; the same filters as the API's and the CLI's. */
-const FILTERS: Array<[keyof TraceFilters, string, string]> = [
-  ['dal', 'Dal (data o istante)', 'text'], ['al', 'Al (data o istante)', 'text'], ['ente', 'Ente (codice IPA)', 'text'],
-  ['convenzione', 'Convenzione (id)', 'number'], ['operatore', 'Operatore', 'text'], ['pratica', 'Riferimento pratica', 'text'],
-  ['esito', 'Esito o codice di rifiuto', 'text'], ['transazione', 'Identificativo transazione', 'text'],
-  ['identificatore', 'Identificatore busta SPCoop', 'text'], ['jti', 'jti (ModI/PDND)', 'text'], ['purposeId', 'purposeId (PDND)', 'text'],
-  ['codiceFiscale', 'Codice fiscale (cercato per pseudonimo)', 'text'],
-]
 
 function send(reply: FastifyReply, status: number, body: string) {
   return reply.code(status).type(HTML).header('cache-control', 'no-store').send(body)
 }
 
-export const consoleResource: AdminResource = async (app, { db, auditor, actor, verifyOptions }) => {
+export const consoleResource: AdminResource = async (app, { db, auditor, actor, verifyOptions, sealKey }) => {
   // HTML forms post url-encoded fields; read here, for these routes only
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))))
@@ -43,6 +37,22 @@ export const consoleResource: AdminResource = async (app, { db, auditor, actor, 
 
   const render = (request: FastifyRequest, reply: FastifyReply, title: string, body: Html, status = 200) =>
     send(reply, status, page({ title, principal: request.principal, path: request.url.split('?')[0] ?? '', body }))
+
+  // the console's errors are pages too: what the person can act on in words, never a stack (the log has it)
+  app.setErrorHandler(async (error: FastifyError | OperationError, request, reply) => {
+    const back = html`<p><a href="/console/">Torna alla pagina iniziale</a></p>`
+    if (error instanceof OperationError) return render(request, reply, 'Richiesta non eseguita', html`<p class="error" role="alert">${error.message}</p>${back}`, operationKinds[error.kind].status)
+    if (isDatabaseUnavailable(error)) {
+      request.log.error({ err: { message: error.message } }, 'console: the database cannot be reached')
+      return render(request, reply.header('retry-after', '5'), 'Servizio non disponibile', html`<p class="error" role="alert">Il database non è raggiungibile: riprova fra poco.</p>${back}`, 503)
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      const message = error.statusCode === 413 ? 'Il contenuto inviato è troppo grande.' : 'La richiesta non è valida.'
+      return render(request, reply, 'Richiesta non valida', html`<p class="error" role="alert">${message}</p>${back}`, error.statusCode)
+    }
+    request.log.error({ err: { message: error.message, stack: error.stack } }, 'console request failed')
+    return render(request, reply, 'Errore', html`<p class="error" role="alert">Errore inatteso: è stato registrato nel log del gateway.</p>${back}`, 500)
+  })
 
   const onlyOperations = (request: FastifyRequest, reply: FastifyReply) => {
     if (request.principal?.ruolo === 'operations') return false
@@ -98,7 +108,7 @@ export const consoleResource: AdminResource = async (app, { db, auditor, actor, 
   const searchForm = (values: Record<string, string>, error?: string) => html`
 ${error ? html`<p class="error" role="alert" id="errore">${error}</p>` : ''}
 <form class="filters" method="post" action="/console/tracce"${error ? html` aria-describedby="errore"` : ''}>
-  ${FILTERS.map(([name, label, type]) => html`<div><label for="f-${name}">${label}</label><input id="f-${name}" name="${name}" type="${type}" value="${values[name] ?? ''}"${error && values[name] ? html` aria-invalid="true"` : ''}></div>`)}
+  ${filterFields(values, Boolean(error))}
   <div><label for="f-limite">Righe per pagina</label><input id="f-limite" name="limite" type="number" min="1" max="1000" value="${values.limite ?? '50'}"></div>
   <div style="align-self:end"><button type="submit">Cerca</button></div>
 </form>`
@@ -108,15 +118,8 @@ ${error ? html`<p class="error" role="alert" id="errore">${error}</p>` : ''}
 
   app.post('/console/tracce', { schema: { hide: true }, config: { readOnly: true } }, async (request, reply) => {
     const form = (request.body ?? {}) as Record<string, string>
-    const filters: TraceFilters = {}
-    for (const [name] of FILTERS) {
-      const value = form[name]?.trim()
-      if (!value) continue
-      if (name === 'convenzione') {
-        if (!/^[1-9][0-9]{0,9}$/.test(value)) return render(request, reply, 'Tracce', searchForm(form, 'Convenzione: un numero intero positivo.'), 400)
-        filters.convenzione = Number(value)
-      } else (filters as Record<string, string>)[name] = value
-    }
+    const filters = traceFiltersOf(form)
+    if (typeof filters === 'string') return render(request, reply, 'Tracce', searchForm(form, filters), 400)
     const limit = /^[0-9]{1,4}$/.test(form.limite ?? '') ? Math.min(1000, Math.max(1, Number(form.limite))) : 50
     let found
     try {
@@ -144,51 +147,10 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
 <p class="noprint"><a href="/console/tracce">Nuova ricerca</a></p>`)
   })
 
-  app.get('/console/casi', { schema: { hide: true } }, async (request, reply) => {
-    const casi = await listCasi(db)
-    const scaduti = casi.filter((k) => k.scaduto).length
-    return render(request, reply, 'Casi', html`<p>Le anomalie diventano casi: richiesta di chiarimenti all’ente con una scadenza, documenti ricevuti, esito. ${scaduti ? html`<span class="badge">${scaduti} scadut${scaduti === 1 ? 'o' : 'i'}</span>` : ''}</p>
-<table><thead><tr><th scope="col">Caso</th><th scope="col">Stato</th><th scope="col">Anomalia</th><th scope="col">Convenzione</th><th scope="col">Scadenza</th><th scope="col">Esito</th></tr></thead>
-<tbody>${casi.map((k) => html`<tr${k.scaduto ? html` class="scaduto"` : ''}><td><a href="/console/casi/${k.id}">${k.id}</a></td><td>${k.stato}${k.scaduto ? html` <span class="badge">scaduto</span>` : ''}</td>
-<td>${k.tipo} (${k.gravita}): ${k.descrizione}</td><td>${k.convenzioneId ?? ''}</td><td>${k.scadenza ?? ''}</td><td>${k.esito ?? ''}</td></tr>`)}</tbody></table>
-<p class="muted">Aprire un caso, registrare la richiesta, i documenti e l’esito: API <code>/admin/v1/casi</code> o <code>invciv caso</code>.</p>`)
-  })
-
-  app.get<{ Params: { id: string } }>('/console/casi/:id', { schema: { hide: true } }, async (request, reply) => {
-    if (!/^[1-9][0-9]{0,12}$/.test(request.params.id)) return render(request, reply, 'Caso', html`<p class="error" role="alert">Numero di caso non valido.</p>`, 400)
-    let k
-    try {
-      k = await showCaso(db, Number(request.params.id))
-    } catch (err) {
-      if (err instanceof OperationError && err.kind === 'not-found') return render(request, reply, 'Caso', html`<p>Nessun caso con questo numero.</p>`, 404)
-      throw err
-    }
-    return render(request, reply, `Caso ${k.id}`, html`<dl>
-<dt>Stato</dt><dd>${k.stato}${k.scaduto ? html` <span class="badge">scaduto</span>` : ''}</dd>
-<dt>Anomalia</dt><dd>${k.anomaliaId}: ${k.tipo} (${k.gravita}), ${k.descrizione}</dd>
-<dt>Convenzione, operatore</dt><dd>${k.convenzioneId ?? '—'}, ${k.operatore ?? '—'}</dd>
-<dt>Aperto</dt><dd>${k.apertoIl.toISOString()} da ${k.apertoDa}</dd>
-<dt>Richiesta</dt><dd>${k.richiestaTesto ? html`${k.richiestaInviataIl ?? ''}: ${k.richiestaTesto} (scadenza ${k.scadenza ?? ''})` : 'non ancora inviata'}</dd>
-<dt>Esito</dt><dd>${k.esito ? html`${k.esito}${k.autorita ? html`, segnalato a ${k.autorita.join(', ')} il ${k.segnalatoIl ?? ''}` : ''}${k.nota ? html` — ${k.nota}` : ''}` : 'aperto'}</dd>
-</dl>
-<h2>Evidenze</h2><ul>${k.evidenze.map((tx) => html`<li><a href="/console/tracce/${tx}">${tx}</a></li>`)}</ul>
-<h2>Documenti ricevuti</h2>${k.documenti.length === 0 ? html`<p>Nessuno.</p>` : html`<table><thead><tr><th scope="col">Nome</th><th scope="col">Tipo</th><th scope="col" class="num">Byte</th><th scope="col">SHA-256</th><th scope="col">Ricevuto</th></tr></thead>
-<tbody>${k.documenti.map((d) => html`<tr><td><a href="/admin/v1/casi/${k.id}/documenti/${d.id}">${d.nome}</a></td><td>${d.tipo}</td><td class="num">${d.byte}</td><td><code>${d.sha256}</code></td><td>${d.ricevutoIl.toISOString()} (${d.caricatoDa})</td></tr>`)}</tbody></table>`}`)
-  })
-
   logPages(app, db, auditor, render)
 
-  // auditors and operations both open cases (the API's auditorWork rule), through the same function as the API
-  app.post<{ Params: { id: string } }>('/console/anomalie/:id/caso', { schema: { hide: true }, config: { auditorWork: true } }, async (request, reply) => {
-    if (!/^[1-9][0-9]{0,12}$/.test(request.params.id)) return render(request, reply, 'Caso', html`<p class="error" role="alert">Numero di anomalia non valido.</p>`, 400)
-    try {
-      const caso = await openCaso(db, actor(request), Number(request.params.id))
-      return await reply.redirect(`/console/casi/${caso.id}`, 303)
-    } catch (err) {
-      if (err instanceof OperationError) return await render(request, reply, 'Caso', html`<p class="error" role="alert">${err.message}</p><p><a href="/console/">Torna alla pagina iniziale</a></p>`, err.kind === 'not-found' ? 404 : 409)
-      throw err
-    }
-  })
+  casePages(app, { db, actor, render })
+  exportPages(app, { db, auditor, sealKey, render })
 
   app.get('/console/verifica', { schema: { hide: true } }, async (request, reply) => {
     const v = await auditedVerify(db, auditor(request).who, await verifyOptions())

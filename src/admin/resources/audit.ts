@@ -4,8 +4,9 @@ import type { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
   auditedAccesses, auditedAccessesExport, auditedChanges, auditedChangesExport, auditedExport, auditedSearch, auditedSubjectReport, auditedVerify,
-  auditedPdndTracing,
+  auditedPdndTracing, auditedBundle,
 } from '../../audit/auditor-access.ts'
+import type { BundleArchive } from '../../audit/bundle-archive.ts'
 import { fieldOf, tracciaColumns } from '../../audit/traccia.ts'
 import { changeSchema, problems } from '../schemas.ts'
 import type { AdminResource } from '../resource.ts'
@@ -104,6 +105,13 @@ const exportResponse = {
 } as const
 
 /** An export goes out as the stream it is (never serialised: the schema only describes it); a failure midway is logged. */
+/** A signed bundle as a download; the data's SHA-256 and the seal key's fingerprint in headers, for a quick check. */
+export function sendBundle(reply: FastifyReply, bundle: BundleArchive) {
+  return reply.type('application/gzip').header('content-disposition', `attachment; filename="${bundle.fileName}"`)
+    .header('x-invciv-data-sha256', bundle.manifest.sha256).header('x-invciv-seal-key', bundle.manifest.firma.impronta)
+    .header('cache-control', 'no-store').send(bundle.archive)
+}
+
 function sendExport(request: FastifyRequest, reply: FastifyReply, stream: Readable, name: string, formato: 'csv' | 'jsonl') {
   stream.on('error', (err) => request.log.error({ err: { message: err.message } }, `${name} export failed midway`))
   return reply.type(formato === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
@@ -131,7 +139,7 @@ const accessSchema = {
 
 const paging = { limite: { type: 'integer', minimum: 1, maximum: 1000 }, cursore: { type: 'integer', minimum: 1, description: 'the cursor of the previous page' } } as const
 
-export const auditResource: AdminResource = async (app, { db, auditor, verifyOptions }) => {
+export const auditResource: AdminResource = async (app, { db, auditor, verifyOptions, sealKey }) => {
   app.post('/admin/v1/audit/ricerca', {
     config: { readOnly: true },
     schema: {
@@ -160,6 +168,18 @@ export const auditResource: AdminResource = async (app, { db, auditor, verifyOpt
   }, async (request, reply) => {
     const { formato, ...rest } = request.body
     return sendExport(request, reply, auditedExport(db, auditor(request), rest, formato), 'tracce', formato)
+  })
+
+  app.post('/admin/v1/audit/esportazione/pacchetto', {
+    config: { readOnly: true },
+    schema: {
+      summary: 'every matching traccia as a signed bundle (.tar.gz): data, manifest.json, manifest.sig (Ed25519, the seal key), public key, LEGGIMI.txt; checked offline with openssl',
+      body: { type: 'object', additionalProperties: false, required: ['formato'], properties: { ...filters, formato: { enum: ['csv', 'jsonl'] } } },
+      response: { 200: { type: 'string', description: 'application/gzip' }, ...problems },
+    },
+  }, async (request, reply) => {
+    const { formato, ...rest } = request.body
+    return sendBundle(reply, await auditedBundle(db, auditor(request), rest, formato, sealKey))
   })
 
   app.post('/admin/v1/audit/pdnd', {
