@@ -39,6 +39,15 @@ export async function listOperatori(db: pg.Pool, convenzioneId: number): Promise
   return rows
 }
 
+/** Every operatore blocked (lockout) or suspended (a case's outcome), across convenzioni: what operations clear. */
+export async function listBlockedOperatori(db: Queryable): Promise<Array<{ convenzioneId: number; enteCodice: string; identificativo: string; stato: string; bloccatoIl: Date | null }>> {
+  const { rows } = await db.query<{ convenzioneId: number; enteCodice: string; identificativo: string; stato: string; bloccatoIl: Date | null }>(
+    `select o.convenzione_id::int as "convenzioneId", c.ente_codice as "enteCodice", o.identificativo, o.stato, o.bloccato_il as "bloccatoIl"
+       from operatori o join convenzioni c on c.id = o.convenzione_id
+      where o.stato in ('bloccato', 'sospeso') order by o.bloccato_il desc nulls last, o.convenzione_id, o.identificativo limit 500`)
+  return rows
+}
+
 /** Unblocks a blocked operatore and clears its failures; the event names who did it. */
 export async function unblockOperatore(db: pg.Pool, actor: Actor, convenzioneId: number, identificativo: string, at = new Date()) {
   const operatore = operatoreKey(identificativo)

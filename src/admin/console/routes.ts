@@ -10,7 +10,7 @@ import { fieldOf, tracciaColumns } from '../../audit/traccia.ts'
 import { listAnomalie } from '../../anomalies/repository.ts'
 import { changeStato, listConvenzioni, showConvenzione } from '../../registry/convenzioni.ts'
 import { listCertificates } from '../../registry/certificati.ts'
-import { listOperatori, unblockOperatore } from '../../registry/operatori.ts'
+import { listBlockedOperatori, listOperatori, unblockOperatore } from '../../registry/operatori.ts'
 import { auditedHistory } from '../../audit/auditor-access.ts'
 import { listCasi } from '../../anomalies/cases.ts'
 import { OperationError, operationKinds } from '../../operation-error.ts'
@@ -236,13 +236,18 @@ ${c.stato === 'attiva' || c.stato === 'sospesa' ? html`<form method="post" actio
 
   app.get('/console/convenzioni', { schema: { hide: true } }, async (request, reply) => {
     if (onlyOperations(request, reply)) return reply
-    const convenzioni = await listConvenzioni(db)
+    const [convenzioni, inScadenza, bloccati] = await Promise.all([listConvenzioni(db), listCertificates(db, { withinDays: 30 }), listBlockedOperatori(db)])
     return render(request, reply, 'Convenzioni', html`<table><thead><tr>
 <th scope="col">Id</th><th scope="col">Ente</th><th scope="col">Stato</th><th scope="col" class="num">Quota oggi</th><th scope="col">Fascia oraria</th><th scope="col">IP consentiti</th><th scope="col">Profili</th><th scope="col">Valida</th>
 </tr></thead><tbody>${convenzioni.map((c) => html`<tr>
 <td><a href="/console/convenzioni/${c.id}">${c.id}</a></td><td>${c.enteCodice}</td><td>${c.stato}</td><td class="num">${c.usateOggi} / ${c.maxGiornaliere}</td><td>${c.fasciaOraria}</td>
 <td>${c.ipConsentiti.join(', ')}</td><td>SOAP ${c.profilo}${c.sicurezzaSoap !== 'no' ? ` + ${c.sicurezzaSoap}` : ''}; REST ${c.autenticazioneRest}${c.auditRest !== 'no' ? ` + ${c.auditRest}` : ''}</td>
-<td>${c.validaDal} – ${c.validaAl}</td></tr>`)}</tbody></table>`)
+<td>${c.validaDal} – ${c.validaAl}</td></tr>`)}</tbody></table>
+<h2>Certificati in scadenza (30 giorni)</h2>${inScadenza.length === 0 ? html`<p>Nessuno.</p>` : html`<table><thead><tr><th scope="col">Convenzione</th><th scope="col">Soggetto</th><th scope="col">Scade</th><th scope="col" class="num">Giorni</th></tr></thead>
+<tbody>${inScadenza.map((k) => html`<tr class="scaduto"><td><a href="/console/convenzioni/${k.convenzioneId}">${k.convenzioneId}</a> (${k.enteCodice})</td><td>${k.soggetto}</td><td>${k.validoAl.toISOString().slice(0, 10)}</td><td class="num">${k.giorniAllaScadenza}</td></tr>`)}</tbody></table>`}
+<h2>Operatori bloccati o sospesi</h2>${bloccati.length === 0 ? html`<p>Nessuno.</p>` : html`<table><thead><tr><th scope="col">Convenzione</th><th scope="col">Operatore</th><th scope="col">Stato</th><th scope="col">Dal</th><th scope="col">Azione</th></tr></thead>
+<tbody>${bloccati.map((o) => html`<tr><td><a href="/console/convenzioni/${o.convenzioneId}">${o.convenzioneId}</a> (${o.enteCodice})</td><td>${o.identificativo}</td><td>${o.stato}</td><td>${o.bloccatoIl?.toISOString() ?? ''}</td>
+<td><form method="post" action="/console/convenzioni/${o.convenzioneId}/sblocca"><input type="hidden" name="operatore" value="${o.identificativo}"><button type="submit" aria-label="Sblocca ${o.identificativo} (convenzione ${o.convenzioneId})">Sblocca</button></form></td></tr>`)}</tbody></table>`}`)
   })
 }
 
