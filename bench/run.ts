@@ -99,7 +99,11 @@ const soapHeaders = { 'content-type': 'text/xml; charset=utf-8', soapaction: `"$
 const jsonHeaders = { 'content-type': 'application/json' }
 
 // ---- contestants ----------------------------------------------------------------------------------
-interface Row { name: string; concurrency: number; rps: number; p50: number; p99: number; cpu: number | null; errors: number; non2xx: number }
+interface Row {
+  name: string; concurrency: number; rps: number; p50: number; p99: number; cpu: number | null; errors: number; non2xx: number
+  /** CPU microseconds per answered call: the contestant's process, and every PostgreSQL process of the cluster */
+  cpuUs: number | null; pgCpuUs: number | null
+}
 const rows: Row[] = []
 
 async function contestant(name: string, args: string[], env: Record<string, string>, readyText: string, nodeArgs: string[] = []): Promise<ChildProcess> {
@@ -121,13 +125,61 @@ async function contestant(name: string, args: string[], env: Record<string, stri
   return child
 }
 
+const CLOCK_TICKS = Number((await run('getconf', ['CLK_TCK'])).trim()) || 100
+
+/** utime, stime, cutime, cstime and ppid of a process, in seconds (ppid as is), from /proc/PID/stat. */
+function procStat(pid: number | string): { own: number; children: number; ppid: number } | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined // gone meanwhile
+  }
+  // the command name may hold spaces and parentheses: the fields start after the last ") "
+  const fields = text.slice(text.lastIndexOf(') ') + 2).split(' ')
+  const at = (i: number) => Number(fields[i])
+  return { ppid: at(1), own: (at(11) + at(12)) / CLOCK_TICKS, children: (at(13) + at(14)) / CLOCK_TICKS }
+}
+
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  return (Number(fields[11]) + Number(fields[12])) / 100
+  return procStat(pid)?.own ?? 0
+}
+
+// PostgreSQL's CPU is the whole cluster's: the backends serving the contestant, and the WAL writer, the
+// checkpointer, autovacuum (work the load causes too). The postmaster's children now, plus what its reaped
+// children used (cutime, cstime), so a backend that exits during a run still counts.
+const postmaster = await postmasterPid(serverUrl)
+function pgCpuSeconds(): number | null {
+  if (postmaster === undefined) return null
+  const root = procStat(postmaster)
+  if (!root) return null
+  let total = root.own + root.children
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue
+    const p = procStat(entry)
+    if (p?.ppid === postmaster) total += p.own
+  }
+  return total
+}
+
+async function postmasterPid(url: string): Promise<number | undefined> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const dir = (await client.query<{ d: string }>(`select current_setting('data_directory') as d`)).rows[0]?.d
+    const pid = Number(readFileSync(path.join(dir ?? '', 'postmaster.pid'), 'utf8').split('\n')[0])
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch (err) {
+    log(`PostgreSQL's CPU is not measured: ${(err as Error).message}`)
+    return undefined
+  } finally {
+    await client.end()
+  }
 }
 
 async function load(name: string, pid: number | undefined, options: Record<string, unknown>, concurrency: number): Promise<Row> {
   const before = pid ? cpuSeconds(pid) : 0
+  const pgBefore = pgCpuSeconds()
   const t0 = Date.now()
   const optionsFile = path.join(work, `load-${Date.now()}.json`)
   writeFileSync(optionsFile, JSON.stringify({ ...options, connections: concurrency, duration: plan.duration }))
@@ -135,9 +187,16 @@ async function load(name: string, pid: number | undefined, options: Record<strin
   const generator = options.rate ? 'bench/paced.ts' : 'bench/load.ts'
   const out = await run(process.execPath, ['--import', 'tsx', path.join(projectRoot, generator), optionsFile])
   const elapsed = (Date.now() - t0) / 1000
-  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number }
-  const row = { name, concurrency, rps: r.rps, p50: r.p50, p99: r.p99, cpu: pid ? (cpuSeconds(pid) - before) / elapsed : null, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.total }
-  log(`${name} c=${concurrency}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, cpu ${row.cpu?.toFixed(2) ?? '-'}`)
+  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number; completed?: number }
+  const pgAfter = pgCpuSeconds()
+  const processCpu = pid ? cpuSeconds(pid) - before : null
+  const answered = r.completed ?? r.total
+  const row = {
+    name, concurrency, rps: r.rps, p50: r.p50, p99: r.p99, cpu: processCpu === null ? null : processCpu / elapsed, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.total,
+    cpuUs: processCpu === null || !answered ? null : Math.round((processCpu / answered) * 1e6),
+    pgCpuUs: pgBefore === null || pgAfter === null || !answered ? null : Math.round(((pgAfter - pgBefore) / answered) * 1e6),
+  }
+  log(`${name} c=${concurrency}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, cpu ${row.cpu?.toFixed(2) ?? '-'} (${row.cpuUs ?? '-'} µs/call, PostgreSQL ${row.pgCpuUs ?? '-'} µs/call)`)
   return row
 }
 
@@ -214,11 +273,17 @@ COMMIT;
 `)
   for (const c of plan.levels) {
     const logDir = mkdtempSync(path.join(work, 'pgbench-'))
+    const pgBefore = pgCpuSeconds()
     const out = await run('pgbench', ['-n', '-c', String(c), '-j', '2', '-T', String(plan.duration), '-f', script, '-l', '--log-prefix', path.join(logDir, 'log'), benchUrl])
     const tps = Number(/tps = ([0-9.]+)/.exec(out)?.[1])
+    const pgAfter = pgCpuSeconds()
+    const transactions = Number(/number of transactions actually processed: ([0-9]+)/.exec(out)?.[1])
     const latencies = readdirSync(logDir).flatMap((f) => readFileSync(path.join(logDir, f), 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[2]) / 1000)).sort((a, b) => a - b)
     const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))] ?? 0
-    rows.push({ name: 'L pgbench', concurrency: c, rps: tps, p50: Number(at(0.5).toFixed(2)), p99: Number(at(0.99).toFixed(2)), cpu: null, errors: 0, non2xx: 0 })
+    rows.push({
+      name: 'L pgbench', concurrency: c, rps: tps, p50: Number(at(0.5).toFixed(2)), p99: Number(at(0.99).toFixed(2)), cpu: null, errors: 0, non2xx: 0, cpuUs: null,
+      pgCpuUs: pgBefore === null || pgAfter === null || !transactions ? null : Math.round(((pgAfter - pgBefore) / transactions) * 1e6),
+    })
     log(`L pgbench c=${c}: ${tps.toFixed(0)} tps`)
   }
 }
@@ -255,19 +320,28 @@ if (plan.lookupSizes.length) {
 // ---- results --------------------------------------------------------------------------------------
 const best = (prefix: string) => Math.max(...rows.filter((r) => r.name.startsWith(prefix) && !r.name.includes('half')).map((r) => r.rps))
 const half = rows.find((r) => r.name.includes('half'))
+/** the CPU per call of a contestant's fastest row: its own process (or with PostgreSQL's added) */
+const bestRow = (prefix: string) => rows.filter((r) => r.name.startsWith(prefix) && !r.name.includes('half')).sort((a, b) => b.rps - a.rps)[0]
+const cpuOf = (prefix: string, withDatabase = false) => {
+  const r = bestRow(prefix)
+  return r?.cpuUs == null ? NaN : r.cpuUs + (withDatabase ? r.pgCpuUs ?? NaN : 0)
+}
 const ratios = {
   'W1/B1': best('W1') / best('B1'), 'W1/B2': best('W1') / best('B2'), 'W2/B2': best('W2') / best('B2'), 'W1/L': best('W1') / best('L'),
   'I/copy': copyMs / importMs,
   ...(half ? { 'p99/p50 at half rate': half.p99 / Math.max(half.p50, 0.001) } : {}),
+  'W1 CPU/B1 CPU': cpuOf('W1') / cpuOf('B1'), 'W2 CPU/B2 CPU': cpuOf('W2') / cpuOf('B2'),
   ...(plan.lookupSizes.length === 2 ? { 'lookup 10M/100k': (lookups['10000000'] as number) / (lookups['100000'] as number) } : {}),
 }
 const targets: Record<string, [string, number]> = {
-  'W1/B1': ['>=', 1.5], 'W1/B2': ['>=', 0.5], 'W2/B2': ['>=', 0.7], 'W1/L': ['>=', 0.8], 'I/copy': ['>=', 0.5], 'p99/p50 at half rate': ['<=', 3], 'lookup 10M/100k': ['<=', 1.2],
+  'W1/B1': ['>=', 1.5], 'W1/B2': ['>=', 0.5], 'W2/B2': ['>=', 0.7], 'W1/L': ['>=', 0.8], 'I/copy': ['>=', 0.5], 'p99/p50 at half rate': ['<=', 3], 'W1 CPU/B1 CPU': ['<=', 1.0], 'W2 CPU/B2 CPU': ['<=', 2.0], 'lookup 10M/100k': ['<=', 1.2],
 }
 // what the targets would need of a gateway that did nothing at all: if C1/B1 is under 1.5, so must W1/B1 be
 const ceilings = {
   'C1/B1 (bound on W1/B1)': best('C1') / best('B1'), 'C1/B2 (bound on W1/B2)': best('C1') / best('B2'), 'C2/B2 (bound on W2/B2)': best('C2') / best('B2'),
   'W1/C1 (share of the ceiling)': best('W1') / best('C1'), 'W2/C2 (share of the ceiling)': best('W2') / best('C2'),
+  // the whole machine's cost of a call: the process's CPU and PostgreSQL's
+  'W1 CPU+PG / B1 CPU+PG': cpuOf('W1', true) / cpuOf('B1', true), 'W2 CPU+PG / B2 CPU+PG': cpuOf('W2', true) / cpuOf('B2', true),
 }
 const verdict = Object.fromEntries(Object.entries(ratios).map(([k, v]) => {
   const [op, target] = targets[k] as [string, number]
@@ -282,8 +356,8 @@ const result = {
 const name = quick ? 'quick' : 'latest'
 writeFileSync(path.join(projectRoot, 'bench/results', `${name}.json`), `${JSON.stringify(result, null, 2)}\n`)
 const md = [
-  `| contestant | concurrency | req/s | p50 ms | p99 ms | server CPU (cores) | errors |`, '|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${r.concurrency} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpu === null ? '—' : r.cpu.toFixed(2)} | ${r.errors + r.non2xx - (r.name.startsWith('W') ? r.non2xx : 0)} |`),
+  `| contestant | concurrency | req/s | p50 ms | p99 ms | server CPU (cores) | server CPU µs/call | PostgreSQL CPU µs/call | errors |`, '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.name} | ${r.concurrency} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpu === null ? '—' : r.cpu.toFixed(2)} | ${r.cpuUs ?? '—'} | ${r.pgCpuUs ?? '—'} | ${r.errors + r.non2xx - (r.name.startsWith('W') ? r.non2xx : 0)} |`),
   '', `Import of ${feedRows} verbali: invciv ${importMs.toFixed(0)} ms, psql \\copy ${copyMs.toFixed(0)} ms.`,
   ...Object.entries(lookups).map(([n, ms]) => `Lookup p50 with ${n} verbali: ${ms} ms.`),
   '', '| ratio | value | target | met |', '|---|---|---|---|',

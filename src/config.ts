@@ -39,6 +39,8 @@ export interface Config {
   bodyLimit: number
   /** how often the trail's maintenance (partitions, sealing, retention) runs */
   auditIntervalSeconds: number
+  /** how long a process may use what it keeps of the registry without news of a change (0: it keeps nothing) */
+  registryCacheSeconds: number
   /** the database's group roles: owner (migrations, retention), runtime (serve), auditor (read-only) */
   roles: RoleNames
   /**
@@ -104,6 +106,7 @@ const schema = {
     INVCIV_LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     INVCIV_BODY_LIMIT: { type: 'string', pattern: '^[0-9]{3,8}$' },
     INVCIV_AUDIT_INTERVAL_SECONDS: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
+    INVCIV_REGISTRY_CACHE_SECONDS: { type: 'string', pattern: '^[0-9]{1,4}$' },
     INVCIV_AUDIT_RETENTION_MONTHS: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
     INVCIV_DB_OWNER_ROLE: role,
     INVCIV_DB_RUNTIME_ROLE: role,
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: present.INVCIV_BODY_LIMIT === undefined ? 16_384 : Number(present.INVCIV_BODY_LIMIT),
     // a minute: rows wait at most about two runs for their seal (the horizon is one run behind)
     auditIntervalSeconds: Number(present.INVCIV_AUDIT_INTERVAL_SECONDS ?? 60),
+    registryCacheSeconds: Number(present.INVCIV_REGISTRY_CACHE_SECONDS ?? 5),
     roles: {
       owner: present.INVCIV_DB_OWNER_ROLE ?? DEFAULT_ROLES.owner,
       runtime: present.INVCIV_DB_RUNTIME_ROLE ?? DEFAULT_ROLES.runtime,

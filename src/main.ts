@@ -1,4 +1,6 @@
 // Entry: config, then database, then servers, then graceful shutdown. The only place that wires the pieces.
+import { createRegistryCache } from './pipeline/registry-cache.ts'
+import { listen } from './db/listen.ts'
 import pino, { type Logger, type DestinationStream } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig, requireServeSettings, requireWitnessFiles, type Config } from './config.ts'
@@ -123,7 +125,24 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     }
     // what a process killed while the database was away left behind
     void replaySpool()
-    const pipeline = createPipeline({ db: database.callPool, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop,
+    // what every call of a convenzione shares, kept in this process; forgotten on every change (LISTEN/NOTIFY)
+    const registryCache = config.registryCacheSeconds > 0 ? createRegistryCache({ maxAgeMs: config.registryCacheSeconds * 1000 }) : undefined
+    if (registryCache) {
+      const stopRegistryListener = listen(database.url, 'invciv_registro', 'invciv-gateway-registry-listener', {
+        onNotification: () => registryCache.invalidate(),
+        onListening: () => registryCache.listening(true),
+        onLost: (reason) => {
+          registryCache.listening(false)
+          logger.warn({ reason }, 'registry listener lost its connection: the registry is read per call until it is back')
+        },
+      })
+      const closeBefore = closeHealth
+      closeHealth = async () => {
+        await stopRegistryListener()
+        await closeBefore()
+      }
+    }
+    const pipeline = createPipeline({ db: database.callPool, registryCache, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop,
       modi: config.modi, pdndKeys: pdndKeys(config.modi.pdndJwks) })
     const partner = await buildPartnerApp({
       tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, fallbackAuthority: `localhost:${config.port}`,

@@ -1,27 +1,68 @@
-// What the call path reads before the checks, in one round trip: the convenzione of the peer certificate
-// (per request, so a retired certificate is refused on keep-alive connections too), the state of the
-// operatore the raw request names (for check 7), and, unless lookups go to a replica, the verbali of the
+// What the call path reads before the checks, in one round trip shared with the other calls in flight: the
+// convenzione of the peer certificate (per request, so a retired certificate is refused on keep-alive
+// connections too; from the process's registry cache when it holds it, within its staleness bound), the state
+// of the operatore the raw request names (for check 7), and, unless lookups go to a replica, the verbali of the
 // person it names (for the lookup). Rows read before checks 2-7 are used only if the call passes them.
-import { activeCertificatePems, convenzioneOfCertificate, registeredCertificatePem } from '../registry/certificati.ts'
+import type pg from 'pg'
+import {
+  activeCertificatePems, callStatesOf, convenzioniOfCertificates, registeredCertificatePem, type AccessKey, type CallState, type CallStateKey, type CertificateAccess,
+} from '../registry/certificati.ts'
 import { operatoreStato } from '../registry/operatori.ts'
 import { lookupKeyOf } from '../verification/verbali-repository.ts'
 import type { Call, PolicyContext } from '../policy/types.ts'
+import type { Convenzione } from '../policy/convenzione.ts'
 import { operatoreKeyOf } from '../policy/operatore-present.ts'
 import type { PipelineDeps } from './deps.ts'
 import { firstSeen } from './replay-cache.ts'
+import { createBatcher } from './batcher.ts'
+import type { RegistryCache } from './registry-cache.ts'
 
-export async function readAccess(call: Call, { db, readDb }: PipelineDeps): Promise<void> {
-  if (!call.fingerprint) return
+export interface AccessReaders {
+  /** certificate → convenzione, operatore, verbali */
+  full: (key: AccessKey) => Promise<CertificateAccess | undefined>
+  /** operatore and verbali, the convenzione being known */
+  own: (key: CallStateKey) => Promise<CallState>
+  cache: RegistryCache | undefined
+}
+
+// Enough calls to amortise a round trip; two statements at once, so a slow one does not hold up the rest.
+const BATCH = { maxBatch: 256, maxInFlight: 2 }
+
+/** The calls in flight read together: one statement for a batch (registry/certificati.ts). */
+export function createAccessReaders(db: pg.Pool, cache?: RegistryCache): AccessReaders {
+  return {
+    full: createBatcher((keys: AccessKey[]) => convenzioniOfCertificates(db, keys), BATCH),
+    own: createBatcher((keys: CallStateKey[]) => callStatesOf(db, keys), BATCH),
+    cache,
+  }
+}
+
+export async function readAccess(call: Call, { db, readDb }: PipelineDeps, readers: AccessReaders): Promise<void> {
+  const fingerprint = call.fingerprint
+  if (!fingerprint) return
   const fields = call.payload.kind === 'fields' ? call.payload.fields : {}
   // only a well-formed identifier goes into the query: a raw value may hold anything, a NUL included
   const operatore = operatoreKeyOf(fields.identificativoOperatore)
   const lookup = readDb === db ? lookupKeyOf(fields) : undefined
-  const found = await convenzioneOfCertificate(db, call.fingerprint, operatore, lookup)
-  if (!found) return
-  const { operatoreStato: stato, operatoreBloccatoIl: bloccatoIl, verbali, ...convenzione } = found
+  const kept = readers.cache?.get(fingerprint)
+  let convenzione: Convenzione | undefined
+  let own: CallState
+  if (kept) {
+    if (!kept.convenzione) return
+    convenzione = kept.convenzione
+    own = operatore === undefined && !lookup ? { operatoreStato: null, operatoreBloccatoIl: null, verbali: undefined } : await readers.own({ convenzioneId: convenzione.id, operatore, lookup })
+  } else {
+    const token = readers.cache?.begin() ?? 0
+    const found = await readers.full({ fingerprint, operatore, lookup })
+    const { operatoreStato: stato, operatoreBloccatoIl, verbali, ...rest } = found ?? { operatoreStato: null, operatoreBloccatoIl: null, verbali: undefined }
+    convenzione = found ? rest as Convenzione : undefined
+    readers.cache?.set(fingerprint, convenzione ?? null, token)
+    own = { operatoreStato: stato, operatoreBloccatoIl, verbali }
+  }
+  if (!convenzione) return
   call.convenzione = convenzione
-  if (operatore !== undefined) call.prefetchedOperatore = { identificativo: operatore, stato: stato === null ? null : { stato, bloccatoIl } }
-  if (verbali) call.prefetchedVerbali = verbali
+  if (operatore !== undefined) call.prefetchedOperatore = { identificativo: operatore, stato: own.operatoreStato === null ? null : { stato: own.operatoreStato, bloccatoIl: own.operatoreBloccatoIl } }
+  if (own.verbali) call.prefetchedVerbali = own.verbali
 }
 
 /** What the checks may ask of the registry. */

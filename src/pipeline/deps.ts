@@ -8,6 +8,7 @@ import type { Call } from '../policy/types.ts'
 import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 import type { JWTVerifyGetKey } from 'jose'
 import type { ModiSettings } from '../policy/modi-tokens.ts'
+import type { RegistryCache } from './registry-cache.ts'
 
 export interface PipelineDeps {
   db: pg.Pool
@@ -22,6 +23,8 @@ export interface PipelineDeps {
   /** PDND's keys (pipeline/pdnd-keys.ts) */
   pdndKeys: JWTVerifyGetKey
   logger: Logger
+  /** what every call of a convenzione shares, kept in the process (pipeline/registry-cache.ts); absent: read per call */
+  registryCache?: RegistryCache
   /** whether the database answers; absent: assumed to */
   health?: DatabaseHealth
   /** where refused calls' tracce wait while the database is away; absent: they are lost (and logged) */

@@ -15,7 +15,7 @@ import { checks } from '../policy/checks.ts'
 import type { Call, PolicyCheck } from '../policy/types.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 import type { PipelineDeps } from './deps.ts'
-import { policyContext, readAccess } from './access.ts'
+import { createAccessReaders, policyContext, readAccess } from './access.ts'
 import { codeOf } from '../message-of.ts'
 import { quotaOfPeer, type PartnerQuota } from './quota.ts'
 
@@ -38,6 +38,7 @@ export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[]
   const { logger } = deps
   const committer = createGroupCommitter(deps.db)
   const context = policyContext(deps)
+  const readers = createAccessReaders(deps.db, deps.registryCache)
 
   async function refuseAndTrace(call: Call, refusal: Refusal): Promise<Outcome> {
     const traccia = { ...traceOf(call, deps.pseudonymKey), codiceRifiuto: refusal.code, motivo: refusal.reason }
@@ -83,7 +84,7 @@ export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[]
       // while the database is away nothing can be answered: refused at once, not after a connect timeout
       if (deps.health?.up === false) return refuseAndTrace(call, unavailable())
       try {
-        await readAccess(call, deps)
+        await readAccess(call, deps, readers)
         for (const step of steps) {
           const refusal = await step.check(call, context)
           if (refusal) return await refuseAndTrace(call, refusal)

@@ -10,24 +10,68 @@ import { changing, type Actor } from '../audit/change-log.ts'
 import { convenzioneColumns } from './convenzioni.ts'
 import { messageOf } from '../message-of.ts'
 
+/** What one call asks of the registry before its checks: its certificate, the operatore it names, the person. */
+export interface AccessKey {
+  fingerprint: string
+  operatore?: string | undefined
+  lookup?: LookupKey | undefined
+}
+
+type AccessRow = Convenzione & { i: number; operatoreStato: string | null; operatoreBloccatoIl: Date | null; verbali: Parameters<typeof verbaliFromJson>[0] | null }
+
 /**
- * The convenzione a certificate speaks for; with the state of the operatore the request names, read in the
- * same round trip so that check 7 need not ask again (undefined: that operatore never called).
+ * For many calls in one statement (arrays in, rows out): the convenzione each certificate speaks for, the state
+ * of the operatore each request names (null: that operatore never called), the verbali of each person named.
+ * Undefined where the certificate is unknown or retired. One round trip however many calls are in flight.
  */
-export async function convenzioneOfCertificate(db: Queryable, fingerprint: string, operatore?: string, lookup?: LookupKey): Promise<CertificateAccess | undefined> {
-  const { rows } = await db.query<Convenzione & { operatoreStato: string | null; operatoreBloccatoIl: Date | null; verbali: Parameters<typeof verbaliFromJson>[0] | null }>({
-    name: 'convenzione-of-certificate',
-    text: `select ${convenzioneColumns}, o.stato as "operatoreStato", o.bloccato_il as "operatoreBloccatoIl",
-                  ${verbaliColumn('$3', '$4')} as verbali
-             from certificati_pdd k join convenzioni c on c.id = k.convenzione_id
-                  left join operatori o on o.convenzione_id = c.id and o.identificativo = $2
-            where k.fingerprint = $1 and k.stato = 'attivo'`,
-    values: [fingerprint, operatore ?? null, lookup?.codiceFiscale ?? null, lookup?.categoria ?? null],
+export async function convenzioniOfCertificates(db: Queryable, keys: readonly AccessKey[]): Promise<Array<CertificateAccess | undefined>> {
+  const { rows } = await db.query<AccessRow>({
+    name: 'convenzioni-of-certificates',
+    text: `select r.i::int as i, ${convenzioneColumns}, o.stato as "operatoreStato", o.bloccato_il as "operatoreBloccatoIl",
+                  ${verbaliColumn('r.cf', 'r.cat')} as verbali
+             from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as r(fingerprint, operatore, cf, cat, i)
+                  join certificati_pdd k on k.fingerprint = r.fingerprint and k.stato = 'attivo'
+                  join convenzioni c on c.id = k.convenzione_id
+                  left join operatori o on o.convenzione_id = c.id and o.identificativo = r.operatore`,
+    values: [keys.map((k) => k.fingerprint), keys.map((k) => k.operatore ?? null), keys.map((k) => k.lookup?.codiceFiscale ?? null), keys.map((k) => k.lookup?.categoria ?? null)],
   })
-  const row = rows[0]
-  if (!row) return undefined
-  const { verbali, ...rest } = row
-  return { ...rest, verbali: lookup && verbali ? { ...lookup, verbali: verbaliFromJson(verbali) } : undefined }
+  const found: Array<CertificateAccess | undefined> = keys.map(() => undefined)
+  for (const { i, verbali, ...rest } of rows) {
+    const lookup = keys[i - 1]?.lookup
+    found[i - 1] = { ...rest, verbali: lookup && verbali ? { ...lookup, verbali: verbaliFromJson(verbali) } : undefined }
+  }
+  return found
+}
+
+/** What a call reads of its own when its convenzione is already known (pipeline/registry-cache.ts). */
+export interface CallStateKey {
+  convenzioneId: number
+  operatore?: string | undefined
+  lookup?: LookupKey | undefined
+}
+
+export type CallState = Pick<CertificateAccess, 'operatoreStato' | 'operatoreBloccatoIl' | 'verbali'>
+
+/** For many calls in one statement: the state of the operatore each names, the verbali of each person named. */
+export async function callStatesOf(db: Queryable, keys: readonly CallStateKey[]): Promise<CallState[]> {
+  const { rows } = await db.query<{ i: number; operatoreStato: string | null; operatoreBloccatoIl: Date | null; verbali: Parameters<typeof verbaliFromJson>[0] | null }>({
+    name: 'call-states-of',
+    text: `select r.i::int as i, o.stato as "operatoreStato", o.bloccato_il as "operatoreBloccatoIl", ${verbaliColumn('r.cf', 'r.cat')} as verbali
+             from unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) with ordinality as r(convenzione, operatore, cf, cat, i)
+                  left join operatori o on o.convenzione_id = r.convenzione and o.identificativo = r.operatore`,
+    values: [keys.map((k) => k.convenzioneId), keys.map((k) => k.operatore ?? null), keys.map((k) => k.lookup?.codiceFiscale ?? null), keys.map((k) => k.lookup?.categoria ?? null)],
+  })
+  const states: CallState[] = keys.map(() => ({ operatoreStato: null, operatoreBloccatoIl: null, verbali: undefined }))
+  for (const { i, verbali, ...rest } of rows) {
+    const lookup = keys[i - 1]?.lookup
+    states[i - 1] = { ...rest, verbali: lookup && verbali ? { ...lookup, verbali: verbaliFromJson(verbali) } : undefined }
+  }
+  return states
+}
+
+/** The convenzione one certificate speaks for (and, when asked, its operatore's state and a person's verbali). */
+export async function convenzioneOfCertificate(db: Queryable, fingerprint: string, operatore?: string, lookup?: LookupKey): Promise<CertificateAccess | undefined> {
+  return (await convenzioniOfCertificates(db, [{ fingerprint, operatore, lookup }]))[0]
 }
 
 /** The PEM of an active certificate of the convenzione, by its fingerprint: what a ModI token may be signed with. */

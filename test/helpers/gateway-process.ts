@@ -29,7 +29,9 @@ export async function startGatewayProcess(t: Teardown, databaseUrl: string, env:
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH, DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(adminPort),
-      INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_LOG_LEVEL: 'info', INVCIV_DEV: '1', INVCIV_DATA_DIR: dataDir, ...env,
+      INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_LOG_LEVEL: 'info', INVCIV_DEV: '1', INVCIV_DATA_DIR: dataDir,
+      // read per call unless a test turns the registry cache on (as test/helpers/gateway.ts)
+      INVCIV_REGISTRY_CACHE_SECONDS: '0', ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

@@ -48,6 +48,9 @@ export async function startTestGateway(
     INVCIV_LOG_LEVEL: 'info',
     // development mode: the certs-dev/ certificates serve
     INVCIV_DEV: '1',
+    // tests change the registry and call at once: they read it per call. The cache's own tests, and those of
+    // the guarantees that must hold with it (quota, lockout), turn it on.
+    INVCIV_REGISTRY_CACHE_SECONDS: '0',
     ...options.env,
   })
   const gateway = await startGateway(config, { clock: options.clock, logDestination: sink })
