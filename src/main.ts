@@ -142,7 +142,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
         await closeBefore()
       }
     }
-    const pipeline = createPipeline({ db: database.callPool, registryCache, readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop,
+    const pipeline = createPipeline({ db: database.callPool, registryCache, onBatch: (kind, seconds, calls) => metrics.batch(kind, seconds, calls), readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop,
       modi: config.modi, pdndKeys: pdndKeys(config.modi.pdndJwks) })
     const partner = await buildPartnerApp({
       tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, fallbackAuthority: `localhost:${config.port}`,

@@ -10,6 +10,8 @@ export interface Metrics {
   handshakeFailed(reason: string): void
   /** a connection closed at once because its source address already holds as many as allowed */
   connectionRefused(reason: string): void
+  /** a statement shared by calls in flight: the registry read or the commit, how long, for how many calls */
+  batch(kind: 'lettura' | 'commit', seconds: number, calls: number): void
   /** the database's state as the call path sees it, and the tracce waiting in the spool */
   observeReliability(state: { databaseUp(): boolean; spoolPending(): number }): void
 }
@@ -71,8 +73,20 @@ export function createMetrics(db: Queryable, serverCertificate: () => Buffer): M
       for (const r of rows) this.set({ kind: r.kind, fingerprint: r.fingerprint, subject: r.soggetto }, Number(r.days))
     },
   })
+  // where a call's time goes besides its own work: waiting for, and in, the statements it shares
+  const batchSeconds = new Histogram({
+    name: 'invciv_batch_duration_seconds', help: 'statements shared by the calls in flight (lettura: the registry read; commit: invciv_commit_batch), one round trip each',
+    labelNames: ['kind'], buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry],
+  })
+  const batchCalls = new Histogram({
+    name: 'invciv_batch_calls', help: 'calls served by one shared statement', labelNames: ['kind'], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers: [registry],
+  })
   return {
     registry,
+    batch(kind, seconds, n) {
+      batchSeconds.observe({ kind }, seconds)
+      batchCalls.observe({ kind }, n)
+    },
     call(channel, outcome, seconds) {
       calls.inc({ channel, outcome })
       latency.observe({ channel }, seconds)

@@ -29,10 +29,11 @@ export interface AccessReaders {
 const BATCH = { maxBatch: 256, maxInFlight: 2 }
 
 /** The calls in flight read together: one statement for a batch (registry/certificati.ts). */
-export function createAccessReaders(db: pg.Pool, cache?: RegistryCache): AccessReaders {
+export function createAccessReaders(db: pg.Pool, cache?: RegistryCache, observe?: (seconds: number, keys: number) => void): AccessReaders {
+  const options = { ...BATCH, ...(observe ? { observe } : {}) }
   return {
-    full: createBatcher((keys: AccessKey[]) => convenzioniOfCertificates(db, keys), BATCH),
-    own: createBatcher((keys: CallStateKey[]) => callStatesOf(db, keys), BATCH),
+    full: createBatcher((keys: AccessKey[]) => convenzioniOfCertificates(db, keys), options),
+    own: createBatcher((keys: CallStateKey[]) => callStatesOf(db, keys), options),
     cache,
   }
 }

@@ -8,6 +8,8 @@ export interface BatchOptions {
   maxBatch: number
   /** statements running at once: more than one, so a slow batch does not hold up those behind it */
   maxInFlight: number
+  /** told of each statement: how long it took and for how many keys */
+  observe?: (seconds: number, keys: number) => void
 }
 
 interface Waiting<K, R> {
@@ -26,8 +28,10 @@ export function createBatcher<K, R>(run: (keys: K[]) => Promise<R[]>, options: B
       const batch = queue.slice(0, options.maxBatch)
       queue = queue.slice(options.maxBatch)
       running++
+      const started = performance.now()
       run(batch.map((w) => w.key))
         .then((results) => {
+          options.observe?.((performance.now() - started) / 1000, batch.length)
           if (results.length !== batch.length) throw new Error(`a batched read answered ${results.length} results for ${batch.length} keys`)
           batch.forEach((w, i) => w.resolve(results[i] as R))
         })

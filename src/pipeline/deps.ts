@@ -29,6 +29,8 @@ export interface PipelineDeps {
   health?: DatabaseHealth
   /** where refused calls' tracce wait while the database is away; absent: they are lost (and logged) */
   spool?: Spool
+  /** told of every statement the calls in flight share (metrics.ts invciv_batch_*) */
+  onBatch?: (kind: 'lettura' | 'commit', seconds: number, calls: number) => void
   /** told of every call's outcome once it is final */
   onOutcome?: (call: Call, outcome: string, quota: { limit: number; remaining: number } | undefined) => void
 }

@@ -32,7 +32,7 @@ export interface GroupCommitter {
   submit(item: Pending): Promise<Committed>
 }
 
-export function createGroupCommitter(pool: pg.Pool): GroupCommitter {
+export function createGroupCommitter(pool: pg.Pool, observe?: (seconds: number, calls: number) => void): GroupCommitter {
   let queue: Queued[] = []
   let flushing = false
 
@@ -43,6 +43,7 @@ export function createGroupCommitter(pool: pg.Pool): GroupCommitter {
       queue = queue.slice(MAX_BATCH)
       const [first] = batch
       if (!first) break
+      const started = performance.now()
       try {
         const results = await withPartition(pool, first.call.receivedAt, () =>
           commitBatch(pool, batch).catch(async (err: unknown) => {
@@ -51,6 +52,7 @@ export function createGroupCommitter(pool: pg.Pool): GroupCommitter {
             for (const item of batch) await pool.query('select tracce_partizione($1)', [item.call.receivedAt])
             return commitBatch(pool, batch)
           }))
+        observe?.((performance.now() - started) / 1000, batch.length)
         for (const { item, committed } of results) item.resolve(committed)
       } catch (err) {
         for (const item of batch) item.reject(err)

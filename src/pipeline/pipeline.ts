@@ -36,9 +36,9 @@ export interface Pipeline {
 
 export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[] = checks): Pipeline {
   const { logger } = deps
-  const committer = createGroupCommitter(deps.db)
+  const committer = createGroupCommitter(deps.db, deps.onBatch && ((s, n) => deps.onBatch?.('commit', s, n)))
   const context = policyContext(deps)
-  const readers = createAccessReaders(deps.db, deps.registryCache)
+  const readers = createAccessReaders(deps.db, deps.registryCache, deps.onBatch && ((s, n) => deps.onBatch?.('lettura', s, n)))
 
   async function refuseAndTrace(call: Call, refusal: Refusal): Promise<Outcome> {
     const traccia = { ...traceOf(call, deps.pseudonymKey), codiceRifiuto: refusal.code, motivo: refusal.reason }

@@ -290,3 +290,11 @@ t.test('a case worked from the console: the request, a document uploaded as a fi
   t.equal((await post(ops, `${at}/esito`, { esito: 'archiviato' })).status, 409, 'a closed case stays closed')
   await db.pool.query(`update operatori set stato = 'attivo', bloccato_il = null where convenzione_id = 1`)
 })
+
+t.test("the statements the calls shared are in the metrics: the registry's reads and the commits, how long and for how many", async (t) => {
+  const metrics = await get(ops, '/metrics')
+  const count = (kind: string) => Number(new RegExp(`^invciv_batch_calls_sum\\{kind="${kind}"\\} ([0-9]+)`, 'm').exec(metrics.text)?.[1])
+  t.ok(count('lettura') >= 2, 'every call read the registry through a shared statement')
+  t.ok(count('commit') >= 1, 'and the answered ones committed through one')
+  t.match(metrics.text, /^invciv_batch_duration_seconds_bucket\{le="0.001",kind="commit"\} [0-9]+$/m)
+})

@@ -81,7 +81,7 @@ t.test('health, readiness, metrics and TLS reload', async (t) => {
   t.match(await opsCall('GET', '/ready'), { status: 200, body: { ready: true } })
   const metrics = await auditorCall('GET', '/metrics')
   t.equal(metrics.status, 200)
-  for (const name of ['invciv_calls_total', 'invciv_call_duration_seconds', 'invciv_quota_used', 'invciv_tls_handshake_failures_total', 'invciv_certificate_expiry_days']) {
+  for (const name of ['invciv_calls_total', 'invciv_call_duration_seconds', 'invciv_quota_used', 'invciv_tls_handshake_failures_total', 'invciv_certificate_expiry_days', 'invciv_batch_duration_seconds', 'invciv_batch_calls']) {
     t.match(metrics.text, `# TYPE ${name}`, name)
   }
   t.match(metrics.text, /invciv_certificate_expiry_days\{kind="server"/)
