@@ -20,6 +20,8 @@ export interface Config {
    */
   dev: false | 'embedded' | 'INVCIV_DEV'
   databaseReadUrl: string | undefined
+  /** a replica that does not connect or answer within this is left for the primary */
+  readTimeoutMs: number
   host: string
   port: number
   adminHost: string
@@ -83,6 +85,7 @@ const schema = {
   properties: {
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
     DATABASE_READ_URL: { type: 'string', pattern: '^postgres(ql)?://' },
+    INVCIV_READ_TIMEOUT_MS: { type: 'string', pattern: '^[1-9][0-9]{1,4}$' },
     INVCIV_HOST: { type: 'string', minLength: 1 },
     INVCIV_PORT: { type: 'string', pattern: '^[0-9]{1,5}$' },
     INVCIV_ADMIN_HOST: { type: 'string', minLength: 1 },
@@ -171,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: present.DATABASE_URL,
     dev,
     databaseReadUrl: present.DATABASE_READ_URL,
+    readTimeoutMs: Number(present.INVCIV_READ_TIMEOUT_MS ?? 300),
     host: present.INVCIV_HOST ?? '0.0.0.0',
     port: port(present.INVCIV_PORT, 8443, 'INVCIV_PORT'),
     adminHost: present.INVCIV_ADMIN_HOST ?? '127.0.0.1',

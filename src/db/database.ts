@@ -25,6 +25,8 @@ export interface DatabaseSettings {
   /** unset: the embedded PostgreSQL of dataDir */
   databaseUrl: string | undefined
   databaseReadUrl: string | undefined
+  /** a replica that does not connect or answer within this is left for the primary (pipeline/replica-reads.ts) */
+  readTimeoutMs: number
   dataDir: string
   /** the group roles migrations hand the schema to (src/db/roles.ts) */
   roles: RoleNames
@@ -46,7 +48,7 @@ export async function openDatabase(config: DatabaseSettings, logger: Logger, opt
   // answering (not only one that refuses connections) turns into a quick refusal, not a hung call
   const callPool = createPool(url, { max: options.poolSize, logger, applicationName: 'invciv-gateway-calls', queryTimeoutMs: CALL_QUERY_TIMEOUT_MS })
   const readPool = config.databaseReadUrl
-    ? createPool(config.databaseReadUrl, { max: options.poolSize, logger, applicationName: 'invciv-gateway-read', queryTimeoutMs: CALL_QUERY_TIMEOUT_MS })
+    ? createPool(config.databaseReadUrl, { max: options.poolSize, logger, applicationName: 'invciv-gateway-read', queryTimeoutMs: config.readTimeoutMs, connectTimeoutMs: config.readTimeoutMs })
     : callPool
   const close = async () => {
     await callPool.end()

@@ -20,6 +20,8 @@ export interface PoolOptions {
   max?: number
   /** client-side bound on every query's result; none when unset */
   queryTimeoutMs?: number
+  /** how long to wait for a connection (1 s unless set) */
+  connectTimeoutMs?: number
   applicationName?: string
   logger?: Pick<Logger, 'error'>
 }
@@ -30,7 +32,7 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'invciv-gateway',
     // a refusal while the database is away must come within 2 seconds, so no call waits longer for a connection
-    connectionTimeoutMillis: 1_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 1_000,
     idleTimeoutMillis: 30_000,
     ...(options.queryTimeoutMs ? { query_timeout: options.queryTimeoutMs } : {}),
   })

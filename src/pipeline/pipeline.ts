@@ -15,6 +15,7 @@ import { checks } from '../policy/checks.ts'
 import type { Call, PolicyCheck } from '../policy/types.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 import type { PipelineDeps } from './deps.ts'
+import { createVerbaliReads } from './replica-reads.ts'
 import { createAccessReaders, policyContext, readAccess } from './access.ts'
 import { codeOf } from '../message-of.ts'
 import { quotaOfPeer, type PartnerQuota } from './quota.ts'
@@ -38,6 +39,7 @@ export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[]
   const { logger } = deps
   const committer = createGroupCommitter(deps.db, deps.onBatch && ((s, n) => deps.onBatch?.('commit', s, n)))
   const context = policyContext(deps)
+  const verbali = createVerbaliReads(deps.db, deps.readDb === deps.db ? undefined : deps.readDb, deps.logger)
   const readers = createAccessReaders(deps.db, deps.registryCache, deps.onBatch && ((s, n) => deps.onBatch?.('lettura', s, n)))
 
   async function refuseAndTrace(call: Call, refusal: Refusal): Promise<Outcome> {
@@ -89,7 +91,7 @@ export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[]
           const refusal = await step.check(call, context)
           if (refusal) return await refuseAndTrace(call, refusal)
         }
-        const verified = await verify(call, { ...deps, committer }, traceOf(call, deps.pseudonymKey))
+        const verified = await verify(call, { ...deps, committer, verbali }, traceOf(call, deps.pseudonymKey))
         if (verified.kind === 'refusal') {
           // over quota: the group commit has already traced the refusal, in the same transaction as the others
           logCall(call, verified.refusal.code)

@@ -8,7 +8,7 @@ import type { Call } from '../policy/types.ts'
 import type { PipelineDeps } from './deps.ts'
 import { decideEsito, type Esito } from '../verification/esito.ts'
 import type { GroupCommitter } from './group-commit.ts'
-import { verbaliOf } from '../verification/verbali-repository.ts'
+import type { VerbaliReads } from './replica-reads.ts'
 
 export interface Answer {
   esito: Esito
@@ -18,16 +18,19 @@ export interface Answer {
 
 export type Verified = { kind: 'answer'; answer: Answer } | { kind: 'refusal'; refusal: Refusal; quota: QuotaState }
 
-export async function verify(call: Call, deps: PipelineDeps & { committer: GroupCommitter }, trace: Traccia): Promise<Verified> {
+export async function verify(call: Call, deps: PipelineDeps & { committer: GroupCommitter; verbali: VerbaliReads }, trace: Traccia): Promise<Verified> {
   const { request, convenzione } = call
   if (!request || !convenzione) throw new Error('verify reached without a validated request and its convenzione')
   // the read happens before the commit so that no lock is held while it runs (and it may go to a replica);
   // usually check 1 has brought the rows already
   const prefetched = call.prefetchedVerbali
-  const archive = prefetched && prefetched.codiceFiscale === request.codiceFiscale && prefetched.categoria === request.categoria
-    ? prefetched.verbali
-    : await verbaliOf(deps.readDb, request.codiceFiscale, request.categoria)
-  const esito = decideEsito(request, archive)
+  const key = { codiceFiscale: request.codiceFiscale, categoria: request.categoria }
+  const read = prefetched && prefetched.codiceFiscale === request.codiceFiscale && prefetched.categoria === request.categoria
+    ? { verbali: prefetched.verbali, from: 'primary' as const }
+    : await deps.verbali.read(key)
+  let esito = decideEsito(request, read.verbali)
+  // a replica may not hold yet what the primary imported a moment ago: NON_VALIDO is the primary's to say
+  if (esito.esito === 'NON_VALIDO' && read.from === 'replica') esito = decideEsito(request, await deps.verbali.primary(key))
   const committed = await deps.committer.submit({
     call: { ...call, convenzione }, failed: esito.esito === 'NON_VALIDO', traccia: { ...trace, esito: esito.esito, latencyMs: performance.now() - call.startedAt },
   })

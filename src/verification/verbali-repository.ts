@@ -71,3 +71,16 @@ export async function verbaliOf(db: Queryable, codiceFiscale: string, categoria:
   })
   return rows.map(toVerbale)
 }
+
+/** The verbali of many people in one statement (arrays in, one row per key out, in the keys' order). */
+export async function verbaliOfMany(db: Queryable, keys: readonly LookupKey[]): Promise<Verbale[][]> {
+  const { rows } = await db.query<{ i: number; verbali: Parameters<typeof verbaliFromJson>[0] | null }>({
+    name: 'verbali-of-many',
+    text: `select r.i::int as i, ${verbaliColumn('r.cf', 'r.cat')} as verbali
+             from unnest($1::text[], $2::text[]) with ordinality as r(cf, cat, i)`,
+    values: [keys.map((k) => k.codiceFiscale), keys.map((k) => k.categoria)],
+  })
+  const found: Verbale[][] = keys.map(() => [])
+  for (const row of rows) found[row.i - 1] = verbaliFromJson(row.verbali ?? [])
+  return found
+}
