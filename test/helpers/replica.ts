@@ -29,10 +29,10 @@ function run(tool: string, args: string[]): string {
 export interface Server {
   port: number
   dir: string
-  url(database: string): string
-  stop(): void
+  url: (database: string) => string
+  stop: () => void
   /** the postmaster and its children stop (SIGSTOP) or go on (SIGCONT): a server that does not answer */
-  signal(sig: 'SIGSTOP' | 'SIGCONT'): void
+  signal: (sig: 'SIGSTOP' | 'SIGCONT') => void
 }
 
 interface Teardown {
@@ -77,21 +77,21 @@ export async function primaryAndReplica(t: Teardown): Promise<{ primary: Server;
   writeFileSync(path.join(primaryDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n')
   const primary = server(primaryDir, primaryPort)
   await start(primaryDir, primaryPort)
-  let replica: Server | undefined
+  const made: { replica?: Server } = {}
   t.teardown(() => {
     try {
-      replica?.signal('SIGCONT')
+      made.replica?.signal('SIGCONT')
     } catch {
       // not running
     }
-    replica?.stop()
+    made.replica?.stop()
     primary.stop()
     rmSync(root, { recursive: true, force: true })
   })
   // the replica as an operator makes one: a base backup of the running primary, with its standby settings (-R)
   run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream'])
   const standby = server(replicaDir, replicaPort)
-  replica = standby
+  made.replica = standby
   await start(replicaDir, replicaPort)
   const waitForReplay = async () => {
     const p = new pg.Client({ connectionString: primary.url('postgres') })
