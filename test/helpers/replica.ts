@@ -66,7 +66,7 @@ async function start(dir: string, port: number): Promise<void> {
 }
 
 /** A primary and its streaming replica, both running; removed when the test ends. */
-export async function primaryAndReplica(t: Teardown): Promise<{ primary: Server; replica: Server; waitForReplay(): Promise<void> }> {
+export async function primaryAndReplica(t: Teardown): Promise<{ primary: Server; replica: Server; waitForReplay: () => Promise<void> }> {
   const root = mkdtempSync(path.join(os.tmpdir(), 'invciv-replica-'))
   if (asRoot) execFileSync('chown', ['postgres:postgres', root])
   const primaryDir = path.join(root, 'primary')
