@@ -4,6 +4,7 @@
 // of the second, which measures a queue, not the service at that rate.
 // argv[2]: a JSON file of options (as bench/load.ts, with `rate`); prints one JSON line of results.
 import { readFileSync } from 'node:fs'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Agent, request } from 'undici'
 
 interface PacedOptions {
@@ -34,6 +35,10 @@ const started = performance.now()
 const measuredFrom = started + WARM_UP_MS
 const end = measuredFrom + o.duration * 1000
 const inFlight = new Set<Promise<void>>()
+// the generator's own stalls: a request sent late by a busy generator is counted late, so the tail it causes
+// is charged to the server; this says how much of it could be the generator's
+const ownDelay = monitorEventLoopDelay({ resolution: 5 })
+ownDelay.enable()
 
 function fire(dueAt: number) {
   const body = o.bodies[sent++ % o.bodies.length] as string
@@ -72,4 +77,5 @@ process.stdout.write(`${JSON.stringify({
   rps: latencies.length / o.duration, p50: at(0.5), p99: at(0.99), total: latencies.length, errors, timeouts: 0, non2xx,
   // every answer, the warm-up's included: what the servers' CPU was spent on
   completed,
+  generatorLagP99Ms: Number((ownDelay.percentile(99) / 1e6).toFixed(1)), generatorLagMaxMs: Number((ownDelay.max / 1e6).toFixed(1)),
 })}\n`)

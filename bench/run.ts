@@ -21,6 +21,7 @@ import { verbaliOf } from '../src/verification/verbali-repository.ts'
 import { SERVICE_NS, SOAP_ACTION } from '../src/channels/soap/envelope.ts'
 import { gatewayActor } from '../src/audit/change-log.ts'
 import { addPrincipal } from '../src/registry/principals.ts'
+import { primaryAndReplica, replicaMissing } from '../test/helpers/replica.ts'
 import { Agent, request } from 'undici'
 
 const quick = process.argv.includes('--quick')
@@ -154,15 +155,20 @@ function cpuSeconds(pid: number): number {
 // checkpointer, autovacuum (work the load causes too). The postmaster's children now, plus what its reaped
 // children used (cutime, cstime), so a backend that exits during a run still counts.
 const postmaster = await postmasterPid(serverUrl)
+/** the servers whose CPU a row counts: the shared one, or the replica section's primary and replica */
+let measuredPostmasters: number[] = postmaster === undefined ? [] : [postmaster]
 function pgCpuSeconds(): number | null {
-  if (postmaster === undefined) return null
-  const root = procStat(postmaster)
-  if (!root) return null
-  let total = root.own + root.children
+  if (measuredPostmasters.length === 0) return null
+  let total = 0
+  for (const pm of measuredPostmasters) {
+    const root = procStat(pm)
+    if (!root) return null
+    total += root.own + root.children
+  }
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue
     const p = procStat(entry)
-    if (p?.ppid === postmaster) total += p.own
+    if (p && measuredPostmasters.includes(p.ppid)) total += p.own
   }
   return total
 }
@@ -203,7 +209,8 @@ async function load(name: string, pid: number | undefined, options: Record<strin
   const generator = options.rate ? 'bench/paced.ts' : 'bench/load.ts'
   const out = await run(process.execPath, ['--import', 'tsx', path.join(projectRoot, generator), optionsFile])
   const elapsed = (Date.now() - t0) / 1000
-  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number; completed?: number }
+  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number; completed?: number; generatorLagP99Ms?: number; generatorLagMaxMs?: number }
+  if (r.generatorLagMaxMs !== undefined) generatorLag.last = { p99Ms: r.generatorLagP99Ms, maxMs: r.generatorLagMaxMs }
   const pgAfter = pgCpuSeconds()
   const processCpu = pid ? cpuSeconds(pid) - before : null
   const answered = r.completed ?? r.total
@@ -219,6 +226,7 @@ async function load(name: string, pid: number | undefined, options: Record<strin
 // ---- the tail at half rate: what the gateway and PostgreSQL did while it was measured ------------------
 type Samples = Map<string, number>
 const halfRate: { tail?: Record<string, unknown> } = {}
+const generatorLag: { last?: { p99Ms: number | undefined; maxMs: number } } = {}
 const opsAgent = new Agent({ connect: { key: readFileSync(certs('ops.key')), cert: readFileSync(certs('ops.crt')), ca: readFileSync(tls.ca) } })
 
 /** The gateway's Prometheus samples, by their full name with labels. */
@@ -271,19 +279,52 @@ function diagnose(before: Samples, after: Samples, dbBefore: Awaited<ReturnType<
   }
 }
 
+/** One row over several processes: each gets its share of the connections and its own generator, at once. */
+async function loadSplit(name: string, targets: Array<{ pid: number | undefined; options: Record<string, unknown> }>, concurrency: number): Promise<Row> {
+  const share = Math.max(1, Math.floor(concurrency / targets.length))
+  await Promise.all(targets.map((target) => warmUp(target.options, share)))
+  const cpuBefore = targets.map((target) => (target.pid ? cpuSeconds(target.pid) : 0))
+  const pgBefore = pgCpuSeconds()
+  const t0 = Date.now()
+  const results = await Promise.all(targets.map(async (target, i) => {
+    const optionsFile = path.join(work, `load-split-${i}-${Date.now()}.json`)
+    writeFileSync(optionsFile, JSON.stringify({ ...target.options, connections: share, duration: plan.duration }))
+    const out = await run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/load.ts'), optionsFile])
+    return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number }
+  }))
+  const elapsed = (Date.now() - t0) / 1000
+  const cpu = targets.reduce((n, target, i) => n + (target.pid ? cpuSeconds(target.pid) - (cpuBefore[i] as number) : 0), 0)
+  const pgAfter = pgCpuSeconds()
+  const total = results.reduce((n, r) => n + r.total, 0)
+  const row = {
+    name, concurrency, rps: results.reduce((n, r) => n + r.rps, 0),
+    // the slower process's percentiles: what a partner behind the balancer sees at worst
+    p50: Math.max(...results.map((r) => r.p50)), p99: Math.max(...results.map((r) => r.p99)),
+    cpu: cpu / elapsed, errors: results.reduce((n, r) => n + r.errors + r.timeouts, 0), non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    cpuUs: total ? Math.round((cpu / total) * 1e6) : null,
+    pgCpuUs: pgBefore === null || pgAfter === null || !total ? null : Math.round(((pgAfter - pgBefore) / total) * 1e6),
+  }
+  log(`${name} c=${concurrency}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, cpu ${row.cpu.toFixed(2)} cores (${row.cpuUs ?? '-'} µs/call, PostgreSQL ${row.pgCpuUs ?? '-'} µs/call)`)
+  return row
+}
+
 const countTracce = async () => Number((await pool.query('select count(*) from tracce')).rows[0].count)
 let tracesMatch = true
+
+/** How the benchmark runs `invciv serve`: development mode (the dev certificates serve), calls logged at info. */
+function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(partnerPort), INVCIV_ADMIN_PORT: String(admin),
+    INVCIV_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef0123', INVCIV_LOG_LEVEL: 'info', INVCIV_DEV: '1',
+  }
+}
 
 // W1 and W2: the full gateway, one process, as `invciv serve` runs it
 {
   const port = await freePort()
   const adminPort = await freePort()
-  const gw = await contestant('gateway', ['src/cli/index.ts', 'serve'], {
-    DATABASE_URL: benchUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(adminPort),
-    INVCIV_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef0123', INVCIV_LOG_LEVEL: 'info',
-    // the dev certificates serve (development mode)
-    INVCIV_DEV: '1',
-  }, 'invciv-gateway ready',
+  const gatewayEnv = (partnerPort: number, admin: number) => gatewayEnvFor(benchUrl, partnerPort, admin)
+  const gw = await contestant('gateway', ['src/cli/index.ts', 'serve'], gatewayEnv(port, adminPort), 'invciv-gateway ready',
   // BENCH_PROFILE=dir writes the gateway's CPU profile there, for the README's account of where the time goes
   process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])
   for (const [name, opts] of [
@@ -307,8 +348,16 @@ let tracesMatch = true
       url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls, rate: Math.round(w1.rps / 2),
     }, w1.concurrency)
     rows.push(half)
-    halfRate.tail = diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity())
+    halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity()), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs }
     log(`half rate: ${JSON.stringify(halfRate.tail)}`)
+  }
+  // two processes on the same database, the connections split between them (as an L4 balancer would)
+  {
+    const port2 = await freePort()
+    const gw2 = await contestant('gateway 2', ['src/cli/index.ts', 'serve'], gatewayEnv(port2, await freePort()), 'invciv-gateway ready')
+    const rest = (p: number) => ({ url: `https://127.0.0.1:${p}/rest/v1/verifiche`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls })
+    for (const c of plan.levels) rows.push(await loadSplit('W2 REST gateway, 2 processes', [{ pid: gw.pid, options: rest(port) }, { pid: gw2.pid, options: rest(port2) }], c))
+    gw2.kill('SIGTERM')
   }
   gw.kill('SIGTERM')
 }
@@ -333,6 +382,46 @@ for (const [name, file, url, headers, bodies] of [
     rows.push(await load('C2 mTLS ceiling, JSON', child.pid, { url: `https://127.0.0.1:${port}/verifica`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls }, c))
   }
   child.kill('SIGTERM')
+}
+
+// W1 on a primary of the bench's own, without and with its streaming replica behind DATABASE_READ_URL
+const replicaProblem = replicaMissing()
+if (replicaProblem) log(`no replica rows: ${replicaProblem}`)
+else {
+  const cleanups: Array<() => unknown> = []
+  try {
+    const { primary, replica, waitForReplay } = await primaryAndReplica({ teardown: (fn) => cleanups.push(fn) })
+    const setup = new pg.Client({ connectionString: primary.url('postgres') })
+    await setup.connect()
+    await setup.query('create database invciv')
+    await setup.end()
+    const own = createPool(primary.url('invciv'), { max: 4 })
+    await migrate(own)
+    await addEnte(own, benchActor, { codiceIpa: 'bench', nome: 'Benchmark' })
+    const { id } = await createConvenzione(own, benchActor, {
+      enteCodice: 'bench', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
+      maxGiornaliere: 2_000_000_000, mediaGiornaliera: 1_000_000_000, maxTentativi: 2_000_000_000, maxFallimentiConvenzione: 2_000_000_000,
+    })
+    await addCertificate(own, benchActor, id, readFileSync(tls.cert, 'utf8'), benchTrust)
+    await importVerbaliFile(own, feed)
+    await own.query('vacuum analyze verbali')
+    await own.end()
+    await waitForReplay()
+    const pidOf = (dir: string) => Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0])
+    measuredPostmasters = [pidOf(primary.dir), pidOf(replica.dir)]
+    for (const [name, readUrl] of [['W1 SOAP, own primary alone', undefined], ['W1 SOAP, own primary, lookups on its replica', replica.url('invciv')]] as const) {
+      const p = await freePort()
+      const env: Record<string, string> = { ...gatewayEnvFor(primary.url('invciv'), p, await freePort()), ...(readUrl ? { DATABASE_READ_URL: readUrl } : {}) }
+      const child = await contestant(name, ['src/cli/index.ts', 'serve'], env, 'invciv-gateway ready')
+      const soap = { url: `https://127.0.0.1:${p}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }
+      for (const c of plan.levels) rows.push(await load(name, child.pid, soap, c))
+      child.kill('SIGTERM')
+      await new Promise((resolve) => child.once('exit', resolve))
+    }
+  } finally {
+    measuredPostmasters = postmaster === undefined ? [] : [postmaster]
+    for (const fn of cleanups.reverse()) await fn()
+  }
 }
 
 // L: pgbench doing the same lookup and one traccia insert per transaction
@@ -394,10 +483,12 @@ if (plan.lookupSizes.length) {
 }
 
 // ---- results --------------------------------------------------------------------------------------
-const best = (prefix: string) => Math.max(...rows.filter((r) => r.name.startsWith(prefix) && !r.name.includes('half')).map((r) => r.rps))
+// the rows the ratios compare: one process on the shared server at full rate
+const comparable = (r: Row) => !/half|processes|own primary/.test(r.name)
+const best = (prefix: string) => Math.max(...rows.filter((r) => r.name.startsWith(prefix) && comparable(r)).map((r) => r.rps))
 const half = rows.find((r) => r.name.includes('half'))
 /** the CPU per call of a contestant's fastest row: its own process (or with PostgreSQL's added) */
-const bestRow = (prefix: string) => rows.filter((r) => r.name.startsWith(prefix) && !r.name.includes('half')).sort((a, b) => b.rps - a.rps)[0]
+const bestRow = (prefix: string) => rows.filter((r) => r.name.startsWith(prefix) && comparable(r)).sort((a, b) => b.rps - a.rps)[0]
 const cpuOf = (prefix: string, withDatabase = false) => {
   const r = bestRow(prefix)
   return r?.cpuUs == null ? NaN : r.cpuUs + (withDatabase ? r.pgCpuUs ?? NaN : 0)
