@@ -121,6 +121,8 @@ export interface AdminAppOptions {
   spcoop: SpcoopIdentity
   /** the seal key, which signs the manifests of exports downloaded as bundles */
   sealKey: SealKey
+  /** told when an admin request that may have changed the registry has committed (this process's registry cache) */
+  onRegistryChange?: () => void
 }
 
 /** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
@@ -133,7 +135,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
   guardConnections(app, options)
   await app.register(adminApi, {
     db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health, clientTrust: options.clientTrust,
-    version: options.version, verifyOptions: options.verifyOptions, spcoop: options.spcoop, sealKey: options.sealKey,
+    version: options.version, verifyOptions: options.verifyOptions, spcoop: options.spcoop, sealKey: options.sealKey, onRegistryChange: options.onRegistryChange,
   })
   return app
 }

@@ -156,6 +156,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       tls, logger, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust, version: release, spcoop: config.spcoop,
       verifyOptions: async () => ({ retentionMonths: config.auditRetentionMonths, witness: await witness.check() }),
       sealKey: witness.key,
+      onRegistryChange: () => registryCache?.invalidate(),
     })
     servers.push(admin)
     // the expiry metric reads the certificate that serves now

@@ -52,6 +52,7 @@ export interface AdminOptions {
   verifyOptions: () => Promise<VerifyOptions>
   spcoop: SpcoopIdentity
   sealKey: SealKey
+  onRegistryChange?: () => void
 }
 
 function problem(reply: FastifyReply, kind: OperationKind, detail: string, code: string = operationKinds[kind].code, status: number = operationKinds[kind].status) {
@@ -60,7 +61,7 @@ function problem(reply: FastifyReply, kind: OperationKind, detail: string, code:
 
 const CONFIRMED_PRINCIPAL_MS = 10 * 60_000
 
-export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version, verifyOptions, spcoop, sealKey }: AdminOptions) {
+export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version, verifyOptions, spcoop, sealKey, onRegistryChange }: AdminOptions) {
   const openApi = openApiOf(app, { title: 'invciv-gateway admin API', version })
 
   // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
@@ -109,6 +110,15 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
     request.log.error({ err: { message: error.message, stack: error.stack } }, 'admin request failed')
     return problem(reply, 'internal', 'unexpected error; see the gateway log')
   })
+
+  // a change made through this process is seen by its own calls at once, not when the NOTIFY comes back: the
+  // handler has committed by the time the answer is sent (other processes hear of it by NOTIFY)
+  if (onRegistryChange) {
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) onRegistryChange()
+      return payload
+    })
+  }
 
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()))
   app.get('/admin/v1/openapi.json', { schema: { hide: true } }, async () => openApi())

@@ -16,6 +16,8 @@ import { upsertVerbali } from '../../src/verification/verbali-import.ts'
 import { demoVerbali } from '../../src/dev/demo-data.ts'
 import { romeDate } from '../../src/clock.ts'
 import { asSuperuserWithoutTriggers } from '../helpers/database.ts'
+import { addPrincipal } from '../../src/registry/principals.ts'
+import { request } from 'undici'
 
 const db = await testDatabase(t)
 await addEnte(db.pool, testActor, { codiceIpa: 'c_cache', nome: 'Comune della cache' })
@@ -27,7 +29,9 @@ await upsertVerbali(db.pool, demoVerbali)
 // entries live an hour: whatever is seen sooner came by notification
 const gateways = await Promise.all([1, 2].map(() => startGatewayProcess(t, db.url, { INVCIV_REGISTRY_CACHE_SECONDS: '3600' })))
 const agent = restAgent('ente-a')
-t.teardown(() => agent.close())
+const ops = restAgent('ops')
+t.teardown(() => Promise.all([agent.close(), ops.close()]))
+await addPrincipal(db.pool, testActor, 'operations', readFileSync(certFile('ops.crt'), 'utf8'), devTrust)
 const fields = { identificativoOperatore: 'mario.rossi@cache', riferimentoPratica: 'PR-C', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }
 const outcome = async (gw: GatewayProcess) => {
   const r = await restCall(gw.url, agent, fields)
@@ -57,6 +61,21 @@ t.test('each process keeps the convenzione; a change without a notification is n
 t.test('a change through the registry reaches every process by NOTIFY', async (t) => {
   await updateConvenzione(db.pool, testActor, id, { ipConsentiti: ['10.0.0.0/8'] })
   for (const gw of gateways) t.equal(await until(gw, 'IP_NON_AUTORIZZATO'), 'IP_NON_AUTORIZZATO')
+  await updateConvenzione(db.pool, testActor, id, { ipConsentiti: ['127.0.0.0/8'] })
+  for (const gw of gateways) t.equal(await until(gw, 'VALIDO'), 'VALIDO')
+})
+
+t.test("a change through a process's admin API is seen by that process's next call, without waiting for the notification", async (t) => {
+  const [first, second] = gateways as [GatewayProcess, GatewayProcess]
+  for (const gw of gateways) t.equal(await outcome(gw), 'VALIDO')
+  // no notification at all: only the process that made the change can know it
+  await db.pool.query('alter table convenzioni disable trigger convenzioni_notifica')
+  t.teardown(() => db.pool.query('alter table convenzioni enable trigger convenzioni_notifica').then(() => undefined))
+  const res = await request(`${first.adminUrl}/admin/v1/convenzioni/${id}`, { method: 'PATCH', dispatcher: ops, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ipConsentiti: ['10.0.0.0/8'] }) })
+  t.equal(res.statusCode, 200, await res.body.text())
+  t.equal(await outcome(first), 'IP_NON_AUTORIZZATO', 'the process that made the change')
+  t.equal(await outcome(second), 'VALIDO', 'the other, told nothing, still uses what it kept (the notification is what reaches it)')
+  await db.pool.query('alter table convenzioni enable trigger convenzioni_notifica')
   await updateConvenzione(db.pool, testActor, id, { ipConsentiti: ['127.0.0.0/8'] })
   for (const gw of gateways) t.equal(await until(gw, 'VALIDO'), 'VALIDO')
 })
