@@ -219,8 +219,8 @@ async function load(name: string, pid: number | undefined, options: Record<strin
   const generator = options.rate ? 'bench/paced.ts' : 'bench/load.ts'
   const out = await generate(generator, optionsFile)
   const elapsed = (Date.now() - t0) / 1000
-  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number; completed?: number; generatorLagP99Ms?: number; generatorLagMaxMs?: number }
-  if (r.generatorLagMaxMs !== undefined) generatorLag.last = { p99Ms: r.generatorLagP99Ms, maxMs: r.generatorLagMaxMs }
+  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number; completed?: number; generatorLagP99Ms?: number; generatorLagMaxMs?: number; slowPerSecond?: number[]; slowAt?: string }
+  if (r.generatorLagMaxMs !== undefined) generatorLag.last = { p99Ms: r.generatorLagP99Ms, maxMs: r.generatorLagMaxMs, slowPerSecond: r.slowPerSecond ?? [], slowAt: r.slowAt ?? '' }
   const pgAfter = pgCpuSeconds()
   const processCpu = pid ? cpuSeconds(pid) - before : null
   const answered = r.completed ?? r.total
@@ -236,7 +236,7 @@ async function load(name: string, pid: number | undefined, options: Record<strin
 // ---- the tail at half rate: what the gateway and PostgreSQL did while it was measured ------------------
 type Samples = Map<string, number>
 const halfRate: { tail?: Record<string, unknown> } = {}
-const generatorLag: { last?: { p99Ms: number | undefined; maxMs: number } } = {}
+const generatorLag: { last?: { p99Ms: number | undefined; maxMs: number; slowPerSecond: number[]; slowAt: string } } = {}
 const opsAgent = new Agent({ connect: { key: readFileSync(certs('ops.key')), cert: readFileSync(certs('ops.crt')), ca: readFileSync(tls.ca) } })
 
 /** The gateway's Prometheus samples, by their full name with labels. */
@@ -358,7 +358,7 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
       url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls, rate: Math.round(w1.rps / 2),
     }, w1.concurrency)
     rows.push(half)
-    halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity()), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs }
+    halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity()), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs, slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'), slowerThanP99At: generatorLag.last?.slowAt }
     log(`half rate: ${JSON.stringify(halfRate.tail)}`)
   }
   // two processes on the same database, the connections split between them (as an L4 balancer would)
