@@ -1,7 +1,7 @@
 // Entry: config, then database, then servers, then graceful shutdown. The only place that wires the pieces.
+import pino, { type Logger, type DestinationStream } from 'pino'
 import { createRegistryCache } from './pipeline/registry-cache.ts'
 import { listen } from './db/listen.ts'
-import pino, { type Logger, type DestinationStream } from 'pino'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig, requireServeSettings, requireWitnessFiles, type Config } from './config.ts'
 import { trailPowers } from './db/roles.ts'
@@ -86,6 +86,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   const servers: FastifyInstance[] = []
   let probes: FastifyInstance | undefined
   let stopListening: () => Promise<void> = () => Promise.resolve()
+  let stopRegistryListener: () => Promise<void> = () => Promise.resolve()
   let stopMaintenance: () => Promise<void> = () => Promise.resolve()
   let stopAnomalies: () => Promise<void> = () => Promise.resolve()
   let closeHealth: () => Promise<void> = () => Promise.resolve()
@@ -97,6 +98,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     await witnessWebhook?.close()
     await stopAnomalies()
     await stopListening()
+    await stopRegistryListener()
     await closeHealth()
     await database.close()
   }
@@ -128,7 +130,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     // what every call of a convenzione shares, kept in this process; forgotten on every change (LISTEN/NOTIFY)
     const registryCache = config.registryCacheSeconds > 0 ? createRegistryCache({ maxAgeMs: config.registryCacheSeconds * 1000 }) : undefined
     if (registryCache) {
-      const stopRegistryListener = listen(database.url, 'invciv_registro', 'invciv-gateway-registry-listener', {
+      stopRegistryListener = listen(database.url, 'invciv_registro', 'invciv-gateway-registry-listener', {
         onNotification: () => registryCache.invalidate(),
         onListening: () => registryCache.listening(true),
         onLost: (reason) => {
@@ -136,11 +138,6 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
           logger.warn({ reason }, 'registry listener lost its connection: the registry is read per call until it is back')
         },
       })
-      const closeBefore = closeHealth
-      closeHealth = async () => {
-        await stopRegistryListener()
-        await closeBefore()
-      }
     }
     const pipeline = createPipeline({ db: database.callPool, registryCache, onBatch: (kind, seconds, calls) => metrics.batch(kind, seconds, calls), readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop,
       modi: config.modi, pdndKeys: pdndKeys(config.modi.pdndJwks) })

@@ -115,7 +115,7 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
   // handler has committed by the time the answer is sent (other processes hear of it by NOTIFY)
   if (onRegistryChange) {
     app.addHook('onSend', async (request, reply, payload) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) onRegistryChange()
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.readOnly !== true && reply.statusCode < 400) onRegistryChange()
       return payload
     })
   }

@@ -14,7 +14,7 @@ import type { Convenzione } from '../policy/convenzione.ts'
 import { operatoreKeyOf } from '../policy/operatore-present.ts'
 import type { PipelineDeps } from './deps.ts'
 import { firstSeen } from './replay-cache.ts'
-import { createBatcher } from './batcher.ts'
+import { createBatcher, READ_BATCH } from './batcher.ts'
 import type { RegistryCache } from './registry-cache.ts'
 
 export interface AccessReaders {
@@ -25,12 +25,9 @@ export interface AccessReaders {
   cache: RegistryCache | undefined
 }
 
-// Enough calls to amortise a round trip; two statements at once, so a slow one does not hold up the rest.
-const BATCH = { maxBatch: 256, maxInFlight: 2 }
-
 /** The calls in flight read together: one statement for a batch (registry/certificati.ts). */
 export function createAccessReaders(db: pg.Pool, cache?: RegistryCache, observe?: (seconds: number, keys: number) => void): AccessReaders {
-  const options = { ...BATCH, ...(observe ? { observe } : {}) }
+  const options = { ...READ_BATCH, ...(observe ? { observe } : {}) }
   return {
     full: createBatcher((keys: AccessKey[]) => convenzioniOfCertificates(db, keys), options),
     own: createBatcher((keys: CallStateKey[]) => callStatesOf(db, keys), options),

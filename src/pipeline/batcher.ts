@@ -18,6 +18,9 @@ interface Waiting<K, R> {
   reject(err: unknown): void
 }
 
+/** The shared reads' setting: enough calls to amortise a round trip; two statements at once, so a slow one does not hold up the rest. */
+export const READ_BATCH = { maxBatch: 256, maxInFlight: 2 } as const
+
 /** `run` answers one result per key, in the keys' order. */
 export function createBatcher<K, R>(run: (keys: K[]) => Promise<R[]>, options: BatchOptions): (key: K) => Promise<R> {
   let queue: Array<Waiting<K, R>> = []

@@ -9,9 +9,8 @@ import type { Logger } from 'pino'
 import { verbaliOfMany, type LookupKey } from '../verification/verbali-repository.ts'
 import type { Verbale } from '../verification/esito.ts'
 import { messageOf } from '../message-of.ts'
-import { createBatcher } from './batcher.ts'
+import { createBatcher, READ_BATCH } from './batcher.ts'
 
-const BATCH = { maxBatch: 256, maxInFlight: 2 }
 /** after a failure the replica is left alone this long: calls do not each pay the timeout */
 export const READ_REPLICA_PAUSE_MS = 5_000
 
@@ -23,9 +22,9 @@ export interface VerbaliReads {
 }
 
 export function createVerbaliReads(primary: pg.Pool, replica: pg.Pool | undefined, logger: Logger, now = () => performance.now()): VerbaliReads {
-  const onPrimary = createBatcher((keys: LookupKey[]) => verbaliOfMany(primary, keys), BATCH)
+  const onPrimary = createBatcher((keys: LookupKey[]) => verbaliOfMany(primary, keys), READ_BATCH)
   if (!replica) return { read: async (key) => ({ verbali: await onPrimary(key), from: 'primary' }), primary: onPrimary }
-  const onReplica = createBatcher((keys: LookupKey[]) => verbaliOfMany(replica, keys), BATCH)
+  const onReplica = createBatcher((keys: LookupKey[]) => verbaliOfMany(replica, keys), READ_BATCH)
   let pausedUntil = 0
   return {
     async read(key) {

@@ -17,7 +17,11 @@ export interface AccessKey {
   lookup?: LookupKey | undefined
 }
 
-type AccessRow = Convenzione & { i: number; operatoreStato: string | null; operatoreBloccatoIl: Date | null; verbali: Parameters<typeof verbaliFromJson>[0] | null }
+type VerbaliRows = Parameters<typeof verbaliFromJson>[0]
+type AccessRow = Convenzione & { i: number; operatoreStato: string | null; operatoreBloccatoIl: Date | null; verbali: VerbaliRows | null }
+
+/** The verbali column as a call keeps it: with the key it was read for (none when none was asked). */
+const prefetched = (lookup: LookupKey | undefined, rows: VerbaliRows | null) => (lookup && rows ? { ...lookup, verbali: verbaliFromJson(rows) } : undefined)
 
 /**
  * For many calls in one statement (arrays in, rows out): the convenzione each certificate speaks for, the state
@@ -38,7 +42,7 @@ export async function convenzioniOfCertificates(db: Queryable, keys: readonly Ac
   const found: Array<CertificateAccess | undefined> = keys.map(() => undefined)
   for (const { i, verbali, ...rest } of rows) {
     const lookup = keys[i - 1]?.lookup
-    found[i - 1] = { ...rest, verbali: lookup && verbali ? { ...lookup, verbali: verbaliFromJson(verbali) } : undefined }
+    found[i - 1] = { ...rest, verbali: prefetched(lookup, verbali) }
   }
   return found
 }
@@ -54,7 +58,7 @@ export type CallState = Pick<CertificateAccess, 'operatoreStato' | 'operatoreBlo
 
 /** For many calls in one statement: the state of the operatore each names, the verbali of each person named. */
 export async function callStatesOf(db: Queryable, keys: readonly CallStateKey[]): Promise<CallState[]> {
-  const { rows } = await db.query<{ i: number; operatoreStato: string | null; operatoreBloccatoIl: Date | null; verbali: Parameters<typeof verbaliFromJson>[0] | null }>({
+  const { rows } = await db.query<Omit<AccessRow, keyof Convenzione>>({
     name: 'call-states-of',
     text: `select r.i::int as i, o.stato as "operatoreStato", o.bloccato_il as "operatoreBloccatoIl", ${verbaliColumn('r.cf', 'r.cat')} as verbali
              from unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) with ordinality as r(convenzione, operatore, cf, cat, i)
@@ -64,7 +68,7 @@ export async function callStatesOf(db: Queryable, keys: readonly CallStateKey[])
   const states: CallState[] = keys.map(() => ({ operatoreStato: null, operatoreBloccatoIl: null, verbali: undefined }))
   for (const { i, verbali, ...rest } of rows) {
     const lookup = keys[i - 1]?.lookup
-    states[i - 1] = { ...rest, verbali: lookup && verbali ? { ...lookup, verbali: verbaliFromJson(verbali) } : undefined }
+    states[i - 1] = { ...rest, verbali: prefetched(lookup, verbali) }
   }
   return states
 }

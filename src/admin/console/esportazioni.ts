@@ -7,7 +7,7 @@ import { keyFingerprint, VERIFY_COMMAND } from '../../audit/export-bundle.ts'
 import type { SealKey } from '../../audit/witness.ts'
 import type { Queryable } from '../../db/pool.ts'
 import { OperationError } from '../../operation-error.ts'
-import { sendBundle } from '../resources/audit.ts'
+import { sendBundle, sendExport } from '../resources/audit.ts'
 import { html, type Html } from './html.ts'
 import { filterFields, traceFiltersOf } from './filters.ts'
 
@@ -41,10 +41,7 @@ ${error ? html`<p class="error" role="alert" id="errore">${error}</p>` : ''}
     try {
       if (values.azione === 'pacchetto') return await sendBundle(reply, await auditedBundle(db, auditor(request), filters, formato, sealKey))
       // the filters are checked before the first byte: a bad one is refused here, as a page
-      const stream = auditedExport(db, auditor(request), filters, formato)
-      stream.on('error', (err) => request.log.error({ err: { message: err.message } }, 'tracce export failed midway'))
-      return await reply.type(formato === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').header('cache-control', 'no-store')
-        .header('content-disposition', `attachment; filename="tracce.${formato}"`).send(stream)
+      return await sendExport(request, reply, auditedExport(db, auditor(request), filters, formato), 'tracce', formato)
     } catch (err) {
       if (err instanceof OperationError && err.kind === 'invalid') return render(request, reply, TITLE, form(values, err.message), 400)
       throw err

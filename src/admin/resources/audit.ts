@@ -112,9 +112,10 @@ export function sendBundle(reply: FastifyReply, bundle: BundleArchive) {
     .header('cache-control', 'no-store').send(bundle.archive)
 }
 
-function sendExport(request: FastifyRequest, reply: FastifyReply, stream: Readable, name: string, formato: 'csv' | 'jsonl') {
+/** An export as a download, streamed; a failure midway is logged (the client sees a cut download). */
+export function sendExport(request: FastifyRequest, reply: FastifyReply, stream: Readable, name: string, formato: 'csv' | 'jsonl') {
   stream.on('error', (err) => request.log.error({ err: { message: err.message } }, `${name} export failed midway`))
-  return reply.type(formato === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+  return reply.type(formato === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').header('cache-control', 'no-store')
     .header('content-disposition', `attachment; filename="${name}.${formato}"`).send(stream)
 }
 
