@@ -3,7 +3,7 @@
 // for it (coordinated omission). autocannon's overallRate sends each second's quota in a burst at the start
 // of the second, which measures a queue, not the service at that rate.
 // argv[2]: a JSON file of options (as bench/load.ts, with `rate`); prints one JSON line of results.
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { Agent, request } from 'undici'
 
@@ -16,6 +16,8 @@ interface PacedOptions {
   duration: number
   rate: number
   tls?: { key: string; cert: string; ca: string }
+  /** where to write every request's [due, latency] in ms, the warm-up's too (negative due): for a closer look */
+  timelineFile?: string
 }
 
 const o = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as PacedOptions
@@ -44,6 +46,7 @@ const end = measuredFrom + o.duration * 1000
 const inFlight = new Set<Promise<void>>()
 // when each measured request fell due (ms into the window) and how long it took: where the tail sits in time
 const timeline: Array<[number, number]> = []
+const everything: Array<[number, number]> = []
 // the generator's own stalls: a request sent late by a busy generator is counted late, so the tail it causes
 // is charged to the server; this says how much of it could be the generator's
 const ownDelay = monitorEventLoopDelay({ resolution: 5 })
@@ -56,11 +59,12 @@ function fire(dueAt: number) {
       await res.body.dump()
       completed++
       if (dueAt >= measuredFrom && (res.statusCode < 200 || res.statusCode >= 300)) non2xx++
+      const latency = performance.now() - dueAt
       if (dueAt >= measuredFrom) {
-        const latency = performance.now() - dueAt
         latencies.push(latency)
         timeline.push([dueAt - measuredFrom, latency])
       }
+      if (o.timelineFile) everything.push([dueAt - measuredFrom, latency])
     })
     .catch(() => {
       errors++
@@ -84,6 +88,7 @@ await new Promise<void>((resolve) => {
 })
 await Promise.all(inFlight)
 await agent.close()
+if (o.timelineFile) writeFileSync(o.timelineFile, JSON.stringify(everything))
 latencies.sort((a, b) => a - b)
 const at = (q: number) => Number((latencies[Math.floor(q * (latencies.length - 1))] ?? 0).toFixed(2))
 process.stdout.write(`${JSON.stringify({
@@ -109,4 +114,6 @@ process.stdout.write(`${JSON.stringify({
     return perSecond
   })(),
   generatorLagP99Ms: Number((ownDelay.percentile(99) / 1e6).toFixed(1)), generatorLagMaxMs: Number((ownDelay.max / 1e6).toFixed(1)),
+  // the window's start on the wall clock, so another process's samples (bench/tail-probe.ts) line up with slowAt
+  windowStartMs: performance.timeOrigin + measuredFrom,
 })}\n`)

@@ -23,8 +23,13 @@ import { gatewayActor } from '../src/audit/change-log.ts'
 import { addPrincipal } from '../src/registry/principals.ts'
 import { primaryAndReplica, replicaMissing } from '../test/helpers/replica.ts'
 import { Agent, request } from 'undici'
+import { during, type Sample } from './tail-probe.ts'
 
 const quick = process.argv.includes('--quick')
+// --tail-only: W1 and the half-rate row alone, with where its tail went; prints them and writes no results
+const tailOnly = process.argv.includes('--tail-only')
+// BENCH_KEEP_TAIL=dir keeps the half-rate row's raw material there: every request's timeline and the probe's samples
+const keepTail = process.env.BENCH_KEEP_TAIL
 const plan = quick
   ? { persons: 8_000, duration: 4, levels: [32], lookupSizes: [] as number[] }
   : { persons: 400_000, duration: 15, levels: [16, 64], lookupSizes: [100_000, 10_000_000] }
@@ -125,9 +130,10 @@ async function contestant(name: string, args: string[], env: Record<string, stri
     child.on('exit', (code) => reject(new Error(`${name} exited (${code}):\n${out.slice(-2000)}`)))
   })
   await seen
-  // the gateway logs every call: keep reading so the pipe never fills, and drop it
+  // the gateway logs every call: keep reading so the pipe never fills, and drop it (or keep it, for a closer look)
   child.stdout.removeAllListeners('data')
-  child.stdout.resume()
+  if (keepTail) child.stdout.pipe(createWriteStream(path.join(keepTail, `${name.replace(/\W+/g, '-')}.log`)))
+  else child.stdout.resume()
   return child
 }
 
@@ -219,8 +225,8 @@ async function load(name: string, pid: number | undefined, options: Record<strin
   const generator = options.rate ? 'bench/paced.ts' : 'bench/load.ts'
   const out = await generate(generator, optionsFile)
   const elapsed = (Date.now() - t0) / 1000
-  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number; completed?: number; generatorLagP99Ms?: number; generatorLagMaxMs?: number; slowPerSecond?: number[]; slowAt?: string }
-  if (r.generatorLagMaxMs !== undefined) generatorLag.last = { p99Ms: r.generatorLagP99Ms, maxMs: r.generatorLagMaxMs, slowPerSecond: r.slowPerSecond ?? [], slowAt: r.slowAt ?? '' }
+  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number; completed?: number; generatorLagP99Ms?: number; generatorLagMaxMs?: number; slowPerSecond?: number[]; slowAt?: string; windowStartMs?: number }
+  if (r.generatorLagMaxMs !== undefined) generatorLag.last = { p99Ms: r.generatorLagP99Ms, maxMs: r.generatorLagMaxMs, slowPerSecond: r.slowPerSecond ?? [], slowAt: r.slowAt ?? '', windowStartMs: r.windowStartMs }
   const pgAfter = pgCpuSeconds()
   const processCpu = pid ? cpuSeconds(pid) - before : null
   const answered = r.completed ?? r.total
@@ -235,8 +241,8 @@ async function load(name: string, pid: number | undefined, options: Record<strin
 
 // ---- the tail at half rate: what the gateway and PostgreSQL did while it was measured ------------------
 type Samples = Map<string, number>
-const halfRate: { tail?: Record<string, unknown> } = {}
-const generatorLag: { last?: { p99Ms: number | undefined; maxMs: number; slowPerSecond: number[]; slowAt: string } } = {}
+const halfRate: { tail?: Record<string, unknown>; where?: string[] } = {}
+const generatorLag: { last?: { p99Ms: number | undefined; maxMs: number; slowPerSecond: number[]; slowAt: string; windowStartMs?: number } } = {}
 const opsAgent = new Agent({ connect: { key: readFileSync(certs('ops.key')), cert: readFileSync(certs('ops.crt')), ca: readFileSync(tls.ca) } })
 
 /** The gateway's Prometheus samples, by their full name with labels. */
@@ -251,10 +257,16 @@ async function scrape(adminPort: number): Promise<Samples> {
 }
 
 async function databaseActivity() {
-  const { rows } = await pool.query<{ checkpoints: string; buffers: string; autovacuum: string }>(`
-    select (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter) as checkpoints,
-           (select buffers_checkpoint + buffers_backend from pg_stat_bgwriter) as buffers,
-           (select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables) as autovacuum`)
+  // PostgreSQL 17 moved the checkpointer's counters out of pg_stat_bgwriter (the embedded server is 18)
+  const modern = Number((await pool.query<{ v: string }>(`select current_setting('server_version_num') as v`)).rows[0]?.v) >= 170000
+  const { rows } = await pool.query<{ checkpoints: string; buffers: string; autovacuum: string }>(modern
+    ? `select (select num_timed + num_requested from pg_stat_checkpointer) as checkpoints,
+              (select buffers_written from pg_stat_checkpointer)
+                + (select coalesce(sum(writes), 0) from pg_stat_io where backend_type = 'client backend') as buffers,
+              (select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables) as autovacuum`
+    : `select (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter) as checkpoints,
+              (select buffers_checkpoint + buffers_backend from pg_stat_bgwriter) as buffers,
+              (select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables) as autovacuum`)
   const r = rows[0] as { checkpoints: string; buffers: string; autovacuum: string }
   return { checkpoints: Number(r.checkpoints), buffers: Number(r.buffers), autovacuum: Number(r.autovacuum) }
 }
@@ -287,6 +299,49 @@ function diagnose(before: Samples, after: Samples, dbBefore: Awaited<ReturnType<
     checkpointBuffers: dbAfter.buffers - dbBefore.buffers,
     autovacuumRuns: dbAfter.autovacuum - dbBefore.autovacuum,
   }
+}
+
+/** bench/tail-probe.ts sampling the gateway, PostgreSQL and the generator until stopped. */
+async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () => Promise<Sample[]> }> {
+  const out = path.join(work, `probe-${Date.now()}.json`)
+  const args = ['--import', 'tsx', path.join(projectRoot, 'bench/tail-probe.ts'), out, String(gatewayPid ?? 0), ...measuredPostmasters.map(String)]
+  // ahead of everything it watches in the scheduler, like the generator, so its own lateness does not blur a window
+  const child = GENERATOR_NICE ? spawn('nice', ['-n', String(GENERATOR_NICE - 5), process.execPath, ...args]) : spawn(process.execPath, args)
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve())
+    child.once('exit', (code) => reject(new Error(`tail probe exited (${code})`)))
+  })
+  return {
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+      return JSON.parse(readFileSync(out, 'utf8')) as Sample[]
+    },
+  }
+}
+
+/** The slowest windows of the half-rate run against a typical one: who ran, who waited, whether the CPUs idled. */
+function whereTheTailWent(samples: Sample[], paced: { slowAt: string; windowStartMs?: number } | undefined): string[] {
+  if (!paced?.windowStartMs || samples.length < 2) return []
+  const start = paced.windowStartMs
+  const show = (w: Record<string, number>) => `gateway main thread ${w.gwMainCpu} ms on a CPU + ${w.gwMainWait} waiting for one, its other threads ${w.gwOtherCpu}; ` +
+    `PostgreSQL ${w.pgCpu} + ${w.pgWait} waiting; generator ${w.genCpu} + ${w.genWait} waiting; this probe ${w.probeCpu}; CPUs idle ${w.idlePct} %, iowait ${w.iowaitPct} % (over ${w.spanMs} ms)`
+  const windows: Array<Record<string, number>> = []
+  for (let at = start; at + 100 <= (samples.at(-1)?.t ?? 0) && at < start + plan.duration * 1000; at += 100) {
+    const w = during(samples, at, 100)
+    if (w) windows.push(w)
+  }
+  const median = (k: string) => [...windows].map((w) => w[k] ?? 0).sort((a, b) => a - b)[Math.floor(windows.length / 2)] ?? 0
+  const typical = Object.fromEntries(Object.keys(windows[0] ?? {}).map((k) => [k, median(k)]))
+  const slow = paced.slowAt.split(' ').filter(Boolean).map((p) => p.split(':').map(Number) as [number, number]).sort((a, b) => b[1] - a[1]).slice(0, 4)
+  return [
+    `a typical 100 ms: ${show(typical)}`,
+    ...slow.map(([ms, n]) => {
+      const w = during(samples, start + ms, 100)
+      return `${n} slower than p99 fell due at ${ms} ms: ${w ? show(w) : 'not sampled'}`
+    }),
+  ]
 }
 
 /** One row over several processes: each gets its share of the connections and its own generator, at once. */
@@ -326,6 +381,8 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
   return {
     DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(partnerPort), INVCIV_ADMIN_PORT: String(admin),
     INVCIV_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef0123', INVCIV_LOG_LEVEL: 'info', INVCIV_DEV: '1',
+    // an experiment's settings (INVCIV_AUDIT_INTERVAL_SECONDS=…) reach the gateways from the bench's own environment
+    ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('INVCIV_') && e[1] !== undefined)),
   }
 }
 
@@ -336,11 +393,13 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
   const gatewayEnv = (partnerPort: number, admin: number) => gatewayEnvFor(benchUrl, partnerPort, admin)
   const gw = await contestant('gateway', ['src/cli/index.ts', 'serve'], gatewayEnv(port, adminPort), 'invciv-gateway ready',
   // BENCH_PROFILE=dir writes the gateway's CPU profile there, for the README's account of where the time goes
-  process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])
+  // BENCH_GATEWAY_NODE_ARGS: node's own flags for the gateway, for an experiment (--trace-gc, heap sizes)
+  [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])])
   for (const [name, opts] of [
     ['W1 SOAP gateway', { url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }],
     ['W2 REST gateway', { url: `https://127.0.0.1:${port}/rest/v1/verifiche`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls }],
   ] as const) {
+    if (tailOnly && name.startsWith('W2')) continue
     for (const c of plan.levels) {
       const before = await countTracce()
       const row = await load(name, gw.pid, opts, c)
@@ -354,12 +413,25 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
     const w1 = rows.filter((r) => r.name.startsWith('W1')).sort((a, b) => b.rps - a.rps)[0] as Row
     const metricsBefore = await scrape(adminPort)
     const dbBefore = await databaseActivity()
+    const probe = await startProbe(gw.pid)
     const half = await load('W1 at half the maximum rate', gw.pid, {
       url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls, rate: Math.round(w1.rps / 2),
+      ...(keepTail ? { timelineFile: path.join(keepTail, 'timeline.json') } : {}),
     }, w1.concurrency)
+    const samples = await probe.stop()
+    if (keepTail) writeFileSync(path.join(keepTail, 'samples.json'), JSON.stringify(samples))
     rows.push(half)
     halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity()), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs, slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'), slowerThanP99At: generatorLag.last?.slowAt }
+    halfRate.where = whereTheTailWent(samples, generatorLag.last)
     log(`half rate: ${JSON.stringify(halfRate.tail)}`)
+    for (const line of halfRate.where) log(`  ${line}`)
+    if (tailOnly) {
+      gw.kill('SIGTERM')
+      await pool.end()
+      await cleanUp()
+      process.stdout.write(`${JSON.stringify({ half, tail: halfRate.tail, where: halfRate.where, p99OverP50: Number((half.p99 / Math.max(half.p50, 0.001)).toFixed(2)) }, null, 2)}\n`)
+      process.exit(0)
+    }
   }
   // two processes on the same database, the connections split between them (as an L4 balancer would)
   {
@@ -528,7 +600,7 @@ const result = {
   date: new Date().toISOString(), quick, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
   verbali: feedRows, import: { invcivMs: importMs, psqlCopyMs: copyMs }, rows, lookupP50Ms: lookups, ratios: verdict,
   ceilings: Object.fromEntries(Object.entries(ceilings).map(([k, v]) => [k, Number(v.toFixed(2))])),
-  tracesMatchAnswers: tracesMatch, halfRateTail: halfRate.tail, seconds: (Date.now() - started) / 1000,
+  tracesMatchAnswers: tracesMatch, halfRateTail: halfRate.tail, halfRateWhere: halfRate.where, seconds: (Date.now() - started) / 1000,
 }
 const name = quick ? 'quick' : 'latest'
 writeFileSync(path.join(projectRoot, 'bench/results', `${name}.json`), `${JSON.stringify(result, null, 2)}\n`)
@@ -543,21 +615,26 @@ const md = [
   '| ratio | value |', '|---|---|',
   ...Object.entries(ceilings).map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`),
   '', `At half rate, what the gateway and PostgreSQL did meanwhile: ${Object.entries(halfRate.tail).map(([k, v]) => `${k} ${String(v)}`).join(', ')}.`,
+  ...(halfRate.where.length ? ['', 'Where the half-rate tail went (bench/tail-probe.ts, the kernel\'s schedstat of each process):', '', ...halfRate.where.map((l) => `- ${l}`)] : []),
   '', `Tracce = answers: ${tracesMatch ? 'yes' : 'NO'}.`,
 ].join('\n')
 writeFileSync(path.join(projectRoot, 'bench/results', `${name}.md`), `${md}\n`)
 process.stdout.write(`${md}\n`)
 // leave a shared server as it was found (--keep keeps the data for a closer look)
-if (!process.argv.includes('--keep') && !embedded) {
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  for (const db of ['invciv_bench', 'invciv_bench_lookup']) await admin.query(`drop database if exists ${db} with (force)`)
-  await admin.end()
-}
-await opsAgent.close()
-await embedded?.discard()
-rmSync(work, { recursive: true, force: true })
+await cleanUp()
 process.stdout.write(`ratios: ${Object.entries(verdict).map(([k, v]) => `${k} ${v.value} (${v.target}${v.met ? '' : ' MISSED'})`).join(', ')}\n`)
+
+async function cleanUp() {
+  if (!process.argv.includes('--keep') && !embedded) {
+    const admin = new pg.Client({ connectionString: serverUrl })
+    await admin.connect()
+    for (const db of ['invciv_bench', 'invciv_bench_lookup']) await admin.query(`drop database if exists ${db} with (force)`)
+    await admin.end()
+  }
+  await opsAgent.close()
+  await embedded?.discard()
+  rmSync(work, { recursive: true, force: true })
+}
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd}: ${err.message}\n${stderr}`)) : resolve(stdout + stderr))))

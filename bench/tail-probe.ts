@@ -1,0 +1,106 @@
+// Where the half-rate tail's time went, from outside every process: every 20 ms, the kernel's own account
+// (/proc/PID/task/TID/schedstat: nanoseconds on a CPU, nanoseconds runnable but waiting for one) of the
+// gateway's main thread, its other threads (V8's GC helpers, libuv's pool), PostgreSQL's processes and the
+// load generator, and the machine's idle and iowait (/proc/stat). A stall in which the gateway's main thread
+// ran is the gateway's own work; one in which it waited for a CPU is contention (and says with whom); one in
+// which nothing ran and the CPUs idled is waiting on something else (the disk, a lock).
+// argv: OUT_FILE GATEWAY_PID POSTMASTER_PID... ; samples until SIGTERM, then writes OUT_FILE (JSON) and exits.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+
+export interface Sample {
+  /** epoch ms */
+  t: number
+  /** cumulative ms: on a CPU (cpu) and runnable, waiting for one (wait) */
+  gwMainCpu: number; gwMainWait: number; gwOtherCpu: number; gwOtherWait: number
+  pgCpu: number; pgWait: number; genCpu: number; genWait: number
+  /** the probe's own CPU, ms: what watching costs the machine */
+  probeCpu: number
+  /** cumulative clock ticks of the whole machine */
+  idle: number; iowait: number; busy: number
+}
+
+const read = (file: string): string | undefined => {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined // the process or thread went meanwhile
+  }
+}
+const schedstat = (pid: string, tid: string): [number, number] => {
+  const f = read(`/proc/${pid}/task/${tid}/schedstat`)?.split(' ')
+  return f ? [Number(f[0]) / 1e6, Number(f[1]) / 1e6] : [0, 0]
+}
+const tasks = (pid: string): string[] => {
+  try {
+    return readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return []
+  }
+}
+
+interface Groups {
+  /** [pid, tid] of every thread watched, listed anew every 250 ms so that sampling reads only schedstat files */
+  gateway: Array<[string, string]>; pg: Array<[string, string]>; generators: Array<[string, string]>
+}
+const threadsOf = (pids: string[]): Array<[string, string]> => pids.flatMap((pid) => tasks(pid).map((tid): [string, string] => [pid, tid]))
+
+function classify(gateway: string, postmasters: string[]): Groups {
+  const pg: string[] = [...postmasters]
+  const generators: string[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue
+    const stat = read(`/proc/${entry}/stat`)
+    if (!stat) continue
+    const ppid = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1] as string
+    if (postmasters.includes(ppid)) pg.push(entry)
+    else if (read(`/proc/${entry}/cmdline`)?.includes('bench/paced.ts')) generators.push(entry)
+  }
+  return { gateway: threadsOf([gateway]), pg: threadsOf(pg), generators: threadsOf(generators) }
+}
+
+function sample(gateway: string, groups: Groups): Sample {
+  const sum = (threads: Array<[string, string]>) => threads.map(([pid, tid]) => schedstat(pid, tid)).reduce(([c, w], [c2, w2]) => [c + c2, w + w2], [0, 0])
+  const [gwMainCpu, gwMainWait] = schedstat(gateway, gateway)
+  const [gwAllCpu, gwAllWait] = sum(groups.gateway)
+  const [gwOtherCpu, gwOtherWait] = [gwAllCpu - gwMainCpu, gwAllWait - gwMainWait]
+  const [pgCpu, pgWait] = sum(groups.pg)
+  const [genCpu, genWait] = sum(groups.generators)
+  const cpu = (read('/proc/stat') ?? '').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? []
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu
+  return {
+    t: performance.timeOrigin + performance.now(), gwMainCpu, gwMainWait, gwOtherCpu, gwOtherWait, pgCpu, pgWait, genCpu, genWait,
+    idle, iowait, busy: user + nice + system + irq + softirq + steal,
+    probeCpu: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+  }
+}
+
+/** What each process did in [from, from + ms), in ms, from the samples around it; undefined without two. */
+export function during(samples: Sample[], from: number, ms: number): Record<string, number> | undefined {
+  const a = samples.filter((s) => s.t <= from).at(-1) ?? samples[0]
+  const b = samples.find((s) => s.t >= from + ms) ?? samples.at(-1)
+  if (!a || !b || b.t <= a.t) return undefined
+  const d = (k: keyof Sample) => Math.max(0, Math.round(b[k] - a[k]))
+  const ticks = b.idle + b.iowait + b.busy - (a.idle + a.iowait + a.busy) || 1
+  // each row covers b.t - a.t ms, a little wider than the window: the 20 ms samples around it
+  return {
+    spanMs: Math.round(b.t - a.t),
+    gwMainCpu: d('gwMainCpu'), gwMainWait: d('gwMainWait'), gwOtherCpu: d('gwOtherCpu'), pgCpu: d('pgCpu'), pgWait: d('pgWait'),
+    genCpu: d('genCpu'), genWait: d('genWait'), probeCpu: d('probeCpu'),
+    idlePct: Math.round(((b.idle - a.idle) / ticks) * 100), iowaitPct: Math.round(((b.iowait - a.iowait) / ticks) * 100),
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [out, gateway, ...postmasters] = process.argv.slice(2) as [string, string, ...string[]]
+  const samples: Sample[] = []
+  let groups = classify(gateway, postmasters)
+  const reclassify = setInterval(() => (groups = classify(gateway, postmasters)), 250)
+  const every = setInterval(() => samples.push(sample(gateway, groups)), 20)
+  process.on('SIGTERM', () => {
+    clearInterval(every)
+    clearInterval(reclassify)
+    writeFileSync(out, JSON.stringify(samples))
+    process.exit(0)
+  })
+  process.stdout.write('sampling\n')
+}
