@@ -24,7 +24,7 @@ declare -A index=(
   [ricevuta]="(ricevuta_il, id)" [convenzione]="(convenzione_id, ricevuta_il, id)" [ente]="(ente_codice, ricevuta_il, id)"
   [operatore]="(operatore, ricevuta_il, id)" [pratica]="(riferimento_pratica, ricevuta_il, id)" [cf]="(cf_pseudonimo, ricevuta_il, id)"
   [esito]="(esito, ricevuta_il, id) where esito is not null" [rifiuto]="(codice_rifiuto, ricevuta_il, id) where codice_rifiuto is not null"
-  [transazione]="(identificativo_transazione)"
+  [transazione]="(identificativo_transazione, ricevuta_il)"
 )
 insert_ms() {
   local runs=()
