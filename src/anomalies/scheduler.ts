@@ -1,4 +1,5 @@
 // Runs the detectors periodically, one process at a time (advisory lock), and the webhook deliveries.
+import { setTimeout } from 'node:timers/promises'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
@@ -10,6 +11,16 @@ import { messageOf } from '../message-of.ts'
 // 'invasca' as it has always run: the nearest double of 0x696e7661736361, so every version takes the same lock
 const SCAN_LOCK = 0x696e7661736360
 
+// Each detector reads a window of the trail (an hour, a day, 24 hours): with 200 000 tracce in the day, the five
+// took 1.4 s of one core back to back, once a minute, and the calls answered meanwhile queued behind it (the
+// benchmark's half-rate row: 109 of its 140 requests slower than the p99 fell due in the 600 ms of that
+// burst). The scan's aggregates get the memory to stay in it (the enumeration's distinct triples spilled a
+// 9 MB external sort to disk), and after each detector the scan rests four times as long as it took: at most
+// a fifth of a core, in short bursts, whatever the day's volume.
+const SCAN_WORK_MEM = '64MB'
+const REST_FACTOR = 4
+const rest = (ms: number, signal: AbortSignal | undefined) => setTimeout(ms, undefined, signal ? { signal } : {}).catch(() => undefined)
+
 export interface AnomalyOptions {
   pool: pg.Pool
   logger: Logger
@@ -20,16 +31,24 @@ export interface AnomalyOptions {
 }
 
 /** One scan: every detector over the trail as of now; returns the new findings' ids, or undefined when another process scans. */
-export async function scanOnce(o: AnomalyOptions): Promise<number[] | undefined> {
+export async function scanOnce(o: AnomalyOptions, signal?: AbortSignal): Promise<number[] | undefined> {
   const client = await o.pool.connect()
   try {
     const { rows: [lock] } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [SCAN_LOCK])
     if (!lock?.ok) return undefined
+    let lastTook = 0
     try {
+      await client.query(`select set_config('work_mem', $1, false)`, [SCAN_WORK_MEM])
       const now = o.clock.now()
       const created: number[] = []
-      for (const detector of detectors) {
-        for (const finding of await detector.detect(client, now, o.thresholds)) {
+      for (const [i, detector] of detectors.entries()) {
+        if (i > 0) await rest(lastTook * REST_FACTOR, signal)
+        // stopping (shutdown) ends the scan between detectors, not after all their rests
+        if (signal?.aborted) break
+        const started = performance.now()
+        const findings = await detector.detect(client, now, o.thresholds)
+        lastTook = performance.now() - started
+        for (const finding of findings) {
           const { id, nuova } = await recordFinding(o.pool, finding, now, { autoSuspend: o.autoSuspend, webhook: o.webhookUrl !== undefined })
           if (nuova) {
             created.push(id)
@@ -39,6 +58,7 @@ export async function scanOnce(o: AnomalyOptions): Promise<number[] | undefined>
       }
       return created
     } finally {
+      await client.query('reset work_mem')
       await client.query('select pg_advisory_unlock($1)', [SCAN_LOCK])
     }
   } finally {
@@ -51,12 +71,14 @@ export function startAnomalyScans(o: AnomalyOptions & { intervalMs: number; deli
   const guarded = (work: () => Promise<unknown>) => () => {
     running ??= work().catch((err: unknown) => o.logger.error({ err: { message: messageOf(err) } }, 'anomaly job failed')).finally(() => (running = undefined))
   }
-  const scan = setInterval(guarded(() => scanOnce(o)), o.intervalMs)
+  const stopping = new AbortController()
+  const scan = setInterval(guarded(() => scanOnce(o, stopping.signal)), o.intervalMs)
   scan.unref()
   const url = o.webhookUrl
   const deliver = url ? setInterval(guarded(() => deliverDue(o.pool, url, o.logger, o.clock.now())), o.deliveryIntervalMs ?? 1000) : undefined
   deliver?.unref()
   return async () => {
+    stopping.abort()
     clearInterval(scan)
     if (deliver) clearInterval(deliver)
     await running

@@ -14,6 +14,7 @@ import { scanOnce } from '../../src/anomalies/scheduler.ts'
 import { deliverDue } from '../../src/anomalies/webhook.ts'
 import { syntheticVerbali } from '../../src/dev/synthetic.ts'
 import pino from 'pino'
+import pg from 'pg'
 
 const db = await testDatabase(t)
 const { convenzioneId } = await loadDemoData(db.pool)
@@ -121,4 +122,33 @@ t.test('ops list, show and close anomalie through the admin API and the CLI', as
   t.match(await invciv(['anomalie', 'close', String(id), '--nota', 'falso positivo'], env), { code: 0, stdout: `anomalia ${id} chiusa` })
   t.match(JSON.parse((await invciv(['anomalie', 'list', '--stato', 'chiusa', '--json'], env)).stdout), [{ id, stato: 'chiusa' }])
   t.match(await invciv(['anomalie', 'show', '999999'], env), { code: 4, stderr: /does not exist/ })
+})
+
+t.test('the scan leaves its pooled connections as it found them, and stopping ends it between detectors', async (t) => {
+  // two connections (the scan's own, and one for recording findings): its settings would show on either if left behind
+  const small = new pg.Pool({ connectionString: db.url, max: 2 })
+  t.teardown(() => small.end())
+  const workMem = async () => {
+    const clients = await Promise.all([small.connect(), small.connect()])
+    try {
+      return await Promise.all(clients.map(async (c) => (await c.query<{ work_mem: string }>('show work_mem')).rows[0]?.work_mem))
+    } finally {
+      for (const c of clients) c.release()
+    }
+  }
+  const [before] = await workMem()
+  // a new operatore failing often enough for the second detector (rapporto-fallimenti) to fire
+  for (let i = 0; i < 6; i++) await call('op.interrotto', { numeroVerbale: `Y-${i}` })
+  const options = { pool: small, logger, clock, thresholds: thresholdsOf({ fallimentiMinimoOperatore: 5 }), autoSuspend: false, webhookUrl: undefined }
+  const stopped = new AbortController()
+  stopped.abort()
+  t.ok(Array.isArray(await scanOnce(options, stopped.signal)), 'a stopped scan still answers')
+  const ours = async () => (await findings()).filter((f) => f.operatore === 'op.interrotto').length
+  t.equal(await ours(), 0, 'stopped after its first detector: the second never ran')
+  t.same(await workMem(), [before, before], 'work_mem is back to the server default')
+  const { rows: [lock] } = await small.query<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory'`)
+  t.equal(lock?.n, 0, 'the scan lock is released')
+  await scanOnce(options)
+  t.equal(await ours(), 1, 'a full scan afterwards finds it')
+  t.same(await workMem(), [before, before], 'and leaves work_mem as it was too')
 })
