@@ -282,7 +282,8 @@ function quantile(before: Samples, after: Samples, metric: string, labels: strin
   return found ? found.le * 1000 : null
 }
 
-function diagnose(before: Samples, after: Samples, dbBefore: Awaited<ReturnType<typeof databaseActivity>>, dbAfter: Awaited<ReturnType<typeof databaseActivity>>) {
+/** Between two scrapes `seconds` apart: the generator's whole run, its own warm-up included. */
+function diagnose(before: Samples, after: Samples, dbBefore: Awaited<ReturnType<typeof databaseActivity>>, dbAfter: Awaited<ReturnType<typeof databaseActivity>>, seconds: number) {
   const delta = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0)
   const sumOf = (prefix: string) => [...after.keys()].filter((k) => k.startsWith(prefix)).reduce((n, k) => n + delta(k), 0)
   return {
@@ -290,6 +291,9 @@ function diagnose(before: Samples, after: Samples, dbBefore: Awaited<ReturnType<
     commitP99Ms: quantile(before, after, 'invciv_batch_duration_seconds', 'kind="commit"', 0.99),
     readP99Ms: quantile(before, after, 'invciv_batch_duration_seconds', 'kind="lettura"', 0.99),
     callsPerCommit: Number((delta('invciv_batch_calls_sum{kind="commit"}') / Math.max(1, delta('invciv_batch_calls_count{kind="commit"}'))).toFixed(1)),
+    commitsPerSecond: Number((delta('invciv_batch_calls_count{kind="commit"}') / seconds).toFixed(0)),
+    callsPerRead: Number((delta('invciv_batch_calls_sum{kind="lettura"}') / Math.max(1, delta('invciv_batch_calls_count{kind="lettura"}'))).toFixed(1)),
+    readsPerSecond: Number((delta('invciv_batch_calls_count{kind="lettura"}') / seconds).toFixed(0)),
     gcPauses: sumOf('invciv_nodejs_gc_duration_seconds_count'),
     gcMs: Number((sumOf('invciv_nodejs_gc_duration_seconds_sum') * 1000).toFixed(1)),
     gcPausesOver10Ms: sumOf('invciv_nodejs_gc_duration_seconds_count') - [...after.keys()].filter((k) => k.startsWith('invciv_nodejs_gc_duration_seconds_bucket{le="0.01"')).reduce((n, k) => n + delta(k), 0),
@@ -326,7 +330,7 @@ function whereTheTailWent(samples: Sample[], paced: { slowAt: string; windowStar
   if (!paced?.windowStartMs || samples.length < 2) return []
   const start = paced.windowStartMs
   const show = (w: Record<string, number>) => `gateway main thread ${w.gwMainCpu} ms on a CPU + ${w.gwMainWait} waiting for one, its other threads ${w.gwOtherCpu}; ` +
-    `PostgreSQL ${w.pgCpu} + ${w.pgWait} waiting; generator ${w.genCpu} + ${w.genWait} waiting; this probe ${w.probeCpu}; CPUs idle ${w.idlePct} %, iowait ${w.iowaitPct} % (over ${w.spanMs} ms)`
+    `PostgreSQL ${w.pgCpu} + ${w.pgWait} waiting; generator ${w.genCpu} + ${w.genWait} waiting; this probe ${w.probeCpu}; other processes about ${w.othersCpu}; CPUs idle ${w.idlePct} %, iowait ${w.iowaitPct} % (over ${w.spanMs} ms)`
   const windows: Array<Record<string, number>> = []
   for (let at = start; at + 100 <= (samples.at(-1)?.t ?? 0) && at < start + plan.duration * 1000; at += 100) {
     const w = during(samples, at, 100)
@@ -412,6 +416,7 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
   {
     const w1 = rows.filter((r) => r.name.startsWith('W1')).sort((a, b) => b.rps - a.rps)[0] as Row
     const metricsBefore = await scrape(adminPort)
+    const scrapedAt = performance.now()
     const dbBefore = await databaseActivity()
     const probe = await startProbe(gw.pid)
     const half = await load('W1 at half the maximum rate', gw.pid, {
@@ -421,7 +426,7 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
     const samples = await probe.stop()
     if (keepTail) writeFileSync(path.join(keepTail, 'samples.json'), JSON.stringify(samples))
     rows.push(half)
-    halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity()), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs, slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'), slowerThanP99At: generatorLag.last?.slowAt }
+    halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity(), (performance.now() - scrapedAt) / 1000), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs, slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'), slowerThanP99At: generatorLag.last?.slowAt }
     halfRate.where = whereTheTailWent(samples, generatorLag.last)
     log(`half rate: ${JSON.stringify(halfRate.tail)}`)
     for (const line of halfRate.where) log(`  ${line}`)

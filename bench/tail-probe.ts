@@ -19,6 +19,8 @@ export interface Sample {
   idle: number; iowait: number; busy: number
 }
 
+// USER_HZ: Linux reports /proc/stat in hundredths of a second on every architecture it runs on here
+const CLOCK_TICKS = 100
 const read = (file: string): string | undefined => {
   try {
     return readFileSync(file, 'utf8')
@@ -82,8 +84,13 @@ export function during(samples: Sample[], from: number, ms: number): Record<stri
   const d = (k: keyof Sample) => Math.max(0, Math.round(b[k] - a[k]))
   const ticks = b.idle + b.iowait + b.busy - (a.idle + a.iowait + a.busy) || 1
   // each row covers b.t - a.t ms, a little wider than the window: the 20 ms samples around it
+  // the CPU time of every other process (the machine's other services, the benchmark itself): /proc/stat's busy
+  // ticks (10 ms each, so roughly) less what the watched processes used
+  const busyMs = ((b.busy - a.busy) * 1000) / CLOCK_TICKS
+  const watched = ['gwMainCpu', 'gwOtherCpu', 'pgCpu', 'genCpu', 'probeCpu'] as const
   return {
     spanMs: Math.round(b.t - a.t),
+    othersCpu: Math.max(0, Math.round(busyMs - watched.reduce((n, k) => n + (b[k] - a[k]), 0))),
     gwMainCpu: d('gwMainCpu'), gwMainWait: d('gwMainWait'), gwOtherCpu: d('gwOtherCpu'), pgCpu: d('pgCpu'), pgWait: d('pgWait'),
     genCpu: d('genCpu'), genWait: d('genWait'), probeCpu: d('probeCpu'),
     idlePct: Math.round(((b.idle - a.idle) / ticks) * 100), iowaitPct: Math.round(((b.iowait - a.iowait) / ticks) * 100),
