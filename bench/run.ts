@@ -23,7 +23,7 @@ import { gatewayActor } from '../src/audit/change-log.ts'
 import { addPrincipal } from '../src/registry/principals.ts'
 import { primaryAndReplica, replicaMissing } from '../test/helpers/replica.ts'
 import { Agent, request } from 'undici'
-import { during, type Sample } from './tail-probe.ts'
+import { busiestOthers, during, type OthersSnapshot, type ProbeOutput, type Sample } from './tail-probe.ts'
 
 const quick = process.argv.includes('--quick')
 // --tail-only: W1 and the half-rate row alone, with where its tail went; prints them and writes no results
@@ -306,7 +306,7 @@ function diagnose(before: Samples, after: Samples, dbBefore: Awaited<ReturnType<
 }
 
 /** bench/tail-probe.ts sampling the gateway, PostgreSQL and the generator until stopped. */
-async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () => Promise<Sample[]> }> {
+async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () => Promise<ProbeOutput> }> {
   const out = path.join(work, `probe-${Date.now()}.json`)
   const args = ['--import', 'tsx', path.join(projectRoot, 'bench/tail-probe.ts'), out, String(gatewayPid ?? 0), ...measuredPostmasters.map(String)]
   // ahead of everything it watches in the scheduler, like the generator, so its own lateness does not blur a window
@@ -320,13 +320,13 @@ async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () =>
       const exited = new Promise((resolve) => child.once('exit', resolve))
       child.kill('SIGTERM')
       await exited
-      return JSON.parse(readFileSync(out, 'utf8')) as Sample[]
+      return JSON.parse(readFileSync(out, 'utf8')) as ProbeOutput
     },
   }
 }
 
 /** The slowest windows of the half-rate run against a typical one: who ran, who waited, whether the CPUs idled. */
-function whereTheTailWent(samples: Sample[], paced: { slowAt: string; windowStartMs?: number } | undefined): string[] {
+function whereTheTailWent({ samples, others }: { samples: Sample[]; others: OthersSnapshot[] }, paced: { slowAt: string; windowStartMs?: number } | undefined): string[] {
   if (!paced?.windowStartMs || samples.length < 2) return []
   const start = paced.windowStartMs
   const show = (w: Record<string, number>) => `gateway main thread ${w.gwMainCpu} ms on a CPU + ${w.gwMainWait} waiting for one, its other threads ${w.gwOtherCpu}; ` +
@@ -343,7 +343,8 @@ function whereTheTailWent(samples: Sample[], paced: { slowAt: string; windowStar
     `a typical 100 ms: ${show(typical)}`,
     ...slow.map(([ms, n]) => {
       const w = during(samples, start + ms, 100)
-      return `${n} slower than p99 fell due at ${ms} ms: ${w ? show(w) : 'not sampled'}`
+      const named = busiestOthers(others, start + ms - 100, 300).map(([name, cpu]) => `${name} ${cpu} ms`).join(', ')
+      return `${n} slower than p99 fell due at ${ms} ms: ${w ? show(w) : 'not sampled'}${named ? `; the busiest other processes around it: ${named}` : ''}`
     }),
   ]
 }
@@ -423,11 +424,11 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
       url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls, rate: Math.round(w1.rps / 2),
       ...(keepTail ? { timelineFile: path.join(keepTail, 'timeline.json') } : {}),
     }, w1.concurrency)
-    const samples = await probe.stop()
-    if (keepTail) writeFileSync(path.join(keepTail, 'samples.json'), JSON.stringify(samples))
+    const probed = await probe.stop()
+    if (keepTail) writeFileSync(path.join(keepTail, 'samples.json'), JSON.stringify(probed))
     rows.push(half)
     halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity(), (performance.now() - scrapedAt) / 1000), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs, slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'), slowerThanP99At: generatorLag.last?.slowAt }
-    halfRate.where = whereTheTailWent(samples, generatorLag.last)
+    halfRate.where = whereTheTailWent(probed, generatorLag.last)
     log(`half rate: ${JSON.stringify(halfRate.tail)}`)
     for (const line of halfRate.where) log(`  ${line}`)
     if (tailOnly) {

@@ -43,21 +43,39 @@ const tasks = (pid: string): string[] => {
 interface Groups {
   /** [pid, tid] of every thread watched, listed anew every 250 ms so that sampling reads only schedstat files */
   gateway: Array<[string, string]>; pg: Array<[string, string]>; generators: Array<[string, string]>
+  /** every other process's CPU so far, ms, by "name[pid]": who the "other processes" were */
+  others: Record<string, number>
+}
+
+/** The other processes' CPU at a moment (every 250 ms, with the listing): coarser than the samples, enough to name them. */
+export interface OthersSnapshot {
+  t: number
+  cpu: Record<string, number>
+}
+
+export interface ProbeOutput {
+  samples: Sample[]
+  others: OthersSnapshot[]
 }
 const threadsOf = (pids: string[]): Array<[string, string]> => pids.flatMap((pid) => tasks(pid).map((tid): [string, string] => [pid, tid]))
 
 function classify(gateway: string, postmasters: string[]): Groups {
   const pg: string[] = [...postmasters]
   const generators: string[] = []
+  const others: Record<string, number> = {}
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue
     const stat = read(`/proc/${entry}/stat`)
     if (!stat) continue
-    const ppid = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')[1] as string
-    if (postmasters.includes(ppid)) pg.push(entry)
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+    const ppid = fields[1] as string
+    if (postmasters.includes(ppid) || postmasters.includes(entry)) pg.push(entry)
     else if (read(`/proc/${entry}/cmdline`)?.includes('bench/paced.ts')) generators.push(entry)
+    else if (entry !== gateway && entry !== String(process.pid)) {
+      others[`${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}[${entry}]`] = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+    }
   }
-  return { gateway: threadsOf([gateway]), pg: threadsOf(pg), generators: threadsOf(generators) }
+  return { gateway: threadsOf([gateway]), pg: threadsOf([...new Set(pg)]), generators: threadsOf(generators), others }
 }
 
 function sample(gateway: string, groups: Groups): Sample {
@@ -97,16 +115,29 @@ export function during(samples: Sample[], from: number, ms: number): Record<stri
   }
 }
 
+/** The other processes that used most CPU around [from, from + ms), in ms, busiest first. */
+export function busiestOthers(others: OthersSnapshot[], from: number, ms: number): Array<[string, number]> {
+  const a = others.filter((s) => s.t <= from).at(-1) ?? others[0]
+  const b = others.find((s) => s.t >= from + ms) ?? others.at(-1)
+  if (!a || !b) return []
+  return Object.entries(b.cpu).map(([name, cpu]): [string, number] => [name, Math.round(cpu - (a.cpu[name] ?? cpu))])
+    .filter(([, cpu]) => cpu >= 10).sort((x, y) => y[1] - x[1]).slice(0, 3)
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [out, gateway, ...postmasters] = process.argv.slice(2) as [string, string, ...string[]]
   const samples: Sample[] = []
+  const others: OthersSnapshot[] = []
   let groups = classify(gateway, postmasters)
-  const reclassify = setInterval(() => (groups = classify(gateway, postmasters)), 250)
+  const reclassify = setInterval(() => {
+    groups = classify(gateway, postmasters)
+    others.push({ t: performance.timeOrigin + performance.now(), cpu: groups.others })
+  }, 250)
   const every = setInterval(() => samples.push(sample(gateway, groups)), 20)
   process.on('SIGTERM', () => {
     clearInterval(every)
     clearInterval(reclassify)
-    writeFileSync(out, JSON.stringify(samples))
+    writeFileSync(out, JSON.stringify({ samples, others } satisfies ProbeOutput))
     process.exit(0)
   })
   process.stdout.write('sampling\n')
