@@ -31,24 +31,19 @@ let non2xx = 0
 let sent = 0
 let completed = 0
 const interval = 1000 / o.rate
-// Every connection is open before the clock starts: opened while paced requests fall due, the handshakes (a
-// burst of synchronous CPU on the server) left a backlog that spilled into the measured window, where every
-// request slower than the p99 then sat in its first second (quick run: 34/0/0/0 per second).
-await Promise.all(Array.from({ length: o.connections }, async (_, i) => {
-  const res = await request(o.url, { method: o.method, headers: o.headers, body: o.bodies[i % o.bodies.length] as string, dispatcher: agent })
-  await res.body.dump()
-}))
-// This process is new: its first seconds compile undici's and TLS's paths, and the kernel's account of its CPU
-// (bench/tail-probe.ts) showed it taking a whole core and more for three seconds after the clock started, at
-// nice -10, ahead of the servers it measures: a backlog of 400 ms built up in the warm-up and was still
-// draining in the window's first half second (two full runs: 130 and 128 of the 140 requests slower than the
-// p99 fell due there). So the generator warms its own code first, every connection busy for two seconds,
-// then lets the servers drain before its clock starts; then three seconds at the rate, unmeasured.
+// Before the clock starts, every connection is open and this process's own code is warm. Opened while paced
+// requests fell due, the handshakes (a burst of synchronous CPU on the server) left a backlog in the measured
+// window (quick run: 34/0/0/0 slow requests per second). And this process is new: its first seconds compile
+// undici's and TLS's paths, and the kernel's account of its CPU (bench/tail-probe.ts) showed it taking a whole
+// core and more for three seconds after the clock started, at nice -10, ahead of the servers it measures: a
+// backlog of 400 ms built up in the warm-up and was still draining in the window's first half second (two full
+// runs: 130 and 128 of the 140 requests slower than the p99 fell due there). So every connection is kept busy
+// for two seconds, then the servers drain, then the clock starts; then three seconds at the rate, unmeasured.
 const CODE_WARM_UP_MS = 2000
 const SETTLE_MS = 1000
 const warmUntil = performance.now() + CODE_WARM_UP_MS
 await Promise.all(Array.from({ length: o.connections }, async (_, i) => {
-  for (let k = i; performance.now() < warmUntil; k += o.connections) {
+  for (let k = i; k === i || performance.now() < warmUntil; k += o.connections) {
     const res = await request(o.url, { method: o.method, headers: o.headers, body: o.bodies[k % o.bodies.length] as string, dispatcher: agent })
     await res.body.dump()
   }
@@ -59,9 +54,9 @@ const started = performance.now()
 const measuredFrom = started + WARM_UP_MS
 const end = measuredFrom + o.duration * 1000
 const inFlight = new Set<Promise<void>>()
-// when each measured request fell due (ms into the window) and how long it took: where the tail sits in time
+// when each request fell due (ms into the window; the warm-up's before 0) and how long it took: where the tail
+// sits in time
 const timeline: Array<[number, number]> = []
-const everything: Array<[number, number]> = []
 // the generator's own stalls: a request sent late by a busy generator is counted late, so the tail it causes
 // is charged to the server; this says how much of it could be the generator's
 const ownDelay = monitorEventLoopDelay({ resolution: 5 })
@@ -75,11 +70,8 @@ function fire(dueAt: number) {
       completed++
       if (dueAt >= measuredFrom && (res.statusCode < 200 || res.statusCode >= 300)) non2xx++
       const latency = performance.now() - dueAt
-      if (dueAt >= measuredFrom) {
-        latencies.push(latency)
-        timeline.push([dueAt - measuredFrom, latency])
-      }
-      if (o.timelineFile) everything.push([dueAt - measuredFrom, latency])
+      if (dueAt >= measuredFrom) latencies.push(latency)
+      timeline.push([dueAt - measuredFrom, latency])
     })
     .catch(() => {
       errors++
@@ -103,7 +95,8 @@ await new Promise<void>((resolve) => {
 })
 await Promise.all(inFlight)
 await agent.close()
-if (o.timelineFile) writeFileSync(o.timelineFile, JSON.stringify(everything))
+if (o.timelineFile) writeFileSync(o.timelineFile, JSON.stringify(timeline))
+const measured = timeline.filter(([due]) => due >= 0)
 latencies.sort((a, b) => a - b)
 const at = (q: number) => Number((latencies[Math.floor(q * (latencies.length - 1))] ?? 0).toFixed(2))
 process.stdout.write(`${JSON.stringify({
@@ -116,13 +109,13 @@ process.stdout.write(`${JSON.stringify({
   slowAt: (() => {
     const p99 = latencies[Math.floor(0.99 * (latencies.length - 1))] ?? Infinity
     const at = new Map<number, number>()
-    for (const [due, latency] of timeline) if (latency > p99) at.set(Math.floor(due / 100) * 100, (at.get(Math.floor(due / 100) * 100) ?? 0) + 1)
+    for (const [due, latency] of measured) if (latency > p99) at.set(Math.floor(due / 100) * 100, (at.get(Math.floor(due / 100) * 100) ?? 0) + 1)
     return [...at].map(([ms, n]) => `${ms}:${n}`).join(' ')
   })(),
   slowPerSecond: (() => {
     const p99 = latencies[Math.floor(0.99 * (latencies.length - 1))] ?? Infinity
     const perSecond = Array.from({ length: o.duration }, () => 0)
-    for (const [at, latency] of timeline) {
+    for (const [at, latency] of measured) {
       const second = Math.min(o.duration - 1, Math.floor(at / 1000))
       if (latency > p99) perSecond[second] = (perSecond[second] ?? 0) + 1
     }

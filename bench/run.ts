@@ -23,6 +23,7 @@ import { gatewayActor } from '../src/audit/change-log.ts'
 import { addPrincipal } from '../src/registry/principals.ts'
 import { primaryAndReplica, replicaMissing } from '../test/helpers/replica.ts'
 import { Agent, request } from 'undici'
+import { procStat } from './proc-stat.ts'
 import { busiestOthers, during, type OthersSnapshot, type ProbeOutput, type Sample } from './tail-probe.ts'
 
 const quick = process.argv.includes('--quick')
@@ -137,22 +138,6 @@ async function contestant(name: string, args: string[], env: Record<string, stri
   return child
 }
 
-const CLOCK_TICKS = Number((await run('getconf', ['CLK_TCK'])).trim()) || 100
-
-/** utime, stime, cutime, cstime and ppid of a process, in seconds (ppid as is), from /proc/PID/stat. */
-function procStat(pid: number | string): { own: number; children: number; ppid: number } | undefined {
-  let text: string
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  } catch {
-    return undefined // gone meanwhile
-  }
-  // the command name may hold spaces and parentheses: the fields start after the last ") "
-  const fields = text.slice(text.lastIndexOf(') ') + 2).split(' ')
-  const at = (i: number) => Number(fields[i])
-  return { ppid: at(1), own: (at(11) + at(12)) / CLOCK_TICKS, children: (at(13) + at(14)) / CLOCK_TICKS }
-}
-
 function cpuSeconds(pid: number): number {
   return procStat(pid)?.own ?? 0
 }
@@ -259,14 +244,13 @@ async function scrape(adminPort: number): Promise<Samples> {
 async function databaseActivity() {
   // PostgreSQL 17 moved the checkpointer's counters out of pg_stat_bgwriter (the embedded server is 18)
   const modern = Number((await pool.query<{ v: string }>(`select current_setting('server_version_num') as v`)).rows[0]?.v) >= 170000
-  const { rows } = await pool.query<{ checkpoints: string; buffers: string; autovacuum: string }>(modern
-    ? `select (select num_timed + num_requested from pg_stat_checkpointer) as checkpoints,
-              (select buffers_written from pg_stat_checkpointer)
-                + (select coalesce(sum(writes), 0) from pg_stat_io where backend_type = 'client backend') as buffers,
-              (select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables) as autovacuum`
-    : `select (select checkpoints_timed + checkpoints_req from pg_stat_bgwriter) as checkpoints,
-              (select buffers_checkpoint + buffers_backend from pg_stat_bgwriter) as buffers,
-              (select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables) as autovacuum`)
+  const [checkpoints, buffers] = modern
+    ? ['(select num_timed + num_requested from pg_stat_checkpointer)',
+        `(select buffers_written from pg_stat_checkpointer) + (select coalesce(sum(writes), 0) from pg_stat_io where backend_type = 'client backend')`]
+    : ['(select checkpoints_timed + checkpoints_req from pg_stat_bgwriter)', '(select buffers_checkpoint + buffers_backend from pg_stat_bgwriter)']
+  const { rows } = await pool.query<{ checkpoints: string; buffers: string; autovacuum: string }>(`
+    select ${checkpoints} as checkpoints, ${buffers} as buffers,
+           (select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables) as autovacuum`)
   const r = rows[0] as { checkpoints: string; buffers: string; autovacuum: string }
   return { checkpoints: Number(r.checkpoints), buffers: Number(r.buffers), autovacuum: Number(r.autovacuum) }
 }

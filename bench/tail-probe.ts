@@ -6,6 +6,7 @@
 // which nothing ran and the CPUs idled is waiting on something else (the disk, a lock).
 // argv: OUT_FILE GATEWAY_PID POSTMASTER_PID... ; samples until SIGTERM, then writes OUT_FILE (JSON) and exits.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { procStat, ticksToMs } from './proc-stat.ts'
 
 export interface Sample {
   /** epoch ms */
@@ -19,8 +20,6 @@ export interface Sample {
   idle: number; iowait: number; busy: number
 }
 
-// USER_HZ: Linux reports /proc/stat in hundredths of a second on every architecture it runs on here
-const CLOCK_TICKS = 100
 const read = (file: string): string | undefined => {
   try {
     return readFileSync(file, 'utf8')
@@ -65,15 +64,11 @@ function classify(gateway: string, postmasters: string[]): Groups {
   const others: Record<string, number> = {}
   for (const entry of readdirSync('/proc')) {
     if (!/^[0-9]+$/.test(entry)) continue
-    const stat = read(`/proc/${entry}/stat`)
+    const stat = procStat(entry)
     if (!stat) continue
-    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
-    const ppid = fields[1] as string
-    if (postmasters.includes(ppid) || postmasters.includes(entry)) pg.push(entry)
+    if (postmasters.includes(String(stat.ppid)) || postmasters.includes(entry)) pg.push(entry)
     else if (read(`/proc/${entry}/cmdline`)?.includes('bench/paced.ts')) generators.push(entry)
-    else if (entry !== gateway && entry !== String(process.pid)) {
-      others[`${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}[${entry}]`] = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
-    }
+    else if (entry !== gateway && entry !== String(process.pid)) others[`${stat.name}[${entry}]`] = stat.own * 1000
   }
   return { gateway: threadsOf([gateway]), pg: threadsOf([...new Set(pg)]), generators: threadsOf(generators), others }
 }
@@ -90,7 +85,7 @@ function sample(gateway: string, groups: Groups): Sample {
   return {
     t: performance.timeOrigin + performance.now(), gwMainCpu, gwMainWait, gwOtherCpu, gwOtherWait, pgCpu, pgWait, genCpu, genWait,
     idle, iowait, busy: user + nice + system + irq + softirq + steal,
-    probeCpu: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+    probeCpu: ((usage) => (usage.user + usage.system) / 1000)(process.cpuUsage()),
   }
 }
 
@@ -101,12 +96,12 @@ export function during(samples: Sample[], from: number, ms: number): Record<stri
   if (!a || !b || b.t <= a.t) return undefined
   const d = (k: keyof Sample) => Math.max(0, Math.round(b[k] - a[k]))
   const ticks = b.idle + b.iowait + b.busy - (a.idle + a.iowait + a.busy) || 1
-  // each row covers b.t - a.t ms, a little wider than the window: the 20 ms samples around it
   // the CPU time of every other process (the machine's other services, the benchmark itself): /proc/stat's busy
   // ticks (10 ms each, so roughly) less what the watched processes used
-  const busyMs = ((b.busy - a.busy) * 1000) / CLOCK_TICKS
+  const busyMs = ticksToMs(b.busy - a.busy)
   const watched = ['gwMainCpu', 'gwOtherCpu', 'pgCpu', 'genCpu', 'probeCpu'] as const
   return {
+    // a little wider than the window: from the 20 ms sample before it to the one after
     spanMs: Math.round(b.t - a.t),
     othersCpu: Math.max(0, Math.round(busyMs - watched.reduce((n, k) => n + (b[k] - a[k]), 0))),
     gwMainCpu: d('gwMainCpu'), gwMainWait: d('gwMainWait'), gwOtherCpu: d('gwOtherCpu'), pgCpu: d('pgCpu'), pgWait: d('pgWait'),

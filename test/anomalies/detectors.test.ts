@@ -126,7 +126,7 @@ t.test('ops list, show and close anomalie through the admin API and the CLI', as
 
 t.test('the scan leaves its pooled connections as it found them, and stopping ends it between detectors', async (t) => {
   // two connections (the scan's own, and one for recording findings): its settings would show on either if left behind
-  const small = new pg.Pool({ connectionString: db.url, max: 2 })
+  const small = new pg.Pool({ connectionString: db.url, max: 2, application_name: 'scan-hygiene' })
   t.teardown(() => small.end())
   const workMem = async () => {
     const clients = await Promise.all([small.connect(), small.connect()])
@@ -146,7 +146,10 @@ t.test('the scan leaves its pooled connections as it found them, and stopping en
   const ours = async () => (await findings()).filter((f) => f.operatore === 'op.interrotto').length
   t.equal(await ours(), 0, 'stopped after its first detector: the second never ran')
   t.same(await workMem(), [before, before], 'work_mem is back to the server default')
-  const { rows: [lock] } = await small.query<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory'`)
+  // pg_locks is the whole cluster's: only this pool's sessions count (tests run in parallel, each with its jobs)
+  const { rows: [lock] } = await small.query<{ n: number }>(`
+    select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+     where l.locktype = 'advisory' and a.application_name = 'scan-hygiene'`)
   t.equal(lock?.n, 0, 'the scan lock is released')
   await scanOnce(options)
   t.equal(await ours(), 1, 'a full scan afterwards finds it')
