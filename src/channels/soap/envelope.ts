@@ -8,6 +8,7 @@ import { attributes, children, decodeText, qname, scopeOf, single, type Scope, t
 
 import { REQUEST_ELEMENT, SERVICE_NS, SOAP12_ENV_NS, SOAP_ENV_NS } from './namespaces.ts'
 import { isIntestazione, readBusta } from './busta.ts'
+import { readSimpleXml } from './xml-fast-path.ts'
 import type { BustaRichiesta } from '../../policy/spcoop-busta.ts'
 import { eccezione } from '../../policy/spcoop-busta.ts'
 
@@ -65,15 +66,18 @@ export function readEnvelope(body: unknown): Envelope {
   if (/<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(text)) return bare(malformed('DTD o dichiarazione di entità non ammessa'))
   const declaration = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(text)
   if (declaration && !/^utf-?8$/i.test(declaration[1] as string)) return bare(malformed('codifica dichiarata diversa da UTF-8', 'soap:Envelope', 'codifica'))
-  // fast-xml-parser 5 moves its validator to the fast-xml-validator package (the same code); until that one is
-  // adopted, the bundled copy keeps refusing what is not well formed before the parser sees it
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
-  if (XMLValidator.validate(text) !== true) return bare(malformed('XML non ben formato'))
-  let doc: Record<string, unknown>
-  try {
-    doc = parser.parse(text) as Record<string, unknown>
-  } catch {
-    return bare(malformed('XML non leggibile'))
+  // what partners send is read without the general parser; anything else takes it (xml-fast-path.ts)
+  let doc = readSimpleXml(text)
+  if (doc === undefined) {
+    // fast-xml-parser 5 moves its validator to the fast-xml-validator package (the same code); until that one is
+    // adopted, the bundled copy keeps refusing what is not well formed before the parser sees it
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    if (XMLValidator.validate(text) !== true) return bare(malformed('XML non ben formato'))
+    try {
+      doc = parser.parse(text) as Record<string, unknown>
+    } catch {
+      return bare(malformed('XML non leggibile'))
+    }
   }
 
   const roots = children(doc)

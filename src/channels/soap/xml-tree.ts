@@ -31,22 +31,32 @@ export function decodeText(text: string): string | undefined {
   return invalid.found ? undefined : out
 }
 
+// the three below run for every element of every envelope: plain loops over the node's own keys, no
+// intermediate arrays (the trees are the parsers' plain objects, whose prototype adds no enumerable key)
+
 export function attributes(node: XmlNode): [string, string][] {
-  if (typeof node === 'string') return []
-  return Object.entries(node).filter(([k]) => k.startsWith('@_')).map(([k, v]) => [k.slice(2), String(v)])
+  const out: [string, string][] = []
+  if (typeof node === 'string') return out
+  for (const k of Object.keys(node)) if (k.startsWith('@_')) out.push([k.slice(2), String(node[k])])
+  return out
 }
 
 export function children(node: XmlNode): [string, unknown][] {
-  if (typeof node === 'string') return []
-  return Object.entries(node).filter(([k]) => !k.startsWith('@_') && k !== '#text')
+  const out: [string, unknown][] = []
+  if (typeof node === 'string') return out
+  for (const k of Object.keys(node)) if (!k.startsWith('@_') && k !== '#text') out.push([k, node[k]])
+  return out
 }
 
 export function scopeOf(node: XmlNode, parent: Scope): Scope {
-  const declared = attributes(node).filter(([k]) => k === 'xmlns' || k.startsWith('xmlns:'))
-  if (declared.length === 0) return parent
-  const scope = new Map(parent)
-  for (const [k, v] of declared) scope.set(k === 'xmlns' ? '' : k.slice(6), v)
-  return scope
+  if (typeof node === 'string') return parent
+  let scope: Map<string, string> | undefined
+  for (const k of Object.keys(node)) {
+    if (k !== '@_xmlns' && !k.startsWith('@_xmlns:')) continue
+    scope ??= new Map(parent)
+    scope.set(k === '@_xmlns' ? '' : k.slice(8), String(node[k]))
+  }
+  return scope ?? parent
 }
 
 export function qname(name: string, scope: Scope): { ns: string | undefined; local: string } {
