@@ -25,6 +25,7 @@ import { createSpool, spoolDir } from './audit/spool.ts'
 import { watchDatabase } from './db/health.ts'
 import { startAnomalyScans } from './anomalies/scheduler.ts'
 import { messageOf } from './message-of.ts'
+import { censorChildBindings, censorLogLine } from './log-censor.ts'
 
 export interface GatewayOptions {
   clock?: Clock
@@ -48,13 +49,13 @@ export interface Gateway {
 }
 
 export function createLogger(config: Config, destination?: DestinationStream): Logger {
-  return pino({
+  return censorChildBindings(pino({
     level: config.logLevel,
     base: { service: 'invciv-gateway', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     // belt and braces: nothing logs request bodies, and a codice fiscale field never gets through
-    redact: { paths: ['codiceFiscale', '*.codiceFiscale', 'req.body', 'body'], censor: '[omesso]' },
-  }, destination)
+    formatters: { log: censorLogLine, bindings: censorLogLine },
+  }, destination))
 }
 
 export async function startGateway(config: Config = loadConfig(), options: GatewayOptions = {}): Promise<Gateway> {
