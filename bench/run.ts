@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick]`: the gateway against what a team would otherwise deploy, in one run on one
 // machine. Writes bench/results/latest.{json,md}; the last line printed is the ratios against the targets.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync, createWriteStream, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { readFileSync, writeFileSync, createWriteStream, mkdtempSync, readdirSync, rmSync, mkdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -31,6 +31,7 @@ const quick = process.argv.includes('--quick')
 const tailOnly = process.argv.includes('--tail-only')
 // BENCH_KEEP_TAIL=dir keeps the half-rate row's raw material there: every request's timeline and the probe's samples
 const keepTail = process.env.BENCH_KEEP_TAIL
+if (keepTail) mkdirSync(keepTail, { recursive: true })
 const plan = quick
   ? { persons: 8_000, duration: 4, levels: [32], lookupSizes: [] as number[] }
   : { persons: 400_000, duration: 15, levels: [16, 64], lookupSizes: [100_000, 10_000_000] }
