@@ -3,13 +3,14 @@
 // into the gateway: BENCH_GATEWAY_NODE_ARGS="--import tsx --import ./bench/allocation-sample.ts" npm run
 // bench -- --tail-only --quick. It samples from 8 s after the process starts for 6 s (W1's row in a quick run) and
 // writes $TMPDIR/invciv-allocation-PID.heapprofile (Chrome DevTools opens it; the README says how it was read).
+// INVCIV_BENCH_ALLOCATION_WINDOW=after,for (seconds, e.g. 40,10) samples another window: the half-rate row of a
+// full-size --tail-only run, say (the bench passes INVCIV_* to the gateway).
 import { Session } from 'node:inspector'
 import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-const AFTER_MS = 8000
-const FOR_MS = 6000
+const [AFTER_MS, FOR_MS] = (process.env.INVCIV_BENCH_ALLOCATION_WINDOW ?? '8,6').split(',').map((s) => Number(s) * 1000) as [number, number]
 const session = new Session()
 session.connect()
 const post = <T>(method: string, params: object = {}) =>

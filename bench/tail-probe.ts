@@ -3,7 +3,9 @@
 // gateway's main thread, its other threads (V8's GC helpers, libuv's pool), PostgreSQL's processes and the
 // load generator, and the machine's idle and iowait (/proc/stat). A stall in which the gateway's main thread
 // ran is the gateway's own work; one in which it waited for a CPU is contention (and says with whom); one in
-// which nothing ran and the CPUs idled is waiting on something else (the disk, a lock).
+// which nothing ran and the CPUs idled is waiting on something else (the disk, a lock). What no process was charged
+// is told apart: softirq (the kernel's network work, loopback TCP included) and steal (the hypervisor running
+// another guest on this VM's CPUs: seen here, 14 s of 80 minutes since boot).
 // argv: OUT_FILE GATEWAY_PID POSTMASTER_PID... ; samples until SIGTERM, then writes OUT_FILE (JSON) and exits.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { procStat, ticksToMs } from './proc-stat.ts'
@@ -16,8 +18,10 @@ export interface Sample {
   pgCpu: number; pgWait: number; genCpu: number; genWait: number
   /** the probe's own CPU, ms: what watching costs the machine */
   probeCpu: number
-  /** cumulative clock ticks of the whole machine */
+  /** cumulative clock ticks of the whole machine; busy includes softirq and steal, also kept apart */
   idle: number; iowait: number; busy: number
+  /** the kernel's network and timer work outside any process (loopback TCP lands here), and the hypervisor's */
+  softirq: number; steal: number
 }
 
 const read = (file: string): string | undefined => {
@@ -84,7 +88,7 @@ function sample(gateway: string, groups: Groups): Sample {
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu
   return {
     t: performance.timeOrigin + performance.now(), gwMainCpu, gwMainWait, gwOtherCpu, gwOtherWait, pgCpu, pgWait, genCpu, genWait,
-    idle, iowait, busy: user + nice + system + irq + softirq + steal,
+    idle, iowait, busy: user + nice + system + irq + softirq + steal, softirq, steal,
     probeCpu: ((usage) => (usage.user + usage.system) / 1000)(process.cpuUsage()),
   }
 }
@@ -104,6 +108,8 @@ export function during(samples: Sample[], from: number, ms: number): Record<stri
     // a little wider than the window: from the 20 ms sample before it to the one after
     spanMs: Math.round(b.t - a.t),
     othersCpu: Math.max(0, Math.round(busyMs - watched.reduce((n, k) => n + (b[k] - a[k]), 0))),
+    // of which: time the hypervisor gave this VM's CPUs to another guest, and softirq (charged to no process)
+    stealMs: Math.round(ticksToMs(b.steal - a.steal)), softirqMs: Math.round(ticksToMs(b.softirq - a.softirq)),
     gwMainCpu: d('gwMainCpu'), gwMainWait: d('gwMainWait'), gwOtherCpu: d('gwOtherCpu'), pgCpu: d('pgCpu'), pgWait: d('pgWait'),
     genCpu: d('genCpu'), genWait: d('genWait'), probeCpu: d('probeCpu'),
     idlePct: Math.round(((b.idle - a.idle) / ticks) * 100), iowaitPct: Math.round(((b.iowait - a.iowait) / ticks) * 100),

@@ -46,9 +46,9 @@ export async function openDatabase(config: DatabaseSettings, logger: Logger, opt
   const pool = createPool(url, { max: options.poolSize ?? 5, logger })
   // a long export or sealing run cannot take the connections calls need, and a database that stops
   // answering (not only one that refuses connections) turns into a quick refusal, not a hung call
-  const callPool = createPool(url, { max: options.poolSize, logger, applicationName: 'invciv-gateway-calls', queryTimeoutMs: CALL_QUERY_TIMEOUT_MS })
+  const callPool = createPool(url, { max: options.poolSize, logger, applicationName: 'invciv-gateway-calls', queryTimeoutMs: CALL_QUERY_TIMEOUT_MS, genericPlans: true })
   const readPool = config.databaseReadUrl
-    ? createPool(config.databaseReadUrl, { max: options.poolSize, logger, applicationName: 'invciv-gateway-read', queryTimeoutMs: config.readTimeoutMs, connectTimeoutMs: config.readTimeoutMs })
+    ? createPool(config.databaseReadUrl, { max: options.poolSize, logger, applicationName: 'invciv-gateway-read', queryTimeoutMs: config.readTimeoutMs, connectTimeoutMs: config.readTimeoutMs, genericPlans: true })
     : callPool
   const close = async () => {
     await callPool.end()
