@@ -4,7 +4,9 @@
 // bench -- --tail-only --quick. It samples from 8 s after the process starts for 6 s (W1's row in a quick run) and
 // writes $TMPDIR/invciv-allocation-PID.heapprofile (Chrome DevTools opens it; the README says how it was read).
 // INVCIV_BENCH_ALLOCATION_WINDOW=after,for (seconds, e.g. 40,10) samples another window: the half-rate row of a
-// full-size --tail-only run, say (the bench passes INVCIV_* to the gateway).
+// full-size --tail-only run, say (the bench passes INVCIV_* to the gateway). INVCIV_BENCH_ALLOCATION_SURVIVORS=1 leaves
+// out what scavenges collect: what remains is what was promoted to the old generation (the garbage that makes
+// mark-compacts) and what still lives.
 import { Session } from 'node:inspector'
 import { writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -19,7 +21,7 @@ const post = <T>(method: string, params: object = {}) =>
 setTimeout(() => {
   void (async () => {
     await post('HeapProfiler.enable')
-    await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+    await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.INVCIV_BENCH_ALLOCATION_SURVIVORS !== '1' })
     setTimeout(() => {
       void post<{ profile: unknown }>('HeapProfiler.stopSampling').then(({ profile }) => {
         const file = path.join(os.tmpdir(), `invciv-allocation-${process.pid}.heapprofile`)

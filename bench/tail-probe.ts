@@ -116,12 +116,17 @@ export function during(samples: Sample[], from: number, ms: number): Record<stri
   }
 }
 
+const pidOf = (name: string) => /\[([0-9]+)\]$/.exec(name)?.[1] ?? name
+
 /** The other processes that used most CPU around [from, from + ms), in ms, busiest first. */
 export function busiestOthers(others: OthersSnapshot[], from: number, ms: number): Array<[string, number]> {
   const a = others.filter((s) => s.t <= from).at(-1) ?? others[0]
   const b = others.find((s) => s.t >= from + ms) ?? others.at(-1)
   if (!a || !b) return []
-  return Object.entries(b.cpu).map(([name, cpu]): [string, number] => [name, Math.round(cpu - (a.cpu[name] ?? cpu))])
+  // by pid, not by name: a kernel worker renames itself with its work queue, and a process born in between
+  // counts from its birth (a short-lived one was invisible here when counted from b's own figure)
+  const before = new Map(Object.entries(a.cpu).map(([name, cpu]) => [pidOf(name), cpu]))
+  return Object.entries(b.cpu).map(([name, cpu]): [string, number] => [name, Math.round(cpu - (before.get(pidOf(name)) ?? 0))])
     .filter(([, cpu]) => cpu >= 10).sort((x, y) => y[1] - x[1]).slice(0, 3)
 }
 

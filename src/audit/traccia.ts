@@ -51,7 +51,8 @@ const column = (name: string, sqlType: string, write: (t: Traccia) => unknown, r
 /** In the order of the writer's statement and of invciv_commit_batch's parameters (migrations/012). */
 export const tracciaColumns: readonly TracciaColumn[] = [
   column('identificativo_transazione', 'uuid', (t) => t.transactionId),
-  column('ricevuta_il', 'timestamptz', (t) => t.receivedAt),
+  // ISO 8601 in UTC: exact, and cheaper for pg to send than a Date (its dateToString, per element of an array)
+  column('ricevuta_il', 'timestamptz', (t) => t.receivedAt.toISOString()),
   column('canale', 'text', (t) => t.channel),
   column('convenzione_id', 'bigint', (t) => t.convenzioneId ?? null),
   column('ente_codice', 'text', (t) => t.enteCodice ?? null),

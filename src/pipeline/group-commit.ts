@@ -20,7 +20,8 @@ export interface Pending extends Committing {
 
 export type Committed = { kind: 'accepted'; quota: QuotaState } | { kind: 'refused'; refusal: Refusal; quota: QuotaState }
 
-interface Queued extends Pending {
+interface Queued {
+  item: Pending
   resolve(result: Committed): void
   reject(err: unknown): void
 }
@@ -45,17 +46,17 @@ export function createGroupCommitter(pool: pg.Pool, observe?: (seconds: number, 
       if (!first) break
       const started = performance.now()
       try {
-        const results = await withPartition(pool, first.call.receivedAt, () =>
+        const results = await withPartition(pool, first.item.call.receivedAt, () =>
           commitBatch(pool, batch).catch(async (err: unknown) => {
             // a batch can straddle months: make every month's partition, then retry once
             if (codeOf(err) !== '23514') throw err
-            for (const item of batch) await pool.query('select tracce_partizione($1)', [item.call.receivedAt])
+            for (const { item } of batch) await pool.query('select tracce_partizione($1)', [item.call.receivedAt])
             return commitBatch(pool, batch)
           }))
         observe?.((performance.now() - started) / 1000, batch.length)
-        for (const { item, committed } of results) item.resolve(committed)
+        for (const { queued, committed } of results) queued.resolve(committed)
       } catch (err) {
-        for (const item of batch) item.reject(err)
+        for (const queued of batch) queued.reject(err)
       }
     }
     flushing = false
@@ -64,7 +65,7 @@ export function createGroupCommitter(pool: pg.Pool, observe?: (seconds: number, 
   return {
     submit(item) {
       return new Promise<Committed>((resolve, reject) => {
-        queue.push({ ...item, resolve, reject })
+        queue.push({ item, resolve, reject })
         if (!flushing) void flush()
       })
     },
@@ -87,23 +88,23 @@ const COMMIT_BATCH = `select ordine, accettata, codice, rimanenti from invciv_co
   [...TRACCIA_PARAMETERS, ...RULE_PARAMETERS].map((p, i) => `$${i + 1}::${p.sqlType}[]`).join(', ')})`
 
 /** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/012). */
-async function commitBatch(pool: pg.Pool, batch: Queued[]): Promise<Array<{ item: Queued; committed: Committed }>> {
+async function commitBatch(pool: pg.Pool, batch: Queued[]): Promise<Array<{ queued: Queued; committed: Committed }>> {
   const { rows } = await pool.query<CommitRow>({
     name: 'commit-batch',
     text: COMMIT_BATCH,
-    values: [...tracciaArrays(batch.map((p) => p.traccia), TRACCIA_PARAMETERS), ...RULE_PARAMETERS.map((p) => batch.map((item) => p.of(item)))],
+    values: [...tracciaArrays(batch.map((q) => q.item.traccia), TRACCIA_PARAMETERS), ...RULE_PARAMETERS.map((p) => batch.map((q) => p.of(q.item)))],
   })
   if (rows.length !== batch.length) throw new Error(`the commit answered ${rows.length} rows for ${batch.length} calls`)
   // the rows come back in the batch's order (ordine): one per call
-  return batch.map((item, i) => {
+  return batch.map((queued, i) => {
     const row = rows[i]
     if (!row) throw new Error(`the commit answered no row for call ${i}`)
-    return { item, committed: committedOf(item, row) }
+    return { queued, committed: committedOf(queued.item, row) }
   })
 }
 
 /** What a call learns of the commit: answered with so many units left, or refused there and why. */
-function committedOf(item: Queued, row: CommitRow): Committed {
+function committedOf(item: Pending, row: CommitRow): Committed {
   const grant = quotaGrant(item.call, row.accettata, row.rimanenti)
   if (row.accettata || row.codice === 'QUOTA_GIORNALIERA_ESAURITA' || row.codice === null) return grant
   // blocked or suspended by a call committed just before this one (in this batch or another process's)

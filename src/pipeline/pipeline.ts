@@ -40,6 +40,7 @@ export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[]
   const committer = createGroupCommitter(deps.db, deps.onBatch && ((s, n) => deps.onBatch?.('commit', s, n)))
   const context = policyContext(deps)
   const verbali = createVerbaliReads(deps.db, deps.readDb === deps.db ? undefined : deps.readDb, deps.logger)
+  const verifyDeps = { committer, verbali, clock: deps.clock }
   const readers = createAccessReaders(deps.db, deps.registryCache, deps.onBatch && ((s, n) => deps.onBatch?.('lettura', s, n)))
 
   async function refuseAndTrace(call: Call, refusal: Refusal): Promise<Outcome> {
@@ -91,7 +92,7 @@ export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[]
           const refusal = await step.check(call, context)
           if (refusal) return await refuseAndTrace(call, refusal)
         }
-        const verified = await verify(call, { ...deps, committer, verbali }, traceOf(call, deps.pseudonymKey))
+        const verified = await verify(call, verifyDeps, traceOf(call, deps.pseudonymKey))
         if (verified.kind === 'refusal') {
           // over quota: the group commit has already traced the refusal, in the same transaction as the others
           logCall(call, verified.refusal.code)

@@ -5,9 +5,10 @@ import type { Traccia } from '../audit/traccia.ts'
 import type { Refusal } from '../errors.ts'
 import type { QuotaState } from '../policy/daily-quota.ts'
 import type { Call } from '../policy/types.ts'
-import type { PipelineDeps } from './deps.ts'
+import type { Clock } from '../clock.ts'
 import { decideEsito, type Esito } from '../verification/esito.ts'
 import type { GroupCommitter } from './group-commit.ts'
+import type { Committing } from '../policy/commit-rule.ts'
 import type { VerbaliReads } from './replica-reads.ts'
 
 export interface Answer {
@@ -18,7 +19,14 @@ export interface Answer {
 
 export type Verified = { kind: 'answer'; answer: Answer } | { kind: 'refusal'; refusal: Refusal; quota: QuotaState }
 
-export async function verify(call: Call, deps: PipelineDeps & { committer: GroupCommitter; verbali: VerbaliReads }, trace: Traccia): Promise<Verified> {
+/** What verify needs besides the call: made once per pipeline, not per call (a call's objects that outlive a scavenge become old-generation garbage). */
+export interface VerifyDeps {
+  committer: GroupCommitter
+  verbali: VerbaliReads
+  clock: Clock
+}
+
+export async function verify(call: Call, deps: VerifyDeps, trace: Traccia): Promise<Verified> {
   const { request, convenzione } = call
   if (!request || !convenzione) throw new Error('verify reached without a validated request and its convenzione')
   // the read happens before the commit so that no lock is held while it runs (and it may go to a replica);
@@ -31,9 +39,10 @@ export async function verify(call: Call, deps: PipelineDeps & { committer: Group
   let esito = decideEsito(request, read.verbali)
   // a replica may not hold yet what the primary imported a moment ago: NON_VALIDO is the primary's to say
   if (esito.esito === 'NON_VALIDO' && read.from === 'replica') esito = decideEsito(request, await deps.verbali.primary(key))
-  const committed = await deps.committer.submit({
-    call: { ...call, convenzione }, failed: esito.esito === 'NON_VALIDO', traccia: { ...trace, esito: esito.esito, latencyMs: performance.now() - call.startedAt },
-  })
+  // the traccia is this call's own (pipeline.ts traceOf): completed in place rather than copied
+  trace.esito = esito.esito
+  trace.latencyMs = performance.now() - call.startedAt
+  const committed = await deps.committer.submit({ call: call as Committing['call'], failed: esito.esito === 'NON_VALIDO', traccia: trace })
   // a call refused for quota was traced as that refusal by the same commit
   if (committed.kind === 'refused') return { kind: 'refusal', refusal: committed.refusal, quota: committed.quota }
   return { kind: 'answer', answer: { esito, dataOraVerifica: deps.clock.now(), quota: committed.quota } }
