@@ -5,8 +5,9 @@
 // writes $TMPDIR/invciv-allocation-PID.heapprofile (Chrome DevTools opens it; the README says how it was read).
 // INVCIV_BENCH_ALLOCATION_WINDOW=after,for (seconds, e.g. 40,10) samples another window: the half-rate row of a
 // full-size --tail-only run, say (the bench passes INVCIV_* to the gateway). INVCIV_BENCH_ALLOCATION_SURVIVORS=1 leaves
-// out what scavenges collect: what remains is what was promoted to the old generation (the garbage that makes
-// mark-compacts) and what still lives.
+// out what scavenges collect: what remains is what was promoted (the garbage that makes mark-compacts), what
+// still lives, and the young objects a mark-compact collected (it collects the young generation too), so its
+// total overstates promotion: --trace-gc's old-generation growth from scavenge to scavenge measures that.
 import { Session } from 'node:inspector'
 import { writeFileSync } from 'node:fs'
 import os from 'node:os'
