@@ -27,8 +27,8 @@ export interface PoolOptions {
   /**
    * Plan each prepared statement once (plan_cache_mode = force_generic_plan), for a pool whose statements are
    * all lookups by key. In auto mode PostgreSQL planned the call path's array reads anew on every execution
-   * (with the arrays' length known a custom plan always looks cheaper): 150 µs of a backend's CPU for the read
-   * of one call, 77 with the generic plan (measured by bench/statement-cost.ts).
+   * (with the arrays' length known a custom plan always looks cheaper): 137 µs of a backend's CPU for the read
+   * of one call, 57 with the generic plan (measured by bench/statement-cost.ts).
    */
   genericPlans?: boolean
 }

@@ -51,8 +51,12 @@ t.test('the three esiti, with the rate-limit headers and a REST traccia each', a
     t.match(await tracciaOf(db.pool, r.body.identificativoTransazione as string), [{ canale: 'rest', esito: r.body.esito, ip_cliente: '192.0.2.10', operatore: 'op.rest' }])
   }
   // the group commit sends the instant as an ISO string: the same instant, to the millisecond, whatever the zones
-  const { rows } = await db.pool.query<{ at: Date }>('select ricevuta_il as at from tracce where identificativo_transazione = $1', [valido.body.identificativoTransazione])
-  t.equal(rows[0]?.at.toISOString(), clock.now().toISOString())
+  clock.advance(123)
+  const at = clock.now().toISOString()
+  const later = await call({ ...valid, riferimentoPratica: 'PR-R2' })
+  clock.advance(-123)
+  const { rows } = await db.pool.query<{ at: Date }>('select ricevuta_il as at from tracce where identificativo_transazione = $1', [later.body.identificativoTransazione])
+  t.equal(rows[0]?.at.toISOString(), at)
 })
 
 /** Expects a problem+json refusal with the catalogue's status and exactly one traccia. */
