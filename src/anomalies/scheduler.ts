@@ -6,18 +6,23 @@ import type { Clock } from '../clock.ts'
 import { detectors } from './detectors.ts'
 import { recordFinding } from './repository.ts'
 import { deliverDue } from './webhook.ts'
+import { forgetSummarised, summarisedUntil, summariseStep } from './summary.ts'
 import { messageOf } from '../message-of.ts'
 
 // 'invasca' as it has always run: the nearest double of 0x696e7661736361, so every version takes the same lock
 const SCAN_LOCK = 0x696e7661736360
 
-// Each detector reads a window of the trail (an hour, a day, 24 hours): with 200 000 tracce in the day, the five
-// took 1.4 s of one core back to back, once a minute, and the calls answered meanwhile queued behind it (the
-// benchmark's half-rate row: 109 of its 140 requests slower than the p99 fell due in the 600 ms of that
-// burst). The scan's aggregates get the memory to stay in it (the enumeration's distinct triples spilled a
-// 9 MB external sort to disk), and after each detector the scan rests four times as long as it took: at most
-// a fifth of a core, in short bursts, whatever the day's volume.
+// Each detector has a window of the trail (an hour, a day, 24 hours): read whole, with 200 000 tracce in the day,
+// the five took 1.4 s of one core back to back, once a minute, and the calls answered meanwhile queued behind it
+// (the benchmark's half-rate row: 109 of its 140 requests slower than the p99 fell due in the 600 ms of that
+// burst). So the scan first brings its summary of the trail up to date (anomalies/summary.ts: a few thousand
+// tracce per statement), and the detectors read that and the trail's last seconds. The scan's aggregates get the
+// memory to stay in it (the enumeration's distinct triples spilled a 9 MB external sort to disk), and after each
+// statement the scan rests four times as long as it took: at most a fifth of a core, in short bursts, whatever
+// the day's volume.
 const SCAN_WORK_MEM = '64MB'
+// what the summary keeps, at least: the day the daily detectors read (from Rome's midnight: up to 25 hours back)
+const SUMMARY_MIN_HOURS = 26
 const REST_FACTOR = 4
 const rest = (ms: number, signal: AbortSignal | undefined) => setTimeout(ms, undefined, signal ? { signal } : {}).catch(() => undefined)
 
@@ -41,12 +46,22 @@ export async function scanOnce(o: AnomalyOptions, signal?: AbortSignal): Promise
       await client.query(`select set_config('work_mem', $1, false)`, [SCAN_WORK_MEM])
       const now = o.clock.now()
       const created: number[] = []
-      for (const [i, detector] of detectors.entries()) {
-        if (i > 0) await rest(lastTook * REST_FACTOR, signal)
+      // the summary first, a step at a time with rests between, then the detectors read it
+      const keepMs = Math.max(o.thresholds.fallimentiOre ?? 0, SUMMARY_MIN_HOURS) * 3_600_000
+      for (let more = true; more && !signal?.aborted;) {
+        const started = performance.now()
+        more = await summariseStep(client, now, keepMs)
+        lastTook = performance.now() - started
+        if (more) await rest(lastTook * REST_FACTOR, signal)
+      }
+      await forgetSummarised(client, now, keepMs)
+      const summarised = await summarisedUntil(client)
+      for (const detector of detectors) {
+        await rest(lastTook * REST_FACTOR, signal)
         // stopping (shutdown) ends the scan between detectors, not after all their rests
         if (signal?.aborted) break
         const started = performance.now()
-        const findings = await detector.detect(client, now, o.thresholds)
+        const findings = await detector.detect(client, now, o.thresholds, summarised)
         lastTook = performance.now() - started
         for (const finding of findings) {
           const { id, nuova } = await recordFinding(o.pool, finding, now, { autoSuspend: o.autoSuspend, webhook: o.webhookUrl !== undefined })

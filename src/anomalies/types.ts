@@ -21,7 +21,8 @@ export interface Detector<T extends Record<string, number>> {
   /** thresholds with their defaults, and their JSON schema (configurable through INVCIV_ANOMALY_THRESHOLDS) */
   defaults: T
   schema: { type: 'object'; properties: Record<keyof T, { type: 'number' | 'integer'; exclusiveMinimum?: number; minimum?: number }> }
-  detect(db: Queryable, now: Date, thresholds: T): Promise<Finding[]>
+  /** `summarised`: tracce received before it are in the scan's summary (anomalies/summary.ts); none, the trail alone */
+  detect(db: Queryable, now: Date, thresholds: T, summarised?: Date): Promise<Finding[]>
 }
 
 /** At most this many transaction ids are kept as evidence of one finding. */

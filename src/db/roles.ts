@@ -19,8 +19,8 @@ export const TRAIL_TABLES = ['tracce', 'sigilli', 'epurazioni', 'registro_modifi
 
 /** Tables the call path and the admin API change (they are not the trail: their changes are in the change log). */
 const WRITABLE_BY_RUNTIME = ['enti', 'convenzioni', 'certificati_pdd', 'operatori', 'quota_giornaliera', 'fallimenti_convenzione', 'principali_admin', 'verbali', 'anomalie', 'anomalie_notifiche', 'casi']
-/** What the runtime role keeps for a while and forgets: identifiers seen once (pipeline/replay-cache.ts). */
-const FORGOTTEN_BY_RUNTIME = ['identificativi_visti']
+/** What the runtime role keeps for a while and forgets: identifiers seen once (pipeline/replay-cache.ts), the anomaly scan's summary of the trail (anomalies/summary.ts). */
+const FORGOTTEN_BY_RUNTIME = ['identificativi_visti', 'anomalie_minuti', 'anomalie_persone', 'anomalie_riepilogo']
 /** Trail and event tables the runtime role appends to. */
 const APPENDED_BY_RUNTIME = ['tracce', 'sigilli', 'registro_modifiche', 'accessi_audit', 'eventi_operatori', 'tls_ricaricamenti', 'casi_documenti']
 

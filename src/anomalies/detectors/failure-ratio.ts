@@ -1,5 +1,6 @@
 // A high share of NON_VALIDO answers, per operatore and per convenzione, over the last hours.
 import { EVIDENCE, type Detector, type Finding } from '../types.ts'
+import { splitWindow } from '../summary.ts'
 
 const defaults = { fallimentiOre: 24, fallimentiRapportoOperatore: 0.5, fallimentiMinimoOperatore: 20, fallimentiRapportoConvenzione: 0.3, fallimentiMinimoConvenzione: 100 }
 
@@ -16,16 +17,26 @@ export const failureRatio: Detector<typeof defaults> = {
       fallimentiMinimoConvenzione: { type: 'integer', minimum: 1 },
     },
   },
-  async detect(db, now, t) {
+  async detect(db, now, t, summarised) {
     const since = new Date(now.getTime() - t.fallimentiOre * 3_600_000)
     const bucket = now.toISOString().slice(0, 13)
-    // counts per operatore (its canonical identity) and per convenzione in one pass; evidence only for the groups over their line
+    const { a, b } = splitWindow(since, summarised)
+    // counts per operatore (its canonical identity) and per convenzione in one pass: whole minutes from the scan's
+    // summary, the window's ragged start and its last seconds from the trail (two ranges, each on the time index);
+    // evidence only for the groups over their line
     const { rows } = await db.query<{ convenzione_id: number; operatore: string | null; n: number; falliti: number; evidenze: string[] }>(
-      `with conteggi as (
-         select convenzione_id, lower(operatore) as operatore, grouping(lower(operatore)) = 1 as tutta, count(*)::int as n,
-                count(*) filter (where esito = 'NON_VALIDO')::int as falliti
-           from tracce where ricevuta_il > $1 and ricevuta_il <= $2 and esito is not null
-          group by grouping sets ((convenzione_id, lower(operatore)), (convenzione_id))
+      `with grezze as (
+         select convenzione_id, lower(operatore) as operatore, esito from tracce where ricevuta_il > $1 and ricevuta_il < $7 and esito is not null
+         union all
+         select convenzione_id, lower(operatore), esito from tracce where ricevuta_il >= $8 and ricevuta_il <= $2 and esito is not null
+       ), righe as (
+         select convenzione_id, coalesce(operatore, '') as operatore, count(*)::int as n, count(*) filter (where esito = 'NON_VALIDO')::int as falliti
+           from grezze group by 1, 2
+         union all
+         select convenzione_id, operatore, risposte, non_validi from anomalie_minuti where minuto >= $7 and minuto < $8 and risposte > 0
+       ), conteggi as (
+         select convenzione_id, operatore, grouping(operatore) = 1 as tutta, sum(n)::int as n, sum(falliti)::int as falliti
+           from righe group by grouping sets ((convenzione_id, operatore), (convenzione_id))
        )
        select k.convenzione_id, case when k.tutta then null else k.operatore end as operatore, k.n, k.falliti,
               array(select t.identificativo_transazione::text from tracce t
@@ -34,8 +45,8 @@ export const failureRatio: Detector<typeof defaults> = {
                      order by t.id desc limit ${EVIDENCE}) as evidenze
          from conteggi k
         where case when k.tutta then k.n >= $5 and k.falliti >= $6::numeric * k.n
-                   else k.operatore is not null and k.n >= $3 and k.falliti >= $4::numeric * k.n end`,
-      [since, now, t.fallimentiMinimoOperatore, t.fallimentiRapportoOperatore, t.fallimentiMinimoConvenzione, t.fallimentiRapportoConvenzione])
+                   else k.operatore <> '' and k.n >= $3 and k.falliti >= $4::numeric * k.n end`,
+      [since, now, t.fallimentiMinimoOperatore, t.fallimentiRapportoOperatore, t.fallimentiMinimoConvenzione, t.fallimentiRapportoConvenzione, a, b])
     const found: Finding[] = []
     for (const r of rows) {
       const perOperatore = r.operatore !== null
