@@ -6,7 +6,7 @@ import type { Clock } from '../clock.ts'
 import { detectors } from './detectors.ts'
 import { recordFinding } from './repository.ts'
 import { deliverDue } from './webhook.ts'
-import { forgetSummarised, summarisedUntil, summariseStep } from './summary.ts'
+import { FIRST_SPAN_MS, forgetSummarised, summarisedUntil, summariseStep } from './summary.ts'
 import { messageOf } from '../message-of.ts'
 
 // 'invasca' as it has always run: the nearest double of 0x696e7661736361, so every version takes the same lock
@@ -43,16 +43,18 @@ export async function scanOnce(o: AnomalyOptions, signal?: AbortSignal): Promise
     if (!lock?.ok) return undefined
     let lastTook = 0
     try {
-      await client.query(`select set_config('work_mem', $1, false)`, [SCAN_WORK_MEM])
+      // no JIT: it compiles a statement whose estimate is large, and one of the scan's (1 row, under a
+      // millisecond of work) was measured spending 109 ms of a core on it; the scan's statements are short by design
+      await client.query(`select set_config('work_mem', $1, false), set_config('jit', 'off', false)`, [SCAN_WORK_MEM])
       const now = o.clock.now()
       const created: number[] = []
       // the summary first, a step at a time with rests between, then the detectors read it
       const keepMs = Math.max(o.thresholds.fallimentiOre ?? 0, SUMMARY_MIN_HOURS) * 3_600_000
-      for (let more = true; more && !signal?.aborted;) {
+      for (let step = { more: true, spanMs: FIRST_SPAN_MS }; step.more && !signal?.aborted;) {
         const started = performance.now()
-        more = await summariseStep(client, now, keepMs)
+        step = await summariseStep(client, now, keepMs, step.spanMs)
         lastTook = performance.now() - started
-        if (more) await rest(lastTook * REST_FACTOR, signal)
+        if (step.more) await rest(lastTook * REST_FACTOR, signal)
       }
       await forgetSummarised(client, now, keepMs)
       const summarised = await summarisedUntil(client)
@@ -73,7 +75,7 @@ export async function scanOnce(o: AnomalyOptions, signal?: AbortSignal): Promise
       }
       return created
     } finally {
-      await client.query('reset work_mem')
+      await client.query('reset work_mem; reset jit')
       await client.query('select pg_advisory_unlock($1)', [SCAN_LOCK])
     }
   } finally {
