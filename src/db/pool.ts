@@ -72,9 +72,9 @@ type QueryWithCallback = (this: pg.PoolClient, config: string | pg.QueryConfig, 
  * no call and no connection. pg's own `query_timeout` did this, and was measured to cost far more than it
  * should: with it, what a query's result referenced (the rows, and through the calls waiting for them the
  * envelope and the verbali) was promoted to the old generation, call after call, instead of dying young. On
- * the benchmark's load, 400-850 KB promoted per scavenge and a mark-compact every few seconds, which made the
- * half-rate tail; with the bound below, 50-65 KB and none after the first seconds (README, Benchmark: the
- * half-rate tail). Why pg's timer has that effect is not established, and the shape of this one matters: a
+ * the benchmark's load, 400-850 KB promoted per scavenge and a mark-compact every few seconds; with the bound
+ * below, 50-65 KB and none after the first seconds (README, Benchmark: the half-rate tail, which says what this
+ * did and did not change there). Why pg's timer has that effect is not established, and the shape of this one matters: a
  * timer racing the query's promise (Promise.race) was measured to promote as much as pg's; this one, which
  * settles the query's callback, was not. bench/ and the README say how to measure it again.
  */
