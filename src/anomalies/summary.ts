@@ -67,7 +67,6 @@ export async function summariseStep(client: pg.PoolClient, now: Date, keepMs: nu
          on conflict (minuto, convenzione_id, operatore) do update
            set chiamate = anomalie_minuti.chiamate + excluded.chiamate, risposte = anomalie_minuti.risposte + excluded.risposte,
                non_validi = anomalie_minuti.non_validi + excluded.non_validi
-         returning 1
        )
        select coalesce(sum(chiamate), 0)::int as n from minuti`,
       [from, to])
