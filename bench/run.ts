@@ -32,6 +32,10 @@ const tailOnly = process.argv.includes('--tail-only')
 // BENCH_KEEP_TAIL=dir keeps the half-rate row's raw material there: every request's timeline and the probe's samples
 const keepTail = process.env.BENCH_KEEP_TAIL
 if (keepTail) mkdirSync(keepTail, { recursive: true })
+// This process waits through every row, and an idle V8 runs its memory reducer: a mark-compact of this heap (the
+// import's leftovers) a while into its idleness. In four `--tail-only` runs of five it fell inside the half-rate
+// row and took 80-110 ms of CPU beside the contestants, with the row's largest cluster of slow requests around it
+// (`--trace-gc` on this process: "Mark-Compact (reduce)"). `npm run bench` turns it off.
 const plan = quick
   ? { persons: 8_000, duration: 4, levels: [32], lookupSizes: [] as number[] }
   : { persons: 400_000, duration: 15, levels: [16, 64], lookupSizes: [100_000, 10_000_000] }
@@ -39,6 +43,7 @@ const certs = (f: string) => path.join(projectRoot, 'certs-dev', f)
 const tls = { key: certs('ente-a.key'), cert: certs('ente-a.crt'), ca: certs('ca.crt') }
 const work = mkdtempSync(path.join(os.tmpdir(), 'invciv-bench-'))
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
+if (!process.execArgv.includes('--no-memory-reducer')) log('without --no-memory-reducer (npm run bench gives it), this process may collect its heap during a row')
 const started = Date.now()
 
 // ---- the database --------------------------------------------------------------------------------

@@ -62,6 +62,10 @@ export interface ProbeOutput {
 }
 const threadsOf = (pids: string[]): Array<[string, string]> => pids.flatMap((pid) => tasks(pid).map((tid): [string, string] => [pid, tid]))
 
+// a generator stays one once seen: as it exits its cmdline reads empty, and counted among the others from its
+// birth it showed as seconds of CPU in the window's last tenth
+const generatorPids = new Set<string>()
+
 function classify(gateway: string, postmasters: string[]): Groups {
   const pg: string[] = [...postmasters]
   const generators: string[] = []
@@ -71,7 +75,10 @@ function classify(gateway: string, postmasters: string[]): Groups {
     const stat = procStat(entry)
     if (!stat) continue
     if (postmasters.includes(String(stat.ppid)) || postmasters.includes(entry)) pg.push(entry)
-    else if (read(`/proc/${entry}/cmdline`)?.includes('bench/paced.ts')) generators.push(entry)
+    else if (generatorPids.has(entry) || read(`/proc/${entry}/cmdline`)?.includes('bench/paced.ts')) {
+      generatorPids.add(entry)
+      generators.push(entry)
+    }
     else if (entry !== gateway && entry !== String(process.pid)) others[`${stat.name}[${entry}]`] = stat.own * 1000
   }
   return { gateway: threadsOf([gateway]), pg: threadsOf([...new Set(pg)]), generators: threadsOf(generators), others }
