@@ -29,7 +29,7 @@ import { busiestOthers, during, type OthersSnapshot, type ProbeOutput, type Samp
 const quick = process.argv.includes('--quick')
 // --tail-only: W1 and the half-rate row alone, with where its tail went; prints them and writes no results
 const tailOnly = process.argv.includes('--tail-only')
-// BENCH_KEEP_TAIL=dir keeps the half-rate row's raw material there: every request's timeline and the probe's samples
+// BENCH_KEEP_TAIL=dir keeps the half-rate row's raw material there: every request's timeline, the probe's samples, the window's start
 const keepTail = process.env.BENCH_KEEP_TAIL
 if (keepTail) mkdirSync(keepTail, { recursive: true })
 // This process waits through every row, and an idle V8 runs its memory reducer: a mark-compact of this heap (the
@@ -447,7 +447,11 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
       ...w1Soap, rate: Math.round(w1.rps / 2), ...(keepTail ? { timelineFile: path.join(keepTail, 'timeline.json') } : {}),
     }, w1.concurrency))
     const probed = await probe.stop()
-    if (keepTail) writeFileSync(path.join(keepTail, 'samples.json'), JSON.stringify(probed))
+    if (keepTail) {
+      writeFileSync(path.join(keepTail, 'samples.json'), JSON.stringify(probed))
+      // the samples are in wall-clock ms and the timeline in ms from the window's start: this joins the two
+      writeFileSync(path.join(keepTail, 'window.json'), JSON.stringify({ windowStartMs: generatorLag.last?.windowStartMs, slowAt: generatorLag.last?.slowAt }))
+    }
     halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity(), (performance.now() - scrapedAt) / 1000), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs, slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'), slowerThanP99At: generatorLag.last?.slowAt }
     halfRate.where = whereTheTailWent(probed, generatorLag.last)
     log(`half rate: ${JSON.stringify(halfRate.tail)}`)
