@@ -334,6 +334,8 @@ async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () =>
   const args = ['--import', 'tsx', path.join(projectRoot, 'bench/tail-probe.ts'), out, String(gatewayPid ?? 0), ...measuredPostmasters.map(String)]
   // ahead of everything it watches in the scheduler, like the generator, so its own lateness does not blur a window
   const child = GENERATOR_NICE ? spawn('nice', ['-n', String(GENERATOR_NICE - 5), process.execPath, ...args]) : spawn(process.execPath, args)
+  // a run that fails during the row must not leave it sampling (one did, 20-60 ms of CPU a window in three runs after)
+  spawned.add(child)
   await new Promise<void>((resolve, reject) => {
     child.stdout.once('data', () => resolve())
     child.once('exit', (code) => reject(new Error(`tail probe exited (${code})`)))
