@@ -5,7 +5,7 @@
 // argv[2]: a JSON file of options (as bench/load.ts, with `rate`); prints one JSON line of results.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { Agent, request } from 'undici'
+import { createLeanClient } from './lean-client.ts'
 
 interface PacedOptions {
   url: string
@@ -21,10 +21,12 @@ interface PacedOptions {
 }
 
 const o = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as PacedOptions
-const agent = new Agent({
-  connections: o.connections, pipelining: 1,
-  ...(o.tls ? { connect: { key: readFileSync(o.tls.key), cert: readFileSync(o.tls.cert), ca: readFileSync(o.tls.ca) } } : {}),
+// not undici: bench/lean-client.ts says why
+const client = createLeanClient({
+  url: o.url, method: o.method, headers: o.headers, connections: o.connections,
+  ...(o.tls ? { tls: { key: readFileSync(o.tls.key), cert: readFileSync(o.tls.cert), ca: readFileSync(o.tls.ca) } } : {}),
 })
+const requests = o.bodies.map((body) => client.prepare(body))
 const latencies: number[] = []
 let errors = 0
 let non2xx = 0
@@ -44,8 +46,7 @@ const SETTLE_MS = 1000
 const warmUntil = performance.now() + CODE_WARM_UP_MS
 await Promise.all(Array.from({ length: o.connections }, async (_, i) => {
   for (let k = i; k === i || performance.now() < warmUntil; k += o.connections) {
-    const res = await request(o.url, { method: o.method, headers: o.headers, body: o.bodies[k % o.bodies.length] as string, dispatcher: agent })
-    await res.body.dump()
+    await client.send(requests[k % requests.length] as Buffer)
   }
 }))
 await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
@@ -63,12 +64,10 @@ const ownDelay = monitorEventLoopDelay({ resolution: 5 })
 ownDelay.enable()
 
 function fire(dueAt: number) {
-  const body = o.bodies[sent++ % o.bodies.length] as string
-  const p = request(o.url, { method: o.method, headers: o.headers, body, dispatcher: agent })
-    .then(async (res) => {
-      await res.body.dump()
+  const p = client.send(requests[sent++ % requests.length] as Buffer)
+    .then((status) => {
       completed++
-      if (dueAt >= measuredFrom && (res.statusCode < 200 || res.statusCode >= 300)) non2xx++
+      if (dueAt >= measuredFrom && (status < 200 || status >= 300)) non2xx++
       const latency = performance.now() - dueAt
       if (dueAt >= measuredFrom) latencies.push(latency)
       timeline.push([dueAt - measuredFrom, latency])
@@ -94,7 +93,7 @@ await new Promise<void>((resolve) => {
   tick()
 })
 await Promise.all(inFlight)
-await agent.close()
+client.close()
 if (o.timelineFile) writeFileSync(o.timelineFile, JSON.stringify(timeline))
 const measured = timeline.filter(([due]) => due >= 0)
 latencies.sort((a, b) => a - b)
