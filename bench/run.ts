@@ -25,6 +25,7 @@ import { primaryAndReplica, replicaMissing } from '../test/helpers/replica.ts'
 import { Agent, request } from 'undici'
 import { procStat } from './proc-stat.ts'
 import { busiestOthers, during, type OthersSnapshot, type ProbeOutput, type Sample } from './tail-probe.ts'
+import { imageCommand } from './image-command.ts'
 
 const quick = process.argv.includes('--quick')
 // --tail-only: W1 and the half-rate row alone, with where its tail went; prints them and writes no results
@@ -417,7 +418,8 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
   }
 }
 
-// W1 and W2: the full gateway, one process, as `invciv serve` runs it
+// W1 and W2: the full gateway, one process, as `invciv serve` runs it, with the image's node flags
+const GATEWAY_NODE_FLAGS = imageCommand(projectRoot).nodeFlags
 {
   const port = await freePort()
   const adminPort = await freePort()
@@ -425,7 +427,7 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
   const gw = await contestant('gateway', ['src/cli/index.ts', 'serve'], gatewayEnv(port, adminPort), 'invciv-gateway ready',
   // BENCH_PROFILE=dir writes the gateway's CPU profile there, for the README's account of where the time goes
   // BENCH_GATEWAY_NODE_ARGS: node's own flags for the gateway, for an experiment (--trace-gc, heap sizes)
-  [...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])])
+  [...GATEWAY_NODE_FLAGS, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])])
   const w1Soap = { url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }
   const w2Rest = { url: `https://127.0.0.1:${port}/rest/v1/verifiche`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls }
   /** a row whose every answer autocannon counted left exactly one traccia (a few in flight at the end may add more) */
@@ -470,7 +472,7 @@ function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number):
   // two processes on the same database, the connections split between them (as an L4 balancer would)
   {
     const port2 = await freePort()
-    const gw2 = await contestant('gateway 2', ['src/cli/index.ts', 'serve'], gatewayEnv(port2, await freePort()), 'invciv-gateway ready')
+    const gw2 = await contestant('gateway 2', ['src/cli/index.ts', 'serve'], gatewayEnv(port2, await freePort()), 'invciv-gateway ready', GATEWAY_NODE_FLAGS)
     const rest = (p: number) => ({ url: `https://127.0.0.1:${p}/rest/v1/verifiche`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls })
     for (const c of plan.levels) rows.push(await loadSplit('W2 REST gateway, 2 processes', [{ pid: gw.pid, options: rest(port) }, { pid: gw2.pid, options: rest(port2) }], c))
     gw2.kill('SIGTERM')
@@ -528,7 +530,7 @@ else {
     for (const [name, readUrl] of [['W1 SOAP, own primary alone', undefined], ['W1 SOAP, own primary, lookups on its replica', replica.url('invciv')]] as const) {
       const p = await freePort()
       const env: Record<string, string> = { ...gatewayEnvFor(primary.url('invciv'), p, await freePort()), ...(readUrl ? { DATABASE_READ_URL: readUrl } : {}) }
-      const child = await contestant(name, ['src/cli/index.ts', 'serve'], env, 'invciv-gateway ready')
+      const child = await contestant(name, ['src/cli/index.ts', 'serve'], env, 'invciv-gateway ready', GATEWAY_NODE_FLAGS)
       const soap = { url: `https://127.0.0.1:${p}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }
       for (const c of plan.levels) rows.push(await load(name, child.pid, soap, c))
       child.kill('SIGTERM')

@@ -16,6 +16,7 @@ import { freshPki } from '../helpers/pki.ts'
 import { certFile, pem } from '../helpers/certs.ts'
 import { TEST_PSEUDONYM_KEY } from '../helpers/gateway.ts'
 import { startGatewayProcess } from '../helpers/gateway-process.ts'
+import { imageCommand } from '../../bench/image-command.ts'
 
 const dockerfile = readFileSync(path.join(projectRoot, 'Dockerfile'), 'utf8')
 const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '))
@@ -125,7 +126,9 @@ t.test('the built runtime serves in production mode on its own PKI, as the runti
   const cli = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => execFile(process.execPath, ['dist/cli/index.js', ...args], { cwd: app, env },
     (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })))
 
-  const child = spawn(process.execPath, ['dist/cli/index.js', 'serve'], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  // as the image starts it: the Dockerfile's CMD, node's flags included
+  const image = imageCommand(projectRoot)
+  const child = spawn(process.execPath, [...image.nodeFlags, image.script, ...image.args], { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (c: Buffer) => (out += c.toString()))
   child.stderr.on('data', (c: Buffer) => (out += c.toString()))
