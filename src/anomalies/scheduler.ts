@@ -59,18 +59,18 @@ async function withScanLock<T>(pool: pg.Pool, work: (client: pg.PoolClient) => P
 
 const keepMsOf = (o: AnomalyOptions) => Math.max(o.thresholds.fallimentiOre ?? 0, SUMMARY_MIN_HOURS) * 3_600_000
 
-// The span of trail a step takes, as the last step sized it from the trail's density. Each run starting again
-// from FIRST_SPAN_MS took its five seconds in one statement, whatever the rate: at 3 300 calls a second, 16 000
-// tracce and about 30 ms of PostgreSQL's CPU at once every tick, in the benchmark's slow windows.
-let learnedSpanMs = FIRST_SPAN_MS
+// The span of trail a step takes, as the last step on that database sized it from the trail's density. Each run
+// starting again from FIRST_SPAN_MS took its five seconds in one statement, whatever the rate: at 3 300 calls a
+// second, 16 000 tracce and about 30 ms of PostgreSQL's CPU at once every tick, in the benchmark's slow windows.
+const learnedSpanMs = new WeakMap<pg.Pool, number>()
 
 /** The summary brought up to date, a step at a time with rests between; how long its last step took, in ms. */
 async function catchUp(client: pg.PoolClient, o: AnomalyOptions, now: Date, signal: AbortSignal | undefined): Promise<number> {
   let lastTook = 0
-  for (let step = { more: true, spanMs: learnedSpanMs }; step.more && !signal?.aborted;) {
+  for (let step = { more: true, spanMs: learnedSpanMs.get(o.pool) ?? FIRST_SPAN_MS }; step.more && !signal?.aborted;) {
     const started = performance.now()
     step = await summariseStep(client, now, keepMsOf(o), step.spanMs)
-    learnedSpanMs = step.spanMs
+    learnedSpanMs.set(o.pool, step.spanMs)
     lastTook = performance.now() - started
     if (step.more) await rest(lastTook * REST_FACTOR, signal)
   }
@@ -81,9 +81,8 @@ async function catchUp(client: pg.PoolClient, o: AnomalyOptions, now: Date, sign
  * The summary alone, brought up to date between scans. Left to the minute's scan, a minute of tracce (46 000 and
  * more at the benchmark's rate) was summarised in one catch-up of about 4 s, steps and rests, and the half-rate
  * row's largest cluster of slow requests fell in it (the window's last second, in two full runs and a tail-only
- * one); five seconds at a time it is one statement, about 30 ms of PostgreSQL's CPU at 3 400 calls a second, with
- * no slow request around it in the tail-only run that placed it. Returns false when another process holds the
- * scan's lock (it is then that one's to do).
+ * one); five seconds at a time it is a few short steps. Returns false when another process holds the scan's lock
+ * (it is then that one's to do).
  */
 export async function summariseOnce(o: AnomalyOptions, signal?: AbortSignal): Promise<boolean> {
   const done = await withScanLock(o.pool, (client) => catchUp(client, o, o.clock.now(), signal))
