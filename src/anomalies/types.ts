@@ -25,5 +25,10 @@ export interface Detector<T extends Record<string, number>> {
   detect(db: Queryable, now: Date, thresholds: T, summarised?: Date): Promise<Finding[]>
 }
 
-/** At most this many transaction ids are kept as evidence of one finding. */
+/**
+ * At most this many transaction ids are kept as evidence of one finding: the latest, taken newest first along a
+ * time index (`order by ricevuta_il desc, id desc`), so a query stops at the fiftieth. Ordered by id, PostgreSQL read
+ * and sorted every matching traccia of the window for each finding: in the benchmark, 9 ms per operatore over
+ * the failure line every minute (46 ms for five), and a day's failures in production.
+ */
 export const EVIDENCE = 50

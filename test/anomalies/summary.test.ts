@@ -65,6 +65,15 @@ t.test('the crafted day gives every detector something to find', async (t) => {
   t.equal(counted?.length, 1, 'more operatori than the convenzione allows')
 })
 
+t.test("a finding's evidence is its latest calls", async (t) => {
+  const bruno = fromTheTrail[0]?.find((f) => f.operatore === 'bruno')
+  const since = now.getTime() - 24 * HOUR
+  const latest = tracce.filter((c) => c.operatore === 'bruno' && c.esito === 'NON_VALIDO' && c.receivedAt.getTime() > since && c.receivedAt <= now)
+    .sort((x, y) => y.receivedAt.getTime() - x.receivedAt.getTime()).slice(0, 50).map((c) => c.transactionId)
+  t.ok(latest.length === 50, 'bruno failed more than 50 times in the window')
+  t.same(bruno?.evidenze, latest.sort(), "the 50 newest of bruno's NON_VALIDO answers")
+})
+
 t.test('summarised in small steps, in two scans, the detectors find what the whole trail gives', async (t) => {
   const client = await db.pool.connect()
   t.teardown(() => client.release())

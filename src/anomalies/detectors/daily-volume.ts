@@ -21,7 +21,7 @@ export const dailyVolume: Detector<{ volumeFattore: number }> = {
        select k.convenzione_id, k.media, k.n,
               array(select t.identificativo_transazione::text from tracce t
                      where t.convenzione_id = k.convenzione_id and t.ricevuta_il >= $1 and t.ricevuta_il <= $2 and t.esito is not null
-                     order by t.id desc limit ${EVIDENCE}) as evidenze
+                     order by t.ricevuta_il desc, t.id desc limit ${EVIDENCE}) as evidenze
          from conteggi k`,
       [romeMidnight(day), now, day, volumeFattore])
     return rows.map((r) => ({

@@ -26,7 +26,7 @@ export const enumeration: Detector<{ enumerazioneCodiciOra: number }> = {
               array(select t.identificativo_transazione::text from tracce t
                      where lower(t.operatore) = f.operatore and t.convenzione_id = f.convenzione_id and t.ricevuta_il > $1 and t.ricevuta_il <= $2
                        and t.cf_pseudonimo is not null
-                     order by t.id desc limit ${EVIDENCE}) as evidenze
+                     order by t.ricevuta_il desc, t.id desc limit ${EVIDENCE}) as evidenze
          from trovati f`,
       [since, now, enumerazioneCodiciOra, b])
     return rows.map((r) => ({

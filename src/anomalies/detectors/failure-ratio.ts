@@ -21,8 +21,8 @@ export const failureRatio: Detector<typeof defaults> = {
     const since = new Date(now.getTime() - t.fallimentiOre * 3_600_000)
     const bucket = now.toISOString().slice(0, 13)
     const { a, b } = splitWindow(since, summarised)
-    // counts per operatore (its canonical identity) and per convenzione in one pass: whole minutes from the scan's
-    // summary, the window's ragged start and its last seconds from the trail (two ranges, each on the time index);
+    // counts per operatore (its canonical identity) and per convenzione in one pass: the scan's summary up to its
+    // mark, the window's ragged start and what came after the mark from the trail (two ranges, each on the time index);
     // evidence only for the groups over their line
     const { rows } = await db.query<{ convenzione_id: number; operatore: string | null; n: number; falliti: number; evidenze: string[] }>(
       `with grezze as (
@@ -42,7 +42,7 @@ export const failureRatio: Detector<typeof defaults> = {
               array(select t.identificativo_transazione::text from tracce t
                      where t.convenzione_id = k.convenzione_id and (k.tutta or lower(t.operatore) = k.operatore)
                        and t.ricevuta_il > $1 and t.ricevuta_il <= $2 and t.esito = 'NON_VALIDO'
-                     order by t.id desc limit ${EVIDENCE}) as evidenze
+                     order by t.ricevuta_il desc, t.id desc limit ${EVIDENCE}) as evidenze
          from conteggi k
         where case when k.tutta then k.n >= $5 and k.falliti >= $6::numeric * k.n
                    else k.operatore <> '' and k.n >= $3 and k.falliti >= $4::numeric * k.n end`,

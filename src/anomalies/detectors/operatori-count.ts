@@ -11,8 +11,8 @@ export const operatoriCount: Detector<Record<string, never>> = {
     const day = romeDate(now)
     const midnight = romeMidnight(day)
     const { b } = splitWindow(midnight, summarised)
-    // distinct pairs first (a hash, not a sort of the day): the day's whole minutes from the scan's summary, its
-    // last seconds from the trail; evidence only for a convenzione found over the line. An operatore counts once
+    // distinct pairs first (a hash, not a sort of the day): the day up to the summary's mark from the summary, the
+    // seconds since from the trail; evidence only for a convenzione found over the line. An operatore counts once
     // under its canonical identity, however it was spelled (policy/operatore-present.ts)
     const { rows } = await db.query<{ convenzione_id: number; massimo: number; operatori: number; evidenze: string[] }>(
       `with coppie as (
@@ -29,7 +29,7 @@ export const operatoriCount: Detector<Record<string, never>> = {
        select k.convenzione_id, k.massimo, k.operatori,
               array(select t.identificativo_transazione::text from tracce t
                      where t.convenzione_id = k.convenzione_id and t.ricevuta_il >= $1 and t.ricevuta_il <= $2 and t.operatore is not null
-                     order by t.id desc limit ${EVIDENCE}) as evidenze
+                     order by t.ricevuta_il desc, t.id desc limit ${EVIDENCE}) as evidenze
          from conteggi k`,
       [midnight, now, b])
     return rows.map((r) => ({
