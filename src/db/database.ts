@@ -1,6 +1,6 @@
 // Opens the gateway's database: DATABASE_URL, or the embedded default (created on first start); migrated either way.
 import type { Logger } from 'pino'
-import { CALL_QUERY_TIMEOUT_MS, createPool, type Pool } from './pool.ts'
+import { CALL_POOL_KEPT_OPEN, CALL_QUERY_TIMEOUT_MS, createPool, type Pool } from './pool.ts'
 import { ensureDatabase, startEmbedded, type EmbeddedServer } from './embedded.ts'
 import { migrate, migrationsDir } from './migrate.ts'
 import type { RoleNames } from './roles.ts'
@@ -46,9 +46,9 @@ export async function openDatabase(config: DatabaseSettings, logger: Logger, opt
   const pool = createPool(url, { max: options.poolSize ?? 5, logger })
   // a long export or sealing run cannot take the connections calls need, and a database that stops
   // answering (not only one that refuses connections) turns into a quick refusal, not a hung call
-  const callPool = createPool(url, { max: options.poolSize, logger, applicationName: 'invciv-gateway-calls', queryTimeoutMs: CALL_QUERY_TIMEOUT_MS, genericPlans: true })
+  const callPool = createPool(url, { max: options.poolSize, logger, applicationName: 'invciv-gateway-calls', queryTimeoutMs: CALL_QUERY_TIMEOUT_MS, genericPlans: true, keepOpen: CALL_POOL_KEPT_OPEN })
   const readPool = config.databaseReadUrl
-    ? createPool(config.databaseReadUrl, { max: options.poolSize, logger, applicationName: 'invciv-gateway-read', queryTimeoutMs: config.readTimeoutMs, connectTimeoutMs: config.readTimeoutMs, genericPlans: true })
+    ? createPool(config.databaseReadUrl, { max: options.poolSize, logger, applicationName: 'invciv-gateway-read', queryTimeoutMs: config.readTimeoutMs, connectTimeoutMs: config.readTimeoutMs, genericPlans: true, keepOpen: CALL_POOL_KEPT_OPEN })
     : callPool
   const close = async () => {
     await callPool.end()

@@ -31,7 +31,20 @@ export interface PoolOptions {
    * of one call, 57 with the generic plan (measured by bench/statement-cost.ts).
    */
   genericPlans?: boolean
+  /**
+   * Connections kept open however long they idle. A new one costs the burst that needs it a backend's start, and
+   * then each statement's first parse and plan and the commit function's compilation in that backend: in the
+   * benchmark's half-rate row, 37 ms of PostgreSQL's CPU in 20 ms, 7 s into the window, where a call connection
+   * closed after 30 s idle was opened again.
+   */
+  keepOpen?: number
+  /** how long a connection above keepOpen may idle before it is closed; 30 s unless a test says otherwise */
+  idleTimeoutMs?: number
 }
+
+// What the call path keeps busy at once: its reads in flight (pipeline/batcher.ts's READ_BATCH), the group commit,
+// and one more for what else a call may need (the SPCoop counter, a registry read the cache missed).
+export const CALL_POOL_KEPT_OPEN = 4
 
 export function createPool(connectionString: string, options: PoolOptions = {}): pg.Pool {
   const config: pg.PoolConfig = {
@@ -40,7 +53,8 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
     application_name: options.applicationName ?? 'invciv-gateway',
     // a refusal while the database is away must come within 2 seconds, so no call waits longer for a connection
     connectionTimeoutMillis: options.connectTimeoutMs ?? 1_000,
-    idleTimeoutMillis: 30_000,
+    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
+    min: options.keepOpen ?? 0,
   }
   const pool = options.queryTimeoutMs ? new BoundedPool(config, options.queryTimeoutMs) : new pg.Pool(config)
   // set as a new connection's first statement (queued before whatever checked it out), not in the URL's options,

@@ -1,7 +1,7 @@
 import t from 'tap'
 import pino from 'pino'
 import { testDatabase } from '../helpers/database.ts'
-import { createPool, QueryTimeoutError } from '../../src/db/pool.ts'
+import { CALL_POOL_KEPT_OPEN, createPool, QueryTimeoutError } from '../../src/db/pool.ts'
 import { isDatabaseUnavailable } from '../../src/db/errors.ts'
 import { codeOf } from '../../src/message-of.ts'
 import { openDatabase } from '../../src/db/database.ts'
@@ -94,4 +94,27 @@ t.test('a bounded pool: a connection that breaks under a query (a reset) fails t
   const err = await pool.query('select pg_sleep(2)').then(() => undefined, (e: unknown) => e)
   t.ok(isDatabaseUnavailable(err), `the query failed as the database's absence (${String((err as Error | undefined)?.message)})`)
   t.same((await pool.query<{ ok: boolean }>('select true as ok')).rows, [{ ok: true }], 'a new connection answers the next query')
+})
+
+// A burst after a quiet spell must not pay for new backends (their start, each statement's first plan, the commit
+// function's compilation): the call pools keep CALL_POOL_KEPT_OPEN connections however long they idle, and close
+// the rest as any pool does.
+t.test('the call pools keep their warm connections open past the idle timeout, and close the others', async (t) => {
+  const db = await testDatabase(t, { migrate: false })
+  const appName = `kept-open-${process.pid}`
+  const pool = createPool(db.url, { max: 6, keepOpen: 2, idleTimeoutMs: 100, applicationName: appName, queryTimeoutMs: 1_000 })
+  t.teardown(() => pool.end())
+  const held = await Promise.all([1, 2, 3, 4, 5].map(() => pool.connect()))
+  const pids = await Promise.all(held.map(async (c) => (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid))
+  for (const c of held) c.release()
+  await new Promise((resolve) => setTimeout(resolve, 600))
+  t.equal(pool.totalCount, 2, 'the pool closed all but two')
+  const open = await pool.query<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [appName])
+  t.equal(open.rows.length, 2, 'and PostgreSQL has two of its backends left')
+  t.ok(open.rows.every((r) => pids.includes(r.pid)), 'the ones it had: no new backend for the query after the pause')
+
+  const database = await openDatabase(loadConfig({ DATABASE_URL: db.url }), pino({ level: 'silent' }))
+  t.teardown(() => database.close())
+  t.equal((database.callPool as unknown as { options: { min: number } }).options.min, CALL_POOL_KEPT_OPEN, "the gateway's call pool keeps them")
+  t.equal((database.pool as unknown as { options: { min: number } }).options.min, 0, 'its administrative pool does not')
 })
