@@ -24,8 +24,9 @@ import { addPrincipal } from '../src/registry/principals.ts'
 import { primaryAndReplica, replicaMissing } from '../test/helpers/replica.ts'
 import { Agent, request } from 'undici'
 import { procStat } from './proc-stat.ts'
-import { busiestOthers, during, type OthersSnapshot, type ProbeOutput, type Sample } from './tail-probe.ts'
+import { bornDuring, busiestOthers, during, type ProbeOutput } from './tail-probe.ts'
 import { imageCommand } from './image-command.ts'
+import { clearStart, EPMD_CHECK_PERIOD_MS, EPMD_STARTER, periodOf, watchBirths } from './neighbours.ts'
 
 const quick = process.argv.includes('--quick')
 // --tail-only: W1 and the half-rate row alone, with where its tail went; prints them and writes no results
@@ -46,6 +47,8 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'invciv-bench-'))
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
 if (!process.execArgv.includes('--no-memory-reducer')) log('without --no-memory-reducer (npm run bench gives it), this process may collect its heap during a row')
 const started = Date.now()
+// RabbitMQ's epmd-starter VMs, born once a minute, from now until the half-rate row (bench/neighbours.ts)
+const epmdStarters = watchBirths(EPMD_STARTER)
 
 // ---- the database --------------------------------------------------------------------------------
 let embedded: EmbeddedCluster | undefined
@@ -224,8 +227,14 @@ async function postmasterPid(url: string): Promise<number | undefined> {
 // 171 ms behind a p99 of 529 ms). It runs ahead of the servers in the scheduler (nice -10, when allowed),
 // for every contestant alike; BENCH_GENERATOR_NICE=0 runs it as before.
 const GENERATOR_NICE = Number(process.env.BENCH_GENERATOR_NICE ?? (os.userInfo().uid === 0 ? -10 : 0))
+// The generators and the probe run through tsx, whose loader thread has a heap of its own: a few seconds into an
+// idle stretch V8's memory reducer collected it, and the probe's own (`--trace-gc`: "Mark-Compact (reduce)", 10 ms
+// and more at once, at nice -15 ahead of the servers), about 8 s after its start, which put it 1.7 s into the
+// half-rate window beside that run's largest cluster of slow requests (103 of 287). As for this process, off.
+const HELPER_NODE_FLAGS = ['--no-memory-reducer', '--import', 'tsx']
+
 function generate(script: string, optionsFile: string): Promise<string> {
-  const args = ['--import', 'tsx', path.join(projectRoot, script), optionsFile]
+  const args = [...HELPER_NODE_FLAGS, path.join(projectRoot, script), optionsFile]
   return GENERATOR_NICE ? run('nice', ['-n', String(GENERATOR_NICE), process.execPath, ...args]) : run(process.execPath, args)
 }
 
@@ -329,10 +338,28 @@ function diagnose(before: Samples, after: Samples, dbBefore: Awaited<ReturnType<
   }
 }
 
+// The half-rate row from its generator's start to its window's end: start-up, 2 s busy, 1 s settling, 3 s at the
+// rate, then the window (bench/paced.ts)
+const HALF_RATE_SPAN_MS = 7_000 + plan.duration * 1000
+const NEIGHBOUR_GUARD_MS = 2_000
+const neighbours: { epmdStarters?: number; waitedMs?: number } = {}
+/** Waits, if need be, until the half-rate row can run with no epmd-starter boot predicted in it. */
+async function clearOfNeighbours(): Promise<void> {
+  const births = epmdStarters.births()
+  epmdStarters.stop()
+  const period = periodOf(births, EPMD_CHECK_PERIOD_MS)
+  const now = performance.timeOrigin + performance.now()
+  const wait = clearStart(births, now, HALF_RATE_SPAN_MS, period, NEIGHBOUR_GUARD_MS) - now
+  neighbours.epmdStarters = births.length
+  neighbours.waitedMs = Math.round(wait)
+  if (births.length === 0) return
+  log(`RabbitMQ's epmd check booted an Erlang VM ${births.length} times so far, every ${(period / 1000).toFixed(1)} s: ${wait > 0 ? `waiting ${(wait / 1000).toFixed(1)} s so that the next boot falls outside the half-rate row` : 'the next falls outside the half-rate row'}`)
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+}
 /** bench/tail-probe.ts sampling the gateway, PostgreSQL and the generator until stopped. */
 async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () => Promise<ProbeOutput> }> {
   const out = path.join(work, `probe-${Date.now()}.json`)
-  const args = ['--import', 'tsx', path.join(projectRoot, 'bench/tail-probe.ts'), out, String(gatewayPid ?? 0), ...measuredPostmasters.map(String)]
+  const args = [...HELPER_NODE_FLAGS, path.join(projectRoot, 'bench/tail-probe.ts'), out, String(gatewayPid ?? 0), ...measuredPostmasters.map(String)]
   // ahead of everything it watches in the scheduler, like the generator, so its own lateness does not blur a window
   const child = GENERATOR_NICE ? spawn('nice', ['-n', String(GENERATOR_NICE - 5), process.execPath, ...args]) : spawn(process.execPath, args)
   // a run that fails during the row must not leave it sampling (one did, 20-60 ms of CPU a window in three runs after)
@@ -352,7 +379,7 @@ async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () =>
 }
 
 /** The slowest windows of the half-rate run against a typical one: who ran, who waited, whether the CPUs idled. */
-function whereTheTailWent({ samples, others }: { samples: Sample[]; others: OthersSnapshot[] }, paced: { slowAt: string; windowStartMs?: number } | undefined): string[] {
+function whereTheTailWent({ samples, others, births }: ProbeOutput, paced: { slowAt: string; windowStartMs?: number } | undefined): string[] {
   if (!paced?.windowStartMs || samples.length < 2) return []
   const start = paced.windowStartMs
   const show = (w: Record<string, number>) => `gateway main thread ${w.gwMainCpu} ms on a CPU + ${w.gwMainWait} waiting for one, its other threads ${w.gwOtherCpu}; ` +
@@ -370,7 +397,8 @@ function whereTheTailWent({ samples, others }: { samples: Sample[]; others: Othe
     ...slow.map(([ms, n]) => {
       const w = during(samples, start + ms, 100)
       const named = busiestOthers(others, start + ms - 100, 300).map(([name, cpu]) => `${name} ${cpu} ms`).join(', ')
-      return `${n} slower than p99 fell due at ${ms} ms: ${w ? show(w) : 'not sampled'}${named ? `; the busiest other processes around it: ${named}` : ''}`
+      const born = bornDuring(births, start + ms - 300, 400).join(', ')
+      return `${n} slower than p99 fell due at ${ms} ms: ${w ? show(w) : 'not sampled'}${named ? `; the busiest other processes around it: ${named}` : ''}${born ? `; born around it: ${born}` : ''}`
     }),
   ]
 }
@@ -441,6 +469,7 @@ const GATEWAY_NODE_FLAGS = imageCommand(projectRoot).nodeFlags
   for (const c of plan.levels) await traced(() => load('W1 SOAP gateway', gw.pid, w1Soap, c))
   {
     const w1 = rows.filter((r) => r.name.startsWith('W1')).sort((a, b) => b.rps - a.rps)[0] as Row
+    await clearOfNeighbours()
     const metricsBefore = await scrape(adminPort)
     const scrapedAt = performance.now()
     const dbBefore = await databaseActivity()
@@ -456,7 +485,7 @@ const GATEWAY_NODE_FLAGS = imageCommand(projectRoot).nodeFlags
       // the samples are in wall-clock ms and the timeline in ms from the window's start: this joins the two
       writeFileSync(path.join(keepTail, 'window.json'), JSON.stringify({ windowStartMs: generatorLag.last?.windowStartMs, slowAt: generatorLag.last?.slowAt }))
     }
-    halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity(), (performance.now() - scrapedAt) / 1000), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs, slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'), slowerThanP99At: generatorLag.last?.slowAt }
+    halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity(), (performance.now() - scrapedAt) / 1000), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs, slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'), slowerThanP99At: generatorLag.last?.slowAt, epmdStarterBoots: neighbours.epmdStarters, waitedForThemMs: neighbours.waitedMs }
     halfRate.where = whereTheTailWent(probed, generatorLag.last)
     log(`half rate: ${JSON.stringify(halfRate.tail)}`)
     for (const line of halfRate.where) log(`  ${line}`)

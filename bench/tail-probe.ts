@@ -56,9 +56,18 @@ export interface OthersSnapshot {
   cpu: Record<string, number>
 }
 
+/** A process born while the probe sampled: one that lives for less than a listing is named only here. */
+export interface Birth {
+  t: number
+  pid: string
+  /** its name and the start of its command line */
+  what: string
+}
+
 export interface ProbeOutput {
   samples: Sample[]
   others: OthersSnapshot[]
+  births: Birth[]
 }
 const threadsOf = (pids: string[]): Array<[string, string]> => pids.flatMap((pid) => tasks(pid).map((tid): [string, string] => [pid, tid]))
 
@@ -84,13 +93,35 @@ function classify(gateway: string, postmasters: string[]): Groups {
   return { gateway: threadsOf([gateway]), pg: threadsOf([...new Set(pg)]), generators: threadsOf(generators), others }
 }
 
+/**
+ * A group's CPU and wait so far, as the sum of each thread's progress since it was last read. Summing the members'
+ * own totals, as this did, took a backend's whole life away from PostgreSQL's figure the moment it exited (a
+ * window showed PostgreSQL at 0 ms and "other processes" at 4 306), and gave a new member's to the window it joined in.
+ */
+function progressOf(): (threads: Array<[string, string]>) => [number, number] {
+  const last = new Map<string, [number, number]>()
+  let cpu = 0
+  let wait = 0
+  return (threads) => {
+    for (const [pid, tid] of threads) {
+      const now = schedstat(pid, tid)
+      if (now[0] === 0 && now[1] === 0) continue // gone meanwhile: what it did since its last reading is lost, no more
+      const [c, w] = last.get(tid) ?? [0, 0]
+      cpu += now[0] - c
+      wait += now[1] - w
+      last.set(tid, now)
+    }
+    return [cpu, wait]
+  }
+}
+const progress = { gateway: progressOf(), pg: progressOf(), generators: progressOf() }
+
 function sample(gateway: string, groups: Groups): Sample {
-  const sum = (threads: Array<[string, string]>) => threads.map(([pid, tid]) => schedstat(pid, tid)).reduce(([c, w], [c2, w2]) => [c + c2, w + w2], [0, 0])
   const [gwMainCpu, gwMainWait] = schedstat(gateway, gateway)
-  const [gwAllCpu, gwAllWait] = sum(groups.gateway)
+  const [gwAllCpu, gwAllWait] = progress.gateway(groups.gateway)
   const [gwOtherCpu, gwOtherWait] = [gwAllCpu - gwMainCpu, gwAllWait - gwMainWait]
-  const [pgCpu, pgWait] = sum(groups.pg)
-  const [genCpu, genWait] = sum(groups.generators)
+  const [pgCpu, pgWait] = progress.pg(groups.pg)
+  const [genCpu, genWait] = progress.generators(groups.generators)
   const cpu = (read('/proc/stat') ?? '').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? []
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu
   return {
@@ -123,6 +154,26 @@ export function during(samples: Sample[], from: number, ms: number): Record<stri
   }
 }
 
+/** What was born in [from, from + ms), by name, with how many of each: "beam.smp (erlexec … epmd-starter-1) ×1". */
+export function bornDuring(births: Birth[], from: number, ms: number): string[] {
+  const counts = new Map<string, number>()
+  for (const b of births) if (b.t >= from && b.t < from + ms) counts.set(b.what, (counts.get(b.what) ?? 0) + 1)
+  return [...counts].map(([what, n]) => (n > 1 ? `${what} ×${n}` : what))
+}
+
+/** The processes born since the last look: checked at every sample, a process of 100 ms is not missed. */
+function newcomers(seen: Set<string>, now: string[], t: number): Birth[] {
+  const born: Birth[] = []
+  for (const pid of now) {
+    if (seen.has(pid) || !/^[0-9]+$/.test(pid)) continue
+    const name = read(`/proc/${pid}/comm`)?.trim()
+    if (name === undefined) continue // gone before it could be named
+    const cmd = (read(`/proc/${pid}/cmdline`) ?? '').replaceAll('\0', ' ').trim()
+    born.push({ t, pid, what: cmd ? `${name} (${cmd.length > 80 ? `${cmd.slice(0, 80)}…` : cmd})` : name })
+  }
+  return born
+}
+
 const pidOf = (name: string) => /\[([0-9]+)\]$/.exec(name)?.[1] ?? name
 
 /** The other processes that used most CPU around [from, from + ms), in ms, busiest first. */
@@ -146,11 +197,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     groups = classify(gateway, postmasters)
     others.push({ t: performance.timeOrigin + performance.now(), cpu: groups.others })
   }, 250)
-  const every = setInterval(() => samples.push(sample(gateway, groups)), 20)
+  const births: Birth[] = []
+  let seen = new Set(readdirSync('/proc'))
+  const every = setInterval(() => {
+    samples.push(sample(gateway, groups))
+    const now = readdirSync('/proc')
+    births.push(...newcomers(seen, now, performance.timeOrigin + performance.now()))
+    seen = new Set(now)
+  }, 20)
   process.on('SIGTERM', () => {
     clearInterval(every)
     clearInterval(reclassify)
-    writeFileSync(out, JSON.stringify({ samples, others } satisfies ProbeOutput))
+    writeFileSync(out, JSON.stringify({ samples, others, births } satisfies ProbeOutput))
     process.exit(0)
   })
   process.stdout.write('sampling\n')
