@@ -7,41 +7,50 @@
 // requests slower than the p99 in the 200 ms of one boot, the gateway and PostgreSQL at half their usual CPU).
 // The benchmark measures the gateway, not the machine's message broker, so the half-rate row starts where the
 // next boot falls after its end; the probe still names whatever is born in the window (tail-probe.ts).
-import { readdirSync, readFileSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
 
 /** RabbitMQ's check interval (?CHECK_FREQUENCY, 60 s) plus the check itself, as seen here (60.2 s) */
 export const EPMD_CHECK_PERIOD_MS = 60_200
 export const EPMD_STARTER = /epmd-starter/
-
-const cmdline = (pid: string): string | undefined => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').replaceAll('\0', ' ')
-  } catch {
-    return undefined // gone already
-  }
-}
-
 /** A boot is several processes (erlexec, then beam.smp, both named so): births this close are one. */
 const SAME_BOOT_MS = 5_000
+
+// The watch runs on a thread of its own: this process's main thread is busy for seconds at a time (the feed's
+// generation, the import), and a boot that came and went meanwhile was missed (one --tail-only run saw none in 90 s).
+const WATCHER = `
+const { parentPort, workerData } = require('node:worker_threads')
+const { readdirSync, readFileSync } = require('node:fs')
+const match = new RegExp(workerData.source, workerData.flags)
+let seen = new Set(readdirSync('/proc'))
+let last = -Infinity
+parentPort.postMessage('watching')
+setInterval(() => {
+  const now = readdirSync('/proc')
+  for (const pid of now) {
+    if (seen.has(pid) || !/^[0-9]+$/.test(pid)) continue
+    let cmd = ''
+    try { cmd = readFileSync('/proc/' + pid + '/cmdline', 'latin1').replaceAll('\\0', ' ') } catch {}
+    const t = performance.timeOrigin + performance.now()
+    if (match.test(cmd) && !(t - last < workerData.sameBootMs)) parentPort.postMessage(last = t)
+  }
+  seen = new Set(now)
+}, workerData.everyMs)
+`
 
 /**
  * The births of processes whose command line matches, as epoch ms, watched every `everyMs` until stopped; a
  * birth within SAME_BOOT_MS of the last is the same boot's.
  */
-export function watchBirths(match: RegExp, everyMs = 40): { births: () => number[]; stop: () => void } {
+export function watchBirths(match: RegExp, everyMs = 40): { watching: Promise<void>; births: () => number[]; stop: () => void } {
   const births: number[] = []
-  let seen = new Set(readdirSync('/proc'))
-  const timer = setInterval(() => {
-    const now = readdirSync('/proc')
-    for (const pid of now) {
-      if (seen.has(pid) || !/^[0-9]+$/.test(pid)) continue
-      const t = performance.timeOrigin + performance.now()
-      if (match.test(cmdline(pid) ?? '') && !(t - (births.at(-1) ?? -Infinity) < SAME_BOOT_MS)) births.push(t)
-    }
-    seen = new Set(now)
-  }, everyMs)
-  timer.unref()
-  return { births: () => [...births], stop: () => clearInterval(timer) }
+  const worker = new Worker(WATCHER, { eval: true, workerData: { source: match.source, flags: match.flags, everyMs, sameBootMs: SAME_BOOT_MS } })
+  const watching = new Promise<void>((resolve, reject) => {
+    worker.once('error', reject)
+    worker.on('message', (m: number | 'watching') => (m === 'watching' ? resolve() : births.push(m)))
+  })
+  // it keeps nothing alive once watching (a run that ends does not wait for it), but until then it is awaited
+  void watching.then(() => worker.unref(), () => undefined)
+  return { watching, births: () => [...births], stop: () => void worker.terminate() }
 }
 
 /** The period the births keep, from the gaps between them (a gap of several periods counts as that many). */

@@ -35,6 +35,7 @@ t.test('the period is measured from the births, gaps of several periods included
 t.test('a process that lives for a moment is seen being born', async (t) => {
   const watcher = watchBirths(/neighbours-test-marker-[0-9]+/, 5)
   t.teardown(() => watcher.stop())
+  await watcher.watching
   const before = Date.now()
   // a process of a third of a second, seen among everything else born meanwhile (node, not a shell, which may
   // exec its last command and so change its command line)
@@ -49,6 +50,7 @@ t.test('a process that lives for a moment is seen being born', async (t) => {
   t.equal(births.length, 1, 'born once')
   t.ok((births[0] ?? 0) >= before - 50 && (births[0] ?? 0) <= Date.now(), 'when it was born')
   const others = watchBirths(/no-such-process-anywhere/, 5)
+  await others.watching
   await new Promise((resolve) => setTimeout(resolve, 50))
   others.stop()
   t.same(others.births(), [], 'nothing matched, nothing seen')
