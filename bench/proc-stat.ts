@@ -12,9 +12,11 @@ export interface ProcStat {
   /** seconds on a CPU: its own (utime + stime), and its reaped children's (cutime + cstime) */
   own: number
   children: number
+  /** of its own, seconds in the kernel (stime) */
+  system: number
 }
 
-/** undefined when the process went meanwhile */
+/** undefined when the process went meanwhile; "PID/task/TID" reads one thread */
 export function procStat(pid: number | string): ProcStat | undefined {
   let text: string
   try {
@@ -27,7 +29,7 @@ export function procStat(pid: number | string): ProcStat | undefined {
   const at = (i: number) => Number(fields[i])
   return {
     name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')), ppid: at(1),
-    own: (at(11) + at(12)) / CLOCK_TICKS, children: (at(13) + at(14)) / CLOCK_TICKS,
+    own: (at(11) + at(12)) / CLOCK_TICKS, children: (at(13) + at(14)) / CLOCK_TICKS, system: at(12) / CLOCK_TICKS,
   }
 }
 

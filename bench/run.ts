@@ -382,7 +382,7 @@ async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () =>
 function whereTheTailWent({ samples, others, births }: ProbeOutput, paced: { slowAt: string; windowStartMs?: number } | undefined): string[] {
   if (!paced?.windowStartMs || samples.length < 2) return []
   const start = paced.windowStartMs
-  const show = (w: Record<string, number>) => `gateway main thread ${w.gwMainCpu} ms on a CPU + ${w.gwMainWait} waiting for one, its other threads ${w.gwOtherCpu}; ` +
+  const show = (w: Record<string, number>) => `gateway main thread ${w.gwMainCpu} ms on a CPU (${w.gwMainSys} in the kernel) + ${w.gwMainWait} waiting for one, its other threads ${w.gwOtherCpu}; ` +
     `PostgreSQL ${w.pgCpu} + ${w.pgWait} waiting; generator ${w.genCpu} + ${w.genWait} waiting; this probe ${w.probeCpu}; other processes about ${w.othersCpu} (hypervisor steal ${w.stealMs}, softirq ${w.softirqMs}); CPUs idle ${w.idlePct} %, iowait ${w.iowaitPct} % (over ${w.spanMs} ms)`
   const windows: Array<Record<string, number>> = []
   for (let at = start; at + 100 <= (samples.at(-1)?.t ?? 0) && at < start + plan.duration * 1000; at += 100) {

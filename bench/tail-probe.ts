@@ -15,6 +15,11 @@ export interface Sample {
   t: number
   /** cumulative ms: on a CPU (cpu) and runnable, waiting for one (wait) */
   gwMainCpu: number; gwMainWait: number; gwOtherCpu: number; gwOtherWait: number
+  /**
+   * of gwMainCpu, the kernel's part (stime, in whole clock ticks: coarse, but it tells a main thread busy in its
+   * own JavaScript from one held up in system calls, as an unexplained 80 ms run of it could have been)
+   */
+  gwMainSys: number
   pgCpu: number; pgWait: number; genCpu: number; genWait: number
   /** the probe's own CPU, ms: what watching costs the machine */
   probeCpu: number
@@ -126,6 +131,7 @@ function sample(gateway: string, groups: Groups): Sample {
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu
   return {
     t: performance.timeOrigin + performance.now(), gwMainCpu, gwMainWait, gwOtherCpu, gwOtherWait, pgCpu, pgWait, genCpu, genWait,
+    gwMainSys: (procStat(`${gateway}/task/${gateway}`)?.system ?? 0) * 1000,
     idle, iowait, busy: user + nice + system + irq + softirq + steal, softirq, steal,
     probeCpu: ((usage) => (usage.user + usage.system) / 1000)(process.cpuUsage()),
   }
@@ -148,7 +154,7 @@ export function during(samples: Sample[], from: number, ms: number): Record<stri
     othersCpu: Math.max(0, Math.round(busyMs - watched.reduce((n, k) => n + (b[k] - a[k]), 0))),
     // of which: time the hypervisor gave this VM's CPUs to another guest, and softirq (charged to no process)
     stealMs: Math.round(ticksToMs(b.steal - a.steal)), softirqMs: Math.round(ticksToMs(b.softirq - a.softirq)),
-    gwMainCpu: d('gwMainCpu'), gwMainWait: d('gwMainWait'), gwOtherCpu: d('gwOtherCpu'), pgCpu: d('pgCpu'), pgWait: d('pgWait'),
+    gwMainCpu: d('gwMainCpu'), gwMainSys: d('gwMainSys'), gwMainWait: d('gwMainWait'), gwOtherCpu: d('gwOtherCpu'), pgCpu: d('pgCpu'), pgWait: d('pgWait'),
     genCpu: d('genCpu'), genWait: d('genWait'), probeCpu: d('probeCpu'),
     idlePct: Math.round(((b.idle - a.idle) / ticks) * 100), iowaitPct: Math.round(((b.iowait - a.iowait) / ticks) * 100),
   }
