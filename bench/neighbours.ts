@@ -1,9 +1,9 @@
 // A neighbour's timer, kept out of the half-rate window. This machine runs RabbitMQ 3.10 (Debian 12), whose
 // rabbit_epmd_monitor boots a whole Erlang VM ("erl -sname epmd-starter-N -noinput -s erlang halt") once a minute
-// to make sure epmd runs, whether it does or not (rabbitmq/rabbitmq-server#10457, fixed in 3.11 and later): about
+// to make sure epmd runs, whether it does or not (rabbitmq/rabbitmq-server#10457, fixed in later releases): about
 // 150-250 ms of a core, in a process born and gone between two of the tail probe's listings, so it showed only as
-// "other processes" taking most of a core with nothing to name. Its minute fell inside the 15-second window in
-// about one run of three, and each time the row's slowest cluster fell due there (a --tail-only run: 280 of 287
+// "other processes" taking most of a core with nothing to name. Its minute falls inside the 15-second window in
+// about one run of four, and where it did the row's slowest cluster fell due there (a --tail-only run: 280 of 287
 // requests slower than the p99 in the 200 ms of one boot, the gateway and PostgreSQL at half their usual CPU).
 // The benchmark measures the gateway, not the machine's message broker, so the half-rate row starts where the
 // next boot falls after its end; the probe still names whatever is born in the window (tail-probe.ts).

@@ -99,9 +99,10 @@ function classify(gateway: string, postmasters: string[]): Groups {
 }
 
 /**
- * A group's CPU and wait so far, as the sum of each thread's progress since it was last read. Summing the members'
- * own totals, as this did, took a backend's whole life away from PostgreSQL's figure the moment it exited (a
- * window showed PostgreSQL at 0 ms and "other processes" at 4 306), and gave a new member's to the window it joined in.
+ * A group's CPU and wait so far, as the sum of each thread's progress since it was last read (a thread that joins
+ * brings its time since birth, its own for a new backend). Summing the members' totals, as this did, took a
+ * backend's whole life away from PostgreSQL's figure the moment it exited (a window showed PostgreSQL at 0 ms and
+ * "other processes" at 4 306).
  */
 function progressOf(): (threads: Array<[string, string]>) => [number, number] {
   const last = new Map<string, [number, number]>()
