@@ -16,24 +16,30 @@ export const EPMD_STARTER = /epmd-starter/
 const SAME_BOOT_MS = 5_000
 
 // The watch runs on a thread of its own: this process's main thread is busy for seconds at a time (the feed's
-// generation, the import), and a boot that came and went meanwhile was missed (one --tail-only run saw none in 90 s).
+// generation, the import), and a boot that came and went meanwhile was missed. And a process is first seen between
+// its fork and its exec, with its parent's command line (erl_child_setup's, the test's node), so a new pid is read
+// again at every look for its first second, until it matches.
 const WATCHER = `
 const { parentPort, workerData } = require('node:worker_threads')
 const { readdirSync, readFileSync } = require('node:fs')
 const match = new RegExp(workerData.source, workerData.flags)
 let seen = new Set(readdirSync('/proc'))
+const young = new Map()
 let last = -Infinity
 parentPort.postMessage('watching')
 setInterval(() => {
   const now = readdirSync('/proc')
-  for (const pid of now) {
-    if (seen.has(pid) || !/^[0-9]+$/.test(pid)) continue
+  const t = performance.timeOrigin + performance.now()
+  for (const pid of now) if (!seen.has(pid) && /^[0-9]+$/.test(pid)) young.set(pid, t)
+  seen = new Set(now)
+  for (const [pid, born] of young) {
     let cmd = ''
     try { cmd = readFileSync('/proc/' + pid + '/cmdline', 'latin1').replaceAll('\\0', ' ') } catch {}
-    const t = performance.timeOrigin + performance.now()
-    if (match.test(cmd) && !(t - last < workerData.sameBootMs)) parentPort.postMessage(last = t)
+    if (match.test(cmd)) {
+      young.delete(pid)
+      if (!(born - last < workerData.sameBootMs)) parentPort.postMessage(last = born)
+    } else if (t - born > 1000) young.delete(pid)
   }
-  seen = new Set(now)
 }, workerData.everyMs)
 `
 

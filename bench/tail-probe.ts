@@ -168,15 +168,36 @@ export function bornDuring(births: Birth[], from: number, ms: number): string[] 
   return [...counts].map(([what, n]) => (n > 1 ? `${what} ×${n}` : what))
 }
 
-/** The processes born since the last look: checked at every sample, a process of 100 ms is not missed. */
-function newcomers(seen: Set<string>, now: string[], t: number): Birth[] {
+/** A process's name and the start of its command line; undefined once it is gone, and no command line in its exec or as a zombie. */
+function nameOf(pid: string): { what: string; full: boolean } | undefined {
+  const name = read(`/proc/${pid}/comm`)?.trim()
+  if (name === undefined) return undefined
+  const cmd = (read(`/proc/${pid}/cmdline`) ?? '').replaceAll('\0', ' ').trim()
+  return cmd ? { what: `${name} (${cmd.length > 80 ? `${cmd.slice(0, 80)}…` : cmd})`, full: true } : { what: name, full: false }
+}
+
+/**
+ * The processes born since the last look, checked at every sample so that one of 100 ms is not missed. A process
+ * is often first seen between its fork and its exec, under its parent's name: for its first second it is named
+ * again at every look, and keeps the last name it had.
+ */
+function newcomers(seen: Set<string>, now: string[], t: number, young: Map<string, Birth>): Birth[] {
   const born: Birth[] = []
   for (const pid of now) {
     if (seen.has(pid) || !/^[0-9]+$/.test(pid)) continue
-    const name = read(`/proc/${pid}/comm`)?.trim()
-    if (name === undefined) continue // gone before it could be named
-    const cmd = (read(`/proc/${pid}/cmdline`) ?? '').replaceAll('\0', ' ').trim()
-    born.push({ t, pid, what: cmd ? `${name} (${cmd.length > 80 ? `${cmd.slice(0, 80)}…` : cmd})` : name })
+    const named = nameOf(pid)
+    if (named === undefined) continue // gone before it could be named
+    const birth = { t, pid, what: named.what }
+    born.push(birth)
+    young.set(pid, birth)
+  }
+  for (const [pid, birth] of young) {
+    if (t - birth.t > 1_000) young.delete(pid)
+    else {
+      // the latest name with a command line: after its exec, not its parent's, nor a zombie's bare name
+      const named = nameOf(pid)
+      if (named?.full) birth.what = named.what
+    }
   }
   return born
 }
@@ -205,11 +226,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     others.push({ t: performance.timeOrigin + performance.now(), cpu: groups.others })
   }, 250)
   const births: Birth[] = []
+  const young = new Map<string, Birth>()
   let seen = new Set(readdirSync('/proc'))
   const every = setInterval(() => {
     samples.push(sample(gateway, groups))
     const now = readdirSync('/proc')
-    births.push(...newcomers(seen, now, performance.timeOrigin + performance.now()))
+    births.push(...newcomers(seen, now, performance.timeOrigin + performance.now(), young))
     seen = new Set(now)
   }, 20)
   process.on('SIGTERM', () => {
