@@ -7,6 +7,7 @@
 // requests slower than the p99 in the 200 ms of one boot, the gateway and PostgreSQL at half their usual CPU).
 // The benchmark measures the gateway, not the machine's message broker, so the half-rate row starts where the
 // next boot falls after its end; the probe still names whatever is born in the window (tail-probe.ts).
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 
 /** RabbitMQ's check interval (?CHECK_FREQUENCY, 60 s) plus the check itself, as seen here (60.2 s) */
@@ -15,33 +16,10 @@ export const EPMD_STARTER = /epmd-starter/
 /** A boot is several processes (erlexec, then beam.smp, both named so): births this close are one. */
 const SAME_BOOT_MS = 5_000
 
-// The watch runs on a thread of its own: this process's main thread is busy for seconds at a time (the feed's
-// generation, the import), and a boot that came and went meanwhile was missed. And a process is first seen between
-// its fork and its exec, with its parent's command line (erl_child_setup's, the test's node), so a new pid is read
-// again at every look for its first second, until it matches.
-const WATCHER = `
-const { parentPort, workerData } = require('node:worker_threads')
-const { readdirSync, readFileSync } = require('node:fs')
-const match = new RegExp(workerData.source, workerData.flags)
-let seen = new Set(readdirSync('/proc'))
-const young = new Map()
-let last = -Infinity
-parentPort.postMessage('watching')
-setInterval(() => {
-  const now = readdirSync('/proc')
-  const t = performance.timeOrigin + performance.now()
-  for (const pid of now) if (!seen.has(pid) && /^[0-9]+$/.test(pid)) young.set(pid, t)
-  seen = new Set(now)
-  for (const [pid, born] of young) {
-    let cmd = ''
-    try { cmd = readFileSync('/proc/' + pid + '/cmdline', 'latin1').replaceAll('\\0', ' ') } catch {}
-    if (match.test(cmd)) {
-      young.delete(pid)
-      if (!(born - last < workerData.sameBootMs)) parentPort.postMessage(last = born)
-    } else if (t - born > 1000) young.delete(pid)
-  }
-}, workerData.everyMs)
-`
+// The watch runs on a thread of its own (neighbours-watch.ts, through tsx as the benchmark itself runs): this
+// process's main thread is busy for seconds at a time (the feed's generation, the import), and a boot that came and
+// went meanwhile was missed.
+const WATCHER = `require('tsx/cjs'); require(${JSON.stringify(fileURLToPath(new URL('./neighbours-watch.ts', import.meta.url)))})`
 
 /**
  * The births of processes whose command line matches, as epoch ms, watched every `everyMs` until stopped; a

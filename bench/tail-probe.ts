@@ -9,6 +9,7 @@
 // argv: OUT_FILE GATEWAY_PID POSTMASTER_PID... ; samples until SIGTERM, then writes OUT_FILE (JSON) and exits.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { procStat, ticksToMs } from './proc-stat.ts'
+import { birthWatch, shown, type Birth } from './births.ts'
 
 export interface Sample {
   /** epoch ms */
@@ -59,14 +60,6 @@ interface Groups {
 export interface OthersSnapshot {
   t: number
   cpu: Record<string, number>
-}
-
-/** A process born while the probe sampled: one that lives for less than a listing is named only here. */
-export interface Birth {
-  t: number
-  pid: string
-  /** its name and the start of its command line */
-  what: string
 }
 
 export interface ProbeOutput {
@@ -164,42 +157,8 @@ export function during(samples: Sample[], from: number, ms: number): Record<stri
 /** What was born in [from, from + ms), by name, with how many of each: "beam.smp (erlexec … epmd-starter-1) ×1". */
 export function bornDuring(births: Birth[], from: number, ms: number): string[] {
   const counts = new Map<string, number>()
-  for (const b of births) if (b.t >= from && b.t < from + ms) counts.set(b.what, (counts.get(b.what) ?? 0) + 1)
+  for (const b of births) if (b.t >= from && b.t < from + ms) counts.set(shown(b), (counts.get(shown(b)) ?? 0) + 1)
   return [...counts].map(([what, n]) => (n > 1 ? `${what} ×${n}` : what))
-}
-
-/** A process's name and the start of its command line; undefined once it is gone, and no command line in its exec or as a zombie. */
-function nameOf(pid: string): { what: string; full: boolean } | undefined {
-  const name = read(`/proc/${pid}/comm`)?.trim()
-  if (name === undefined) return undefined
-  const cmd = (read(`/proc/${pid}/cmdline`) ?? '').replaceAll('\0', ' ').trim()
-  return cmd ? { what: `${name} (${cmd.length > 80 ? `${cmd.slice(0, 80)}…` : cmd})`, full: true } : { what: name, full: false }
-}
-
-/**
- * The processes born since the last look, checked at every sample so that one of 100 ms is not missed. A process
- * is often first seen between its fork and its exec, under its parent's name: for its first second it is named
- * again at every look, and keeps the last name it had.
- */
-function newcomers(seen: Set<string>, now: string[], t: number, young: Map<string, Birth>): Birth[] {
-  const born: Birth[] = []
-  for (const pid of now) {
-    if (seen.has(pid) || !/^[0-9]+$/.test(pid)) continue
-    const named = nameOf(pid)
-    if (named === undefined) continue // gone before it could be named
-    const birth = { t, pid, what: named.what }
-    born.push(birth)
-    young.set(pid, birth)
-  }
-  for (const [pid, birth] of young) {
-    if (t - birth.t > 1_000) young.delete(pid)
-    else {
-      // the latest name with a command line: after its exec, not its parent's, nor a zombie's bare name
-      const named = nameOf(pid)
-      if (named?.full) birth.what = named.what
-    }
-  }
-  return born
 }
 
 const pidOf = (name: string) => /\[([0-9]+)\]$/.exec(name)?.[1] ?? name
@@ -225,14 +184,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     groups = classify(gateway, postmasters)
     others.push({ t: performance.timeOrigin + performance.now(), cpu: groups.others })
   }, 250)
+  // checked at every sample, so that a process of 100 ms is not missed
   const births: Birth[] = []
-  const young = new Map<string, Birth>()
-  let seen = new Set(readdirSync('/proc'))
+  const look = birthWatch()
   const every = setInterval(() => {
     samples.push(sample(gateway, groups))
-    const now = readdirSync('/proc')
-    births.push(...newcomers(seen, now, performance.timeOrigin + performance.now(), young))
-    seen = new Set(now)
+    births.push(...look(performance.timeOrigin + performance.now()))
   }, 20)
   process.on('SIGTERM', () => {
     clearInterval(every)
