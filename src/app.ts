@@ -14,6 +14,7 @@ import type { SpcoopIdentity } from './policy/spcoop-busta.ts'
 import { restChannel } from './channels/rest/route.ts'
 import { drainOnClose } from './channels/drain.ts'
 import { cidrSet } from './policy/client-address.ts'
+import type { PublicAddress } from './channels/call.ts'
 import { adminApi } from './admin/plugin.ts'
 import { probeRoutes } from './admin/probes.ts'
 import type { Metrics } from './metrics.ts'
@@ -33,7 +34,8 @@ export interface PartnerAppOptions {
   pipeline: Pipeline
   clock: Clock
   bodyLimit: number
-  fallbackAuthority: string
+  /** where partners reach the service (channels/call.ts) */
+  publicAddress: PublicAddress
   trustedProxies: string[]
   metrics: Metrics
   connections: ConnectionLimits
@@ -94,7 +96,7 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
     clock: options.clock,
     trustedProxies: options.trustedProxies.length ? cidrSet(options.trustedProxies) : undefined,
     bodyLimit: options.bodyLimit,
-    fallbackAuthority: options.fallbackAuthority,
+    publicAddress: options.publicAddress,
     spcoop: options.spcoop,
     signer: options.signing ? responseSigner(options.signing.files, options.signing.issuer) : undefined,
     signing: options.signing ? soapSigningMaterial(options.signing.files) : undefined,

@@ -20,6 +20,12 @@ export interface Config {
    */
   dev: false | 'embedded' | 'INVCIV_DEV'
   databaseReadUrl: string | undefined
+  /**
+   * The partner listener's address as partners reach it (https://host[:port][/prefix]): what a DPoP proof's htu and
+   * a WS-Security wsa:To must name, and the address the WSDL and OpenAPI give. Required in production; in
+   * development, unset, the Host the client named stands in for it.
+   */
+  publicUrl: string | undefined
   /** a replica that does not connect or answer within this is left for the primary */
   readTimeoutMs: number
   host: string
@@ -130,7 +136,7 @@ const schema = {
     INVCIV_SPCOOP_TOLLERANZA_SECONDI: seconds,
     INVCIV_SPCOOP_DUPLICATI_ORE: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
     INVCIV_MODI_AUDIENCE: { type: 'string', minLength: 1, maxLength: 300 },
-    INVCIV_SOAP_ADDRESS: { type: 'string', pattern: '^https://' },
+    INVCIV_PUBLIC_URL: { type: 'string', pattern: '^https://', maxLength: 300 },
     INVCIV_MODI_CLOCK_SKEW_SECONDS: { type: 'string', pattern: '^[0-9]{1,3}$' },
     INVCIV_MODI_MAX_AGE_SECONDS: seconds,
     INVCIV_PDND_JWKS: { type: 'string', minLength: 1 },
@@ -149,6 +155,10 @@ export class ConfigError extends OperationError {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // set but empty would read as unset, and unset means the embedded development database with published keys
+  if (env.DATABASE_URL === '') throw new ConfigError('invalid', 'invalid configuration: DATABASE_URL is set but empty: give the PostgreSQL URL, or unset it for the embedded development database')
+  // replaced by INVCIV_PUBLIC_URL: a value left set would otherwise be ignored without a word
+  if (env.INVCIV_SOAP_ADDRESS !== undefined) throw new ConfigError('invalid', 'invalid configuration: INVCIV_SOAP_ADDRESS is replaced by INVCIV_PUBLIC_URL (wsa:To is then <INVCIV_PUBLIC_URL>/ws/invciv)')
   const present = Object.fromEntries(
     Object.keys(schema.properties).filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]),
   ) as Record<string, string | undefined>
@@ -174,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: present.DATABASE_URL,
     dev,
     databaseReadUrl: present.DATABASE_READ_URL,
+    publicUrl: publicUrlOf(present.INVCIV_PUBLIC_URL),
     readTimeoutMs: Number(present.INVCIV_READ_TIMEOUT_MS ?? 300),
     host: present.INVCIV_HOST ?? '0.0.0.0',
     port: port(present.INVCIV_PORT, 8443, 'INVCIV_PORT'),
@@ -225,6 +236,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
 }
 
+/** The public address as one canonical string, https://host[:port][/prefix] without a trailing slash; refused when it is not one. */
+function publicUrlOf(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (!url || url.protocol !== 'https:' || url.username || url.password || url.search || url.hash || value.includes('?') || value.includes('#')) {
+    throw new ConfigError('invalid', 'invalid configuration: INVCIV_PUBLIC_URL must be an https:// address (host, optional port and path), without credentials, query or fragment')
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+}
+
 /** ModI and PDND: this service's audience (the one tokens must name), the clock, and PDND's side. */
 function modiSettings(present: Record<string, string | undefined>): Config['modi'] {
   const audience = present.INVCIV_MODI_AUDIENCE ?? 'urn:it:inps:invciv:verifica:v1'
@@ -237,7 +263,6 @@ function modiSettings(present: Record<string, string | undefined>): Config['modi
     audience,
     clockSkewSeconds: Number(present.INVCIV_MODI_CLOCK_SKEW_SECONDS ?? 5),
     maxAgeSeconds: Number(present.INVCIV_MODI_MAX_AGE_SECONDS ?? 300),
-    soapAddress: present.INVCIV_SOAP_ADDRESS,
     pdnd: {
       issuer: present.INVCIV_PDND_ISSUER ?? 'interop.pagopa.it',
       audience: present.INVCIV_PDND_AUDIENCE ?? audience,
@@ -347,8 +372,13 @@ export function requireWitnessFiles(config: Config, databaseUrl: string): { keyF
   }
 }
 
+function publicUrlProblem(config: Config): string | undefined {
+  return config.dev || config.publicUrl ? undefined
+    : "set INVCIV_PUBLIC_URL (the partner listener's https:// address as partners reach it: DPoP proofs and wsa:To must name it)"
+}
+
 /** Everything `serve` needs, or one line naming every setting that is missing. */
 export function requireServeSettings(config: Config): { pseudonymKey: string; tls: TlsFiles } {
-  refuse(pseudonymKeyProblem(config), tlsFilesProblem(config), sealKeyProblem(config))
+  refuse(pseudonymKeyProblem(config), tlsFilesProblem(config), sealKeyProblem(config), publicUrlProblem(config))
   return { pseudonymKey: requirePseudonymKey(config), tls: requireTlsFiles(config) }
 }

@@ -16,6 +16,7 @@ import { createSpcoopCounter } from './pipeline/spcoop-counter.ts'
 import { purgeExpiredIdentifiers } from './pipeline/replay-cache.ts'
 import { pdndKeys } from './pipeline/pdnd-keys.ts'
 import { loadTlsMaterial, type TlsMaterial } from './tls/context.ts'
+import { signerTrust } from './tls/signer-trust.ts'
 import { buildAdminApp, buildPartnerApp, buildProbeApp } from './app.ts'
 import { createMetrics } from './metrics.ts'
 import { createTlsReloader, type TlsReloader } from './tls/reloader.ts'
@@ -141,9 +142,9 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       })
     }
     const pipeline = createPipeline({ db: database.callPool, registryCache, onBatch: (kind, seconds, calls) => metrics.batch(kind, seconds, calls), readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop,
-      modi: config.modi, pdndKeys: pdndKeys(config.modi.pdndJwks) })
+      modi: config.modi, pdndKeys: pdndKeys(config.modi.pdndJwks), signerTrust: signerTrust(() => tlsMaterial.trust) })
     const partner = await buildPartnerApp({
-      tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, fallbackAuthority: `localhost:${config.port}`,
+      tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, publicAddress: { url: config.publicUrl, fallbackAuthority: `localhost:${config.port}` },
       trustedProxies: config.trustedProxies, metrics, connections: config.connections,
       spcoop: { identity: config.spcoop, counter: createSpcoopCounter(database.callPool) },
       // the server's own certificate and key sign ModI answers (read at start: a TLS reload does not change them)

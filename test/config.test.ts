@@ -1,6 +1,6 @@
 // The settings of the trail's least privilege and witness, as operators set them.
 import t from 'tap'
-import { loadConfig, requireWitnessFiles } from '../src/config.ts'
+import { loadConfig, requireServeSettings, requireWitnessFiles } from '../src/config.ts'
 
 t.test('sealing runs every 60 s by default; the database roles and the witness files are configurable', async (t) => {
   const defaults = loadConfig({ DATABASE_URL: 'postgres://db.example/invciv', INVCIV_DATA_DIR: '/var/lib/invciv' })
@@ -33,4 +33,22 @@ t.test("the gateway's SPCoop identity: INPS's by default, each part configurable
   t.match(set, { soggetto: { nome: 'INPSTest' }, pdd: 'INPSTestSPCoopIT', azione: 'verifica', tolleranzaSecondi: 60, duplicatiOre: 1 })
   t.throws(() => loadConfig({ INVCIV_SPCOOP_SOGGETTO: 'INPS_1' }), { message: /INVCIV_SPCOOP_SOGGETTO/ }, 'a code is letters and digits: it is a part of an Identificatore')
   t.throws(() => loadConfig({ INVCIV_SPCOOP_TOLLERANZA_SECONDI: '3600', INVCIV_SPCOOP_DUPLICATI_ORE: '1' }), { message: /must cover twice INVCIV_SPCOOP_TOLLERANZA_SECONDI/ })
+})
+
+t.test('DATABASE_URL set but empty is refused in one line, never read as the embedded development database', async (t) => {
+  t.throws(() => loadConfig({ DATABASE_URL: '' }), { message: /^invalid configuration: DATABASE_URL is set but empty: give the PostgreSQL URL, or unset it/ })
+  t.equal(loadConfig({}).dev, 'embedded', 'unset, it is the embedded default as documented')
+})
+
+t.test('INVCIV_PUBLIC_URL: one canonical https address, required in production, and INVCIV_SOAP_ADDRESS named as replaced', async (t) => {
+  const server = { DATABASE_URL: 'postgres://db.example/invciv' }
+  t.equal(loadConfig({ ...server, INVCIV_PUBLIC_URL: 'https://Invciv.Example.IT:443/gateway/' }).publicUrl, 'https://invciv.example.it/gateway')
+  t.equal(loadConfig({ ...server, INVCIV_PUBLIC_URL: 'https://invciv.example.it:8443' }).publicUrl, 'https://invciv.example.it:8443')
+  for (const bad of ['http://invciv.example.it', 'https://user:pw@invciv.example.it', 'https://invciv.example.it/?a=1', 'https://invciv.example.it/#x', 'https://']) {
+    t.throws(() => loadConfig({ ...server, INVCIV_PUBLIC_URL: bad }), { message: /INVCIV_PUBLIC_URL/ }, bad)
+  }
+  t.throws(() => requireServeSettings(loadConfig({ ...server, INVCIV_PSEUDONYM_KEY: 'k'.repeat(40), INVCIV_SEAL_KEY: '/k', INVCIV_TLS_CERT: '/c', INVCIV_TLS_KEY: '/k', INVCIV_TLS_CA: '/a' })),
+    { message: /^production mode \(DATABASE_URL without INVCIV_DEV=1\): set INVCIV_PUBLIC_URL/ })
+  t.equal(loadConfig({ INVCIV_DEV: '1' }).publicUrl, undefined, 'development may leave it unset (the Host named stands in)')
+  t.throws(() => loadConfig({ INVCIV_SOAP_ADDRESS: 'https://x.example/ws/invciv' }), { message: /INVCIV_SOAP_ADDRESS is replaced by INVCIV_PUBLIC_URL/ })
 })

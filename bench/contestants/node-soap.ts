@@ -22,6 +22,6 @@ const service = {
 }
 const server = http.createServer((_req, res) => res.writeHead(404).end())
 server.listen(port, '127.0.0.1', () => {
-  soap.listen(server, '/ws/invciv', service, servedWsdl(`127.0.0.1:${port}`).replace('https://', 'http://'))
+  soap.listen(server, '/ws/invciv', service, servedWsdl(`http://127.0.0.1:${port}`))
   process.stdout.write('ready\n')
 })

@@ -36,9 +36,24 @@ export function newCall(request: FastifyRequest, reply: FastifyReply, channel: C
 // Host header values that can be an authority: a name or an address, with an optional port.
 const AUTHORITY = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/
 
-/** host:port the client reached, for addresses in served documents; the Host header only when it is one. */
-export function publicAuthority(request: FastifyRequest, fallback: string): string {
+/** host:port the client reached; the Host header only when it is one. */
+function hostAuthority(request: FastifyRequest, fallback: string): string {
   return request.host && AUTHORITY.test(request.host) ? request.host : fallback
+}
+
+/**
+ * Where partners reach this service: INVCIV_PUBLIC_URL when set (always in production). Only development, without
+ * it, takes the Host the client named: a client must never choose the address its proofs are held to.
+ */
+export interface PublicAddress {
+  url: string | undefined
+  /** host:port when the Host header is unusable (development only) */
+  fallbackAuthority: string
+}
+
+/** https://host[:port][/prefix], no trailing slash: the base of the addresses partners call and proofs name. */
+export function publicBase(request: FastifyRequest, address: PublicAddress): string {
+  return address.url ?? `https://${hostAuthority(request, address.fallbackAuthority)}`
 }
 
 /**

@@ -64,7 +64,7 @@ export async function readAccess(call: Call, { db, readDb }: PipelineDeps, reade
 }
 
 /** What the checks may ask of the registry. */
-export function policyContext({ db, clock, spcoop, modi, pdndKeys }: PipelineDeps): PolicyContext {
+export function policyContext({ db, clock, spcoop, modi, pdndKeys, signerTrust }: PipelineDeps): PolicyContext {
   return {
     clock,
     spcoop,
@@ -72,6 +72,7 @@ export function policyContext({ db, clock, spcoop, modi, pdndKeys }: PipelineDep
     pdndKeys,
     certificatoRegistrato: (convenzioneId, fingerprint) => registeredCertificatePem(db, convenzioneId, fingerprint),
     certificatiConvenzione: (convenzioneId) => activeCertificatePems(db, convenzioneId),
+    untrustedSigner: (cert) => signerTrust(cert, clock.now()),
     operatoreStato: (convenzioneId, operatore) => operatoreStato(db, convenzioneId, operatore),
     firstSeen: (ambito, chiave, ttlMs) => firstSeen(db, ambito, chiave, clock.now(), ttlMs),
   }

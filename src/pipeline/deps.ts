@@ -4,7 +4,7 @@ import type pg from 'pg'
 import type { Clock } from '../clock.ts'
 import type { DatabaseHealth } from '../db/health.ts'
 import type { Spool } from '../audit/spool.ts'
-import type { Call } from '../policy/types.ts'
+import type { Call, SignerTrust } from '../policy/types.ts'
 import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 import type { JWTVerifyGetKey } from 'jose'
 import type { ModiSettings } from '../policy/modi-tokens.ts'
@@ -22,6 +22,8 @@ export interface PipelineDeps {
   modi: ModiSettings
   /** PDND's keys (pipeline/pdnd-keys.ts) */
   pdndKeys: JWTVerifyGetKey
+  /** signing certificates held to the listeners' trust: chain, dates, CRL */
+  signerTrust: SignerTrust
   logger: Logger
   /** what every call of a convenzione shares, kept in the process (pipeline/registry-cache.ts); absent: read per call */
   registryCache?: RegistryCache

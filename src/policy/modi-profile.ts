@@ -9,7 +9,7 @@ import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK, type JWTPaylo
 import { refuse, type Refusal } from '../errors.ts'
 import { setting } from './setting.ts'
 import type { Call, PolicyCheck, PolicyContext } from './types.ts'
-import { failureOf, headerOf, safe, sha256B64url, sha256Hex, timeOptions, TokenFailure, verifyVoucher, verifyX509Token, X509_ALGORITHMS, type ModiEvidence, type ModiSettings } from './modi-tokens.ts'
+import { failureOf, headerOf, safe, sha256B64url, sha256Hex, timeOptions, TokenFailure, verifyVoucher, verifyX509Token, X509_ALGORITHMS, type ModiEvidence, type ModiSettings, type Signers } from './modi-tokens.ts'
 import { operatoreKeyOf } from './operatore-present.ts'
 import type { Convenzione } from './convenzione.ts'
 
@@ -93,7 +93,7 @@ async function checkDpop(call: Call, context: PolicyContext, s: ModiSettings, c:
     payload = verified.payload
     jwk = verified.protectedHeader.jwk
   } catch (err) {
-    throw failureOf('DPoP', err)
+    throw failureOf('DPoP', err, { tokenOnly: true })
   }
   if (!jwk || (await calculateJwkThumbprint(jwk, 'sha256')) !== jkt) throw new TokenFailure('FIRMA_NON_VALIDA', 'DPoP', 'cnf.jkt', 'chiave della prova DPoP diversa da quella del voucher')
   if (payload.htm !== call.http?.method) throw new TokenFailure('TOKEN_NON_VALIDO', 'DPoP', 'htm', 'metodo diverso dalla richiesta')
@@ -111,8 +111,10 @@ async function checkIntegrity(call: Call, context: PolicyContext, s: ModiSetting
   const actual = createHash(`sha${m[1] as string}`).update(http?.body ?? Buffer.alloc(0)).digest('base64')
   if (actual !== m[2]) throw new TokenFailure('FIRMA_NON_VALIDA', 'Digest', undefined, 'Digest diverso dal corpo ricevuto')
   const compact = required(http?.signature, 'Agid-JWT-Signature')
-  const { payload } = await verifyX509Token('Agid-JWT-Signature', compact, (f) => context.certificatoRegistrato(c.id, f), {
-    ...timeOptions(s), audience: s.audience, requiredClaims: ['iat', 'exp'],
+  const { payload } = await verifyX509Token('Agid-JWT-Signature', compact, signersOf(context, c), {
+    // jti is the service's choice in ModI; here it is required, and once, as for every other token: without it the
+    // same signature would be accepted for as long as it lives
+    ...timeOptions(s), audience: s.audience, requiredClaims: ['iat', 'exp', 'jti'],
   })
   const signed: unknown = payload.signed_headers
   if (!Array.isArray(signed) || !signed.every((h: unknown) => typeof h === 'object' && h !== null && Object.keys(h).length === 1)) {
@@ -125,14 +127,14 @@ async function checkIntegrity(call: Call, context: PolicyContext, s: ModiSetting
     if (!covered.has(name)) throw new TokenFailure('FIRMA_NON_VALIDA', 'Agid-JWT-Signature', 'signed_headers', `${name} non firmato`)
     if (covered.get(name) !== value.trim()) throw new TokenFailure('FIRMA_NON_VALIDA', 'Agid-JWT-Signature', 'signed_headers', `${name} firmato diverso da quello ricevuto`)
   }
-  if (payload.jti !== undefined) await once(context, s, 'integrity', 'Agid-JWT-Signature', c, payload)
+  await once(context, s, 'integrity', 'Agid-JWT-Signature', c, payload)
 }
 
 /** AUDIT_REST_01/02: who, from where, at which assurance, for which purpose; 02 also bound to the voucher. */
 async function checkAudit(call: Call, context: PolicyContext, s: ModiSettings, c: Convenzione, voucher: JWTPayload | undefined, evidence: ModiEvidence) {
   const compact = required(call.http?.trackingEvidence, 'Agid-JWT-TrackingEvidence')
   evidence.auditDigest = sha256Hex(compact)
-  const { payload } = await verifyX509Token('Agid-JWT-TrackingEvidence', compact, (f) => context.certificatoRegistrato(c.id, f), {
+  const { payload } = await verifyX509Token('Agid-JWT-TrackingEvidence', compact, signersOf(context, c), {
     ...timeOptions(s), audience: s.audience, requiredClaims: ['iss', 'iat', 'exp', 'jti', 'purposeId', 'dnonce', 'userID'],
   })
   evidence.auditJti = safe(payload.jti)
@@ -165,7 +167,7 @@ async function checkModi(call: Call, context: PolicyContext, c: Convenzione, evi
     const { token } = bearer(call)
     const header = headerOf('Authorization', token)
     evidence.kid = safe(header.kid)
-    const { payload } = await verifyX509Token('Authorization', token, (f) => context.certificatoRegistrato(c.id, f), {
+    const { payload } = await verifyX509Token('Authorization', token, signersOf(context, c), {
       ...timeOptions(s), audience: s.audience, requiredClaims: ['iat', 'exp', 'jti'],
     })
     evidence.jti = safe(payload.jti)
@@ -191,6 +193,12 @@ async function checkModi(call: Call, context: PolicyContext, c: Convenzione, evi
   if (c.integritaRest === 'INTEGRITY_REST_01') await checkIntegrity(call, context, s, c)
   if (c.auditRest !== 'no') await checkAudit(call, context, s, c, voucher, evidence)
 }
+
+/** The convenzione's registered certificates, each held to mutual TLS's trust of the moment. */
+const signersOf = (context: PolicyContext, c: Convenzione): Signers => ({
+  registered: (f) => context.certificatoRegistrato(c.id, f),
+  untrusted: (cert) => context.untrustedSigner(cert),
+})
 
 const hasProfile = (c: Convenzione) => c.autenticazioneRest !== 'mtls' || c.auditRest !== 'no' || c.integritaRest !== 'no'
 

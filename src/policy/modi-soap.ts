@@ -35,8 +35,8 @@ export const modiSoapProfile: PolicyCheck = {
     call.modi = evidence
     try {
       const verified = await verifyWsSecurity({
-        xml: call.soap.body.toString('utf8'), address: s.soapAddress ?? call.soap.address, action: SOAP_OPERATION_ACTION, body: c.sicurezzaSoap === 'INTEGRITY_SOAP_01',
-        settings: s, now: context.clock.now(), certificates: () => context.certificatiConvenzione(c.id),
+        xml: call.soap.body.toString('utf8'), address: call.soap.address, action: SOAP_OPERATION_ACTION, body: c.sicurezzaSoap === 'INTEGRITY_SOAP_01',
+        settings: s, now: context.clock.now(), certificates: () => context.certificatiConvenzione(c.id), untrusted: (cert) => context.untrustedSigner(cert),
       })
       evidence.messageId = verified.messageId
       call.soap.verifiedMessageId = verified.messageId

@@ -24,8 +24,6 @@ export interface ModiSettings {
   clockSkewSeconds: number
   /** seconds since iat after which a token is too old, whatever its exp */
   maxAgeSeconds: number
-  /** the address wsa:To must name (INVCIV_SOAP_ADDRESS); unset: the address the client reached */
-  soapAddress?: string | undefined
   pdnd: {
     issuer: string
     audience: string
@@ -69,8 +67,12 @@ export function headerOf(token: string, compact: string): ProtectedHeaderParamet
   }
 }
 
-/** jose's verdict as a failure of its class, naming the claim it names. */
-export function failureOf(token: string, err: unknown): TokenFailure {
+/**
+ * jose's verdict as a failure of its class, naming the claim it names. `tokenOnly`: the failing work touched
+ * nothing but the token's bytes and a key already in hand, so whatever else was thrown (WebCrypto's DataError
+ * for a key that does not fit, say) is the token's fault too, never an internal error.
+ */
+export function failureOf(token: string, err: unknown, options: { tokenOnly?: boolean } = {}): TokenFailure {
   if (err instanceof TokenFailure) return err
   if (err instanceof errors.JWTExpired) return new TokenFailure('TOKEN_SCADUTO', token, err.claim, 'scaduto')
   if (err instanceof errors.JWTClaimValidationFailed) {
@@ -81,12 +83,17 @@ export function failureOf(token: string, err: unknown): TokenFailure {
   if (err instanceof errors.JWSSignatureVerificationFailed) return new TokenFailure('FIRMA_NON_VALIDA', token, undefined, 'firma non valida')
   if (err instanceof errors.JWKSNoMatchingKey) return new TokenFailure('FIRMA_NON_VALIDA', token, 'kid', 'chiave sconosciuta')
   if (err instanceof errors.JOSEAlgNotAllowed) return new TokenFailure('TOKEN_NON_VALIDO', token, 'alg', 'algoritmo non ammesso')
-  if (err instanceof errors.JOSEError) return new TokenFailure('TOKEN_NON_VALIDO', token, undefined, 'token non valido')
+  if (err instanceof errors.JOSEError || options.tokenOnly) return new TokenFailure('TOKEN_NON_VALIDO', token, undefined, 'token non valido')
   throw err
 }
 
-/** How a registered certificate is found: its PEM by fingerprint, among the convenzione's active ones. */
-export type RegisteredCertificate = (fingerprint: string) => Promise<string | undefined>
+/** Who may sign for a convenzione: a certificate registered for it, that mutual TLS would accept now. */
+export interface Signers {
+  /** its PEM by fingerprint, among the convenzione's active ones */
+  registered: (fingerprint: string) => Promise<string | undefined>
+  /** why it would not pass mutual TLS now (chain, dates, CRL); undefined when it would */
+  untrusted: (cert: X509Certificate) => string | undefined
+}
 
 const b64urlToHex = (text: string) => Buffer.from(text, 'base64url').toString('hex')
 
@@ -94,8 +101,9 @@ const b64urlToHex = (text: string) => Buffer.from(text, 'base64url').toString('h
  * The certificate a token names, if it is one registered for the convenzione: by x5c (its leaf) or by x5t#S256.
  * x5u is never dereferenced (RFC 8725 §3.10): a token that names its key only so is refused.
  */
-async function signingCertificate(token: string, header: ProtectedHeaderParameters, registered: RegisteredCertificate): Promise<{ pem: string; fingerprint: string }> {
+async function signingCertificate(token: string, header: ProtectedHeaderParameters, signers: Signers): Promise<{ pem: string; cert: X509Certificate; fingerprint: string }> {
   let fingerprint: string | undefined
+  let claim = 'x5c'
   if (Array.isArray(header.x5c) && header.x5c.length > 0) {
     const leaf = header.x5c[0]
     let cert: X509Certificate
@@ -107,15 +115,16 @@ async function signingCertificate(token: string, header: ProtectedHeaderParamete
     fingerprint = cert.fingerprint256.replace(/:/g, '').toLowerCase()
   } else if (typeof header['x5t#S256'] === 'string' && /^[A-Za-z0-9_-]{43}$/.test(header['x5t#S256'])) {
     fingerprint = b64urlToHex(header['x5t#S256'])
+    claim = 'x5t#S256'
   } else {
     throw new TokenFailure('TOKEN_NON_VALIDO', token, 'x5c', header.x5u ? 'x5u non è ammesso: usare x5c o x5t#S256' : 'manca x5c o x5t#S256')
   }
-  const pem = await registered(fingerprint)
-  if (!pem) throw new TokenFailure('FIRMA_NON_VALIDA', token, 'x5c', 'certificato di firma non registrato per la convenzione')
+  const pem = await signers.registered(fingerprint)
+  if (!pem) throw new TokenFailure('FIRMA_NON_VALIDA', token, claim, 'certificato di firma non registrato per la convenzione')
   const cert = new X509Certificate(pem)
-  const now = Date.now()
-  if (Date.parse(cert.validFrom) > now || Date.parse(cert.validTo) < now) throw new TokenFailure('FIRMA_NON_VALIDA', token, 'x5c', 'certificato di firma scaduto o non ancora valido')
-  return { pem, fingerprint }
+  const untrusted = signers.untrusted(cert)
+  if (untrusted) throw new TokenFailure('FIRMA_NON_VALIDA', token, claim, untrusted)
+  return { pem, cert, fingerprint }
 }
 
 /** The options every ModI token is verified with: the times and this service as its audience. */
@@ -123,20 +132,33 @@ export const timeOptions = (s: ModiSettings): JWTVerifyOptions => ({ clockTolera
 
 /** A JWS signed by a certificate registered for the convenzione; its payload and header once verified. */
 export async function verifyX509Token(
-  token: string, compact: string, registered: RegisteredCertificate, options: JWTVerifyOptions,
+  token: string, compact: string, signers: Signers, options: JWTVerifyOptions,
 ): Promise<{ payload: JWTPayload; header: ProtectedHeaderParameters; fingerprint: string }> {
   const header = headerOf(token, compact)
   if (typeof header.alg !== 'string' || !X509_ALGORITHMS.includes(header.alg)) {
     throw new TokenFailure('TOKEN_NON_VALIDO', token, 'alg', `algoritmo ${safe(header.alg) ?? 'assente'} non ammesso`)
   }
-  const { pem, fingerprint } = await signingCertificate(token, header, registered)
+  const { pem, cert, fingerprint } = await signingCertificate(token, header, signers)
+  // an alg that does not fit the certificate's key is the token's fault, not a crypto error to let through
+  if (!algorithmsOf(cert).includes(header.alg)) {
+    throw new TokenFailure('FIRMA_NON_VALIDA', token, 'alg', `algoritmo ${header.alg} diverso da quello della chiave del certificato`)
+  }
   try {
     const key = await importX509(pem, header.alg)
     const { payload } = await jwtVerify(compact, key, { ...options, algorithms: [header.alg] })
     return { payload, header, fingerprint }
   } catch (err) {
-    throw failureOf(token, err)
+    throw failureOf(token, err, { tokenOnly: true })
   }
+}
+
+/** The JWS algorithms a certificate's key can verify: RS* for RSA, the ES* of its curve for EC. */
+export function algorithmsOf(cert: X509Certificate): string[] {
+  const key = cert.publicKey
+  if (key.asymmetricKeyType === 'rsa') return ['RS256', 'RS384', 'RS512']
+  if (key.asymmetricKeyType !== 'ec') return []
+  const curve = key.asymmetricKeyDetails?.namedCurve
+  return curve === 'prime256v1' ? ['ES256'] : curve === 'secp384r1' ? ['ES384'] : curve === 'secp521r1' ? ['ES512'] : []
 }
 
 /** A PDND voucher: RS256 at+jwt from PDND's keys, its issuer and this e-service's audience. */

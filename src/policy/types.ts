@@ -5,6 +5,7 @@ import type { Categoria, Verbale } from '../verification/esito.ts'
 import type { Convenzione } from './convenzione.ts'
 import type { BustaRichiesta, SpcoopIdentity } from './spcoop-busta.ts'
 import type { JWTVerifyGetKey } from 'jose'
+import type { X509Certificate } from 'node:crypto'
 import type { ModiEvidence, ModiSettings } from './modi-tokens.ts'
 
 export type Channel = 'soap' | 'rest'
@@ -120,7 +121,12 @@ export interface PolicyContext {
   certificatoRegistrato(convenzioneId: number, fingerprint: string): Promise<string | undefined>
   /** the PEMs of the convenzione's active certificates */
   certificatiConvenzione(convenzioneId: number): Promise<string[]>
+  /** why a signing certificate would not pass mutual TLS now (chain to the client CA, dates, CRL); undefined when it would */
+  untrustedSigner(cert: X509Certificate): string | undefined
 }
+
+/** What tells a signing certificate's standing, given by the listeners' trust of the moment (tls/signer-trust.ts). */
+export type SignerTrust = (cert: X509Certificate, now: Date) => string | undefined
 
 /** One check of the pipeline: lets the call pass (undefined) or refuses it. */
 export interface PolicyCheck {

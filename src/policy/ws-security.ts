@@ -30,6 +30,8 @@ export interface WsSecurityInput {
   now: Date
   /** the convenzione's active certificates, as PEM */
   certificates: () => Promise<string[]>
+  /** why a certificate would not pass mutual TLS now (chain, dates, CRL); undefined when it would */
+  untrusted: (cert: X509Certificate) => string | undefined
 }
 
 export interface WsSecurityResult {
@@ -70,11 +72,11 @@ function instant(e: Element | undefined, token: string): Date {
 }
 
 /** The signing certificate the Signature's KeyInfo names, if it is one of the convenzione's. */
-async function signingCertificate(security: Element, signature: Element, doc: Document, certificates: () => Promise<string[]>): Promise<X509Certificate> {
+async function signingCertificate(security: Element, signature: Element, doc: Document, input: Pick<WsSecurityInput, 'certificates' | 'untrusted'>): Promise<X509Certificate> {
   const keyInfo = named(signature, NS.ds, 'KeyInfo')[0]
   if (!keyInfo) throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'KeyInfo', 'manca KeyInfo')
   const str = named(keyInfo, NS.wsse, 'SecurityTokenReference')[0]
-  const registered = (await certificates()).map((pem) => new X509Certificate(pem))
+  const registered = (await input.certificates()).map((pem) => new X509Certificate(pem))
   let wanted: (c: X509Certificate) => boolean
   if (str && named(str, NS.wsse, 'Reference')[0]) {
     const uri = (named(str, NS.wsse, 'Reference')[0] as Element).getAttribute('URI') ?? ''
@@ -106,14 +108,42 @@ async function signingCertificate(security: Element, signature: Element, doc: Do
   }
   const cert = registered.find(wanted)
   if (!cert) throw fail('FIRMA_NON_VALIDA', 'wsse:BinarySecurityToken', undefined, 'certificato di firma non registrato per la convenzione')
-  const now = Date.now()
-  if (Date.parse(cert.validFrom) > now || Date.parse(cert.validTo) < now) throw fail('FIRMA_NON_VALIDA', 'wsse:BinarySecurityToken', undefined, 'certificato di firma scaduto o non ancora valido')
+  const untrusted = input.untrusted(cert)
+  if (untrusted) throw fail('FIRMA_NON_VALIDA', 'wsse:BinarySecurityToken', undefined, untrusted)
   return cert
+}
+
+/**
+ * ds:Signature in the one shape XML-DSig gives it: SignedInfo, SignatureValue, an optional KeyInfo, nothing else;
+ * SignedInfo opening with CanonicalizationMethod and SignatureMethod. xml-crypto reads CanonicalizationMethod,
+ * SignatureMethod, SignatureValue and KeyInfo as the first element of that local name anywhere in the Signature,
+ * so each must be the very one at its place, or what is checked here would not be what is verified.
+ */
+function checkShape(signature: Element): Element {
+  const children = elementsOf(signature)
+  const at = (e: Element | undefined, local: string) => e?.namespaceURI === NS.ds && e.localName === local
+  const keyInfo = children[2]
+  if (!at(children[0], 'SignedInfo') || !at(children[1], 'SignatureValue') || (keyInfo && !at(keyInfo, 'KeyInfo')) || children.length > 3) {
+    throw fail('TOKEN_NON_VALIDO', 'ds:Signature', undefined, 'ds:Signature non è SignedInfo, SignatureValue e KeyInfo')
+  }
+  const signedInfo = children[0] as Element
+  const inside = elementsOf(signedInfo)
+  if (!at(inside[0], 'CanonicalizationMethod') || !at(inside[1], 'SignatureMethod')) {
+    throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'SignedInfo', 'SignedInfo non comincia con CanonicalizationMethod e SignatureMethod')
+  }
+  const expected: Array<[string, Element | undefined]> = [
+    ['CanonicalizationMethod', inside[0]], ['SignatureMethod', inside[1]], ['SignatureValue', children[1]], ['KeyInfo', keyInfo],
+  ]
+  for (const [local, element] of expected) {
+    const first = signature.getElementsByTagNameNS('*', local)[0]
+    if (first !== element) throw fail('TOKEN_NON_VALIDO', 'ds:Signature', local, `${local} fuori dal suo posto`)
+  }
+  return signedInfo
 }
 
 /** SignedInfo's algorithms, each one AgID allows: exclusive C14N, RSA/ECDSA with SHA-2, SHA-2 digests. */
 function checkAlgorithms(signature: Element): string[] {
-  const signedInfo = one(signature, NS.ds, 'SignedInfo', 'ds:Signature')
+  const signedInfo = checkShape(signature)
   const algorithm = (e: Element | undefined) => e?.getAttribute('Algorithm') ?? ''
   if (algorithm(named(signedInfo, NS.ds, 'CanonicalizationMethod')[0]) !== EXC_C14N) throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'CanonicalizationMethod', 'canonicalizzazione diversa da exc-c14n')
   if (!SIGNATURE_METHODS.includes(algorithm(named(signedInfo, NS.ds, 'SignatureMethod')[0]))) {
@@ -174,11 +204,12 @@ export async function verifyWsSecurity(input: WsSecurityInput): Promise<WsSecuri
   }
 
   // 4. the certificate, 5. the signature
-  const cert = await signingCertificate(security, signature, doc, input.certificates)
+  const cert = await signingCertificate(security, signature, doc, input)
   const sig = restrictedSignedXml({ publicCert: cert.toString() })
-  sig.loadSignature(signature)
   let valid: boolean
   try {
+    // loading reads partner bytes too (an element xml-crypto does not expect throws): inside the guard
+    sig.loadSignature(signature)
     valid = sig.checkSignature(input.xml)
   } catch {
     // xml-crypto throws for a reference it cannot resolve or a value it cannot read: a failed signature too

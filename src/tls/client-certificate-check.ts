@@ -70,6 +70,31 @@ function chainToTrusted(cert: X509Certificate, trust: ClientTrust, now: Date): X
   return undefined
 }
 
+/** Why the listeners' trust would refuse a certificate now: its dates, its issuer, the CRL. */
+export type TrustFailure =
+  | { kind: 'expired'; at: Date }
+  | { kind: 'not-yet-valid'; from: Date }
+  | { kind: 'untrusted-issuer' }
+  | { kind: 'revoked'; since: Date }
+
+/** Undefined when mutual TLS would accept the certificate's dates, chain and revocation status now. */
+export function trustFailureOf(cert: X509Certificate, trust: ClientTrust, now = new Date()): TrustFailure | undefined {
+  const dates = datesFailureOf(cert, now)
+  if (dates) return dates
+  if (!chainToTrusted(cert, trust, now)) return { kind: 'untrusted-issuer' }
+  const revokedOn = trust.revoked.get(issuerKey(cert))?.get(serialKey(cert.serialNumber))
+  return revokedOn ? { kind: 'revoked', since: revokedOn } : undefined
+}
+
+/** The dates alone: cheap, for a verdict on the chain and CRL kept a while. */
+export function datesFailureOf(cert: X509Certificate, now: Date): TrustFailure | undefined {
+  const validTo = new Date(cert.validTo)
+  const validFrom = new Date(cert.validFrom)
+  if (validTo <= now) return { kind: 'expired', at: validTo }
+  if (validFrom > now) return { kind: 'not-yet-valid', from: validFrom }
+  return undefined
+}
+
 /** A certificate that can pass the handshake today, or a CertificateError that says why it never would. */
 export function checkClientCertificate(pem: string, trust: ClientTrust, now = new Date()): CheckedCertificate {
   let cert: X509Certificate
@@ -79,21 +104,21 @@ export function checkClientCertificate(pem: string, trust: ClientTrust, now = ne
     throw new CertificateError('invalid', 'the file is not a PEM X.509 certificate')
   }
   if (cert.ca) throw new CertificateError('conflict', 'the certificate is a CA certificate, not a client certificate')
-  const validFrom = new Date(cert.validFrom)
-  const validTo = new Date(cert.validTo)
-  if (validTo <= now) throw new CertificateError('conflict', `the certificate expired on ${validTo.toISOString()}`)
-  if (validFrom > now) throw new CertificateError('conflict', `the certificate is not valid yet: valid from ${validFrom.toISOString()}`)
+  const dates = datesFailureOf(cert, now)
+  if (dates?.kind === 'expired') throw new CertificateError('conflict', `the certificate expired on ${dates.at.toISOString()}`)
+  if (dates?.kind === 'not-yet-valid') throw new CertificateError('conflict', `the certificate is not valid yet: valid from ${dates.from.toISOString()}`)
   // Node names the extended key usage OIDs `keyUsage`; undefined when the extension is absent (any use allowed),
   // which @types/node does not say
   const usages = cert.keyUsage as string[] | undefined
   if (usages && !usages.includes(CLIENT_AUTH) && !usages.includes(ANY_EXTENDED_KEY_USAGE)) {
     throw new CertificateError('conflict', `the certificate's extended key usage does not include clientAuth (${CLIENT_AUTH}): TLS refuses it as a client certificate`)
   }
-  if (!chainToTrusted(cert, trust, now)) {
+  const failure = trustFailureOf(cert, trust, now)
+  if (failure?.kind === 'untrusted-issuer') {
     throw new CertificateError('conflict', `the certificate is not issued by the configured client CA (INVCIV_TLS_CA): its issuer is ${subjectLine(cert.issuer)}`)
   }
-  const revokedOn = trust.revoked.get(issuerKey(cert))?.get(serialKey(cert.serialNumber))
-  if (revokedOn) throw new CertificateError('conflict', `the certificate is revoked by the configured CRL (INVCIV_TLS_CRL) since ${revokedOn.toISOString()}`)
+  if (failure?.kind === 'revoked') throw new CertificateError('conflict', `the certificate is revoked by the configured CRL (INVCIV_TLS_CRL) since ${failure.since.toISOString()}`)
+  const validTo = new Date(cert.validTo)
   const days = Math.floor((validTo.getTime() - now.getTime()) / 86_400_000)
   const avvisi = days < EXPIRY_WARNING_DAYS ? [`the certificate expires in ${days} days (${validTo.toISOString()}): plan its renewal`] : []
   return { cert, fingerprint: normaliseFingerprint(cert.fingerprint256), validTo, avvisi }

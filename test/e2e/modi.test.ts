@@ -194,6 +194,13 @@ t.test('INTEGRITY_REST_01: the body as signed, both ways', async (t) => {
   await refused(t, await call(await integrityHeaders(body, { signed: [{ digest: 'SHA-256=AAAA' }, { 'content-type': 'application/json' }] }), body), 'FIRMA_NON_VALIDA', 'Agid-JWT-Signature', 'signed_headers')
   await refused(t, await call(await integrityHeaders(body, { signer: signerOf('ente-b') }), body), 'FIRMA_NON_VALIDA', 'Agid-JWT-Signature', 'x5c')
   await refused(t, await call({ digest: 'MD5=abc', 'agid-jwt-signature': 'x' }, body), 'TOKEN_NON_VALIDO', 'Digest')
+  // jti is required and once per convenzione, as for every other token: the same signature is not accepted twice
+  const once = await integrityHeaders(body)
+  t.equal((await call(once, body)).status, 200)
+  await refused(t, await call(once, body), 'TOKEN_RIUSATO', 'Agid-JWT-Signature', 'jti')
+  const noJti = await x509Token({ claims: { jti: undefined, signed_headers: [{ digest: digestOnly.digest }, { 'content-type': 'application/json' }] } })
+  t.notMatch(Buffer.from(noJti.split('.')[1] as string, 'base64url').toString(), /jti/, 'the token has no jti')
+  await refused(t, await call({ ...digestOnly, 'agid-jwt-signature': noJti }, body), 'TOKEN_NON_VALIDO', 'Agid-JWT-Signature', 'jti')
 
   // AgID's example vector (its text has a typo: the digest is of "ciao", lower case) and the empty body's
   const vector = '{"testo": "ciao mondo"}'

@@ -26,13 +26,20 @@ t.test('serve refuses production without its settings: one line, non-zero, nothi
   const bare = await invciv(['serve'], { DATABASE_URL: db.url, INVCIV_DEV: '0' })
   t.equal(bare.code, 1)
   t.equal(bare.stderr.trim().split('\n').length, 1, 'one line')
-  for (const name of ['INVCIV_PSEUDONYM_KEY', 'INVCIV_TLS_CERT', 'INVCIV_TLS_KEY', 'INVCIV_TLS_CA', 'INVCIV_SEAL_KEY']) t.match(bare.stderr, name)
+  for (const name of ['INVCIV_PSEUDONYM_KEY', 'INVCIV_TLS_CERT', 'INVCIV_TLS_KEY', 'INVCIV_TLS_CA', 'INVCIV_SEAL_KEY', 'INVCIV_PUBLIC_URL']) t.match(bare.stderr, name)
   t.match(bare.stderr, /^invciv: production mode/)
   t.notMatch(bare.stdout + bare.stderr, 'ready')
 
+  // set but empty would otherwise select the embedded development database with the published keys
+  const empty = await invciv(['serve'], { DATABASE_URL: '', INVCIV_DEV: '0' })
+  t.equal(empty.code, 1)
+  t.equal(empty.stderr.trim().split('\n').length, 1, 'one line')
+  t.match(empty.stderr, /^invciv: invalid configuration: DATABASE_URL is set but empty/)
+  t.notMatch(empty.stdout + empty.stderr, /ready|DEVELOPMENT/)
+
   const dev = (f: string) => certFile(f)
   const devFiles = await invciv(['serve'], {
-    DATABASE_URL: db.url, INVCIV_DEV: '0', INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_SEAL_KEY: sealKey(t),
+    DATABASE_URL: db.url, INVCIV_DEV: '0', INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_SEAL_KEY: sealKey(t), INVCIV_PUBLIC_URL: 'https://invciv.example.it',
     INVCIV_TLS_CERT: dev('server.crt'), INVCIV_TLS_KEY: dev('server.key'), INVCIV_TLS_CA: dev('ca.crt'), INVCIV_TLS_CRL: dev('ca.crl'),
   })
   t.equal(devFiles.code, 1)
@@ -41,7 +48,7 @@ t.test('serve refuses production without its settings: one line, non-zero, nothi
 
   const pki = freshPki(t)
   const production = {
-    DATABASE_URL: db.url, INVCIV_DEV: '0', INVCIV_SEAL_KEY: sealKey(t),
+    DATABASE_URL: db.url, INVCIV_DEV: '0', INVCIV_SEAL_KEY: sealKey(t), INVCIV_PUBLIC_URL: 'https://invciv.example.it',
     INVCIV_TLS_CERT: pki.file('server.crt'), INVCIV_TLS_KEY: pki.file('server.key'), INVCIV_TLS_CA: pki.file('ca.crt'),
   }
   const devKey = await invciv(['serve'], { ...production, INVCIV_PSEUDONYM_KEY: DEV_PSEUDONYM_KEY })
@@ -120,7 +127,7 @@ t.test('the built runtime serves in production mode on its own PKI, as the runti
   const env = {
     ...base, DATABASE_URL: runtime.url, INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_SEAL_KEY: sealKey(t),
     INVCIV_TLS_CERT: pki.file('server.crt'), INVCIV_TLS_KEY: pki.file('server.key'), INVCIV_TLS_CA: pki.file('ca.crt'), INVCIV_TLS_CRL: pki.file('ca.crl'),
-    INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(adminPort), INVCIV_HEALTH_PORT: String(probePort),
+    INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_PUBLIC_URL: `https://127.0.0.1:${port}`, INVCIV_ADMIN_PORT: String(adminPort), INVCIV_HEALTH_PORT: String(probePort),
     INVCIV_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'invciv-prod-data-')),
   }
   const cli = (...args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => execFile(process.execPath, ['dist/cli/index.js', ...args], { cwd: app, env },

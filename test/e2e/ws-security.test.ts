@@ -92,6 +92,9 @@ t.test('each part missing or wrong is a refusal of its class that names it', asy
   // a Timestamp left out of the signature
   const unsignedTs = signed().replace(/<ds:Reference URI="#TS-[^"]+">[\s\S]*?<\/ds:Reference>/, '')
   await refused(t, await post(unsignedTs), 'FIRMA_NON_VALIDA', 'ds:Signature', 'Reference')
+  // an extra element first in ds:Signature holding a CanonicalizationMethod: xml-crypto would read that one; refused, never a 500
+  const decoy = signed().replace(/(<ds:Signature\b[^>]*>)/, '$1<x:Extra xmlns:x="urn:x"><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></x:Extra>')
+  await refused(t, await post(decoy), 'TOKEN_NON_VALIDO', 'ds:Signature')
   // a Security header not marked mustUnderstand
   await refused(t, await post(signed().replace(/(<wsse:Security[^>]*?) soap:mustUnderstand="1"/, '$1')), 'TOKEN_NON_VALIDO', 'wsse:Security', 'mustUnderstand')
 })

@@ -16,6 +16,8 @@ export interface CertificateOptions {
   extensions?: string[]
   /** the CA that signs it: certs-dev/ca by default */
   ca?: { cert: string; key: string }
+  /** its key: EC P-256 by default */
+  key?: 'EC' | 'RSA'
 }
 
 const CLIENT_EXTENSIONS = ['basicConstraints = CA:FALSE', 'extendedKeyUsage = clientAuth']
@@ -33,7 +35,8 @@ export function clientCertificate(name: string, startdate: string, enddate: stri
     'default_md = sha256', 'policy = any', 'copy_extensions = none', 'x509_extensions = client', '[any]', 'commonName = supplied',
     '[client]', ...(options.extensions ?? CLIENT_EXTENSIONS),
   ].join('\n'))
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key], { stdio: 'ignore' })
+  const keyOptions = options.key === 'RSA' ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'] : ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']
+  execFileSync('openssl', ['genpkey', ...keyOptions, '-out', key], { stdio: 'ignore' })
   execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/CN=${name}`, '-out', csr], { stdio: 'ignore' })
   execFileSync('openssl', ['ca', '-batch', '-config', path.join(dir, 'ca.cnf'), '-keyfile', options.ca?.key ?? certFile('ca.key'),
     '-cert', options.ca?.cert ?? certFile('ca.crt'), '-startdate', startdate, '-enddate', enddate, '-in', csr, '-out', out, '-notext'], { stdio: 'ignore' })
@@ -53,4 +56,17 @@ export function freshPki(t: Teardown): Pki {
   copyFileSync(certFile('make-certs.sh'), path.join(dir, 'make-certs.sh'))
   execFileSync('bash', [path.join(dir, 'make-certs.sh')], { stdio: 'ignore', env: { ...process.env, DAYS: '365' } })
   return { dir, file: (name) => path.join(dir, name) }
+}
+
+/** A CRL of the dev CA listing these certificates (none: a CRL that revokes nothing), valid for a year; returns its path. */
+export function devCrl(revoked: string[]): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-crl-'))
+  writeFileSync(path.join(dir, 'index.txt'), '')
+  writeFileSync(path.join(dir, 'crlnumber'), '1000\n')
+  writeFileSync(path.join(dir, 'ca.cnf'), ['[ca]', 'default_ca = dev', '[dev]', `database = ${dir}/index.txt`, `crlnumber = ${dir}/crlnumber`, 'default_md = sha256', 'default_crl_days = 365'].join('\n'))
+  const ca = ['-config', path.join(dir, 'ca.cnf'), '-keyfile', certFile('ca.key'), '-cert', certFile('ca.crt')]
+  for (const cert of revoked) execFileSync('openssl', ['ca', ...ca, '-revoke', cert], { stdio: 'ignore' })
+  const out = path.join(dir, 'ca.crl')
+  execFileSync('openssl', ['ca', ...ca, '-gencrl', '-out', out], { stdio: 'ignore' })
+  return out
 }

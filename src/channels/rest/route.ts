@@ -5,7 +5,7 @@ import type { Outcome, Pipeline } from '../../pipeline/pipeline.ts'
 import type { Call, HttpParts, Payload } from '../../policy/types.ts'
 import type { ResponseSigner } from './response-signer.ts'
 import type { QuotaState } from '../../policy/daily-quota.ts'
-import { channelErrorHandler, newCall, publicAuthority, type CallSource } from '../call.ts'
+import { channelErrorHandler, newCall, publicBase, type CallSource, type PublicAddress } from '../call.ts'
 import { openApiDocument } from './openapi.ts'
 import { jsonPayload } from './json-body.ts'
 import { peerFingerprint } from '../../tls/peer-identity.ts'
@@ -13,7 +13,8 @@ import { peerFingerprint } from '../../tls/peer-identity.ts'
 export interface RestChannelOptions extends CallSource {
   pipeline: Pipeline
   bodyLimit: number
-  fallbackAuthority: string
+  /** the address a DPoP proof's htu must name and the OpenAPI document gives */
+  publicAddress: PublicAddress
   /** signs answers for convenzioni with INTEGRITY_REST_01; absent: such answers go unsigned (and it is logged) */
   signer?: ResponseSigner
 }
@@ -63,14 +64,14 @@ function answerOf(reply: FastifyReply, outcome: Outcome): { status: number; type
 }
 
 /** The HTTP parts a security profile reads: its headers, the URL a DPoP proof names, the body's bytes. */
-function httpParts(request: FastifyRequest, body: Buffer, authority: string): HttpParts {
+function httpParts(request: FastifyRequest, body: Buffer, base: string): HttpParts {
   const h = (name: string) => {
     const v = request.headers[name]
     return Array.isArray(v) ? v.join(', ') : v
   }
   return {
     method: request.method,
-    url: `https://${authority}${request.url.split('?')[0] ?? ''}`,
+    url: `${base}${request.url.split('?')[0] ?? ''}`,
     authorization: h('authorization'), dpop: h('dpop'), trackingEvidence: h('agid-jwt-trackingevidence'), signature: h('agid-jwt-signature'),
     digest: h('digest'), contentType: h('content-type'), contentEncoding: h('content-encoding'),
     body,
@@ -103,7 +104,7 @@ export async function restChannel(app: FastifyInstance, options: RestChannelOpti
       ? jsonPayload(bytes.toString('utf8'))
       : { kind: 'malformed', reason: 'corpo assente', errori: [{ campo: 'corpo', regola: 'obbligatorio' }] }
     const call = newCall(request, reply, 'rest', payload, options)
-    call.http = httpParts(request, bytes ?? Buffer.alloc(0), publicAuthority(request, options.fallbackAuthority))
+    call.http = httpParts(request, bytes ?? Buffer.alloc(0), publicBase(request, options.publicAddress))
     return send(reply, await pipeline.handle(call), call)
   })
 
@@ -121,7 +122,7 @@ export async function restChannel(app: FastifyInstance, options: RestChannelOpti
   })
 
   app.get('/rest/v1/openapi.json', async (request) => {
-    return openApiDocument(`https://${publicAuthority(request, options.fallbackAuthority)}`)
+    return openApiDocument(publicBase(request, options.publicAddress))
   })
 
   app.setErrorHandler(channelErrorHandler('rest', options, send))

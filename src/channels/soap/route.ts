@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Pipeline, Outcome } from '../../pipeline/pipeline.ts'
 import type { Call } from '../../policy/types.ts'
-import { channelErrorHandler, newCall, publicAuthority, type CallSource } from '../call.ts'
+import { channelErrorHandler, newCall, publicBase, type CallSource, type PublicAddress } from '../call.ts'
 import { readEnvelope, SOAP_ACTION, type Envelope } from './envelope.ts'
 import { renderFault, renderRisposta } from './render.ts'
 import { servedWsdl, xsdSource } from './wsdl.ts'
@@ -14,8 +14,8 @@ import { signEnvelope } from './ws-security-sign.ts'
 export interface SoapChannelOptions extends CallSource {
   pipeline: Pipeline
   bodyLimit: number
-  /** host:port for the WSDL address when the Host header is unusable */
-  fallbackAuthority: string
+  /** the address wsa:To must name and the WSDL gives */
+  publicAddress: PublicAddress
   /** the gateway's SPCoop identity and the counter of its buste */
   spcoop: SpcoopAnswering
   /** the gateway's key and certificate, for the answers of convenzioni with a WS-Security profile */
@@ -66,7 +66,7 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
     if (envelope.busta) call.busta = envelope.busta
     if (Buffer.isBuffer(request.body)) {
       call.soap = {
-        body: request.body, address: `https://${publicAuthority(request, options.fallbackAuthority)}${SOAP_PATH}`,
+        body: request.body, address: `${publicBase(request, options.publicAddress)}${SOAP_PATH}`,
         securityMustUnderstand: envelope.security?.mustUnderstand ?? false, ...(envelope.messageId ? { messageId: envelope.messageId } : {}),
       }
     }
@@ -84,7 +84,7 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
 
   app.get(SOAP_PATH, async (request, reply) => {
     const query = request.query as Record<string, unknown>
-    if ('wsdl' in query || 'WSDL' in query) return reply.type(XML).send(servedWsdl(publicAuthority(request, options.fallbackAuthority)))
+    if ('wsdl' in query || 'WSDL' in query) return reply.type(XML).send(servedWsdl(publicBase(request, options.publicAddress)))
     if ('xsd' in query) return reply.type(XML).send(xsdSource)
     return reply.code(405).header('allow', 'POST').type('text/plain; charset=utf-8').send('VerificaGiudizio si invoca con POST; il WSDL è in ?wsdl\n')
   })

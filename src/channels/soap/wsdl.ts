@@ -14,10 +14,10 @@ const inlined = wsdlSource.replace(
   `<wsdl:types>${xsdSource.replace(/^<\?xml[^>]*\?>\s*/, '').replace(/<!--[\s\S]*?-->\s*/, '')}</wsdl:types>`,
 )
 
-/** The WSDL with the address of the server at `authority` (host:port). */
-export function servedWsdl(authority: string): string {
+/** The WSDL with the address of the service at `base` (https://host[:port][/prefix]). */
+export function servedWsdl(base: string): string {
   return inlined.replace(
     /<soap:address location="[^"]*"\/>/,
-    `<soap:address location="${escapeXml(`https://${authority}/ws/invciv`)}"/>`,
+    `<soap:address location="${escapeXml(`${base}/ws/invciv`)}"/>`,
   )
 }

@@ -14,7 +14,7 @@ async function appAnswering(refusal: Refusal) {
     quota: async () => undefined,
   }
   const app = Fastify()
-  await app.register(restChannel, { pipeline, clock: systemClock, trustedProxies: undefined, bodyLimit: 16_384, fallbackAuthority: 'localhost:8443' })
+  await app.register(restChannel, { pipeline, clock: systemClock, trustedProxies: undefined, bodyLimit: 16_384, publicAddress: { url: undefined, fallbackAuthority: 'localhost:8443' } })
   t.teardown(() => app.close())
   return app
 }
