@@ -16,6 +16,7 @@ import { drainOnClose } from './channels/drain.ts'
 import { cidrSet } from './policy/client-address.ts'
 import type { PublicAddress } from './channels/call.ts'
 import { adminApi } from './admin/plugin.ts'
+import { HSTS } from './admin/browser-guard.ts'
 import { probeRoutes } from './admin/probes.ts'
 import type { Metrics } from './metrics.ts'
 import type { Pool } from './db/pool.ts'
@@ -24,6 +25,8 @@ import { mutualTlsOptions, type TlsMaterial } from './tls/context.ts'
 import { capConnectionsPerAddress, type ConnectionLimits } from './channels/connection-limits.ts'
 import type { ClientTrust } from './tls/client-certificate-check.ts'
 import type { VerifyOptions } from './audit/sealer.ts'
+
+const HSTS_VALUE = `max-age=${HSTS.maxAge}${HSTS.includeSubDomains ? '; includeSubDomains' : ''}`
 
 /** The gateway's key and certificate as the SOAP channel signs answers with them. */
 const soapSigningMaterial = (files: { cert: string; key: string }) => ({ key: createPrivateKey(readFileSync(files.key)), certificate: new X509Certificate(readFileSync(files.cert)) })
@@ -90,6 +93,11 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
     return503OnClosing: false,
   }) as unknown as FastifyInstance
   guardConnections(app, options)
+  // TLS only, and browsers are told so (the admin listener says it through helmet, with the same value)
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.header('strict-transport-security', HSTS_VALUE)
+    done()
+  })
   drainOnClose(app, { graceMs: 1_000, inFlightMs: 8_000 })
   const channel = {
     pipeline: options.pipeline,

@@ -3,16 +3,19 @@
 // One plugin per resource (resources/), each with the schemas of its requests and answers; the OpenAPI
 // document is made of those schemas.
 import type { SealKey } from '../audit/witness.ts'
+import { hkdfSync } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type pg from 'pg'
 import type { Registry } from 'prom-client'
 import type { DatabaseHealth } from '../db/health.ts'
-import { isDatabaseUnavailable } from '../db/errors.ts'
+import { isDatabaseUnavailable, isDataException } from '../db/errors.ts'
+import { codeOf } from '../message-of.ts'
 import { peerFingerprint } from '../tls/peer-identity.ts'
 import type { ClientTrust } from '../tls/client-certificate-check.ts'
 import { OperationError, operationKinds, type OperationKind } from '../operation-error.ts'
 import { principalOf, type Principal } from '../registry/principals.ts'
 import { probeRoutes } from './probes.ts'
+import { guardAgainstOtherSites } from './browser-guard.ts'
 import type { ResourceOptions } from './resource.ts'
 import type { VerifyOptions } from '../audit/sealer.ts'
 import type { Actor } from '../audit/change-log.ts'
@@ -59,6 +62,12 @@ function problem(reply: FastifyReply, kind: OperationKind, detail: string, code:
   return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
 }
 
+/** What to tell of a request Fastify could not read: by its status, naming Fastify's code, never the parser's text. */
+function unreadable(status: number, code: string | undefined): string {
+  const what = status === 413 ? 'the body is too large' : status === 415 ? 'the body\'s media type is not accepted (application/json)' : 'the request could not be read'
+  return code ? `${what} (${code})` : what
+}
+
 const CONFIRMED_PRINCIPAL_MS = 10 * 60_000
 
 export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version, verifyOptions, spcoop, sealKey, onRegistryChange }: AdminOptions) {
@@ -67,6 +76,9 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
   // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
   // load balancer's probe asks them, and readiness must answer while the database (holding the principals) is away.
   await app.register(probeRoutes, { db, health })
+
+  // before anything else, before even the identity: a request another site made the browser send is refused
+  await guardAgainstOtherSites(app, (reply, doubt) => problem(reply, doubt.kind, doubt.detail, doubt.code))
 
   // The metrics matter most while the database is away, and the principals live in it: a scrape from a
   // principal confirmed in the last few minutes still gets them then. Nothing else falls back.
@@ -102,7 +114,12 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
     // messages of operation errors are written for the operator at the other end; anything else is ours
     if (error instanceof OperationError) return problem(reply, error.kind, error.message, error.code)
     if (error.validation) return problem(reply, 'invalid', error.message)
-    if (error.statusCode && error.statusCode < 500) return problem(reply, 'invalid', error.message, operationKinds.invalid.code, error.statusCode)
+    // Fastify's words for a body it could not read may quote the parser's; ours say what to fix
+    if (error.statusCode && error.statusCode < 500) return problem(reply, 'invalid', unreadable(error.statusCode, error.code), operationKinds.invalid.code, error.statusCode)
+    if (isDataException(error)) {
+      request.log.warn({ err: { code: codeOf(error) } }, 'admin request refused by the database as out of range')
+      return problem(reply, 'invalid', 'a value of the request is out of range or malformed')
+    }
     if (isDatabaseUnavailable(error)) {
       health?.failed(error)
       return problem(reply.header('retry-after', '5'), 'unavailable', 'the database cannot be reached; try again shortly')
@@ -128,7 +145,9 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
     const p = request.principal
     return { attore: p?.fingerprint ?? 'unknown', ruolo: p?.ruolo ?? 'unknown', etichetta: `admin:${p?.soggetto ?? 'unknown'}` }
   }
-  const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop, sealKey }
+  // derived from a secret every process shares (never the secret itself), so a form shown by one process posts to another
+  const csrfKey = Buffer.from(hkdfSync('sha256', pseudonymKey, 'invciv-gateway', 'console csrf tokens', 32))
+  const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop, sealKey, csrfKey }
   for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource, spcoopResource, casiResource, consoleResource]) {
     await app.register(resource, resources)
   }

@@ -23,6 +23,8 @@ export interface ResourceOptions {
   spcoop: SpcoopIdentity
   /** signs the manifests of exports downloaded as bundles */
   sealKey: SealKey
+  /** the key the console's CSRF tokens are made with: the same in every process, so any of them checks a form */
+  csrfKey: Buffer
 }
 
 export type AdminResource = FastifyPluginAsyncJsonSchemaToTs<{

@@ -12,7 +12,10 @@ declare module 'fastify' {
   }
 }
 
-export const idParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'integer', minimum: 1 } } } as const
+/** A row's id: a bigint, read as a JS number; larger ones cannot exist and are refused before any query. */
+export const idSchema = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const
+
+export const idParams = { type: 'object', required: ['id'], additionalProperties: false, properties: { id: idSchema } } as const
 
 export const fingerprintParams = {
   type: 'object', required: ['fingerprint'], additionalProperties: false,

@@ -5,7 +5,7 @@ import { loadConfig } from '../config.ts'
 import { openDatabase, type Database } from '../db/database.ts'
 import { loadDemoDataIfFresh } from '../dev/demo-data.ts'
 import { OperationError, operationKinds, type OperationKind } from '../operation-error.ts'
-import { isDatabaseUnavailable } from '../db/errors.ts'
+import { isDatabaseUnavailable, isDataException } from '../db/errors.ts'
 import { messageOf, codeOf } from '../message-of.ts'
 import type { ChangeRow } from '../audit/change-log.ts'
 
@@ -40,9 +40,10 @@ export async function withDatabase<T>(fn: (db: Database) => Promise<T>, options:
   }
 }
 
-export function positiveInt(name: string) {
+/** A positive whole number up to `max` (an id's range by default: every id is a bigint read as a JS number). */
+export function positiveInt(name: string, max: number = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    if (!/^\d{1,10}$/.test(value) || Number(value) <= 0) throw new UsageError('invalid', `${name} must be a positive whole number, not "${value}"`)
+    if (!/^\d{1,16}$/.test(value) || Number(value) <= 0 || Number(value) > max) throw new UsageError('invalid', `${name} must be a whole number from 1 to ${max}, not "${value}"`)
     return Number(value)
   }
 }
@@ -58,6 +59,10 @@ export function reportError(err: unknown, json: boolean): void {
   if (err instanceof OperationError) {
     ;({ kind, code } = err)
     detail = err.message
+  } else if (isDataException(err)) {
+    kind = 'invalid'
+    code = operationKinds.invalid.code
+    detail = `a value is out of range or malformed for the database (${codeOf(err) ?? 'data exception'})`
   } else if (isDatabaseUnavailable(err)) {
     kind = 'unavailable'
     code = operationKinds.unavailable.code

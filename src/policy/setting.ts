@@ -29,8 +29,15 @@ export interface Setting<N extends SettingName = SettingName> {
  * and whether it is required at creation stays in its type (registry/convenzioni.ts's input type uses it).
  */
 export function setting<N extends SettingName, const C extends Setting['create']>(descriptor: Setting<N> & { create: C }): Setting<N> & { create: C } {
+  // an SQL integer holds no more: a larger value is refused as input, never left for the database to fail on
+  if (descriptor.sqlType === 'integer' && descriptor.schema.type === 'integer' && descriptor.schema.maximum === undefined) {
+    return { ...descriptor, schema: { ...descriptor.schema, maximum: SQL_INTEGER_MAX } }
+  }
   return descriptor
 }
+
+/** The largest value of an SQL integer (int4). */
+export const SQL_INTEGER_MAX = 2_147_483_647
 
 /** The flag without its argument, as messages name a setting for people: `--max-giornaliere`. */
 export const labelOf = (s: Setting) => s.cli.flag.split(' ')[0] as string

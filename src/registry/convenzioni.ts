@@ -7,7 +7,7 @@ import { oneRow, type Queryable } from '../db/pool.ts'
 import { changing, type Actor } from '../audit/change-log.ts'
 import { VALIDITY_YEARS, type Convenzione, type ConvenzioneSettings } from '../policy/convenzione.ts'
 import { settingList, settings } from '../policy/settings.ts'
-import { labelOf, type Setting, type SettingName } from '../policy/setting.ts'
+import { labelOf, SQL_INTEGER_MAX, type Setting, type SettingName } from '../policy/setting.ts'
 import { OperationError } from '../operation-error.ts'
 import { codeOf } from '../message-of.ts'
 
@@ -56,8 +56,9 @@ async function checked(db: Queryable, s: Setting, value: unknown): Promise<unkno
   if (s.schema.format === 'date' && !(typeof value === 'string' && isCalendarDate(value))) {
     throw new ConvenzioneError('invalid', `${label} must be a date YYYY-MM-DD, not "${String(value).slice(0, 40)}"`)
   }
-  if (s.schema.type === 'integer' && !(Number.isInteger(value) && (value as number) > 0 && (value as number) <= 2_000_000_000)) {
-    throw new ConvenzioneError('invalid', `${label} must be a positive whole number`)
+  const max = typeof s.schema.maximum === 'number' ? s.schema.maximum : SQL_INTEGER_MAX
+  if (s.schema.type === 'integer' && !(Number.isInteger(value) && (value as number) > 0 && (value as number) <= max)) {
+    throw new ConvenzioneError('invalid', `${label} must be a whole number from 1 to ${max}`)
   }
   const allowed = s.schema.enum
   if (Array.isArray(allowed) && !allowed.includes(value)) throw new ConvenzioneError('invalid', `${label} must be one of ${allowed.join(', ')}`)

@@ -58,6 +58,29 @@ t.test('documents are kept whole with their SHA-256, and given back as received'
   t.equal((await admin(gw.adminUrl, auditor, 'POST', `/admin/v1/casi/${id}/documenti`, { nome: 'vuoto', contenuto: '' })).status, 400)
 })
 
+t.test("any file name downloads (RFC 6266 filename*), and a document is never run as a page of the listener", async (t) => {
+  const { id: anomalia } = await finding('d-2')
+  const id = (await admin(gw.adminUrl, auditor, 'POST', `/admin/v1/anomalie/${anomalia}/caso`)).body.id as number
+  const upload = async (nome: string, tipo: string, text: string) =>
+    (await admin(gw.adminUrl, auditor, 'POST', `/admin/v1/casi/${id}/documenti`, { nome, tipo, contenuto: Buffer.from(text).toString('base64') })).body.id as number
+  const download = (doc: number) => request(`${gw.adminUrl}/admin/v1/casi/${id}/documenti/${doc}`, { dispatcher: auditor })
+
+  for (const nome of ['dichiarazione dell’ente.pdf', 'verbale 日本 «copia».pdf']) {
+    const res = await download(await upload(nome, 'application/pdf', '%PDF-1.4'))
+    t.equal(res.statusCode, 200, nome)
+    t.equal(await res.body.text(), '%PDF-1.4')
+    const disposition = String(res.headers['content-disposition'])
+    t.match(disposition, /^attachment; filename="[ -~]*"; filename\*=UTF-8''/, 'a Latin-1 fallback and the exact name')
+    t.equal(decodeURIComponent(disposition.split("filename*=UTF-8''")[1] ?? ''), nome, 'the name as uploaded')
+  }
+  const page = await download(await upload('pagina.html', 'text/html', '<script>fetch("/admin/v1/convenzioni/1/revoke",{method:"POST"})</script>'))
+  t.equal(page.headers['content-type'], 'application/octet-stream', 'an active type is served as bytes')
+  t.match(String(page.headers['content-security-policy']), /sandbox/)
+  t.equal(page.headers['x-content-type-options'], 'nosniff')
+  t.match(String(page.headers['content-disposition']), /^attachment/)
+  await page.body.dump()
+})
+
 t.test('outcomes: reported to the authorities (which, when); disabling or suspending is operations’, and happens', async (t) => {
   const { id: a1 } = await finding('e-1')
   const k1 = (await admin(gw.adminUrl, auditor, 'POST', `/admin/v1/anomalie/${a1}/caso`)).body.id as number

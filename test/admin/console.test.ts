@@ -12,6 +12,7 @@ import { testDatabase } from '../helpers/database.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { loadDemoData } from '../../src/dev/demo-data.ts'
+import { consoleSession, postForm, type ConsoleSession } from '../helpers/console-session.ts'
 
 const db = await testDatabase(t)
 await loadDemoData(db.pool)
@@ -32,9 +33,16 @@ async function get(agent: typeof auditor, path: string) {
   const res = await request(`${gw.adminUrl}${path}`, { dispatcher: agent })
   return { status: res.statusCode, type: String(res.headers['content-type']), text: await res.body.text() }
 }
+// each agent a browser of its own, with the CSRF cookie and token its console pages give
+const sessions = new Map([[auditor, await consoleSession(gw.adminUrl, auditor)], [ops, await consoleSession(gw.adminUrl, ops)]])
 async function post(agent: typeof auditor, path: string, form: Record<string, string>) {
-  const res = await request(`${gw.adminUrl}${path}`, { method: 'POST', dispatcher: agent, body: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } })
-  return { status: res.statusCode, text: await res.body.text() }
+  const { status, text } = await postForm(gw.adminUrl, agent, sessions.get(agent), path, form)
+  return { status, text }
+}
+/** The session's headers and form field for a request written by hand (a file upload, a download). */
+const csrf = (agent: typeof auditor) => {
+  const s = sessions.get(agent) as ConsoleSession
+  return { cookie: s.cookie, token: s.token }
 }
 
 t.test("the home page: today's calls by esito and refusal code, per hour as SVG, per convenzione, in Italian", async (t) => {
@@ -118,7 +126,10 @@ t.test('the trail verification page, and the printable report for a data subject
   t.equal(report.status, 200)
   t.match(report.text, /Rendiconto delle verifiche/)
   t.match(report.text, /\d+ verifiche da 1 enti/)
-  t.match(report.text, /@media print/)
+  const stylesheet = /<link rel="stylesheet" href="([^"]+)">/.exec(report.text)?.[1] ?? ''
+  const css = await get(auditor, stylesheet)
+  t.match(css, { status: 200, type: /^text\/css/, text: /@media print/ }, 'printable: the stylesheet has a print style')
+  t.match(report.text, /<button type="button" data-stampa>Stampa<\/button>/, 'a print button without inline script')
   const logged = (await db.pool.query(`select filtri::text as f from accessi_audit where azione = 'soggetto' order by id desc limit 1`)).rows[0]
   t.notMatch(logged?.f, /RSSMRA80A01H501U/, 'the access log keeps the pseudonym only')
   const bad = await post(auditor, '/console/soggetto', { codiceFiscale: 'RSSMRA80A01H501X' })
@@ -180,18 +191,18 @@ t.test('exports: the matching tracce as a file, or as a signed bundle a third pa
   const impronta = /Impronta SHA-256 della chiave pubblica dei sigilli: <code>([0-9a-f]{64})<\/code>/.exec(page.text)?.[1]
   t.ok(impronta, "the seal key's fingerprint is on the page")
 
-  const csv = await request(`${gw.adminUrl}/console/esportazioni`, { method: 'POST', dispatcher: auditor, headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ pratica: 'PROT-CONSOLE-1', formato: 'csv', azione: 'dati' }).toString() })
+  const csv = await request(`${gw.adminUrl}/console/esportazioni`, { method: 'POST', dispatcher: auditor, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrf(auditor).cookie },
+    body: new URLSearchParams({ pratica: 'PROT-CONSOLE-1', formato: 'csv', azione: 'dati', _csrf: csrf(auditor).token }).toString() })
   t.equal(csv.statusCode, 200)
-  t.match(String(csv.headers['content-disposition']), /attachment; filename="tracce.csv"/)
+  t.match(String(csv.headers['content-disposition']), /^attachment; filename="?tracce\.csv"?$/)
   const lines = (await csv.body.text()).trimEnd().split('\n')
   t.equal(lines.length, 3, 'a header and the two calls of that pratica')
 
-  const res = await request(`${gw.adminUrl}/console/esportazioni`, { method: 'POST', dispatcher: auditor, headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ pratica: 'PROT-CONSOLE-1', codiceFiscale: 'RSSMRA80A01H501U', formato: 'jsonl', azione: 'pacchetto' }).toString() })
+  const res = await request(`${gw.adminUrl}/console/esportazioni`, { method: 'POST', dispatcher: auditor, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: csrf(auditor).cookie },
+    body: new URLSearchParams({ pratica: 'PROT-CONSOLE-1', codiceFiscale: 'RSSMRA80A01H501U', formato: 'jsonl', azione: 'pacchetto', _csrf: csrf(auditor).token }).toString() })
   t.equal(res.statusCode, 200)
   t.equal(res.headers['content-type'], 'application/gzip')
-  t.match(String(res.headers['content-disposition']), /attachment; filename="tracce-[0-9T-]+Z\.tar\.gz"/)
+  t.match(String(res.headers['content-disposition']), /^attachment; filename="?tracce-[0-9T-]+Z\.tar\.gz"?$/)
   const dir = await mkdtemp(path.join(tmpdir(), 'invciv-console-bundle-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   await writeFile(path.join(dir, 'b.tar.gz'), Buffer.from(await res.body.arrayBuffer()))
@@ -251,7 +262,8 @@ t.test('a case worked from the console: the request, a document uploaded as a fi
   const content = Buffer.from('%PDF-1.4 risposta dell’ente\n')
   const form = new FormData()
   form.append('documento', new Blob([content], { type: 'application/pdf' }), 'risposta "ente".pdf')
-  const uploaded = await request(`${gw.adminUrl}${at}/documenti`, { method: 'POST', dispatcher: auditor, body: form })
+  form.append('_csrf', csrf(auditor).token)
+  const uploaded = await request(`${gw.adminUrl}${at}/documenti`, { method: 'POST', dispatcher: auditor, body: form, headers: { cookie: csrf(auditor).cookie } })
   t.equal(uploaded.statusCode, 303)
   await uploaded.body.dump()
   const doc = (await db.pool.query('select nome, tipo, sha256, contenuto, caricato_da from casi_documenti where caso_id = $1', [casePath])).rows[0]
@@ -269,7 +281,8 @@ t.test('a case worked from the console: the request, a document uploaded as a fi
   t.match(await tooBig.body.text(), /Il contenuto inviato è troppo grande/)
   const empty = new FormData()
   empty.append('documento', new Blob([]), 'vuoto.pdf')
-  const none = await request(`${gw.adminUrl}${at}/documenti`, { method: 'POST', dispatcher: auditor, body: empty })
+  empty.append('_csrf', csrf(auditor).token)
+  const none = await request(`${gw.adminUrl}${at}/documenti`, { method: 'POST', dispatcher: auditor, body: empty, headers: { cookie: csrf(auditor).cookie } })
   t.equal(none.statusCode, 400)
   t.match(await none.body.text(), /id="errore-documento"/)
 

@@ -145,3 +145,27 @@ t.test("the admin API's OpenAPI document: valid 3.1, every route with its summar
   t.ok(ajv.validate(schema, listed), JSON.stringify(ajv.errors))
   t.match(listed[0], { maxOperatori: null, ipConsentiti: Array }, 'nullable settings are null, not dropped')
 })
+
+t.test('an id out of range is refused as input on every route that takes one, never a 500 from the database', async (t) => {
+  const doc = (await auditorCall('GET', '/admin/v1/openapi.json')).body as { paths: Record<string, Record<string, unknown>> }
+  const withIds = Object.entries(doc.paths).filter(([path]) => /\{(id|doc)\}/.test(path))
+  t.ok(withIds.length >= 10, `${withIds.length} paths take an id`)
+  for (const [path, methods] of withIds) {
+    for (const method of Object.keys(methods)) {
+      for (const id of ['99999999999999999999', '9007199254740992', '-1', '0']) {
+        const url = path.replace(/\{(id|doc)\}/g, id).replace('{operatore}', 'op.x').replace('{fingerprint}', 'ab')
+        const r = await admin(gw.adminUrl, ops, method.toUpperCase() as 'GET', url, method === 'get' ? undefined : {})
+        t.ok(r.status === 400 || r.status === 404, `${method.toUpperCase()} ${url}: ${r.status}`)
+        t.notMatch(r.text, /out of range for type|bigint|invalid input syntax/, 'no database words')
+      }
+    }
+  }
+  for (const path of ['/console/convenzioni/99999999999999999999', '/console/casi/99999999999999999999', '/console/tracce/99999999999999999999']) {
+    const r = await admin(gw.adminUrl, ops, 'GET', path)
+    t.ok(r.status === 400 || r.status === 404, `${path}: ${r.status}`)
+  }
+  // a setting held in an SQL integer: its largest value and one more
+  const id = (await opsCall('POST', '/admin/v1/convenzioni', { enteCodice: 'ente_a_dev', validaDal: '2026-01-01', ipConsentiti: ['192.0.2.0/24'], fasciaOraria: 'sempre', maxGiornaliere: 2147483647 })).body.id as number
+  t.ok(id, 'the largest value an SQL integer holds is taken')
+  t.match(await opsCall('PATCH', `/admin/v1/convenzioni/${id}`, { maxGiornaliere: 2147483648 }), { status: 400, body: { detail: /maxGiornaliere must be <= 2147483647/ } }, 'one more is refused as input')
+})

@@ -77,7 +77,7 @@ t.test('convenzione add refuses bad input with a clear message', async (t) => {
     [replace('--fascia', 'lunedi 08:00-10:00'), /invalid fascia oraria/, 1],
     [replace('--dal', '2026-02-30'), /--dal must be a date/, 1],
     [replace('--ente', 'nessuno'), /ente nessuno does not exist/, 4],
-    [replace('--max-giornaliere', '-3'), /positive whole number/, 1],
+    [replace('--max-giornaliere', '-3'), /--max-giornaliere must be a whole number from 1 to 2147483647/, 1],
     [[...base, '--al', '2025-01-01'], /--al comes before --dal/, 5],
   ]
   for (const [args, message, code] of cases) {
@@ -172,7 +172,9 @@ t.test('convenzione lifecycle from the command line', async (t) => {
   t.match(await run('convenzione', 'renew', id, '--al', '2040-06-30', '--json'), { code: 0, stdout: /"validaAl":"2040-06-30"/ })
   t.match(await run('convenzione', 'revoke', id), { code: 0, stdout: /revocata/ })
   t.match(await run('convenzione', 'resume', id), { code: 5, stderr: /revocation is final/ })
-  t.match(await run('convenzione', 'suspend', 'abc'), { code: 1, stderr: /ID must be a positive whole number/ })
+  t.match(await run('convenzione', 'suspend', 'abc'), { code: 1, stderr: /ID must be a whole number from 1 to/ })
+  t.match(await run('convenzione', 'show', '99999999999999999999'), { code: 1, stderr: /ID must be a whole number from 1 to 9007199254740991/ }, 'an id out of range is refused as input, not by the database')
+  t.match(await run('convenzione', 'update', '1', '--max-giornaliere', '2147483648'), { code: 1, stderr: /--max-giornaliere must be a whole number from 1 to 2147483647/ })
   t.match(await run('convenzione', 'suspend', '424242'), { code: 4, stderr: /convenzione 424242 does not exist/ })
 })
 

@@ -10,6 +10,8 @@ import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { browserAs, browserMissing } from '../helpers/browser.ts'
 import { loadDemoData } from '../../src/dev/demo-data.ts'
 import { projectRoot } from '../../src/project-root.ts'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 
 const missing = browserMissing()
 // the screenshots in docs/console/ are refreshed on request (INVCIV_SCREENSHOTS=1), so a test run leaves the tree as it was
@@ -29,6 +31,11 @@ t.test('the console in Chromium, as an auditor and as operations', { skip: missi
 
   const auditorBrowser = await browserAs(t, 'auditor', origin)
   const page = await auditorBrowser.newPage({ viewport: { width: 1200, height: 900 } })
+  // the pages run under a CSP without inline script or style: anything it blocks shows in the console
+  const blocked: string[] = []
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) blocked.push(m.text())
+  })
 
   await t.test('home: the day at a glance, and the keyboard reaches the content first', async (t) => {
     await page.goto(`${origin}/console/`)
@@ -125,6 +132,10 @@ t.test('the console in Chromium, as an auditor and as operations', { skip: missi
     await page.screenshot({ path: docs('modifiche.png'), fullPage: true })
   })
 
+  await t.test('nothing the pages need is blocked by their Content-Security-Policy', async (t) => {
+    t.same(blocked, [], 'no CSP violation on any page visited')
+  })
+
   await t.test('operations see the convenzioni with their quota use', async (t) => {
     const opsBrowser = await browserAs(t, 'ops', origin)
     const ops = await opsBrowser.newPage({ viewport: { width: 1200, height: 700 } })
@@ -143,4 +154,61 @@ t.test('the console in Chromium, as an auditor and as operations', { skip: missi
     t.match(await ops.locator('table').last().textContent(), /resume[\s\S]*suspend/, 'both changes in its change log, newest first')
     await ops.screenshot({ path: docs('convenzione.png'), fullPage: true })
   })
+})
+
+t.test('another web site, open in the same browser as the console, changes nothing and cannot frame it', { skip: missing ? `SKIPPED, no browser: ${missing}` : false }, async (t) => {
+  const db = await testDatabase(t)
+  const { convenzioneId } = await loadDemoData(db.pool)
+  await db.pool.query(`insert into operatori (convenzione_id, identificativo, stato, bloccato_il) values ($1, 'bloccato@ente-a', 'bloccato', now())`, [convenzioneId])
+  const gw = await startTestGateway(t, { databaseUrl: db.url })
+  const origin = gw.adminUrl.replace('localhost', '127.0.0.1')
+  const state = async () => (await db.pool.query(`select c.stato as convenzione, o.stato as operatore from convenzioni c join operatori o on o.convenzione_id = c.id
+    where c.id = $1 and o.identificativo = 'bloccato@ente-a'`, [convenzioneId])).rows[0]
+
+  // the other site: plain pages on another host name (localhost against the console's 127.0.0.1)
+  const pages: Record<string, string> = {
+    '/form': `<form id="f" method="post" action="${origin}/console/convenzioni/${convenzioneId}/sospendi"></form>
+<script>document.getElementById('f').submit()</script>`,
+    '/sblocca': `<form id="f" method="post" action="${origin}/console/convenzioni/${convenzioneId}/sblocca"><input name="operatore" value="bloccato@ente-a"></form>
+<script>document.getElementById('f').submit()</script>`,
+    '/fetch': `<script>
+Promise.allSettled([
+  fetch('${origin}/admin/v1/convenzioni/${convenzioneId}/revoke', { method: 'POST', mode: 'no-cors', credentials: 'include', headers: { 'content-type': 'text/plain' }, body: '{}' }),
+  fetch('${origin}/admin/v1/convenzioni/${convenzioneId}/revoke', { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: '{}' }),
+  fetch('${origin}/console/convenzioni/${convenzioneId}/sospendi', { method: 'POST', mode: 'no-cors', credentials: 'include', body: new URLSearchParams({ a: '1' }) }),
+]).then((r) => { document.title = 'done ' + r.map((x) => x.status).join(',') })
+</script>`,
+    '/frame': `<iframe id="console" src="${origin}/console/convenzioni/${convenzioneId}" width="800" height="600"></iframe>`,
+  }
+  const site = createServer((req, res) => {
+    const body = pages[req.url ?? '']
+    res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' }).end(body ? `<!doctype html><html><head><title>altro sito</title></head><body>${body}</body></html>` : '')
+  })
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => site.close(resolve)))
+  const evil = `http://localhost:${(site.address() as AddressInfo).port}`
+
+  const browser = await browserAs(t, 'ops', origin)
+  const page = await browser.newPage()
+  // the browser does present the ops certificate to the console: it is the console that refuses
+  const consolePage = await page.goto(`${origin}/console/convenzioni`)
+  t.equal(consolePage?.status(), 200, 'the certificate is presented and accepted')
+
+  const submitted = page.waitForResponse((r) => r.url().startsWith(origin) && r.url().endsWith('/sospendi'))
+  await page.goto(`${evil}/form`)
+  t.equal((await submitted).status(), 403, 'an auto-submitted form of another site is refused')
+  const unblock = page.waitForResponse((r) => r.url().startsWith(origin) && r.url().endsWith('/sblocca'))
+  await page.goto(`${evil}/sblocca`)
+  const unblocked = await unblock
+  t.equal(unblocked.status(), 403, 'the unblocking form too')
+  await page.goto(`${evil}/fetch`)
+  await page.waitForFunction(() => document.title.startsWith('done'))
+  t.match({ ...(await state()) }, { convenzione: 'attiva', operatore: 'bloccato' }, 'neither the forms nor the fetches with credentials changed anything')
+
+  // goto waits for the load event, which waits for the frame's own load (or its refusal)
+  await page.goto(`${evil}/frame`)
+  const framed = page.frames().find((f) => f !== page.mainFrame())
+  const shown = framed ? await framed.evaluate(() => (document.body as HTMLElement | null)?.innerText ?? '').catch(() => '') : ''
+  t.notMatch(shown, /Stato|Convenzione|invciv-gateway/, 'the console does not render inside another site\'s frame')
+  t.equal(framed?.url().startsWith(origin) && shown.includes('Stato'), false)
 })

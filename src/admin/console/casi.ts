@@ -75,23 +75,23 @@ export function casePages(app: FastifyInstance, o: { db: pg.Pool; actor: (reques
 <tbody>${k.documenti.map((d) => html`<tr><td><a href="/admin/v1/casi/${k.id}/documenti/${d.id}">${d.nome}</a></td><td>${d.tipo}</td><td class="num">${d.byte}</td><td><code>${d.sha256}</code></td><td>${d.ricevutoIl.toISOString()} (${d.caricatoDa})</td></tr>`)}</tbody></table>`}
 ${open ? html`<section class="noprint" aria-labelledby="s-richiesta"><h2 id="s-richiesta">Richiesta di chiarimenti all’ente</h2>${errorOf('richiesta')}
 <form class="filters" method="post" action="/console/casi/${k.id}/richiesta">
-  <div style="grid-column:1/-1"><label for="r-testo">Testo della richiesta</label><textarea id="r-testo" name="testo" rows="4" required maxlength="10000"${invalid('richiesta')}>${value('testo') || k.richiestaTesto || ''}</textarea></div>
+  <div class="wide"><label for="r-testo">Testo della richiesta</label><textarea id="r-testo" name="testo" rows="4" required maxlength="10000"${invalid('richiesta')}>${value('testo') || k.richiestaTesto || ''}</textarea></div>
   <div><label for="r-inviata">Inviata il</label><input id="r-inviata" name="inviataIl" type="date" value="${value('inviataIl') || k.richiestaInviataIl || ''}"></div>
   <div><label for="r-scadenza">Scadenza per la risposta</label><input id="r-scadenza" name="scadenza" type="date" required value="${value('scadenza') || k.scadenza || ''}"${invalid('richiesta')}></div>
-  <div style="align-self:end"><button type="submit">Registra la richiesta</button></div>
+  <div class="end"><button type="submit">Registra la richiesta</button></div>
 </form></section>
 <section class="noprint" aria-labelledby="s-documento"><h2 id="s-documento">Documento ricevuto</h2>${errorOf('documento')}
 <form class="filters" method="post" action="/console/casi/${k.id}/documenti" enctype="multipart/form-data">
   <div><label for="d-file">File (fino a ${Math.round(MAX_DOCUMENT_BYTES / 1024 / 1024)} MB)</label><input id="d-file" name="documento" type="file" required${invalid('documento')}></div>
-  <div style="align-self:end"><button type="submit">Carica il documento</button></div>
+  <div class="end"><button type="submit">Carica il documento</button></div>
 </form><p class="muted">Il file è conservato intero con il suo SHA-256.</p></section>
 <section class="noprint" aria-labelledby="s-esito"><h2 id="s-esito">Esito</h2>${errorOf('esito')}
 <form class="filters" method="post" action="/console/casi/${k.id}/esito">
   <div><label for="e-esito">Esito</label><select id="e-esito" name="esito" required${invalid('esito')}>${esiti.map((e) => html`<option value="${e}"${value('esito') === e ? html` selected` : ''}>${ESITO_LABEL[e]}</option>`)}</select></div>
   <div><label for="e-autorita">Autorità (separate da virgola)</label><input id="e-autorita" name="autorita" value="${value('autorita')}" placeholder="Garante per la protezione dei dati personali"></div>
   <div><label for="e-segnalato">Segnalato il</label><input id="e-segnalato" name="segnalatoIl" type="date" value="${value('segnalatoIl')}"></div>
-  <div style="grid-column:1/-1"><label for="e-nota">Nota</label><textarea id="e-nota" name="nota" rows="2" maxlength="10000">${value('nota')}</textarea></div>
-  <div style="align-self:end"><button type="submit">Chiudi il caso</button></div>
+  <div class="wide"><label for="e-nota">Nota</label><textarea id="e-nota" name="nota" rows="2" maxlength="10000">${value('nota')}</textarea></div>
+  <div class="end"><button type="submit">Chiudi il caso</button></div>
 </form>${operations ? '' : html`<p class="muted">Disabilitare l’operatore o sospendere la convenzione spetta al ruolo operations.</p>`}</section>` : ''}`
   }
 

@@ -25,7 +25,7 @@ export function stackedBars(o: { title: string; labels: string[]; series: Array<
   }).join('')
   const legend = o.series.map((s, i) => `<rect x="${left + i * 140}" y="0" width="12" height="12" fill="${s.color}"/><text x="${left + 16 + i * 140}" y="11" font-size="12" fill="#1a1a1a">${esc(s.name)}</text>`).join('')
   const description = `${o.title}: massimo ${max} per barra. I valori sono anche nella tabella.`
-  return raw(`<svg role="img" aria-labelledby="t-${slug(o.title)} d-${slug(o.title)}" viewBox="0 0 ${width} ${height}" width="100%" style="max-width:${width}px">` +
+  return raw(`<svg role="img" aria-labelledby="t-${slug(o.title)} d-${slug(o.title)}" viewBox="0 0 ${width} ${height}" width="100%" class="chart">` +
     `<title id="t-${slug(o.title)}">${esc(o.title)}</title><desc id="d-${slug(o.title)}">${esc(description)}</desc>` +
     `<line x1="${left}" y1="${height - bottom}" x2="${width}" y2="${height - bottom}" stroke="#4a4a4a"/>` +
     `<text x="0" y="20" font-size="11" fill="#1a1a1a">${max}</text>${legend}${bars}</svg>`)

@@ -26,8 +26,8 @@ ${error ? html`<p class="error" role="alert" id="errore">${error}</p>` : ''}
 <form class="filters" method="post" action="/console/esportazioni"${error ? html` aria-describedby="errore"` : ''}>
   ${filterFields(values, Boolean(error))}
   <div><label for="f-formato">Formato</label><select id="f-formato" name="formato">${['csv', 'jsonl'].map((f) => html`<option value="${f}"${values.formato === f ? html` selected` : ''}>${f === 'csv' ? 'CSV' : 'JSON Lines'}</option>`)}</select></div>
-  <div style="align-self:end"><button type="submit" name="azione" value="dati">Scarica i dati</button></div>
-  <div style="align-self:end"><button type="submit" name="azione" value="pacchetto">Scarica il pacchetto firmato</button></div>
+  <div class="end"><button type="submit" name="azione" value="dati">Scarica i dati</button></div>
+  <div class="end"><button type="submit" name="azione" value="pacchetto">Scarica il pacchetto firmato</button></div>
 </form>`
 
   app.get('/console/esportazioni', { schema: { hide: true } }, async (request, reply) => render(request, reply, TITLE, form({ formato: 'csv' })))

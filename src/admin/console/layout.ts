@@ -1,6 +1,9 @@
-// The console's page: Italian, one stylesheet inline (no request for it), a skip link and landmarks for
-// keyboard and screen-reader users, contrast above WCAG AA, a print style for the pages that are reports.
-import { html, type Html, type Value } from './html.ts'
+// The console's page: Italian, a skip link and landmarks for keyboard and screen-reader users, contrast above
+// WCAG AA, a print style for the pages that are reports. The stylesheet and the one script are files of the
+// listener (the Content-Security-Policy allows no inline style or script), and every form that posts carries
+// the session's CSRF token.
+import { createHash } from 'node:crypto'
+import { html, raw, type Html, type Value } from './html.ts'
 import type { Principal } from '../../registry/principals.ts'
 
 const STYLE = `
@@ -35,8 +38,30 @@ tr.scaduto td { background: #fdecea; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dt { font-weight: 600; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--band); padding: .5rem; }
+div.end { align-self: end; }
+div.wide { grid-column: 1 / -1; }
+header .who { color: #fff; }
+svg.chart { max-width: 720px; }
 @media print { header, nav, form, .skip, .noprint { display: none; } main { padding: 0; } a { color: inherit; text-decoration: none; } }
 `
+
+// the print buttons of the report pages: the only behaviour the console has in the browser
+const SCRIPT = `document.querySelectorAll('[data-stampa]').forEach((b) => b.addEventListener('click', () => window.print()))\n`
+
+const version = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12)
+
+/** The console's static files, by the path pages name them with (their content's hash in it, so they may be kept). */
+export const STATIC_FILES: ReadonlyMap<string, { type: string; body: string }> = new Map([
+  [`/console/static/console-${version(STYLE)}.css`, { type: 'text/css; charset=utf-8', body: STYLE }],
+  [`/console/static/console-${version(SCRIPT)}.js`, { type: 'text/javascript; charset=utf-8', body: SCRIPT }],
+])
+const [stylesheet, script] = [...STATIC_FILES.keys()] as [string, string]
+
+/** The name of the field that carries a form's CSRF token. */
+export const CSRF_FIELD = '_csrf'
+
+// every form this module's templates write that posts; its opening tag as written (values inside are escaped)
+const POSTING_FORM = /<form\b[^>]*\bmethod="post"[^>]*>/g
 
 export interface NavItem {
   href: string
@@ -57,26 +82,30 @@ export const NAV: readonly NavItem[] = [
   { href: '/console/convenzioni', label: 'Convenzioni', operations: true },
 ]
 
-export function page(o: { title: string; principal: Principal | undefined; path: string; body: Html | Value }): string {
+export function page(o: { title: string; principal: Principal | undefined; path: string; body: Html | Value; csrfToken: string }): string {
   const ruolo = o.principal?.ruolo
   const nav = NAV.filter((item) => !item.operations || ruolo === 'operations')
+  const token = html`<input type="hidden" name="${CSRF_FIELD}" value="${o.csrfToken}">`.text
+  const body = html`${o.body}`.text.replace(POSTING_FORM, (form) => form + token)
   return '<!doctype html>\n' + html`<html lang="it">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · invciv-gateway</title>
-<style>${STYLE}</style>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${stylesheet}">
+<script src="${script}" defer></script>
 </head>
 <body>
 <a class="skip" href="#contenuto">Vai al contenuto</a>
 <header>
   <strong>invciv-gateway</strong>
   <nav aria-label="Sezioni"><ul>${nav.map((item) => html`<li><a href="${item.href}"${item.href === o.path ? html` aria-current="page"` : ''}>${item.label}</a></li>`)}</ul></nav>
-  <span class="muted" style="color:#fff">${o.principal ? `${o.principal.soggetto} (${ruolo ?? ''})` : ''}</span>
+  <span class="who">${o.principal ? `${o.principal.soggetto} (${ruolo ?? ''})` : ''}</span>
 </header>
 <main id="contenuto" tabindex="-1">
 <h1>${o.title}</h1>
-${o.body}
+${raw(body)}
 </main>
 </body>
 </html>`.text

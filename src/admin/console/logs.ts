@@ -16,7 +16,7 @@ const positive = (v: string | undefined) => (v && /^[1-9][0-9]{0,12}$/.test(v) ?
 function filterForm(action: string, fields: Array<[keyof LogQuery, string]>, q: LogQuery, error?: string): Html {
   return html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}<form class="filters" method="get" action="${action}">
 ${fields.map(([name, label]) => html`<div><label for="f-${name}">${label}</label><input id="f-${name}" name="${name}" value="${q[name] ?? ''}"></div>`)}
-<div style="align-self:end"><button type="submit">Filtra</button></div></form>`
+<div class="end"><button type="submit">Filtra</button></div></form>`
 }
 
 const next = (action: string, q: LogQuery, cursore: number | null) => (cursore

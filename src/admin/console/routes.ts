@@ -16,7 +16,8 @@ import { listCasi } from '../../anomalies/cases.ts'
 import { OperationError, operationKinds } from '../../operation-error.ts'
 import type { AdminResource } from '../resource.ts'
 import { html, type Html } from './html.ts'
-import { page } from './layout.ts'
+import { page, STATIC_FILES } from './layout.ts'
+import { consoleCsrf, isCsrfRefusal } from './csrf.ts'
 import { stackedBars } from './charts.ts'
 import { logPages } from './logs.ts'
 import { casePages } from './casi.ts'
@@ -29,14 +30,20 @@ function send(reply: FastifyReply, status: number, body: string) {
   return reply.code(status).type(HTML).header('cache-control', 'no-store').send(body)
 }
 
-export const consoleResource: AdminResource = async (app, { db, auditor, actor, verifyOptions, sealKey }) => {
+export const consoleResource: AdminResource = async (app, { db, auditor, actor, verifyOptions, sealKey, csrfKey }) => {
   // HTML forms post url-encoded fields; read here, for these routes only
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))))
   })
+  // every form that posts carries the token of this browser's session (its cookie) and principal
+  const csrfToken = await consoleCsrf(app, csrfKey)
 
   const render = (request: FastifyRequest, reply: FastifyReply, title: string, body: Html, status = 200) =>
-    send(reply, status, page({ title, principal: request.principal, path: request.url.split('?')[0] ?? '', body }))
+    send(reply, status, page({ title, principal: request.principal, path: request.url.split('?')[0] ?? '', body, csrfToken: csrfToken(reply) }))
+
+  for (const [path, file] of STATIC_FILES) {
+    app.get(path, { schema: { hide: true } }, async (_request, reply) => reply.type(file.type).header('cache-control', 'private, max-age=86400, immutable').send(file.body))
+  }
 
   // the console's errors are pages too: what the person can act on in words, never a stack (the log has it)
   app.setErrorHandler(async (error: FastifyError | OperationError, request, reply) => {
@@ -45,6 +52,9 @@ export const consoleResource: AdminResource = async (app, { db, auditor, actor, 
     if (isDatabaseUnavailable(error)) {
       request.log.error({ err: { message: error.message } }, 'console: the database cannot be reached')
       return render(request, reply.header('retry-after', '5'), 'Servizio non disponibile', html`<p class="error" role="alert">Il database non è raggiungibile: riprova fra poco.</p>${back}`, 503)
+    }
+    if (isCsrfRefusal(error)) {
+      return render(request, reply, 'Modulo non accettato', html`<p class="error" role="alert">Il modulo è scaduto o non viene da questa console: ricarica la pagina e invialo di nuovo.</p>${back}`, 403)
     }
     if (error.statusCode && error.statusCode < 500) {
       const message = error.statusCode === 413 ? 'Il contenuto inviato è troppo grande.' : 'La richiesta non è valida.'
@@ -110,7 +120,7 @@ ${error ? html`<p class="error" role="alert" id="errore">${error}</p>` : ''}
 <form class="filters" method="post" action="/console/tracce"${error ? html` aria-describedby="errore"` : ''}>
   ${filterFields(values, Boolean(error))}
   <div><label for="f-limite">Righe per pagina</label><input id="f-limite" name="limite" type="number" min="1" max="1000" value="${values.limite ?? '50'}"></div>
-  <div style="align-self:end"><button type="submit">Cerca</button></div>
+  <div class="end"><button type="submit">Cerca</button></div>
 </form>`
 
   app.get('/console/tracce', { schema: { hide: true } }, async (request, reply) =>
@@ -163,7 +173,7 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
   })
 
   const subjectForm = (error?: string) => html`${error ? html`<p class="error" role="alert" id="errore-cf">${error}</p>` : ''}
-<form class="filters noprint" method="post" action="/console/soggetto"><div><label for="f-cf">Codice fiscale dell’interessato</label><input id="f-cf" name="codiceFiscale" required maxlength="16"${error ? html` aria-invalid="true" aria-describedby="errore-cf"` : ''}></div><div style="align-self:end"><button type="submit">Prepara il rendiconto</button></div></form>`
+<form class="filters noprint" method="post" action="/console/soggetto"><div><label for="f-cf">Codice fiscale dell’interessato</label><input id="f-cf" name="codiceFiscale" required maxlength="16"${error ? html` aria-invalid="true" aria-describedby="errore-cf"` : ''}></div><div class="end"><button type="submit">Prepara il rendiconto</button></div></form>`
 
   app.get('/console/soggetto', { schema: { hide: true } }, async (request, reply) =>
     render(request, reply, 'Interessato (art. 15)', html`<p>Chi ha verificato i verbali di una persona, quando, con quale esito: la risposta a una richiesta d’accesso (GDPR art. 15). La richiesta è registrata; il codice fiscale solo come pseudonimo.</p>${subjectForm()}`))
@@ -185,7 +195,7 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
 <h2>Ogni verifica</h2><table><thead><tr><th scope="col">Quando</th><th scope="col">Ente</th><th scope="col">Operatore</th><th scope="col">Pratica</th><th scope="col">Esito</th></tr></thead>
 <tbody>${report.accessi.map((a) => html`<tr><td>${a.ricevutaIl.toISOString()}</td><td>${a.enteNome ?? a.enteCodice ?? ''}</td><td>${a.operatore ?? ''}</td><td>${a.riferimentoPratica ?? ''}</td><td>${a.esito ?? ''}</td></tr>`)}</tbody></table>
 <p class="muted">${report.rifiutate.length} chiamate che nominavano la persona sono state rifiutate: nulla è stato comunicato.</p>
-<p class="noprint"><button type="button" onclick="window.print()">Stampa</button></p>`)
+<p class="noprint"><button type="button" data-stampa>Stampa</button></p>`)
   })
 
   app.get<{ Params: { id: string } }>('/console/convenzioni/:id', { schema: { hide: true } }, async (request, reply) => {

@@ -8,8 +8,9 @@ import {
 } from '../../audit/auditor-access.ts'
 import type { BundleArchive } from '../../audit/bundle-archive.ts'
 import { fieldOf, tracciaColumns } from '../../audit/traccia.ts'
-import { changeSchema, problems } from '../schemas.ts'
+import { changeSchema, idSchema, problems } from '../schemas.ts'
 import type { AdminResource } from '../resource.ts'
+import { create as contentDisposition } from 'content-disposition'
 
 const timeFilters = {
   dal: { type: 'string', maxLength: 40, description: 'from this date or ISO timestamp' },
@@ -18,7 +19,7 @@ const timeFilters = {
 
 const filters = {
   ...timeFilters,
-  ente: { type: 'string', maxLength: 32 }, convenzione: { type: 'integer', minimum: 1 }, operatore: { type: 'string', maxLength: 64 },
+  ente: { type: 'string', maxLength: 32 }, convenzione: idSchema, operatore: { type: 'string', maxLength: 64 },
   pratica: { type: 'string', maxLength: 64 }, esito: { type: 'string', maxLength: 40, description: 'an esito or a refusal code' },
   transazione: { type: 'string', maxLength: 36 },
   identificatore: { type: 'string', maxLength: 220, description: "an e-Gov busta's Identificatore (SPCoop)" },
@@ -107,7 +108,7 @@ const exportResponse = {
 /** An export goes out as the stream it is (never serialised: the schema only describes it); a failure midway is logged. */
 /** A signed bundle as a download; the data's SHA-256 and the seal key's fingerprint in headers, for a quick check. */
 export function sendBundle(reply: FastifyReply, bundle: BundleArchive) {
-  return reply.type('application/gzip').header('content-disposition', `attachment; filename="${bundle.fileName}"`)
+  return reply.type('application/gzip').header('content-disposition', contentDisposition(bundle.fileName))
     .header('x-invciv-data-sha256', bundle.manifest.sha256).header('x-invciv-seal-key', bundle.manifest.firma.impronta)
     .header('cache-control', 'no-store').send(bundle.archive)
 }
@@ -116,12 +117,12 @@ export function sendBundle(reply: FastifyReply, bundle: BundleArchive) {
 export function sendExport(request: FastifyRequest, reply: FastifyReply, stream: Readable, name: string, formato: 'csv' | 'jsonl') {
   stream.on('error', (err) => request.log.error({ err: { message: err.message } }, `${name} export failed midway`))
   return reply.type(formato === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8').header('cache-control', 'no-store')
-    .header('content-disposition', `attachment; filename="${name}.${formato}"`).send(stream)
+    .header('content-disposition', contentDisposition(`${name}.${formato}`)).send(stream)
 }
 
 const changeFilters = {
   ...timeFilters, oggetto: { type: 'string', maxLength: 40, description: 'ente, convenzione, certificato, operatore, principale, anomalia, verbali, tls' },
-  oggettoId: { type: 'string', maxLength: 200 }, convenzione: { type: 'integer', minimum: 1 },
+  oggettoId: { type: 'string', maxLength: 200 }, convenzione: idSchema,
   attore: { type: 'string', maxLength: 200, description: "a principal's fingerprint, cli:<user> or gateway" },
 } as const
 
@@ -138,7 +139,7 @@ const accessSchema = {
   },
 } as const
 
-const paging = { limite: { type: 'integer', minimum: 1, maximum: 1000 }, cursore: { type: 'integer', minimum: 1, description: 'the cursor of the previous page' } } as const
+const paging = { limite: { type: 'integer', minimum: 1, maximum: 1000 }, cursore: { ...idSchema, description: 'the cursor of the previous page' } } as const
 
 export const auditResource: AdminResource = async (app, { db, auditor, verifyOptions, sealKey }) => {
   app.post('/admin/v1/audit/ricerca', {

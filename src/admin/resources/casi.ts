@@ -2,8 +2,9 @@
 // the ente and the documents received, close it archived or reported to the authorities); an outcome that acts
 // on the registry (operatore disabled, convenzione suspended) is operations' alone.
 import { addDocumento, closeCaso, documento, ESITI, listCasi, MAX_DOCUMENT_BYTES, openCaso, recordRichiesta, showCaso } from '../../anomalies/cases.ts'
-import { idParams, problems } from '../schemas.ts'
+import { idParams, idSchema, problems } from '../schemas.ts'
 import type { AdminResource } from '../resource.ts'
+import { create as contentDisposition } from 'content-disposition'
 
 const date = { type: 'string', format: 'date' } as const
 const documentoSchema = {
@@ -22,7 +23,10 @@ const casoSchema = {
     nota: nullable('string'), documenti: { type: 'array', items: documentoSchema },
   },
 } as const
-const caseParams = { type: 'object', required: ['id', 'doc'], additionalProperties: false, properties: { id: { type: 'integer', minimum: 1 }, doc: { type: 'integer', minimum: 1 } } } as const
+const caseParams = { type: 'object', required: ['id', 'doc'], additionalProperties: false, properties: { id: idSchema, doc: idSchema } } as const
+
+// types a browser would run or style as this listener's own content, were it ever to show one
+const ACTIVE_TYPE = /html|xml|javascript|ecmascript|css|svg|^multipart\//i
 
 export const casiResource: AdminResource = async (app, { db, actor }) => {
   const work = { auditorWork: true }
@@ -60,8 +64,9 @@ export const casiResource: AdminResource = async (app, { db, actor }) => {
 
   app.get('/admin/v1/casi/:id/documenti/:doc', { schema: { summary: 'a document as it was received; its SHA-256 in the Digest header', params: caseParams } }, async (request, reply) => {
     const d = await documento(db, request.params.id, request.params.doc)
-    return reply.type(d.tipo).header('digest', `sha-256=${Buffer.from(d.sha256, 'hex').toString('base64')}`)
-      .header('content-disposition', `attachment; filename="${d.nome.replace(/["\\]/g, '_')}"`).send(d.contenuto)
+    // a document is the ente's bytes: downloaded, never run as a page of this listener (whatever type it claims)
+    return reply.type(ACTIVE_TYPE.test(d.tipo) ? 'application/octet-stream' : d.tipo).header('digest', `sha-256=${Buffer.from(d.sha256, 'hex').toString('base64')}`)
+      .header('content-security-policy', "default-src 'none'; sandbox").header('content-disposition', contentDisposition(d.nome)).send(d.contenuto)
   })
 
   app.post('/admin/v1/casi/:id/esito', {

@@ -6,14 +6,14 @@ import {
 import { addCertificate, listCertificates } from '../../registry/certificati.ts'
 import { listOperatori, suspendOperatore, unblockOperatore } from '../../registry/operatori.ts'
 import {
-  certificateSchema, changeSchema, convenzioneSchema, idParams, operatoreSchema, problems, registeredSchema, requiredSettings, settingsProperties,
+  certificateSchema, changeSchema, convenzioneSchema, idParams, idSchema, operatoreSchema, problems, registeredSchema, requiredSettings, settingsProperties,
 } from '../schemas.ts'
 import { auditedHistory } from '../../audit/auditor-access.ts'
 import type { AdminResource } from '../resource.ts'
 
 const operatoreParams = {
   type: 'object', required: ['id', 'operatore'], additionalProperties: false,
-  properties: { id: { type: 'integer', minimum: 1 }, operatore: { type: 'string', pattern: '^[A-Za-z0-9._@:-]{1,64}$' } },
+  properties: { id: idSchema, operatore: { type: 'string', pattern: '^[A-Za-z0-9._@:-]{1,64}$' } },
 } as const
 
 const quotaSchema = {

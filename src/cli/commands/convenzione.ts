@@ -13,7 +13,7 @@ const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boo
 // The options of `convenzione add|update`: one per setting, from its descriptor (policy/settings.ts).
 function optionOf(s: Setting): Option {
   const option = new Option(s.cli.flag, s.cli.description)
-  if (s.schema.type === 'integer') option.argParser(positiveInt(labelOf(s)))
+  if (s.schema.type === 'integer') option.argParser(positiveInt(labelOf(s), typeof s.schema.maximum === 'number' ? s.schema.maximum : undefined))
   else if (s.schema.type === 'array') option.argParser(list)
   return option
 }
