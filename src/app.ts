@@ -1,7 +1,7 @@
 // Builds the Fastify instances: the partner listener (SOAP and REST) over mutual TLS.
 import type { SealKey } from './audit/witness.ts'
 import type { TLSSocket } from 'node:tls'
-import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from './clock.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
@@ -15,7 +15,8 @@ import { restChannel } from './channels/rest/route.ts'
 import { drainOnClose } from './channels/drain.ts'
 import { cidrSet } from './policy/client-address.ts'
 import type { PublicAddress } from './channels/call.ts'
-import { adminApi } from './admin/plugin.ts'
+import { adminApi, adminFallbacks } from './admin/plugin.ts'
+import { catalogue } from './errors.ts'
 import { HSTS } from './admin/browser-guard.ts'
 import { probeRoutes } from './admin/probes.ts'
 import type { Metrics } from './metrics.ts'
@@ -68,7 +69,8 @@ function guardConnections(app: FastifyInstance, options: { logger: Logger; metri
 
 // Slow and idle clients are cut: a handshake, a request's headers, a whole request and an idle keep-alive
 // connection each have a bound (Node's defaults hold a silent connection for two minutes).
-const serverOptions = (options: { tls: TlsMaterial; logger: Logger; bodyLimit: number; connections: ConnectionLimits }) => ({
+const serverOptions = (options: { tls: TlsMaterial; logger: Logger; bodyLimit: number; connections: ConnectionLimits; frameworkErrors: FastifyServerOptions['frameworkErrors'] }) => ({
+  frameworkErrors: options.frameworkErrors,
   https: {
     ...mutualTlsOptions(options.tls),
     handshakeTimeout: options.connections.handshakeTimeoutMs,
@@ -83,9 +85,18 @@ const serverOptions = (options: { tls: TlsMaterial; logger: Logger; bodyLimit: n
   bodyLimit: options.bodyLimit,
 })
 
+// Outside the channels' routes (a route that does not exist, an address Fastify cannot decode) the partner listener
+// answers in plain words: nothing of the request echoed, nothing of a parser's text.
+const partnerFallback = (status: number) => (status < 500 ? 'Richiesta non valida\n' : `${catalogue.ERRORE_INTERNO.description}\n`)
+
 export async function buildPartnerApp(options: PartnerAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...serverOptions(options),
+    ...serverOptions({
+      ...options,
+      frameworkErrors: (_error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+        void reply.code(400).type('text/plain; charset=utf-8').send(partnerFallback(400))
+      },
+    }),
     // one line per call comes from the pipeline, with the transaction id; Fastify's two would add nothing
     logController: new LogController({ disableRequestLogging: true }),
     // while stopping, a call that still arrives on an open keep-alive connection is served and traced as any
@@ -112,6 +123,11 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
   await app.register(soapChannel, channel)
   await app.register(restChannel, channel)
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found\n'))
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500
+    if (status === 500) request.log.error({ err: { message: error.message, code: error.code } }, 'partner request failed outside the channels')
+    return reply.code(status).type('text/plain; charset=utf-8').send(partnerFallback(status))
+  })
   return app
 }
 
@@ -138,11 +154,13 @@ export interface AdminAppOptions {
 /** The admin listener: mutual TLS with the same trusted CA, then a registered principal and its role. */
 export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...serverOptions({ ...options, bodyLimit: 256 * 1024 }),
+    ...serverOptions({ ...options, bodyLimit: 256 * 1024, frameworkErrors: adminFallbacks.frameworkErrors }),
     // an unknown field is a mistake to report, not something to drop silently (Fastify's default)
     ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance
   guardConnections(app, options)
+  app.setNotFoundHandler(adminFallbacks.notFound)
+  app.setErrorHandler(adminFallbacks.error)
   await app.register(adminApi, {
     db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health, clientTrust: options.clientTrust,
     version: options.version, verifyOptions: options.verifyOptions, spcoop: options.spcoop, sealKey: options.sealKey, onRegistryChange: options.onRegistryChange,

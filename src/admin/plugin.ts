@@ -62,6 +62,23 @@ function problem(reply: FastifyReply, kind: OperationKind, detail: string, code:
   return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
 }
 
+/**
+ * What the admin listener answers outside its routes, in its own words: an address Fastify cannot decode
+ * (`frameworkErrors`), no such route, a body that fails before any route's handler. Fastify's defaults would
+ * echo the address or quote the parser.
+ */
+export const adminFallbacks = {
+  frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    void problem(reply, 'invalid', unreadable(400, error.code))
+  },
+  notFound: (_request: FastifyRequest, reply: FastifyReply) => problem(reply, 'not-found', 'no such endpoint (GET /admin/v1/openapi.json lists them)'),
+  error: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.statusCode && error.statusCode < 500) return problem(reply, 'invalid', unreadable(error.statusCode, error.code), operationKinds.invalid.code, error.statusCode)
+    request.log.error({ err: { message: error.message, stack: error.stack } }, 'admin request failed outside its routes')
+    return problem(reply, 'internal', 'unexpected error; see the gateway log')
+  },
+}
+
 /** What to tell of a request Fastify could not read: by its status, naming Fastify's code, never the parser's text. */
 function unreadable(status: number, code: string | undefined): string {
   const what = status === 413 ? 'the body is too large' : status === 415 ? 'the body\'s media type is not accepted (application/json)' : 'the request could not be read'
