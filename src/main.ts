@@ -153,7 +153,8 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     servers.push(partner)
     const admin = await buildAdminApp({
       tls, logger, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust, version: release, spcoop: config.spcoop,
-      verifyOptions: async () => ({ retentionMonths: config.auditRetentionMonths, witness: await witness.check() }),
+      // a running deployment: its own heartbeat must be recent
+      verifyOptions: async () => ({ retentionMonths: config.auditRetentionMonths, witness: await witness.check({ intervalMs: config.auditIntervalSeconds * 1000, live: true }), now: clock.now() }),
       sealKey: witness.key,
       onRegistryChange: () => registryCache?.invalidate(),
     })

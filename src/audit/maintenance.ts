@@ -1,10 +1,11 @@
-// The trail's periodic job: next months' partitions, sealing, retention. Every gateway process runs the
-// timer; the seal lock makes one of them do the work at a time.
+// The trail's periodic job: next months' partitions, sealing, retention, and the chain's head signed into the
+// witness log at every run. Every gateway process runs the timer; the seal lock makes one of them seal at a time,
+// and each signs the head into its own witness log.
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { Clock } from '../clock.ts'
 import { ensurePartition } from './partitions.ts'
-import { sealUpTo, watermark, type Watermark } from './sealer.ts'
+import { chainHead, sealUpTo, watermark, type Watermark } from './sealer.ts'
 import { mayPurge, purgeExpired, retentionCutoff } from './retention.ts'
 import type { ChainHead, Witness } from './witness.ts'
 import { messageOf } from '../message-of.ts'
@@ -27,7 +28,12 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
   // Rows up to the watermark seen one run ago are sealed: a run apart is far longer than any call's
   // transaction, so no traccia still being committed can fall inside a sealed range.
   const { witness } = o
-  const record = witness ? (head: ChainHead) => witness.record(head) : undefined
+  // heads this run has signed already (a seal's, a purge's): the run's own heartbeat is then not needed
+  const signed = { thisRun: 0 }
+  const record = witness ? async (head: ChainHead) => {
+    await witness.record(head, o.clock.now())
+    signed.thisRun++
+  } : undefined
   let previousWatermark: Watermark | undefined
   // retention needs the owner role; `serve` as the runtime role leaves it to `invciv audit purge`
   let purging: Promise<boolean> | undefined
@@ -37,6 +43,7 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
     return running
   }
   const work = async () => {
+    signed.thisRun = 0
     try {
       const now = o.clock.now()
       await ensurePartition(o.pool, now)
@@ -53,11 +60,20 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
         if (!may) o.logger.info('this role does not own the trail: retention runs with `invciv audit purge` as the owner role')
         return may
       })
-      if (!(await purging)) return
-      const purged = await purgeExpired(o.pool, retentionCutoff(now, o.retentionMonths), record)
-      for (const p of purged) o.logger.info({ partition: p.partizione, rows: p.righe, lastSeal: p.ultimoSigillo }, 'trail partition purged')
+      if (await purging) {
+        const purged = await purgeExpired(o.pool, retentionCutoff(now, o.retentionMonths), record)
+        for (const p of purged) o.logger.info({ partition: p.partizione, rows: p.righe, lastSeal: p.ultimoSigillo }, 'trail partition purged')
+      }
     } catch (err) {
       o.logger.error({ err: { message: messageOf(err) } }, 'trail maintenance failed; retrying at the next run')
+    }
+    // the head signed again, sealed or not: the log's last line says how recently the chain was known to end there
+    if (witness && signed.thisRun === 0) {
+      try {
+        await witness.record(await chainHead(o.pool), o.clock.now())
+      } catch (err) {
+        o.logger.error({ err: { message: messageOf(err) } }, 'the chain head was not witnessed this run')
+      }
     }
   }
   const timer = setInterval(() => void run(), o.intervalMs)

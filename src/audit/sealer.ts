@@ -2,11 +2,12 @@
 // tracce, the change log, the purge records and the auditors' accesses. Each seal covers, in one stream, the ids
 // after that stream's previous seal up to a settled horizon; its hash binds the previous seal's hash, the range,
 // the row count and the hash of the rows. Each new chain head is signed and witnessed outside the database
-// (audit/witness.ts), so removing seals at the end shows too. Sealing only reads the trail: it never blocks calls.
+// (audit/witness.ts), and signed again at every run, so removing seals at the end shows too. Sealing only reads
+// the trail: it never blocks calls.
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import { coveredColumns, kindOf, rowText, sealVersion, streamKinds, type StreamKind } from './seal-formats.ts'
-import type { ChainHead, WitnessCheck } from './witness.ts'
+import { GENESIS_HEAD, type ChainHead, type WitnessCheck } from './witness.ts'
 import { oneRow } from '../db/pool.ts'
 
 const SEAL_LOCK = 0x696e766373656c // 'invcsel'
@@ -123,20 +124,29 @@ export async function sealUpTo(
   }
 }
 
+/** The chain's head as it stands: its last seal, or the genesis of an empty chain. */
+export async function chainHead(db: Db): Promise<ChainHead> {
+  const { rows: [last] } = await db.query<{ id: number; hash: string; sigillatoIl: Date }>('select id, hash, sigillato_il as "sigillatoIl" from sigilli order by id desc limit 1')
+  return last ? { sigillo: last.id, hash: last.hash, sigillatoIl: last.sigillatoIl.toISOString() } : GENESIS_HEAD
+}
+
 export type Verification =
   | {
     intact: true; sigilli: number; righeSigillate: number; righeInAttesa: number
     /** the same, for each stream the chain covers: tracce, registro_modifiche, epurazioni, accessi_audit */
     flussi: Record<string, { sigillate: number; inAttesa: number }>
-    testimone: { teste: number; ultima: ChainHead | null }
+    /** the witnessed heads: how many, the newest, and when it was signed (the chain was known to end there then) */
+    testimone: { teste: number; ultima: ChainHead | null; firmataIl: string | null }
   }
   | { intact: false; sigillo: number | null; motivo: string }
 
 export interface VerifyOptions {
   /** the retention period: a purge of a partition younger than it is a finding */
   retentionMonths?: number
-  /** the witnessed heads, checked against the chain (audit/witness.ts) */
+  /** the witnessed heads, checked against the chain and against time (audit/witness.ts) */
   witness?: WitnessCheck
+  /** the time verify holds the witness to; now by default */
+  now?: Date
 }
 
 interface SealRow { id: number; versione: number; partizione: string; da_id: number; a_id: number; righe: number; hash_righe: string; hash_precedente: string; hash: string }
@@ -181,7 +191,8 @@ export async function verifyTrail(db: Db, options: VerifyOptions = {}): Promise<
     rows += digest.righe
     flusso(s.partizione).sigillate += digest.righe
   }
-  const witnessed = options.witness?.against(seals.map((s) => ({ id: s.id, hash: s.hash })))
+  const { newest, oldest } = await oneRow<{ newest: Date | null; oldest: Date | null }>(db, 'select max(ricevuta_il) as newest, min(ricevuta_il) as oldest from tracce')
+  const witnessed = options.witness?.against({ chain: seals.map((s) => ({ id: s.id, hash: s.hash })), newestTraccia: newest, oldestTraccia: oldest, now: options.now ?? new Date() })
   if (witnessed && !witnessed.ok) return { intact: false, sigillo: witnessed.sigillo, motivo: witnessed.motivo }
   let pending = 0
   for (const stream of present) {
@@ -192,7 +203,7 @@ export async function verifyTrail(db: Db, options: VerifyOptions = {}): Promise<
   }
   return {
     intact: true, sigilli: seals.length, righeSigillate: rows, righeInAttesa: pending, flussi,
-    testimone: witnessed ? { teste: witnessed.teste, ultima: witnessed.ultima } : { teste: 0, ultima: null },
+    testimone: witnessed ? { teste: witnessed.teste, ultima: witnessed.ultima, firmataIl: witnessed.firmataIl } : { teste: 0, ultima: null, firmataIl: null },
   }
 }
 

@@ -4,7 +4,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { messageOf } from '../message-of.ts'
-import { readWitness } from './witness.ts'
+import { deliveredFile, readWitness } from './witness.ts'
 
 const MAX_DELAY_MS = 5 * 60_000
 
@@ -15,7 +15,7 @@ export interface WitnessWebhook {
 }
 
 export function startWitnessWebhook(logFile: string, url: string, logger: Logger, options: { firstRetryMs?: number } = {}): WitnessWebhook {
-  const sentFile = `${logFile}.inviate`
+  const sentFile = deliveredFile(logFile)
   const firstRetry = options.firstRetryMs ?? 1_000
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> | undefined

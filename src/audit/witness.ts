@@ -1,8 +1,12 @@
-// The trail's end, anchored outside the database. Each new chain head (last seal id, its hash, when) is signed
-// with an Ed25519 key kept in a file, and appended, fsync'd, to a witness log on the gateway's disk (optionally
-// also sent to a witness webhook). Verify then fails when the chain no longer extends the last witnessed head:
-// seals removed at the end, with or without their rows, or all of them. Rewriting history undetected takes the
-// database, the key and the witness log together.
+// The trail's end, anchored outside the database. The chain's head (last seal id, its hash, when) is signed with an
+// Ed25519 key kept in a file and appended, fsync'd, to a witness log on the gateway's disk (optionally also sent to a
+// witness webhook): after each seal, and at every sealing interval even when nothing new was sealed, so the log's
+// last line says how recently the chain was known to end where it ends. Verify then fails when the chain no
+// longer extends the witnessed heads (seals removed at the end, or all of them), when seals exist but the log is
+// empty or gone, when tracce were received well after the last signed head, and, for a running deployment, when
+// no head was signed in the last two intervals. A running process also refuses to sign a chain that went back or
+// a log that was cut under it, so its heartbeat stops and the live check fails. What rewriting the end takes is
+// in the README ("What an attacker needs").
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify as verifySignature, type KeyObject } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises'
@@ -18,9 +22,14 @@ export interface ChainHead {
 }
 
 export interface WitnessLine extends ChainHead {
-  /** base64 Ed25519 signature of `sigillo|hash|sigillatoIl` */
+  /** ISO timestamp of the signing: when the chain was known to end here (absent on lines written before it was) */
+  firmatoIl?: string
+  /** base64 Ed25519 signature of `v2|sigillo|hash|sigillatoIl|firmatoIl` (`sigillo|hash|sigillatoIl` on older lines) */
   firma: string
 }
+
+/** The head of a chain with no seal yet: what a new trail's heartbeat signs. */
+export const GENESIS_HEAD: ChainHead = { sigillo: 0, hash: '0'.repeat(64), sigillatoIl: '' }
 
 export class WitnessError extends OperationError {
   override name = 'WitnessError'
@@ -32,7 +41,19 @@ export interface SealKey {
   privateKey: KeyObject | undefined
 }
 
-const signedText = (h: ChainHead) => Buffer.from(`${h.sigillo}|${h.hash}|${h.sigillatoIl}`)
+const signedText = (h: ChainHead & { firmatoIl?: string | undefined }) =>
+  Buffer.from(h.firmatoIl === undefined ? `${h.sigillo}|${h.hash}|${h.sigillatoIl}` : `v2|${h.sigillo}|${h.hash}|${h.sigillatoIl}|${h.firmatoIl}`)
+
+/** When a line says the chain was known to end where it names: its signing, or (older lines) its seal's time. */
+const signedAt = (line: WitnessLine) => Date.parse(line.firmatoIl ?? line.sigillatoIl)
+
+const validSignature = (line: WitnessLine, publicKey: KeyObject) => {
+  try {
+    return typeof line.firma === 'string' && verifySignature(null, signedText(line), publicKey, Buffer.from(line.firma, 'base64'))
+  } catch {
+    return false
+  }
+}
 
 /**
  * Reads the seal key (a PEM Ed25519 private key, or only the public key where an auditor just verifies);
@@ -63,10 +84,11 @@ export async function loadSealKey(file: string, options: { create?: boolean } = 
   return { publicKey, privateKey }
 }
 
-/** Appends a signed head to the witness log and fsyncs it before returning. */
-export async function witnessHead(logFile: string, key: SealKey, head: ChainHead): Promise<WitnessLine> {
+/** Appends a head signed now to the witness log and fsyncs it before returning. */
+export async function witnessHead(logFile: string, key: SealKey, head: ChainHead, at: Date = new Date()): Promise<WitnessLine> {
   if (!key.privateKey) throw new WitnessError('invalid', 'the seal key holds no private key: heads cannot be signed')
-  const line: WitnessLine = { ...head, firma: sign(null, signedText(head), key.privateKey).toString('base64') }
+  const unsigned = { sigillo: head.sigillo, hash: head.hash, sigillatoIl: head.sigillatoIl, firmatoIl: at.toISOString() }
+  const line: WitnessLine = { ...unsigned, firma: sign(null, signedText(unsigned), key.privateKey).toString('base64') }
   await mkdir(path.dirname(logFile), { recursive: true })
   const handle = await open(logFile, 'a', 0o600)
   try {
@@ -78,13 +100,16 @@ export async function witnessHead(logFile: string, key: SealKey, head: ChainHead
   return line
 }
 
-/** Every line of the witness log; none when it does not exist. A torn last line (a crash mid-write) is left out. */
-export async function readWitness(logFile: string): Promise<WitnessLine[]> {
+/**
+ * Every line of the witness log; none when it does not exist (unless `missing: 'error'`: a copy asked for by name).
+ * A torn last line (a crash mid-write) is left out.
+ */
+export async function readWitness(logFile: string, options: { missing?: 'none' | 'error' } = {}): Promise<WitnessLine[]> {
   let text: string
   try {
     text = await readFile(logFile, 'utf8')
   } catch (err) {
-    if (codeOf(err) === 'ENOENT') return []
+    if (codeOf(err) === 'ENOENT' && options.missing !== 'error') return []
     throw err
   }
   const lines = text.split('\n').filter(Boolean)
@@ -100,21 +125,52 @@ export async function readWitness(logFile: string): Promise<WitnessLine[]> {
   return parsed
 }
 
-export type WitnessResult = { ok: true; teste: number; ultima: ChainHead | null } | { ok: false; sigillo: number | null; motivo: string }
+export type WitnessResult =
+  | { ok: true; teste: number; ultima: ChainHead | null; firmataIl: string | null }
+  | { ok: false; sigillo: number | null; motivo: string }
+
+/** How recent the witness must be: a running gateway signs a head at every sealing interval. */
+export interface WitnessPolicy {
+  /** the sealing interval (INVCIV_AUDIT_INTERVAL_SECONDS) */
+  intervalMs: number
+  /** a running deployment is verified: its last head must be younger than two intervals */
+  live: boolean
+}
+
+/** What of the trail the witness is held against: its chain, and when its newest and oldest tracce came. */
+export interface TrailState {
+  chain: Array<{ id: number; hash: string }>
+  newestTraccia: Date | null
+  oldestTraccia: Date | null
+  now: Date
+}
 
 /** What verify checks the chain against: the witnessed heads, with the key that signed them. */
 export interface WitnessCheck {
-  against(chain: Array<{ id: number; hash: string }>): WitnessResult
+  against(trail: TrailState): WitnessResult
 }
 
-export function witnessCheck(lines: WitnessLine[], publicKey: KeyObject): WitnessCheck {
+// the time a run may take beyond its interval (a seal of a backlog, a slow disk) before its heartbeat counts as missing
+const GRACE_MS = 30_000
+const at = (ms: number) => new Date(ms).toISOString()
+
+/**
+ * The heads of the witness log (and of any copy kept elsewhere, the webhook's say), each signed with the key,
+ * checked against the chain and against time. `delivered`: how many lines the webhook was sent (a log shorter
+ * than that was cut).
+ */
+export function witnessCheck(lines: WitnessLine[], publicKey: KeyObject, policy: WitnessPolicy, options: { delivered?: number; copies?: WitnessLine[] } = {}): WitnessCheck {
   return {
-    against(chain) {
+    against({ chain, newestTraccia, oldestTraccia, now }) {
       const byId = new Map(chain.map((s) => [s.id, s.hash]))
       const lastId = chain.at(-1)?.id ?? 0
-      for (const [i, line] of lines.entries()) {
-        const valid = typeof line.firma === 'string' && verifySignature(null, signedText(line), publicKey, Buffer.from(line.firma, 'base64'))
-        if (!valid) return { ok: false, sigillo: line.sigillo, motivo: `testimone: la firma della riga ${i + 1} non è valida` }
+      const all = [...lines.map((line, i) => ({ line, where: `riga ${i + 1}` })), ...(options.copies ?? []).map((line, i) => ({ line, where: `riga ${i + 1} della copia` }))]
+      for (const { line, where } of all) {
+        if (!validSignature(line, publicKey)) return { ok: false, sigillo: line.sigillo, motivo: `testimone: la firma della ${where} non è valida` }
+        if (line.sigillo === 0) {
+          if (line.hash !== GENESIS_HEAD.hash) return { ok: false, sigillo: 0, motivo: `testimone: la ${where} firma una catena vuota con un hash diverso` }
+          continue
+        }
         const hash = byId.get(line.sigillo)
         if (hash === undefined) {
           return {
@@ -126,8 +182,28 @@ export function witnessCheck(lines: WitnessLine[], publicKey: KeyObject): Witnes
         }
         if (hash !== line.hash) return { ok: false, sigillo: line.sigillo, motivo: `testimone: il sigillo ${line.sigillo} non è quello testimoniato (hash diverso)` }
       }
-      const last = lines.at(-1)
-      return { ok: true, teste: lines.length, ultima: last ? { sigillo: last.sigillo, hash: last.hash, sigillatoIl: last.sigillatoIl } : null }
+      if (options.delivered !== undefined && options.delivered > lines.length) {
+        return { ok: false, sigillo: null, motivo: `testimone: il registro ha ${lines.length} teste ma ${options.delivered} sono state inviate al webhook: il registro è stato tagliato` }
+      }
+      const newest = all.reduce<WitnessLine | undefined>((best, { line }) => (!best || signedAt(line) > signedAt(best) ? line : best), undefined)
+      const window = 2 * policy.intervalMs + GRACE_MS
+      if (!newest) {
+        if (chain.length > 0) return { ok: false, sigillo: lastId, motivo: `testimone: il registro dei testimoni è vuoto o manca, ma la catena ha ${chain.length} sigilli` }
+        // a new trail: its first tracce wait for the first seal; tracce older than that were never witnessed
+        if (oldestTraccia && oldestTraccia.getTime() < now.getTime() - window) {
+          return { ok: false, sigillo: null, motivo: `testimone: nessuna testa firmata, ma ci sono tracce dal ${oldestTraccia.toISOString()}` }
+        }
+        return { ok: true, teste: 0, ultima: null, firmataIl: null }
+      }
+      const signed = signedAt(newest)
+      // the sealer signs a head every interval while calls are served: tracce well after the last head mean heads were removed
+      if (newestTraccia && newestTraccia.getTime() > signed + window) {
+        return { ok: false, sigillo: newest.sigillo, motivo: `testimone: l'ultima testa firmata è del ${at(signed)}, ma ci sono tracce fino al ${newestTraccia.toISOString()}: teste rimosse dal registro` }
+      }
+      if (policy.live && signed < now.getTime() - window) {
+        return { ok: false, sigillo: newest.sigillo, motivo: `testimone: nessuna testa firmata dal ${at(signed)}: il sigillatore si è fermato, o le teste più recenti sono state rimosse` }
+      }
+      return { ok: true, teste: all.length, ultima: { sigillo: newest.sigillo, hash: newest.hash, sigillatoIl: newest.sigillatoIl }, firmataIl: at(signed) }
     },
   }
 }
@@ -136,10 +212,13 @@ export function witnessCheck(lines: WitnessLine[], publicKey: KeyObject): Witnes
 export interface Witness {
   key: SealKey
   logFile: string
-  /** signs and appends a head (fsync'd), then hands it to the webhook */
-  record(head: ChainHead): Promise<void>
-  /** the heads witnessed so far, for verify */
-  check(): Promise<WitnessCheck>
+  /**
+   * Signs and appends a head (fsync'd), then hands it to the webhook. Refused when the chain went back from a head
+   * this process already witnessed, or the log no longer ends where this process left it: it will not sign a cut.
+   */
+  record(head: ChainHead, at?: Date): Promise<void>
+  /** the heads witnessed so far (and those of a copy kept elsewhere), for verify */
+  check(policy: WitnessPolicy, copies?: WitnessLine[]): Promise<WitnessCheck>
   close(): void
 }
 
@@ -152,17 +231,76 @@ export interface WitnessOptions {
   onRecorded?: (line: WitnessLine) => void
 }
 
+/** How many lines the witness webhook has been sent (audit/witness-webhook.ts keeps the count beside the log). */
+export const deliveredFile = (logFile: string) => `${logFile}.inviate`
+
+async function deliveredCount(logFile: string): Promise<number | undefined> {
+  try {
+    const n = Number((await readFile(deliveredFile(logFile), 'utf8')).trim())
+    return Number.isInteger(n) && n >= 0 ? n : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A line comes no earlier than another: the same head or a later one, signed no earlier. */
+const notBefore = (line: WitnessLine, than: WitnessLine) => line.sigillo >= than.sigillo && signedAt(line) >= signedAt(than)
+
+/** The log's last line, read from its end (the log grows by a line an interval: it is never read whole for this). */
+async function lastLineOf(logFile: string): Promise<WitnessLine | undefined> {
+  let handle
+  try {
+    handle = await open(logFile, 'r')
+  } catch (err) {
+    if (codeOf(err) === 'ENOENT') return undefined
+    throw err
+  }
+  try {
+    const { size } = await handle.stat()
+    const length = Math.min(size, TAIL_BYTES)
+    const { buffer } = await handle.read(Buffer.alloc(length), 0, length, size - length)
+    const last = buffer.toString('utf8').split('\n').filter(Boolean).at(-1)
+    try {
+      return last ? JSON.parse(last) as WitnessLine : undefined
+    } catch {
+      return undefined
+    }
+  } finally {
+    await handle.close()
+  }
+}
+
+const TAIL_BYTES = 8192
+
 export async function openWitness(o: WitnessOptions): Promise<Witness> {
   const key = await loadSealKey(o.keyFile, { create: o.createKey })
+  // the newest head this process knows witnessed: the log's last line at start (when it is a signed one), then each line it writes
+  const first = await lastLineOf(o.logFile)
+  let known = first && validSignature(first, key.publicKey) ? first : undefined
+  let writing = Promise.resolve()
+  const record = async (head: ChainHead, when: Date) => {
+    if (known && (head.sigillo < known.sigillo || (head.sigillo === known.sigillo && head.hash !== known.hash))) {
+      throw new WitnessError('conflict', `the chain's head went back from seal ${known.sigillo} to ${head.sigillo}${head.sigillo === known.sigillo ? ' (another hash)' : ''}: seals were removed or rewritten; not signing it`)
+    }
+    const tail = await lastLineOf(o.logFile)
+    if (known && !(tail && validSignature(tail, key.publicKey) && notBefore(tail, known))) {
+      throw new WitnessError('conflict', `the witness log ${o.logFile} no longer ends with the head of seal ${known.sigillo} this process witnessed: it was cut or changed; not signing`)
+    }
+    const line = await witnessHead(o.logFile, key, head, when)
+    known = line
+    o.onRecorded?.(line)
+  }
   return {
     key,
     logFile: o.logFile,
-    async record(head) {
-      const line = await witnessHead(o.logFile, key, head)
-      o.onRecorded?.(line)
+    // one write at a time: a heartbeat and a seal's head never interleave their checks and appends
+    record(head, when = new Date()) {
+      const done = writing.then(() => record(head, when))
+      writing = done.catch(() => undefined)
+      return done
     },
-    async check() {
-      return witnessCheck(await readWitness(o.logFile), key.publicKey)
+    async check(policy, copies) {
+      return witnessCheck(await readWitness(o.logFile), key.publicKey, policy, { delivered: await deliveredCount(o.logFile), ...(copies ? { copies } : {}) })
     },
     close() {},
   }

@@ -66,6 +66,8 @@ t.test('invciv audit: search, soggetto, seal, verify, and verify failing on a ta
   t.equal(seal.code, 0, seal.stderr)
   t.ok(JSON.parse(seal.stdout).sigilli.length >= 1)
   t.match(await invciv(['audit', 'verify'], env), { code: 0, stdout: /^intact: \d+ seals, 4 tracce sealed, 0 awaiting a seal/ })
+  t.match(await invciv(['audit', 'verify', '--fermo'], env), { code: 0, stdout: /\n {2}witnessed up to \d{4}-\d\d-\d\dT[\d:.]+Z: what came after it rests on the database alone/ }, 'a stopped deployment: up to when it is witnessed')
+  t.match(await invciv(['audit', 'verify', '--testimone', '/nonexistent/heads.jsonl'], env), { code: 1, stderr: /cannot read the witness copy \/nonexistent\/heads.jsonl: ENOENT/ })
   const client = await db.pool.connect()
   await client.query('set session_replication_role = replica')
   await client.query(`update tracce set esito = 'VALIDO' where riferimento_pratica = 'AUD-2'`)

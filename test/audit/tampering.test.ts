@@ -3,16 +3,16 @@
 // off can still do, which verify then finds and names (the witness log outside the database fixes the end).
 import t, { type Test } from 'tap'
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { Pool } from 'pg'
 import { asSuperuserWithoutTriggers, loginOf, testDatabase, type TestDatabase } from '../helpers/database.ts'
 import { insertTraccia } from '../../src/audit/trace-writer.ts'
 import { ensurePartition, withPartition } from '../../src/audit/partitions.ts'
-import { sealUpTo, verifyTrail, watermark } from '../../src/audit/sealer.ts'
+import { chainHead, sealUpTo, verifyTrail, watermark } from '../../src/audit/sealer.ts'
 import { mayPurge, purgeExpired } from '../../src/audit/retention.ts'
-import { openWitness, type Witness } from '../../src/audit/witness.ts'
+import { deliveredFile, openWitness, type Witness, type WitnessLine } from '../../src/audit/witness.ts'
 import { recordChange } from '../../src/audit/change-log.ts'
 import { DEFAULT_ROLES, trailPowers } from '../../src/db/roles.ts'
 import { testActor } from '../helpers/actor.ts'
@@ -42,8 +42,9 @@ async function witnessedTrail(t: Test, options: { roles?: boolean } = {}): Promi
   return { db, witness, dir, second }
 }
 
+// these trails were sealed by a test, not by a running gateway: the newest head need not be recent
 const verifyWith = async (db: TestDatabase, witness: Witness, retentionMonths?: number) =>
-  verifyTrail(db.pool, { witness: await witness.check(), ...(retentionMonths === undefined ? {} : { retentionMonths }) })
+  verifyTrail(db.pool, { witness: await witness.check({ intervalMs: 60_000, live: false }), ...(retentionMonths === undefined ? {} : { retentionMonths }) })
 
 t.test('TRUNCATE is refused on every partition, existing and future, and on every table of the trail', async (t) => {
   const { db } = await witnessedTrail(t)
@@ -175,4 +176,108 @@ t.test('an unsealed row is sealed on the next run, so an edit after that is foun
   await sealUpTo(db.pool, await watermark(db.pool), (head) => witness.record(head))
   await asSuperuserWithoutTriggers(db, `update tracce set operatore = 'falsario' where riferimento_pratica = 'PR-0' and ricevuta_il = '2026-11-16T10:00:00Z'`)
   t.match(await verifyWith(db, witness), { intact: false, motivo: 'righe alterate o scambiate' })
+})
+
+const MINUTE = 60_000
+const policy = (live: boolean) => ({ intervalMs: MINUTE, live })
+
+/**
+ * An hour of a gateway's life, as its maintenance runs leave it: tracce every ten minutes, sealed five minutes
+ * later, and the chain's head signed into the witness log at every run (a minute apart), sealed or not.
+ */
+async function anHourOfService(t: Test): Promise<{ db: TestDatabase; witness: Witness; logFile: string; start: number; end: number }> {
+  const db = await testDatabase(t)
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'invciv-witness-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const logFile = path.join(dir, 'witness.log')
+  const witness = await openWitness({ keyFile: path.join(dir, 'seal-key.pem'), createKey: true, logFile })
+  const start = Date.now() - 70 * MINUTE
+  for (let minute = 0; minute <= 60; minute++) {
+    const at = new Date(start + minute * MINUTE)
+    if (minute % 10 === 0 && minute < 60) {
+      await addTracce(db.pool, 3, at.toISOString())
+      await recordChange(db.pool, testActor, { oggetto: 'convenzione', oggettoId: String(minute), azione: 'aggiornata', dopo: { minute } })
+    }
+    const sealed = minute % 10 === 5 ? await sealUpTo(db.pool, await watermark(db.pool), (head) => witness.record(head, at)) : []
+    if (!sealed?.length) await witness.record(await chainHead(db.pool), at)
+  }
+  return { db, witness, logFile, start, end: start + 60 * MINUTE }
+}
+
+/** The seals after `keep`, and (with `rows`) the rows they cover in every stream, removed by a superuser. */
+async function removeSealsAfter(db: TestDatabase, keep: number, rows: boolean) {
+  const { rows: seals } = await db.pool.query<{ id: number; partizione: string; da_id: string }>('select id, partizione, da_id from sigilli where id > $1 order by id', [keep])
+  await asSuperuserWithoutTriggers(db, ...seals.flatMap((s) => [...(rows ? [`delete from ${s.partizione} where id >= ${s.da_id}`] : []), `delete from sigilli where id = ${s.id}`]))
+}
+
+/** The witness log cut after the last line that names seal `keep` or an earlier one (what an attacker with write access does). */
+async function cutLogAt(logFile: string, keep: number): Promise<string> {
+  const original = await readFile(logFile, 'utf8')
+  const lines = original.trim().split('\n')
+  const firstAfter = lines.findIndex((l) => (JSON.parse(l) as { sigillo: number }).sigillo > keep)
+  await writeFile(logFile, `${lines.slice(0, firstAfter).join('\n')}\n`)
+  return original
+}
+
+t.test('the head is signed at every run: a running deployment verifies intact with its newest head a minute old', async (t) => {
+  const { db, witness, end } = await anHourOfService(t)
+  const result = await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now: new Date(end + 30_000) })
+  t.match(result, { intact: true, testimone: { firmataIl: new Date(end).toISOString(), ultima: { sigillo: Number } } })
+  const signedAt = new Set((await readFile(witness.logFile, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as WitnessLine).firmatoIl))
+  t.equal(signedAt.size, 61, 'every run of the hour left a signed head (a line per seal where it sealed)')
+  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now: new Date(end + 3 * MINUTE) }),
+    { intact: false, motivo: /nessuna testa firmata dal .*: il sigillatore si è fermato, o le teste più recenti sono state rimosse/ }, 'a heartbeat two intervals late is a finding')
+})
+
+t.test("the report's attack: the newest tracce, their change-log rows and the seals after the fifth removed, the log cut after the fifth", async (t) => {
+  const { db, witness, logFile, end } = await anHourOfService(t)
+  const cutAt = 5
+  await removeSealsAfter(db, cutAt, true)
+  await cutLogAt(logFile, cutAt)
+  const now = new Date(end + 30_000)
+  t.match(await verifyTrail(db.pool), { intact: true }, 'the database alone cannot show it')
+  const live = await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now })
+  t.match(live, { intact: false, motivo: /^testimone: nessuna testa firmata dal / }, 'a running deployment: the heartbeat stopped at the cut')
+  const stopped = await verifyTrail(db.pool, { witness: await witness.check(policy(false)), now })
+  t.match(stopped, { intact: true, testimone: { ultima: { sigillo: cutAt } } }, 'a stopped one: intact only up to its newest witnessed head, which it names')
+  t.ok(stopped.intact && Date.parse(stopped.testimone.firmataIl ?? '') < end - 10 * MINUTE, 'witnessed up to well before the end: what came after rests on the database alone')
+
+  await t.rejects(witness.record(await chainHead(db.pool), new Date(end + MINUTE)), { message: /the chain's head went back from seal \d+ to 5/ },
+    'the running process will not sign the cut chain, so its heartbeat stays stopped')
+  const restarted = await openWitness({ keyFile: path.join(path.dirname(logFile), 'seal-key.pem'), createKey: false, logFile })
+  await restarted.record(await chainHead(db.pool), new Date(end + MINUTE))
+  t.match(await verifyTrail(db.pool, { witness: await restarted.check(policy(true)), now: new Date(end + 90_000) }), { intact: true },
+    'a process started after the cut signs what it finds: the README names restarting the gateway among what the attack needs')
+})
+
+t.test('the seals and the log cut but the tracce kept: tracce well after the newest head are a finding, running or not', async (t) => {
+  const { db, witness, logFile, end } = await anHourOfService(t)
+  await removeSealsAfter(db, 5, false)
+  await cutLogAt(logFile, 5)
+  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(false)), now: new Date(end + 30_000) }),
+    { intact: false, motivo: /^testimone: l'ultima testa firmata è del .*, ma ci sono tracce fino al .*: teste rimosse dal registro$/ })
+})
+
+t.test('every seal removed and the log emptied, or the log alone removed: a finding', async (t) => {
+  const all = await anHourOfService(t)
+  await asSuperuserWithoutTriggers(all.db, 'delete from sigilli')
+  await writeFile(all.logFile, '')
+  t.match(await verifyTrail(all.db.pool, { witness: await all.witness.check(policy(false)), now: new Date(all.end + 30_000) }),
+    { intact: false, motivo: /^testimone: nessuna testa firmata, ma ci sono tracce dal / })
+  const logGone = await anHourOfService(t)
+  await rm(logGone.logFile)
+  t.match(await verifyTrail(logGone.db.pool, { witness: await logGone.witness.check(policy(false)), now: new Date(logGone.end + 30_000) }),
+    { intact: false, motivo: /^testimone: il registro dei testimoni è vuoto o manca, ma la catena ha \d+ sigilli$/ })
+})
+
+t.test("a cut log against the copy the witness webhook received, or against the webhook's delivery count", async (t) => {
+  const { db, witness, logFile, end } = await anHourOfService(t)
+  await removeSealsAfter(db, 5, true)
+  const original = await cutLogAt(logFile, 5)
+  const copy = original.trim().split('\n').map((l) => JSON.parse(l) as WitnessLine)
+  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(false), copy), now: new Date(end + 30_000) }),
+    { intact: false, motivo: /^testimone: il sigillo 6 è stato testimoniato ma la catena finisce al 5: sigilli rimossi in coda$/ })
+  await writeFile(deliveredFile(logFile), String(copy.length))
+  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(false)), now: new Date(end + 30_000) }),
+    { intact: false, motivo: `testimone: il registro ha ${(await readFile(logFile, 'utf8')).trim().split('\n').length} teste ma ${copy.length} sono state inviate al webhook: il registro è stato tagliato` })
 })

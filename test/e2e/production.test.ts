@@ -194,7 +194,7 @@ t.test('the built runtime serves in production mode on its own PKI, as the runti
   t.match(JSON.parse(verified.stdout), { intact: true, flussi: { tracce: { sigillate: 1, inAttesa: 0 } }, testimone: { teste: Number } })
   t.match(await cli('audit', 'purge'), { code: 6, stderr: /does not own the trail: retention runs as a login of invciv_owner/ })
   t.match(readFileSync(path.join(env.INVCIV_DATA_DIR, 'witness', readdirSync(path.join(env.INVCIV_DATA_DIR, 'witness')).find((f) => f.endsWith('.log')) ?? ''), 'utf8'),
-    /^\{"sigillo":\d+,"hash":"[0-9a-f]{64}","sigillatoIl":"[^"]+","firma":"[A-Za-z0-9+/=]+"\}\n/, 'heads in the witness log, signed')
+    /^\{"sigillo":\d+,"hash":"[0-9a-f]{64}","sigillatoIl":"[^"]*","firmatoIl":"[^"]+","firma":"[A-Za-z0-9+/=]+"\}\n/, 'heads in the witness log, signed, with when')
 
   child.kill('SIGTERM')
   t.equal(await exited, 0, 'SIGTERM stops it cleanly')

@@ -168,7 +168,7 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
 <p role="status"><strong>Il registro è integro.</strong> ${v.sigilli} sigilli, ${v.righeSigillate} righe sigillate, ${v.righeInAttesa} in attesa del prossimo sigillo.</p>
 <table><thead><tr><th scope="col">Flusso</th><th scope="col" class="num">Sigillate</th><th scope="col" class="num">In attesa</th></tr></thead>
 <tbody>${Object.entries(v.flussi).map(([f, n]) => html`<tr><td>${f}</td><td class="num">${n.sigillate}</td><td class="num">${n.inAttesa}</td></tr>`)}</tbody></table>
-<p>Testimone esterno: ${v.testimone.teste} teste firmate${v.testimone.ultima ? html`; l’ultima: sigillo ${v.testimone.ultima.sigillo} del ${v.testimone.ultima.sigillatoIl}, hash <code>${v.testimone.ultima.hash}</code>` : ''}.</p>`
+<p>Testimone esterno: ${v.testimone.teste} teste firmate${v.testimone.ultima ? html`; la più recente, firmata il ${v.testimone.firmataIl ?? ''}: sigillo ${v.testimone.ultima.sigillo}, hash <code>${v.testimone.ultima.hash}</code>` : ''}.</p>`
       : html`<p class="error" role="alert">Il registro NON è integro${v.sigillo !== null ? html` dal sigillo ${v.sigillo}` : ''}: ${v.motivo}</p>`)
   })
 

@@ -62,8 +62,11 @@ const verificationSchema = {
       additionalProperties: { type: 'object', additionalProperties: false, required: ['sigillate', 'inAttesa'], properties: { sigillate: { type: 'integer' }, inAttesa: { type: 'integer' } } },
     },
     testimone: {
-      type: 'object', additionalProperties: false, required: ['teste', 'ultima'], description: 'the chain heads witnessed outside the database',
-      properties: { teste: { type: 'integer' }, ultima: { anyOf: [headSchema, { type: 'null' }] } },
+      type: 'object', additionalProperties: false, required: ['teste', 'ultima', 'firmataIl'], description: 'the chain heads witnessed outside the database',
+      properties: {
+        teste: { type: 'integer' }, ultima: { anyOf: [headSchema, { type: 'null' }] },
+        firmataIl: { type: ['string', 'null'], description: 'when the newest head was signed: the chain was known to end there then (a running gateway signs one every sealing interval)' },
+      },
     },
     sigillo: { type: ['integer', 'null'], description: 'the first seal that no longer holds' }, motivo: { type: 'string' },
   },

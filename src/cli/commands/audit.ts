@@ -16,6 +16,8 @@ import type { Database } from '../../db/database.ts'
 import { sealUpTo, watermark } from '../../audit/sealer.ts'
 import { describeChange, print, positiveInt, UsageError, withDatabase } from '../output.ts'
 import { cliActor, cliAuditor, cliWitness } from '../context.ts'
+import { readWitness, type WitnessLine } from '../../audit/witness.ts'
+import { codeOf, messageOf } from '../../message-of.ts'
 import { loadConfig } from '../../config.ts'
 import { mayPurge, purgeExpired, retentionCutoff } from '../../audit/retention.ts'
 
@@ -124,6 +126,15 @@ function logReader<O, F extends object, R>(command: Command, log: LogReading<O, 
     })
 }
 
+/** A copy of the witnessed heads kept elsewhere, or a usage error saying why it cannot be read. */
+async function readWitnessCopy(file: string): Promise<WitnessLine[]> {
+  try {
+    return await readWitness(file, { missing: 'error' })
+  } catch (err) {
+    throw new UsageError('invalid', `cannot read the witness copy ${file}: ${codeOf(err) ?? messageOf(err)}`)
+  }
+}
+
 export function auditCommands(program: Command): void {
   const audit = program.command('audit').description('the audit trail: search, export, seal, verify, subject report')
   filterOptions(audit.command('search').description('tracce matching the filters, newest first, a page at a time'))
@@ -203,16 +214,21 @@ export function auditCommands(program: Command): void {
       })
       print(cmd, { epurazioni: purged }, purged.length ? purged.map((p) => `${p.partizione}: ${p.righe} tracce purged`).join('\n') : 'nothing to purge')
     })
-  audit.command('verify').description('check the seal chain; exits non-zero when the trail is broken')
-    .action(async (_o, cmd: Command) => {
+  audit.command('verify').description('check the seal chain and its witness; exits non-zero when the trail is broken')
+    .option('--fermo', 'the gateway is not running (a stopped deployment, a restored backup): the newest witnessed head need not be recent')
+    .option('--testimone <FILE>', "a copy of the witnessed heads kept elsewhere (what the witness webhook received, one JSON head a line): checked too, and its newest head counts")
+    .action(async (o: { fermo?: boolean; testimone?: string }, cmd: Command) => {
       const config = loadConfig()
+      const copies = o.testimone === undefined ? undefined : await readWitnessCopy(o.testimone)
       const result = await withDatabase(async (db) => {
         const witness = await cliWitness(db.url)
-        return auditedVerify(db.pool, cliActor().etichetta, { retentionMonths: config.auditRetentionMonths, witness: await witness.check() })
+        const check = await witness.check({ intervalMs: config.auditIntervalSeconds * 1000, live: !o.fermo }, copies)
+        return auditedVerify(db.pool, cliActor().etichetta, { retentionMonths: config.auditRetentionMonths, witness: check })
       })
       print(cmd, result, result.intact
         ? [`intact: ${result.sigilli} seals, ${result.flussi.tracce?.sigillate ?? 0} tracce sealed, ${result.flussi.tracce?.inAttesa ?? 0} awaiting a seal; ` +
-            `${result.testimone.teste} heads witnessed${result.testimone.ultima ? `, the last at seal ${result.testimone.ultima.sigillo}` : ''}`,
+            `${result.testimone.teste} heads witnessed${result.testimone.ultima ? `, the newest at seal ${result.testimone.ultima.sigillo} signed ${result.testimone.firmataIl ?? ''}` : ''}` +
+            (o.fermo && result.testimone.firmataIl ? `\n  witnessed up to ${result.testimone.firmataIl}: what came after it rests on the database alone` : ''),
           ...Object.entries(result.flussi).filter(([k]) => k !== 'tracce').map(([k, f]) => `  ${k}: ${f.sigillate} sealed, ${f.inAttesa} awaiting a seal`)].join('\n')
         : `BROKEN at seal ${result.sigillo}: ${result.motivo}`)
       if (!result.intact) process.exitCode = TRAIL_BROKEN_EXIT_CODE
