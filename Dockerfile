@@ -4,8 +4,10 @@
 #
 # Production needs its own certificates and secrets; nothing falls back to development material:
 #   docker run -e DATABASE_URL=postgres://invciv_app@db/invciv -e INVCIV_PSEUDONYM_KEY=... \
+#     -e INVCIV_PUBLIC_URL=https://invciv.example.it -e INVCIV_SEAL_KEY=/keys/seal-key.pem \
 #     -e INVCIV_TLS_CERT=/tls/server.crt -e INVCIV_TLS_KEY=/tls/server.key -e INVCIV_TLS_CA=/tls/ca.crt \
-#     -e INVCIV_TLS_CRL=/tls/ca.crl -v /etc/invciv/tls:/tls:ro -v invciv-data:/var/lib/invciv -p 8443:8443 invciv-gateway
+#     -e INVCIV_TLS_CRL=/tls/ca.crl -v /etc/invciv/tls:/tls:ro -v /etc/invciv/keys:/keys:ro \
+#     -v invciv-data:/var/lib/invciv -p 8443:8443 invciv-gateway
 # Stop it with SIGTERM and a grace period (docker stop -t 30): calls in flight finish with their tracce.
 # The admin listener stays on the container's loopback unless INVCIV_ADMIN_HOST says otherwise.
 
