@@ -7,7 +7,8 @@ import type { Clock } from '../clock.ts'
 import { ensurePartition } from './partitions.ts'
 import { chainHead, sealUpTo, watermark, type Watermark } from './sealer.ts'
 import { mayPurge, purgeExpired, retentionCutoff } from './retention.ts'
-import type { ChainHead, Witness } from './witness.ts'
+import type { Witness } from './witness.ts'
+import type { ChainHead } from './witness-line.ts'
 import { messageOf } from '../message-of.ts'
 
 export interface MaintenanceOptions {

@@ -3,7 +3,7 @@
 import type pg from 'pg'
 import { inTransaction } from '../db/pool.ts'
 import { partitions, sealUpTo, watermark } from './sealer.ts'
-import type { ChainHead } from './witness.ts'
+import type { ChainHead } from './witness-line.ts'
 
 export interface Purge {
   partizione: string

@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import { coveredColumns, kindOf, rowText, sealVersion, streamKinds, type StreamKind } from './seal-formats.ts'
-import { GENESIS_HEAD, type ChainHead, type WitnessCheck } from './witness.ts'
+import { GENESIS_HEAD, type ChainHead } from './witness-line.ts'
+import type { WitnessCheck } from './witness-check.ts'
 import { oneRow } from '../db/pool.ts'
 
 const SEAL_LOCK = 0x696e766373656c // 'invcsel'

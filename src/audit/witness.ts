@@ -6,30 +6,15 @@
 // empty or gone, when tracce were received well after the last signed head, and, for a running deployment, when
 // no head was signed in the last two intervals. A running process also refuses to sign a chain that went back or
 // a log that was cut under it, so its heartbeat stops and the live check fails. What rewriting the end takes is
-// in the README ("What an attacker needs").
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify as verifySignature, type KeyObject } from 'node:crypto'
+// in the README ("What an attacker needs"). A line's format is audit/witness-line.ts; verify's rules, witness-check.ts.
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { OperationError } from '../operation-error.ts'
 import { codeOf, messageOf } from '../message-of.ts'
-
-export interface ChainHead {
-  sigillo: number
-  hash: string
-  /** ISO timestamp of the seal */
-  sigillatoIl: string
-}
-
-export interface WitnessLine extends ChainHead {
-  /** ISO timestamp of the signing: when the chain was known to end here (absent on lines written before it was) */
-  firmatoIl?: string
-  /** base64 Ed25519 signature of `v2|sigillo|hash|sigillatoIl|firmatoIl` (`sigillo|hash|sigillatoIl` on older lines) */
-  firma: string
-}
-
-/** The head of a chain with no seal yet: what a new trail's heartbeat signs. */
-export const GENESIS_HEAD: ChainHead = { sigillo: 0, hash: '0'.repeat(64), sigillatoIl: '' }
+import { signedAt, signedText, validSignature, type ChainHead, type WitnessLine } from './witness-line.ts'
+import { witnessCheck, type WitnessCheck, type WitnessPolicy } from './witness-check.ts'
 
 export class WitnessError extends OperationError {
   override name = 'WitnessError'
@@ -39,20 +24,6 @@ export class WitnessError extends OperationError {
 export interface SealKey {
   publicKey: KeyObject
   privateKey: KeyObject | undefined
-}
-
-const signedText = (h: ChainHead & { firmatoIl?: string | undefined }) =>
-  Buffer.from(h.firmatoIl === undefined ? `${h.sigillo}|${h.hash}|${h.sigillatoIl}` : `v2|${h.sigillo}|${h.hash}|${h.sigillatoIl}|${h.firmatoIl}`)
-
-/** When a line says the chain was known to end where it names: its signing, or (older lines) its seal's time. */
-const signedAt = (line: WitnessLine) => Date.parse(line.firmatoIl ?? line.sigillatoIl)
-
-const validSignature = (line: WitnessLine, publicKey: KeyObject) => {
-  try {
-    return typeof line.firma === 'string' && verifySignature(null, signedText(line), publicKey, Buffer.from(line.firma, 'base64'))
-  } catch {
-    return false
-  }
 }
 
 /**
@@ -123,89 +94,6 @@ export async function readWitness(logFile: string, options: { missing?: 'none' |
     }
   }
   return parsed
-}
-
-export type WitnessResult =
-  | { ok: true; teste: number; ultima: ChainHead | null; firmataIl: string | null }
-  | { ok: false; sigillo: number | null; motivo: string }
-
-/** How recent the witness must be: a running gateway signs a head at every sealing interval. */
-export interface WitnessPolicy {
-  /** the sealing interval (INVCIV_AUDIT_INTERVAL_SECONDS) */
-  intervalMs: number
-  /** a running deployment is verified: its last head must be younger than two intervals */
-  live: boolean
-}
-
-/** What of the trail the witness is held against: its chain, and when its newest and oldest tracce came. */
-export interface TrailState {
-  chain: Array<{ id: number; hash: string }>
-  newestTraccia: Date | null
-  oldestTraccia: Date | null
-  now: Date
-}
-
-/** What verify checks the chain against: the witnessed heads, with the key that signed them. */
-export interface WitnessCheck {
-  against(trail: TrailState): WitnessResult
-}
-
-// the time a run may take beyond its interval (a seal of a backlog, a slow disk) before its heartbeat counts as missing
-const GRACE_MS = 30_000
-const at = (ms: number) => new Date(ms).toISOString()
-
-/**
- * The heads of the witness log (and of any copy kept elsewhere, the webhook's say), each signed with the key,
- * checked against the chain and against time. `delivered`: how many lines the webhook was sent (a log shorter
- * than that was cut).
- */
-export function witnessCheck(lines: WitnessLine[], publicKey: KeyObject, policy: WitnessPolicy, options: { delivered?: number; copies?: WitnessLine[] } = {}): WitnessCheck {
-  return {
-    against({ chain, newestTraccia, oldestTraccia, now }) {
-      const byId = new Map(chain.map((s) => [s.id, s.hash]))
-      const lastId = chain.at(-1)?.id ?? 0
-      const all = [...lines.map((line, i) => ({ line, where: `riga ${i + 1}` })), ...(options.copies ?? []).map((line, i) => ({ line, where: `riga ${i + 1} della copia` }))]
-      for (const { line, where } of all) {
-        if (!validSignature(line, publicKey)) return { ok: false, sigillo: line.sigillo, motivo: `testimone: la firma della ${where} non è valida` }
-        if (line.sigillo === 0) {
-          if (line.hash !== GENESIS_HEAD.hash) return { ok: false, sigillo: 0, motivo: `testimone: la ${where} firma una catena vuota con un hash diverso` }
-          continue
-        }
-        const hash = byId.get(line.sigillo)
-        if (hash === undefined) {
-          return {
-            ok: false, sigillo: line.sigillo,
-            motivo: line.sigillo > lastId
-              ? `testimone: il sigillo ${line.sigillo} è stato testimoniato ma la catena finisce al ${lastId || 'nulla'}: sigilli rimossi in coda`
-              : `testimone: il sigillo ${line.sigillo} testimoniato manca dalla catena`,
-          }
-        }
-        if (hash !== line.hash) return { ok: false, sigillo: line.sigillo, motivo: `testimone: il sigillo ${line.sigillo} non è quello testimoniato (hash diverso)` }
-      }
-      if (options.delivered !== undefined && options.delivered > lines.length) {
-        return { ok: false, sigillo: null, motivo: `testimone: il registro ha ${lines.length} teste ma ${options.delivered} sono state inviate al webhook: il registro è stato tagliato` }
-      }
-      const newest = all.reduce<WitnessLine | undefined>((best, { line }) => (!best || signedAt(line) > signedAt(best) ? line : best), undefined)
-      const window = 2 * policy.intervalMs + GRACE_MS
-      if (!newest) {
-        if (chain.length > 0) return { ok: false, sigillo: lastId, motivo: `testimone: il registro dei testimoni è vuoto o manca, ma la catena ha ${chain.length} sigilli` }
-        // a new trail: its first tracce wait for the first seal; tracce older than that were never witnessed
-        if (oldestTraccia && oldestTraccia.getTime() < now.getTime() - window) {
-          return { ok: false, sigillo: null, motivo: `testimone: nessuna testa firmata, ma ci sono tracce dal ${oldestTraccia.toISOString()}` }
-        }
-        return { ok: true, teste: 0, ultima: null, firmataIl: null }
-      }
-      const signed = signedAt(newest)
-      // the sealer signs a head every interval while calls are served: tracce well after the last head mean heads were removed
-      if (newestTraccia && newestTraccia.getTime() > signed + window) {
-        return { ok: false, sigillo: newest.sigillo, motivo: `testimone: l'ultima testa firmata è del ${at(signed)}, ma ci sono tracce fino al ${newestTraccia.toISOString()}: teste rimosse dal registro` }
-      }
-      if (policy.live && signed < now.getTime() - window) {
-        return { ok: false, sigillo: newest.sigillo, motivo: `testimone: nessuna testa firmata dal ${at(signed)}: il sigillatore si è fermato, o le teste più recenti sono state rimosse` }
-      }
-      return { ok: true, teste: all.length, ultima: { sigillo: newest.sigillo, hash: newest.hash, sigillatoIl: newest.sigillatoIl }, firmataIl: at(signed) }
-    },
-  }
 }
 
 /** The witness of one trail: its key, its log, and (optionally) the webhook each head is also sent to. */

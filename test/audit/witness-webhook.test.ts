@@ -7,7 +7,8 @@ import { mkdtemp, readFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import pino from 'pino'
-import { openWitness, type WitnessLine } from '../../src/audit/witness.ts'
+import { openWitness } from '../../src/audit/witness.ts'
+import type { WitnessLine } from '../../src/audit/witness-line.ts'
 import { startWitnessWebhook } from '../../src/audit/witness-webhook.ts'
 
 /** A witness endpoint that fails the first `failures` requests with 503, then keeps what it gets. */
