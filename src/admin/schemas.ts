@@ -32,7 +32,7 @@ export const problemSchema = {
 
 /** The problem+json answers every route may give (the kinds of operation-error.ts). */
 export const problems = {
-  400: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 500: problemSchema, 503: problemSchema,
+  400: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 415: problemSchema, 500: problemSchema, 503: problemSchema,
 } as const
 
 /** A convenzione's settings as the API takes them (policy/settings.ts). */
