@@ -5,8 +5,8 @@ import { listen } from './db/listen.ts'
 import type { FastifyInstance } from 'fastify'
 import { ConfigError, loadConfig, requireServeSettings, requireWitnessFiles, type Config } from './config.ts'
 import { trailPowers } from './db/roles.ts'
-import { openWitness, type Witness } from './audit/witness.ts'
-import { startWitnessWebhook } from './audit/witness-webhook.ts'
+import { openWitness } from './audit/witness.ts'
+import { startWitnessWebhook, type WitnessWebhook } from './audit/witness-webhook.ts'
 import { release } from './project-root.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { openDatabase, type Database } from './db/database.ts'
@@ -69,8 +69,9 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   if (config.dev === 'INVCIV_DEV') {
     logger.warn({ dev: true }, 'DEVELOPMENT MODE (INVCIV_DEV=1): the committed certs-dev/ certificates, the published pseudonym key and demo data may be in use, and their private keys are public. Never run this with real data or partners.')
   }
+  const parts = closers(logger)
   const database = await openDatabase(config, logger)
-  let witness: Witness
+  parts.add('database', () => database.close())
   try {
     // the runtime role may only insert and read the trail: production will not serve with more (one line)
     const powers = await trailPowers(database.pool, config.roles)
@@ -79,32 +80,13 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     }
     if (powers.length) logger.warn({ powers }, 'development mode: this database role can change the audit trail; production refuses such a role')
     await loadDemoDataIfFresh(database, config.dev, logger)
-    witness = await openWitness({ ...requireWitnessFiles(config, database.url), onRecorded: () => witnessWebhook?.wake() })
-  } catch (err) {
-    await database.close()
-    throw err
-  }
-  const witnessWebhook = config.witness.webhookUrl ? startWitnessWebhook(witness.logFile, config.witness.webhookUrl, logger) : undefined
-  const servers: FastifyInstance[] = []
-  let probes: FastifyInstance | undefined
-  let stopListening: () => Promise<void> = () => Promise.resolve()
-  let stopRegistryListener: () => Promise<void> = () => Promise.resolve()
-  let stopMaintenance: () => Promise<void> = () => Promise.resolve()
-  let stopAnomalies: () => Promise<void> = () => Promise.resolve()
-  let closeHealth: () => Promise<void> = () => Promise.resolve()
-  let closing: Promise<void> | undefined
-  // stop accepting, let in-flight calls finish (their tracce included), then release the database
-  const stopAll = async () => {
-    await Promise.all([...servers, ...(probes ? [probes] : [])].map((s) => s.close()))
-    await stopMaintenance()
-    await witnessWebhook?.close()
-    await stopAnomalies()
-    await stopListening()
-    await stopRegistryListener()
-    await closeHealth()
-    await database.close()
-  }
-  try {
+    let witnessWebhook: WitnessWebhook | undefined
+    const witness = await openWitness({ ...requireWitnessFiles(config, database.url), onRecorded: () => witnessWebhook?.wake() })
+    if (config.witness.webhookUrl) {
+      const webhook = startWitnessWebhook(witness.logFile, config.witness.webhookUrl, logger)
+      witnessWebhook = webhook
+      parts.add('witness webhook', () => webhook.close())
+    }
     let tlsMaterial = tls
     // what `cert add` checks against through the admin API: the CA and CRL serving now, reloaded with them
     const metrics = createMetrics(database.pool, () => tlsMaterial.cert)
@@ -113,6 +95,10 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     }
     const health = watchDatabase(database.callPool, logger)
     const spool = createSpool(spoolDir(config.dataDir, database.url), logger)
+    parts.add('database health and spool', async () => {
+      health.close()
+      await spool.close()
+    })
     const replaySpool = async () => {
       try {
         await spool.replay(database.pool)
@@ -123,26 +109,27 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     }
     health.onUp(replaySpool)
     metrics.observeReliability({ databaseUp: () => health.up, spoolPending: () => spool.pending })
-    closeHealth = async () => {
-      health.close()
-      await spool.close()
-    }
     // what a process killed while the database was away left behind
     void replaySpool()
     // what every call of a convenzione shares, kept in this process; forgotten on every change (LISTEN/NOTIFY)
     const registryCache = config.registryCacheSeconds > 0 ? createRegistryCache({ maxAgeMs: config.registryCacheSeconds * 1000 }) : undefined
     if (registryCache) {
-      stopRegistryListener = listen(database.url, 'invciv_registro', 'invciv-gateway-registry-listener', {
+      parts.add('registry listener', listen(database.url, 'invciv_registro', 'invciv-gateway-registry-listener', {
         onNotification: () => registryCache.invalidate(),
         onListening: () => registryCache.listening(true),
         onLost: (reason) => {
           registryCache.listening(false)
           logger.warn({ reason }, 'registry listener lost its connection: the registry is read per call until it is back')
         },
-      })
+      }))
     }
     const pipeline = createPipeline({ db: database.callPool, registryCache, onBatch: (kind, seconds, calls) => metrics.batch(kind, seconds, calls), readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop,
       modi: config.modi, pdndKeys: pdndKeys(config.modi.pdndJwks), signerTrust: signerTrust(() => tlsMaterial.trust) })
+    // the listeners close together: each stops accepting and lets its calls in flight finish, their tracce included
+    const servers: FastifyInstance[] = []
+    parts.add('listeners', async () => {
+      await Promise.all(servers.map((s) => s.close()))
+    })
     const partner = await buildPartnerApp({
       tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, publicAddress: { url: config.publicUrl, fallbackAuthority: `localhost:${config.port}` },
       trustedProxies: config.trustedProxies, metrics, connections: config.connections,
@@ -159,38 +146,61 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       onRegistryChange: () => registryCache?.invalidate(),
     })
     servers.push(admin)
+    const probes = config.probe ? await buildProbeApp({ logger, db: database.pool, health }) : undefined
+    if (probes) servers.push(probes)
     // the expiry metric reads the certificate that serves now
-    const tlsReloader = createTlsReloader(tlsFiles, tlsPolicy, () => servers.map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,
+    const tlsReloader = createTlsReloader(tlsFiles, tlsPolicy, () => [partner, admin].map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,
       (material: TlsMaterial) => (tlsMaterial = material))
-    stopListening = listenForReloads(database.url, database.pool, tlsReloader, logger)
-    stopAnomalies = startAnomalyScans({
+    // the jobs, registered after the listeners, stop before them: nothing a call in flight needs is among them
+    parts.add('TLS reload listener', listenForReloads(database.url, database.pool, tlsReloader, logger))
+    parts.add('anomaly scans', startAnomalyScans({
       pool: database.pool, logger, clock, ...config.anomalies, intervalMs: config.anomalies.intervalSeconds * 1000,
-    })
-    stopMaintenance = startMaintenance({
+    }))
+    parts.add('trail maintenance', startMaintenance({
       pool: database.pool, logger, clock, intervalMs: config.auditIntervalSeconds * 1000, retentionMonths: config.auditRetentionMonths,
       // spooled tracce go into the trail before a seal can cover the time they were written in
       beforeSealing: () => spool.replay(database.pool),
       witness,
       housekeeping: (now) => purgeExpiredIdentifiers(database.pool, now),
-    })
+    }))
     await partner.listen({ host: config.host, port: config.port })
     await admin.listen({ host: config.adminHost, port: config.adminPort })
-    if (config.probe) {
-      probes = await buildProbeApp({ logger, db: database.pool, health })
-      await probes.listen(config.probe)
-    }
+    if (probes && config.probe) await probes.listen(config.probe)
     const partnerUrl = urlOf(partner, config.host, config.port)
     const adminUrl = urlOf(admin, config.adminHost, config.adminPort)
     const probeUrl = probes ? `http://${config.probe?.host}:${(probes.server.address() as { port: number }).port}` : undefined
     logger.info({ partnerUrl, adminUrl, probeUrl }, 'invciv-gateway ready')
+    let closing: Promise<void> | undefined
     return {
       config, logger, database, partner, admin, partnerUrl, adminUrl, probeUrl, tls: tlsReloader,
       // once, however many times it is asked (a second signal, a test's teardown)
-      close: () => (closing ??= stopAll()),
+      close: () => (closing ??= parts.closeAll()),
     }
   } catch (err) {
-    await stopAll()
+    await parts.closeAll()
     throw err
+  }
+}
+
+/**
+ * What was started, closed in reverse: each part registers its closer as it starts, so a new part cannot be
+ * forgotten at shutdown. One closer failing is logged and the rest still close (the database last).
+ */
+function closers(logger: Logger) {
+  const stack: Array<{ name: string; close: () => unknown }> = []
+  return {
+    add(name: string, close: () => unknown) {
+      stack.push({ name, close })
+    },
+    async closeAll() {
+      for (let part = stack.pop(); part; part = stack.pop()) {
+        try {
+          await part.close()
+        } catch (err) {
+          logger.error({ err: { message: messageOf(err) }, part: part.name }, 'a part of the gateway did not close cleanly; closing the rest')
+        }
+      }
+    },
   }
 }
 
