@@ -48,7 +48,7 @@ const partnerText = (text: string | undefined) => (text === undefined ? null : n
 
 const column = (name: string, sqlType: string, write: (t: Traccia) => unknown, read?: string): TracciaColumn => ({ column: name, sqlType, write, read })
 
-/** In the order of the writer's statement and of invciv_commit_batch's parameters (migrations/012). */
+/** In the order of the writer's statement and of invciv_commit_batch's parameters (routines/invciv_commit_batch.sql: p_<column>). */
 export const tracciaColumns: readonly TracciaColumn[] = [
   column('identificativo_transazione', 'uuid', (t) => t.transactionId),
   // ISO 8601 in UTC: exact, and cheaper for pg to send than a Date (its dateToString, per element of an array)

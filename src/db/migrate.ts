@@ -1,4 +1,6 @@
-// The migration runner: numbered plain SQL files applied once each, in order, under an advisory lock.
+// The migration runner: numbered plain SQL files applied once each, in order, under an advisory lock; then the
+// routines' definition files (functions, `create or replace`), applied again whenever one of them changed or a
+// migration ran, in the same transaction. Migrations change tables; a routine is a diff of its one file.
 import { readdir, readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
@@ -8,6 +10,7 @@ import { applyGrants, ensureRoles, grantSchema, transferOwnership, type RoleName
 import { OperationError } from '../operation-error.ts'
 
 export const migrationsDir = path.join(projectRoot, 'migrations')
+export const routinesDir = path.join(projectRoot, 'routines')
 
 // Any constant shared by every gateway process; 'invciv' in ASCII.
 const MIGRATION_LOCK = 0x696e7663697600
@@ -34,6 +37,21 @@ export async function readMigrations(dir = migrationsDir): Promise<Migration[]> 
   return migrations
 }
 
+export interface Routine {
+  /** the file's name without .sql */
+  name: string
+  sql: string
+  checksum: string
+}
+
+export async function readRoutines(dir = routinesDir): Promise<Routine[]> {
+  const files = (await readdir(dir)).filter((f) => /^[a-z0-9_]+\.sql$/.test(f)).sort()
+  return Promise.all(files.map(async (file) => {
+    const sql = await readFile(path.join(dir, file), 'utf8')
+    return { name: file.replace(/\.sql$/, ''), sql, checksum: createHash('sha256').update(sql).digest('hex') }
+  }))
+}
+
 export class MigrationError extends OperationError {
   override name = 'MigrationError'
 }
@@ -46,6 +64,8 @@ export interface MigrateOptions {
   roles?: RoleNames
   /** set the ownership and the grants again even when no migration is pending (`invciv migrate`) */
   regrant?: boolean
+  /** the routines' definition files; the project's by default */
+  routines?: string
 }
 
 /**
@@ -55,6 +75,7 @@ export interface MigrateOptions {
  */
 export async function migrate(pool: pg.Pool, dir = migrationsDir, options: MigrateOptions = {}): Promise<string[]> {
   const migrations = await readMigrations(dir)
+  const routines = await readRoutines(options.routines)
   const client = await pool.connect()
   try {
     await client.query('begin')
@@ -65,6 +86,10 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir, options: Migra
       await client.query(`create table schema_migrations (
         version integer primary key, name text not null, checksum text not null,
         applied_at timestamptz not null default now())`)
+    }
+    const { rows: [routinesTable] } = await client.query<{ exists: boolean }>(`select to_regclass('schema_routines') is not null as exists`)
+    if (!routinesTable?.exists) {
+      await client.query(`create table schema_routines (name text primary key, checksum text not null, applied_at timestamptz not null default now())`)
     }
     const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
       'select version, name, checksum from schema_migrations',
@@ -77,15 +102,25 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir, options: Migra
       }
       return !previous
     })
+    const { rows: defined } = await client.query<{ name: string; checksum: string }>('select name, checksum from schema_routines')
+    const current = new Map(defined.map((r) => [r.name, r.checksum]))
+    // all of them after any migration (one may have dropped a routine to change its parameters), else the changed ones
+    const redefine = pending.length > 0 ? routines : routines.filter((r) => current.get(r.name) !== r.checksum)
     const { roles } = options
-    if (roles && (pending.length > 0 || options.regrant)) await becomeOwner(client, roles, pending.length)
+    const owning = roles && (pending.length > 0 || redefine.length > 0 || options.regrant)
+    if (owning) await becomeOwner(client, roles, pending.length ? `${pending.length} migrations are pending` : redefine.length ? `${redefine.length} routines changed` : '')
     const done: string[] = []
     for (const m of pending) {
       await client.query(m.sql)
       await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [m.version, m.name, m.checksum])
       done.push(m.name)
     }
-    if (roles && (pending.length > 0 || options.regrant)) {
+    for (const r of redefine) {
+      await client.query(r.sql)
+      await client.query(`insert into schema_routines (name, checksum) values ($1, $2)
+        on conflict (name) do update set checksum = excluded.checksum, applied_at = now()`, [r.name, r.checksum])
+    }
+    if (owning) {
       await applyGrants(client, roles)
       await client.query('reset role')
     }
@@ -100,7 +135,7 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir, options: Migra
 }
 
 /** The roles made, the schema handed to the owner role, and the rest of the transaction run as it. */
-async function becomeOwner(client: pg.PoolClient, roles: RoleNames, pending: number): Promise<void> {
+async function becomeOwner(client: pg.PoolClient, roles: RoleNames, pending: string): Promise<void> {
   const { rows: [me] } = await client.query<{ user: string; member: boolean | null; create: boolean }>(
     `select current_user as user, (select pg_has_role(current_user, oid, 'MEMBER') from pg_roles where rolname = $1) as member,
             (select rolsuper or rolcreaterole from pg_roles where rolname = current_user) as create`, [roles.owner])
@@ -108,7 +143,7 @@ async function becomeOwner(client: pg.PoolClient, roles: RoleNames, pending: num
     throw new MigrationError('conflict', `the roles ${roles.owner}, ${roles.runtime} and ${roles.auditor} do not exist and ${me.user} cannot create them: run invciv migrate once as a superuser or a CREATEROLE user`)
   }
   if (me?.member === false && !me.create) {
-    throw new MigrationError('conflict', `${pending ? `${pending} migrations are pending and ` : ''}${me.user} is not a member of ${roles.owner}: run invciv migrate as a login of ${roles.owner} (README: database roles)`)
+    throw new MigrationError('conflict', `${pending ? `${pending} and ` : ''}${me.user} is not a member of ${roles.owner}: run invciv migrate as a login of ${roles.owner} (README: database roles)`)
   }
   await ensureRoles(client, roles)
   await grantSchema(client, roles)

@@ -1,5 +1,5 @@
 // Group commit of the answers' tracce. Calls that reach step 8 queue here; one statement at a time takes the
-// whole queue (invciv_commit_batch, migrations/012): call by call in arrival order, with every row it reads
+// whole queue (invciv_commit_batch, routines/invciv_commit_batch.sql): call by call in arrival order, with every row it reads
 // locked (so exact across processes), it refuses a call whose convenzione was suspended or whose operatore was
 // blocked meanwhile, grants quota units, moves the operatore's and the convenzione's failure windows, writes
 // every traccia, and commits. Only then are the answers released. One commit carries many answers, instead of one answer per
@@ -77,6 +77,8 @@ interface CommitRow {
   accettata: boolean
   /** why the commit refused the call: a spent quota, an operatore blocked or a convenzione suspended meanwhile */
   codice: RefusalCode | null
+  /** the refusal's text, as the function wrote it into the traccia */
+  motivo: string | null
   rimanenti: number
 }
 
@@ -84,10 +86,16 @@ interface CommitRow {
 // call refused for quota), then each commit rule's, in policy/checks.ts's order.
 const TRACCIA_PARAMETERS = tracciaColumns.filter((c) => c.column !== 'codice_rifiuto')
 const RULE_PARAMETERS = commitRules.flatMap((rule) => rule.parameters)
-const COMMIT_BATCH = `select ordine, accettata, codice, rimanenti from invciv_commit_batch(${
-  [...TRACCIA_PARAMETERS, ...RULE_PARAMETERS].map((p, i) => `$${i + 1}::${p.sqlType}[]`).join(', ')})`
 
-/** The whole batch in one statement, hence one implicit transaction and one round trip (migrations/012). */
+/** What a commit carries, in order, as invciv_commit_batch names and types its parameters (arrays of these). */
+export const COMMIT_PARAMETERS: ReadonlyArray<{ name: string; sqlType: string }> = [
+  ...TRACCIA_PARAMETERS.map((c) => ({ name: `p_${c.column}`, sqlType: c.sqlType })),
+  ...RULE_PARAMETERS.map((p) => ({ name: `p_${p.name}`, sqlType: p.sqlType })),
+]
+const COMMIT_BATCH = `select ordine, accettata, codice, motivo, rimanenti from invciv_commit_batch(${
+  COMMIT_PARAMETERS.map((p, i) => `$${i + 1}::${p.sqlType}[]`).join(', ')})`
+
+/** The whole batch in one statement, hence one implicit transaction and one round trip. */
 async function commitBatch(pool: pg.Pool, batch: Queued[]): Promise<Array<{ queued: Queued; committed: Committed }>> {
   const { rows } = await pool.query<CommitRow>({
     name: 'commit-batch',
@@ -107,7 +115,7 @@ async function commitBatch(pool: pg.Pool, batch: Queued[]): Promise<Array<{ queu
 function committedOf(item: Pending, row: CommitRow): Committed {
   const grant = quotaGrant(item.call, row.accettata, row.rimanenti)
   if (row.accettata || row.codice === 'QUOTA_GIORNALIERA_ESAURITA' || row.codice === null) return grant
-  // blocked or suspended by a call committed just before this one (in this batch or another process's)
-  const reason = row.codice === 'OPERATORE_BLOCCATO' ? 'operatore bloccato' : 'convenzione non più attiva'
-  return { kind: 'refused', refusal: refuse(row.codice, { reason }), quota: { ...grant.quota, remaining: row.rimanenti } }
+  // blocked or suspended by a call committed just before this one (in this batch or another process's): the
+  // function's own words, the ones the traccia keeps
+  return { kind: 'refused', refusal: refuse(row.codice, { reason: row.motivo ?? row.codice }), quota: { ...grant.quota, remaining: row.rimanenti } }
 }

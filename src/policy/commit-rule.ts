@@ -1,6 +1,7 @@
 // A rule whose state lives in the database and moves only in the statement that commits the answers' tracce
-// (invciv_commit_batch, now in migrations/012, called by pipeline/group-commit.ts): the quota, the lockout, the ceiling.
-// The TypeScript side names the rule, its settings, and the parameters it gives that statement, per call.
+// (routines/invciv_commit_batch.sql, called by pipeline/group-commit.ts): the quota, the lockout, the ceiling. The TypeScript side names
+// the rule, its settings, and the parameters it gives that statement, per call, by their names in the function
+// (test/db/routines.test.ts holds the two together).
 import type { Call } from './types.ts'
 
 export interface Committing {
@@ -13,6 +14,6 @@ export interface CommitRule {
   name: string
   /** what the SQL side does with the parameters, for the reader of this side */
   sql: string
-  /** the statement's parameters this rule adds, in order: an array of one element per call each */
-  parameters: ReadonlyArray<{ sqlType: string; of(item: Committing): unknown }>
+  /** the statement's parameters this rule adds, in order, each p_<name> in the function: an array of one element per call each */
+  parameters: ReadonlyArray<{ name: string; sqlType: string; of(item: Committing): unknown }>
 }

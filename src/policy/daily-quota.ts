@@ -1,5 +1,5 @@
 // Check 8: one unit of the convenzione's daily quota (Europe/Rome day) per call that passes checks 1-7,
-// taken in the statement that commits the calls' tracce (invciv_commit_batch, migrations/012, called by
+// taken in the statement that commits the calls' tracce (invciv_commit_batch, routines/invciv_commit_batch.sql, called by
 // pipeline/group-commit.ts). The counter rows are locked for the read-modify-write, so the quota is
 // exact across connections and processes; units go to the calls in arrival order; a refused call takes
 // none, and a transaction that fails gives them back.
@@ -22,8 +22,8 @@ export const dailyQuota: CommitRule = {
   sql: 'per (convenzione, day): upsert and lock the counter row, grant units in arrival order while used < maximum; ' +
     'the calls without a unit get codice_rifiuto QUOTA_GIORNALIERA_ESAURITA in their traccia and accettata = false',
   parameters: [
-    { sqlType: 'date', of: ({ call }) => quotaDay(call) },
-    { sqlType: 'int', of: ({ call }) => call.convenzione.maxGiornaliere },
+    { name: 'giorno', sqlType: 'date', of: ({ call }) => quotaDay(call) },
+    { name: 'max_giornaliere', sqlType: 'int', of: ({ call }) => call.convenzione.maxGiornaliere },
   ],
 }
 

@@ -2,7 +2,7 @@
 // NON_VALIDO answers are failed attempts inside a sliding window of finestra_tentativi_minuti (counted by the
 // minute), whatever succeeds in between; the answer that brings them to max_tentativi is the last one given, and the operatore is blocked
 // until ops unblock it, or, with sblocco fine-finestra, until the window has passed since the block. Decided in
-// the statement that commits the answers' tracce (invciv_commit_batch, migrations/012, called by
+// the statement that commits the answers' tracce (invciv_commit_batch, routines/invciv_commit_batch.sql, called by
 // pipeline/group-commit.ts), call by call in arrival order with the operatore's row locked: a call of a blocked
 // operatore is refused there, however the calls were batched or spread across processes.
 import type { CommitRule } from './commit-rule.ts'
@@ -30,10 +30,10 @@ export const operatoreLockout: CommitRule = {
     'is refused OPERATORE_BLOCCATO (unless sblocco fine-finestra and the window has passed since the block); a failed answer joins the ' +
     'window (pruned to the last finestra minutes), and the one reaching max_tentativi blocks the operatore, recording eventi_operatori',
   parameters: [
-    { sqlType: 'boolean', of: ({ failed }) => failed },
-    { sqlType: 'int', of: ({ call }) => call.convenzione.maxTentativi },
-    { sqlType: 'int', of: ({ call }) => call.convenzione.finestraTentativiMinuti },
-    { sqlType: 'text', of: ({ call }) => call.operatore },
-    { sqlType: 'text', of: ({ call }) => call.convenzione.sbloccoOperatori },
+    { name: 'fallita', sqlType: 'boolean', of: ({ failed }) => failed },
+    { name: 'max_tentativi', sqlType: 'int', of: ({ call }) => call.convenzione.maxTentativi },
+    { name: 'finestra_minuti', sqlType: 'int', of: ({ call }) => call.convenzione.finestraTentativiMinuti },
+    { name: 'operatore_chiave', sqlType: 'text', of: ({ call }) => call.operatore },
+    { name: 'sblocco', sqlType: 'text', of: ({ call }) => call.convenzione.sbloccoOperatori },
   ],
 }

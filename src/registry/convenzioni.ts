@@ -143,7 +143,7 @@ export async function changeStato(db: pg.Pool, actor: Actor, id: number, action:
   const { from, to } = transitions[action]
   return changing(db, actor, async (tx) => {
     // a resumed convenzione starts with an empty failure window, or its next failure would suspend it again;
-    // the window's row is locked before the convenzione's, in the order the commit takes them (migrations/012)
+    // the window's row is locked before the convenzione's, in the order the commit takes them (routines/invciv_commit_batch.sql)
     if (action === 'resume') await tx.query(`update fallimenti_convenzione set finestra = '{}' where convenzione_id = $1`, [id])
     const stato = await currentStato(tx, id, 'for update')
     if (!from.includes(stato)) {
