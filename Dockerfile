@@ -44,6 +44,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # Old-generation headroom: at a few thousand calls a second the default growing factor ran a full collection every
 # 2-5 s, whose concurrent marking (about 30 ms of a core) showed in the benchmark's slow windows; with the old
 # generation let grow to about four times what is live (about 28 MB), one ran in the minute of a run. The cost is
-# memory: about 135 MB of heap committed instead of 70 (README, Benchmark: the half-rate tail). bench/run.ts and
+# memory: about 135 MB of heap committed instead of 70 (docs/benchmark-history.md: the half-rate tail). bench/run.ts and
 # test/e2e/production.test.ts start the gateway with this line.
 CMD ["node", "--heap-growing-percent=300", "--initial-old-space-size=128", "dist/cli/index.js", "serve"]

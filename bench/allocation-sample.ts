@@ -2,7 +2,7 @@
 // minor and major GCs kept in the profile (what --heap-prof leaves out, and what becomes GC work). Load it
 // into the gateway: BENCH_GATEWAY_NODE_ARGS="--import tsx --import ./bench/allocation-sample.ts" npm run
 // bench -- --tail-only --quick. It samples from 8 s after the process starts for 6 s (W1's row in a quick run) and
-// writes $TMPDIR/invciv-allocation-PID.heapprofile (Chrome DevTools opens it; the README says how it was read).
+// writes $TMPDIR/invciv-allocation-PID.heapprofile (Chrome DevTools opens it; docs/benchmark-history.md says how it was read).
 // INVCIV_BENCH_ALLOCATION_WINDOW=after,for (seconds, e.g. 40,10) samples another window: the half-rate row of a
 // full-size --tail-only run, say (the bench passes INVCIV_* to the gateway).
 // INVCIV_BENCH_ALLOCATION_KEEP says what the profile keeps:

@@ -453,7 +453,7 @@ const GATEWAY_NODE_FLAGS = imageCommand(projectRoot).nodeFlags
   const adminPort = await freePort()
   const gatewayEnv = (partnerPort: number, admin: number) => gatewayEnvFor(benchUrl, partnerPort, admin)
   const gw = await contestant('gateway', ['src/cli/index.ts', 'serve'], gatewayEnv(port, adminPort), 'invciv-gateway ready',
-  // BENCH_PROFILE=dir writes the gateway's CPU profile there, for the README's account of where the time goes
+  // BENCH_PROFILE=dir writes the gateway's CPU profile there, for docs/benchmark-history.md's account of where the time goes
   // BENCH_GATEWAY_NODE_ARGS: node's own flags for the gateway, for an experiment (--trace-gc, heap sizes)
   [...GATEWAY_NODE_FLAGS, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])])
   const w1Soap = { url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }

@@ -1,5 +1,5 @@
 // The refusal catalogue: every code a call can be refused with, declared once. SOAP faults,
-// problem+json bodies, metrics labels and the README table all derive from it.
+// problem+json bodies, metrics labels and the table in docs/partners.md all derive from it.
 
 export interface RefusalKind {
   /** shown to partners as `descrizione`: says what to fix, never how the gateway failed */

@@ -76,7 +76,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     // the runtime role may only insert and read the trail: production will not serve with more (one line)
     const powers = await trailPowers(database.pool, config.roles)
     if (powers.length && !config.dev) {
-      throw new ConfigError('invalid', `production mode: ${powers.join(', ')}: it can change or remove the audit trail; connect as a login of ${config.roles.runtime} (README: database roles)`)
+      throw new ConfigError('invalid', `production mode: ${powers.join(', ')}: it can change or remove the audit trail; connect as a login of ${config.roles.runtime} (docs/operations.md: database roles)`)
     }
     if (powers.length) logger.warn({ powers }, 'development mode: this database role can change the audit trail; production refuses such a role')
     await loadDemoDataIfFresh(database, config.dev, logger)

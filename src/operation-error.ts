@@ -1,7 +1,7 @@
 // The errors of operations (the admin API and the invciv CLI), one catalogue as the partners' refusals have
 // theirs (errors.ts): each kind is mapped here, once, to an HTTP status, a problem+json code and a CLI exit
 // code. Modules throw an OperationError subclass with its kind; the admin API and the CLI render it. A test
-// checks the README's table against this one.
+// checks docs/cli.md's table against this one.
 
 export const operationKinds = {
   invalid: { status: 400, code: 'RICHIESTA_NON_VALIDA', exitCode: 1, description: 'the request, an option or a value in it is malformed' },

@@ -3,7 +3,7 @@
 // a little before now, a few thousand tracce per statement, before its detectors run; they read the summary for
 // their windows' past and the trail itself only since (about SETTLE_MS). Each statement is then a few
 // milliseconds of PostgreSQL, where reading a day of the trail once a minute was a second of a core in one
-// statement, and the calls answered meanwhile waited behind it (README, Benchmark: the half-rate tail).
+// statement, and the calls answered meanwhile waited behind it (docs/benchmark-history.md: the half-rate tail).
 import type pg from 'pg'
 import type { Queryable } from '../db/pool.ts'
 

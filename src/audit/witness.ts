@@ -6,7 +6,7 @@
 // empty or gone, when tracce were received well after the last signed head, and, for a running deployment, when
 // no head was signed in the last two intervals. A running process also refuses to sign a chain that went back or
 // a log that was cut under it, so its heartbeat stops and the live check fails. What rewriting the end takes is
-// in the README ("What an attacker needs"). A line's format is audit/witness-line.ts; verify's rules, witness-check.ts.
+// in docs/audit.md ("What an attacker needs"). A line's format is audit/witness-line.ts; verify's rules, witness-check.ts.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises'

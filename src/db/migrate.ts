@@ -143,7 +143,7 @@ async function becomeOwner(client: pg.PoolClient, roles: RoleNames, pending: str
     throw new MigrationError('conflict', `the roles ${roles.owner}, ${roles.runtime} and ${roles.auditor} do not exist and ${me.user} cannot create them: run invciv migrate once as a superuser or a CREATEROLE user`)
   }
   if (me?.member === false && !me.create) {
-    throw new MigrationError('conflict', `${pending ? `${pending} and ` : ''}${me.user} is not a member of ${roles.owner}: run invciv migrate as a login of ${roles.owner} (README: database roles)`)
+    throw new MigrationError('conflict', `${pending ? `${pending} and ` : ''}${me.user} is not a member of ${roles.owner}: run invciv migrate as a login of ${roles.owner} (docs/operations.md: database roles)`)
   }
   await ensureRoles(client, roles)
   await grantSchema(client, roles)

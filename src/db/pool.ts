@@ -87,10 +87,10 @@ type QueryWithCallback = (this: pg.PoolClient, config: string | pg.QueryConfig, 
  * should: with it, what a query's result referenced (the rows, and through the calls waiting for them the
  * envelope and the verbali) was promoted to the old generation, call after call, instead of dying young. On
  * the benchmark's load, 400-850 KB promoted per scavenge and a mark-compact every few seconds; with the bound
- * below, 50-65 KB and none after the first seconds (README, Benchmark: the half-rate tail, which says what this
+ * below, 50-65 KB and none after the first seconds (docs/benchmark-history.md: the half-rate tail, which says what this
  * did and did not change there). Why pg's timer has that effect is not established, and the shape of this one
  * matters: a timer racing the query's promise (Promise.race) was measured to promote as much as pg's; this one,
- * which settles the query's callback, was not. bench/promotion.ts and the README say how to measure it again.
+ * which settles the query's callback, was not. bench/promotion.ts and docs/benchmark-history.md say how to measure it again.
  */
 class BoundedPool extends pg.Pool {
   readonly #boundMs: number

@@ -1,7 +1,7 @@
 // Least privilege in the database. Three group roles (names configurable): the owner of every object, used by
 // migrations and retention; the runtime role `serve` runs as, which may only insert and read the trail (it owns
 // nothing, so it can neither alter the trail nor switch its triggers off); and a read-only role for auditors.
-// Login users are made members of them by the DBA (README: "Database roles").
+// Login users are made members of them by the DBA (docs/operations.md: "Database roles").
 import pg from 'pg'
 import type { Queryable } from './pool.ts'
 import { codeOf } from '../message-of.ts'

@@ -248,7 +248,7 @@ t.test("the report's attack: the newest tracce, their change-log rows and the se
   const restarted = await openWitness({ keyFile: path.join(path.dirname(logFile), 'seal-key.pem'), createKey: false, logFile })
   await restarted.record(await chainHead(db.pool), new Date(end + MINUTE))
   t.match(await verifyTrail(db.pool, { witness: await restarted.check(policy(true)), now: new Date(end + 90_000) }), { intact: true },
-    'a process started after the cut signs what it finds: the README names restarting the gateway among what the attack needs')
+    'a process started after the cut signs what it finds: docs/audit.md names restarting the gateway among what the attack needs')
 })
 
 t.test('the seals and the log cut but the tracce kept: tracce well after the newest head are a finding, running or not', async (t) => {

@@ -63,7 +63,7 @@ t.test('serve refuses production without its settings: one line, non-zero, nothi
   t.notMatch(owner.stdout + owner.stderr, 'ready')
 })
 
-/** An Ed25519 seal key made as the README says, in a folder removed at the end. */
+/** An Ed25519 seal key made as docs/operations.md says, in a folder removed at the end. */
 function sealKey(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-seal-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -119,7 +119,7 @@ t.test('the built runtime serves in production mode on its own PKI, as the runti
   const pki = freshPki(t)
   const [port, adminPort, probePort] = [await freePort(), await freePort(), await freePort()]
   const base = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' }
-  // the DBA's step (README: database roles): migrate as a superuser, which makes the group roles and grants
+  // the DBA's step (docs/operations.md: database roles): migrate as a superuser, which makes the group roles and grants
   const dba = await new Promise<{ code: number; stderr: string }>((resolve) => execFile(process.execPath, ['dist/cli/index.js', 'migrate'], { cwd: app, env: { ...base, DATABASE_URL: db.url } },
     (err, _stdout, stderr) => resolve({ code: err ? 1 : 0, stderr })))
   t.equal(dba.code, 0, dba.stderr)

@@ -51,7 +51,7 @@ export async function testDatabase(t: Teardown, options: { migrate?: boolean; ro
 }
 
 /**
- * A login of the test's own, member of one of the group roles, as a DBA would make one (README: database roles);
+ * A login of the test's own, member of one of the group roles, as a DBA would make one (docs/operations.md: database roles);
  * dropped at the end. The suite's server trusts local connections, so it needs no password.
  */
 export async function loginOf(t: Teardown, db: TestDatabase, group: string): Promise<{ user: string; url: string; pool: Pool }> {

@@ -41,7 +41,7 @@ export const problemSchema = {
   },
 } as const
 
-// the headers of the convenzione's ModI / PDND profile (README, "ModI and PDND"): required only where it says so
+// the headers of the convenzione's ModI / PDND profile (docs/partners.md, "ModI and PDND"): required only where it says so
 const modiParameters = [
   ['Authorization', 'ID_AUTH_REST_02: Bearer <JWS con x5c o x5t#S256>; PDND: Bearer <voucher> o DPoP <voucher>'],
   ['DPoP', 'la prova DPoP (RFC 9449) di un voucher con cnf.jkt'],
