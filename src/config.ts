@@ -1,13 +1,12 @@
-// The gateway's configuration: read from the environment once, validated, typed. The only reader of process.env.
+// The gateway's configuration: read from the environment once (environment.ts declares each variable), grouped as
+// the code uses it, with what production requires. The only reader of process.env.
 import path from 'node:path'
-import { Ajv } from 'ajv'
-import { thresholdsOf, thresholdsSchema } from './anomalies/detectors.ts'
 import { projectRoot } from './project-root.ts'
+import { ConfigError, readEnvironment, type Environment } from './environment.ts'
 import type { TlsFiles } from './tls/context.ts'
 import type { ConnectionLimits } from './channels/connection-limits.ts'
-import { DEFAULT_ROLES, type RoleNames } from './db/roles.ts'
+import type { RoleNames } from './db/roles.ts'
 import { databaseKey } from './db/identity.ts'
-import { OperationError } from './operation-error.ts'
 import type { SpcoopIdentity } from './policy/spcoop-busta.ts'
 import type { ModiSettings } from './policy/modi-tokens.ts'
 
@@ -73,217 +72,94 @@ export interface Config {
 }
 
 /**
- * AgID's TLS recommendation (Mozilla "Intermediate" without DHE): TLS 1.3's suites, and on TLS 1.2 only ECDHE key
- * exchange with AEAD ciphers. Node's default list also takes CBC-SHA1, CCM8 and ARIA suites.
+ * The configuration from the environment (each variable declared once in environment.ts), grouped as the code uses
+ * it, with the rules that span variables.
  */
-export const AGID_TLS_CIPHERS = [
-  'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
-  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':')
-
-const seconds = { type: 'string', pattern: '^[1-9][0-9]{0,5}$' } as const
-const role = { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$' } as const
-const spcoopCode = { type: 'string', pattern: '^[A-Za-z0-9]{1,80}$' } as const
-
-const schema = {
-  type: 'object',
-  properties: {
-    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
-    DATABASE_READ_URL: { type: 'string', pattern: '^postgres(ql)?://' },
-    INVCIV_READ_TIMEOUT_MS: { type: 'string', pattern: '^[1-9][0-9]{1,4}$' },
-    INVCIV_HOST: { type: 'string', minLength: 1 },
-    INVCIV_PORT: { type: 'string', pattern: '^[0-9]{1,5}$' },
-    INVCIV_ADMIN_HOST: { type: 'string', minLength: 1 },
-    INVCIV_ADMIN_PORT: { type: 'string', pattern: '^[0-9]{1,5}$' },
-    INVCIV_TLS_CERT: { type: 'string', minLength: 1 },
-    INVCIV_TLS_KEY: { type: 'string', minLength: 1 },
-    INVCIV_TLS_CA: { type: 'string', minLength: 1 },
-    INVCIV_TLS_CRL: { type: 'string' },
-    INVCIV_TLS_CIPHERS: { type: 'string', minLength: 1 },
-    INVCIV_TLS_HANDSHAKE_TIMEOUT_SECONDS: seconds,
-    INVCIV_HEADERS_TIMEOUT_SECONDS: seconds,
-    INVCIV_REQUEST_TIMEOUT_SECONDS: seconds,
-    INVCIV_KEEPALIVE_TIMEOUT_SECONDS: seconds,
-    INVCIV_MAX_CONNECTIONS_PER_IP: { type: 'string', pattern: '^[0-9]{1,6}$' },
-    INVCIV_HEALTH_HOST: { type: 'string', minLength: 1 },
-    INVCIV_HEALTH_PORT: { type: 'string', pattern: '^[0-9]{1,5}$' },
-    INVCIV_DEV: { enum: ['0', '1'] },
-    INVCIV_TRUSTED_PROXIES: { type: 'string' },
-    INVCIV_PSEUDONYM_KEY: { type: 'string', minLength: 32 },
-    INVCIV_DATA_DIR: { type: 'string', minLength: 1 },
-    INVCIV_LOG_LEVEL: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
-    INVCIV_BODY_LIMIT: { type: 'string', pattern: '^[0-9]{3,8}$' },
-    INVCIV_AUDIT_INTERVAL_SECONDS: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
-    INVCIV_REGISTRY_CACHE_SECONDS: { type: 'string', pattern: '^[0-9]{1,4}$' },
-    INVCIV_AUDIT_RETENTION_MONTHS: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
-    INVCIV_DB_OWNER_ROLE: role,
-    INVCIV_DB_RUNTIME_ROLE: role,
-    INVCIV_DB_AUDITOR_ROLE: role,
-    INVCIV_SEAL_KEY: { type: 'string', minLength: 1 },
-    INVCIV_WITNESS_LOG: { type: 'string', minLength: 1 },
-    INVCIV_WITNESS_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
-    INVCIV_ANOMALY_INTERVAL_SECONDS: { type: 'string', pattern: '^[1-9][0-9]{0,5}$' },
-    INVCIV_ANOMALY_THRESHOLDS: { type: 'string' },
-    INVCIV_ANOMALY_AUTO_SUSPEND: { enum: ['on', 'off'] },
-    INVCIV_ANOMALY_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
-    INVCIV_SPCOOP_SOGGETTO: spcoopCode,
-    INVCIV_SPCOOP_TIPO_SOGGETTO: spcoopCode,
-    INVCIV_SPCOOP_PDD: spcoopCode,
-    INVCIV_SPCOOP_SERVIZIO: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,120}$' },
-    INVCIV_SPCOOP_TIPO_SERVIZIO: spcoopCode,
-    INVCIV_SPCOOP_AZIONE: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,120}$' },
-    INVCIV_SPCOOP_TOLLERANZA_SECONDI: seconds,
-    INVCIV_SPCOOP_DUPLICATI_ORE: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
-    INVCIV_MODI_AUDIENCE: { type: 'string', minLength: 1, maxLength: 300 },
-    INVCIV_PUBLIC_URL: { type: 'string', pattern: '^https://', maxLength: 300 },
-    INVCIV_MODI_CLOCK_SKEW_SECONDS: { type: 'string', pattern: '^[0-9]{1,3}$' },
-    INVCIV_MODI_MAX_AGE_SECONDS: seconds,
-    INVCIV_PDND_JWKS: { type: 'string', minLength: 1 },
-    INVCIV_PDND_ISSUER: { type: 'string', minLength: 1, maxLength: 300 },
-    INVCIV_PDND_AUDIENCE: { type: 'string', minLength: 1, maxLength: 300 },
-    INVCIV_PDND_PRODUCER_ID: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
-    INVCIV_PDND_ESERVICE_ID: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
-    INVCIV_PDND_DESCRIPTOR_ID: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' },
-  },
-} as const
-
-const validate = new Ajv({ allErrors: true }).compile(schema)
-
-export class ConfigError extends OperationError {
-  override name = 'ConfigError'
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  // set but empty would read as unset, and unset means the embedded development database with published keys
-  if (env.DATABASE_URL === '') throw new ConfigError('invalid', 'invalid configuration: DATABASE_URL is set but empty: give the PostgreSQL URL, or unset it for the embedded development database')
-  // replaced by INVCIV_PUBLIC_URL: a value left set would otherwise be ignored without a word
-  if (env.INVCIV_SOAP_ADDRESS !== undefined) throw new ConfigError('invalid', 'invalid configuration: INVCIV_SOAP_ADDRESS is replaced by INVCIV_PUBLIC_URL (wsa:To is then <INVCIV_PUBLIC_URL>/ws/invciv)')
-  const present = Object.fromEntries(
-    Object.keys(schema.properties).filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]),
-  ) as Record<string, string | undefined>
-  if (!validate(present)) {
-    const problems = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1)} ${e.message}`)
-    throw new ConfigError('invalid', `invalid configuration: ${problems.join('; ')}`)
-  }
-  const dev: Config['dev'] = present.DATABASE_URL === undefined ? 'embedded' : present.INVCIV_DEV === '1' ? 'INVCIV_DEV' : false
+  const e = readEnvironment(env)
+  const dev: Config['dev'] = e.DATABASE_URL === undefined ? 'embedded' : e.INVCIV_DEV ? 'INVCIV_DEV' : false
   const devFile = (file: string) => (dev ? path.join(projectRoot, 'certs-dev', file) : undefined)
-  const ms = (value: string | undefined, fallbackSeconds: number) => Number(value ?? fallbackSeconds) * 1000
-  const port = (value: string | undefined, fallback: number, name: string) => {
-    const n = value === undefined ? fallback : Number(value)
-    if (n > 65535) throw new ConfigError('invalid', `invalid configuration: ${name} must be a port number`)
-    return n
-  }
-  const trustedProxies = (present.INVCIV_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean)
-  const dataDir = path.resolve(present.INVCIV_DATA_DIR ?? path.join(projectRoot, '.invciv-data'))
-  const headersTimeoutMs = ms(present.INVCIV_HEADERS_TIMEOUT_SECONDS, 10)
-  const requestTimeoutMs = ms(present.INVCIV_REQUEST_TIMEOUT_SECONDS, 30)
   // Node refuses a request timeout shorter than the headers timeout
-  if (requestTimeoutMs < headersTimeoutMs) throw new ConfigError('invalid', 'invalid configuration: INVCIV_REQUEST_TIMEOUT_SECONDS must not be shorter than INVCIV_HEADERS_TIMEOUT_SECONDS')
+  if (e.INVCIV_REQUEST_TIMEOUT_SECONDS < e.INVCIV_HEADERS_TIMEOUT_SECONDS) {
+    throw new ConfigError('invalid', 'invalid configuration: INVCIV_REQUEST_TIMEOUT_SECONDS must not be shorter than INVCIV_HEADERS_TIMEOUT_SECONDS')
+  }
   return {
-    databaseUrl: present.DATABASE_URL,
+    databaseUrl: e.DATABASE_URL,
     dev,
-    databaseReadUrl: present.DATABASE_READ_URL,
-    publicUrl: publicUrlOf(present.INVCIV_PUBLIC_URL),
-    readTimeoutMs: Number(present.INVCIV_READ_TIMEOUT_MS ?? 300),
-    host: present.INVCIV_HOST ?? '0.0.0.0',
-    port: port(present.INVCIV_PORT, 8443, 'INVCIV_PORT'),
-    adminHost: present.INVCIV_ADMIN_HOST ?? '127.0.0.1',
-    adminPort: port(present.INVCIV_ADMIN_PORT, 9443, 'INVCIV_ADMIN_PORT'),
+    databaseReadUrl: e.DATABASE_READ_URL,
+    readTimeoutMs: e.INVCIV_READ_TIMEOUT_MS,
+    publicUrl: e.INVCIV_PUBLIC_URL,
+    host: e.INVCIV_HOST,
+    port: e.INVCIV_PORT,
+    adminHost: e.INVCIV_ADMIN_HOST,
+    adminPort: e.INVCIV_ADMIN_PORT,
     tls: {
-      cert: present.INVCIV_TLS_CERT ?? devFile('server.crt'),
-      key: present.INVCIV_TLS_KEY ?? devFile('server.key'),
-      ca: present.INVCIV_TLS_CA ?? devFile('ca.crt'),
-      crl: env.INVCIV_TLS_CRL === '' ? undefined : (present.INVCIV_TLS_CRL ?? devFile('ca.crl')),
+      cert: e.INVCIV_TLS_CERT ?? devFile('server.crt'),
+      key: e.INVCIV_TLS_KEY ?? devFile('server.key'),
+      ca: e.INVCIV_TLS_CA ?? devFile('ca.crt'),
+      // set empty: no CRL, in development mode too
+      crl: env.INVCIV_TLS_CRL === '' ? undefined : (e.INVCIV_TLS_CRL ?? devFile('ca.crl')),
     },
-    tlsCiphers: present.INVCIV_TLS_CIPHERS ?? AGID_TLS_CIPHERS,
+    tlsCiphers: e.INVCIV_TLS_CIPHERS,
     connections: {
-      handshakeTimeoutMs: ms(present.INVCIV_TLS_HANDSHAKE_TIMEOUT_SECONDS, 10),
-      headersTimeoutMs,
-      requestTimeoutMs,
-      keepAliveTimeoutMs: ms(present.INVCIV_KEEPALIVE_TIMEOUT_SECONDS, 65),
-      maxPerAddress: Number(present.INVCIV_MAX_CONNECTIONS_PER_IP ?? 128),
+      handshakeTimeoutMs: e.INVCIV_TLS_HANDSHAKE_TIMEOUT_SECONDS,
+      headersTimeoutMs: e.INVCIV_HEADERS_TIMEOUT_SECONDS,
+      requestTimeoutMs: e.INVCIV_REQUEST_TIMEOUT_SECONDS,
+      keepAliveTimeoutMs: e.INVCIV_KEEPALIVE_TIMEOUT_SECONDS,
+      maxPerAddress: e.INVCIV_MAX_CONNECTIONS_PER_IP,
     },
-    probe: present.INVCIV_HEALTH_PORT === undefined ? undefined
-      : { host: present.INVCIV_HEALTH_HOST ?? '127.0.0.1', port: port(present.INVCIV_HEALTH_PORT, 0, 'INVCIV_HEALTH_PORT') },
-    trustedProxies,
-    pseudonymKey: present.INVCIV_PSEUDONYM_KEY,
-    dataDir,
-    logLevel: present.INVCIV_LOG_LEVEL ?? 'info',
-    bodyLimit: present.INVCIV_BODY_LIMIT === undefined ? 16_384 : Number(present.INVCIV_BODY_LIMIT),
-    // a minute: rows wait at most about two runs for their seal (the horizon is one run behind)
-    auditIntervalSeconds: Number(present.INVCIV_AUDIT_INTERVAL_SECONDS ?? 60),
-    registryCacheSeconds: Number(present.INVCIV_REGISTRY_CACHE_SECONDS ?? 5),
-    roles: {
-      owner: present.INVCIV_DB_OWNER_ROLE ?? DEFAULT_ROLES.owner,
-      runtime: present.INVCIV_DB_RUNTIME_ROLE ?? DEFAULT_ROLES.runtime,
-      auditor: present.INVCIV_DB_AUDITOR_ROLE ?? DEFAULT_ROLES.auditor,
-    },
-    witness: {
-      sealKey: present.INVCIV_SEAL_KEY ? path.resolve(present.INVCIV_SEAL_KEY) : undefined,
-      log: present.INVCIV_WITNESS_LOG ? path.resolve(present.INVCIV_WITNESS_LOG) : undefined,
-      webhookUrl: present.INVCIV_WITNESS_WEBHOOK_URL,
-    },
-    auditRetentionMonths: Number(present.INVCIV_AUDIT_RETENTION_MONTHS ?? 60),
+    probe: e.INVCIV_HEALTH_PORT === undefined ? undefined : { host: e.INVCIV_HEALTH_HOST, port: e.INVCIV_HEALTH_PORT },
+    trustedProxies: e.INVCIV_TRUSTED_PROXIES,
+    pseudonymKey: e.INVCIV_PSEUDONYM_KEY,
+    dataDir: e.INVCIV_DATA_DIR,
+    logLevel: e.INVCIV_LOG_LEVEL,
+    bodyLimit: e.INVCIV_BODY_LIMIT,
+    auditIntervalSeconds: e.INVCIV_AUDIT_INTERVAL_SECONDS,
+    registryCacheSeconds: e.INVCIV_REGISTRY_CACHE_SECONDS,
+    roles: { owner: e.INVCIV_DB_OWNER_ROLE, runtime: e.INVCIV_DB_RUNTIME_ROLE, auditor: e.INVCIV_DB_AUDITOR_ROLE },
+    witness: { sealKey: e.INVCIV_SEAL_KEY, log: e.INVCIV_WITNESS_LOG, webhookUrl: e.INVCIV_WITNESS_WEBHOOK_URL },
+    auditRetentionMonths: e.INVCIV_AUDIT_RETENTION_MONTHS,
     anomalies: {
-      intervalSeconds: Number(present.INVCIV_ANOMALY_INTERVAL_SECONDS ?? 60),
-      thresholds: thresholdsOf(parseThresholds(present.INVCIV_ANOMALY_THRESHOLDS)),
-      autoSuspend: present.INVCIV_ANOMALY_AUTO_SUSPEND === 'on',
-      webhookUrl: present.INVCIV_ANOMALY_WEBHOOK_URL,
+      intervalSeconds: e.INVCIV_ANOMALY_INTERVAL_SECONDS,
+      thresholds: e.INVCIV_ANOMALY_THRESHOLDS,
+      autoSuspend: e.INVCIV_ANOMALY_AUTO_SUSPEND,
+      webhookUrl: e.INVCIV_ANOMALY_WEBHOOK_URL,
     },
-    spcoop: spcoopIdentity(present),
-    modi: modiSettings(present),
+    spcoop: spcoopIdentity(e),
+    modi: modiSettings(e),
   }
-}
-
-/** The public address as one canonical string, https://host[:port][/prefix] without a trailing slash; refused when it is not one. */
-function publicUrlOf(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined
-  let url: URL | undefined
-  try {
-    url = new URL(value)
-  } catch {
-    url = undefined
-  }
-  if (!url || url.protocol !== 'https:' || url.username || url.password || url.search || url.hash || value.includes('?') || value.includes('#')) {
-    throw new ConfigError('invalid', 'invalid configuration: INVCIV_PUBLIC_URL must be an https:// address (host, optional port and path), without credentials, query or fragment')
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
 }
 
 /** ModI and PDND: this service's audience (the one tokens must name), the clock, and PDND's side. */
-function modiSettings(present: Record<string, string | undefined>): Config['modi'] {
-  const audience = present.INVCIV_MODI_AUDIENCE ?? 'urn:it:inps:invciv:verifica:v1'
-  const jwks = present.INVCIV_PDND_JWKS
+function modiSettings(e: Environment): Config['modi'] {
   // audience alone lets another organisation's e-service of the same audience mint vouchers that pass
-  if (jwks !== undefined && (present.INVCIV_PDND_PRODUCER_ID === undefined || present.INVCIV_PDND_ESERVICE_ID === undefined)) {
+  if (e.INVCIV_PDND_JWKS !== undefined && (e.INVCIV_PDND_PRODUCER_ID === undefined || e.INVCIV_PDND_ESERVICE_ID === undefined)) {
     throw new ConfigError('invalid', 'invalid configuration: with INVCIV_PDND_JWKS set INVCIV_PDND_PRODUCER_ID and INVCIV_PDND_ESERVICE_ID (this e-service on PDND): a voucher is checked against them')
   }
   return {
-    audience,
-    clockSkewSeconds: Number(present.INVCIV_MODI_CLOCK_SKEW_SECONDS ?? 5),
-    maxAgeSeconds: Number(present.INVCIV_MODI_MAX_AGE_SECONDS ?? 300),
+    audience: e.INVCIV_MODI_AUDIENCE,
+    clockSkewSeconds: e.INVCIV_MODI_CLOCK_SKEW_SECONDS,
+    maxAgeSeconds: e.INVCIV_MODI_MAX_AGE_SECONDS,
     pdnd: {
-      issuer: present.INVCIV_PDND_ISSUER ?? 'interop.pagopa.it',
-      audience: present.INVCIV_PDND_AUDIENCE ?? audience,
-      producerId: present.INVCIV_PDND_PRODUCER_ID,
-      eserviceId: present.INVCIV_PDND_ESERVICE_ID,
-      descriptorId: present.INVCIV_PDND_DESCRIPTOR_ID,
+      issuer: e.INVCIV_PDND_ISSUER,
+      audience: e.INVCIV_PDND_AUDIENCE ?? e.INVCIV_MODI_AUDIENCE,
+      producerId: e.INVCIV_PDND_PRODUCER_ID,
+      eserviceId: e.INVCIV_PDND_ESERVICE_ID,
+      descriptorId: e.INVCIV_PDND_DESCRIPTOR_ID,
     },
-    pdndJwks: jwks === undefined || /^https?:\/\//.test(jwks) ? jwks : path.resolve(jwks),
+    pdndJwks: e.INVCIV_PDND_JWKS,
   }
 }
 
 /** The gateway's SPCoop identity: INPS's soggetto and PdD unless said otherwise (the accordo di servizio names them). */
-function spcoopIdentity(present: Record<string, string | undefined>): SpcoopIdentity {
-  const soggetto = present.INVCIV_SPCOOP_SOGGETTO ?? 'INPS'
+function spcoopIdentity(e: Environment): SpcoopIdentity {
   const identity: SpcoopIdentity = {
-    soggetto: { tipo: present.INVCIV_SPCOOP_TIPO_SOGGETTO ?? 'SPC', nome: soggetto },
-    pdd: present.INVCIV_SPCOOP_PDD ?? `${soggetto}SPCoopIT`,
-    servizio: { tipo: present.INVCIV_SPCOOP_TIPO_SERVIZIO ?? 'SPC', nome: present.INVCIV_SPCOOP_SERVIZIO ?? 'VerificaGiudizio' },
-    azione: present.INVCIV_SPCOOP_AZIONE ?? 'VerificaGiudizio',
-    tolleranzaSecondi: Number(present.INVCIV_SPCOOP_TOLLERANZA_SECONDI ?? 300),
-    duplicatiOre: Number(present.INVCIV_SPCOOP_DUPLICATI_ORE ?? 24),
+    soggetto: { tipo: e.INVCIV_SPCOOP_TIPO_SOGGETTO, nome: e.INVCIV_SPCOOP_SOGGETTO },
+    pdd: e.INVCIV_SPCOOP_PDD ?? `${e.INVCIV_SPCOOP_SOGGETTO}SPCoopIT`,
+    servizio: { tipo: e.INVCIV_SPCOOP_TIPO_SERVIZIO, nome: e.INVCIV_SPCOOP_SERVIZIO },
+    azione: e.INVCIV_SPCOOP_AZIONE,
+    tolleranzaSecondi: e.INVCIV_SPCOOP_TOLLERANZA_SECONDI,
+    duplicatiOre: e.INVCIV_SPCOOP_DUPLICATI_ORE,
   }
   // a busta is refused by its OraRegistrazione once 2 × the tolerance has passed since it was first received: until
   // then its Identificatore must still be remembered, or a replay would pass
@@ -291,23 +167,6 @@ function spcoopIdentity(present: Record<string, string | undefined>): SpcoopIden
     throw new ConfigError('invalid', 'invalid configuration: INVCIV_SPCOOP_DUPLICATI_ORE must cover twice INVCIV_SPCOOP_TOLLERANZA_SECONDI, or a replayed busta could pass')
   }
   return identity
-}
-
-const validateThresholds = new Ajv({ allErrors: true }).compile(thresholdsSchema)
-
-function parseThresholds(json: string | undefined): Record<string, number> {
-  if (json === undefined) return {}
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch {
-    throw new ConfigError('invalid', 'invalid configuration: INVCIV_ANOMALY_THRESHOLDS must be a JSON object')
-  }
-  if (!validateThresholds(value)) {
-    const problems = (validateThresholds.errors ?? []).map((e) => `${e.instancePath.slice(1) || (e.params as { additionalProperty?: string }).additionalProperty || ''} ${e.message}`)
-    throw new ConfigError('invalid', `invalid configuration: INVCIV_ANOMALY_THRESHOLDS: ${problems.join('; ')}`)
-  }
-  return value as Record<string, number>
 }
 
 /** The published development pseudonym key: only development mode may use it (traces made with it are not protected). */

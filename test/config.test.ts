@@ -52,3 +52,13 @@ t.test('INVCIV_PUBLIC_URL: one canonical https address, required in production, 
   t.equal(loadConfig({ INVCIV_DEV: '1' }).publicUrl, undefined, 'development may leave it unset (the Host named stands in)')
   t.throws(() => loadConfig({ INVCIV_SOAP_ADDRESS: 'https://x.example/ws/invciv' }), { message: /INVCIV_SOAP_ADDRESS is replaced by INVCIV_PUBLIC_URL/ })
 })
+
+t.test("docs/operations.md's table of variables is environment.ts's list, and config.ts reads every variable", async (t) => {
+  const { variablesTable, VARIABLES } = await import('../src/environment.ts')
+  const { readFileSync } = await import('node:fs')
+  const doc = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8')
+  const start = doc.indexOf('| variable | meaning | default |')
+  t.equal(doc.slice(start, doc.indexOf('\n\n', start)), variablesTable(), 'the same rows, word for word (regenerate the table from variablesTable())')
+  const source = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8')
+  for (const name of Object.keys(VARIABLES)) t.match(source, new RegExp(`\\be\\.${name}\\b`), `${name} is read into the configuration`)
+})

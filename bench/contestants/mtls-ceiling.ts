@@ -3,7 +3,7 @@
 // over mTLS on this machine, to put the targets against B1 and B2 (plain http) in proportion.
 import path from 'node:path'
 import Fastify from 'fastify'
-import { AGID_TLS_CIPHERS } from '../../src/config.ts'
+import { AGID_TLS_CIPHERS } from '../../src/environment.ts'
 import { projectRoot } from '../../src/project-root.ts'
 import { loadTlsMaterial, mutualTlsOptions } from '../../src/tls/context.ts'
 

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { DEV_PUBLIC_KEYS, devMaterialIn, publicKeyFingerprint } from '../../src/tls/dev-material.ts'
 import { loadClientTrust, loadTlsMaterial, TlsMaterialError } from '../../src/tls/context.ts'
-import { AGID_TLS_CIPHERS } from '../../src/config.ts'
+import { AGID_TLS_CIPHERS } from '../../src/environment.ts'
 import { projectRoot } from '../../src/project-root.ts'
 import { freshPki } from '../helpers/pki.ts'
 
