@@ -36,7 +36,7 @@ const interval = 1000 / o.rate
 // Before the clock starts, every connection is open and this process's own code is warm. Opened while paced
 // requests fell due, the handshakes (a burst of synchronous CPU on the server) left a backlog in the measured
 // window (quick run: 34/0/0/0 slow requests per second). And this process is new: its first seconds compile
-// undici's and TLS's paths, and the kernel's account of its CPU (bench/tail-probe.ts) showed it taking a whole
+// undici's and TLS's paths, and the kernel's account of its CPU (bench/tools/tail-probe.ts) showed it taking a whole
 // core and more for three seconds after the clock started, at nice -10, ahead of the servers it measures: a
 // backlog of 400 ms built up in the warm-up and was still draining in the window's first half second (two full
 // runs: 130 and 128 of the 140 requests slower than the p99 fell due there). So every connection is kept busy
@@ -121,6 +121,6 @@ process.stdout.write(`${JSON.stringify({
     return perSecond
   })(),
   generatorLagP99Ms: Number((ownDelay.percentile(99) / 1e6).toFixed(1)), generatorLagMaxMs: Number((ownDelay.max / 1e6).toFixed(1)),
-  // the window's start on the wall clock, so another process's samples (bench/tail-probe.ts) line up with slowAt
+  // the window's start on the wall clock, so another process's samples (bench/tools/tail-probe.ts) line up with slowAt
   windowStartMs: performance.timeOrigin + measuredFrom,
 })}\n`)

@@ -21,12 +21,12 @@ import { verbaliOf } from '../src/verification/verbali-repository.ts'
 import { SERVICE_NS, SOAP_ACTION } from '../src/channels/soap/envelope.ts'
 import { gatewayActor } from '../src/audit/change-log.ts'
 import { addPrincipal } from '../src/registry/principals.ts'
-import { primaryAndReplica, replicaMissing } from '../test/helpers/replica.ts'
+import { primaryAndReplica, replicaMissing } from './replica.ts'
 import { Agent, request } from 'undici'
 import { procStat } from './proc-stat.ts'
-import { bornDuring, busiestOthers, during, type ProbeOutput } from './tail-probe.ts'
+import { bornDuring, busiestOthers, during, type ProbeOutput } from './tools/tail-probe.ts'
 import { imageCommand } from './image-command.ts'
-import { clearStart, EPMD_CHECK_PERIOD_MS, EPMD_STARTER, periodOf, watchBirths } from './neighbours.ts'
+import { clearStart, EPMD_CHECK_PERIOD_MS, EPMD_STARTER, periodOf, watchBirths } from './tools/neighbours.ts'
 
 const quick = process.argv.includes('--quick')
 // --tail-only: W1 and the half-rate row alone, with where its tail went; prints them and writes no results
@@ -155,7 +155,7 @@ const build = path.join(work, 'build')
   await new Promise<void>((resolve, reject) => execFile(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(work, 'tsconfig.json')],
     (err, stdout) => (err ? reject(new Error(`the contestants did not compile:\n${stdout}`)) : resolve())))
   // what the compiled modules find beside them, as in the image (src/project-root.ts: the folder above dist/)
-  for (const entry of ['package.json', 'node_modules', 'migrations', 'wsdl', 'certs-dev']) symlinkSync(path.join(projectRoot, entry), path.join(build, entry))
+  for (const entry of ['package.json', 'node_modules', 'migrations', 'routines', 'wsdl', 'certs-dev']) symlinkSync(path.join(projectRoot, entry), path.join(build, entry))
   log(`contestants compiled in ${Math.round(performance.now() - started)} ms`)
 }
 
@@ -356,10 +356,10 @@ async function clearOfNeighbours(): Promise<void> {
   log(`RabbitMQ's epmd check booted an Erlang VM ${births.length} times so far, every ${(period / 1000).toFixed(1)} s: ${wait > 0 ? `waiting ${(wait / 1000).toFixed(1)} s so that the next boot falls outside the half-rate row` : 'the next falls outside the half-rate row'}`)
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
 }
-/** bench/tail-probe.ts sampling the gateway, PostgreSQL and the generator until stopped. */
+/** bench/tools/tail-probe.ts sampling the gateway, PostgreSQL and the generator until stopped. */
 async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () => Promise<ProbeOutput> }> {
   const out = path.join(work, `probe-${Date.now()}.json`)
-  const args = [...HELPER_NODE_FLAGS, path.join(projectRoot, 'bench/tail-probe.ts'), out, String(gatewayPid ?? 0), ...measuredPostmasters.map(String)]
+  const args = [...HELPER_NODE_FLAGS, path.join(projectRoot, 'bench/tools/tail-probe.ts'), out, String(gatewayPid ?? 0), ...measuredPostmasters.map(String)]
   // ahead of everything it watches in the scheduler, like the generator, so its own lateness does not blur a window
   const child = GENERATOR_NICE ? spawn('nice', ['-n', String(GENERATOR_NICE - 5), process.execPath, ...args]) : spawn(process.execPath, args)
   // a run that fails during the row must not leave it sampling (one did, 20-60 ms of CPU a window in three runs after)
@@ -680,7 +680,7 @@ const md = [
   '| ratio | value |', '|---|---|',
   ...Object.entries(ceilings).map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`),
   '', `At half rate, what the gateway and PostgreSQL did meanwhile: ${Object.entries(halfRate.tail).map(([k, v]) => `${k} ${String(v)}`).join(', ')}.`,
-  ...(halfRate.where.length ? ['', 'Where the half-rate tail went (bench/tail-probe.ts, the kernel\'s schedstat of each process):', '', ...halfRate.where.map((l) => `- ${l}`)] : []),
+  ...(halfRate.where.length ? ['', 'Where the half-rate tail went (bench/tools/tail-probe.ts, the kernel\'s schedstat of each process):', '', ...halfRate.where.map((l) => `- ${l}`)] : []),
   '', `Tracce = answers: ${tracesMatch ? 'yes' : 'NO'}.`,
 ].join('\n')
 writeFileSync(path.join(projectRoot, 'bench/results', `${name}.md`), `${md}\n`)

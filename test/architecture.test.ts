@@ -78,3 +78,14 @@ t.test('no import cycle', async (t) => {
   for (const m of all) visit(m)
   t.same(cycles, [], 'cycles')
 })
+
+t.test('bench/ imports nothing from test/: what a user runs stands on the sources alone', async (t) => {
+  const bench = path.join(projectRoot, 'bench')
+  const files = (function walk(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []))
+  })(bench)
+  const intoTests = files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)]
+    .map((m) => path.resolve(path.dirname(f), m[1] as string)).filter((target) => target.startsWith(path.join(projectRoot, 'test') + path.sep))
+    .map((target) => `${path.relative(projectRoot, f)} → ${path.relative(projectRoot, target)}`))
+  t.same(intoTests, [])
+})

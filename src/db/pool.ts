@@ -28,7 +28,7 @@ export interface PoolOptions {
    * Plan each prepared statement once (plan_cache_mode = force_generic_plan), for a pool whose statements are
    * all lookups by key. In auto mode PostgreSQL planned the call path's array reads anew on every execution
    * (with the arrays' length known a custom plan always looks cheaper): 137 µs of a backend's CPU for the read
-   * of one call, 57 with the generic plan (measured by bench/statement-cost.ts).
+   * of one call, 57 with the generic plan (measured by bench/tools/statement-cost.ts).
    */
   genericPlans?: boolean
   /**
@@ -90,7 +90,7 @@ type QueryWithCallback = (this: pg.PoolClient, config: string | pg.QueryConfig, 
  * below, 50-65 KB and none after the first seconds (docs/benchmark-history.md: the half-rate tail, which says what this
  * did and did not change there). Why pg's timer has that effect is not established, and the shape of this one
  * matters: a timer racing the query's promise (Promise.race) was measured to promote as much as pg's; this one,
- * which settles the query's callback, was not. bench/promotion.ts and docs/benchmark-history.md say how to measure it again.
+ * which settles the query's callback, was not. bench/tools/promotion.ts and docs/benchmark-history.md say how to measure it again.
  */
 class BoundedPool extends pg.Pool {
   readonly #boundMs: number

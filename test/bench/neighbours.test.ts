@@ -3,7 +3,7 @@
 // process that lives for a moment only, as RabbitMQ's epmd-starter VM does.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { clearStart, periodOf, watchBirths } from '../../bench/neighbours.ts'
+import { clearStart, periodOf, watchBirths } from '../../bench/tools/neighbours.ts'
 
 const P = 60_000
 const G = 2_000

@@ -3,7 +3,7 @@
 // that refuses connections, or stops answering, leaves its lookups to the primary and the calls are answered.
 import t from 'tap'
 import pg from 'pg'
-import { primaryAndReplica, replicaMissing } from '../helpers/replica.ts'
+import { primaryAndReplica, replicaMissing } from '../../bench/replica.ts'
 import { startGatewayProcess } from '../helpers/gateway-process.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { migrate } from '../../src/db/migrate.ts'

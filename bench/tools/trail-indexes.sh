@@ -2,7 +2,7 @@
 # What each index of the trail costs a traccia: 200 000 rows shaped like tracce (40 convenzioni, 500 operatori,
 # 10 % refusals, random UUIDs and pseudonyms, in time order) inserted into a copy of the table's columns with
 # the primary key only, then with each index alone, then with all nine, and a BRIN on time for comparison.
-# Median of three runs each. Usage: DATABASE_URL=postgres://... bench/trail-indexes.sh
+# Median of three runs each. Usage: DATABASE_URL=postgres://... bench/tools/trail-indexes.sh
 set -euo pipefail
 base=${DATABASE_URL:?set DATABASE_URL to a server where a scratch database may be made}
 admin="psql $base -qAt -v ON_ERROR_STOP=1"

@@ -8,7 +8,7 @@
 // another guest on this VM's CPUs: seen here, 14 s of 80 minutes since boot).
 // argv: OUT_FILE GATEWAY_PID POSTMASTER_PID... ; samples until SIGTERM, then writes OUT_FILE (JSON) and exits.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { procStat, ticksToMs } from './proc-stat.ts'
+import { procStat, ticksToMs } from '../proc-stat.ts'
 import { birthWatch, shown, type Birth } from './births.ts'
 
 export interface Sample {

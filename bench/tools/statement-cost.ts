@@ -1,16 +1,26 @@
 // What one of the call path's shared reads costs, by batch size and plan_cache_mode: the PostgreSQL backend's
 // CPU (from /proc, so this must run on the database's machine) and this process's, per statement. Measures the
 // reads alone on a database of their own (demo data: the fixed cost per statement, which is what a half-rate
-// load pays most). Run: DATABASE_URL=postgres://... node --import tsx bench/statement-cost.ts
+// load pays most). Run: DATABASE_URL=postgres://... node --import tsx bench/tools/statement-cost.ts
 import pg from 'pg'
-import { testDatabase } from '../test/helpers/database.ts'
-import { loadDemoData, demoVerbali } from '../src/dev/demo-data.ts'
-import { callStatesOf, type CallStateKey } from '../src/registry/certificati.ts'
-import { procStat } from './proc-stat.ts'
+import { loadDemoData, demoVerbali } from '../../src/dev/demo-data.ts'
+import { callStatesOf, type CallStateKey } from '../../src/registry/certificati.ts'
+import { createPool } from '../../src/db/pool.ts'
+import { migrate } from '../../src/db/migrate.ts'
+import { procStat } from '../proc-stat.ts'
 
-const teardowns: Array<() => unknown> = []
-const db = await testDatabase({ teardown: (fn) => teardowns.push(fn) })
+// a database of its own on DATABASE_URL's server, dropped at the end
+const server = process.env.DATABASE_URL
+if (!server) throw new Error('set DATABASE_URL to a server on the database\'s machine, where a scratch database may be made')
+const name = `invciv_statement_cost_${process.pid}`
+const admin = new pg.Client({ connectionString: server })
+await admin.connect()
+await admin.query(`create database ${name}`)
+const url = new URL(server)
+url.pathname = `/${name}`
+const db = { url: url.toString(), pool: createPool(url.toString(), { max: 2 }) }
 try {
+  await migrate(db.pool)
   const { convenzioneId } = await loadDemoData(db.pool)
   const cpuMs = (pid: number) => (procStat(pid)?.own ?? 0) * 1000
   for (const mode of ['auto', 'force_generic_plan']) {
@@ -35,5 +45,7 @@ try {
     await client.end()
   }
 } finally {
-  for (const fn of teardowns.reverse()) await fn()
+  await db.pool.end()
+  await admin.query(`drop database ${name} with (force)`)
+  await admin.end()
 }

@@ -1,6 +1,6 @@
 // What the gateway allocates, garbage included: V8's sampling heap profiler with the objects collected by
 // minor and major GCs kept in the profile (what --heap-prof leaves out, and what becomes GC work). Load it
-// into the gateway: BENCH_GATEWAY_NODE_ARGS="--import tsx --import ./bench/allocation-sample.ts" npm run
+// into the gateway: BENCH_GATEWAY_NODE_ARGS="--import tsx --import ./bench/tools/allocation-sample.ts" npm run
 // bench -- --tail-only --quick. It samples from 8 s after the process starts for 6 s (W1's row in a quick run) and
 // writes $TMPDIR/invciv-allocation-PID.heapprofile (Chrome DevTools opens it; docs/benchmark-history.md says how it was read).
 // INVCIV_BENCH_ALLOCATION_WINDOW=after,for (seconds, e.g. 40,10) samples another window: the half-rate row of a

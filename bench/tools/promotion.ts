@@ -3,11 +3,11 @@
 // second of the process's life, the KB promoted and the KB that survived per scavenge, the scavenges, and a * per
 // mark-compact. Calls that die young leave little: the half-rate row promotes 50-65 KB per scavenge; a holder
 // that keeps each call's data past two scavenges shows as hundreds (db/pool.ts: pg's query_timeout did).
-//   node --import tsx bench/promotion.ts DIR/gateway-….log
+//   node --import tsx bench/tools/promotion.ts DIR/gateway-….log
 import { readFileSync } from 'node:fs'
 
 const file = process.argv[2]
-if (!file) throw new Error('usage: bench/promotion.ts GATEWAY_LOG (a gateway run with --trace-gc-nvp)')
+if (!file) throw new Error('usage: bench/tools/promotion.ts GATEWAY_LOG (a gateway run with --trace-gc-nvp)')
 const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(' gc='))
 // the main isolate is the one that collects most (tsx's loader thread, when there is one, has its own)
 const isolates = new Map<string, number>()

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFil
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import { freePort } from '../../src/db/embedded.ts'
+import { freePort } from '../src/db/embedded.ts'
 
 const BIN = process.env.INVCIV_PG_BIN ?? (() => {
   const versions = existsSync('/usr/lib/postgresql') ? execFileSync('ls', ['/usr/lib/postgresql']).toString().trim().split('\n').sort() : []
