@@ -30,6 +30,18 @@ function handshake(url: string, options: tls.ConnectionOptions): Promise<Outcome
   })
 }
 
+// A client that does offer TLS 1.1: OpenSSL 3's default security level would refuse it on the client's own side,
+// and a test of the gateway's refusal must reach the gateway.
+const TLS_1_1: tls.ConnectionOptions = { maxVersion: 'TLSv1.1', minVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }
+
+t.test('the TLS 1.1 client really speaks TLS 1.1: a server that allows it completes the handshake', async (t) => {
+  const server = tls.createServer({ key: pem('server.key'), cert: pem('server.crt'), minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }, (s) => s.end())
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise((resolve) => server.close(resolve)))
+  const { port } = server.address() as { port: number }
+  t.match(await handshake(`https://127.0.0.1:${port}`, TLS_1_1), { ok: true, protocol: 'TLSv1.1' })
+})
+
 for (const [listener, url] of [['partner', gw.url], ['admin', gw.adminUrl]] as const) {
   t.test(`${listener} listener: weak suites and old protocols fail the handshake`, async (t) => {
     for (const cipher of [
@@ -39,7 +51,8 @@ for (const [listener, url] of [['partner', gw.url], ['admin', gw.adminUrl]] as c
       const outcome = await handshake(url, { ciphers: cipher, maxVersion: 'TLSv1.2' })
       t.equal(outcome.ok, false, `TLS 1.2 with only ${cipher} is refused (${outcome.error})`)
     }
-    t.equal((await handshake(url, { maxVersion: 'TLSv1.1', minVersion: 'TLSv1' })).ok, false, 'TLS 1.1 is refused')
+    const refused = await handshake(url, TLS_1_1)
+    t.equal(refused.ok, false, `TLS 1.1 is refused by the gateway (${refused.error})`)
   })
 
   t.test(`${listener} listener: TLS 1.3 and ECDHE with AEAD on TLS 1.2 pass`, async (t) => {
