@@ -12,6 +12,7 @@ import { ca, certFile, pem } from '../helpers/certs.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
 import { admin } from '../helpers/admin-client.ts'
 import { loadDemoData } from '../../src/dev/demo-data.ts'
+import { until } from '../helpers/until.ts'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-rotation-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -65,11 +66,11 @@ function caller(name: 'ente-a' | 'ente-b') {
 
 t.test('rotation under continuous calls: 0 failed calls, the retired certificate refused on its very next call', async (t) => {
   const a = caller('ente-a')
-  await new Promise((r) => setTimeout(r, 300))
+  await until('calls with the old certificate', () => a.statuses.length >= 5)
   const added = await admin(gw.adminUrl, ops, 'POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, { pem: readFileSync(certFile('ente-b.crt'), 'utf8') })
   t.equal(added.status, 201)
   const b = caller('ente-b')
-  await new Promise((r) => setTimeout(r, 300))
+  await until('calls with the new certificate', () => b.statuses.length >= 5)
   await a.stop() // the partner has switched to its new certificate
   const fpA = (await admin(gw.adminUrl, ops, 'GET', '/admin/v1/certificati')).body.find((c: { soggetto: string }) => c.soggetto.includes('ente-a')).fingerprint
   t.match(await admin(gw.adminUrl, ops, 'POST', `/admin/v1/certificati/${fpA}/retire`), { status: 200 })
@@ -81,7 +82,8 @@ t.test('rotation under continuous calls: 0 failed calls, the retired certificate
   renewServerCertificate()
   t.match(await admin(gw.adminUrl, ops, 'POST', '/admin/v1/tls/reload'), { status: 200, body: { ok: true } })
   t.equal(await servedSubject(gw.url), 'localhost renewed', 'new connections get the new server certificate')
-  await new Promise((r) => setTimeout(r, 300))
+  const beforeReload = b.statuses.length
+  await until('calls after the server reload', () => b.statuses.length >= beforeReload + 5)
   await b.stop()
   await a.agent.close()
   await b.agent.close()

@@ -14,6 +14,7 @@ import { importVerbaliFile } from '../../src/verification/verbali-import.ts'
 import { syntheticCsv } from '../../src/dev/synthetic.ts'
 import { verbaliOf } from '../../src/verification/verbali-repository.ts'
 import { decideEsito } from '../../src/verification/esito.ts'
+import { until } from '../helpers/until.ts'
 
 const db = await testDatabase(t)
 const dir = await mkdtemp(path.join(os.tmpdir(), 'invciv-feed-'))
@@ -95,18 +96,17 @@ t.test('kill -9 in the middle of an import leaves the archive whole, and the nex
   await bigFeed
   const before = await count()
   const run = cliImport(big)
-  await new Promise((r) => setTimeout(r, 2500))
+  // in the middle: its rows are streaming into the staging table, the transaction open
+  await until('the import copying its rows', async () => (await db.pool.query(
+    `select 1 from pg_stat_activity where datname = current_database() and state = 'active' and query ilike 'copy staging%'`)).rowCount)
   t.equal(run.child.exitCode, null, 'still importing when killed')
   run.child.kill('SIGKILL')
   const { signal } = await run.done
   t.equal(signal, 'SIGKILL')
   // the server notices the dead connection and rolls its transaction back
-  let after = await count()
-  for (let i = 0; i < 20 && after !== before; i++) {
-    await new Promise((r) => setTimeout(r, 250))
-    after = await count()
-  }
-  t.equal(after, before, 'not one row of the killed import is visible')
+  await until('the killed session gone from the server', async () => !(await db.pool.query(
+    `select 1 from pg_stat_activity where datname = current_database() and query ilike 'copy staging%'`)).rowCount)
+  t.equal(await count(), before, 'not one row of the killed import is visible')
   const again = await importVerbaliFile(db.pool, feed)
   t.match(again, { inserted: 0, rejected: 0 }, 'the import lock was released with the dead session')
 })
