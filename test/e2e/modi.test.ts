@@ -19,6 +19,7 @@ import {
 } from '../helpers/modi.ts'
 import { romeDate } from '../../src/clock.ts'
 import type { ConvenzioneUpdate } from '../../src/registry/convenzioni.ts'
+import { startGatewayProcess } from '../helpers/gateway-process.ts'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-pdnd-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -90,7 +91,8 @@ t.test('ID_AUTH_REST_02: a Bearer JWS of a certificate registered for the conven
 
 t.test('a jti is answered once across two processes, however the copies race', async (t) => {
   await profile({ autenticazioneRest: 'ID_AUTH_REST_02' })
-  const other = await startTestGateway(t, { databaseUrl: db.url, env })
+  // another OS process on the same database, as a deployment with two gateways has it
+  const other = await startGatewayProcess(t, db.url, env)
   const tokens = await Promise.all(Array.from({ length: 20 }, () => x509Token()))
   const results = await Promise.all(tokens.flatMap((token) => [gw.url, other.url, gw.url, other.url].map((url) => call({ authorization: `Bearer ${token}` }, FIELDS, url))))
   t.equal(results.filter((r) => r.status === 200).length, tokens.length, 'one answer per token')

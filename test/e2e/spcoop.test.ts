@@ -16,6 +16,7 @@ import { addEnte } from '../../src/registry/enti.ts'
 import { addCertificate } from '../../src/registry/certificati.ts'
 import { romeDate, romeWallClock } from '../../src/clock.ts'
 import { testActor } from '../helpers/actor.ts'
+import { startGatewayProcess } from '../helpers/gateway-process.ts'
 
 const db = await testDatabase(t)
 const { convenzioneId } = await loadDemoData(db.pool)
@@ -145,7 +146,8 @@ t.test('the same Identificatore twice from the same Mittente: the second is BUST
 })
 
 t.test('duplicates are refused across processes, under concurrency: each Identificatore answered once', async (t) => {
-  const other = await startTestGateway(t, { databaseUrl: db.url })
+  // another OS process on the same database, as a deployment with two gateways has it
+  const other = await startGatewayProcess(t, db.url)
   const ids = Array.from({ length: 30 }, () => busta())
   const results = await Promise.all(ids.flatMap((header) => [gw.url, other.url, gw.url].map((url) => soapPost(url, agentA, withHeader(header, body())))))
   const answered = results.filter((r) => r.esito === 'VALIDO')

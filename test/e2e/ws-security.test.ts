@@ -16,6 +16,7 @@ import { signEnvelope, type WsSigning } from '../../src/channels/soap/ws-securit
 import { restrictedSignedXml } from '../../src/policy/xmldsig-algorithms.ts'
 import { NS } from '../../src/policy/ws-security.ts'
 import { SOAP_ACTION } from '../../src/channels/soap/envelope.ts'
+import { startGatewayProcess } from '../helpers/gateway-process.ts'
 
 const db = await testDatabase(t)
 const { convenzioneId } = await loadDemoData(db.pool)
@@ -120,7 +121,8 @@ t.test('INTEGRITY_SOAP_01: the Body is signed, and what is acted on is what was 
 
 t.test('a MessageID is answered once, across two processes, however the copies race', async (t) => {
   await profile('ID_AUTH_SOAP_02')
-  const other = await startTestGateway(t, { databaseUrl: db.url })
+  // another OS process on the same database, as a deployment with two gateways has it
+  const other = await startGatewayProcess(t, db.url)
   const otherAddress = `${other.url}/ws/invciv`
   // each process checks wsa:To against its own address: the copies name the one they go to, with the same MessageID
   const ids = Array.from({ length: 15 }, () => messageId())

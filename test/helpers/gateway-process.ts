@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { projectRoot } from '../../src/project-root.ts'
-import { freePort } from '../../src/db/embedded.ts'
 import { TEST_PSEUDONYM_KEY } from './gateway.ts'
 
 export interface GatewayProcess {
@@ -20,15 +19,14 @@ interface Teardown {
 }
 
 export async function startGatewayProcess(t: Teardown, databaseUrl: string, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const port = await freePort()
-  const adminPort = await freePort()
   // a data folder of its own unless the test shares one (the seal key and the witness log live there)
   const dataDir = env.INVCIV_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'invciv-proc-data-'))
   if (!env.INVCIV_DATA_DIR) t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/index.ts'), 'serve'], {
     cwd: projectRoot,
     env: {
-      PATH: process.env.PATH, DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(adminPort),
+      // ports the listeners choose, read back from the ready line: a port found free and taken later may be gone
+      PATH: process.env.PATH, DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: '0', INVCIV_ADMIN_PORT: '0',
       INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_LOG_LEVEL: 'info', INVCIV_DEV: '1', INVCIV_DATA_DIR: dataDir,
       // read per call unless a test turns the registry cache on (as test/helpers/gateway.ts)
       INVCIV_REGISTRY_CACHE_SECONDS: '0', ...env,
@@ -49,5 +47,7 @@ export async function startGatewayProcess(t: Teardown, databaseUrl: string, env:
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the gateway process did not start:\n${out}`)
     await new Promise((r) => setTimeout(r, 100))
   }
-  return { child, url: `https://127.0.0.1:${port}`, adminUrl: `https://127.0.0.1:${adminPort}`, output: () => out, stop }
+  const ready = /"partnerUrl":"(https:[^"]+)","adminUrl":"(https:[^"]+)"/.exec(out)
+  if (!ready) throw new Error(`the gateway process said it was ready without its addresses:\n${out}`)
+  return { child, url: ready[1] as string, adminUrl: ready[2] as string, output: () => out, stop }
 }
