@@ -99,7 +99,10 @@ t.test('each way a busta can be wrong is a BUSTA_NON_VALIDA fault whose answer b
     const [traccia] = await tracciaOfTx(faultTx(r.body))
     t.equal(traccia?.codice_rifiuto, 'BUSTA_NON_VALIDA', `${name}: traced`)
     t.match(traccia?.motivo, expected[0]?.split(' ')[0] ?? '', `${name}: the traccia says which eccezione`)
-    if (header.includes('EnteASPCoopIT_') && a?.riferimentoMessaggio) t.equal(a.riferimentoMessaggio, identificatoreOf(header), `${name}: the answer refers to the request`)
+    // the answer refers to the request whenever its Identificatore has the standard's form, whatever else is wrong
+    const id = identificatoreOf(header)
+    const wellFormed = /^[A-Za-z0-9]+_[A-Za-z0-9]+_\d{7}_\d{4}-\d{2}-\d{2}_\d{2}:\d{2}$/.test(id)
+    t.equal(a?.riferimentoMessaggio, wellFormed ? id : undefined, `${name}: ${wellFormed ? 'the answer refers to the request' : 'no reference to an Identificatore that is not one'}`)
   }
 })
 
