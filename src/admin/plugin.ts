@@ -21,15 +21,15 @@ import type { VerifyOptions } from '../audit/sealer.ts'
 import type { Actor } from '../audit/change-log.ts'
 import { openApiOf } from './openapi.ts'
 import { entiResource } from './resources/enti.ts'
-import { principaliResource } from './resources/principali.ts'
+import { principalsResource } from './resources/principals.ts'
 import { convenzioniResource } from './resources/convenzioni.ts'
 import { certificatiResource } from './resources/certificati.ts'
 import { auditResource } from './resources/audit.ts'
-import { anomalieResource } from './resources/anomalie.ts'
+import { anomaliesResource } from './resources/anomalies.ts'
 import { tlsResource } from './resources/tls.ts'
 import { spcoopResource } from './resources/spcoop.ts'
 import { consoleResource } from './console/routes.ts'
-import { casiResource } from './resources/casi.ts'
+import { casesResource } from './resources/cases.ts'
 import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 
 declare module 'fastify' {
@@ -39,7 +39,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** a POST that only reads (its filters travel in the body, so a codice fiscale never sits in a URL) */
     readOnly?: boolean
-    /** a change auditors may make too: working an anomaly's case (admin/resources/casi.ts) */
+    /** a change auditors may make too: working an anomaly's case (admin/resources/cases.ts) */
     auditorWork?: boolean
   }
 }
@@ -165,7 +165,7 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
   // derived from a secret every process shares (never the secret itself), so a form shown by one process posts to another
   const csrfKey = Buffer.from(hkdfSync('sha256', pseudonymKey, 'invciv-gateway', 'console csrf tokens', 32))
   const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop, sealKey, csrfKey }
-  for (const resource of [entiResource, principaliResource, convenzioniResource, certificatiResource, auditResource, anomalieResource, tlsResource, spcoopResource, casiResource, consoleResource]) {
+  for (const resource of [entiResource, principalsResource, convenzioniResource, certificatiResource, auditResource, anomaliesResource, tlsResource, spcoopResource, casesResource, consoleResource]) {
     await app.register(resource, resources)
   }
 }

@@ -13,9 +13,9 @@ import { certCommands } from './commands/cert.ts'
 import { adminCommands } from './commands/admin.ts'
 import { tlsCommands } from './commands/tls.ts'
 import { spcoopCommands } from './commands/spcoop.ts'
-import { casiCommands } from './commands/casi.ts'
+import { casesCommands } from './commands/cases.ts'
 import { auditCommands } from './commands/audit.ts'
-import { anomalieCommands } from './commands/anomalie.ts'
+import { anomaliesCommands } from './commands/anomalies.ts'
 
 // the exit codes, from the catalogue of operation errors (operation-error.ts)
 const exitCodes: Array<[number, string]> = [
@@ -34,7 +34,7 @@ const program = new Command('invciv')
   .addHelpText('after', `\n${exitCodesHelp}`)
   .exitOverride()
 
-for (const group of [serveCommand, migrateCommand, importCommands, enteCommands, convenzioneCommands, operatoreCommands, certCommands, adminCommands, tlsCommands, spcoopCommands, auditCommands, anomalieCommands, casiCommands]) {
+for (const group of [serveCommand, migrateCommand, importCommands, enteCommands, convenzioneCommands, operatoreCommands, certCommands, adminCommands, tlsCommands, spcoopCommands, auditCommands, anomaliesCommands, casesCommands]) {
   group(program)
 }
 

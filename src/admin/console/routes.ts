@@ -20,7 +20,7 @@ import { page, STATIC_FILES } from './layout.ts'
 import { consoleCsrf, isCsrfRefusal } from './csrf.ts'
 import { stackedBars } from './charts.ts'
 import { logPages } from './logs.ts'
-import { casePages } from './casi.ts'
+import { casePages } from './cases.ts'
 import { exportPages } from './esportazioni.ts'
 import { filterFields, traceFiltersOf } from './filters.ts'
 

@@ -5,7 +5,7 @@ import type { AdminResource } from '../resource.ts'
 
 const stati = ['aperta', 'chiarita', 'chiusa'] as const
 
-export const anomalieResource: AdminResource = async (app, { db, actor }) => {
+export const anomaliesResource: AdminResource = async (app, { db, actor }) => {
   app.get('/admin/v1/anomalie', {
     schema: {
       summary: 'anomalie, newest first',

@@ -3,7 +3,7 @@ import { addPrincipal, listPrincipals, removePrincipal } from '../../registry/pr
 import { fingerprintParams, principalSchema, problems } from '../schemas.ts'
 import type { AdminResource } from '../resource.ts'
 
-export const principaliResource: AdminResource = async (app, { db, clientTrust, actor }) => {
+export const principalsResource: AdminResource = async (app, { db, clientTrust, actor }) => {
   app.get('/admin/v1/principali', {
     schema: { summary: 'admin principals, active and removed', response: { 200: { type: 'array', items: principalSchema } } },
   }, async () => listPrincipals(db))

@@ -4,7 +4,7 @@ import { listAnomalie, setAnomaliaStato, showAnomalia } from '../../anomalies/re
 import { print, positiveInt, withDatabase } from '../output.ts'
 import { cliActor } from '../context.ts'
 
-export function anomalieCommands(program: Command): void {
+export function anomaliesCommands(program: Command): void {
   const anomalie = program.command('anomalie').description('findings of the automated access controls')
   anomalie.command('list').description('anomalie, newest first')
     .addOption(new Option('--stato <STATO>', 'only those in this state').choices(['aperta', 'chiarita', 'chiusa']))

@@ -28,7 +28,7 @@ const caseParams = { type: 'object', required: ['id', 'doc'], additionalProperti
 // types a browser would run or style as this listener's own content, were it ever to show one
 const ACTIVE_TYPE = /html|xml|javascript|ecmascript|css|svg|^multipart\//i
 
-export const casiResource: AdminResource = async (app, { db, actor }) => {
+export const casesResource: AdminResource = async (app, { db, actor }) => {
   const work = { auditorWork: true }
   app.get('/admin/v1/casi', {
     schema: { summary: 'cases, open ones first and the overdue among them first of all', querystring: { type: 'object', additionalProperties: false, properties: { aperti: { type: 'boolean' } } }, response: { 200: { type: 'array', items: casoSchema }, ...problems } },

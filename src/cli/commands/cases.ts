@@ -17,7 +17,7 @@ function describe(k: CasoView): string {
   ].filter(Boolean).join('\n')
 }
 
-export function casiCommands(program: Command): void {
+export function casesCommands(program: Command): void {
   const caso = program.command('caso').description('anomalies as cases: the request for clarifications to the ente, its documents, the outcome')
   caso.command('list').description('cases, open ones first, overdue first of all').option('--aperti', 'only open cases')
     .action(async (o: { aperti?: boolean }, cmd: Command) => {
