@@ -133,6 +133,8 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
 
 export interface AdminAppOptions {
   tls: TlsMaterial
+  /** what "now" and "today" are for the admin API and the console (the pipeline's clock) */
+  clock: Clock
   logger: Logger
   db: Pool
   metrics: Metrics
@@ -162,7 +164,7 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
   app.setNotFoundHandler(adminFallbacks.notFound)
   app.setErrorHandler(adminFallbacks.error)
   await app.register(adminApi, {
-    db: options.db, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health, clientTrust: options.clientTrust,
+    db: options.db, clock: options.clock, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health, clientTrust: options.clientTrust,
     version: options.version, verifyOptions: options.verifyOptions, spcoop: options.spcoop, sealKey: options.sealKey, onRegistryChange: options.onRegistryChange,
   })
   return app

@@ -90,7 +90,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     }
     let tlsMaterial = tls
     // what `cert add` checks against through the admin API: the CA and CRL serving now, reloaded with them
-    const metrics = createMetrics(database.pool, () => tlsMaterial.cert)
+    const metrics = createMetrics(database.pool, () => tlsMaterial.cert, clock)
     const onOutcome = (call: { channel: string; startedAt: number }, outcome: string) => {
       metrics.call(call.channel, outcome, (performance.now() - call.startedAt) / 1000)
     }
@@ -140,7 +140,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     })
     servers.push(partner)
     const admin = await buildAdminApp({
-      tls, logger, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust, version: release, spcoop: config.spcoop,
+      tls, logger, clock, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust, version: release, spcoop: config.spcoop,
       // a running deployment: its own heartbeat must be recent
       verifyOptions: async () => ({ retentionMonths: config.auditRetentionMonths, witness: await witness.check({ intervalMs: config.auditIntervalSeconds * 1000, live: true }), now: clock.now() }),
       sealKey: witness.key,

@@ -2,7 +2,7 @@
 import { X509Certificate } from 'node:crypto'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Queryable } from './db/pool.ts'
-import { romeDate } from './clock.ts'
+import { romeDate, systemClock, type Clock } from './clock.ts'
 
 export interface Metrics {
   registry: Registry
@@ -16,7 +16,7 @@ export interface Metrics {
   observeReliability(state: { databaseUp(): boolean; spoolPending(): number }): void
 }
 
-export function createMetrics(db: Queryable, serverCertificate: () => Buffer): Metrics {
+export function createMetrics(db: Queryable, serverCertificate: () => Buffer, clock: Clock = systemClock): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'invciv_' })
   const calls = new Counter({
@@ -33,7 +33,7 @@ export function createMetrics(db: Queryable, serverCertificate: () => Buffer): M
     labelNames: ['convenzione'], registers: [registry],
     async collect() {
       const { rows } = await db.query<{ convenzione_id: string; usate: number }>(
-        'select convenzione_id, usate from quota_giornaliera where giorno = $1', [romeDate(new Date())]).catch(() => ({ rows: [] }))
+        'select convenzione_id, usate from quota_giornaliera where giorno = $1', [romeDate(clock.now())]).catch(() => ({ rows: [] }))
       this.reset()
       for (const r of rows) this.set({ convenzione: r.convenzione_id }, r.usate)
     },
@@ -62,7 +62,7 @@ export function createMetrics(db: Queryable, serverCertificate: () => Buffer): M
       this.reset()
       const server = new X509Certificate(serverCertificate())
       this.set({ kind: 'server', fingerprint: server.fingerprint256.replace(/:/g, '').toLowerCase(), subject: server.subject.replace(/\n/g, ', ') },
-        (new Date(server.validTo).getTime() - Date.now()) / 86_400_000)
+        (new Date(server.validTo).getTime() - clock.now().getTime()) / 86_400_000)
       // while the database is away the partners' certificates are left out, not the whole scrape
       // numeric arrives as text
       const { rows } = await db.query<{ kind: string; fingerprint: string; soggetto: string; days: string }>(

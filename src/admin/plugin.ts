@@ -3,6 +3,7 @@
 // One plugin per resource (resources/), each with the schemas of its requests and answers; the OpenAPI
 // document is made of those schemas.
 import type { SealKey } from '../audit/witness.ts'
+import type { Clock } from '../clock.ts'
 import { hkdfSync } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type pg from 'pg'
@@ -46,6 +47,7 @@ declare module 'fastify' {
 
 export interface AdminOptions {
   db: pg.Pool
+  clock: Clock
   registry: Registry
   pseudonymKey: string
   health?: DatabaseHealth
@@ -87,7 +89,7 @@ function unreadable(status: number, code: string | undefined): string {
 
 const CONFIRMED_PRINCIPAL_MS = 10 * 60_000
 
-export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKey, health, clientTrust, version, verifyOptions, spcoop, sealKey, onRegistryChange }: AdminOptions) {
+export async function adminApi(app: FastifyInstance, { db, clock, registry, pseudonymKey, health, clientTrust, version, verifyOptions, spcoop, sealKey, onRegistryChange }: AdminOptions) {
   const openApi = openApiOf(app, { title: 'invciv-gateway admin API', version })
 
   // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
@@ -102,13 +104,13 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
   const confirmed = new Map<string, { principal: Principal; at: number }>()
   const principalFor = async (fingerprint: string, metrics: boolean) => {
     try {
-      const principal = await principalOf(db, fingerprint)
-      if (principal) confirmed.set(fingerprint, { principal, at: Date.now() })
+      const principal = await principalOf(db, fingerprint, clock.now())
+      if (principal) confirmed.set(fingerprint, { principal, at: performance.now() })
       else confirmed.delete(fingerprint)
       return principal
     } catch (err) {
       const known = confirmed.get(fingerprint)
-      if (metrics && known && Date.now() - known.at < CONFIRMED_PRINCIPAL_MS && isDatabaseUnavailable(err)) return known.principal
+      if (metrics && known && performance.now() - known.at < CONFIRMED_PRINCIPAL_MS && isDatabaseUnavailable(err)) return known.principal
       throw err
     }
   }
@@ -164,7 +166,7 @@ export async function adminApi(app: FastifyInstance, { db, registry, pseudonymKe
   }
   // derived from a secret every process shares (never the secret itself), so a form shown by one process posts to another
   const csrfKey = Buffer.from(hkdfSync('sha256', pseudonymKey, 'invciv-gateway', 'console csrf tokens', 32))
-  const resources: ResourceOptions = { db, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop, sealKey, csrfKey }
+  const resources: ResourceOptions = { db, clock, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop, sealKey, csrfKey }
   for (const resource of [entiResource, principalsResource, convenzioniResource, certificatiResource, auditResource, anomaliesResource, tlsResource, spcoopResource, casesResource, consoleResource]) {
     await app.register(resource, resources)
   }

@@ -9,10 +9,13 @@ import type { VerifyOptions } from '../audit/sealer.ts'
 import type { Actor } from '../audit/change-log.ts'
 import type { SealKey } from '../audit/witness.ts'
 import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
+import type { Clock } from '../clock.ts'
 
 /** What every resource gets: the database, the trust certificates are checked against, and who is asking. */
 export interface ResourceOptions {
   db: pg.Pool
+  /** "now" and "today" (the pipeline's clock): what every registry read or change the resource makes is timed by */
+  clock: Clock
   clientTrust: () => ClientTrust
   /** the principal as change records name it */
   actor: (request: FastifyRequest) => Actor

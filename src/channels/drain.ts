@@ -27,8 +27,9 @@ export function drainOnClose(app: FastifyInstance, options: DrainOptions): void 
 }
 
 async function untilNoConnections(server: net.Server, ms: number): Promise<void> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline && (await connections(server)) > 0) await new Promise((resolve) => setTimeout(resolve, 20))
+  // a duration: the monotonic clock, which no setting of the wall clock moves
+  const deadline = performance.now() + ms
+  while (performance.now() < deadline && (await connections(server)) > 0) await new Promise((resolve) => setTimeout(resolve, 20))
 }
 
 const connections = (server: net.Server) => new Promise<number>((resolve) => server.getConnections((err, n) => resolve(err ? 0 : n)))

@@ -106,7 +106,8 @@ export function cluster(binaries: PostgresBinaries, options: ClusterOptions): Cl
       }))
       child.on('error', (err) => log(`postgres: ${err.message}`))
       // ready when it accepts a login: no reliance on the wording of its log
-      const deadline = Date.now() + STARTUP_MS
+      // a duration: the monotonic clock
+      const deadline = performance.now() + STARTUP_MS
       for (;;) {
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`PostgreSQL exited while starting: ${recent.join(' | ')}`)
         const client = new pg.Client({ connectionString: urlFor('postgres'), connectionTimeoutMillis: 1_000 })
@@ -118,7 +119,7 @@ export function cluster(binaries: PostgresBinaries, options: ClusterOptions): Cl
         } catch {
           await client.end().catch(() => undefined)
         }
-        if (Date.now() > deadline) {
+        if (performance.now() > deadline) {
           child.kill('SIGKILL')
           throw new Error(`PostgreSQL did not accept connections within ${STARTUP_MS / 1000} s: ${recent.join(' | ')}`)
         }

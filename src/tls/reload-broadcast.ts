@@ -65,10 +65,11 @@ export function listenForReloads(url: string, db: Queryable, reloader: TlsReload
 export async function requestReload(db: Queryable, waitMs = 2_000): Promise<ReloadReport[]> {
   const request = randomUUID()
   await db.query('select pg_notify($1, $2)', [CHANNEL, request])
-  const deadline = Date.now() + waitMs
+  // a duration: the monotonic clock
+  const deadline = performance.now() + waitMs
   let reports: ReloadReport[] = []
   // processes answer within milliseconds; the wait lets every one of an unknown number answer
-  while (Date.now() < deadline) {
+  while (performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100))
     const { rows } = await db.query<ReloadReport>('select processo, esito, errore from tls_ricaricamenti where richiesta = $1 order by id', [request])
     reports = rows

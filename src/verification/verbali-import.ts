@@ -196,7 +196,7 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
     const lines = createInterface({ input, crlfDelay: Infinity })
     let header: string[] | undefined
     let lineNo = 0
-    let lastProgress = Date.now()
+    let lastProgress = performance.now()
     // rows go to COPY in chunks: each write is a message and a system call, which per row cost more than the rest
     let chunk = ''
     const reject = (reason: string) => {
@@ -205,8 +205,8 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
     }
     for await (const rawLine of lines) {
       lineNo++
-      if (options.onProgress && Date.now() - lastProgress > 1000) {
-        lastProgress = Date.now()
+      if (options.onProgress && performance.now() - lastProgress > 1000) {
+        lastProgress = performance.now()
         options.onProgress(lineNo, rejected, input.bytesRead)
       }
       const line = lineNo === 1 ? rawLine.replace(/^\uFEFF/, '') : rawLine

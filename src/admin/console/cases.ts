@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type pg from 'pg'
 import type { Actor } from '../../audit/change-log.ts'
+import type { Clock } from '../../clock.ts'
 import { addDocumento, closeCaso, ESITI, ESITI_OPERATIVI, listCasi, MAX_DOCUMENT_BYTES, openCaso, recordRichiesta, showCaso, type CasoView, type EsitoCaso } from '../../anomalies/cases.ts'
 import { OperationError } from '../../operation-error.ts'
 import { html, type Html } from './html.ts'
@@ -33,8 +34,8 @@ function field(body: unknown, name: string): string {
   return typeof v === 'string' ? v : ''
 }
 
-export function casePages(app: FastifyInstance, o: { db: pg.Pool; actor: (request: FastifyRequest) => Actor; render: Render }): void {
-  const { db, actor, render } = o
+export function casePages(app: FastifyInstance, o: { db: pg.Pool; clock: Clock; actor: (request: FastifyRequest) => Actor; render: Render }): void {
+  const { db, clock, actor, render } = o
 
   // multipart/form-data through the platform's own parser (WHATWG FormData, undici): no extra dependency, and
   // a malformed body is an error we answer, not a crash
@@ -44,7 +45,7 @@ export function casePages(app: FastifyInstance, o: { db: pg.Pool; actor: (reques
   })
 
   app.get('/console/casi', { schema: { hide: true } }, async (request, reply) => {
-    const casi = await listCasi(db)
+    const casi = await listCasi(db, {}, clock.now())
     const scaduti = casi.filter((k) => k.scaduto).length
     return render(request, reply, 'Casi', html`<p>Le anomalie diventano casi: richiesta di chiarimenti all’ente con una scadenza, documenti ricevuti, esito. ${scaduti ? html`<span class="badge">${scaduti} scadut${scaduti === 1 ? 'o' : 'i'}</span>` : ''}</p>
 <table><thead><tr><th scope="col">Caso</th><th scope="col">Stato</th><th scope="col">Anomalia</th><th scope="col">Convenzione</th><th scope="col">Scadenza</th><th scope="col">Esito</th></tr></thead>
@@ -101,7 +102,7 @@ ${open ? html`<section class="noprint" aria-labelledby="s-richiesta"><h2 id="s-r
       return undefined
     }
     try {
-      return await showCaso(db, Number(request.params.id))
+      return await showCaso(db, Number(request.params.id), clock.now())
     } catch (err) {
       if (err instanceof OperationError && err.kind === 'not-found') {
         await render(request, reply, 'Caso', html`<p>Nessun caso con questo numero.</p>`, 404)
@@ -128,13 +129,13 @@ ${open ? html`<section class="noprint" aria-labelledby="s-richiesta"><h2 id="s-r
         if (!(err instanceof OperationError)) throw err
         const status = err.kind === 'invalid' ? 400 : err.kind === 'forbidden' ? 403 : err.kind === 'not-found' ? 404 : 409
         const values = Object.fromEntries(['testo', 'inviataIl', 'scadenza', 'esito', 'autorita', 'segnalatoIl', 'nota'].map((n) => [n, field(request.body, n)]))
-        return await render(request, reply, `Caso ${k.id}`, casePage(request, await showCaso(db, k.id), { form, message: err.message, values }), status)
+        return await render(request, reply, `Caso ${k.id}`, casePage(request, await showCaso(db, k.id, clock.now()), { form, message: err.message, values }), status)
       }
     })
 
   work('richiesta', {}, async (request, id) => {
     const inviataIl = field(request.body, 'inviataIl').trim()
-    await recordRichiesta(db, actor(request), id, { testo: field(request.body, 'testo'), scadenza: field(request.body, 'scadenza').trim(), ...(inviataIl ? { inviataIl } : {}) })
+    await recordRichiesta(db, actor(request), id, { testo: field(request.body, 'testo'), scadenza: field(request.body, 'scadenza').trim(), ...(inviataIl ? { inviataIl } : {}) }, clock.now())
     return 'Richiesta registrata.'
   })
 
@@ -153,7 +154,7 @@ ${open ? html`<section class="noprint" aria-labelledby="s-richiesta"><h2 id="s-r
     await closeCaso(db, actor(request), id, {
       esito, autorita: field(request.body, 'autorita').split(',').map((a) => a.trim()).filter(Boolean),
       ...(segnalatoIl ? { segnalatoIl } : {}), ...(nota.trim() ? { nota } : {}),
-    })
+    }, clock.now())
     return `Caso chiuso: ${ESITO_LABEL[esito]}.`
   })
 

@@ -30,7 +30,7 @@ function send(reply: FastifyReply, status: number, body: string) {
   return reply.code(status).type(HTML).header('cache-control', 'no-store').send(body)
 }
 
-export const consoleResource: AdminResource = async (app, { db, auditor, actor, verifyOptions, sealKey, csrfKey }) => {
+export const consoleResource: AdminResource = async (app, { db, clock, auditor, actor, verifyOptions, sealKey, csrfKey }) => {
   // HTML forms post url-encoded fields; read here, for these routes only
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))))
@@ -73,8 +73,9 @@ export const consoleResource: AdminResource = async (app, { db, auditor, actor, 
   app.get('/console', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/'))
 
   app.get('/console/', { schema: { hide: true } }, async (request, reply) => {
-    const giorno = romeDate(new Date())
-    const [summary, anomalie, casi] = await Promise.all([daySummary(db, giorno), listAnomalie(db, 'aperta'), listCasi(db)])
+    const now = clock.now()
+    const giorno = romeDate(now)
+    const [summary, anomalie, casi] = await Promise.all([daySummary(db, giorno), listAnomalie(db, 'aperta'), listCasi(db, {}, now)])
     const casoOf = new Map(casi.map((k) => [k.anomaliaId, k.id]))
     const total = summary.perEsito.reduce((n, r) => n + r.chiamate, 0)
     const risposte = summary.perOra.reduce((n, r) => n + r.risposte, 0)
@@ -159,7 +160,7 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
 
   logPages(app, db, auditor, render)
 
-  casePages(app, { db, actor, render })
+  casePages(app, { db, clock, actor, render })
   exportPages(app, { db, auditor, sealKey, render })
 
   app.get('/console/verifica', { schema: { hide: true } }, async (request, reply) => {
@@ -188,7 +189,7 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
       throw err
     }
     // printable: the codice fiscale is the one typed (the person's own), shown once, never stored
-    return render(request, reply, 'Rendiconto delle verifiche (art. 15 GDPR)', html`<p>Interessato: <strong>${cf.toUpperCase()}</strong>. Preparato il ${new Date().toISOString()}.</p>
+    return render(request, reply, 'Rendiconto delle verifiche (art. 15 GDPR)', html`<p>Interessato: <strong>${cf.toUpperCase()}</strong>. Preparato il ${clock.now().toISOString()}.</p>
 <p>${report.verifiche} verifiche da ${report.enti.length} enti.</p>
 <table><thead><tr><th scope="col">Ente</th><th scope="col" class="num">Verifiche</th><th scope="col">Prima</th><th scope="col">Ultima</th><th scope="col">Operatori</th></tr></thead>
 <tbody>${report.enti.map((e) => html`<tr><td>${e.enteNome ?? e.enteCodice} (${e.enteCodice})</td><td class="num">${e.verifiche}</td><td>${e.prima.toISOString()}</td><td>${e.ultima.toISOString()}</td><td>${e.operatori.join(', ')}</td></tr>`)}</tbody></table>
@@ -209,7 +210,7 @@ ${found.cursore ? html`<form method="post" action="/console/tracce">${Object.ent
       if (err instanceof OperationError && err.kind === 'not-found') return render(request, reply, 'Convenzione', html`<p>Nessuna convenzione con questo numero.</p>`, 404)
       throw err
     }
-    const [certificati, operatori, storia] = await Promise.all([listCertificates(db, { convenzioneId: id }), listOperatori(db, id), auditedHistory(db, auditor(request), id)])
+    const [certificati, operatori, storia] = await Promise.all([listCertificates(db, { convenzioneId: id }, clock.now()), listOperatori(db, id), auditedHistory(db, auditor(request), id)])
     const message = (request.query as { fatto?: string }).fatto
     return render(request, reply, `Convenzione ${id} (${c.enteCodice})`, html`${message ? html`<p role="status"><strong>${message}</strong></p>` : ''}
 <p>Stato: <strong>${c.stato}</strong>.</p>
@@ -240,13 +241,13 @@ ${c.stato === 'attiva' || c.stato === 'sospesa' ? html`<form method="post" actio
   act('/console/convenzioni/:id/riattiva', async (request, id) => (await changeStato(db, actor(request), id, 'resume'), 'Convenzione riattivata.'))
   act('/console/convenzioni/:id/sblocca', async (request, id) => {
     const operatore = (request.body as Record<string, string> | undefined)?.operatore ?? ''
-    await unblockOperatore(db, actor(request), id, operatore)
+    await unblockOperatore(db, actor(request), id, operatore, clock.now())
     return `Operatore ${operatore} sbloccato.`
   })
 
   app.get('/console/convenzioni', { schema: { hide: true } }, async (request, reply) => {
     if (onlyOperations(request, reply)) return reply
-    const [convenzioni, inScadenza, bloccati] = await Promise.all([listConvenzioni(db), listCertificates(db, { withinDays: 30 }), listBlockedOperatori(db)])
+    const [convenzioni, inScadenza, bloccati] = await Promise.all([listConvenzioni(db, undefined, clock.now()), listCertificates(db, { withinDays: 30 }, clock.now()), listBlockedOperatori(db)])
     return render(request, reply, 'Convenzioni', html`<table><thead><tr>
 <th scope="col">Id</th><th scope="col">Ente</th><th scope="col">Stato</th><th scope="col" class="num">Quota oggi</th><th scope="col">Fascia oraria</th><th scope="col">IP consentiti</th><th scope="col">Profili</th><th scope="col">Valida</th>
 </tr></thead><tbody>${convenzioni.map((c) => html`<tr>

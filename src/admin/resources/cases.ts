@@ -28,14 +28,14 @@ const caseParams = { type: 'object', required: ['id', 'doc'], additionalProperti
 // types a browser would run or style as this listener's own content, were it ever to show one
 const ACTIVE_TYPE = /html|xml|javascript|ecmascript|css|svg|^multipart\//i
 
-export const casesResource: AdminResource = async (app, { db, actor }) => {
+export const casesResource: AdminResource = async (app, { db, clock, actor }) => {
   const work = { auditorWork: true }
   app.get('/admin/v1/casi', {
     schema: { summary: 'cases, open ones first and the overdue among them first of all', querystring: { type: 'object', additionalProperties: false, properties: { aperti: { type: 'boolean' } } }, response: { 200: { type: 'array', items: casoSchema }, ...problems } },
-  }, async (request) => listCasi(db, { soloAperti: (request.query).aperti }))
+  }, async (request) => listCasi(db, { soloAperti: (request.query).aperti }, clock.now()))
 
   app.get('/admin/v1/casi/:id', { schema: { summary: 'a case: its anomaly and evidence, the request, the documents, the outcome', params: idParams, response: { 200: casoSchema, ...problems } } },
-    async (request) => showCaso(db, request.params.id))
+    async (request) => showCaso(db, request.params.id, clock.now()))
 
   app.post('/admin/v1/anomalie/:id/caso', { config: work, schema: { summary: "opens the anomaly's case (one per anomaly)", params: idParams, response: { 201: casoSchema, ...problems } } },
     async (request, reply) => reply.code(201).send(await openCaso(db, actor(request), request.params.id)))
@@ -47,7 +47,7 @@ export const casesResource: AdminResource = async (app, { db, actor }) => {
       body: { type: 'object', additionalProperties: false, required: ['testo', 'scadenza'], properties: { testo: { type: 'string', minLength: 1, maxLength: 10_000 }, scadenza: date, inviataIl: date } },
       response: { 200: casoSchema, ...problems },
     },
-  }, async (request) => recordRichiesta(db, actor(request), request.params.id, request.body))
+  }, async (request) => recordRichiesta(db, actor(request), request.params.id, request.body, clock.now()))
 
   app.post('/admin/v1/casi/:id/documenti', {
     config: work,
@@ -80,5 +80,5 @@ export const casesResource: AdminResource = async (app, { db, actor }) => {
       },
       response: { 200: casoSchema, ...problems },
     },
-  }, async (request) => closeCaso(db, actor(request), request.params.id, request.body))
+  }, async (request) => closeCaso(db, actor(request), request.params.id, request.body, clock.now()))
 }

@@ -3,14 +3,14 @@ import { changeCertificateState, listCertificates } from '../../registry/certifi
 import { certificateSchema, fingerprintParams, problems } from '../schemas.ts'
 import type { AdminResource } from '../resource.ts'
 
-export const certificatiResource: AdminResource = async (app, { db, actor }) => {
+export const certificatiResource: AdminResource = async (app, { db, clock, actor }) => {
   app.get('/admin/v1/certificati', {
     schema: {
       summary: 'PDD certificates with their days to expiry',
       querystring: { type: 'object', additionalProperties: false, properties: { scadenzaEntro: { type: 'integer', minimum: 0, description: 'only active ones expiring within so many days' } } },
       response: { 200: { type: 'array', items: certificateSchema }, ...problems },
     },
-  }, async (request) => listCertificates(db, { withinDays: request.query.scadenzaEntro }))
+  }, async (request) => listCertificates(db, { withinDays: request.query.scadenzaEntro }, clock.now()))
 
   for (const action of ['retire', 'revoke'] as const) {
     app.post(`/admin/v1/certificati/:fingerprint/${action}`, {

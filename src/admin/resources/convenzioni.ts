@@ -31,14 +31,14 @@ const operatoreStatoSchema = {
   properties: { convenzioneId: { type: 'integer' }, operatore: { type: 'string' }, stato: { type: 'string' } },
 } as const
 
-export const convenzioniResource: AdminResource = async (app, { db, clientTrust, actor, auditor }) => {
+export const convenzioniResource: AdminResource = async (app, { db, clock, clientTrust, actor, auditor }) => {
   app.get('/admin/v1/convenzioni', {
     schema: {
       summary: 'every convenzione, with its settings',
       querystring: { type: 'object', additionalProperties: false, properties: { ente: { type: 'string', maxLength: 32 } } },
       response: { 200: { type: 'array', items: { ...convenzioneSchema, required: [...convenzioneSchema.required, 'usateOggi'], properties: { ...convenzioneSchema.properties, usateOggi: { type: 'integer', description: "units of today's quota used (Europe/Rome day)" } } } }, ...problems },
     },
-  }, async (request) => listConvenzioni(db, request.query.ente))
+  }, async (request) => listConvenzioni(db, request.query.ente, clock.now()))
 
   // the settings' schemas come from their descriptors (policy/settings.ts), so the body's type is the registry's
   app.post<{ Body: ConvenzioneInput }>('/admin/v1/convenzioni', {
@@ -63,7 +63,7 @@ export const convenzioniResource: AdminResource = async (app, { db, clientTrust,
     },
   }, async (request) => {
     const convenzione = await showConvenzione(db, request.params.id)
-    return { ...convenzione, certificati: await listCertificates(db, { convenzioneId: request.params.id }), quotaOggi: await quotaToday(db, convenzione) }
+    return { ...convenzione, certificati: await listCertificates(db, { convenzioneId: request.params.id }, clock.now()), quotaOggi: await quotaToday(db, convenzione, clock.now()) }
   })
 
   app.get('/admin/v1/convenzioni/:id/modifiche', {
@@ -107,7 +107,7 @@ export const convenzioniResource: AdminResource = async (app, { db, clientTrust,
       body: { type: 'object', additionalProperties: false, required: ['pem'], properties: { pem: { type: 'string', maxLength: 20_000 } } },
       response: { 201: registeredSchema, ...problems },
     },
-  }, async (request, reply) => reply.code(201).send(await addCertificate(db, actor(request), request.params.id, request.body.pem, clientTrust())))
+  }, async (request, reply) => reply.code(201).send(await addCertificate(db, actor(request), request.params.id, request.body.pem, clientTrust(), clock.now())))
 
   app.get('/admin/v1/convenzioni/:id/operatori', {
     schema: { summary: 'operatori with their state and recent failures', params: idParams, response: { 200: { type: 'array', items: operatoreSchema }, ...problems } },

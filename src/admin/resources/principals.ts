@@ -3,7 +3,7 @@ import { addPrincipal, listPrincipals, removePrincipal } from '../../registry/pr
 import { fingerprintParams, principalSchema, problems } from '../schemas.ts'
 import type { AdminResource } from '../resource.ts'
 
-export const principalsResource: AdminResource = async (app, { db, clientTrust, actor }) => {
+export const principalsResource: AdminResource = async (app, { db, clock, clientTrust, actor }) => {
   app.get('/admin/v1/principali', {
     schema: { summary: 'admin principals, active and removed', response: { 200: { type: 'array', items: principalSchema } } },
   }, async () => listPrincipals(db))
@@ -17,7 +17,7 @@ export const principalsResource: AdminResource = async (app, { db, clientTrust, 
         ...problems,
       },
     },
-  }, async (request, reply) => reply.code(201).send(await addPrincipal(db, actor(request), request.body.ruolo, request.body.pem, clientTrust())))
+  }, async (request, reply) => reply.code(201).send(await addPrincipal(db, actor(request), request.body.ruolo, request.body.pem, clientTrust(), clock.now())))
 
   // refused from the removed principal's very next request, on an open connection too (the hook reads it per request)
   app.post('/admin/v1/principali/:fingerprint/remove', {
