@@ -104,6 +104,8 @@ async function runtimeFolder(t: { teardown(fn: () => unknown): void }): Promise<
     // as Docker does: a target ending in / is a folder to copy into
     const dest = path.join(app, target as string, (target as string).endsWith('/') ? path.basename(source as string) : '')
     if (!from) cpSync(path.join(projectRoot, source as string), dest, { recursive: true })
+    // the build of this run when `npm test` made one (scripts/test.ts), the same compiler on the same sources
+    else if (source === '/app/dist' && process.env.INVCIV_TEST_BUILD) cpSync(path.join(process.env.INVCIV_TEST_BUILD, 'dist'), dest, { recursive: true })
     else if (source === '/app/dist') {
       await new Promise<void>((resolve, reject) => execFile(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(projectRoot, 'tsconfig.build.json'), '--outDir', dest],
         (err, stdout) => (err ? reject(new Error(stdout)) : resolve())))
