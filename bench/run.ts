@@ -47,7 +47,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'invciv-bench-'))
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
 if (!process.execArgv.includes('--no-memory-reducer')) log('without --no-memory-reducer (npm run bench gives it), this process may collect its heap during a row')
 const started = Date.now()
-// RabbitMQ's epmd-starter VMs, born once a minute, from now until the half-rate row (bench/neighbours.ts)
+// RabbitMQ's epmd-starter VMs, born once a minute, from now until the half-rate row (bench/tools/neighbours.ts)
 const epmdStarters = watchBirths(EPMD_STARTER)
 
 // ---- the database --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-// Keeping a neighbour's timer out of the half-rate window (bench/neighbours.ts): the window must not start where
+// Keeping a neighbour's timer out of the half-rate window (bench/tools/neighbours.ts): the window must not start where
 // a predicted boot falls in it or just before it, must not be put off when none does, and the watcher must see a
 // process that lives for a moment only, as RabbitMQ's epmd-starter VM does.
 import t from 'tap'
