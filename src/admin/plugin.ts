@@ -75,8 +75,9 @@ export const adminFallbacks = {
   },
   notFound: (_request: FastifyRequest, reply: FastifyReply) => problem(reply, 'not-found', 'no such endpoint (GET /admin/v1/openapi.json lists them)'),
   error: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // Fastify's words for a body it could not read may quote the parser's; ours say what to fix
     if (error.statusCode && error.statusCode < 500) return problem(reply, 'invalid', unreadable(error.statusCode, error.code), operationKinds.invalid.code, error.statusCode)
-    request.log.error({ err: { message: error.message, stack: error.stack } }, 'admin request failed outside its routes')
+    request.log.error({ err: { message: error.message, stack: error.stack } }, 'admin request failed')
     return problem(reply, 'internal', 'unexpected error; see the gateway log')
   },
 }
@@ -133,8 +134,6 @@ export async function adminApi(app: FastifyInstance, { db, clock, registry, pseu
     // messages of operation errors are written for the operator at the other end; anything else is ours
     if (error instanceof OperationError) return problem(reply, error.kind, error.message, error.code)
     if (error.validation) return problem(reply, 'invalid', error.message)
-    // Fastify's words for a body it could not read may quote the parser's; ours say what to fix
-    if (error.statusCode && error.statusCode < 500) return problem(reply, 'invalid', unreadable(error.statusCode, error.code), operationKinds.invalid.code, error.statusCode)
     if (isDataException(error)) {
       request.log.warn({ err: { code: codeOf(error) } }, 'admin request refused by the database as out of range')
       return problem(reply, 'invalid', 'a value of the request is out of range or malformed')
@@ -143,8 +142,8 @@ export async function adminApi(app: FastifyInstance, { db, clock, registry, pseu
       health?.failed(error)
       return problem(reply.header('retry-after', '5'), 'unavailable', 'the database cannot be reached; try again shortly')
     }
-    request.log.error({ err: { message: error.message, stack: error.stack } }, 'admin request failed')
-    return problem(reply, 'internal', 'unexpected error; see the gateway log')
+    // a request Fastify could not read, or a bug: as outside the routes
+    return adminFallbacks.error(error, request, reply)
   })
 
   // a change made through this process is seen by its own calls at once, not when the NOTIFY comes back: the
