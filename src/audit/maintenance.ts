@@ -30,10 +30,10 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
   // transaction, so no traccia still being committed can fall inside a sealed range.
   const { witness } = o
   // heads this run has signed already (a seal's, a purge's): the run's own heartbeat is then not needed
-  const signed = { thisRun: 0 }
+  let signedThisRun = 0
   const record = witness ? async (head: ChainHead) => {
     await witness.record(head, o.clock.now())
-    signed.thisRun++
+    signedThisRun++
   } : undefined
   let previousWatermark: Watermark | undefined
   // retention needs the owner role; `serve` as the runtime role leaves it to `invciv audit purge`
@@ -44,7 +44,7 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
     return running
   }
   const work = async () => {
-    signed.thisRun = 0
+    signedThisRun = 0
     try {
       const now = o.clock.now()
       await ensurePartition(o.pool, now)
@@ -69,7 +69,7 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
       o.logger.error({ err: { message: messageOf(err) } }, 'trail maintenance failed; retrying at the next run')
     }
     // the head signed again, sealed or not: the log's last line says how recently the chain was known to end there
-    if (witness && signed.thisRun === 0) {
+    if (witness && signedThisRun === 0) {
       try {
         await witness.record(await chainHead(o.pool), o.clock.now())
       } catch (err) {

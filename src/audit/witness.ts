@@ -134,6 +134,9 @@ async function deliveredCount(logFile: string): Promise<number | undefined> {
 /** A line comes no earlier than another: the same head or a later one, signed no earlier. */
 const notBefore = (line: WitnessLine, than: WitnessLine) => line.sigillo >= than.sigillo && signedAt(line) >= signedAt(than)
 
+// a line is a few hundred bytes: the last one is always within the log's last 8 KiB
+const TAIL_BYTES = 8192
+
 /** The log's last line, read from its end (the log grows by a line an interval: it is never read whole for this). */
 async function lastLineOf(logFile: string): Promise<WitnessLine | undefined> {
   let handle
@@ -157,8 +160,6 @@ async function lastLineOf(logFile: string): Promise<WitnessLine | undefined> {
     await handle.close()
   }
 }
-
-const TAIL_BYTES = 8192
 
 export async function openWitness(o: WitnessOptions): Promise<Witness> {
   const key = await loadSealKey(o.keyFile, { create: o.createKey })
