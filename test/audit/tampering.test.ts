@@ -251,6 +251,15 @@ t.test("the report's attack: the newest tracce, their change-log rows and the se
     'a process started after the cut signs what it finds: docs/audit.md names restarting the gateway among what the attack needs')
 })
 
+t.test('the log alone cut under a running process: it will not sign after the cut, so its heartbeat stops', async (t) => {
+  const { db, witness, logFile, end } = await anHourOfService(t)
+  await cutLogAt(logFile, 5)
+  await t.rejects(witness.record(await chainHead(db.pool), new Date(end + MINUTE)), { message: /the witness log .* no longer ends with the head of seal \d+ this process witnessed/ },
+    'the chain is whole, but the log no longer ends where this process left it')
+  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now: new Date(end + 3 * MINUTE) }), { intact: false, motivo: /^testimone: / },
+    'what the log lost shows at the next verify')
+})
+
 t.test('the seals and the log cut but the tracce kept: tracce well after the newest head are a finding, running or not', async (t) => {
   const { db, witness, logFile, end } = await anHourOfService(t)
   await removeSealsAfter(db, 5, false)
