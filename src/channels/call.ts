@@ -61,18 +61,18 @@ export function publicBase(request: FastifyRequest, address: PublicAddress): str
  * media type) is still a call: it gets the channel's refusal and a traccia. Anything else is ours.
  */
 export function channelErrorHandler(
-  channel: Channel, source: CallSource & { pipeline: Pipeline }, respond: (reply: FastifyReply, outcome: Outcome, call: Call) => unknown,
+  channel: Channel, source: CallSource & { pipeline: Pipeline }, respond: (reply: FastifyReply, outcome: Outcome) => unknown,
 ) {
   return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const call = (payload: Payload) => newCall(request, reply, channel, payload, source)
     if (request.method === 'POST' && error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       const regola = error.statusCode === 413 ? 'lunghezza' : error.statusCode === 415 ? 'formato' : channel === 'rest' ? 'json' : 'xml'
       const refused = call({ kind: 'malformed', reason: `corpo rifiutato (${error.code})`, errori: [{ campo: 'corpo', regola }] })
-      return respond(reply, await source.pipeline.handle(refused), refused)
+      return respond(reply, await source.pipeline.handle(refused))
     }
     request.log.error({ err: { message: error.message, code: error.code } }, `unexpected error in the ${channel} channel`)
     if (request.method !== 'POST') return reply.code(500).type('text/plain; charset=utf-8').send(`${catalogue.ERRORE_INTERNO.description}\n`)
     const failed = call({ kind: 'malformed', reason: 'errore del canale' })
-    return respond(reply, await source.pipeline.refuse(failed, refuse('ERRORE_INTERNO', { reason: `errore del canale ${channel}` })), failed)
+    return respond(reply, await source.pipeline.refuse(failed, refuse('ERRORE_INTERNO', { reason: `errore del canale ${channel}` })))
   }
 }

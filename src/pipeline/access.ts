@@ -9,7 +9,7 @@ import {
 } from '../registry/certificati.ts'
 import { operatoreStato } from '../registry/operatori.ts'
 import { lookupKeyOf } from '../verification/verbali-repository.ts'
-import type { Call, PolicyContext } from '../policy/types.ts'
+import type { Call, PolicyContext, Prefetched } from '../policy/types.ts'
 import type { Convenzione } from '../policy/convenzione.ts'
 import { operatoreKeyOf } from '../policy/operatore-present.ts'
 import type { PipelineDeps } from './deps.ts'
@@ -35,9 +35,11 @@ export function createAccessReaders(db: pg.Pool, cache?: RegistryCache, observe?
   }
 }
 
-export async function readAccess(call: Call, { db, readDb }: PipelineDeps, readers: AccessReaders): Promise<void> {
+const NOTHING: Prefetched = Object.freeze({ convenzione: undefined, prefetchedOperatore: undefined, prefetchedVerbali: undefined })
+
+export async function readAccess(call: Call, { db, readDb }: PipelineDeps, readers: AccessReaders): Promise<Prefetched> {
   const fingerprint = call.fingerprint
-  if (!fingerprint) return
+  if (!fingerprint) return NOTHING
   const fields = call.payload.kind === 'fields' ? call.payload.fields : {}
   // only a well-formed identifier goes into the query: a raw value may hold anything, a NUL included
   const operatore = operatoreKeyOf(fields.identificativoOperatore)
@@ -46,7 +48,7 @@ export async function readAccess(call: Call, { db, readDb }: PipelineDeps, reade
   let convenzione: Convenzione | undefined
   let own: CallState
   if (kept) {
-    if (!kept.convenzione) return
+    if (!kept.convenzione) return NOTHING
     convenzione = kept.convenzione
     own = operatore === undefined && !lookup ? { operatoreStato: null, operatoreBloccatoIl: null, verbali: undefined } : await readers.own({ convenzioneId: convenzione.id, operatore, lookup })
   } else {
@@ -57,10 +59,13 @@ export async function readAccess(call: Call, { db, readDb }: PipelineDeps, reade
     readers.cache?.set(fingerprint, convenzione ?? null, token)
     own = { operatoreStato: stato, operatoreBloccatoIl, verbali }
   }
-  if (!convenzione) return
-  call.convenzione = convenzione
-  if (operatore !== undefined) call.prefetchedOperatore = { identificativo: operatore, stato: own.operatoreStato === null ? null : { stato: own.operatoreStato, bloccatoIl: own.operatoreBloccatoIl } }
-  if (own.verbali) call.prefetchedVerbali = own.verbali
+  if (!convenzione) return NOTHING
+  return {
+    convenzione,
+    prefetchedOperatore: operatore === undefined ? undefined
+      : { identificativo: operatore, stato: own.operatoreStato === null ? null : { stato: own.operatoreStato, bloccatoIl: own.operatoreBloccatoIl } },
+    prefetchedVerbali: own.verbali,
+  }
 }
 
 /** What the checks may ask of the registry. */

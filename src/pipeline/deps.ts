@@ -4,7 +4,7 @@ import type pg from 'pg'
 import type { Clock } from '../clock.ts'
 import type { DatabaseHealth } from '../db/health.ts'
 import type { Spool } from '../audit/spool.ts'
-import type { Call, SignerTrust } from '../policy/types.ts'
+import type { Known, SignerTrust } from '../policy/types.ts'
 import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 import type { JWTVerifyGetKey } from 'jose'
 import type { ModiSettings } from '../policy/modi-tokens.ts'
@@ -34,5 +34,5 @@ export interface PipelineDeps {
   /** told of every statement the calls in flight share (metrics.ts invciv_batch_*) */
   onBatch?: (kind: 'lettura' | 'commit', seconds: number, calls: number) => void
   /** told of every call's outcome once it is final */
-  onOutcome?: (call: Call, outcome: string, quota: { limit: number; remaining: number } | undefined) => void
+  onOutcome?: (call: Known, outcome: string, quota: { limit: number; remaining: number } | undefined) => void
 }

@@ -12,7 +12,7 @@ import { verify, type Answer } from './verify.ts'
 import { createGroupCommitter } from './group-commit.ts'
 import type { QuotaState } from '../policy/daily-quota.ts'
 import { checks } from '../policy/checks.ts'
-import type { Call, PolicyCheck } from '../policy/types.ts'
+import type { Arrived, Call, Known } from '../policy/types.ts'
 import { isDatabaseUnavailable } from '../db/errors.ts'
 import type { PipelineDeps } from './deps.ts'
 import { createVerbaliReads } from './replica-reads.ts'
@@ -20,9 +20,10 @@ import { createAccessReaders, policyContext, readAccess } from './access.ts'
 import { codeOf } from '../message-of.ts'
 import { quotaOfPeer, type PartnerQuota } from './quota.ts'
 
+/** What became of a call, and the call as far as the pipeline got with it (the channel's answer reads its convenzione). */
 export type Outcome =
-  | { kind: 'answer'; transactionId: string; answer: Answer }
-  | { kind: 'refusal'; transactionId: string; refusal: Refusal; quota?: QuotaState }
+  | { kind: 'answer'; transactionId: string; answer: Answer; call: Known }
+  | { kind: 'refusal'; transactionId: string; refusal: Refusal; quota?: QuotaState; call: Known }
 
 // Seconds a partner is told to wait when the store is down: calls resume within seconds of its return.
 const UNAVAILABLE_RETRY_SECONDS = 5
@@ -35,7 +36,7 @@ export interface Pipeline {
   quota(fingerprint: string | undefined): Promise<PartnerQuota | undefined>
 }
 
-export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[] = checks): Pipeline {
+export function createPipeline(deps: PipelineDeps): Pipeline {
   const { logger } = deps
   const committer = createGroupCommitter(deps.db, deps.onBatch && ((s, n) => deps.onBatch?.('commit', s, n)))
   const context = policyContext(deps)
@@ -43,7 +44,7 @@ export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[]
   const verifyDeps = { committer, verbali, clock: deps.clock }
   const readers = createAccessReaders(deps.db, deps.registryCache, deps.onBatch && ((s, n) => deps.onBatch?.('lettura', s, n)))
 
-  async function refuseAndTrace(call: Call, refusal: Refusal): Promise<Outcome> {
+  async function refuseAndTrace(call: Known, refusal: Refusal): Promise<Outcome> {
     const traccia = { ...traceOf(call, deps.pseudonymKey), codiceRifiuto: refusal.code, motivo: refusal.reason }
     let failure: 'none' | 'database away' | 'error' = 'none'
     if (deps.health?.up === false) failure = 'database away'
@@ -70,10 +71,10 @@ export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[]
     }
     logCall(call, refusal.code)
     deps.onOutcome?.(call, refusal.code, undefined)
-    return { kind: 'refusal', transactionId: call.transactionId, refusal }
+    return { kind: 'refusal', transactionId: call.transactionId, refusal, call }
   }
 
-  function logCall(call: Call, outcome: string) {
+  function logCall(call: Known, outcome: string) {
     // AgID's logging rule: time (UTC, from pino), URI, method, outcome, client IP, operatore, request id
     logger.info({
       tx: call.transactionId, channel: call.channel, method: call.method, uri: call.uri, outcome,
@@ -87,21 +88,20 @@ export function createPipeline(deps: PipelineDeps, steps: readonly PolicyCheck[]
       // while the database is away nothing can be answered: refused at once, not after a connect timeout
       if (deps.health?.up === false) return refuseAndTrace(call, unavailable())
       try {
-        await readAccess(call, deps, readers)
-        for (const step of steps) {
-          const refusal = await step.check(call, context)
-          if (refusal) return await refuseAndTrace(call, refusal)
-        }
-        const verified = await verify(call, verifyDeps, traceOf(call, deps.pseudonymKey))
+        const arrived: Arrived = Object.assign(call, await readAccess(call, deps, readers))
+        const checked = await checks.run(arrived, context)
+        if ('refusal' in checked) return await refuseAndTrace(arrived, checked.refusal)
+        const passed = checked.passed
+        const verified = await verify(passed, verifyDeps, traceOf(passed, deps.pseudonymKey))
         if (verified.kind === 'refusal') {
           // over quota: the group commit has already traced the refusal, in the same transaction as the others
-          logCall(call, verified.refusal.code)
-          deps.onOutcome?.(call, verified.refusal.code, undefined)
-          return { kind: 'refusal', transactionId: call.transactionId, refusal: verified.refusal, quota: verified.quota }
+          logCall(passed, verified.refusal.code)
+          deps.onOutcome?.(passed, verified.refusal.code, undefined)
+          return { kind: 'refusal', transactionId: call.transactionId, refusal: verified.refusal, quota: verified.quota, call: passed }
         }
-        logCall(call, verified.answer.esito.esito)
-        deps.onOutcome?.(call, verified.answer.esito.esito, verified.answer.quota)
-        return { kind: 'answer', transactionId: call.transactionId, answer: verified.answer }
+        logCall(passed, verified.answer.esito.esito)
+        deps.onOutcome?.(passed, verified.answer.esito.esito, verified.answer.quota)
+        return { kind: 'answer', transactionId: call.transactionId, answer: verified.answer, call: passed }
       } catch (err) {
         if (deps.health?.failed(err) ?? isDatabaseUnavailable(err)) return refuseAndTrace(call, unavailable())
         logger.error({ tx: call.transactionId, err: describe(err) }, 'verification failed')
@@ -132,7 +132,7 @@ function protocolloOf(busta: BustaRichiesta): Protocollo {
 }
 
 /** What the traccia knows of a call so far: validated values, or raw ones only when they are harmless. */
-export function traceOf(call: Call, pseudonymKey: string): Traccia {
+export function traceOf(call: Known, pseudonymKey: string): Traccia {
   const raw = call.payload.kind === 'fields' ? call.payload.fields : {}
   const rawOperatore = typeof raw.identificativoOperatore === 'string' ? raw.identificativoOperatore.trim() : undefined
   const rawPratica = typeof raw.riferimentoPratica === 'string' ? raw.riferimentoPratica.trim() : undefined

@@ -4,11 +4,10 @@
 import type { Traccia } from '../audit/traccia.ts'
 import type { Refusal } from '../errors.ts'
 import type { QuotaState } from '../policy/daily-quota.ts'
-import type { Call } from '../policy/types.ts'
+import type { Checked } from '../policy/types.ts'
 import type { Clock } from '../clock.ts'
 import { decideEsito, type Esito } from '../verification/esito.ts'
 import type { GroupCommitter } from './group-commit.ts'
-import type { Committing } from '../policy/commit-rule.ts'
 import type { VerbaliReads } from './replica-reads.ts'
 
 export interface Answer {
@@ -26,9 +25,8 @@ export interface VerifyDeps {
   clock: Clock
 }
 
-export async function verify(call: Call, deps: VerifyDeps, trace: Traccia): Promise<Verified> {
-  const { request, convenzione } = call
-  if (!request || !convenzione) throw new Error('verify reached without a validated request and its convenzione')
+export async function verify(call: Checked, deps: VerifyDeps, trace: Traccia): Promise<Verified> {
+  const { request } = call
   // the read happens before the commit so that no lock is held while it runs (and it may go to a replica);
   // usually check 1 has brought the rows already
   const prefetched = call.prefetchedVerbali
@@ -42,7 +40,7 @@ export async function verify(call: Call, deps: VerifyDeps, trace: Traccia): Prom
   // the traccia is this call's own (pipeline.ts traceOf): completed in place rather than copied
   trace.esito = esito.esito
   trace.latencyMs = performance.now() - call.startedAt
-  const committed = await deps.committer.submit({ call: call as Committing['call'], failed: esito.esito === 'NON_VALIDO', traccia: trace })
+  const committed = await deps.committer.submit({ call, failed: esito.esito === 'NON_VALIDO', traccia: trace })
   // a call refused for quota was traced as that refusal by the same commit
   if (committed.kind === 'refused') return { kind: 'refusal', refusal: committed.refusal, quota: committed.quota }
   return { kind: 'answer', answer: { esito, dataOraVerifica: deps.clock.now(), quota: committed.quota } }

@@ -2,13 +2,14 @@
 // certificate's convenzione per request, not per connection (pipeline/access.ts), so that retiring a
 // certificate takes effect on keep-alive connections too; this check refuses when it found none.
 import { refuse } from '../errors.ts'
-import type { PolicyCheck } from './types.ts'
+import type { Stage } from './stage.ts'
+import type { Arrived, Authorized } from './types.ts'
 
-export const certificateAuthorized: PolicyCheck = {
+export const certificateAuthorized: Stage<Arrived, Authorized> = {
   name: 'certificate-authorized',
   check(call) {
     if (!call.fingerprint) return refuse('CERTIFICATO_NON_AUTORIZZATO', { reason: 'nessun certificato client' })
     if (!call.convenzione) return refuse('CERTIFICATO_NON_AUTORIZZATO', { reason: 'certificato non registrato o non attivo' })
-    return undefined
+    return { convenzione: call.convenzione }
   },
 }

@@ -16,20 +16,22 @@ import { dailyQuota } from './daily-quota.ts'
 import { operatoreLockout } from './operatore-lockout.ts'
 import { convenzioneCeiling } from './convenzione-ceiling.ts'
 import type { CommitRule } from './commit-rule.ts'
-import type { PolicyCheck } from './types.ts'
+import { chain, type Chain } from './stage.ts'
+import type { Arrived, Checked } from './types.ts'
 
-export const checks: readonly PolicyCheck[] = [
-  certificateAuthorized, // 1
-  convenzioneActive, // 2
-  spcoopProfile, // 2b: the SOAP profile (an e-Gov busta for spcoop)
-  modiProfile, // 2c: the REST security profile (ModI, PDND)
-  modiSoapProfile, // 2d: the SOAP security profile (ModI WS-Security)
-  ipAllowlist, // 3
-  fasciaOraria, // 4
-  requestValid, // 5
-  operatorePresent, // 6
-  operatoreNotBlocked, // 7
-]
+// Each stage is accepted only where what it reads is known; the annotation holds the chain to what the lookup
+// and the commit need (policy/types.ts Checked).
+export const checks: Chain<Arrived, Checked> = chain<Arrived>()
+  .then(certificateAuthorized) // 1: adds the convenzione
+  .then(convenzioneActive) // 2
+  .then(spcoopProfile) // 2b: the SOAP profile (an e-Gov busta for spcoop)
+  .then(modiProfile) // 2c: the REST security profile (ModI, PDND): adds what the tokens proved
+  .then(modiSoapProfile) // 2d: the SOAP security profile (ModI WS-Security): adds what it proved
+  .then(ipAllowlist) // 3
+  .then(fasciaOraria) // 4
+  .then(requestValid) // 5: adds the request
+  .then(operatorePresent) // 6: adds the operatore
+  .then(operatoreNotBlocked) // 7
 
 /** In the order their parameters follow the traccia's in invciv_commit_batch. */
 export const commitRules: readonly CommitRule[] = [dailyQuota, operatoreLockout, convenzioneCeiling]

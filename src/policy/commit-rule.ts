@@ -2,10 +2,10 @@
 // (routines/invciv_commit_batch.sql, called by pipeline/group-commit.ts): the quota, the lockout, the ceiling. The TypeScript side names
 // the rule, its settings, and the parameters it gives that statement, per call, by their names in the function
 // (test/db/routines.test.ts holds the two together).
-import type { Call } from './types.ts'
+import type { Checked } from './types.ts'
 
 export interface Committing {
-  call: Call & { convenzione: NonNullable<Call['convenzione']> }
+  call: Checked
   /** a NON_VALIDO answer: a failed attempt of its operatore */
   failed: boolean
 }

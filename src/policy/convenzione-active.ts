@@ -3,7 +3,8 @@ import { romeDate } from '../clock.ts'
 import { refuse } from '../errors.ts'
 import { VALIDITY_YEARS } from './convenzione.ts'
 import { setting } from './setting.ts'
-import type { PolicyCheck } from './types.ts'
+import type { Stage } from './stage.ts'
+import type { Authorized } from './types.ts'
 
 // The stato it also reads changes only through the lifecycle actions (suspend, resume, revoke), never as a setting.
 export const validaDal = setting({
@@ -17,11 +18,10 @@ export const validaAl = setting({
   create: { default: `({validaDal} + make_interval(years => ${VALIDITY_YEARS}) - interval '1 day')::date` },
 })
 
-export const convenzioneActive: PolicyCheck = {
+export const convenzioneActive: Stage<Authorized> = {
   name: 'convenzione-active',
   check(call, { clock }) {
     const c = call.convenzione
-    if (!c) return refuse('CONVENZIONE_NON_ATTIVA', { reason: 'convenzione sconosciuta' })
     if (c.stato !== 'attiva') return refuse('CONVENZIONE_NON_ATTIVA', { reason: `convenzione ${c.stato}` })
     const today = romeDate(clock.now())
     if (today < c.validaDal) return refuse('CONVENZIONE_NON_ATTIVA', { reason: `valida dal ${c.validaDal}` })

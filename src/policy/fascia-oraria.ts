@@ -2,7 +2,8 @@
 // convenzione may call. SPEC: `sempre`, or `;`-separated ranges of a day or day range and one or more
 // HH:MM-HH:MM, e.g. `lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00`.
 import { refuse } from '../errors.ts'
-import type { PolicyCheck } from './types.ts'
+import type { Stage } from './stage.ts'
+import type { Authorized, Call } from './types.ts'
 import { compiledBy } from './compiled.ts'
 import { setting } from './setting.ts'
 
@@ -113,10 +114,10 @@ export const fasciaOrariaSetting = setting({
 const fasciaOf = compiledBy(parseFascia)
 
 /** Check 4: now must be inside the convenzione's weekly hours, on the Europe/Rome wall clock. */
-export const fasciaOraria: PolicyCheck = {
+export const fasciaOraria: Stage<Call & Authorized> = {
   name: 'fascia-oraria',
   check(call) {
-    const spec = call.convenzione?.fasciaOraria ?? ''
+    const spec = call.convenzione.fasciaOraria
     let fascia: Fascia
     try {
       fascia = fasciaOf(spec)

@@ -6,9 +6,9 @@
 // jti once, across processes. Each failure is a refusal of its class naming the token and the claim.
 import { createHash } from 'node:crypto'
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWK, type JWTPayload } from 'jose'
-import { refuse, type Refusal } from '../errors.ts'
 import { setting } from './setting.ts'
-import type { Call, PolicyCheck, PolicyContext } from './types.ts'
+import type { Stage } from './stage.ts'
+import type { Authorized, Call, PolicyContext, Profiled } from './types.ts'
 import { failureOf, headerOf, safe, sha256B64url, sha256Hex, timeOptions, TokenFailure, verifyVoucher, verifyX509Token, X509_ALGORITHMS, type ModiEvidence, type ModiSettings, type Signers } from './modi-tokens.ts'
 import { operatoreKeyOf } from './operatore-present.ts'
 import type { Convenzione } from './convenzione.ts'
@@ -131,7 +131,8 @@ async function checkIntegrity(call: Call, context: PolicyContext, s: ModiSetting
 }
 
 /** AUDIT_REST_01/02: who, from where, at which assurance, for which purpose; 02 also bound to the voucher. */
-async function checkAudit(call: Call, context: PolicyContext, s: ModiSettings, c: Convenzione, voucher: JWTPayload | undefined, evidence: ModiEvidence) {
+/** The token's userID once verified: the operatore it declares. */
+async function checkAudit(call: Call, context: PolicyContext, s: ModiSettings, c: Convenzione, voucher: JWTPayload | undefined, evidence: ModiEvidence): Promise<string> {
   const compact = required(call.http?.trackingEvidence, 'Agid-JWT-TrackingEvidence')
   evidence.auditDigest = sha256Hex(compact)
   const { payload } = await verifyX509Token('Agid-JWT-TrackingEvidence', compact, signersOf(context, c), {
@@ -156,11 +157,11 @@ async function checkAudit(call: Call, context: PolicyContext, s: ModiSettings, c
     }
   }
   await once(context, s, 'audit', token, c, payload)
-  call.operatoreDichiarato = String(payload.userID).trim()
+  return String(payload.userID).trim()
 }
 
-/** The whole profile of a REST call of this convenzione; its evidence, for the trail, as far as it went. */
-async function checkModi(call: Call, context: PolicyContext, c: Convenzione, evidence: ModiEvidence) {
+/** The whole profile of a REST call of this convenzione, with the operatore an AUDIT token declares; its evidence, for the trail, as far as it went. */
+async function checkModi(call: Call, context: PolicyContext, c: Convenzione, evidence: ModiEvidence): Promise<string | undefined> {
   const s = context.modi
   let voucher: JWTPayload | undefined
   if (c.autenticazioneRest === 'ID_AUTH_REST_02') {
@@ -191,7 +192,7 @@ async function checkModi(call: Call, context: PolicyContext, c: Convenzione, evi
     voucher = payload
   }
   if (c.integritaRest === 'INTEGRITY_REST_01') await checkIntegrity(call, context, s, c)
-  if (c.auditRest !== 'no') await checkAudit(call, context, s, c, voucher, evidence)
+  return c.auditRest === 'no' ? undefined : await checkAudit(call, context, s, c, voucher, evidence)
 }
 
 /** The convenzione's registered certificates, each held to mutual TLS's trust of the moment. */
@@ -202,19 +203,19 @@ const signersOf = (context: PolicyContext, c: Convenzione): Signers => ({
 
 const hasProfile = (c: Convenzione) => c.autenticazioneRest !== 'mtls' || c.auditRest !== 'no' || c.integritaRest !== 'no'
 
-export const modiProfile: PolicyCheck = {
+export const modiProfile: Stage<Call & Authorized, Pick<Profiled, 'modi' | 'operatoreDichiarato'>> = {
   name: 'modi-profile',
-  async check(call, context): Promise<Refusal | undefined> {
+  async check(call, context) {
     const c = call.convenzione
-    if (call.channel !== 'rest' || !c || !hasProfile(c)) return undefined
+    if (call.channel !== 'rest' || !hasProfile(c)) return undefined
     const evidence: ModiEvidence = { profilo: 'modi' }
-    call.modi = evidence
     try {
-      await checkModi(call, context, c, evidence)
-      return undefined
+      const operatoreDichiarato = await checkModi(call, context, c, evidence)
+      return operatoreDichiarato === undefined ? { modi: evidence } : { modi: evidence, operatoreDichiarato }
     } catch (err) {
       if (!(err instanceof TokenFailure)) throw err
-      return refuse(err.code, { reason: `${err.token}${err.claim ? ` ${err.claim}` : ''}: ${err.message}`, token: { nome: err.token, claim: err.claim } })
+      // the trail keeps what the tokens proved before one failed
+      return { refused: err.refusal(), established: { modi: evidence } }
     }
   },
 }

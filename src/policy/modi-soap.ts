@@ -3,9 +3,10 @@
 // processes), by a certificate registered for the convenzione; INTEGRITY_SOAP_01: the soap:Body signed too, and
 // the fields the gateway acts on are the signed Body's. `no`: a wsse:Security the sender marked mustUnderstand is
 // a header this partner's calls do not use (SOAP's MustUnderstand fault).
-import { refuse, type Refusal } from '../errors.ts'
+import { refuse } from '../errors.ts'
 import { setting } from './setting.ts'
-import type { PolicyCheck } from './types.ts'
+import type { Stage } from './stage.ts'
+import type { Authorized, Call, Profiled } from './types.ts'
 import { TokenFailure, type ModiEvidence } from './modi-tokens.ts'
 import { NS, verifyWsSecurity } from './ws-security.ts'
 
@@ -18,11 +19,11 @@ export const sicurezzaSoap = setting({
 /** The operation SOAP 1.1 names in wsa:Action (the WSDL's soapAction). */
 export const SOAP_OPERATION_ACTION = 'urn:it:inps:invciv:verifica:v1/VerificaGiudizio'
 
-export const modiSoapProfile: PolicyCheck = {
+export const modiSoapProfile: Stage<Call & Authorized, Pick<Profiled, 'modi' | 'verifiedMessageId'>> = {
   name: 'modi-soap-profile',
-  async check(call, context): Promise<Refusal | undefined> {
+  async check(call, context) {
     const c = call.convenzione
-    if (call.channel !== 'soap' || !c) return undefined
+    if (call.channel !== 'soap') return undefined
     if (c.sicurezzaSoap === 'no') {
       if (!call.soap?.securityMustUnderstand) return undefined
       const header = `{${NS.wsse}}Security`
@@ -32,14 +33,14 @@ export const modiSoapProfile: PolicyCheck = {
     if (!call.soap || (call.payload.kind === 'malformed' && call.payload.errori?.some((e) => e.regola === 'xml' || e.regola === 'codifica'))) return undefined
     const s = context.modi
     const evidence: ModiEvidence = { profilo: 'modi', messageId: call.soap.messageId }
-    call.modi = evidence
+    let verifiedMessageId: string | undefined
     try {
       const verified = await verifyWsSecurity({
         xml: call.soap.body.toString('utf8'), address: call.soap.address, action: SOAP_OPERATION_ACTION, body: c.sicurezzaSoap === 'INTEGRITY_SOAP_01',
         settings: s, now: context.clock.now(), certificates: () => context.certificatiConvenzione(c.id), untrusted: (cert) => context.untrustedSigner(cert),
       })
       evidence.messageId = verified.messageId
-      call.soap.verifiedMessageId = verified.messageId
+      verifiedMessageId = verified.messageId
       if (verified.bodyFields && call.payload.kind === 'fields') {
         // what the gateway acts on is what was signed: the fields the channel read must be the signed Body's
         for (const [name, value] of Object.entries(call.payload.fields)) {
@@ -48,10 +49,11 @@ export const modiSoapProfile: PolicyCheck = {
       }
       const ttl = Math.max(verified.expires.getTime() - context.clock.now().getTime(), s.maxAgeSeconds * 1000) + s.clockSkewSeconds * 1000
       if (!(await context.firstSeen('ws-messageid', `${c.id}|${verified.messageId}`, ttl))) throw new TokenFailure('TOKEN_RIUSATO', 'wsa:MessageID', undefined, 'MessageID già ricevuto')
-      return undefined
+      return { modi: evidence, verifiedMessageId }
     } catch (err) {
       if (!(err instanceof TokenFailure)) throw err
-      return refuse(err.code, { reason: `${err.token}${err.claim ? ` ${err.claim}` : ''}: ${err.message}`, token: { nome: err.token, claim: err.claim } })
+      // the trail keeps what was proved before the failure; a fault relates to a MessageID once it is verified
+      return { refused: err.refusal(), established: verifiedMessageId === undefined ? { modi: evidence } : { modi: evidence, verifiedMessageId } }
     }
   },
 }

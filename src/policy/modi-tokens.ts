@@ -4,7 +4,7 @@
 // A failure says which class it is, which token and which claim, and nothing more (no key, no stack).
 import { createHash, X509Certificate } from 'node:crypto'
 import { decodeProtectedHeader, importX509, jwtVerify, errors, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose'
-import type { RefusalCode } from '../errors.ts'
+import { refuse, type Refusal, type RefusalCode } from '../errors.ts'
 
 /** The signature algorithms AgID allows for inter-organisation trust (no shared secrets, no none). */
 export const X509_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512']
@@ -13,6 +13,11 @@ export const X509_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES
 export class TokenFailure extends Error {
   constructor(readonly code: RefusalCode, readonly token: string, readonly claim: string | undefined, reason: string) {
     super(reason)
+  }
+
+  /** The refusal: the partner is told the token and the claim, the trail the reason too. */
+  refusal(): Refusal {
+    return refuse(this.code, { reason: `${this.token}${this.claim ? ` ${this.claim}` : ''}: ${this.message}`, token: { nome: this.token, claim: this.claim } })
   }
 }
 

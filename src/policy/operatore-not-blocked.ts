@@ -3,13 +3,13 @@
 // passed since the block. This is the early answer; the commit decides again with the operatore's row locked
 // (policy/operatore-lockout.ts), so no call is answered past the limit.
 import { refuse } from '../errors.ts'
-import type { PolicyCheck } from './types.ts'
+import type { Stage } from './stage.ts'
+import type { Arrived, Authorized, Named } from './types.ts'
 
-export const operatoreNotBlocked: PolicyCheck = {
+export const operatoreNotBlocked: Stage<Arrived & Authorized & Pick<Named, 'operatore'>> = {
   name: 'operatore-not-blocked',
   async check(call, context) {
     const { convenzione, operatore } = call
-    if (!convenzione || !operatore) throw new Error('check 7 runs after checks 1 and 6')
     // read with the convenzione when the raw request named the same operatore; asked for otherwise
     const state = call.prefetchedOperatore?.identificativo === operatore
       ? call.prefetchedOperatore.stato

@@ -3,7 +3,8 @@
 // From here on the operatore is its canonical identity: `LOCK.TEST`, `Lock.Test` and ` lock.test ` are one
 // operatore, counted, blocked and limited together; the traccia keeps the identifier as sent.
 import { refuse } from '../errors.ts'
-import type { PolicyCheck } from './types.ts'
+import type { Stage } from './stage.ts'
+import type { Named, Profiled, Validated } from './types.ts'
 
 /** The identity an operatore is counted under: trimmed, in lower case. */
 export const operatoreKey = (identificativo: string): string => identificativo.trim().toLowerCase()
@@ -16,10 +17,10 @@ export function operatoreKeyOf(raw: unknown): string | undefined {
   return trimmed !== undefined && IDENTIFICATIVO.test(trimmed) ? trimmed.toLowerCase() : undefined
 }
 
-export const operatorePresent: PolicyCheck = {
+export const operatorePresent: Stage<Validated & Pick<Profiled, 'operatoreDichiarato'>, Named> = {
   name: 'operatore-present',
   check(call) {
-    const named = call.request?.identificativoOperatore
+    const named = call.request.identificativoOperatore
     // a verified AUDIT_REST token names the operatore; a body that names another is not believed
     const declared = call.operatoreDichiarato
     if (declared && named && operatoreKey(named) !== operatoreKey(declared)) {
@@ -27,8 +28,7 @@ export const operatorePresent: PolicyCheck = {
     }
     const operatore = named ?? declared
     if (!operatore) return refuse('OPERATORE_NON_INDICATO')
-    if (call.request && !named) call.request.identificativoOperatore = operatore
-    call.operatore = operatoreKey(operatore)
-    return undefined
+    // the request names the operatore from here on: the token's, when the body named none
+    return { operatore: operatoreKey(operatore), request: { ...call.request, identificativoOperatore: operatore } }
   },
 }

@@ -6,7 +6,8 @@ import { refuse, type FieldError, type Regola } from '../errors.ts'
 import { echoed } from '../neutralise.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
 import { categorie, normaliseKey, type Categoria } from '../verification/esito.ts'
-import type { PolicyCheck, VerificaRequest } from './types.ts'
+import type { Stage } from './stage.ts'
+import type { Call, Validated, VerificaRequest } from './types.ts'
 
 // Printable text without control characters: what a protocol number or a judgment code can hold.
 const TEXT = '^[^\\u0000-\\u001f\\u007f]*$'
@@ -98,7 +99,7 @@ export function parseRequest(raw: Fields): ParsedRequest {
   }
 }
 
-export const requestValid: PolicyCheck = {
+export const requestValid: Stage<Call, Validated> = {
   name: 'request-valid',
   check(call) {
     const { payload } = call
@@ -107,7 +108,6 @@ export const requestValid: PolicyCheck = {
     }
     const parsed = parseRequest(payload.fields)
     if (!parsed.ok) return refuse('RICHIESTA_NON_VALIDA', { reason: parsed.reason, errori: parsed.errori })
-    call.request = parsed.request
-    return undefined
+    return { request: parsed.request }
   },
 }

@@ -4,7 +4,8 @@
 // Identificatore from the same Mittente is refused, across processes) and recent. The REST channel has no busta.
 import { refuse, type EccezioneBusta, type Refusal } from '../errors.ts'
 import { setting } from './setting.ts'
-import type { PolicyCheck } from './types.ts'
+import type { Stage } from './stage.ts'
+import type { Authorized, Call } from './types.ts'
 import { CODICE, EGOV_NS, SERVIZIO_SINCRONO, eccezione, identificatoreParts, nomeDi, type BustaRichiesta, type SpcoopIdentity } from './spcoop-busta.ts'
 import type { Convenzione } from './convenzione.ts'
 
@@ -67,11 +68,11 @@ export function mismatches(busta: BustaRichiesta, c: Convenzione, gateway: Spcoo
 
 const describe = (eccezioni: EccezioneBusta[]) => eccezioni.map((e) => `${e.codice} ${e.posizione}`).join('; ')
 
-export const spcoopProfile: PolicyCheck = {
+export const spcoopProfile: Stage<Call & Authorized> = {
   name: 'spcoop-profile',
   async check(call, context): Promise<Refusal | undefined> {
     const c = call.convenzione
-    if (call.channel !== 'soap' || !c) return undefined
+    if (call.channel !== 'soap') return undefined
     const busta = call.busta
     if (c.profilo === 'mtls') {
       if (!busta) return undefined

@@ -1,6 +1,6 @@
 // What flows through the pipeline: one Call per request, and the shape every policy unit shares.
 import type { Clock } from '../clock.ts'
-import type { FieldError, Refusal } from '../errors.ts'
+import type { FieldError } from '../errors.ts'
 import type { Categoria, Verbale } from '../verification/esito.ts'
 import type { Convenzione } from './convenzione.ts'
 import type { BustaRichiesta, SpcoopIdentity } from './spcoop-busta.ts'
@@ -51,20 +51,54 @@ export interface Call {
   http?: HttpParts
   /** what a SOAP call's WS-Security profile reads: the envelope's text, the address it came to, its Security header */
   soap?: SoapParts
-  /** what ModI and PDND tokens proved, for the trail (check 2c) */
+}
+
+/** What pipeline/access.ts reads with the peer certificate, before any check: used only by a call that passes them. */
+export interface Prefetched {
+  /** the convenzione of the peer certificate */
+  convenzione: Convenzione | undefined
+  /** the state of the operatore named by the raw request (by its canonical identity) */
+  prefetchedOperatore: { identificativo: string; stato: OperatoreState | null } | undefined
+  /** the verbali of the person the raw request names */
+  prefetchedVerbali: { codiceFiscale: string; categoria: Categoria; verbali: Verbale[] } | undefined
+}
+
+/** A call as the checks receive it. */
+export type Arrived = Call & Prefetched
+
+// What each stage establishes (policy/checks.ts), in order.
+
+/** Check 1: the peer certificate is an active one of this convenzione. */
+export interface Authorized {
+  convenzione: Convenzione
+}
+
+/** Checks 2b-2d: what a security profile proved, for the trail and the answer. */
+export interface Profiled {
+  /** what ModI and PDND tokens, or WS-Security, proved */
   modi?: ModiEvidence
   /** the operatore a verified token names (AUDIT_REST userID): the request's, when the body names none */
   operatoreDichiarato?: string
-  /** the convenzione of the peer certificate, read before the checks (pipeline/access.ts) */
-  convenzione?: Convenzione
-  /** the state of the operatore named by the raw request (by its canonical identity), read with the convenzione */
-  prefetchedOperatore?: { identificativo: string; stato: OperatoreState | null }
-  /** the verbali of the person the raw request names, read with the convenzione */
-  prefetchedVerbali?: { codiceFiscale: string; categoria: Categoria; verbali: Verbale[] }
-  request?: VerificaRequest
-  /** the operatore's canonical identity (policy/operatore-present.ts): what counting, blocking and limits go by */
-  operatore?: string
+  /** wsa:MessageID once its signature is verified: what the answer relates to */
+  verifiedMessageId?: string
 }
+
+/** Check 5: the request, validated and normalised. */
+export interface Validated {
+  request: VerificaRequest
+}
+
+/** Check 6: the operatore's canonical identity, what counting, blocking and limits go by; the request names it. */
+export interface Named {
+  operatore: string
+  request: VerificaRequest & { identificativoOperatore: string }
+}
+
+/** A call that passed every check: what the lookup and the commit work with. */
+export type Checked = Arrived & Authorized & Profiled & Validated & Named
+
+/** A call as far as the pipeline got with it: what its traccia and its answer can tell, whatever stopped it. */
+export type Known = Call & Partial<Prefetched & Profiled & Validated> & { operatore?: string }
 
 /** A REST request as its security profile reads it. */
 export interface HttpParts {
@@ -91,8 +125,6 @@ export interface SoapParts {
   securityMustUnderstand: boolean
   /** wsa:MessageID as read, unverified (for the trail of a refusal); an identifier or nothing */
   messageId?: string
-  /** wsa:MessageID once its signature is verified: what the answer relates to */
-  verifiedMessageId?: string
 }
 
 /** An operatore's state as the registry keeps it: bloccato since when, if it is. */
@@ -128,8 +160,3 @@ export interface PolicyContext {
 /** What tells a signing certificate's standing, given by the listeners' trust of the moment (tls/signer-trust.ts). */
 export type SignerTrust = (cert: X509Certificate, now: Date) => string | undefined
 
-/** One check of the pipeline: lets the call pass (undefined) or refuses it. */
-export interface PolicyCheck {
-  name: string
-  check(call: Call, context: PolicyContext): Refusal | undefined | Promise<Refusal | undefined>
-}

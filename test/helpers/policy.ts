@@ -1,6 +1,7 @@
 // A call, a convenzione and a policy context made in memory, for unit tests of the checks: no database, no server.
 // What a check asks of the registry is answered from what the test gives.
-import type { Call, OperatoreState, PolicyContext } from '../../src/policy/types.ts'
+import type { Checked, OperatoreState, PolicyContext } from '../../src/policy/types.ts'
+import { refusalOf, type Additions, type Verdict } from '../../src/policy/stage.ts'
 import type { Convenzione } from '../../src/policy/convenzione.ts'
 import type { ModiSettings } from '../../src/policy/modi-tokens.ts'
 import { TestClock } from './raw-soap.ts'
@@ -19,13 +20,25 @@ export function convenzioneOf(over: Partial<Convenzione> = {}): Convenzione {
   }
 }
 
-export function callOf(over: Partial<Call> = {}): Call {
+/**
+ * A call as it is once every check passed (any stage takes it): the convenzione, FIELDS as the request, its
+ * operatore. A test of a stage overrides what that stage reads.
+ */
+export function callOf(over: Partial<Checked> = {}): Checked {
   return {
     transactionId: '00000000-0000-4000-8000-000000000001', channel: 'rest', method: 'POST', uri: '/rest/v1/verifiche',
     receivedAt: new Date('2026-06-15T10:00:00Z'), startedAt: 0, peerIp: '192.0.2.10', clientIp: '192.0.2.10', fingerprint: 'ab'.repeat(32),
-    payload: { kind: 'fields', fields: { ...FIELDS } }, convenzione: convenzioneOf(), ...over,
+    payload: { kind: 'fields', fields: { ...FIELDS } }, convenzione: convenzioneOf(), prefetchedOperatore: undefined, prefetchedVerbali: undefined,
+    request: {
+      identificativoOperatore: FIELDS.identificativoOperatore, riferimentoPratica: FIELDS.riferimentoPratica, codiceFiscale: FIELDS.codiceFiscale,
+      numeroVerbale: FIELDS.numeroVerbale, dataVerbale: FIELDS.dataVerbale, categoria: 'INVALIDITA_CIVILE', giudizio: undefined,
+    },
+    operatore: FIELDS.identificativoOperatore, ...over,
   }
 }
+
+/** A stage's verdict in a word: the refusal's code, or `passa`. */
+export const code = async (verdict: Verdict<Additions> | Promise<Verdict<Additions>>) => refusalOf(await verdict)?.code ?? 'passa'
 
 export const MODI: ModiSettings = {
   audience: 'urn:it:inps:invciv:verifica:v1', clockSkewSeconds: 5, maxAgeSeconds: 300,

@@ -9,12 +9,11 @@ import { requestValid, parseRequest } from '../../src/policy/request-valid.ts'
 import { operatoreKey, operatoreKeyOf, operatorePresent } from '../../src/policy/operatore-present.ts'
 import { operatoreNotBlocked } from '../../src/policy/operatore-not-blocked.ts'
 import { checks } from '../../src/policy/checks.ts'
-import { callOf, contextOf, convenzioneOf, FIELDS } from '../helpers/policy.ts'
-
-const code = async (r: unknown) => ((await r) as { code?: string } | undefined)?.code ?? 'passa'
+import type { Validated } from '../../src/policy/types.ts'
+import { callOf, code, contextOf, convenzioneOf, FIELDS } from '../helpers/policy.ts'
 
 t.test('the checks, in the order DESIGN.md gives', async (t) => {
-  t.same(checks.map((c) => c.name), [
+  t.same(checks.names, [
     'certificate-authorized', 'convenzione-active', 'spcoop-profile', 'modi-profile', 'modi-soap-profile', 'ip-allowlist', 'fascia-oraria',
     'request-valid', 'operatore-present', 'operatore-not-blocked',
   ])
@@ -24,7 +23,8 @@ t.test('1 certificate: no certificate, or one of no convenzione, is CERTIFICATO_
   const context = contextOf()
   t.equal(await code(certificateAuthorized.check(callOf({ fingerprint: undefined }), context)), 'CERTIFICATO_NON_AUTORIZZATO')
   t.equal(await code(certificateAuthorized.check(callOf({ convenzione: undefined }), context)), 'CERTIFICATO_NON_AUTORIZZATO')
-  t.equal(await code(certificateAuthorized.check(callOf(), context)), 'passa')
+  const convenzione = convenzioneOf({ id: 7 })
+  t.same(await certificateAuthorized.check(callOf({ convenzione }), context), { convenzione }, 'passes, and says the convenzione is known from here on')
 })
 
 t.test('2 convenzione in force: its state and its dates, by the Rome day', async (t) => {
@@ -37,7 +37,6 @@ t.test('2 convenzione in force: its state and its dates, by the Rome day', async
   // 23:30 UTC on the 15th is already the 16th in Rome (summer time)
   t.equal(await check({ validaAl: '2026-06-15' }, '2026-06-15T23:30:00Z'), 'CONVENZIONE_NON_ATTIVA', 'the last day ends at midnight in Rome, not in UTC')
   t.equal(await check({ validaDal: '2026-06-16' }, '2026-06-15T22:30:00Z'), 'passa', 'and the first begins at midnight in Rome')
-  t.equal(await code(convenzioneActive.check(callOf({ convenzione: undefined }), contextOf())), 'CONVENZIONE_NON_ATTIVA')
 })
 
 t.test('3 IP allowlist: the address the gateway saw, v4 and v6, and an unbelievable one refused', async (t) => {
@@ -52,9 +51,8 @@ t.test('3 IP allowlist: the address the gateway saw, v4 and v6, and an unbelieva
 })
 
 t.test('5 request: every field and the rule it broke, at once; a valid one normalised', async (t) => {
-  const call = callOf()
-  t.equal(await code(requestValid.check(call, contextOf())), 'passa')
-  t.match(call.request, { codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' })
+  t.match(await requestValid.check(callOf(), contextOf()), { request: { codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' } },
+    'passes, adding the request')
   const bad = await requestValid.check(callOf({ payload: { kind: 'fields', fields: { ...FIELDS, codiceFiscale: 'RSSMRA80A01H501X', dataVerbale: '2023-02-30', extra: 1 } } }), contextOf())
   t.match(bad, { code: 'RICHIESTA_NON_VALIDA', errori: [{ campo: 'extra', regola: 'non-previsto' }] }, 'schema errors first')
   t.match(parseRequest({ ...FIELDS, codiceFiscale: 'RSSMRA80A01H501X', dataVerbale: '2023-02-30' }), { ok: false, errori: [{ campo: 'codiceFiscale', regola: 'carattere-di-controllo' }, { campo: 'dataVerbale', regola: 'data-inesistente' }] })
@@ -66,23 +64,19 @@ t.test('5 request: every field and the rule it broke, at once; a valid one norma
 t.test('6 operatore: named in the body or by a verified token, one canonical identity, the two never different', async (t) => {
   t.equal(operatoreKey('  Mario.Bianchi@Ente-A '), 'mario.bianchi@ente-a')
   t.equal(operatoreKeyOf('Op\u0000x'), undefined, 'only what check 5 would accept goes into a query')
-  const parsed = (fields: Record<string, unknown>) => {
-    const call = callOf({ payload: { kind: 'fields', fields } })
-    void requestValid.check(call, contextOf())
-    return call
+  // what check 5 made of the fields, and the operatore a verified token declared
+  const parsed = (fields: Record<string, unknown>, operatoreDichiarato?: string) => {
+    const { request } = requestValid.check(callOf({ payload: { kind: 'fields', fields } }), contextOf()) as Validated
+    return { request, ...(operatoreDichiarato ? { operatoreDichiarato } : {}) }
   }
-  const named = parsed({ ...FIELDS, identificativoOperatore: 'Mario.Bianchi@Ente-A' })
-  t.equal(await code(operatorePresent.check(named, contextOf())), 'passa')
-  t.equal(named.operatore, 'mario.bianchi@ente-a')
+  t.match(await operatorePresent.check(parsed({ ...FIELDS, identificativoOperatore: 'Mario.Bianchi@Ente-A' }), contextOf()),
+    { operatore: 'mario.bianchi@ente-a', request: { identificativoOperatore: 'Mario.Bianchi@Ente-A' } }, 'counted by its canonical identity, traced as sent')
   const { identificativoOperatore: _none, ...anonymous } = FIELDS
   t.equal(await code(operatorePresent.check(parsed(anonymous), contextOf())), 'OPERATORE_NON_INDICATO')
-  const byToken = parsed(anonymous)
-  byToken.operatoreDichiarato = 'rossi@ente-a'
-  t.equal(await code(operatorePresent.check(byToken, contextOf())), 'passa', 'an AUDIT_REST userID names it')
-  t.equal(byToken.request?.identificativoOperatore, 'rossi@ente-a')
-  const both = parsed(FIELDS)
-  both.operatoreDichiarato = 'altro@ente-a'
-  t.match(await operatorePresent.check(both, contextOf()), { code: 'TOKEN_NON_VALIDO', token: { nome: 'Agid-JWT-TrackingEvidence', claim: 'userID' } }, 'a body naming another is not believed')
+  t.match(await operatorePresent.check(parsed(anonymous, 'Rossi@ente-a'), contextOf()), { operatore: 'rossi@ente-a', request: { identificativoOperatore: 'Rossi@ente-a' } },
+    'an AUDIT_REST userID names it, and the request names it from then on')
+  t.match(await operatorePresent.check(parsed(FIELDS, 'altro@ente-a'), contextOf()), { code: 'TOKEN_NON_VALIDO', token: { nome: 'Agid-JWT-TrackingEvidence', claim: 'userID' } }, 'a body naming another is not believed')
+  t.match(await operatorePresent.check(parsed(FIELDS, ' Mario.BIANCHI@ente-a '), contextOf()), { operatore: 'mario.bianchi@ente-a' }, 'the same operatore, written otherwise, is the same')
 })
 
 t.test('7 operatore not blocked: suspended, blocked, and back at the end of the window only where the convenzione says so', async (t) => {

@@ -8,11 +8,11 @@ import { spcoopProfile, mismatches, pddOf } from '../../src/policy/spcoop-profil
 import { identificatoreParts, type BustaRichiesta } from '../../src/policy/spcoop-busta.ts'
 import { modiProfile } from '../../src/policy/modi-profile.ts'
 import { quotaGrant } from '../../src/policy/daily-quota.ts'
-import { callOf, contextOf, convenzioneOf, FIELDS } from '../helpers/policy.ts'
+import { callOf, code, contextOf, convenzioneOf, FIELDS } from '../helpers/policy.ts'
+import { refusalOf } from '../../src/policy/stage.ts'
 import { auditToken, integrityHeaders, PURPOSE_ID, signerOf, x509Token } from '../helpers/modi.ts'
 import { certFile } from '../helpers/certs.ts'
 
-const code = async (r: unknown) => ((await r) as { code?: string } | undefined)?.code ?? 'passa'
 const spcoop = convenzioneOf({ profilo: 'spcoop', soggettoSpcoop: 'EnteA', tipoSoggettoSpcoop: 'SPC' })
 const now = new Date('2026-06-15T10:00:00Z')
 const good = (over: Partial<BustaRichiesta> = {}): BustaRichiesta => ({
@@ -61,25 +61,24 @@ t.test('2c ModI: an ID_AUTH token of a registered certificate passes once; the o
   })
   const token = await x509Token()
   t.equal(await code(modiProfile.check(rest({ authorization: `Bearer ${token}` }), context)), 'passa')
-  t.match(await modiProfile.check(rest({ authorization: `Bearer ${token}` }), context), { code: 'TOKEN_RIUSATO', token: { nome: 'Authorization', claim: 'jti' } })
-  t.match(await modiProfile.check(rest({}), context), { code: 'TOKEN_ASSENTE', token: { nome: 'Authorization' } })
-  t.match(await modiProfile.check(rest({ authorization: `Bearer ${await x509Token({ signer: signerOf('ente-b') })}` }), context), { code: 'FIRMA_NON_VALIDA', token: { claim: 'x5c' } }, 'a certificate not registered for the convenzione')
-  t.match(await modiProfile.check(rest({ authorization: `Bearer ${await x509Token({ claims: { aud: 'urn:altro' } })}` }), context), { code: 'AUDIENCE_NON_VALIDA', token: { claim: 'aud' } })
-  t.match(await modiProfile.check(rest({ authorization: `Bearer ${await x509Token({ claims: { exp: Math.floor(Date.now() / 1000) - 60 } })}` }), context), { code: 'TOKEN_SCADUTO' })
+  t.match(refusalOf(await modiProfile.check(rest({ authorization: `Bearer ${token}` }), context)), { code: 'TOKEN_RIUSATO', token: { nome: 'Authorization', claim: 'jti' } })
+  t.match(refusalOf(await modiProfile.check(rest({}), context)), { code: 'TOKEN_ASSENTE', token: { nome: 'Authorization' } })
+  t.match(refusalOf(await modiProfile.check(rest({ authorization: `Bearer ${await x509Token({ signer: signerOf('ente-b') })}` }), context)), { code: 'FIRMA_NON_VALIDA', token: { claim: 'x5c' } }, 'a certificate not registered for the convenzione')
+  t.match(refusalOf(await modiProfile.check(rest({ authorization: `Bearer ${await x509Token({ claims: { aud: 'urn:altro' } })}` }), context)), { code: 'AUDIENCE_NON_VALIDA', token: { claim: 'aud' } })
+  t.match(refusalOf(await modiProfile.check(rest({ authorization: `Bearer ${await x509Token({ claims: { exp: Math.floor(Date.now() / 1000) - 60 } })}` }), context)), { code: 'TOKEN_SCADUTO' })
   const revoked = contextOf({ now: new Date().toISOString(), certificati: { [fp(enteA)]: enteA }, untrusted: 'certificato di firma revocato (CRL) dal 2026-06-01' })
-  t.match(await modiProfile.check(rest({ authorization: `Bearer ${await x509Token()}` }), revoked), { code: 'FIRMA_NON_VALIDA', reason: /x5c: certificato di firma revocato/, token: { nome: 'Authorization', claim: 'x5c' } }, 'held to the trust of the moment')
+  t.match(refusalOf(await modiProfile.check(rest({ authorization: `Bearer ${await x509Token()}` }), revoked)), { code: 'FIRMA_NON_VALIDA', reason: /x5c: certificato di firma revocato/, token: { nome: 'Authorization', claim: 'x5c' } }, 'held to the trust of the moment')
 
   const integrity = convenzioneOf({ integritaRest: 'INTEGRITY_REST_01' })
   const body = JSON.stringify(FIELDS)
   t.equal(await code(modiProfile.check(rest(await integrityHeaders(body), integrity, body), context)), 'passa')
-  t.match(await modiProfile.check(rest(await integrityHeaders(body), integrity, body.replace('PROT-1', 'PROT-2')), context), { code: 'FIRMA_NON_VALIDA', token: { nome: 'Digest' } }, 'a body other than the digested one')
+  t.match(refusalOf(await modiProfile.check(rest(await integrityHeaders(body), integrity, body.replace('PROT-1', 'PROT-2')), context)), { code: 'FIRMA_NON_VALIDA', token: { nome: 'Digest' } }, 'a body other than the digested one')
 
   const audit = convenzioneOf({ auditRest: 'AUDIT_REST_01', purposeIds: [PURPOSE_ID] })
-  const call = rest({ 'agid-jwt-trackingevidence': await auditToken({ userID: 'Rossi@Ente-A' }) }, audit)
-  t.equal(await code(modiProfile.check(call, context)), 'passa')
-  t.equal(call.operatoreDichiarato, 'Rossi@Ente-A', 'the audit token names the operatore')
-  t.match(call.modi, { profilo: 'modi', userLocation: 'postazione-07', loa: 'SPID_L2' }, 'what the trail keeps of it')
-  t.match(await modiProfile.check(rest({ 'agid-jwt-trackingevidence': await auditToken({ purposeId: 'altra' }) }, audit), context), { code: 'PURPOSE_NON_AUTORIZZATO' })
+  t.match(await modiProfile.check(rest({ 'agid-jwt-trackingevidence': await auditToken({ userID: 'Rossi@Ente-A' }) }, audit), context),
+    { operatoreDichiarato: 'Rossi@Ente-A', modi: { profilo: 'modi', userLocation: 'postazione-07', loa: 'SPID_L2' } }, 'the audit token names the operatore; what the trail keeps of it')
+  t.match(await modiProfile.check(rest({ 'agid-jwt-trackingevidence': await auditToken({ purposeId: 'altra', userID: 'Rossi@Ente-A' }) }, audit), context),
+    { refused: { code: 'PURPOSE_NON_AUTORIZZATO' }, established: { modi: { profilo: 'modi', auditJti: /./ } } }, 'refused, with what the trail keeps of the token as far as it was read')
   t.equal(await code(modiProfile.check(callOf({ channel: 'soap', convenzione }), context)), 'passa', 'a SOAP call is check 2d\'s')
 })
 
@@ -107,14 +106,14 @@ t.test('2d WS-Security: a signed Timestamp, To and MessageID of a registered cer
     channel: 'soap', convenzione: c, receivedAt: new Date(), payload: { kind: 'fields', fields },
     soap: { body: Buffer.from(xml), address, securityMustUnderstand: mustUnderstand },
   })
-  const call = soap(signed('urn:uuid:1'))
-  t.equal(await code(modiSoapProfile.check(call, registered)), 'passa')
-  t.equal(call.soap?.verifiedMessageId, 'urn:uuid:1', 'the verified MessageID, for the answer to relate to')
-  t.match(await modiSoapProfile.check(soap(signed('urn:uuid:1')), registered), { code: 'TOKEN_RIUSATO', token: { nome: 'wsa:MessageID' } })
-  t.match(await modiSoapProfile.check(soap(signed('urn:uuid:2'), undefined, { ...FIELDS, numeroVerbale: 'ALTRO' }), registered), { code: 'FIRMA_NON_VALIDA', token: { nome: 'soap:Body', claim: 'numeroVerbale' } }, 'the fields acted on are the signed ones')
+  t.match(await modiSoapProfile.check(soap(signed('urn:uuid:1')), registered), { verifiedMessageId: 'urn:uuid:1', modi: { messageId: 'urn:uuid:1' } },
+    'the verified MessageID, for the answer to relate to and the trail to keep')
+  t.match(await modiSoapProfile.check(soap(signed('urn:uuid:1')), registered), { refused: { code: 'TOKEN_RIUSATO', token: { nome: 'wsa:MessageID' } }, established: { verifiedMessageId: 'urn:uuid:1' } },
+    'a repeat is refused; its fault still relates to the verified MessageID')
+  t.match(refusalOf(await modiSoapProfile.check(soap(signed('urn:uuid:2'), undefined, { ...FIELDS, numeroVerbale: 'ALTRO' }), registered)), { code: 'FIRMA_NON_VALIDA', token: { nome: 'soap:Body', claim: 'numeroVerbale' } }, 'the fields acted on are the signed ones')
   const untrusted = contextOf({ now: new Date().toISOString(), certificati: { a: readFileSync(certFile('ente-a.crt'), 'utf8') }, untrusted: 'certificato di firma scaduto il 2026-01-01' })
-  t.match(await modiSoapProfile.check(soap(signed('urn:uuid:3')), untrusted), { code: 'FIRMA_NON_VALIDA', reason: /certificato di firma scaduto/ })
-  t.match(await modiSoapProfile.check(soap(envelopeOf(FIELDS), convenzioneOf(), FIELDS, true), registered), { code: 'RICHIESTA_NON_VALIDA', mustUnderstand: /Security$/ }, 'a Security header marked mustUnderstand on a convenzione without the profile')
+  t.match(refusalOf(await modiSoapProfile.check(soap(signed('urn:uuid:3')), untrusted)), { code: 'FIRMA_NON_VALIDA', reason: /certificato di firma scaduto/ })
+  t.match(refusalOf(await modiSoapProfile.check(soap(envelopeOf(FIELDS), convenzioneOf(), FIELDS, true), registered)), { code: 'RICHIESTA_NON_VALIDA', mustUnderstand: /Security$/ }, 'a Security header marked mustUnderstand on a convenzione without the profile')
   t.equal(await code(modiSoapProfile.check(soap(envelopeOf(FIELDS), convenzioneOf(), FIELDS, false), registered)), 'passa', 'and none at all passes')
 })
 

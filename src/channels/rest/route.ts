@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { catalogue } from '../../errors.ts'
 import type { Outcome, Pipeline } from '../../pipeline/pipeline.ts'
-import type { Call, HttpParts, Payload } from '../../policy/types.ts'
+import type { HttpParts, Payload } from '../../policy/types.ts'
 import type { ResponseSigner } from './response-signer.ts'
 import type { QuotaState } from '../../policy/daily-quota.ts'
 import { channelErrorHandler, newCall, publicBase, type CallSource, type PublicAddress } from '../call.ts'
@@ -81,10 +81,10 @@ function httpParts(request: FastifyRequest, body: Buffer, base: string): HttpPar
 export async function restChannel(app: FastifyInstance, options: RestChannelOptions) {
   const { pipeline, signer } = options
 
-  async function send(reply: FastifyReply, outcome: Outcome, call?: Call) {
+  async function send(reply: FastifyReply, outcome: Outcome) {
     const { status, type, body } = answerOf(reply, outcome)
     const text = JSON.stringify(body)
-    const c = call?.convenzione
+    const c = outcome.call.convenzione
     if (c?.integritaRest === 'INTEGRITY_REST_01') {
       if (signer) reply.headers(await signer.headers(text, type, c.enteCodice))
       else reply.log.error({ tx: outcome.transactionId }, 'INTEGRITY_REST_01 answer not signed: no signing key')
@@ -105,7 +105,7 @@ export async function restChannel(app: FastifyInstance, options: RestChannelOpti
       : { kind: 'malformed', reason: 'corpo assente', errori: [{ campo: 'corpo', regola: 'obbligatorio' }] }
     const call = newCall(request, reply, 'rest', payload, options)
     call.http = httpParts(request, bytes ?? Buffer.alloc(0), publicBase(request, options.publicAddress))
-    return send(reply, await pipeline.handle(call), call)
+    return send(reply, await pipeline.handle(call))
   })
 
   // a partner's own usage of today's quota, read with the certificate it connected with

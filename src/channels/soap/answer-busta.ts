@@ -5,7 +5,6 @@ import type { EccezioneBusta } from '../../errors.ts'
 import type { Outcome } from '../../pipeline/pipeline.ts'
 import type { SpcoopCounter } from '../../pipeline/spcoop-counter.ts'
 import { eccezione, identificatore, type Nome, type SpcoopIdentity } from '../../policy/spcoop-busta.ts'
-import type { Call } from '../../policy/types.ts'
 import { renderBusta } from './busta-render.ts'
 
 export interface SpcoopAnswering {
@@ -14,7 +13,8 @@ export interface SpcoopAnswering {
 }
 
 /** The answer's busta for this call, as the Header's content; undefined when the answer has none. */
-export async function answerBusta(call: Call, outcome: Outcome, spcoop: SpcoopAnswering, clock: Clock): Promise<string | undefined> {
+export async function answerBusta(outcome: Outcome, spcoop: SpcoopAnswering, clock: Clock): Promise<string | undefined> {
+  const { call } = outcome
   const c = call.convenzione
   if (c ? c.profilo !== 'spcoop' : call.busta === undefined) return undefined
   const refusal = outcome.kind === 'refusal' ? outcome.refusal : undefined

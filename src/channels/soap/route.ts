@@ -1,7 +1,7 @@
 // The SOAP channel: wire to Call, Outcome to wire. No rule lives here.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Pipeline, Outcome } from '../../pipeline/pipeline.ts'
-import type { Call } from '../../policy/types.ts'
+import type { Known } from '../../policy/types.ts'
 import { channelErrorHandler, newCall, publicBase, type CallSource, type PublicAddress } from '../call.ts'
 import { readEnvelope, SOAP_ACTION, type Envelope } from './envelope.ts'
 import { renderFault, renderRisposta } from './render.ts'
@@ -28,28 +28,28 @@ export const SOAP_PATH = '/ws/invciv'
 export async function soapChannel(app: FastifyInstance, options: SoapChannelOptions) {
   const { pipeline } = options
 
-  async function send(reply: FastifyReply, outcome: Outcome, call: Call | undefined) {
+  async function send(reply: FastifyReply, outcome: Outcome) {
     let header: string | undefined
     try {
-      header = call ? await answerBusta(call, outcome, options.spcoop, options.clock) : undefined
+      header = await answerBusta(outcome, options.spcoop, options.clock)
     } catch (err) {
       // no counter value without the database: the answer goes out, without its busta, rather than not at all
       reply.log.error({ tx: outcome.transactionId, err: { message: messageOf(err) } }, 'answer busta not built')
     }
     reply.header('content-type', XML)
-    if (outcome.kind === 'answer') return reply.code(200).send(signed(renderRisposta(outcome.transactionId, outcome.answer, header), call))
+    if (outcome.kind === 'answer') return reply.code(200).send(signed(renderRisposta(outcome.transactionId, outcome.answer, header), outcome.call))
     if (outcome.refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(outcome.refusal.retryAfterSeconds))
     // WS-I Basic Profile: a SOAP 1.1 fault travels with HTTP 500, whoever is at fault
-    return reply.code(500).send(signed(renderFault(outcome.transactionId, outcome.refusal, header), call))
+    return reply.code(500).send(signed(renderFault(outcome.transactionId, outcome.refusal, header), outcome.call))
   }
 
   /** The answer signed as the convenzione's WS-Security profile asks (refusals too), relating to the request's MessageID. */
-  function signed(xml: string, call: Call | undefined): string {
-    const profile = call?.convenzione?.sicurezzaSoap
+  function signed(xml: string, call: Known): string {
+    const profile = call.convenzione?.sicurezzaSoap
     if (!profile || profile === 'no') return xml
     // the gateway is always started with its key (app.ts); without one the answer goes out unsigned rather than not at all
     if (!options.signing) return xml
-    const relatesTo = call.soap?.verifiedMessageId ?? call.soap?.messageId
+    const relatesTo = call.verifiedMessageId ?? call.soap?.messageId
     return signEnvelope(xml, {
       ...options.signing,
       addressing: [['Action', `${SOAP_ACTION}Response`], ['MessageID', `urn:uuid:${randomUUID()}`], ...(relatesTo ? [['RelatesTo', relatesTo] as [string, string]] : [])],
@@ -70,7 +70,7 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
         securityMustUnderstand: envelope.security?.mustUnderstand ?? false, ...(envelope.messageId ? { messageId: envelope.messageId } : {}),
       }
     }
-    return send(reply, await pipeline.handle(call), call)
+    return send(reply, await pipeline.handle(call))
   }
 
   app.post(SOAP_PATH, async (request, reply) => {

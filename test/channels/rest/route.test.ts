@@ -9,8 +9,8 @@ import type { Pipeline } from '../../../src/pipeline/pipeline.ts'
 
 async function appAnswering(refusal: Refusal) {
   const pipeline: Pipeline = {
-    handle: async (call) => ({ kind: 'refusal', transactionId: call.transactionId, refusal }),
-    refuse: async (call, r) => ({ kind: 'refusal', transactionId: call.transactionId, refusal: r }),
+    handle: async (call) => ({ kind: 'refusal', transactionId: call.transactionId, refusal, call }),
+    refuse: async (call, r) => ({ kind: 'refusal', transactionId: call.transactionId, refusal: r, call }),
     quota: async () => undefined,
   }
   const app = Fastify()
