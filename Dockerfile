@@ -1,5 +1,5 @@
 # invciv-gateway image. It could not be built on the development machines (they have no Docker engine);
-# test/e2e/production.test.ts runs what the runtime stage holds (dist/, package.json, migrations/, routines/, wsdl/) in
+# test/e2e/production.test.ts runs what the runtime stage holds (dist/, package.json, migrations/, routines/, views/, wsdl/) in
 # production mode, and checks that this file copies no key and keeps the admin listener on loopback.
 #
 # Production needs its own certificates and secrets; nothing falls back to development material:
@@ -32,6 +32,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY migrations ./migrations
 COPY routines ./routines
+COPY views ./views
 COPY wsdl ./wsdl
 RUN mkdir -p /var/lib/invciv && chown node:node /var/lib/invciv
 # the spool of tracce written while the database is away lives here: it must outlive the container

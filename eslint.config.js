@@ -35,4 +35,6 @@ export default tseslint.config(
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   { files: ['**/*.js'], languageOptions: { globals: { URL: 'readonly', process: 'readonly' } } },
+  // the pages' own scripts run in the browser
+  { files: ['views/**/*.js'], languageOptions: { globals: { document: 'readonly', window: 'readonly' } } },
 )

@@ -1,4 +1,4 @@
-// Where the project's files are (migrations/, wsdl/, certs-dev/, package.json): the folder above src/ or dist/;
+// Where the project's files are (migrations/, routines/, views/, wsdl/, certs-dev/, package.json): the folder above src/ or dist/;
 // and the release, as package.json says.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'

@@ -8,9 +8,7 @@ import type { Actor } from '../../audit/change-log.ts'
 import type { Clock } from '../../clock.ts'
 import { addDocumento, closeCaso, ESITI, ESITI_OPERATIVI, listCasi, MAX_DOCUMENT_BYTES, openCaso, recordRichiesta, showCaso, type CasoView, type EsitoCaso } from '../../anomalies/cases.ts'
 import { OperationError } from '../../operation-error.ts'
-import { html, type Html } from './html.ts'
-
-type Render = (request: FastifyRequest, reply: FastifyReply, title: string, body: Html, status?: number) => unknown
+import type { Render, Say } from './layout.ts'
 
 const ESITO_LABEL: Record<EsitoCaso, string> = {
   archiviato: 'Archiviato (chiarimenti sufficienti)',
@@ -34,8 +32,8 @@ function field(body: unknown, name: string): string {
   return typeof v === 'string' ? v : ''
 }
 
-export function casePages(app: FastifyInstance, o: { db: pg.Pool; clock: Clock; actor: (request: FastifyRequest) => Actor; render: Render }): void {
-  const { db, clock, actor, render } = o
+export function casePages(app: FastifyInstance, o: { db: pg.Pool; clock: Clock; actor: (request: FastifyRequest) => Actor; render: Render; say: Say }): void {
+  const { db, clock, actor, render, say } = o
 
   // multipart/form-data through the platform's own parser (WHATWG FormData, undici): no extra dependency, and
   // a malformed body is an error we answer, not a crash
@@ -46,66 +44,29 @@ export function casePages(app: FastifyInstance, o: { db: pg.Pool; clock: Clock; 
 
   app.get('/console/casi', { schema: { hide: true } }, async (request, reply) => {
     const casi = await listCasi(db, {}, clock.now())
-    const scaduti = casi.filter((k) => k.scaduto).length
-    return render(request, reply, 'Casi', html`<p>Le anomalie diventano casi: richiesta di chiarimenti all’ente con una scadenza, documenti ricevuti, esito. ${scaduti ? html`<span class="badge">${scaduti} scadut${scaduti === 1 ? 'o' : 'i'}</span>` : ''}</p>
-<table><thead><tr><th scope="col">Caso</th><th scope="col">Stato</th><th scope="col">Anomalia</th><th scope="col">Convenzione</th><th scope="col">Scadenza</th><th scope="col">Esito</th></tr></thead>
-<tbody>${casi.map((k) => html`<tr${k.scaduto ? html` class="scaduto"` : ''}><td><a href="/console/casi/${k.id}">${k.id}</a></td><td>${k.stato}${k.scaduto ? html` <span class="badge">scaduto</span>` : ''}</td>
-<td>${k.tipo} (${k.gravita}): ${k.descrizione}</td><td>${k.convenzioneId ?? ''}</td><td>${k.scadenza ?? ''}</td><td>${k.esito ?? ''}</td></tr>`)}</tbody></table>
-<p class="muted">Un caso si apre dall’anomalia nella pagina iniziale. Anche: API <code>/admin/v1/casi</code>, <code>invciv caso</code>.</p>`)
+    return render(request, reply, 'casi', { title: 'Casi', casi, scaduti: casi.filter((k) => k.scaduto).length })
   })
 
   /** A case's page, with the forms its state allows; `error` shows above the form it concerns. */
-  const casePage = (request: FastifyRequest, k: CasoView, error?: { form: 'richiesta' | 'documento' | 'esito'; message: string; values: Record<string, string> }): Html => {
+  const casePage = (request: FastifyRequest, k: CasoView, error?: { form: 'richiesta' | 'documento' | 'esito'; message: string; values: Record<string, string> }) => {
     const operations = request.principal?.ruolo === 'operations'
-    const errorOf = (form: string) => (error?.form === form ? html`<p class="error" role="alert" id="errore-${form}">${error.message}</p>` : '')
-    const invalid = (form: string) => (error?.form === form ? html` aria-invalid="true" aria-describedby="errore-${form}"` : '')
-    const value = (name: string) => (error ? error.values[name] ?? '' : '')
-    const open = k.stato !== 'chiuso'
-    const esiti = ESITI.filter((e) => operations || !ESITI_OPERATIVI.includes(e))
-    const message = (request.query as { fatto?: string } | undefined)?.fatto
-    return html`${message ? html`<p role="status"><strong>${message}</strong></p>` : ''}<dl>
-<dt>Stato</dt><dd>${k.stato}${k.scaduto ? html` <span class="badge">scaduto</span>` : ''}</dd>
-<dt>Anomalia</dt><dd>${k.anomaliaId}: ${k.tipo} (${k.gravita}), ${k.descrizione}</dd>
-<dt>Convenzione, operatore</dt><dd>${k.convenzioneId ?? '—'}, ${k.operatore ?? '—'}</dd>
-<dt>Aperto</dt><dd>${k.apertoIl.toISOString()} da ${k.apertoDa}</dd>
-<dt>Richiesta</dt><dd>${k.richiestaTesto ? html`${k.richiestaInviataIl ?? ''}: ${k.richiestaTesto} (scadenza ${k.scadenza ?? ''})` : 'non ancora inviata'}</dd>
-<dt>Esito</dt><dd>${k.esito ? html`${ESITO_LABEL[k.esito]}${k.autorita ? html`, segnalato a ${k.autorita.join(', ')} il ${k.segnalatoIl ?? ''}` : ''}${k.nota ? html` — ${k.nota}` : ''}` : 'aperto'}</dd>
-</dl>
-<h2>Evidenze</h2>${k.evidenze.length === 0 ? html`<p>Nessuna traccia allegata.</p>` : html`<ul>${k.evidenze.map((tx) => html`<li><a href="/console/tracce/${tx}">${tx}</a></li>`)}</ul>`}
-<h2>Documenti ricevuti</h2>${k.documenti.length === 0 ? html`<p>Nessuno.</p>` : html`<table><thead><tr><th scope="col">Nome</th><th scope="col">Tipo</th><th scope="col" class="num">Byte</th><th scope="col">SHA-256</th><th scope="col">Ricevuto</th></tr></thead>
-<tbody>${k.documenti.map((d) => html`<tr><td><a href="/admin/v1/casi/${k.id}/documenti/${d.id}">${d.nome}</a></td><td>${d.tipo}</td><td class="num">${d.byte}</td><td><code>${d.sha256}</code></td><td>${d.ricevutoIl.toISOString()} (${d.caricatoDa})</td></tr>`)}</tbody></table>`}
-${open ? html`<section class="noprint" aria-labelledby="s-richiesta"><h2 id="s-richiesta">Richiesta di chiarimenti all’ente</h2>${errorOf('richiesta')}
-<form class="filters" method="post" action="/console/casi/${k.id}/richiesta">
-  <div class="wide"><label for="r-testo">Testo della richiesta</label><textarea id="r-testo" name="testo" rows="4" required maxlength="10000"${invalid('richiesta')}>${value('testo') || k.richiestaTesto || ''}</textarea></div>
-  <div><label for="r-inviata">Inviata il</label><input id="r-inviata" name="inviataIl" type="date" value="${value('inviataIl') || k.richiestaInviataIl || ''}"></div>
-  <div><label for="r-scadenza">Scadenza per la risposta</label><input id="r-scadenza" name="scadenza" type="date" required value="${value('scadenza') || k.scadenza || ''}"${invalid('richiesta')}></div>
-  <div class="end"><button type="submit">Registra la richiesta</button></div>
-</form></section>
-<section class="noprint" aria-labelledby="s-documento"><h2 id="s-documento">Documento ricevuto</h2>${errorOf('documento')}
-<form class="filters" method="post" action="/console/casi/${k.id}/documenti" enctype="multipart/form-data">
-  <div><label for="d-file">File (fino a ${Math.round(MAX_DOCUMENT_BYTES / 1024 / 1024)} MB)</label><input id="d-file" name="documento" type="file" required${invalid('documento')}></div>
-  <div class="end"><button type="submit">Carica il documento</button></div>
-</form><p class="muted">Il file è conservato intero con il suo SHA-256.</p></section>
-<section class="noprint" aria-labelledby="s-esito"><h2 id="s-esito">Esito</h2>${errorOf('esito')}
-<form class="filters" method="post" action="/console/casi/${k.id}/esito">
-  <div><label for="e-esito">Esito</label><select id="e-esito" name="esito" required${invalid('esito')}>${esiti.map((e) => html`<option value="${e}"${value('esito') === e ? html` selected` : ''}>${ESITO_LABEL[e]}</option>`)}</select></div>
-  <div><label for="e-autorita">Autorità (separate da virgola)</label><input id="e-autorita" name="autorita" value="${value('autorita')}" placeholder="Garante per la protezione dei dati personali"></div>
-  <div><label for="e-segnalato">Segnalato il</label><input id="e-segnalato" name="segnalatoIl" type="date" value="${value('segnalatoIl')}"></div>
-  <div class="wide"><label for="e-nota">Nota</label><textarea id="e-nota" name="nota" rows="2" maxlength="10000">${value('nota')}</textarea></div>
-  <div class="end"><button type="submit">Chiudi il caso</button></div>
-</form>${operations ? '' : html`<p class="muted">Disabilitare l’operatore o sospendere la convenzione spetta al ruolo operations.</p>`}</section>` : ''}`
+    return {
+      title: `Caso ${k.id}`, k, error, operations, esitoLabel: ESITO_LABEL, maxMegabytes: Math.round(MAX_DOCUMENT_BYTES / 1024 / 1024),
+      esiti: ESITI.filter((e) => operations || !ESITI_OPERATIVI.includes(e)),
+      message: (request.query as { fatto?: string } | undefined)?.fatto,
+    }
   }
 
   const loadCaso = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<CasoView | undefined> => {
     if (!validId(request.params.id)) {
-      await render(request, reply, 'Caso', html`<p class="error" role="alert">Numero di caso non valido.</p>`, 400)
+      await say(request, reply, 'Caso', 'Numero di caso non valido.', 400)
       return undefined
     }
     try {
       return await showCaso(db, Number(request.params.id), clock.now())
     } catch (err) {
       if (err instanceof OperationError && err.kind === 'not-found') {
-        await render(request, reply, 'Caso', html`<p>Nessun caso con questo numero.</p>`, 404)
+        await say(request, reply, 'Caso', 'Nessun caso con questo numero.', 404, { error: false })
         return undefined
       }
       throw err
@@ -114,7 +75,7 @@ ${open ? html`<section class="noprint" aria-labelledby="s-richiesta"><h2 id="s-r
 
   app.get<{ Params: { id: string } }>('/console/casi/:id', { schema: { hide: true } }, async (request, reply) => {
     const k = await loadCaso(request, reply)
-    return k ? render(request, reply, `Caso ${k.id}`, casePage(request, k)) : reply
+    return k ? render(request, reply, 'caso', casePage(request, k)) : reply
   })
 
   /** A form's action: done → back to the case with a message (303); refused → the case again with the error beside its form. */
@@ -129,7 +90,7 @@ ${open ? html`<section class="noprint" aria-labelledby="s-richiesta"><h2 id="s-r
         if (!(err instanceof OperationError)) throw err
         const status = err.kind === 'invalid' ? 400 : err.kind === 'forbidden' ? 403 : err.kind === 'not-found' ? 404 : 409
         const values = Object.fromEntries(['testo', 'inviataIl', 'scadenza', 'esito', 'autorita', 'segnalatoIl', 'nota'].map((n) => [n, field(request.body, n)]))
-        return await render(request, reply, `Caso ${k.id}`, casePage(request, await showCaso(db, k.id, clock.now()), { form, message: err.message, values }), status)
+        return await render(request, reply, 'caso', casePage(request, await showCaso(db, k.id, clock.now()), { form, message: err.message, values }), status)
       }
     })
 
@@ -160,12 +121,12 @@ ${open ? html`<section class="noprint" aria-labelledby="s-richiesta"><h2 id="s-r
 
   // auditors and operations both open cases (the API's auditorWork rule), through the same function as the API
   app.post<{ Params: { id: string } }>('/console/anomalie/:id/caso', { schema: { hide: true }, config: { auditorWork: true } }, async (request, reply) => {
-    if (!validId(request.params.id)) return render(request, reply, 'Caso', html`<p class="error" role="alert">Numero di anomalia non valido.</p>`, 400)
+    if (!validId(request.params.id)) return say(request, reply, 'Caso', 'Numero di anomalia non valido.', 400)
     try {
       const caso = await openCaso(db, actor(request), Number(request.params.id))
       return await reply.redirect(`/console/casi/${caso.id}`, 303)
     } catch (err) {
-      if (err instanceof OperationError) return await render(request, reply, 'Caso', html`<p class="error" role="alert">${err.message}</p><p><a href="/console/">Torna alla pagina iniziale</a></p>`, err.kind === 'not-found' ? 404 : 409)
+      if (err instanceof OperationError) return await say(request, reply, 'Caso', err.message, err.kind === 'not-found' ? 404 : 409, { back: { href: '/console/', label: 'Torna alla pagina iniziale' } })
       throw err
     }
   })

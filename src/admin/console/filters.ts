@@ -1,7 +1,7 @@
 // The trail's filters as console forms carry them: the same names as the API's and the CLI's, read from a
-// posted form (a codice fiscale never travels in a URL), shared by the search page and the export page.
+// posted form (a codice fiscale never travels in a URL), shared by the search page and the export page
+// (views/console/_filtri.eta draws them).
 import type { TraceFilters } from '../../audit/search.ts'
-import { html, type Html } from './html.ts'
 
 /** name, label, input type */
 export const FILTERS: Array<[keyof TraceFilters, string, string]> = [
@@ -24,9 +24,4 @@ export function traceFiltersOf(form: Record<string, string>): TraceFilters | str
     } else (filters as Record<string, string>)[name] = value
   }
   return filters
-}
-
-/** The filter inputs, filled with what was typed; marked invalid when the form came back with an error. */
-export function filterFields(values: Record<string, string>, invalid: boolean): Html {
-  return html`${FILTERS.map(([name, label, type]) => html`<div><label for="f-${name}">${label}</label><input id="f-${name}" name="${name}" type="${type}" value="${values[name] ?? ''}"${invalid && values[name] ? html` aria-invalid="true"` : ''}></div>`)}`
 }
