@@ -49,8 +49,11 @@ export function completeAnswer(data: Buffer): { status: number; length: number; 
 export function createLeanClient(o: LeanOptions) {
   const url = new URL(o.url)
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80))
-  const head = `${o.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
-    Object.entries(o.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+  const head =
+    `${o.method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n` +
+    Object.entries(o.headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('')
   const queue: Waiting[] = []
   const idle: Connection[] = []
   let open = 0
@@ -64,7 +67,14 @@ export function createLeanClient(o: LeanOptions) {
     constructor() {
       open++
       this.socket = o.tls
-        ? tlsConnect({ host: url.hostname, port, key: o.tls.key, cert: o.tls.cert, ca: o.tls.ca, ...(isIP(url.hostname) ? {} : { servername: url.hostname }) })
+        ? tlsConnect({
+            host: url.hostname,
+            port,
+            key: o.tls.key,
+            cert: o.tls.cert,
+            ca: o.tls.ca,
+            ...(isIP(url.hostname) ? {} : { servername: url.hostname }),
+          })
         : netConnect({ host: url.hostname, port })
       this.socket.setNoDelay(true)
       this.socket.on(o.tls ? 'secureConnect' : 'connect', () => this.next())

@@ -25,7 +25,15 @@ const result = await autocannon({
   requests: o.bodies.map((body) => ({ method: o.method, headers: o.headers, body })),
   ...(o.tls ? { tlsOptions: { key: readFileSync(o.tls.key), cert: readFileSync(o.tls.cert), ca: readFileSync(o.tls.ca) } } : {}),
 })
-process.stdout.write(`${JSON.stringify({
-  rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total,
-  errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, status: result.statusCodeStats,
-})}\n`)
+process.stdout.write(
+  `${JSON.stringify({
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    status: result.statusCodeStats,
+  })}\n`,
+)

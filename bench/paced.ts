@@ -23,7 +23,10 @@ interface PacedOptions {
 const o = JSON.parse(readFileSync(process.argv[2] as string, 'utf8')) as PacedOptions
 // not undici: bench/lean-client.ts says why
 const client = createLeanClient({
-  url: o.url, method: o.method, headers: o.headers, connections: o.connections,
+  url: o.url,
+  method: o.method,
+  headers: o.headers,
+  connections: o.connections,
   ...(o.tls ? { tls: { key: readFileSync(o.tls.key), cert: readFileSync(o.tls.cert), ca: readFileSync(o.tls.ca) } } : {}),
 })
 const requests = o.bodies.map((body) => client.prepare(body))
@@ -44,11 +47,13 @@ const interval = 1000 / o.rate
 const CODE_WARM_UP_MS = 2000
 const SETTLE_MS = 1000
 const warmUntil = performance.now() + CODE_WARM_UP_MS
-await Promise.all(Array.from({ length: o.connections }, async (_, i) => {
-  for (let k = i; k === i || performance.now() < warmUntil; k += o.connections) {
-    await client.send(requests[k % requests.length] as Buffer)
-  }
-}))
+await Promise.all(
+  Array.from({ length: o.connections }, async (_, i) => {
+    for (let k = i; k === i || performance.now() < warmUntil; k += o.connections) {
+      await client.send(requests[k % requests.length] as Buffer)
+    }
+  }),
+)
 await new Promise((resolve) => setTimeout(resolve, SETTLE_MS))
 const WARM_UP_MS = 3000
 const started = performance.now()
@@ -64,7 +69,8 @@ const ownDelay = monitorEventLoopDelay({ resolution: 5 })
 ownDelay.enable()
 
 function fire(dueAt: number) {
-  const p = client.send(requests[sent++ % requests.length] as Buffer)
+  const p = client
+    .send(requests[sent++ % requests.length] as Buffer)
     .then((status) => {
       completed++
       if (dueAt >= measuredFrom && (status < 200 || status >= 300)) non2xx++
@@ -98,29 +104,39 @@ if (o.timelineFile) writeFileSync(o.timelineFile, JSON.stringify(timeline))
 const measured = timeline.filter(([due]) => due >= 0)
 latencies.sort((a, b) => a - b)
 const at = (q: number) => Number((latencies[Math.floor(q * (latencies.length - 1))] ?? 0).toFixed(2))
-process.stdout.write(`${JSON.stringify({
-  rps: latencies.length / o.duration, p50: at(0.5), p99: at(0.99), total: latencies.length, errors, timeouts: 0, non2xx,
-  // every answer, the warm-up's included: what the servers' CPU was spent on
-  completed,
-  // the requests slower than the p99, counted per second of the window: clustered in a second or two, a
-  // stall; spread over all of them, queueing
-  // and at a tenth of a second: which moments (ms into the window: count)
-  slowAt: (() => {
-    const p99 = latencies[Math.floor(0.99 * (latencies.length - 1))] ?? Infinity
-    const at = new Map<number, number>()
-    for (const [due, latency] of measured) if (latency > p99) at.set(Math.floor(due / 100) * 100, (at.get(Math.floor(due / 100) * 100) ?? 0) + 1)
-    return [...at].map(([ms, n]) => `${ms}:${n}`).join(' ')
-  })(),
-  slowPerSecond: (() => {
-    const p99 = latencies[Math.floor(0.99 * (latencies.length - 1))] ?? Infinity
-    const perSecond = Array.from({ length: o.duration }, () => 0)
-    for (const [at, latency] of measured) {
-      const second = Math.min(o.duration - 1, Math.floor(at / 1000))
-      if (latency > p99) perSecond[second] = (perSecond[second] ?? 0) + 1
-    }
-    return perSecond
-  })(),
-  generatorLagP99Ms: Number((ownDelay.percentile(99) / 1e6).toFixed(1)), generatorLagMaxMs: Number((ownDelay.max / 1e6).toFixed(1)),
-  // the window's start on the wall clock, so another process's samples (bench/tools/tail-probe.ts) line up with slowAt
-  windowStartMs: performance.timeOrigin + measuredFrom,
-})}\n`)
+process.stdout.write(
+  `${JSON.stringify({
+    rps: latencies.length / o.duration,
+    p50: at(0.5),
+    p99: at(0.99),
+    total: latencies.length,
+    errors,
+    timeouts: 0,
+    non2xx,
+    // every answer, the warm-up's included: what the servers' CPU was spent on
+    completed,
+    // the requests slower than the p99, counted per second of the window: clustered in a second or two, a
+    // stall; spread over all of them, queueing
+    // and at a tenth of a second: which moments (ms into the window: count)
+    slowAt: (() => {
+      const p99 = latencies[Math.floor(0.99 * (latencies.length - 1))] ?? Infinity
+      const at = new Map<number, number>()
+      for (const [due, latency] of measured)
+        if (latency > p99) at.set(Math.floor(due / 100) * 100, (at.get(Math.floor(due / 100) * 100) ?? 0) + 1)
+      return [...at].map(([ms, n]) => `${ms}:${n}`).join(' ')
+    })(),
+    slowPerSecond: (() => {
+      const p99 = latencies[Math.floor(0.99 * (latencies.length - 1))] ?? Infinity
+      const perSecond = Array.from({ length: o.duration }, () => 0)
+      for (const [at, latency] of measured) {
+        const second = Math.min(o.duration - 1, Math.floor(at / 1000))
+        if (latency > p99) perSecond[second] = (perSecond[second] ?? 0) + 1
+      }
+      return perSecond
+    })(),
+    generatorLagP99Ms: Number((ownDelay.percentile(99) / 1e6).toFixed(1)),
+    generatorLagMaxMs: Number((ownDelay.max / 1e6).toFixed(1)),
+    // the window's start on the wall clock, so another process's samples (bench/tools/tail-probe.ts) line up with slowAt
+    windowStartMs: performance.timeOrigin + measuredFrom,
+  })}\n`,
+)

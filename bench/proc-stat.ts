@@ -28,8 +28,11 @@ export function procStat(pid: number | string): ProcStat | undefined {
   const fields = text.slice(text.lastIndexOf(') ') + 2).split(' ')
   const at = (i: number) => Number(fields[i])
   return {
-    name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')), ppid: at(1),
-    own: (at(11) + at(12)) / CLOCK_TICKS, children: (at(13) + at(14)) / CLOCK_TICKS, system: at(12) / CLOCK_TICKS,
+    name: text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')),
+    ppid: at(1),
+    own: (at(11) + at(12)) / CLOCK_TICKS,
+    children: (at(13) + at(14)) / CLOCK_TICKS,
+    system: at(12) / CLOCK_TICKS,
   }
 }
 

@@ -9,21 +9,28 @@ import path from 'node:path'
 import pg from 'pg'
 import { freePort } from '../src/db/embedded.ts'
 
-const BIN = process.env.INVCIV_PG_BIN ?? (() => {
-  const versions = existsSync('/usr/lib/postgresql') ? execFileSync('ls', ['/usr/lib/postgresql']).toString().trim().split('\n').sort() : []
-  return versions.length ? `/usr/lib/postgresql/${versions.at(-1) ?? ''}/bin` : ''
-})()
+const BIN =
+  process.env.INVCIV_PG_BIN ??
+  (() => {
+    const versions = existsSync('/usr/lib/postgresql')
+      ? execFileSync('ls', ['/usr/lib/postgresql']).toString().trim().split('\n').sort()
+      : []
+    return versions.length ? `/usr/lib/postgresql/${versions.at(-1) ?? ''}/bin` : ''
+  })()
 
 /** Why a replica cannot be made here, or undefined when it can. */
 export function replicaMissing(): string | undefined {
-  for (const tool of ['initdb', 'pg_ctl', 'pg_basebackup']) if (!existsSync(path.join(BIN, tool))) return `no ${tool} in ${BIN || '/usr/lib/postgresql/*/bin'} (Debian: apt-get install postgresql)`
+  for (const tool of ['initdb', 'pg_ctl', 'pg_basebackup'])
+    if (!existsSync(path.join(BIN, tool))) return `no ${tool} in ${BIN || '/usr/lib/postgresql/*/bin'} (Debian: apt-get install postgresql)`
   return undefined
 }
 
 const asRoot = os.userInfo().uid === 0
 function run(tool: string, args: string[]): string {
   const command = path.join(BIN, tool)
-  return asRoot ? execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], { cwd: '/tmp' }).toString() : execFileSync(command, args).toString()
+  return asRoot
+    ? execFileSync('runuser', ['-u', 'postgres', '--', command, ...args], { cwd: '/tmp' }).toString()
+    : execFileSync(command, args).toString()
 }
 
 export interface Server {
@@ -42,11 +49,17 @@ interface Teardown {
 function server(dir: string, port: number): Server {
   const pids = () => {
     const postmaster = Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0])
-    const children = execFileSync('pgrep', ['-P', String(postmaster)]).toString().trim().split('\n').filter(Boolean).map(Number)
+    const children = execFileSync('pgrep', ['-P', String(postmaster)])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
     return [postmaster, ...children]
   }
   return {
-    port, dir,
+    port,
+    dir,
     url: (database) => `postgres://postgres@127.0.0.1:${port}/${database}`,
     stop: () => {
       try {
@@ -74,7 +87,10 @@ export async function primaryAndReplica(t: Teardown): Promise<{ primary: Server;
   const [primaryPort, replicaPort] = [await freePort(), await freePort()]
   run('initdb', ['-D', primaryDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'])
   appendFileSync(path.join(primaryDir, 'postgresql.conf'), '\nwal_level = replica\nmax_wal_senders = 4\nfsync = off\n')
-  writeFileSync(path.join(primaryDir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n')
+  writeFileSync(
+    path.join(primaryDir, 'pg_hba.conf'),
+    'local all all trust\nhost all all 127.0.0.1/32 trust\nhost replication all 127.0.0.1/32 trust\n',
+  )
   const primary = server(primaryDir, primaryPort)
   await start(primaryDir, primaryPort)
   const made: { replica?: Server } = {}

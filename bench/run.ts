@@ -1,7 +1,18 @@
 // `npm run bench [-- --quick]`: the gateway against what a team would otherwise deploy, in one run on one
 // machine. Writes bench/results/latest.{json,md}; the last line printed is the ratios against the targets.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync, createWriteStream, mkdtempSync, readdirSync, rmSync, mkdirSync, openSync, closeSync, symlinkSync } from 'node:fs'
+import {
+  readFileSync,
+  writeFileSync,
+  createWriteStream,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  symlinkSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -45,7 +56,8 @@ const certs = (f: string) => path.join(projectRoot, 'certs-dev', f)
 const tls = { key: certs('ente-a.key'), cert: certs('ente-a.crt'), ca: certs('ca.crt') }
 const work = mkdtempSync(path.join(os.tmpdir(), 'invciv-bench-'))
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
-if (!process.execArgv.includes('--no-memory-reducer')) log('without --no-memory-reducer (npm run bench gives it), this process may collect its heap during a row')
+if (!process.execArgv.includes('--no-memory-reducer'))
+  log('without --no-memory-reducer (npm run bench gives it), this process may collect its heap during a row')
 const started = Date.now()
 // RabbitMQ's epmd-starter VMs, born once a minute, from now until the half-rate row (bench/tools/neighbours.ts)
 const epmdStarters = watchBirths(EPMD_STARTER)
@@ -74,15 +86,22 @@ await migrate(pool)
 // ---- I: the feed import against psql \copy of the same file into the same table -------------------
 const feed = path.join(work, 'feed.csv')
 let feedRows = -1
-await pipeline(Readable.from((function* () {
-  for (const line of syntheticCsv(plan.persons, 42)) {
-    feedRows++
-    yield line
-  }
-})()), createWriteStream(feed))
+await pipeline(
+  Readable.from(
+    (function* () {
+      for (const line of syntheticCsv(plan.persons, 42)) {
+        feedRows++
+        yield line
+      }
+    })(),
+  ),
+  createWriteStream(feed),
+)
 log(`feed of ${feedRows} verbali`)
 const columns = 'codice_fiscale, numero_verbale, data_verbale, categoria, tipo_accertamento, giudizio, data_revisione, registrato_il'
-const copyMs = await timed(() => run('psql', [benchUrl, '-q', '-c', `\\copy verbali (${columns}) from '${feed}' with (format csv, header)`]))
+const copyMs = await timed(() =>
+  run('psql', [benchUrl, '-q', '-c', `\\copy verbali (${columns}) from '${feed}' with (format csv, header)`]),
+)
 await pool.query('truncate verbali')
 const importMs = await timed(() => importVerbaliFile(pool, feed))
 log(`import ${importMs.toFixed(0)} ms, \\copy ${copyMs.toFixed(0)} ms`)
@@ -90,14 +109,23 @@ log(`import ${importMs.toFixed(0)} ms, \\copy ${copyMs.toFixed(0)} ms`)
 // 62 s, from before W1 to the end of the half-rate row): it is done here instead, with the statistics a day's
 // feed would leave, so every row starts from the same state
 await pool.query('vacuum analyze verbali')
-await pool.query('checkpoint').catch((err: unknown) => log(`no checkpoint after the import (${(err as Error).message}): rows may run beside one`))
+await pool
+  .query('checkpoint')
+  .catch((err: unknown) => log(`no checkpoint after the import (${(err as Error).message}): rows may run beside one`))
 
 // ---- the convenzione the partner calls under: every policy on, limits that do not refuse ------------
 const benchActor = gatewayActor('bench')
 await addEnte(pool, benchActor, { codiceIpa: 'bench', nome: 'Benchmark' })
 const { id: convenzioneId } = await createConvenzione(pool, benchActor, {
-  enteCodice: 'bench', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
-  maxGiornaliere: 2_000_000_000, mediaGiornaliera: 1_000_000_000, maxTentativi: 2_000_000_000, maxFallimentiConvenzione: 2_000_000_000,
+  enteCodice: 'bench',
+  validaDal: '2020-01-01',
+  validaAl: '2099-12-31',
+  ipConsentiti: ['127.0.0.0/8'],
+  fasciaOraria: 'sempre',
+  maxGiornaliere: 2_000_000_000,
+  mediaGiornaliera: 1_000_000_000,
+  maxTentativi: 2_000_000_000,
+  maxFallimentiConvenzione: 2_000_000_000,
 })
 const benchTrust = clientTrustOf({ ca: readFileSync(tls.ca), crl: readFileSync(certs('ca.crl')) })
 await addCertificate(pool, benchActor, convenzioneId, readFileSync(tls.cert, 'utf8'), benchTrust)
@@ -105,7 +133,13 @@ await addCertificate(pool, benchActor, convenzioneId, readFileSync(tls.cert, 'ut
 await addPrincipal(pool, benchActor, 'operations', readFileSync(certs('ops.crt'), 'utf8'), benchTrust)
 
 // ---- the request mix: 80 % VALIDO, 10 % VALIDO_NEL_PERIODO, 10 % NON_VALIDO ----------------------------
-const { rows: sample } = await pool.query<{ codice_fiscale: string; numero_verbale: string; data_verbale: string; categoria: string; superato: boolean }>(`
+const { rows: sample } = await pool.query<{
+  codice_fiscale: string
+  numero_verbale: string
+  data_verbale: string
+  categoria: string
+  superato: boolean
+}>(`
   select codice_fiscale, numero_verbale, data_verbale, categoria,
          exists (select 1 from verbali l where l.codice_fiscale = v.codice_fiscale and l.categoria = v.categoria
                  and (l.data_verbale, l.registrato_il, l.id) > (v.data_verbale, v.registrato_il, v.id)) as superato
@@ -114,22 +148,40 @@ const current = sample.filter((r) => !r.superato)
 const superseded = sample.filter((r) => r.superato)
 const mix = Array.from({ length: 500 }, (_, i) => {
   const kind = i % 10 === 8 ? 'periodo' : i % 10 === 9 ? 'non' : 'valido'
-  const r = (kind === 'periodo' ? superseded : current)[i % (kind === 'periodo' ? superseded.length : current.length)] as (typeof sample)[number]
+  const r = (kind === 'periodo' ? superseded : current)[
+    i % (kind === 'periodo' ? superseded.length : current.length)
+  ] as (typeof sample)[number]
   return {
-    identificativoOperatore: `op${i % 50}`, riferimentoPratica: `B-${i}`, codiceFiscale: r.codice_fiscale,
-    numeroVerbale: kind === 'non' ? `${r.numero_verbale}X` : r.numero_verbale, dataVerbale: r.data_verbale, categoria: r.categoria,
+    identificativoOperatore: `op${i % 50}`,
+    riferimentoPratica: `B-${i}`,
+    codiceFiscale: r.codice_fiscale,
+    numeroVerbale: kind === 'non' ? `${r.numero_verbale}X` : r.numero_verbale,
+    dataVerbale: r.data_verbale,
+    categoria: r.categoria,
   }
 })
-const soapBody = (f: Record<string, string>) => `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><v1:VerificaGiudizioRichiesta xmlns:v1="${SERVICE_NS}">${
-  Object.entries(f).map(([k, v]) => `<v1:${k}>${v}</v1:${k}>`).join('')}</v1:VerificaGiudizioRichiesta></soap:Body></soap:Envelope>`
+const soapBody = (f: Record<string, string>) =>
+  `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><v1:VerificaGiudizioRichiesta xmlns:v1="${SERVICE_NS}">${Object.entries(
+    f,
+  )
+    .map(([k, v]) => `<v1:${k}>${v}</v1:${k}>`)
+    .join('')}</v1:VerificaGiudizioRichiesta></soap:Body></soap:Envelope>`
 const soapHeaders = { 'content-type': 'text/xml; charset=utf-8', soapaction: `"${SOAP_ACTION}"` }
 const jsonHeaders = { 'content-type': 'application/json' }
 
 // ---- contestants ----------------------------------------------------------------------------------
 interface Row {
-  name: string; concurrency: number; rps: number; p50: number; p99: number; cpu: number | null; errors: number; non2xx: number
+  name: string
+  concurrency: number
+  rps: number
+  p50: number
+  p99: number
+  cpu: number | null
+  errors: number
+  non2xx: number
   /** CPU microseconds per answered call: the contestant's process, and every PostgreSQL process of the cluster */
-  cpuUs: number | null; pgCpuUs: number | null
+  cpuUs: number | null
+  pgCpuUs: number | null
 }
 const rows: Row[] = []
 
@@ -147,26 +199,45 @@ process.on('exit', () => {
 const build = path.join(work, 'build')
 {
   const started = performance.now()
-  writeFileSync(path.join(work, 'tsconfig.json'), JSON.stringify({
-    extends: path.join(projectRoot, 'tsconfig.build.json'),
-    compilerOptions: { rootDir: projectRoot, outDir: build, noEmit: false, typeRoots: [path.join(projectRoot, 'node_modules/@types')] },
-    include: [path.join(projectRoot, 'src'), path.join(projectRoot, 'bench/contestants')],
-  }))
-  await new Promise<void>((resolve, reject) => execFile(process.execPath, [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(work, 'tsconfig.json')],
-    (err, stdout) => (err ? reject(new Error(`the contestants did not compile:\n${stdout}`)) : resolve())))
+  writeFileSync(
+    path.join(work, 'tsconfig.json'),
+    JSON.stringify({
+      extends: path.join(projectRoot, 'tsconfig.build.json'),
+      compilerOptions: { rootDir: projectRoot, outDir: build, noEmit: false, typeRoots: [path.join(projectRoot, 'node_modules/@types')] },
+      include: [path.join(projectRoot, 'src'), path.join(projectRoot, 'bench/contestants')],
+    }),
+  )
+  await new Promise<void>((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [path.join(projectRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(work, 'tsconfig.json')],
+      (err, stdout) => (err ? reject(new Error(`the contestants did not compile:\n${stdout}`)) : resolve()),
+    ),
+  )
   // what the compiled modules find beside them, as in the image (src/project-root.ts: the folder above dist/)
-  for (const entry of ['package.json', 'node_modules', 'migrations', 'routines', 'wsdl', 'certs-dev']) symlinkSync(path.join(projectRoot, entry), path.join(build, entry))
+  for (const entry of ['package.json', 'node_modules', 'migrations', 'routines', 'wsdl', 'certs-dev'])
+    symlinkSync(path.join(projectRoot, entry), path.join(build, entry))
   log(`contestants compiled in ${Math.round(performance.now() - started)} ms`)
 }
 
 // A contestant's stdout (the gateway logs every call) goes to a file of its own, not through this process: relayed
 // here, 1 300 small writes a second cost the benchmark's own process 7 % of a core during the half-rate row,
 // taken from the two cores the contestant and PostgreSQL share. The ready line is read back from that file.
-async function contestant(name: string, args: string[], env: Record<string, string>, readyText: string, nodeArgs: string[] = []): Promise<ChildProcess> {
+async function contestant(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  readyText: string,
+  nodeArgs: string[] = [],
+): Promise<ChildProcess> {
   const [entry = '', ...rest] = args
   const logFile = path.join(keepTail ?? work, `${name.replace(/\W+/g, '-')}-${Date.now()}.log`)
   const stdout = openSync(logFile, 'w')
-  const child = spawn(process.execPath, [...nodeArgs, path.join(build, entry.replace(/\.ts$/, '.js')), ...rest], { cwd: projectRoot, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', stdout, 'pipe'] })
+  const child = spawn(process.execPath, [...nodeArgs, path.join(build, entry.replace(/\.ts$/, '.js')), ...rest], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', stdout, 'pipe'],
+  })
   closeSync(stdout)
   spawned.add(child)
   let err = ''
@@ -259,25 +330,60 @@ async function load(name: string, pid: number | undefined, options: Record<strin
   const generator = options.rate ? 'bench/paced.ts' : 'bench/load.ts'
   const out = await generate(generator, optionsFile)
   const elapsed = (Date.now() - t0) / 1000
-  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number; completed?: number; generatorLagP99Ms?: number; generatorLagMaxMs?: number; slowPerSecond?: number[]; slowAt?: string; windowStartMs?: number }
-  if (r.generatorLagMaxMs !== undefined) generatorLag.last = { p99Ms: r.generatorLagP99Ms, maxMs: r.generatorLagMaxMs, slowPerSecond: r.slowPerSecond ?? [], slowAt: r.slowAt ?? '', windowStartMs: r.windowStartMs }
+  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+    rps: number
+    p50: number
+    p99: number
+    errors: number
+    timeouts: number
+    non2xx: number
+    total: number
+    completed?: number
+    generatorLagP99Ms?: number
+    generatorLagMaxMs?: number
+    slowPerSecond?: number[]
+    slowAt?: string
+    windowStartMs?: number
+  }
+  if (r.generatorLagMaxMs !== undefined)
+    generatorLag.last = {
+      p99Ms: r.generatorLagP99Ms,
+      maxMs: r.generatorLagMaxMs,
+      slowPerSecond: r.slowPerSecond ?? [],
+      slowAt: r.slowAt ?? '',
+      windowStartMs: r.windowStartMs,
+    }
   const pgAfter = pgCpuSeconds()
   const processCpu = pid ? cpuSeconds(pid) - before : null
   const answered = r.completed ?? r.total
   const row = {
-    name, concurrency, rps: r.rps, p50: r.p50, p99: r.p99, cpu: processCpu === null ? null : processCpu / elapsed, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.total,
+    name,
+    concurrency,
+    rps: r.rps,
+    p50: r.p50,
+    p99: r.p99,
+    cpu: processCpu === null ? null : processCpu / elapsed,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    total: r.total,
     cpuUs: processCpu === null || !answered ? null : Math.round((processCpu / answered) * 1e6),
     pgCpuUs: pgBefore === null || pgAfter === null || !answered ? null : Math.round(((pgAfter - pgBefore) / answered) * 1e6),
   }
-  log(`${name} c=${concurrency}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, cpu ${row.cpu?.toFixed(2) ?? '-'} (${row.cpuUs ?? '-'} µs/call, PostgreSQL ${row.pgCpuUs ?? '-'} µs/call)`)
+  log(
+    `${name} c=${concurrency}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, cpu ${row.cpu?.toFixed(2) ?? '-'} (${row.cpuUs ?? '-'} µs/call, PostgreSQL ${row.pgCpuUs ?? '-'} µs/call)`,
+  )
   return row
 }
 
 // ---- the tail at half rate: what the gateway and PostgreSQL did while it was measured ------------------
 type Samples = Map<string, number>
 const halfRate: { tail?: Record<string, unknown>; where?: string[] } = {}
-const generatorLag: { last?: { p99Ms: number | undefined; maxMs: number; slowPerSecond: number[]; slowAt: string; windowStartMs?: number } } = {}
-const opsAgent = new Agent({ connect: { key: readFileSync(certs('ops.key')), cert: readFileSync(certs('ops.crt')), ca: readFileSync(tls.ca) } })
+const generatorLag: {
+  last?: { p99Ms: number | undefined; maxMs: number; slowPerSecond: number[]; slowAt: string; windowStartMs?: number }
+} = {}
+const opsAgent = new Agent({
+  connect: { key: readFileSync(certs('ops.key')), cert: readFileSync(certs('ops.crt')), ca: readFileSync(tls.ca) },
+})
 
 /** The gateway's Prometheus samples, by their full name with labels. */
 async function scrape(adminPort: number): Promise<Samples> {
@@ -294,9 +400,14 @@ async function databaseActivity() {
   // PostgreSQL 17 moved the checkpointer's counters out of pg_stat_bgwriter (the embedded server is 18)
   const modern = Number((await pool.query<{ v: string }>(`select current_setting('server_version_num') as v`)).rows[0]?.v) >= 170000
   const [checkpoints, buffers] = modern
-    ? ['(select num_timed + num_requested from pg_stat_checkpointer)',
-        `(select buffers_written from pg_stat_checkpointer) + (select coalesce(sum(writes), 0) from pg_stat_io where backend_type = 'client backend')`]
-    : ['(select checkpoints_timed + checkpoints_req from pg_stat_bgwriter)', '(select buffers_checkpoint + buffers_backend from pg_stat_bgwriter)']
+    ? [
+        '(select num_timed + num_requested from pg_stat_checkpointer)',
+        `(select buffers_written from pg_stat_checkpointer) + (select coalesce(sum(writes), 0) from pg_stat_io where backend_type = 'client backend')`,
+      ]
+    : [
+        '(select checkpoints_timed + checkpoints_req from pg_stat_bgwriter)',
+        '(select buffers_checkpoint + buffers_backend from pg_stat_bgwriter)',
+      ]
   const { rows } = await pool.query<{ checkpoints: string; buffers: string; autovacuum: string }>(`
     select ${checkpoints} as checkpoints, ${buffers} as buffers,
            (select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables) as autovacuum`)
@@ -306,8 +417,12 @@ async function databaseActivity() {
 
 /** A histogram's quantile over the interval between two scrapes: the upper bound of the bucket it falls in. */
 function quantile(before: Samples, after: Samples, metric: string, labels: string, q: number): number | null {
-  const buckets = [...after].filter(([k]) => k.startsWith(`${metric}_bucket{`) && k.includes(labels))
-    .map(([k, v]) => ({ le: Number(/le="([^"]+)"/.exec(k)?.[1] === '+Inf' ? Infinity : /le="([^"]+)"/.exec(k)?.[1]), n: v - (before.get(k) ?? 0) }))
+  const buckets = [...after]
+    .filter(([k]) => k.startsWith(`${metric}_bucket{`) && k.includes(labels))
+    .map(([k, v]) => ({
+      le: Number(/le="([^"]+)"/.exec(k)?.[1] === '+Inf' ? Infinity : /le="([^"]+)"/.exec(k)?.[1]),
+      n: v - (before.get(k) ?? 0),
+    }))
     .sort((a, b) => a.le - b.le)
   const total = buckets.at(-1)?.n ?? 0
   if (!total) return null
@@ -316,20 +431,32 @@ function quantile(before: Samples, after: Samples, metric: string, labels: strin
 }
 
 /** Between two scrapes `seconds` apart: the generator's whole run, its own warm-up included. */
-function diagnose(before: Samples, after: Samples, dbBefore: Awaited<ReturnType<typeof databaseActivity>>, dbAfter: Awaited<ReturnType<typeof databaseActivity>>, seconds: number) {
+function diagnose(
+  before: Samples,
+  after: Samples,
+  dbBefore: Awaited<ReturnType<typeof databaseActivity>>,
+  dbAfter: Awaited<ReturnType<typeof databaseActivity>>,
+  seconds: number,
+) {
   const delta = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0)
   const sumOf = (prefix: string) => [...after.keys()].filter((k) => k.startsWith(prefix)).reduce((n, k) => n + delta(k), 0)
   return {
     commitP50Ms: quantile(before, after, 'invciv_batch_duration_seconds', 'kind="commit"', 0.5),
     commitP99Ms: quantile(before, after, 'invciv_batch_duration_seconds', 'kind="commit"', 0.99),
     readP99Ms: quantile(before, after, 'invciv_batch_duration_seconds', 'kind="lettura"', 0.99),
-    callsPerCommit: Number((delta('invciv_batch_calls_sum{kind="commit"}') / Math.max(1, delta('invciv_batch_calls_count{kind="commit"}'))).toFixed(1)),
+    callsPerCommit: Number(
+      (delta('invciv_batch_calls_sum{kind="commit"}') / Math.max(1, delta('invciv_batch_calls_count{kind="commit"}'))).toFixed(1),
+    ),
     commitsPerSecond: Number((delta('invciv_batch_calls_count{kind="commit"}') / seconds).toFixed(0)),
-    callsPerRead: Number((delta('invciv_batch_calls_sum{kind="lettura"}') / Math.max(1, delta('invciv_batch_calls_count{kind="lettura"}'))).toFixed(1)),
+    callsPerRead: Number(
+      (delta('invciv_batch_calls_sum{kind="lettura"}') / Math.max(1, delta('invciv_batch_calls_count{kind="lettura"}'))).toFixed(1),
+    ),
     readsPerSecond: Number((delta('invciv_batch_calls_count{kind="lettura"}') / seconds).toFixed(0)),
     gcPauses: sumOf('invciv_nodejs_gc_duration_seconds_count'),
     gcMs: Number((sumOf('invciv_nodejs_gc_duration_seconds_sum') * 1000).toFixed(1)),
-    gcPausesOver10Ms: sumOf('invciv_nodejs_gc_duration_seconds_count') - [...after.keys()].filter((k) => k.startsWith('invciv_nodejs_gc_duration_seconds_bucket{le="0.01"')).reduce((n, k) => n + delta(k), 0),
+    gcPausesOver10Ms:
+      sumOf('invciv_nodejs_gc_duration_seconds_count') -
+      [...after.keys()].filter((k) => k.startsWith('invciv_nodejs_gc_duration_seconds_bucket{le="0.01"')).reduce((n, k) => n + delta(k), 0),
     eventLoopLagMaxMs: Number(((after.get('invciv_nodejs_eventloop_lag_max_seconds') ?? 0) * 1000).toFixed(1)),
     eventLoopLagP99Ms: Number(((after.get('invciv_nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000).toFixed(1)),
     checkpoints: dbAfter.checkpoints - dbBefore.checkpoints,
@@ -353,15 +480,25 @@ async function clearOfNeighbours(): Promise<void> {
   neighbours.epmdStarters = births.length
   neighbours.waitedMs = Math.round(wait)
   if (births.length === 0) return
-  log(`RabbitMQ's epmd check booted an Erlang VM ${births.length} times so far, every ${(period / 1000).toFixed(1)} s: ${wait > 0 ? `waiting ${(wait / 1000).toFixed(1)} s so that the next boot falls outside the half-rate row` : 'the next falls outside the half-rate row'}`)
+  log(
+    `RabbitMQ's epmd check booted an Erlang VM ${births.length} times so far, every ${(period / 1000).toFixed(1)} s: ${wait > 0 ? `waiting ${(wait / 1000).toFixed(1)} s so that the next boot falls outside the half-rate row` : 'the next falls outside the half-rate row'}`,
+  )
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
 }
 /** bench/tools/tail-probe.ts sampling the gateway, PostgreSQL and the generator until stopped. */
 async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () => Promise<ProbeOutput> }> {
   const out = path.join(work, `probe-${Date.now()}.json`)
-  const args = [...HELPER_NODE_FLAGS, path.join(projectRoot, 'bench/tools/tail-probe.ts'), out, String(gatewayPid ?? 0), ...measuredPostmasters.map(String)]
+  const args = [
+    ...HELPER_NODE_FLAGS,
+    path.join(projectRoot, 'bench/tools/tail-probe.ts'),
+    out,
+    String(gatewayPid ?? 0),
+    ...measuredPostmasters.map(String),
+  ]
   // ahead of everything it watches in the scheduler, like the generator, so its own lateness does not blur a window
-  const child = GENERATOR_NICE ? spawn('nice', ['-n', String(GENERATOR_NICE - 5), process.execPath, ...args]) : spawn(process.execPath, args)
+  const child = GENERATOR_NICE
+    ? spawn('nice', ['-n', String(GENERATOR_NICE - 5), process.execPath, ...args])
+    : spawn(process.execPath, args)
   // a run that fails during the row must not leave it sampling (one did, 20-60 ms of CPU a window in three runs after)
   spawned.add(child)
   await new Promise<void>((resolve, reject) => {
@@ -379,10 +516,14 @@ async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () =>
 }
 
 /** The slowest windows of the half-rate run against a typical one: who ran, who waited, whether the CPUs idled. */
-function whereTheTailWent({ samples, others, births }: ProbeOutput, paced: { slowAt: string; windowStartMs?: number } | undefined): string[] {
+function whereTheTailWent(
+  { samples, others, births }: ProbeOutput,
+  paced: { slowAt: string; windowStartMs?: number } | undefined,
+): string[] {
   if (!paced?.windowStartMs || samples.length < 2) return []
   const start = paced.windowStartMs
-  const show = (w: Record<string, number>) => `gateway main thread ${w.gwMainCpu} ms on a CPU (${w.gwMainSys} in the kernel) + ${w.gwMainWait} waiting for one, its other threads ${w.gwOtherCpu}; ` +
+  const show = (w: Record<string, number>) =>
+    `gateway main thread ${w.gwMainCpu} ms on a CPU (${w.gwMainSys} in the kernel) + ${w.gwMainWait} waiting for one, its other threads ${w.gwOtherCpu}; ` +
     `PostgreSQL ${w.pgCpu} + ${w.pgWait} waiting; generator ${w.genCpu} + ${w.genWait} waiting; this probe ${w.probeCpu}; other processes about ${w.othersCpu} (hypervisor steal ${w.stealMs}, softirq ${w.softirqMs}); CPUs idle ${w.idlePct} %, iowait ${w.iowaitPct} % (over ${w.spanMs} ms)`
   const windows: Array<Record<string, number>> = []
   for (let at = start; at + 100 <= (samples.at(-1)?.t ?? 0) && at < start + plan.duration * 1000; at += 100) {
@@ -391,12 +532,19 @@ function whereTheTailWent({ samples, others, births }: ProbeOutput, paced: { slo
   }
   const median = (k: string) => [...windows].map((w) => w[k] ?? 0).sort((a, b) => a - b)[Math.floor(windows.length / 2)] ?? 0
   const typical = Object.fromEntries(Object.keys(windows[0] ?? {}).map((k) => [k, median(k)]))
-  const slow = paced.slowAt.split(' ').filter(Boolean).map((p) => p.split(':').map(Number) as [number, number]).sort((a, b) => b[1] - a[1]).slice(0, 4)
+  const slow = paced.slowAt
+    .split(' ')
+    .filter(Boolean)
+    .map((p) => p.split(':').map(Number) as [number, number])
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 4)
   return [
     `a typical 100 ms: ${show(typical)}`,
     ...slow.map(([ms, n]) => {
       const w = during(samples, start + ms, 100)
-      const named = busiestOthers(others, start + ms - 100, 300).map(([name, cpu]) => `${name} ${cpu} ms`).join(', ')
+      const named = busiestOthers(others, start + ms - 100, 300)
+        .map(([name, cpu]) => `${name} ${cpu} ms`)
+        .join(', ')
       const born = bornDuring(births, start + ms - 300, 400).join(', ')
       return `${n} slower than p99 fell due at ${ms} ms: ${w ? show(w) : 'not sampled'}${named ? `; the busiest other processes around it: ${named}` : ''}${born ? `; born around it: ${born}` : ''}`
     }),
@@ -404,31 +552,52 @@ function whereTheTailWent({ samples, others, births }: ProbeOutput, paced: { slo
 }
 
 /** One row over several processes: each gets its share of the connections and its own generator, at once. */
-async function loadSplit(name: string, targets: Array<{ pid: number | undefined; options: Record<string, unknown> }>, concurrency: number): Promise<Row> {
+async function loadSplit(
+  name: string,
+  targets: Array<{ pid: number | undefined; options: Record<string, unknown> }>,
+  concurrency: number,
+): Promise<Row> {
   const share = Math.max(1, Math.floor(concurrency / targets.length))
   await Promise.all(targets.map((target) => warmUp(target.options, share)))
   const cpuBefore = targets.map((target) => (target.pid ? cpuSeconds(target.pid) : 0))
   const pgBefore = pgCpuSeconds()
   const t0 = Date.now()
-  const results = await Promise.all(targets.map(async (target, i) => {
-    const optionsFile = path.join(work, `load-split-${i}-${Date.now()}.json`)
-    writeFileSync(optionsFile, JSON.stringify({ ...target.options, connections: share, duration: plan.duration }))
-    const out = await generate('bench/load.ts', optionsFile)
-    return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { rps: number; p50: number; p99: number; errors: number; timeouts: number; non2xx: number; total: number }
-  }))
+  const results = await Promise.all(
+    targets.map(async (target, i) => {
+      const optionsFile = path.join(work, `load-split-${i}-${Date.now()}.json`)
+      writeFileSync(optionsFile, JSON.stringify({ ...target.options, connections: share, duration: plan.duration }))
+      const out = await generate('bench/load.ts', optionsFile)
+      return JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+        rps: number
+        p50: number
+        p99: number
+        errors: number
+        timeouts: number
+        non2xx: number
+        total: number
+      }
+    }),
+  )
   const elapsed = (Date.now() - t0) / 1000
   const cpu = targets.reduce((n, target, i) => n + (target.pid ? cpuSeconds(target.pid) - (cpuBefore[i] as number) : 0), 0)
   const pgAfter = pgCpuSeconds()
   const total = results.reduce((n, r) => n + r.total, 0)
   const row = {
-    name, concurrency, rps: results.reduce((n, r) => n + r.rps, 0),
+    name,
+    concurrency,
+    rps: results.reduce((n, r) => n + r.rps, 0),
     // the slower process's percentiles: what a partner behind the balancer sees at worst
-    p50: Math.max(...results.map((r) => r.p50)), p99: Math.max(...results.map((r) => r.p99)),
-    cpu: cpu / elapsed, errors: results.reduce((n, r) => n + r.errors + r.timeouts, 0), non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    p50: Math.max(...results.map((r) => r.p50)),
+    p99: Math.max(...results.map((r) => r.p99)),
+    cpu: cpu / elapsed,
+    errors: results.reduce((n, r) => n + r.errors + r.timeouts, 0),
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
     cpuUs: total ? Math.round((cpu / total) * 1e6) : null,
     pgCpuUs: pgBefore === null || pgAfter === null || !total ? null : Math.round(((pgAfter - pgBefore) / total) * 1e6),
   }
-  log(`${name} c=${concurrency}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, cpu ${row.cpu.toFixed(2)} cores (${row.cpuUs ?? '-'} µs/call, PostgreSQL ${row.pgCpuUs ?? '-'} µs/call)`)
+  log(
+    `${name} c=${concurrency}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, cpu ${row.cpu.toFixed(2)} cores (${row.cpuUs ?? '-'} µs/call, PostgreSQL ${row.pgCpuUs ?? '-'} µs/call)`,
+  )
   return row
 }
 
@@ -439,10 +608,17 @@ let tracesMatch = true as boolean
 /** How the benchmark runs `invciv serve`: development mode (the dev certificates serve), calls logged at info. */
 function gatewayEnvFor(databaseUrl: string, partnerPort: number, admin: number): Record<string, string> {
   return {
-    DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: String(partnerPort), INVCIV_ADMIN_PORT: String(admin),
-    INVCIV_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef0123', INVCIV_LOG_LEVEL: 'info', INVCIV_DEV: '1',
+    DATABASE_URL: databaseUrl,
+    INVCIV_HOST: '127.0.0.1',
+    INVCIV_PORT: String(partnerPort),
+    INVCIV_ADMIN_PORT: String(admin),
+    INVCIV_PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789abcdef0123',
+    INVCIV_LOG_LEVEL: 'info',
+    INVCIV_DEV: '1',
     // an experiment's settings (INVCIV_AUDIT_INTERVAL_SECONDS=…) reach the gateways from the bench's own environment
-    ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('INVCIV_') && e[1] !== undefined)),
+    ...Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('INVCIV_') && e[1] !== undefined),
+    ),
   }
 }
 
@@ -452,12 +628,27 @@ const GATEWAY_NODE_FLAGS = imageCommand(projectRoot).nodeFlags
   const port = await freePort()
   const adminPort = await freePort()
   const gatewayEnv = (partnerPort: number, admin: number) => gatewayEnvFor(benchUrl, partnerPort, admin)
-  const gw = await contestant('gateway', ['src/cli/index.ts', 'serve'], gatewayEnv(port, adminPort), 'invciv-gateway ready',
-  // BENCH_PROFILE=dir writes the gateway's CPU profile there, for docs/benchmark-history.md's account of where the time goes
-  // BENCH_GATEWAY_NODE_ARGS: node's own flags for the gateway, for an experiment (--trace-gc, heap sizes)
-  [...GATEWAY_NODE_FLAGS, ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []), ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? [])])
+  const gw = await contestant(
+    'gateway',
+    ['src/cli/index.ts', 'serve'],
+    gatewayEnv(port, adminPort),
+    'invciv-gateway ready',
+    // BENCH_PROFILE=dir writes the gateway's CPU profile there, for docs/benchmark-history.md's account of where the time goes
+    // BENCH_GATEWAY_NODE_ARGS: node's own flags for the gateway, for an experiment (--trace-gc, heap sizes)
+    [
+      ...GATEWAY_NODE_FLAGS,
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ],
+  )
   const w1Soap = { url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }
-  const w2Rest = { url: `https://127.0.0.1:${port}/rest/v1/verifiche`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls }
+  const w2Rest = {
+    url: `https://127.0.0.1:${port}/rest/v1/verifiche`,
+    method: 'POST',
+    headers: jsonHeaders,
+    bodies: mix.map((m) => JSON.stringify(m)),
+    tls,
+  }
   /** a row whose every answer autocannon counted left exactly one traccia (a few in flight at the end may add more) */
   const traced = async (measure: () => Promise<Row>) => {
     const before = await countTracce()
@@ -476,16 +667,36 @@ const GATEWAY_NODE_FLAGS = imageCommand(projectRoot).nodeFlags
     const probe = await startProbe(gw.pid)
     // right after W1, on the path W1 warmed: after the REST rows, the first seconds of a SOAP row ran slower than
     // the rate (a full run: a backlog of 330 ms built up over 8 s and drained once the path was warm again)
-    const half = await traced(() => load('W1 at half the maximum rate', gw.pid, {
-      ...w1Soap, rate: Math.round(w1.rps / 2), ...(keepTail ? { timelineFile: path.join(keepTail, 'timeline.json') } : {}),
-    }, w1.concurrency))
+    const half = await traced(() =>
+      load(
+        'W1 at half the maximum rate',
+        gw.pid,
+        {
+          ...w1Soap,
+          rate: Math.round(w1.rps / 2),
+          ...(keepTail ? { timelineFile: path.join(keepTail, 'timeline.json') } : {}),
+        },
+        w1.concurrency,
+      ),
+    )
     const probed = await probe.stop()
     if (keepTail) {
       writeFileSync(path.join(keepTail, 'samples.json'), JSON.stringify(probed))
       // the samples are in wall-clock ms and the timeline in ms from the window's start: this joins the two
-      writeFileSync(path.join(keepTail, 'window.json'), JSON.stringify({ windowStartMs: generatorLag.last?.windowStartMs, slowAt: generatorLag.last?.slowAt }))
+      writeFileSync(
+        path.join(keepTail, 'window.json'),
+        JSON.stringify({ windowStartMs: generatorLag.last?.windowStartMs, slowAt: generatorLag.last?.slowAt }),
+      )
     }
-    halfRate.tail = { ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity(), (performance.now() - scrapedAt) / 1000), generatorLagP99Ms: generatorLag.last?.p99Ms, generatorLagMaxMs: generatorLag.last?.maxMs, slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'), slowerThanP99At: generatorLag.last?.slowAt, epmdStarterBoots: neighbours.epmdStarters, waitedForThemMs: neighbours.waitedMs }
+    halfRate.tail = {
+      ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity(), (performance.now() - scrapedAt) / 1000),
+      generatorLagP99Ms: generatorLag.last?.p99Ms,
+      generatorLagMaxMs: generatorLag.last?.maxMs,
+      slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'),
+      slowerThanP99At: generatorLag.last?.slowAt,
+      epmdStarterBoots: neighbours.epmdStarters,
+      waitedForThemMs: neighbours.waitedMs,
+    }
     halfRate.where = whereTheTailWent(probed, generatorLag.last)
     log(`half rate: ${JSON.stringify(halfRate.tail)}`)
     for (const line of halfRate.where) log(`  ${line}`)
@@ -493,7 +704,9 @@ const GATEWAY_NODE_FLAGS = imageCommand(projectRoot).nodeFlags
       gw.kill('SIGTERM')
       await pool.end()
       await cleanUp()
-      process.stdout.write(`${JSON.stringify({ half, tail: halfRate.tail, where: halfRate.where, p99OverP50: Number((half.p99 / Math.max(half.p50, 0.001)).toFixed(2)) }, null, 2)}\n`)
+      process.stdout.write(
+        `${JSON.stringify({ half, tail: halfRate.tail, where: halfRate.where, p99OverP50: Number((half.p99 / Math.max(half.p50, 0.001)).toFixed(2)) }, null, 2)}\n`,
+      )
       process.exit(0)
     }
   }
@@ -501,9 +714,31 @@ const GATEWAY_NODE_FLAGS = imageCommand(projectRoot).nodeFlags
   // two processes on the same database, the connections split between them (as an L4 balancer would)
   {
     const port2 = await freePort()
-    const gw2 = await contestant('gateway 2', ['src/cli/index.ts', 'serve'], gatewayEnv(port2, await freePort()), 'invciv-gateway ready', GATEWAY_NODE_FLAGS)
-    const rest = (p: number) => ({ url: `https://127.0.0.1:${p}/rest/v1/verifiche`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls })
-    for (const c of plan.levels) rows.push(await loadSplit('W2 REST gateway, 2 processes', [{ pid: gw.pid, options: rest(port) }, { pid: gw2.pid, options: rest(port2) }], c))
+    const gw2 = await contestant(
+      'gateway 2',
+      ['src/cli/index.ts', 'serve'],
+      gatewayEnv(port2, await freePort()),
+      'invciv-gateway ready',
+      GATEWAY_NODE_FLAGS,
+    )
+    const rest = (p: number) => ({
+      url: `https://127.0.0.1:${p}/rest/v1/verifiche`,
+      method: 'POST',
+      headers: jsonHeaders,
+      bodies: mix.map((m) => JSON.stringify(m)),
+      tls,
+    })
+    for (const c of plan.levels)
+      rows.push(
+        await loadSplit(
+          'W2 REST gateway, 2 processes',
+          [
+            { pid: gw.pid, options: rest(port) },
+            { pid: gw2.pid, options: rest(port2) },
+          ],
+          c,
+        ),
+      )
     gw2.kill('SIGTERM')
   }
   gw.kill('SIGTERM')
@@ -516,7 +751,8 @@ for (const [name, file, url, headers, bodies] of [
 ] as const) {
   const port = await freePort()
   const child = await contestant(name, [file], { BENCH_DATABASE_URL: benchUrl, BENCH_PORT: String(port) }, 'ready')
-  for (const c of plan.levels) rows.push(await load(name, child.pid, { url: `http://127.0.0.1:${port}${url}`, method: 'POST', headers, bodies }, c))
+  for (const c of plan.levels)
+    rows.push(await load(name, child.pid, { url: `http://127.0.0.1:${port}${url}`, method: 'POST', headers, bodies }, c))
   child.kill('SIGTERM')
 }
 
@@ -525,8 +761,22 @@ for (const [name, file, url, headers, bodies] of [
   const port = await freePort()
   const child = await contestant('mTLS ceiling', ['bench/contestants/mtls-ceiling.ts'], { BENCH_PORT: String(port) }, 'ready')
   for (const c of plan.levels) {
-    rows.push(await load('C1 mTLS ceiling, SOAP', child.pid, { url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }, c))
-    rows.push(await load('C2 mTLS ceiling, JSON', child.pid, { url: `https://127.0.0.1:${port}/verifica`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls }, c))
+    rows.push(
+      await load(
+        'C1 mTLS ceiling, SOAP',
+        child.pid,
+        { url: `https://127.0.0.1:${port}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls },
+        c,
+      ),
+    )
+    rows.push(
+      await load(
+        'C2 mTLS ceiling, JSON',
+        child.pid,
+        { url: `https://127.0.0.1:${port}/verifica`, method: 'POST', headers: jsonHeaders, bodies: mix.map((m) => JSON.stringify(m)), tls },
+        c,
+      ),
+    )
   }
   child.kill('SIGTERM')
 }
@@ -546,8 +796,15 @@ else {
     await migrate(own)
     await addEnte(own, benchActor, { codiceIpa: 'bench', nome: 'Benchmark' })
     const { id } = await createConvenzione(own, benchActor, {
-      enteCodice: 'bench', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
-      maxGiornaliere: 2_000_000_000, mediaGiornaliera: 1_000_000_000, maxTentativi: 2_000_000_000, maxFallimentiConvenzione: 2_000_000_000,
+      enteCodice: 'bench',
+      validaDal: '2020-01-01',
+      validaAl: '2099-12-31',
+      ipConsentiti: ['127.0.0.0/8'],
+      fasciaOraria: 'sempre',
+      maxGiornaliere: 2_000_000_000,
+      mediaGiornaliera: 1_000_000_000,
+      maxTentativi: 2_000_000_000,
+      maxFallimentiConvenzione: 2_000_000_000,
     })
     await addCertificate(own, benchActor, id, readFileSync(tls.cert, 'utf8'), benchTrust)
     await importVerbaliFile(own, feed)
@@ -556,9 +813,15 @@ else {
     await waitForReplay()
     const pidOf = (dir: string) => Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0])
     measuredPostmasters = [pidOf(primary.dir), pidOf(replica.dir)]
-    for (const [name, readUrl] of [['W1 SOAP, own primary alone', undefined], ['W1 SOAP, own primary, lookups on its replica', replica.url('invciv')]] as const) {
+    for (const [name, readUrl] of [
+      ['W1 SOAP, own primary alone', undefined],
+      ['W1 SOAP, own primary, lookups on its replica', replica.url('invciv')],
+    ] as const) {
       const p = await freePort()
-      const env: Record<string, string> = { ...gatewayEnvFor(primary.url('invciv'), p, await freePort()), ...(readUrl ? { DATABASE_READ_URL: readUrl } : {}) }
+      const env: Record<string, string> = {
+        ...gatewayEnvFor(primary.url('invciv'), p, await freePort()),
+        ...(readUrl ? { DATABASE_READ_URL: readUrl } : {}),
+      }
       const child = await contestant(name, ['src/cli/index.ts', 'serve'], env, 'invciv-gateway ready', GATEWAY_NODE_FLAGS)
       const soap = { url: `https://127.0.0.1:${p}/ws/invciv`, method: 'POST', headers: soapHeaders, bodies: mix.map(soapBody), tls }
       for (const c of plan.levels) rows.push(await load(name, child.pid, soap, c))
@@ -573,27 +836,61 @@ else {
 
 // L: pgbench doing the same lookup and one traccia insert per transaction
 {
-  await pool.query(`create table bench_keys as select row_number() over () as k, codice_fiscale, categoria from verbali order by md5(id::text) limit 1000`)
+  await pool.query(
+    `create table bench_keys as select row_number() over () as k, codice_fiscale, categoria from verbali order by md5(id::text) limit 1000`,
+  )
   const script = path.join(work, 'lookup.sql')
-  writeFileSync(script, `\\set k random(1, 1000)
+  writeFileSync(
+    script,
+    `\\set k random(1, 1000)
 BEGIN;
 SELECT v.id, v.numero_verbale, v.data_verbale, v.tipo_accertamento, v.giudizio, v.data_revisione, v.registrato_il
   FROM verbali v JOIN bench_keys b ON v.codice_fiscale = b.codice_fiscale AND v.categoria = b.categoria WHERE b.k = :k;
 INSERT INTO tracce (identificativo_transazione, ricevuta_il, canale, convenzione_id, ente_codice, operatore, riferimento_pratica, esito, latenza_ms)
   VALUES (gen_random_uuid(), now(), 'soap', ${convenzioneId}, 'bench', 'op', 'pgbench', 'VALIDO', 1);
 COMMIT;
-`)
+`,
+  )
   for (const c of plan.levels) {
     const logDir = mkdtempSync(path.join(work, 'pgbench-'))
     const pgBefore = pgCpuSeconds()
-    const out = await run('pgbench', ['-n', '-c', String(c), '-j', '2', '-T', String(plan.duration), '-f', script, '-l', '--log-prefix', path.join(logDir, 'log'), benchUrl])
+    const out = await run('pgbench', [
+      '-n',
+      '-c',
+      String(c),
+      '-j',
+      '2',
+      '-T',
+      String(plan.duration),
+      '-f',
+      script,
+      '-l',
+      '--log-prefix',
+      path.join(logDir, 'log'),
+      benchUrl,
+    ])
     const tps = Number(/tps = ([0-9.]+)/.exec(out)?.[1])
     const pgAfter = pgCpuSeconds()
     const transactions = Number(/number of transactions actually processed: ([0-9]+)/.exec(out)?.[1])
-    const latencies = readdirSync(logDir).flatMap((f) => readFileSync(path.join(logDir, f), 'utf8').trim().split('\n').map((l) => Number(l.split(' ')[2]) / 1000)).sort((a, b) => a - b)
+    const latencies = readdirSync(logDir)
+      .flatMap((f) =>
+        readFileSync(path.join(logDir, f), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => Number(l.split(' ')[2]) / 1000),
+      )
+      .sort((a, b) => a - b)
     const at = (q: number) => latencies[Math.floor(q * (latencies.length - 1))] ?? 0
     rows.push({
-      name: 'L pgbench', concurrency: c, rps: tps, p50: Number(at(0.5).toFixed(2)), p99: Number(at(0.99).toFixed(2)), cpu: null, errors: 0, non2xx: 0, cpuUs: null,
+      name: 'L pgbench',
+      concurrency: c,
+      rps: tps,
+      p50: Number(at(0.5).toFixed(2)),
+      p99: Number(at(0.99).toFixed(2)),
+      cpu: null,
+      errors: 0,
+      non2xx: 0,
+      cpuUs: null,
       pgCpuUs: pgBefore === null || pgAfter === null || !transactions ? null : Math.round(((pgAfter - pgBefore) / transactions) * 1e6),
     })
     log(`L pgbench c=${c}: ${tps.toFixed(0)} tps`)
@@ -609,9 +906,12 @@ if (plan.lookupSizes.length) {
   await migrate(lp)
   let size = 0
   for (const target of plan.lookupSizes) {
-    await lp.query(`insert into verbali (codice_fiscale, numero_verbale, data_verbale, categoria, tipo_accertamento, registrato_il)
+    await lp.query(
+      `insert into verbali (codice_fiscale, numero_verbale, data_verbale, categoria, tipo_accertamento, registrato_il)
       select upper(substr(md5(i::text), 1, 16)), 'N' || i, date '2010-01-01' + (i % 5000)::int, (array['INVALIDITA_CIVILE','CECITA','SORDITA','HANDICAP','DISABILITA'])[1 + i % 5],
-             'PRIMA_ISTANZA', now() from generate_series($1::bigint + 1, $2::bigint) i`, [size, target])
+             'PRIMA_ISTANZA', now() from generate_series($1::bigint + 1, $2::bigint) i`,
+      [size, target],
+    )
     size = target
     await lp.query('vacuum analyze verbali')
     const times: number[] = []
@@ -638,56 +938,108 @@ const half = rows.find((r) => r.name.includes('half'))
 const bestRow = (prefix: string) => rows.filter((r) => r.name.startsWith(prefix) && comparable(r)).sort((a, b) => b.rps - a.rps)[0]
 const cpuOf = (prefix: string, withDatabase = false) => {
   const r = bestRow(prefix)
-  return r?.cpuUs == null ? NaN : r.cpuUs + (withDatabase ? r.pgCpuUs ?? NaN : 0)
+  return r?.cpuUs == null ? NaN : r.cpuUs + (withDatabase ? (r.pgCpuUs ?? NaN) : 0)
 }
 const ratios = {
-  'W1/B1': best('W1') / best('B1'), 'W1/B2': best('W1') / best('B2'), 'W2/B2': best('W2') / best('B2'), 'W1/L': best('W1') / best('L'),
+  'W1/B1': best('W1') / best('B1'),
+  'W1/B2': best('W1') / best('B2'),
+  'W2/B2': best('W2') / best('B2'),
+  'W1/L': best('W1') / best('L'),
   'I/copy': copyMs / importMs,
   ...(half ? { 'p99/p50 at half rate': half.p99 / Math.max(half.p50, 0.001) } : {}),
-  'W1 CPU/B1 CPU': cpuOf('W1') / cpuOf('B1'), 'W2 CPU/B2 CPU': cpuOf('W2') / cpuOf('B2'),
+  'W1 CPU/B1 CPU': cpuOf('W1') / cpuOf('B1'),
+  'W2 CPU/B2 CPU': cpuOf('W2') / cpuOf('B2'),
   ...(plan.lookupSizes.length === 2 ? { 'lookup 10M/100k': (lookups['10000000'] as number) / (lookups['100000'] as number) } : {}),
 }
 const targets: Record<string, [string, number]> = {
-  'W1/B1': ['>=', 1.5], 'W1/B2': ['>=', 0.5], 'W2/B2': ['>=', 0.7], 'W1/L': ['>=', 0.8], 'I/copy': ['>=', 0.5], 'p99/p50 at half rate': ['<=', 3], 'W1 CPU/B1 CPU': ['<=', 1.0], 'W2 CPU/B2 CPU': ['<=', 2.0], 'lookup 10M/100k': ['<=', 1.2],
+  'W1/B1': ['>=', 1.5],
+  'W1/B2': ['>=', 0.5],
+  'W2/B2': ['>=', 0.7],
+  'W1/L': ['>=', 0.8],
+  'I/copy': ['>=', 0.5],
+  'p99/p50 at half rate': ['<=', 3],
+  'W1 CPU/B1 CPU': ['<=', 1.0],
+  'W2 CPU/B2 CPU': ['<=', 2.0],
+  'lookup 10M/100k': ['<=', 1.2],
 }
 // what the targets would need of a gateway that did nothing at all: if C1/B1 is under 1.5, so must W1/B1 be
 const ceilings = {
-  'C1/B1 (bound on W1/B1)': best('C1') / best('B1'), 'C1/B2 (bound on W1/B2)': best('C1') / best('B2'), 'C2/B2 (bound on W2/B2)': best('C2') / best('B2'),
-  'W1/C1 (share of the ceiling)': best('W1') / best('C1'), 'W2/C2 (share of the ceiling)': best('W2') / best('C2'),
+  'C1/B1 (bound on W1/B1)': best('C1') / best('B1'),
+  'C1/B2 (bound on W1/B2)': best('C1') / best('B2'),
+  'C2/B2 (bound on W2/B2)': best('C2') / best('B2'),
+  'W1/C1 (share of the ceiling)': best('W1') / best('C1'),
+  'W2/C2 (share of the ceiling)': best('W2') / best('C2'),
   // the whole machine's cost of a call: the process's CPU and PostgreSQL's
-  'W1 CPU+PG / B1 CPU+PG': cpuOf('W1', true) / cpuOf('B1', true), 'W2 CPU+PG / B2 CPU+PG': cpuOf('W2', true) / cpuOf('B2', true),
+  'W1 CPU+PG / B1 CPU+PG': cpuOf('W1', true) / cpuOf('B1', true),
+  'W2 CPU+PG / B2 CPU+PG': cpuOf('W2', true) / cpuOf('B2', true),
 }
-const verdict = Object.fromEntries(Object.entries(ratios).map(([k, v]) => {
-  const [op, target] = targets[k] as [string, number]
-  return [k, { value: Number(v.toFixed(2)), target: `${op} ${target}`, met: op === '>=' ? v >= target : v <= target }]
-}))
+const verdict = Object.fromEntries(
+  Object.entries(ratios).map(([k, v]) => {
+    const [op, target] = targets[k] as [string, number]
+    return [k, { value: Number(v.toFixed(2)), target: `${op} ${target}`, met: op === '>=' ? v >= target : v <= target }]
+  }),
+)
 const result = {
-  date: new Date().toISOString(), quick, machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-  verbali: feedRows, import: { invcivMs: importMs, psqlCopyMs: copyMs }, rows, lookupP50Ms: lookups, ratios: verdict,
+  date: new Date().toISOString(),
+  quick,
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+  verbali: feedRows,
+  import: { invcivMs: importMs, psqlCopyMs: copyMs },
+  rows,
+  lookupP50Ms: lookups,
+  ratios: verdict,
   ceilings: Object.fromEntries(Object.entries(ceilings).map(([k, v]) => [k, Number(v.toFixed(2))])),
-  tracesMatchAnswers: tracesMatch, halfRateTail: halfRate.tail, halfRateWhere: halfRate.where, seconds: (Date.now() - started) / 1000,
+  tracesMatchAnswers: tracesMatch,
+  halfRateTail: halfRate.tail,
+  halfRateWhere: halfRate.where,
+  seconds: (Date.now() - started) / 1000,
 }
 const name = quick ? 'quick' : 'latest'
 writeFileSync(path.join(projectRoot, 'bench/results', `${name}.json`), `${JSON.stringify(result, null, 2)}\n`)
 const md = [
-  `| contestant | concurrency | req/s | p50 ms | p99 ms | server CPU (cores) | server CPU µs/call | PostgreSQL CPU µs/call | errors |`, '|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.name} | ${r.concurrency} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpu === null ? '—' : r.cpu.toFixed(2)} | ${r.cpuUs ?? '—'} | ${r.pgCpuUs ?? '—'} | ${r.errors + r.non2xx - (r.name.startsWith('W') ? r.non2xx : 0)} |`),
-  '', `Import of ${feedRows} verbali: invciv ${importMs.toFixed(0)} ms, psql \\copy ${copyMs.toFixed(0)} ms.`,
+  `| contestant | concurrency | req/s | p50 ms | p99 ms | server CPU (cores) | server CPU µs/call | PostgreSQL CPU µs/call | errors |`,
+  '|---|---|---|---|---|---|---|---|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${r.concurrency} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpu === null ? '—' : r.cpu.toFixed(2)} | ${r.cpuUs ?? '—'} | ${r.pgCpuUs ?? '—'} | ${r.errors + r.non2xx - (r.name.startsWith('W') ? r.non2xx : 0)} |`,
+  ),
+  '',
+  `Import of ${feedRows} verbali: invciv ${importMs.toFixed(0)} ms, psql \\copy ${copyMs.toFixed(0)} ms.`,
   ...Object.entries(lookups).map(([n, ms]) => `Lookup p50 with ${n} verbali: ${ms} ms.`),
-  '', '| ratio | value | target | met |', '|---|---|---|---|',
+  '',
+  '| ratio | value | target | met |',
+  '|---|---|---|---|',
   ...Object.entries(verdict).map(([k, v]) => `| ${k} | ${v.value} | ${v.target} | ${v.met ? 'yes' : 'no'} |`),
-  '', 'The mTLS ceiling (C1, C2: canned answers behind the same TLS, no work) against the plain-http baselines:', '',
-  '| ratio | value |', '|---|---|',
+  '',
+  'The mTLS ceiling (C1, C2: canned answers behind the same TLS, no work) against the plain-http baselines:',
+  '',
+  '| ratio | value |',
+  '|---|---|',
   ...Object.entries(ceilings).map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`),
-  '', `At half rate, what the gateway and PostgreSQL did meanwhile: ${Object.entries(halfRate.tail).map(([k, v]) => `${k} ${String(v)}`).join(', ')}.`,
-  ...(halfRate.where.length ? ['', 'Where the half-rate tail went (bench/tools/tail-probe.ts, the kernel\'s schedstat of each process):', '', ...halfRate.where.map((l) => `- ${l}`)] : []),
-  '', `Tracce = answers: ${tracesMatch ? 'yes' : 'NO'}.`,
+  '',
+  `At half rate, what the gateway and PostgreSQL did meanwhile: ${Object.entries(halfRate.tail)
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(', ')}.`,
+  ...(halfRate.where.length
+    ? [
+        '',
+        "Where the half-rate tail went (bench/tools/tail-probe.ts, the kernel's schedstat of each process):",
+        '',
+        ...halfRate.where.map((l) => `- ${l}`),
+      ]
+    : []),
+  '',
+  `Tracce = answers: ${tracesMatch ? 'yes' : 'NO'}.`,
 ].join('\n')
 writeFileSync(path.join(projectRoot, 'bench/results', `${name}.md`), `${md}\n`)
 process.stdout.write(`${md}\n`)
 // leave a shared server as it was found (--keep keeps the data for a closer look)
 await cleanUp()
-process.stdout.write(`ratios: ${Object.entries(verdict).map(([k, v]) => `${k} ${v.value} (${v.target}${v.met ? '' : ' MISSED'})`).join(', ')}\n`)
+process.stdout.write(
+  `ratios: ${Object.entries(verdict)
+    .map(([k, v]) => `${k} ${v.value} (${v.target}${v.met ? '' : ' MISSED'})`)
+    .join(', ')}\n`,
+)
 
 async function cleanUp() {
   if (!process.argv.includes('--keep') && !embedded) {
@@ -702,7 +1054,11 @@ async function cleanUp() {
 }
 
 function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd}: ${err.message}\n${stderr}`)) : resolve(stdout + stderr))))
+  return new Promise((resolve, reject) =>
+    execFile(cmd, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${cmd}: ${err.message}\n${stderr}`)) : resolve(stdout + stderr),
+    ),
+  )
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {

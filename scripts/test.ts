@@ -19,10 +19,22 @@ if (!env.DATABASE_URL) {
 
 const root = path.join(import.meta.dirname, '..')
 const build = await mkdtemp(path.join(os.tmpdir(), 'invciv-test-build-'))
-await new Promise<void>((resolve, reject) => execFile(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(build, 'dist')],
-  (err, stdout) => (err ? reject(new Error(`the sources did not compile:\n${stdout}`)) : resolve())))
+await new Promise<void>((resolve, reject) =>
+  execFile(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      path.join(root, 'tsconfig.build.json'),
+      '--outDir',
+      path.join(build, 'dist'),
+    ],
+    (err, stdout) => (err ? reject(new Error(`the sources did not compile:\n${stdout}`)) : resolve()),
+  ),
+)
 // what the compiled modules find beside them, as in the image (src/project-root.ts: the folder above dist/)
-for (const entry of ['package.json', 'node_modules', 'migrations', 'routines', 'views', 'wsdl', 'certs-dev']) await symlink(path.join(root, entry), path.join(build, entry))
+for (const entry of ['package.json', 'node_modules', 'migrations', 'routines', 'views', 'wsdl', 'certs-dev'])
+  await symlink(path.join(root, entry), path.join(build, entry))
 env.INVCIV_TEST_BUILD = build
 
 const tap = path.join(root, 'node_modules', '.bin', 'tap')

@@ -1,7 +1,14 @@
 // Builds the Fastify instances: the partner listener (SOAP and REST) over mutual TLS.
 import type { SealKey } from './audit/witness.ts'
 import type { TLSSocket } from 'node:tls'
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify'
 import type { Logger } from 'pino'
 import type { Clock } from './clock.ts'
 import type { Pipeline } from './pipeline/pipeline.ts'
@@ -30,7 +37,10 @@ import type { VerifyOptions } from './audit/sealer.ts'
 const HSTS_VALUE = `max-age=${HSTS.maxAge}${HSTS.includeSubDomains ? '; includeSubDomains' : ''}`
 
 /** The gateway's key and certificate as the SOAP channel signs answers with them. */
-const soapSigningMaterial = (files: { cert: string; key: string }) => ({ key: createPrivateKey(readFileSync(files.key)), certificate: new X509Certificate(readFileSync(files.cert)) })
+const soapSigningMaterial = (files: { cert: string; key: string }) => ({
+  key: createPrivateKey(readFileSync(files.key)),
+  certificate: new X509Certificate(readFileSync(files.cert)),
+})
 
 export interface PartnerAppOptions {
   tls: TlsMaterial
@@ -53,7 +63,10 @@ export interface PartnerAppOptions {
 function guardConnections(app: FastifyInstance, options: { logger: Logger; metrics: Metrics; connections: ConnectionLimits }) {
   app.server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {
     options.metrics.handshakeFailed(err.code ?? 'unknown')
-    options.logger.warn({ tls: { message: err.message.trim(), code: err.code }, clientIp: socket.remoteAddress, port: app.server.address() }, 'TLS handshake refused')
+    options.logger.warn(
+      { tls: { message: err.message.trim(), code: err.code }, clientIp: socket.remoteAddress, port: app.server.address() },
+      'TLS handshake refused',
+    )
   })
   // a connection keeps the identity of its first handshake: no TLS 1.2 renegotiation to another certificate
   // (tls/peer-identity.ts reads the peer certificate once per connection)
@@ -62,14 +75,23 @@ function guardConnections(app: FastifyInstance, options: { logger: Logger; metri
     maxPerAddress: options.connections.maxPerAddress,
     onRefused: (address) => {
       options.metrics.connectionRefused('per_address_cap')
-      options.logger.warn({ clientIp: address, max: options.connections.maxPerAddress }, 'connection refused: too many open from this address')
+      options.logger.warn(
+        { clientIp: address, max: options.connections.maxPerAddress },
+        'connection refused: too many open from this address',
+      )
     },
   })
 }
 
 // Slow and idle clients are cut: a handshake, a request's headers, a whole request and an idle keep-alive
 // connection each have a bound (Node's defaults hold a silent connection for two minutes).
-const serverOptions = (options: { tls: TlsMaterial; logger: Logger; bodyLimit: number; connections: ConnectionLimits; frameworkErrors: FastifyServerOptions['frameworkErrors'] }) => ({
+const serverOptions = (options: {
+  tls: TlsMaterial
+  logger: Logger
+  bodyLimit: number
+  connections: ConnectionLimits
+  frameworkErrors: FastifyServerOptions['frameworkErrors']
+}) => ({
   frameworkErrors: options.frameworkErrors,
   https: {
     ...mutualTlsOptions(options.tls),
@@ -125,7 +147,8 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found\n'))
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500
-    if (status === 500) request.log.error({ err: { message: error.message, code: error.code } }, 'partner request failed outside the channels')
+    if (status === 500)
+      request.log.error({ err: { message: error.message, code: error.code } }, 'partner request failed outside the channels')
     return reply.code(status).type('text/plain; charset=utf-8').send(partnerFallback(status))
   })
   return app
@@ -164,15 +187,27 @@ export async function buildAdminApp(options: AdminAppOptions): Promise<FastifyIn
   app.setNotFoundHandler(adminFallbacks.notFound)
   app.setErrorHandler(adminFallbacks.error)
   await app.register(adminApi, {
-    db: options.db, clock: options.clock, registry: options.metrics.registry, pseudonymKey: options.pseudonymKey, health: options.health, clientTrust: options.clientTrust,
-    version: options.version, verifyOptions: options.verifyOptions, spcoop: options.spcoop, sealKey: options.sealKey, onRegistryChange: options.onRegistryChange,
+    db: options.db,
+    clock: options.clock,
+    registry: options.metrics.registry,
+    pseudonymKey: options.pseudonymKey,
+    health: options.health,
+    clientTrust: options.clientTrust,
+    version: options.version,
+    verifyOptions: options.verifyOptions,
+    spcoop: options.spcoop,
+    sealKey: options.sealKey,
+    onRegistryChange: options.onRegistryChange,
   })
   return app
 }
 
 /** The plain-HTTP probe port: /health and /ready only, meant for loopback (a container's health check). */
 export async function buildProbeApp(options: { logger: Logger; db: Pool; health?: DatabaseHealth }): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) }) as unknown as FastifyInstance
+  const app = Fastify({
+    loggerInstance: options.logger,
+    logController: new LogController({ disableRequestLogging: true }),
+  }) as unknown as FastifyInstance
   await app.register(probeRoutes, { db: options.db, health: options.health })
   return app
 }

@@ -70,7 +70,14 @@ export function isCalendarDate(text: string): boolean {
 }
 
 const romeWall = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  timeZone: 'Europe/Rome',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
 })
 
 /** The Europe/Rome wall clock at an instant, as YYYY-MM-DDTHH:mm:ss.SSS (no offset: how SPCoop writes its times). */

@@ -81,7 +81,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const devFile = (file: string) => (dev ? path.join(projectRoot, 'certs-dev', file) : undefined)
   // Node refuses a request timeout shorter than the headers timeout
   if (e.INVCIV_REQUEST_TIMEOUT_SECONDS < e.INVCIV_HEADERS_TIMEOUT_SECONDS) {
-    throw new ConfigError('invalid', 'invalid configuration: INVCIV_REQUEST_TIMEOUT_SECONDS must not be shorter than INVCIV_HEADERS_TIMEOUT_SECONDS')
+    throw new ConfigError(
+      'invalid',
+      'invalid configuration: INVCIV_REQUEST_TIMEOUT_SECONDS must not be shorter than INVCIV_HEADERS_TIMEOUT_SECONDS',
+    )
   }
   return {
     databaseUrl: e.DATABASE_URL,
@@ -134,7 +137,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function modiSettings(e: Environment): Config['modi'] {
   // audience alone lets another organisation's e-service of the same audience mint vouchers that pass
   if (e.INVCIV_PDND_JWKS !== undefined && (e.INVCIV_PDND_PRODUCER_ID === undefined || e.INVCIV_PDND_ESERVICE_ID === undefined)) {
-    throw new ConfigError('invalid', 'invalid configuration: with INVCIV_PDND_JWKS set INVCIV_PDND_PRODUCER_ID and INVCIV_PDND_ESERVICE_ID (this e-service on PDND): a voucher is checked against them')
+    throw new ConfigError(
+      'invalid',
+      'invalid configuration: with INVCIV_PDND_JWKS set INVCIV_PDND_PRODUCER_ID and INVCIV_PDND_ESERVICE_ID (this e-service on PDND): a voucher is checked against them',
+    )
   }
   return {
     audience: e.INVCIV_MODI_AUDIENCE,
@@ -164,7 +170,10 @@ function spcoopIdentity(e: Environment): SpcoopIdentity {
   // a busta is refused by its OraRegistrazione once 2 × the tolerance has passed since it was first received: until
   // then its Identificatore must still be remembered, or a replay would pass
   if (identity.duplicatiOre * 3600 < 2 * identity.tolleranzaSecondi) {
-    throw new ConfigError('invalid', 'invalid configuration: INVCIV_SPCOOP_DUPLICATI_ORE must cover twice INVCIV_SPCOOP_TOLLERANZA_SECONDI, or a replayed busta could pass')
+    throw new ConfigError(
+      'invalid',
+      'invalid configuration: INVCIV_SPCOOP_DUPLICATI_ORE must cover twice INVCIV_SPCOOP_TOLLERANZA_SECONDI, or a replayed busta could pass',
+    )
   }
   return identity
 }
@@ -185,7 +194,9 @@ function pseudonymKeyProblem(config: Config): string | undefined {
 /** What production lacks for the listeners' TLS files, if anything: nothing falls back to certs-dev/ there. */
 function tlsFilesProblem(config: Config): string | undefined {
   const { cert, key, ca } = config.tls
-  const missing = Object.entries({ INVCIV_TLS_CERT: cert, INVCIV_TLS_KEY: key, INVCIV_TLS_CA: ca }).filter(([, v]) => !v).map(([k]) => k)
+  const missing = Object.entries({ INVCIV_TLS_CERT: cert, INVCIV_TLS_KEY: key, INVCIV_TLS_CA: ca })
+    .filter(([, v]) => !v)
+    .map(([k]) => k)
   return missing.length
     ? `set ${missing.join(', ')} (the server certificate, its key and the partners' client CA bundle; development certificates are never used here)`
     : undefined
@@ -209,13 +220,18 @@ export function requireTlsFiles(config: Config): TlsFiles {
 
 /** The client CA bundle and CRL that `cert add` and `admin add` check certificates against. */
 export function requireClientCaFiles(config: Config): Pick<TlsFiles, 'ca' | 'crl'> {
-  refuse(config.tls.ca ? undefined : 'set INVCIV_TLS_CA (and INVCIV_TLS_CRL): certificates are checked against the partners\' client CA before they are registered')
+  refuse(
+    config.tls.ca
+      ? undefined
+      : "set INVCIV_TLS_CA (and INVCIV_TLS_CRL): certificates are checked against the partners' client CA before they are registered",
+  )
   return { ca: config.tls.ca as string, crl: config.tls.crl }
 }
 
 function sealKeyProblem(config: Config): string | undefined {
-  return config.dev || config.witness.sealKey ? undefined
-    : 'set INVCIV_SEAL_KEY (an Ed25519 private key file that signs the trail\'s chain heads, kept outside the database; `openssl genpkey -algorithm ed25519 -out seal-key.pem`)'
+  return config.dev || config.witness.sealKey
+    ? undefined
+    : "set INVCIV_SEAL_KEY (an Ed25519 private key file that signs the trail's chain heads, kept outside the database; `openssl genpkey -algorithm ed25519 -out seal-key.pem`)"
 }
 
 /**
@@ -232,7 +248,8 @@ export function requireWitnessFiles(config: Config, databaseUrl: string): { keyF
 }
 
 function publicUrlProblem(config: Config): string | undefined {
-  return config.dev || config.publicUrl ? undefined
+  return config.dev || config.publicUrl
+    ? undefined
     : "set INVCIV_PUBLIC_URL (the partner listener's https:// address as partners reach it: DPoP proofs and wsa:To must name it)"
 }
 

@@ -113,8 +113,22 @@ export const refusalCodes = Object.keys(catalogue) as RefusalCode[]
 
 /** The rules a field can break, as a partner reads them in a RICHIESTA_NON_VALIDA (the XSD's Regola, the OpenAPI's enum). */
 export const regole = [
-  'obbligatorio', 'non-previsto', 'duplicato', 'ordine', 'tipo', 'lunghezza', 'formato', 'caratteri-non-ammessi',
-  'valore-non-ammesso', 'carattere-di-controllo', 'data-inesistente', 'operazione', 'xml', 'json', 'codifica', 'mustUnderstand',
+  'obbligatorio',
+  'non-previsto',
+  'duplicato',
+  'ordine',
+  'tipo',
+  'lunghezza',
+  'formato',
+  'caratteri-non-ammessi',
+  'valore-non-ammesso',
+  'carattere-di-controllo',
+  'data-inesistente',
+  'operazione',
+  'xml',
+  'json',
+  'codifica',
+  'mustUnderstand',
 ] as const
 
 export type Regola = (typeof regole)[number]

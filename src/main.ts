@@ -51,13 +51,18 @@ export interface Gateway {
 }
 
 export function createLogger(config: Config, destination?: DestinationStream): Logger {
-  return censorChildBindings(pino({
-    level: config.logLevel,
-    base: { service: 'invciv-gateway', pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    // belt and braces: nothing logs request bodies, and a codice fiscale field never gets through
-    formatters: { log: censorLogLine, bindings: censorLogLine },
-  }, destination))
+  return censorChildBindings(
+    pino(
+      {
+        level: config.logLevel,
+        base: { service: 'invciv-gateway', pid: process.pid },
+        timestamp: pino.stdTimeFunctions.isoTime,
+        // belt and braces: nothing logs request bodies, and a codice fiscale field never gets through
+        formatters: { log: censorLogLine, bindings: censorLogLine },
+      },
+      destination,
+    ),
+  )
 }
 
 export async function startGateway(config: Config = loadConfig(), options: GatewayOptions = {}): Promise<Gateway> {
@@ -68,7 +73,10 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
   const tlsPolicy = { ciphers: config.tlsCiphers, allowDevMaterial: config.dev !== false }
   const tls = loadTlsMaterial(tlsFiles, tlsPolicy)
   if (config.dev === 'INVCIV_DEV') {
-    logger.warn({ dev: true }, 'DEVELOPMENT MODE (INVCIV_DEV=1): the committed certs-dev/ certificates, the published pseudonym key and demo data may be in use, and their private keys are public. Never run this with real data or partners.')
+    logger.warn(
+      { dev: true },
+      'DEVELOPMENT MODE (INVCIV_DEV=1): the committed certs-dev/ certificates, the published pseudonym key and demo data may be in use, and their private keys are public. Never run this with real data or partners.',
+    )
   }
   const parts = closers(logger)
   const database = await openDatabase(config, logger)
@@ -77,9 +85,13 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     // the runtime role may only insert and read the trail: production will not serve with more (one line)
     const powers = await trailPowers(database.pool, config.roles)
     if (powers.length && !config.dev) {
-      throw new ConfigError('invalid', `production mode: ${powers.join(', ')}: it can change or remove the audit trail; connect as a login of ${config.roles.runtime} (docs/operations.md: database roles)`)
+      throw new ConfigError(
+        'invalid',
+        `production mode: ${powers.join(', ')}: it can change or remove the audit trail; connect as a login of ${config.roles.runtime} (docs/operations.md: database roles)`,
+      )
     }
-    if (powers.length) logger.warn({ powers }, 'development mode: this database role can change the audit trail; production refuses such a role')
+    if (powers.length)
+      logger.warn({ powers }, 'development mode: this database role can change the audit trail; production refuses such a role')
     await loadDemoDataIfFresh(database, config.dev, logger)
     let witnessWebhook: WitnessWebhook | undefined
     const witness = await openWitness({ ...requireWitnessFiles(config, database.url), onRecorded: () => witnessWebhook?.wake() })
@@ -105,7 +117,10 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
         await spool.replay(database.pool)
       } catch (err) {
         health.failed(err)
-        logger.error({ err: { message: messageOf(err) } }, 'spool replay failed; it is retried when the database is back and before each sealing')
+        logger.error(
+          { err: { message: messageOf(err) } },
+          'spool replay failed; it is retried when the database is back and before each sealing',
+        )
       }
     }
     health.onUp(replaySpool)
@@ -113,36 +128,75 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     // what a process killed while the database was away left behind
     void replaySpool()
     // what every call of a convenzione shares, kept in this process; forgotten on every change (LISTEN/NOTIFY)
-    const registryCache = config.registryCacheSeconds > 0 ? createRegistryCache({ maxAgeMs: config.registryCacheSeconds * 1000 }) : undefined
+    const registryCache =
+      config.registryCacheSeconds > 0 ? createRegistryCache({ maxAgeMs: config.registryCacheSeconds * 1000 }) : undefined
     if (registryCache) {
-      parts.add('registry listener', listen(database.url, 'invciv_registro', 'invciv-gateway-registry-listener', {
-        onNotification: () => registryCache.invalidate(),
-        onListening: () => registryCache.listening(true),
-        onLost: (reason) => {
-          registryCache.listening(false)
-          logger.warn({ reason }, 'registry listener lost its connection: the registry is read per call until it is back')
-        },
-      }))
+      parts.add(
+        'registry listener',
+        listen(database.url, 'invciv_registro', 'invciv-gateway-registry-listener', {
+          onNotification: () => registryCache.invalidate(),
+          onListening: () => registryCache.listening(true),
+          onLost: (reason) => {
+            registryCache.listening(false)
+            logger.warn({ reason }, 'registry listener lost its connection: the registry is read per call until it is back')
+          },
+        }),
+      )
     }
-    const pipeline = createPipeline({ db: database.callPool, registryCache, onBatch: (kind, seconds, calls) => metrics.batch(kind, seconds, calls), readDb: database.readPool, clock, pseudonymKey, logger, onOutcome, health, spool, spcoop: config.spcoop,
-      modi: config.modi, pdndKeys: pdndKeys(config.modi.pdndJwks), signerTrust: signerTrust(() => tlsMaterial.trust) })
+    const pipeline = createPipeline({
+      db: database.callPool,
+      registryCache,
+      onBatch: (kind, seconds, calls) => metrics.batch(kind, seconds, calls),
+      readDb: database.readPool,
+      clock,
+      pseudonymKey,
+      logger,
+      onOutcome,
+      health,
+      spool,
+      spcoop: config.spcoop,
+      modi: config.modi,
+      pdndKeys: pdndKeys(config.modi.pdndJwks),
+      signerTrust: signerTrust(() => tlsMaterial.trust),
+    })
     // the listeners close together: each stops accepting and lets its calls in flight finish, their tracce included
     const servers: FastifyInstance[] = []
     parts.add('listeners', async () => {
       await Promise.all(servers.map((s) => s.close()))
     })
     const partner = await buildPartnerApp({
-      tls, logger, pipeline, clock, bodyLimit: config.bodyLimit, publicAddress: { url: config.publicUrl, fallbackAuthority: `localhost:${config.port}` },
-      trustedProxies: config.trustedProxies, metrics, connections: config.connections,
+      tls,
+      logger,
+      pipeline,
+      clock,
+      bodyLimit: config.bodyLimit,
+      publicAddress: { url: config.publicUrl, fallbackAuthority: `localhost:${config.port}` },
+      trustedProxies: config.trustedProxies,
+      metrics,
+      connections: config.connections,
       spcoop: { identity: config.spcoop, counter: createSpcoopCounter(database.callPool) },
       // the server's own certificate and key sign ModI answers (read at start: a TLS reload does not change them)
       signing: { files: tlsFiles, issuer: config.modi.audience },
     })
     servers.push(partner)
     const admin = await buildAdminApp({
-      tls, logger, clock, db: database.pool, metrics, pseudonymKey, health, connections: config.connections, clientTrust: () => tlsMaterial.trust, version: release, spcoop: config.spcoop,
+      tls,
+      logger,
+      clock,
+      db: database.pool,
+      metrics,
+      pseudonymKey,
+      health,
+      connections: config.connections,
+      clientTrust: () => tlsMaterial.trust,
+      version: release,
+      spcoop: config.spcoop,
       // a running deployment: its own heartbeat must be recent
-      verifyOptions: async () => ({ retentionMonths: config.auditRetentionMonths, witness: await witness.check({ intervalMs: config.auditIntervalSeconds * 1000, live: true }), now: clock.now() }),
+      verifyOptions: async () => ({
+        retentionMonths: config.auditRetentionMonths,
+        witness: await witness.check({ intervalMs: config.auditIntervalSeconds * 1000, live: true }),
+        now: clock.now(),
+      }),
       sealKey: witness.key,
       onRegistryChange: () => registryCache?.invalidate(),
     })
@@ -150,20 +204,39 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     const probes = config.probe ? await buildProbeApp({ logger, db: database.pool, health }) : undefined
     if (probes) servers.push(probes)
     // the expiry metric reads the certificate that serves now
-    const tlsReloader = createTlsReloader(tlsFiles, tlsPolicy, () => [partner, admin].map((s) => s.server as unknown as { setSecureContext(o: object): void }), logger,
-      (material: TlsMaterial) => (tlsMaterial = material))
+    const tlsReloader = createTlsReloader(
+      tlsFiles,
+      tlsPolicy,
+      () => [partner, admin].map((s) => s.server as unknown as { setSecureContext(o: object): void }),
+      logger,
+      (material: TlsMaterial) => (tlsMaterial = material),
+    )
     // the jobs, registered after the listeners, stop before them: nothing a call in flight needs is among them
     parts.add('TLS reload listener', listenForReloads(database.url, database.pool, tlsReloader, logger))
-    parts.add('anomaly scans', startAnomalyScans({
-      pool: database.pool, logger, clock, ...config.anomalies, intervalMs: config.anomalies.intervalSeconds * 1000,
-    }))
-    parts.add('trail maintenance', startMaintenance({
-      pool: database.pool, logger, clock, intervalMs: config.auditIntervalSeconds * 1000, retentionMonths: config.auditRetentionMonths,
-      // spooled tracce go into the trail before a seal can cover the time they were written in
-      beforeSealing: () => spool.replay(database.pool),
-      witness,
-      housekeeping: (now) => purgeExpiredIdentifiers(database.pool, now),
-    }))
+    parts.add(
+      'anomaly scans',
+      startAnomalyScans({
+        pool: database.pool,
+        logger,
+        clock,
+        ...config.anomalies,
+        intervalMs: config.anomalies.intervalSeconds * 1000,
+      }),
+    )
+    parts.add(
+      'trail maintenance',
+      startMaintenance({
+        pool: database.pool,
+        logger,
+        clock,
+        intervalMs: config.auditIntervalSeconds * 1000,
+        retentionMonths: config.auditRetentionMonths,
+        // spooled tracce go into the trail before a seal can cover the time they were written in
+        beforeSealing: () => spool.replay(database.pool),
+        witness,
+        housekeeping: (now) => purgeExpiredIdentifiers(database.pool, now),
+      }),
+    )
     await partner.listen({ host: config.host, port: config.port })
     await admin.listen({ host: config.adminHost, port: config.adminPort })
     if (probes && config.probe) await probes.listen(config.probe)
@@ -173,7 +246,15 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     logger.info({ partnerUrl, adminUrl, probeUrl }, 'invciv-gateway ready')
     let closing: Promise<void> | undefined
     return {
-      config, logger, database, partner, admin, partnerUrl, adminUrl, probeUrl, tls: tlsReloader,
+      config,
+      logger,
+      database,
+      partner,
+      admin,
+      partnerUrl,
+      adminUrl,
+      probeUrl,
+      tls: tlsReloader,
       // once, however many times it is asked (a second signal, a test's teardown)
       close: () => (closing ??= parts.closeAll()),
     }
@@ -198,7 +279,10 @@ function closers(logger: Logger) {
         try {
           await part.close()
         } catch (err) {
-          logger.error({ err: { message: messageOf(err) }, part: part.name }, 'a part of the gateway did not close cleanly; closing the rest')
+          logger.error(
+            { err: { message: messageOf(err) }, part: part.name },
+            'a part of the gateway did not close cleanly; closing the rest',
+          )
         }
       }
     },
@@ -211,4 +295,3 @@ function urlOf(app: FastifyInstance, host: string, fallbackPort: number): string
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host
   return `https://${shown.includes(':') ? `[${shown}]` : shown}:${port}`
 }
-

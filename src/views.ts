@@ -18,7 +18,11 @@ export interface Views {
   staticPath(name: string): string
 }
 
-const TYPES: Record<string, string> = { '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.svg': 'image/svg+xml' }
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+}
 
 /** What `<%= %>` prints before escaping: nothing for null, undefined and false; an object is a template's mistake, said loudly. */
 function printable(value: unknown): string {

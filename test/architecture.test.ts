@@ -33,7 +33,9 @@ function roomOf(module: string, rooms: Map<string, Set<string>>): string | undef
 
 function importsOf(module: string): string[] {
   const text = readFileSync(path.join(src, module), 'utf8')
-  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => path.normalize(path.join(path.dirname(module), m[1] as string)))
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) =>
+    path.normalize(path.join(path.dirname(module), m[1] as string)),
+  )
 }
 
 const rooms = roomsOfDoc()
@@ -82,10 +84,15 @@ t.test('no import cycle', async (t) => {
 t.test('bench/ imports nothing from test/: what a user runs stands on the sources alone', async (t) => {
   const bench = path.join(projectRoot, 'bench')
   const files = (function walk(dir: string): string[] {
-    return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []))
+    return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+    )
   })(bench)
-  const intoTests = files.flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)]
-    .map((m) => path.resolve(path.dirname(f), m[1] as string)).filter((target) => target.startsWith(path.join(projectRoot, 'test') + path.sep))
-    .map((target) => `${path.relative(projectRoot, f)} → ${path.relative(projectRoot, target)}`))
+  const intoTests = files.flatMap((f) =>
+    [...readFileSync(f, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)]
+      .map((m) => path.resolve(path.dirname(f), m[1] as string))
+      .filter((target) => target.startsWith(path.join(projectRoot, 'test') + path.sep))
+      .map((target) => `${path.relative(projectRoot, f)} → ${path.relative(projectRoot, target)}`),
+  )
   t.same(intoTests, [])
 })

@@ -4,7 +4,20 @@ import { isCalendarDate, romeDate, secondsUntilRomeMidnight } from '../src/clock
 
 t.test('real dates only: month lengths, leap years by the Gregorian rule, exact format', async (t) => {
   for (const ok of ['2024-02-29', '2000-02-29', '2023-12-31', '2023-04-30', '0001-01-01', '9999-12-31']) t.ok(isCalendarDate(ok), ok)
-  for (const bad of ['1900-02-29', '2023-02-29', '2023-04-31', '2023-13-01', '2023-00-10', '2023-01-00', '2023-1-01', '2023-01-01T00:00', ' 2023-01-01', '2023-01-32', '２０２３-01-01', '']) {
+  for (const bad of [
+    '1900-02-29',
+    '2023-02-29',
+    '2023-04-31',
+    '2023-13-01',
+    '2023-00-10',
+    '2023-01-00',
+    '2023-1-01',
+    '2023-01-01T00:00',
+    ' 2023-01-01',
+    '2023-01-32',
+    '２０２３-01-01',
+    '',
+  ]) {
     t.notOk(isCalendarDate(bad), JSON.stringify(bad))
   }
 })

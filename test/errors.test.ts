@@ -46,7 +46,11 @@ t.test("the command line's table of operation errors is the catalogue: status, c
   const rows = [...cli.matchAll(/^\| `([a-z-]+)` \| (\d{3}) \| `([A-Z_]+)` \| (\d+) \| (.+) \|$/gm)]
   t.same(rows.map((r) => r[1]).sort(), Object.keys(operationKinds).sort())
   for (const [, kind, status, code, exitCode, description] of rows) {
-    t.match(operationKinds[kind as keyof typeof operationKinds], { status: Number(status), code, exitCode: Number(exitCode), description }, String(kind))
+    t.match(
+      operationKinds[kind as keyof typeof operationKinds],
+      { status: Number(status), code, exitCode: Number(exitCode), description },
+      String(kind),
+    )
   }
   const exitCodes = Object.values(operationKinds).map((k) => k.exitCode)
   t.equal(new Set([...exitCodes, TRAIL_BROKEN_EXIT_CODE, 0]).size, exitCodes.length + 2, 'every exit code tells one thing')

@@ -8,7 +8,12 @@ const CF = 'RSSMRA80A01H501U'
 
 function capture() {
   const lines: string[] = []
-  const destination = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString('utf8')); done() } })
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'))
+      done()
+    },
+  })
   const logger = createLogger(loadConfig({ INVCIV_LOG_LEVEL: 'debug' }), destination)
   return { logger, lines }
 }

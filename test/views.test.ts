@@ -26,10 +26,15 @@ t.test('static files are named by their content, and served as their type', asyn
 })
 
 t.test('every form a console template posts carries the CSRF token, and the layout nothing inline', async (t) => {
-  const posting = readdirSync(path.join(projectRoot, 'views/console')).filter((f) => f.endsWith('.eta') && /method="post"/.test(readFileSync(path.join(projectRoot, 'views/console', f), 'utf8')))
+  const posting = readdirSync(path.join(projectRoot, 'views/console')).filter(
+    (f) => f.endsWith('.eta') && /method="post"/.test(readFileSync(path.join(projectRoot, 'views/console', f), 'utf8')),
+  )
   t.ok(posting.length >= 5, `${posting.length} templates post`)
   const html = page({ name: 'messaggio', data: { title: 'T', message: 'm' }, principal: undefined, path: '/console/', csrfToken: 'TOKEN' })
   t.notMatch(html, /<script>|<style|style="| on[a-z]+="/, 'no inline script, style or handler')
   const withForms = page({ name: 'soggetto', data: { title: 'T' }, principal: undefined, path: '/console/soggetto', csrfToken: 'TOKEN"<' })
-  t.match(withForms, `<form class="filters noprint" method="post" action="/console/soggetto"><input type="hidden" name="${CSRF_FIELD}" value="TOKEN&quot;&lt;">`)
+  t.match(
+    withForms,
+    `<form class="filters noprint" method="post" action="/console/soggetto"><input type="hidden" name="${CSRF_FIELD}" value="TOKEN&quot;&lt;">`,
+  )
 })

@@ -9,8 +9,15 @@ const app = Fastify()
 app.post('/verifica', async (request) => {
   const b = request.body as Record<string, string>
   const cf = (b.codiceFiscale as string).toUpperCase()
-  const esito = decideEsito({ codiceFiscale: cf, numeroVerbale: normaliseKey(b.numeroVerbale as string), dataVerbale: b.dataVerbale as string, categoria: b.categoria as Categoria },
-    await verbaliOf(pool, cf, b.categoria as Categoria))
+  const esito = decideEsito(
+    {
+      codiceFiscale: cf,
+      numeroVerbale: normaliseKey(b.numeroVerbale as string),
+      dataVerbale: b.dataVerbale as string,
+      categoria: b.categoria as Categoria,
+    },
+    await verbaliOf(pool, cf, b.categoria as Categoria),
+  )
   return { ...esito, dataOraVerifica: new Date().toISOString() }
 })
 await app.listen({ host: '127.0.0.1', port: Number(process.env.BENCH_PORT) })

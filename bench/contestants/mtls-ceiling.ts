@@ -8,10 +8,14 @@ import { projectRoot } from '../../src/project-root.ts'
 import { loadTlsMaterial, mutualTlsOptions } from '../../src/tls/context.ts'
 
 const certs = (f: string) => path.join(projectRoot, 'certs-dev', f)
-const tls = loadTlsMaterial({ cert: certs('server.crt'), key: certs('server.key'), ca: certs('ca.crt'), crl: certs('ca.crl') }, { ciphers: AGID_TLS_CIPHERS, allowDevMaterial: true })
+const tls = loadTlsMaterial(
+  { cert: certs('server.crt'), key: certs('server.key'), ca: certs('ca.crt'), crl: certs('ca.crl') },
+  { ciphers: AGID_TLS_CIPHERS, allowDevMaterial: true },
+)
 const app = Fastify({ https: mutualTlsOptions(tls) })
 app.addContentTypeParser('text/xml', { parseAs: 'string' }, (_request, body, done) => done(null, body))
-const soapAnswer = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` +
+const soapAnswer =
+  `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>` +
   `<VerificaGiudizioRisposta xmlns="urn:bench"><esito>VALIDO</esito></VerificaGiudizioRisposta></soap:Body></soap:Envelope>`
 app.post('/ws/invciv', async (_request, reply) => reply.type('text/xml; charset=utf-8').send(soapAnswer))
 app.post('/verifica', async () => ({ esito: 'VALIDO', dataOraVerifica: new Date().toISOString() }))

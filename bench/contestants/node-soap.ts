@@ -13,8 +13,15 @@ const service = {
     InvCivPort: {
       async VerificaGiudizio(args: Record<string, string>) {
         const cf = (args.codiceFiscale as string).toUpperCase()
-        const esito = decideEsito({ codiceFiscale: cf, numeroVerbale: normaliseKey(args.numeroVerbale as string), dataVerbale: String(args.dataVerbale).slice(0, 10), categoria: args.categoria as Categoria },
-          await verbaliOf(pool, cf, args.categoria as Categoria))
+        const esito = decideEsito(
+          {
+            codiceFiscale: cf,
+            numeroVerbale: normaliseKey(args.numeroVerbale as string),
+            dataVerbale: String(args.dataVerbale).slice(0, 10),
+            categoria: args.categoria as Categoria,
+          },
+          await verbaliOf(pool, cf, args.categoria as Categoria),
+        )
         return { ...esito, identificativoTransazione: '00000000-0000-4000-8000-000000000000', dataOraVerifica: new Date().toISOString() }
       },
     },

@@ -19,7 +19,8 @@ import path from 'node:path'
 
 const [AFTER_MS, FOR_MS] = (process.env.INVCIV_BENCH_ALLOCATION_WINDOW ?? '8,6').split(',').map((s) => Number(s) * 1000) as [number, number]
 const keep = process.env.INVCIV_BENCH_ALLOCATION_KEEP ?? 'all'
-if (!['all', 'survivors', 'promoted'].includes(keep)) throw new Error(`INVCIV_BENCH_ALLOCATION_KEEP is all, survivors or promoted, not ${keep}`)
+if (!['all', 'survivors', 'promoted'].includes(keep))
+  throw new Error(`INVCIV_BENCH_ALLOCATION_KEEP is all, survivors or promoted, not ${keep}`)
 const scavenge = (globalThis as { gc?: (options: { type: 'minor'; execution: 'sync' }) => void }).gc
 if (keep === 'promoted' && !scavenge) throw new Error('INVCIV_BENCH_ALLOCATION_KEEP=promoted needs node --expose-gc')
 const session = new Session()
@@ -31,7 +32,9 @@ setTimeout(() => {
   void (async () => {
     await post('HeapProfiler.enable')
     await post('HeapProfiler.startSampling', {
-      samplingInterval: keep === 'promoted' ? 1024 : 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: keep === 'all',
+      samplingInterval: keep === 'promoted' ? 1024 : 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: keep === 'all',
     })
     setTimeout(() => {
       if (keep === 'promoted') scavenge?.({ type: 'minor', execution: 'sync' })

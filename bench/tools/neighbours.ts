@@ -27,13 +27,19 @@ const WATCHER = `require('tsx/cjs'); require(${JSON.stringify(fileURLToPath(new 
  */
 export function watchBirths(match: RegExp, everyMs = 40): { watching: Promise<void>; births: () => number[]; stop: () => void } {
   const births: number[] = []
-  const worker = new Worker(WATCHER, { eval: true, workerData: { source: match.source, flags: match.flags, everyMs, sameBootMs: SAME_BOOT_MS } })
+  const worker = new Worker(WATCHER, {
+    eval: true,
+    workerData: { source: match.source, flags: match.flags, everyMs, sameBootMs: SAME_BOOT_MS },
+  })
   const watching = new Promise<void>((resolve, reject) => {
     worker.once('error', reject)
     worker.on('message', (m: number | 'watching') => (m === 'watching' ? resolve() : births.push(m)))
   })
   // it keeps nothing alive once watching (a run that ends does not wait for it), but until then it is awaited
-  void watching.then(() => worker.unref(), () => undefined)
+  void watching.then(
+    () => worker.unref(),
+    () => undefined,
+  )
   return { watching, births: () => [...births], stop: () => void worker.terminate() }
 }
 

@@ -8,7 +8,9 @@ import { readFileSync } from 'node:fs'
 
 const file = process.argv[2]
 if (!file) throw new Error('usage: bench/tools/promotion.ts GATEWAY_LOG (a gateway run with --trace-gc-nvp)')
-const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes(' gc='))
+const lines = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter((l) => l.includes(' gc='))
 // the main isolate is the one that collects most (tsx's loader thread, when there is one, has its own)
 const isolates = new Map<string, number>()
 for (const l of lines) {
@@ -31,7 +33,12 @@ for (const l of lines) {
   seconds.set(Math.floor(at / 1000), s)
 }
 process.stdout.write('second: promoted/survived KB per scavenge (scavenges) * a mark-compact\n')
-process.stdout.write(`${[...seconds.entries()].sort((a, b) => a[0] - b[0]).map(([t, s]) => {
-  const per = (n: number) => Math.round(n / Math.max(1, s.scavenges) / 1000)
-  return `${t}: ${per(s.promoted)}/${per(s.survived)} (${s.scavenges})${'*'.repeat(s.markCompacts)}`
-}).join('\n')}\n`)
+process.stdout.write(
+  `${[...seconds.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, s]) => {
+      const per = (n: number) => Math.round(n / Math.max(1, s.scavenges) / 1000)
+      return `${t}: ${per(s.promoted)}/${per(s.survived)} (${s.scavenges})${'*'.repeat(s.markCompacts)}`
+    })
+    .join('\n')}\n`,
+)

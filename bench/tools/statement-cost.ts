@@ -11,7 +11,7 @@ import { procStat } from '../proc-stat.ts'
 
 // a database of its own on DATABASE_URL's server, dropped at the end
 const server = process.env.DATABASE_URL
-if (!server) throw new Error('set DATABASE_URL to a server on the database\'s machine, where a scratch database may be made')
+if (!server) throw new Error("set DATABASE_URL to a server on the database's machine, where a scratch database may be made")
 const name = `invciv_statement_cost_${process.pid}`
 const admin = new pg.Client({ connectionString: server })
 await admin.connect()
@@ -39,8 +39,10 @@ try {
       const [backend, own, started] = [cpuMs(pid), process.cpuUsage(), performance.now()]
       for (let i = 0; i < n; i++) await callStatesOf(client, keys)
       const mine = process.cpuUsage(own)
-      process.stdout.write(`${mode.padEnd(19)} batch ${String(size).padStart(2)}: PostgreSQL ${((cpuMs(pid) - backend) * 1000 / n).toFixed(0)} µs, ` +
-        `this process ${((mine.user + mine.system) / n).toFixed(0)} µs, round trip ${((performance.now() - started) * 1000 / n).toFixed(0)} µs per statement\n`)
+      process.stdout.write(
+        `${mode.padEnd(19)} batch ${String(size).padStart(2)}: PostgreSQL ${(((cpuMs(pid) - backend) * 1000) / n).toFixed(0)} µs, ` +
+          `this process ${((mine.user + mine.system) / n).toFixed(0)} µs, round trip ${(((performance.now() - started) * 1000) / n).toFixed(0)} µs per statement\n`,
+      )
     }
     await client.end()
   }

@@ -15,19 +15,28 @@ export interface Sample {
   /** epoch ms */
   t: number
   /** cumulative ms: on a CPU (cpu) and runnable, waiting for one (wait) */
-  gwMainCpu: number; gwMainWait: number; gwOtherCpu: number; gwOtherWait: number
+  gwMainCpu: number
+  gwMainWait: number
+  gwOtherCpu: number
+  gwOtherWait: number
   /**
    * of gwMainCpu, the kernel's part (stime, in whole clock ticks: coarse, but it tells a main thread busy in its
    * own JavaScript from one held up in system calls, as an unexplained 80 ms run of it could have been)
    */
   gwMainSys: number
-  pgCpu: number; pgWait: number; genCpu: number; genWait: number
+  pgCpu: number
+  pgWait: number
+  genCpu: number
+  genWait: number
   /** the probe's own CPU, ms: what watching costs the machine */
   probeCpu: number
   /** cumulative clock ticks of the whole machine; busy includes softirq and steal, also kept apart */
-  idle: number; iowait: number; busy: number
+  idle: number
+  iowait: number
+  busy: number
   /** the kernel's network and timer work outside any process (loopback TCP lands here), and the hypervisor's */
-  softirq: number; steal: number
+  softirq: number
+  steal: number
 }
 
 const read = (file: string): string | undefined => {
@@ -51,7 +60,9 @@ const tasks = (pid: string): string[] => {
 
 interface Groups {
   /** [pid, tid] of every thread watched, listed anew every 250 ms so that sampling reads only schedstat files */
-  gateway: Array<[string, string]>; pg: Array<[string, string]>; generators: Array<[string, string]>
+  gateway: Array<[string, string]>
+  pg: Array<[string, string]>
+  generators: Array<[string, string]>
   /** every other process's CPU so far, ms, by "name[pid]": who the "other processes" were */
   others: Record<string, number>
 }
@@ -85,8 +96,7 @@ function classify(gateway: string, postmasters: string[]): Groups {
     else if (generatorPids.has(entry) || read(`/proc/${entry}/cmdline`)?.includes('bench/paced.ts')) {
       generatorPids.add(entry)
       generators.push(entry)
-    }
-    else if (entry !== gateway && entry !== String(process.pid)) others[`${stat.name}[${entry}]`] = stat.own * 1000
+    } else if (entry !== gateway && entry !== String(process.pid)) others[`${stat.name}[${entry}]`] = stat.own * 1000
   }
   return { gateway: threadsOf([gateway]), pg: threadsOf([...new Set(pg)]), generators: threadsOf(generators), others }
 }
@@ -124,9 +134,21 @@ function sample(gateway: string, groups: Groups): Sample {
   const cpu = (read('/proc/stat') ?? '').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? []
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu
   return {
-    t: performance.timeOrigin + performance.now(), gwMainCpu, gwMainWait, gwOtherCpu, gwOtherWait, pgCpu, pgWait, genCpu, genWait,
+    t: performance.timeOrigin + performance.now(),
+    gwMainCpu,
+    gwMainWait,
+    gwOtherCpu,
+    gwOtherWait,
+    pgCpu,
+    pgWait,
+    genCpu,
+    genWait,
     gwMainSys: (procStat(`${gateway}/task/${gateway}`)?.system ?? 0) * 1000,
-    idle, iowait, busy: user + nice + system + irq + softirq + steal, softirq, steal,
+    idle,
+    iowait,
+    busy: user + nice + system + irq + softirq + steal,
+    softirq,
+    steal,
     probeCpu: ((usage) => (usage.user + usage.system) / 1000)(process.cpuUsage()),
   }
 }
@@ -147,10 +169,19 @@ export function during(samples: Sample[], from: number, ms: number): Record<stri
     spanMs: Math.round(b.t - a.t),
     othersCpu: Math.max(0, Math.round(busyMs - watched.reduce((n, k) => n + (b[k] - a[k]), 0))),
     // of which: time the hypervisor gave this VM's CPUs to another guest, and softirq (charged to no process)
-    stealMs: Math.round(ticksToMs(b.steal - a.steal)), softirqMs: Math.round(ticksToMs(b.softirq - a.softirq)),
-    gwMainCpu: d('gwMainCpu'), gwMainSys: d('gwMainSys'), gwMainWait: d('gwMainWait'), gwOtherCpu: d('gwOtherCpu'), pgCpu: d('pgCpu'), pgWait: d('pgWait'),
-    genCpu: d('genCpu'), genWait: d('genWait'), probeCpu: d('probeCpu'),
-    idlePct: Math.round(((b.idle - a.idle) / ticks) * 100), iowaitPct: Math.round(((b.iowait - a.iowait) / ticks) * 100),
+    stealMs: Math.round(ticksToMs(b.steal - a.steal)),
+    softirqMs: Math.round(ticksToMs(b.softirq - a.softirq)),
+    gwMainCpu: d('gwMainCpu'),
+    gwMainSys: d('gwMainSys'),
+    gwMainWait: d('gwMainWait'),
+    gwOtherCpu: d('gwOtherCpu'),
+    pgCpu: d('pgCpu'),
+    pgWait: d('pgWait'),
+    genCpu: d('genCpu'),
+    genWait: d('genWait'),
+    probeCpu: d('probeCpu'),
+    idlePct: Math.round(((b.idle - a.idle) / ticks) * 100),
+    iowaitPct: Math.round(((b.iowait - a.iowait) / ticks) * 100),
   }
 }
 
@@ -171,8 +202,11 @@ export function busiestOthers(others: OthersSnapshot[], from: number, ms: number
   // by pid, not by name: a kernel worker renames itself with its work queue, and a process born in between
   // counts from its birth (a short-lived one was invisible here when counted from b's own figure)
   const before = new Map(Object.entries(a.cpu).map(([name, cpu]) => [pidOf(name), cpu]))
-  return Object.entries(b.cpu).map(([name, cpu]): [string, number] => [name, Math.round(cpu - (before.get(pidOf(name)) ?? 0))])
-    .filter(([, cpu]) => cpu >= 10).sort((x, y) => y[1] - x[1]).slice(0, 3)
+  return Object.entries(b.cpu)
+    .map(([name, cpu]): [string, number] => [name, Math.round(cpu - (before.get(pidOf(name)) ?? 0))])
+    .filter(([, cpu]) => cpu >= 10)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 3)
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -55,17 +55,30 @@ export function mediaTypeDoubt(r: { method: string; headers: Record<string, stri
   if (type === undefined && !hasBody) return undefined
   const media = (Array.isArray(type) ? type[0] : type)?.split(';')[0]?.trim().toLowerCase()
   if (media === 'application/json') return undefined
-  return { kind: 'unsupported-media-type', code: operationKinds['unsupported-media-type'].code, detail: 'the admin API takes application/json only' }
+  return {
+    kind: 'unsupported-media-type',
+    code: operationKinds['unsupported-media-type'].code,
+    detail: 'the admin API takes application/json only',
+  }
 }
 
 /** Every header the admin listener's answers carry, and the checks of each request before its identity is looked up. */
-export async function guardAgainstOtherSites(app: FastifyInstance, problem: (reply: FastifyReply, doubt: NonNullable<Doubt>) => FastifyReply): Promise<void> {
+export async function guardAgainstOtherSites(
+  app: FastifyInstance,
+  problem: (reply: FastifyReply, doubt: NonNullable<Doubt>) => FastifyReply,
+): Promise<void> {
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
-        defaultSrc: ["'none'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"],
-        formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"],
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
       },
     },
     frameguard: { action: 'deny' },
@@ -76,9 +89,19 @@ export async function guardAgainstOtherSites(app: FastifyInstance, problem: (rep
     crossOriginOpenerPolicy: { policy: 'same-origin' },
   })
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const doubt = originDoubt(request, `https://${request.host}`) ?? (request.url.startsWith('/admin/v1/') ? mediaTypeDoubt(request) : undefined)
+    const doubt =
+      originDoubt(request, `https://${request.host}`) ?? (request.url.startsWith('/admin/v1/') ? mediaTypeDoubt(request) : undefined)
     if (doubt) {
-      request.log.warn({ method: request.method, url: request.url.split('?')[0], origin: request.headers.origin, site: request.headers['sec-fetch-site'], code: doubt.code }, 'admin request refused: not from this listener')
+      request.log.warn(
+        {
+          method: request.method,
+          url: request.url.split('?')[0],
+          origin: request.headers.origin,
+          site: request.headers['sec-fetch-site'],
+          code: doubt.code,
+        },
+        'admin request refused: not from this listener',
+      )
       return problem(reply, doubt)
     }
   })

@@ -60,8 +60,17 @@ export interface AdminOptions {
   onRegistryChange?: () => void
 }
 
-function problem(reply: FastifyReply, kind: OperationKind, detail: string, code: string = operationKinds[kind].code, status: number = operationKinds[kind].status) {
-  return reply.code(status).type('application/problem+json; charset=utf-8').send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
+function problem(
+  reply: FastifyReply,
+  kind: OperationKind,
+  detail: string,
+  code: string = operationKinds[kind].code,
+  status: number = operationKinds[kind].status,
+) {
+  return reply
+    .code(status)
+    .type('application/problem+json; charset=utf-8')
+    .send({ type: `urn:it:inps:invciv:admin:${code}`, title: code, status, detail, code })
 }
 
 /**
@@ -73,10 +82,12 @@ export const adminFallbacks = {
   frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
     void problem(reply, 'invalid', unreadable(400, error.code))
   },
-  notFound: (_request: FastifyRequest, reply: FastifyReply) => problem(reply, 'not-found', 'no such endpoint (GET /admin/v1/openapi.json lists them)'),
+  notFound: (_request: FastifyRequest, reply: FastifyReply) =>
+    problem(reply, 'not-found', 'no such endpoint (GET /admin/v1/openapi.json lists them)'),
   error: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     // Fastify's words for a body it could not read may quote the parser's; ours say what to fix
-    if (error.statusCode && error.statusCode < 500) return problem(reply, 'invalid', unreadable(error.statusCode, error.code), operationKinds.invalid.code, error.statusCode)
+    if (error.statusCode && error.statusCode < 500)
+      return problem(reply, 'invalid', unreadable(error.statusCode, error.code), operationKinds.invalid.code, error.statusCode)
     request.log.error({ err: { message: error.message, stack: error.stack } }, 'admin request failed')
     return problem(reply, 'internal', 'unexpected error; see the gateway log')
   },
@@ -84,13 +95,21 @@ export const adminFallbacks = {
 
 /** What to tell of a request Fastify could not read: by its status, naming Fastify's code, never the parser's text. */
 function unreadable(status: number, code: string | undefined): string {
-  const what = status === 413 ? 'the body is too large' : status === 415 ? 'the body\'s media type is not accepted (application/json)' : 'the request could not be read'
+  const what =
+    status === 413
+      ? 'the body is too large'
+      : status === 415
+        ? "the body's media type is not accepted (application/json)"
+        : 'the request could not be read'
   return code ? `${what} (${code})` : what
 }
 
 const CONFIRMED_PRINCIPAL_MS = 10 * 60_000
 
-export async function adminApi(app: FastifyInstance, { db, clock, registry, pseudonymKey, health, clientTrust, version, verifyOptions, spcoop, sealKey, onRegistryChange }: AdminOptions) {
+export async function adminApi(
+  app: FastifyInstance,
+  { db, clock, registry, pseudonymKey, health, clientTrust, version, verifyOptions, spcoop, sealKey, onRegistryChange }: AdminOptions,
+) {
   const openApi = openApiOf(app, { title: 'invciv-gateway admin API', version })
 
   // Liveness and readiness need no identity beyond the TLS handshake: they say nothing about the data, a
@@ -125,7 +144,12 @@ export async function adminApi(app: FastifyInstance, { db, clock, registry, pseu
     const reads = request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.config.readOnly === true
     const allowed = reads || principal.ruolo === 'operations' || request.routeOptions.config.auditorWork === true
     if (!allowed) {
-      return problem(reply, 'forbidden', `the ${principal.ruolo} role cannot ${request.method} ${request.routeOptions.url ?? request.url}`, 'RUOLO_NON_AUTORIZZATO')
+      return problem(
+        reply,
+        'forbidden',
+        `the ${principal.ruolo} role cannot ${request.method} ${request.routeOptions.url ?? request.url}`,
+        'RUOLO_NON_AUTORIZZATO',
+      )
     }
     request.principal = principal
   })
@@ -150,7 +174,8 @@ export async function adminApi(app: FastifyInstance, { db, clock, registry, pseu
   // handler has committed by the time the answer is sent (other processes hear of it by NOTIFY)
   if (onRegistryChange) {
     app.addHook('onSend', async (request, reply, payload) => {
-      if (request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.readOnly !== true && reply.statusCode < 400) onRegistryChange()
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.readOnly !== true && reply.statusCode < 400)
+        onRegistryChange()
       return payload
     })
   }
@@ -165,8 +190,29 @@ export async function adminApi(app: FastifyInstance, { db, clock, registry, pseu
   }
   // derived from a secret every process shares (never the secret itself), so a form shown by one process posts to another
   const csrfKey = Buffer.from(hkdfSync('sha256', pseudonymKey, 'invciv-gateway', 'console csrf tokens', 32))
-  const resources: ResourceOptions = { db, clock, clientTrust, actor, auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }), verifyOptions, spcoop, sealKey, csrfKey }
-  for (const resource of [entiResource, principalsResource, convenzioniResource, certificatiResource, auditResource, anomaliesResource, tlsResource, spcoopResource, casesResource, consoleResource]) {
+  const resources: ResourceOptions = {
+    db,
+    clock,
+    clientTrust,
+    actor,
+    auditor: (request) => ({ who: actor(request).etichetta, pseudonymKey }),
+    verifyOptions,
+    spcoop,
+    sealKey,
+    csrfKey,
+  }
+  for (const resource of [
+    entiResource,
+    principalsResource,
+    convenzioniResource,
+    certificatiResource,
+    auditResource,
+    anomaliesResource,
+    tlsResource,
+    spcoopResource,
+    casesResource,
+    consoleResource,
+  ]) {
     await app.register(resource, resources)
   }
 }

@@ -61,7 +61,10 @@ function view(row: CasoView): CasoView {
 }
 
 export async function showCaso(db: Queryable, id: number, now = new Date()): Promise<CasoView> {
-  const { rows } = await db.query<CasoView>(`select ${COLUMNS} from casi k join anomalie a on a.id = k.anomalia_id where k.id = $2`, [romeDate(now), id])
+  const { rows } = await db.query<CasoView>(`select ${COLUMNS} from casi k join anomalie a on a.id = k.anomalia_id where k.id = $2`, [
+    romeDate(now),
+    id,
+  ])
   if (!rows[0]) throw new CasoError('not-found', `caso ${id} does not exist`)
   return view(rows[0])
 }
@@ -72,26 +75,36 @@ export async function listCasi(db: Queryable, options: { soloAperti?: boolean } 
     `select ${COLUMNS} from casi k join anomalie a on a.id = k.anomalia_id
       where ($2::boolean is not true or k.stato <> 'chiuso')
       order by (k.stato = 'chiuso'), coalesce(k.stato <> 'chiuso' and k.scadenza < $1::date, false) desc, k.scadenza nulls last, k.id desc limit 500`,
-    [romeDate(now), options.soloAperti ?? false])
+    [romeDate(now), options.soloAperti ?? false],
+  )
   return rows.map(view)
 }
 
 /** Opens the case of an anomaly: its evidence is the anomaly's. One case per anomaly. */
 export async function openCaso(db: pg.Pool, actor: Actor, anomaliaId: number): Promise<CasoView> {
   const id = await changing(db, actor, async (tx) => {
-    const a = await tx.query<{ convenzione_id: number | null }>('select convenzione_id from anomalie where id = $1 for update', [anomaliaId])
+    const a = await tx.query<{ convenzione_id: number | null }>('select convenzione_id from anomalie where id = $1 for update', [
+      anomaliaId,
+    ])
     if (!a.rows[0]) throw new AnomaliaError('not-found', `anomalia ${anomaliaId} does not exist`)
     const { rows } = await tx.query<{ id: number }>(
-      'insert into casi (anomalia_id, aperto_da) values ($1, $2) on conflict (anomalia_id) do nothing returning id::int', [anomaliaId, actor.etichetta])
+      'insert into casi (anomalia_id, aperto_da) values ($1, $2) on conflict (anomalia_id) do nothing returning id::int',
+      [anomaliaId, actor.etichetta],
+    )
     if (!rows[0]) throw new CasoError('conflict', `anomalia ${anomaliaId} already has its case`)
-    return { result: rows[0].id, change: { oggetto: 'caso', oggettoId: rows[0].id, convenzioneId: a.rows[0].convenzione_id, azione: 'aperto', dopo: { anomaliaId } } }
+    return {
+      result: rows[0].id,
+      change: { oggetto: 'caso', oggettoId: rows[0].id, convenzioneId: a.rows[0].convenzione_id, azione: 'aperto', dopo: { anomaliaId } },
+    }
   })
   return showCaso(db, id)
 }
 
 async function lockOpen(tx: Queryable, id: number): Promise<{ stato: string; convenzioneId: number | null; operatore: string | null }> {
   const { rows } = await tx.query<{ stato: string; convenzioneId: number | null; operatore: string | null }>(
-    `select k.stato, a.convenzione_id::int as "convenzioneId", a.operatore from casi k join anomalie a on a.id = k.anomalia_id where k.id = $1 for update of k`, [id])
+    `select k.stato, a.convenzione_id::int as "convenzioneId", a.operatore from casi k join anomalie a on a.id = k.anomalia_id where k.id = $1 for update of k`,
+    [id],
+  )
   const row = rows[0]
   if (!row) throw new CasoError('not-found', `caso ${id} does not exist`)
   if (row.stato === 'chiuso') throw new CasoError('conflict', `caso ${id} is closed`)
@@ -99,15 +112,34 @@ async function lockOpen(tx: Queryable, id: number): Promise<{ stato: string; con
 }
 
 /** Records the request for clarifications sent to the ente, and the date it must answer by. */
-export async function recordRichiesta(db: pg.Pool, actor: Actor, id: number, r: { testo: string; scadenza: string; inviataIl?: string }, now = new Date()): Promise<CasoView> {
+export async function recordRichiesta(
+  db: pg.Pool,
+  actor: Actor,
+  id: number,
+  r: { testo: string; scadenza: string; inviataIl?: string },
+  now = new Date(),
+): Promise<CasoView> {
   const inviataIl = r.inviataIl ?? romeDate(now)
-  if (!isCalendarDate(r.scadenza) || !isCalendarDate(inviataIl)) throw new CasoError('invalid', 'scadenza and inviataIl are dates YYYY-MM-DD')
+  if (!isCalendarDate(r.scadenza) || !isCalendarDate(inviataIl))
+    throw new CasoError('invalid', 'scadenza and inviataIl are dates YYYY-MM-DD')
   if (r.scadenza < inviataIl) throw new CasoError('invalid', 'the deadline (scadenza) comes before the request was sent')
   if (!r.testo.trim()) throw new CasoError('invalid', 'testo: what was asked of the ente')
   await changing(db, actor, async (tx) => {
     const c = await lockOpen(tx, id)
-    await tx.query(`update casi set stato = 'richiesta-inviata', richiesta_testo = $2, scadenza = $3, richiesta_inviata_il = $4 where id = $1`, [id, r.testo.trim(), r.scadenza, inviataIl])
-    return { result: undefined, change: { oggetto: 'caso', oggettoId: id, convenzioneId: c.convenzioneId, azione: 'richiesta', dopo: { scadenza: r.scadenza, inviataIl } } }
+    await tx.query(
+      `update casi set stato = 'richiesta-inviata', richiesta_testo = $2, scadenza = $3, richiesta_inviata_il = $4 where id = $1`,
+      [id, r.testo.trim(), r.scadenza, inviataIl],
+    )
+    return {
+      result: undefined,
+      change: {
+        oggetto: 'caso',
+        oggettoId: id,
+        convenzioneId: c.convenzioneId,
+        azione: 'richiesta',
+        dopo: { scadenza: r.scadenza, inviataIl },
+      },
+    }
   })
   return showCaso(db, id, now)
 }
@@ -115,8 +147,14 @@ export async function recordRichiesta(db: pg.Pool, actor: Actor, id: number, r: 
 export const MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
 /** Keeps a document the ente sent, whole, with its SHA-256. */
-export async function addDocumento(db: pg.Pool, actor: Actor, id: number, d: { nome: string; tipo: string; contenuto: Buffer }): Promise<{ id: number; sha256: string }> {
-  if (d.contenuto.length === 0 || d.contenuto.length > MAX_DOCUMENT_BYTES) throw new CasoError('invalid', `a document is 1 byte to ${MAX_DOCUMENT_BYTES} bytes`)
+export async function addDocumento(
+  db: pg.Pool,
+  actor: Actor,
+  id: number,
+  d: { nome: string; tipo: string; contenuto: Buffer },
+): Promise<{ id: number; sha256: string }> {
+  if (d.contenuto.length === 0 || d.contenuto.length > MAX_DOCUMENT_BYTES)
+    throw new CasoError('invalid', `a document is 1 byte to ${MAX_DOCUMENT_BYTES} bytes`)
   const nome = d.nome.replace(/[\p{Cc}/\\]/gu, '_').slice(0, 200)
   if (!nome.trim()) throw new CasoError('invalid', 'nome: the file name')
   const tipo = /^[a-z]+\/[a-z0-9.+-]+$/i.test(d.tipo) ? d.tipo : 'application/octet-stream'
@@ -125,15 +163,31 @@ export async function addDocumento(db: pg.Pool, actor: Actor, id: number, d: { n
     const c = await lockOpen(tx, id)
     const { rows } = await tx.query<{ id: number }>(
       'insert into casi_documenti (caso_id, nome, tipo, byte, sha256, contenuto, caricato_da) values ($1, $2, $3, $4, $5, $6, $7) returning id::int',
-      [id, nome, tipo, d.contenuto.length, sha256, d.contenuto, actor.etichetta])
+      [id, nome, tipo, d.contenuto.length, sha256, d.contenuto, actor.etichetta],
+    )
     const docId = (rows[0] as { id: number }).id
-    return { result: { id: docId, sha256 }, change: { oggetto: 'caso', oggettoId: id, convenzioneId: c.convenzioneId, azione: 'documento', dopo: { documento: docId, nome, byte: d.contenuto.length, sha256 } } }
+    return {
+      result: { id: docId, sha256 },
+      change: {
+        oggetto: 'caso',
+        oggettoId: id,
+        convenzioneId: c.convenzioneId,
+        azione: 'documento',
+        dopo: { documento: docId, nome, byte: d.contenuto.length, sha256 },
+      },
+    }
   })
 }
 
-export async function documento(db: Queryable, id: number, docId: number): Promise<{ nome: string; tipo: string; sha256: string; contenuto: Buffer }> {
+export async function documento(
+  db: Queryable,
+  id: number,
+  docId: number,
+): Promise<{ nome: string; tipo: string; sha256: string; contenuto: Buffer }> {
   const { rows } = await db.query<{ nome: string; tipo: string; sha256: string; contenuto: Buffer }>(
-    'select nome, tipo, sha256, contenuto from casi_documenti where caso_id = $1 and id = $2', [id, docId])
+    'select nome, tipo, sha256, contenuto from casi_documenti where caso_id = $1 and id = $2',
+    [id, docId],
+  )
   if (!rows[0]) throw new CasoError('not-found', `caso ${id} has no documento ${docId}`)
   return rows[0]
 }
@@ -153,7 +207,8 @@ export interface Esito {
 export async function closeCaso(db: pg.Pool, actor: Actor, id: number, e: Esito, now = new Date()): Promise<CasoView> {
   if (!ESITI.includes(e.esito)) throw new CasoError('invalid', `esito is one of ${ESITI.join(', ')}`)
   // one rule for the API, the console and the CLI (the person at the server's terminal runs operations)
-  if (ESITI_OPERATIVI.includes(e.esito) && !ACTS_ON_REGISTRY.includes(actor.ruolo)) throw new CasoError('forbidden', `${e.esito} acts on the registry: operations only`)
+  if (ESITI_OPERATIVI.includes(e.esito) && !ACTS_ON_REGISTRY.includes(actor.ruolo))
+    throw new CasoError('forbidden', `${e.esito} acts on the registry: operations only`)
   const autorita = (e.autorita ?? []).map((a) => a.trim()).filter(Boolean)
   if (e.esito === 'segnalato-autorita' && (autorita.length === 0 || !e.segnalatoIl || !isCalendarDate(e.segnalatoIl))) {
     throw new CasoError('invalid', 'segnalato-autorita needs autorita (which) and segnalatoIl (when, YYYY-MM-DD)')
@@ -162,22 +217,54 @@ export async function closeCaso(db: pg.Pool, actor: Actor, id: number, e: Esito,
     const c = await lockOpen(tx, id)
     if (e.esito === 'convenzione-sospesa') {
       if (c.convenzioneId === null) throw new CasoError('conflict', 'this anomaly concerns no convenzione')
-      const { rowCount } = await tx.query(`update convenzioni set stato = 'sospesa', aggiornata_il = now() where id = $1 and stato = 'attiva'`, [c.convenzioneId])
-      if (rowCount) await recordChange(tx, actor, { oggetto: 'convenzione', oggettoId: c.convenzioneId, convenzioneId: c.convenzioneId, azione: 'suspend', prima: { stato: 'attiva' }, dopo: { stato: 'sospesa', caso: id } })
+      const { rowCount } = await tx.query(
+        `update convenzioni set stato = 'sospesa', aggiornata_il = now() where id = $1 and stato = 'attiva'`,
+        [c.convenzioneId],
+      )
+      if (rowCount)
+        await recordChange(tx, actor, {
+          oggetto: 'convenzione',
+          oggettoId: c.convenzioneId,
+          convenzioneId: c.convenzioneId,
+          azione: 'suspend',
+          prima: { stato: 'attiva' },
+          dopo: { stato: 'sospesa', caso: id },
+        })
     }
     if (e.esito === 'operatore-disabilitato') {
       if (c.convenzioneId === null || c.operatore === null) throw new CasoError('conflict', 'this anomaly concerns no operatore')
       const operatore = operatoreKey(c.operatore)
       await tx.query(
         `insert into operatori (convenzione_id, identificativo, stato, primo_accesso_il, ultimo_accesso_il, bloccato_il) values ($1, $2, 'sospeso', $3, $3, $3)
-         on conflict (convenzione_id, identificativo) do update set stato = 'sospeso', bloccato_il = $3`, [c.convenzioneId, operatore, now])
-      await tx.query(`insert into eventi_operatori (convenzione_id, operatore, evento, avvenuto_il, attore, motivo) values ($1, $2, 'sospeso', $3, $4, $5)`,
-        [c.convenzioneId, operatore, now, actor.etichetta, `esito del caso ${id}`])
-      await recordChange(tx, actor, { oggetto: 'operatore', oggettoId: operatore, convenzioneId: c.convenzioneId, azione: 'suspend', dopo: { stato: 'sospeso', caso: id } })
+         on conflict (convenzione_id, identificativo) do update set stato = 'sospeso', bloccato_il = $3`,
+        [c.convenzioneId, operatore, now],
+      )
+      await tx.query(
+        `insert into eventi_operatori (convenzione_id, operatore, evento, avvenuto_il, attore, motivo) values ($1, $2, 'sospeso', $3, $4, $5)`,
+        [c.convenzioneId, operatore, now, actor.etichetta, `esito del caso ${id}`],
+      )
+      await recordChange(tx, actor, {
+        oggetto: 'operatore',
+        oggettoId: operatore,
+        convenzioneId: c.convenzioneId,
+        azione: 'suspend',
+        dopo: { stato: 'sospeso', caso: id },
+      })
     }
-    await tx.query(`update casi set stato = 'chiuso', esito = $2, autorita = $3, segnalato_il = $4, nota = $5, chiuso_il = $6 where id = $1`,
-      [id, e.esito, autorita.length ? autorita : null, e.segnalatoIl ?? null, e.nota?.trim() || null, now])
-    return { result: undefined, change: { oggetto: 'caso', oggettoId: id, convenzioneId: c.convenzioneId, azione: 'chiuso', dopo: { esito: e.esito, autorita, segnalatoIl: e.segnalatoIl ?? null } } }
+    await tx.query(
+      `update casi set stato = 'chiuso', esito = $2, autorita = $3, segnalato_il = $4, nota = $5, chiuso_il = $6 where id = $1`,
+      [id, e.esito, autorita.length ? autorita : null, e.segnalatoIl ?? null, e.nota?.trim() || null, now],
+    )
+    return {
+      result: undefined,
+      change: {
+        oggetto: 'caso',
+        oggettoId: id,
+        convenzioneId: c.convenzioneId,
+        azione: 'chiuso',
+        dopo: { esito: e.esito, autorita, segnalatoIl: e.segnalatoIl ?? null },
+      },
+    }
   })
   return showCaso(db, id, now)
 }

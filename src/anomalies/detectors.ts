@@ -6,7 +6,13 @@ import { operatoriCount } from './detectors/operatori-count.ts'
 import { repeatedRefusals } from './detectors/repeated-refusals.ts'
 import type { Detector } from './types.ts'
 
-export const detectors: readonly Detector<Record<string, number>>[] = [dailyVolume, failureRatio, enumeration, operatoriCount, repeatedRefusals]
+export const detectors: readonly Detector<Record<string, number>>[] = [
+  dailyVolume,
+  failureRatio,
+  enumeration,
+  operatoriCount,
+  repeatedRefusals,
+]
 
 /** Every detector's defaults, overridden by what the configuration says. */
 export function thresholdsOf(overrides: Record<string, number> = {}): Record<string, number> {

@@ -20,21 +20,28 @@ export interface RecordOptions {
 
 /** Stores a finding (or refreshes the one of the same pattern and period); acts on new grave ones if told to. */
 export async function recordFinding(db: pg.Pool, f: Finding, now: Date, options: RecordOptions): Promise<{ id: number; nuova: boolean }> {
-  const { id, nuova } = await oneRow<{ id: number; nuova: boolean }>(db,
+  const { id, nuova } = await oneRow<{ id: number; nuova: boolean }>(
+    db,
     `insert into anomalie as a (tipo, chiave, gravita, convenzione_id, operatore, descrizione, evidenze, rilevata_il, aggiornata_il)
      values ($1, $2, $3, $4, $5, $6, $7::uuid[], $8, $8)
      on conflict (tipo, chiave) do update set
        gravita = case when $9 > (case a.gravita when 'bassa' then 0 when 'media' then 1 else 2 end) then excluded.gravita else a.gravita end,
        descrizione = excluded.descrizione, evidenze = excluded.evidenze, aggiornata_il = excluded.aggiornata_il
      returning id, (xmax = 0) as nuova, gravita`,
-    [f.tipo, f.chiave, f.gravita, f.convenzioneId ?? null, f.operatore ?? null, f.descrizione, f.evidenze, now, ORDER[f.gravita]])
+    [f.tipo, f.chiave, f.gravita, f.convenzioneId ?? null, f.operatore ?? null, f.descrizione, f.evidenze, now, ORDER[f.gravita]],
+  )
   if (!nuova) return { id, nuova }
-  if (options.webhook) await db.query('insert into anomalie_notifiche (anomalia_id, prossimo_tentativo) values ($1, $2) on conflict do nothing', [id, now])
+  if (options.webhook)
+    await db.query('insert into anomalie_notifiche (anomalia_id, prossimo_tentativo) values ($1, $2) on conflict do nothing', [id, now])
   if (options.autoSuspend && f.gravita === 'grave' && f.sospendi && f.convenzioneId) {
     const gateway = gatewayActor(`anomalie:${id}`)
-    const azione = f.sospendi === 'operatore' && f.operatore
-      ? await suspendOperatore(db, gateway, f.convenzioneId, f.operatore, now).then(() => `operatore ${f.operatore} sospeso`)
-      : await changeStato(db, gateway, f.convenzioneId, 'suspend').then(() => `convenzione ${f.convenzioneId} sospesa`, () => 'convenzione già non attiva')
+    const azione =
+      f.sospendi === 'operatore' && f.operatore
+        ? await suspendOperatore(db, gateway, f.convenzioneId, f.operatore, now).then(() => `operatore ${f.operatore} sospeso`)
+        : await changeStato(db, gateway, f.convenzioneId, 'suspend').then(
+            () => `convenzione ${f.convenzioneId} sospesa`,
+            () => 'convenzione già non attiva',
+          )
     await db.query('update anomalie set azione = $2 where id = $1', [id, azione])
   }
   return { id, nuova }
@@ -61,7 +68,10 @@ const COLUMNS = `id, tipo, gravita, stato, convenzione_id as "convenzioneId", op
   rilevata_il as "rilevataIl", aggiornata_il as "aggiornataIl", azione, nota`
 
 export async function listAnomalie(db: Queryable, stato?: string): Promise<AnomaliaView[]> {
-  const { rows } = await db.query<AnomaliaView>(`select ${COLUMNS} from anomalie where ($1::text is null or stato = $1) order by id desc limit 1000`, [stato ?? null])
+  const { rows } = await db.query<AnomaliaView>(
+    `select ${COLUMNS} from anomalie where ($1::text is null or stato = $1) order by id desc limit 1000`,
+    [stato ?? null],
+  )
   return rows
 }
 
@@ -80,7 +90,14 @@ export async function setAnomaliaStato(db: pg.Pool, actor: Actor, id: number, st
     const dopo = await showAnomalia(tx, id)
     return {
       result: dopo,
-      change: { oggetto: 'anomalia', oggettoId: id, convenzioneId: dopo.convenzioneId, azione: stato, prima: { stato: prima.stato, nota: prima.nota }, dopo: { stato: dopo.stato, nota: dopo.nota } },
+      change: {
+        oggetto: 'anomalia',
+        oggettoId: id,
+        convenzioneId: dopo.convenzioneId,
+        azione: stato,
+        prima: { stato: prima.stato, nota: prima.nota },
+        dopo: { stato: dopo.stato, nota: dopo.nota },
+      },
     }
   })
 }

@@ -41,7 +41,9 @@ export interface AnomalyOptions {
 async function withScanLock<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T | undefined> {
   const client = await pool.connect()
   try {
-    const { rows: [lock] } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [SCAN_LOCK])
+    const {
+      rows: [lock],
+    } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1) as ok', [SCAN_LOCK])
     if (!lock?.ok) return undefined
     try {
       // no JIT: it compiles a statement whose estimate is large, and one of the scan's (1 row, under a
@@ -109,7 +111,16 @@ export async function scanOnce(o: AnomalyOptions, signal?: AbortSignal): Promise
         const { id, nuova } = await recordFinding(o.pool, finding, now, { autoSuspend: o.autoSuspend, webhook: o.webhookUrl !== undefined })
         if (nuova) {
           created.push(id)
-          o.logger.warn({ anomalia: id, tipo: finding.tipo, gravita: finding.gravita, convenzione: finding.convenzioneId, operatore: finding.operatore }, 'anomaly detected')
+          o.logger.warn(
+            {
+              anomalia: id,
+              tipo: finding.tipo,
+              gravita: finding.gravita,
+              convenzione: finding.convenzioneId,
+              operatore: finding.operatore,
+            },
+            'anomaly detected',
+          )
         }
       }
     }
@@ -120,28 +131,44 @@ export async function scanOnce(o: AnomalyOptions, signal?: AbortSignal): Promise
 // how often the summary is brought up to date between scans: a few seconds of the trail per statement
 export const SUMMARY_INTERVAL_MS = 5_000
 
-export function startAnomalyScans(o: AnomalyOptions & { intervalMs: number; deliveryIntervalMs?: number; summaryIntervalMs?: number }): () => Promise<void> {
+export function startAnomalyScans(
+  o: AnomalyOptions & { intervalMs: number; deliveryIntervalMs?: number; summaryIntervalMs?: number },
+): () => Promise<void> {
   // each job skips its own tick while its last run is still going, not another job's
   const running = new Set<Promise<unknown>>()
   const guarded = (work: () => Promise<unknown>) => {
     let current: Promise<unknown> | undefined
     return () => {
       if (current) return
-      const run = work().catch((err: unknown) => o.logger.error({ err: { message: messageOf(err) } }, 'anomaly job failed')).finally(() => {
-        running.delete(run)
-        current = undefined
-      })
+      const run = work()
+        .catch((err: unknown) => o.logger.error({ err: { message: messageOf(err) } }, 'anomaly job failed'))
+        .finally(() => {
+          running.delete(run)
+          current = undefined
+        })
       current = run
       running.add(run)
     }
   }
   const stopping = new AbortController()
   const timers = [
-    setInterval(guarded(() => scanOnce(o, stopping.signal)), o.intervalMs),
-    setInterval(guarded(() => summariseOnce(o, stopping.signal)), o.summaryIntervalMs ?? SUMMARY_INTERVAL_MS),
+    setInterval(
+      guarded(() => scanOnce(o, stopping.signal)),
+      o.intervalMs,
+    ),
+    setInterval(
+      guarded(() => summariseOnce(o, stopping.signal)),
+      o.summaryIntervalMs ?? SUMMARY_INTERVAL_MS,
+    ),
   ]
   const url = o.webhookUrl
-  if (url) timers.push(setInterval(guarded(() => deliverDue(o.pool, url, o.logger, o.clock.now())), o.deliveryIntervalMs ?? 1000))
+  if (url)
+    timers.push(
+      setInterval(
+        guarded(() => deliverDue(o.pool, url, o.logger, o.clock.now())),
+        o.deliveryIntervalMs ?? 1000,
+      ),
+    )
   for (const timer of timers) timer.unref()
   return async () => {
     stopping.abort()

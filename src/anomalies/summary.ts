@@ -24,7 +24,9 @@ const PERSONE_KEEP_MS = 2 * 3_600_000
 
 /** Tracce received before this are summarised; undefined while nothing is. */
 export async function summarisedUntil(db: Queryable): Promise<Date | undefined> {
-  const { rows: [row] } = await db.query<{ fino_a: Date }>('select fino_a from anomalie_riepilogo')
+  const {
+    rows: [row],
+  } = await db.query<{ fino_a: Date }>('select fino_a from anomalie_riepilogo')
   return row?.fino_a
 }
 
@@ -42,12 +44,20 @@ export interface Step {
  * read, which statistics a minute old (the trail grows by the second) planned as a sort of every row of the
  * range, 80-105 ms for 64 000 tracce in the benchmark. Run by the scan holding its lock.
  */
-export async function summariseStep(client: pg.PoolClient, now: Date, keepMs: number, spanMs = FIRST_SPAN_MS, targetRows = STEP_ROWS): Promise<Step> {
+export async function summariseStep(
+  client: pg.PoolClient,
+  now: Date,
+  keepMs: number,
+  spanMs = FIRST_SPAN_MS,
+  targetRows = STEP_ROWS,
+): Promise<Step> {
   const upTo = new Date(now.getTime() - SETTLE_MS)
   const oldest = new Date(now.getTime() - keepMs)
   await client.query('begin')
   try {
-    const { rows: [mark] } = await client.query<{ fino_a: Date }>('select fino_a from anomalie_riepilogo for update')
+    const {
+      rows: [mark],
+    } = await client.query<{ fino_a: Date }>('select fino_a from anomalie_riepilogo for update')
     const from = mark && mark.fino_a > oldest ? mark.fino_a : oldest
     if (from >= upTo) {
       await client.query('commit')
@@ -55,7 +65,9 @@ export async function summariseStep(client: pg.PoolClient, now: Date, keepMs: nu
     }
     const to = new Date(Math.min(upTo.getTime(), from.getTime() + spanMs))
     // added to what the minute already holds: a minute may be summarised in several steps
-    const { rows: [counted] } = await client.query<{ n: number }>(
+    const {
+      rows: [counted],
+    } = await client.query<{ n: number }>(
       `with minuti as (
          select date_bin('1 minute', ricevuta_il, timestamptz 'epoch') as minuto, convenzione_id, coalesce(lower(operatore), '') as operatore,
                 count(*)::int as chiamate, (count(*) filter (where esito is not null))::int as risposte, (count(*) filter (where esito = 'NON_VALIDO'))::int as non_validi
@@ -69,7 +81,8 @@ export async function summariseStep(client: pg.PoolClient, now: Date, keepMs: nu
                non_validi = anomalie_minuti.non_validi + excluded.non_validi
        )
        select coalesce(sum(chiamate), 0)::int as n from minuti`,
-      [from, to])
+      [from, to],
+    )
     if (to.getTime() > now.getTime() - PERSONE_KEEP_MS) {
       await client.query(
         `insert into anomalie_persone (convenzione_id, operatore, cf_pseudonimo, vista_il)
@@ -77,9 +90,12 @@ export async function summariseStep(client: pg.PoolClient, now: Date, keepMs: nu
           where ricevuta_il >= $1 and ricevuta_il < $2 and convenzione_id is not null and operatore is not null and cf_pseudonimo is not null
           group by 1, 2, 3
          on conflict (convenzione_id, operatore, cf_pseudonimo) do update set vista_il = greatest(anomalie_persone.vista_il, excluded.vista_il)`,
-        [from, to])
+        [from, to],
+      )
     }
-    await client.query(`insert into anomalie_riepilogo (fino_a) values ($1) on conflict (unico) do update set fino_a = excluded.fino_a`, [to])
+    await client.query(`insert into anomalie_riepilogo (fino_a) values ($1) on conflict (unico) do update set fino_a = excluded.fino_a`, [
+      to,
+    ])
     await client.query('commit')
     const rows = counted?.n ?? 0
     const taken = to.getTime() - from.getTime()

@@ -25,18 +25,40 @@ export interface ExportOptions {
   onRows?: (rows: number) => void
 }
 
-async function record(db: Queryable, auditor: Pick<Auditor, 'who'>, azione: Azione, filtri: Record<string, unknown>, righe: number | null): Promise<void> {
-  await db.query('insert into accessi_audit (principale, azione, filtri, righe) values ($1, $2, $3, $4)', [auditor.who, azione, JSON.stringify(filtri), righe])
+async function record(
+  db: Queryable,
+  auditor: Pick<Auditor, 'who'>,
+  azione: Azione,
+  filtri: Record<string, unknown>,
+  righe: number | null,
+): Promise<void> {
+  await db.query('insert into accessi_audit (principale, azione, filtri, righe) values ($1, $2, $3, $4)', [
+    auditor.who,
+    azione,
+    JSON.stringify(filtri),
+    righe,
+  ])
 }
 
-export async function auditedSearch(db: Queryable, auditor: Auditor, filters: TraceFilters, page: { limit?: number; cursor?: string | undefined } = {}) {
+export async function auditedSearch(
+  db: Queryable,
+  auditor: Auditor,
+  filters: TraceFilters,
+  page: { limit?: number; cursor?: string | undefined } = {},
+) {
   const result = await searchTracce(db, filters, auditor.pseudonymKey, page)
   await record(db, auditor, 'ricerca', filtersForLog(filters, auditor.pseudonymKey), result.tracce.length)
   return result
 }
 
 /** The export as a stream; bad filters are refused before the first byte, and the record precedes its last byte. */
-export function auditedExport(db: Queryable, auditor: Auditor, filters: TraceFilters, format: 'csv' | 'jsonl', options: ExportOptions = {}): Readable {
+export function auditedExport(
+  db: Queryable,
+  auditor: Auditor,
+  filters: TraceFilters,
+  format: 'csv' | 'jsonl',
+  options: ExportOptions = {},
+): Readable {
   whereOf(filters, auditor.pseudonymKey)
   return exportTracce(db, filters, auditor.pseudonymKey, format, (rows) => {
     options.onRows?.(rows)
@@ -45,16 +67,40 @@ export function auditedExport(db: Queryable, auditor: Auditor, filters: TraceFil
 }
 
 /** The export as a signed bundle to download (a .tar.gz), the manifest's filters as the access log holds them. */
-export async function auditedBundle(db: Queryable, auditor: Auditor, filters: TraceFilters, format: 'csv' | 'jsonl', key: SealKey): Promise<BundleArchive> {
+export async function auditedBundle(
+  db: Queryable,
+  auditor: Auditor,
+  filters: TraceFilters,
+  format: 'csv' | 'jsonl',
+  key: SealKey,
+): Promise<BundleArchive> {
   let rows = 0
-  const data = auditedExport(db, auditor, filters, format, { bundle: true, onRows: (n) => { rows = n } })
-  return bundleArchive({ contenuto: 'tracce', formato: format, filtri: filtersForLog(filters, auditor.pseudonymKey), esportatoDa: auditor.who, key, data, rows: () => rows })
+  const data = auditedExport(db, auditor, filters, format, {
+    bundle: true,
+    onRows: (n) => {
+      rows = n
+    },
+  })
+  return bundleArchive({
+    contenuto: 'tracce',
+    formato: format,
+    filtri: filtersForLog(filters, auditor.pseudonymKey),
+    esportatoDa: auditor.who,
+    key,
+    data,
+    rows: () => rows,
+  })
 }
 
 const exportNote = (format: string, options: ExportOptions) => (options.bundle ? { formato: format, bundle: true } : { formato: format })
 
 /** The change log, searched: recorded as a reading of the change log. */
-export async function auditedChanges(db: Queryable, auditor: Pick<Auditor, 'who'>, filters: ChangeFilters, page: { limit?: number | undefined; after?: number | undefined } = {}) {
+export async function auditedChanges(
+  db: Queryable,
+  auditor: Pick<Auditor, 'who'>,
+  filters: ChangeFilters,
+  page: { limit?: number | undefined; after?: number | undefined } = {},
+) {
   const result = await searchChanges(db, filters, page)
   await record(db, auditor, 'modifiche', { ...filters }, result.modifiche.length)
   return result
@@ -67,7 +113,13 @@ export async function auditedHistory(db: Queryable, auditor: Pick<Auditor, 'who'
   return rows
 }
 
-export function auditedChangesExport(db: Queryable, auditor: Pick<Auditor, 'who'>, filters: ChangeFilters, format: 'csv' | 'jsonl', options: ExportOptions = {}): Readable {
+export function auditedChangesExport(
+  db: Queryable,
+  auditor: Pick<Auditor, 'who'>,
+  filters: ChangeFilters,
+  format: 'csv' | 'jsonl',
+  options: ExportOptions = {},
+): Readable {
   logWhere(changeLog, filters)
   return logExport(db, changeLog, filters, format, (rows) => {
     options.onRows?.(rows)
@@ -101,13 +153,24 @@ export const accessLog: LogSpec<AccessFilters, AccessRow> = {
 }
 
 /** The access log, read; the reading is itself recorded (so nobody reads it unseen). */
-export async function auditedAccesses(db: Queryable, auditor: Pick<Auditor, 'who'>, filters: AccessFilters, page: { limit?: number | undefined; after?: number | undefined } = {}) {
+export async function auditedAccesses(
+  db: Queryable,
+  auditor: Pick<Auditor, 'who'>,
+  filters: AccessFilters,
+  page: { limit?: number | undefined; after?: number | undefined } = {},
+) {
   const { righe, cursore } = await logPage(db, accessLog, filters, page)
   await record(db, auditor, 'accessi', { ...filters }, righe.length)
   return { accessi: righe, cursore }
 }
 
-export function auditedAccessesExport(db: Queryable, auditor: Pick<Auditor, 'who'>, filters: AccessFilters, format: 'csv' | 'jsonl', options: ExportOptions = {}): Readable {
+export function auditedAccessesExport(
+  db: Queryable,
+  auditor: Pick<Auditor, 'who'>,
+  filters: AccessFilters,
+  format: 'csv' | 'jsonl',
+  options: ExportOptions = {},
+): Readable {
   logWhere(accessLog, filters)
   return logExport(db, accessLog, filters, format, (rows) => {
     options.onRows?.(rows)

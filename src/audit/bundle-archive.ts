@@ -26,7 +26,10 @@ export async function bundleArchive(input: Omit<BundleInput, 'dir'>, tmpRoot = t
     const files = (await readdir(folder)).sort()
     const stamp = manifest.esportatoIl.replace(/[:.]/g, '-')
     // portable: no owner names, uid or mtime beyond the files' own; one top folder, so extracting makes no mess
-    const pack = create({ gzip: true, portable: true, cwd: dir }, files.map((f) => path.posix.join('pacchetto', f)))
+    const pack = create(
+      { gzip: true, portable: true, cwd: dir },
+      files.map((f) => path.posix.join('pacchetto', f)),
+    )
     // a Node stream over tar's own: 'close' comes whether it ended, failed or the client went away
     const archive = Readable.from(pack, { objectMode: false })
     archive.once('close', () => void removeDir())

@@ -32,13 +32,25 @@ export async function recordChange(db: Queryable, actor: Actor, change: Change):
   await db.query(
     `insert into registro_modifiche (attore, ruolo, oggetto, oggetto_id, convenzione_id, azione, prima, dopo)
      values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)`,
-    [actor.attore, actor.ruolo, change.oggetto, change.oggettoId === undefined ? null : String(change.oggettoId), change.convenzioneId ?? null,
-      change.azione, change.prima === undefined ? null : JSON.stringify(change.prima), change.dopo === undefined ? null : JSON.stringify(change.dopo)],
+    [
+      actor.attore,
+      actor.ruolo,
+      change.oggetto,
+      change.oggettoId === undefined ? null : String(change.oggettoId),
+      change.convenzioneId ?? null,
+      change.azione,
+      change.prima === undefined ? null : JSON.stringify(change.prima),
+      change.dopo === undefined ? null : JSON.stringify(change.dopo),
+    ],
   )
 }
 
 /** Runs a change and records it in one transaction; `fn` returns the result and what changed. */
-export async function changing<T>(pool: pg.Pool, actor: Actor, fn: (tx: pg.PoolClient) => Promise<{ result: T; change: Change }>): Promise<T> {
+export async function changing<T>(
+  pool: pg.Pool,
+  actor: Actor,
+  fn: (tx: pg.PoolClient) => Promise<{ result: T; change: Change }>,
+): Promise<T> {
   return inTransaction(pool, async (tx) => {
     const { result, change } = await fn(tx)
     await recordChange(tx, actor, change)
@@ -79,13 +91,19 @@ export const changeLog: LogSpec<ChangeFilters, ChangeRow> = {
 }
 
 /** Changes matching the filters, newest first, a page at a time (the cursor is the last id seen). */
-export async function searchChanges(db: Queryable, filters: ChangeFilters, page: { limit?: number | undefined; after?: number | undefined } = {}) {
+export async function searchChanges(
+  db: Queryable,
+  filters: ChangeFilters,
+  page: { limit?: number | undefined; after?: number | undefined } = {},
+) {
   const { righe, cursore } = await logPage(db, changeLog, filters, page)
   return { modifiche: righe, cursore }
 }
 
 /** A convenzione's history: every change recorded about it, oldest first. */
 export async function historyOf(db: Queryable, convenzioneId: number): Promise<ChangeRow[]> {
-  const { rows } = await db.query<ChangeRow>(`select ${changeLog.select} from registro_modifiche where convenzione_id = $1 order by id`, [convenzioneId])
+  const { rows } = await db.query<ChangeRow>(`select ${changeLog.select} from registro_modifiche where convenzione_id = $1 order by id`, [
+    convenzioneId,
+  ])
   return rows
 }

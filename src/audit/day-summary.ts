@@ -18,13 +18,19 @@ export async function daySummary(db: Queryable, giorno: string): Promise<DaySumm
   const range = [romeMidnight(giorno), romeMidnight(next.toISOString().slice(0, 10))]
   const [esiti, ore, convenzioni] = await Promise.all([
     db.query<{ esito: string; n: number }>(
-      `select coalesce(esito, codice_rifiuto) as esito, count(*)::int as n from tracce where ricevuta_il >= $1 and ricevuta_il < $2 group by 1 order by 2 desc, 1`, range),
+      `select coalesce(esito, codice_rifiuto) as esito, count(*)::int as n from tracce where ricevuta_il >= $1 and ricevuta_il < $2 group by 1 order by 2 desc, 1`,
+      range,
+    ),
     db.query<{ ora: number; risposte: number; rifiuti: number }>(
       `select extract(hour from ricevuta_il at time zone 'Europe/Rome')::int as ora, count(esito)::int as risposte, count(codice_rifiuto)::int as rifiuti
-         from tracce where ricevuta_il >= $1 and ricevuta_il < $2 group by 1 order by 1`, range),
+         from tracce where ricevuta_il >= $1 and ricevuta_il < $2 group by 1 order by 1`,
+      range,
+    ),
     db.query<{ convenzione: number | null; ente: string | null; risposte: number; rifiuti: number }>(
       `select convenzione_id::int as convenzione, max(ente_codice) as ente, count(esito)::int as risposte, count(codice_rifiuto)::int as rifiuti
-         from tracce where ricevuta_il >= $1 and ricevuta_il < $2 group by 1 order by 3 desc, 1`, range),
+         from tracce where ricevuta_il >= $1 and ricevuta_il < $2 group by 1 order by 3 desc, 1`,
+      range,
+    ),
   ])
   const byHour = new Map(ore.rows.map((r) => [r.ora, r]))
   return {

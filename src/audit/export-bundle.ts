@@ -27,7 +27,9 @@ export interface BundleManifest {
 
 /** The SHA-256 of the public key's DER (SubjectPublicKeyInfo): what a third party compares with the published one. */
 export function keyFingerprint(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex')
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
 }
 
 export const VERIFY_COMMAND = 'openssl pkeyutl -verify -pubin -inkey chiave-pubblica.pem -rawin -in manifest.json -sigfile manifest.sig'
@@ -66,9 +68,14 @@ export interface BundleInput {
 /** Writes the bundle into `dir` (made if missing; refused when it holds anything, so no earlier bundle is overwritten). */
 export async function writeBundle(input: BundleInput): Promise<BundleManifest> {
   const { privateKey, publicKey } = input.key
-  if (!privateKey) throw new OperationError('invalid', 'the seal key holds no private key: the export cannot be signed (INVCIV_SEAL_KEY must be the private key)')
+  if (!privateKey)
+    throw new OperationError(
+      'invalid',
+      'the seal key holds no private key: the export cannot be signed (INVCIV_SEAL_KEY must be the private key)',
+    )
   await mkdir(input.dir, { recursive: true, mode: 0o750 })
-  if ((await readdir(input.dir)).length > 0) throw new OperationError('conflict', `${input.dir} is not empty: a bundle goes into a new or empty folder`)
+  if ((await readdir(input.dir)).length > 0)
+    throw new OperationError('conflict', `${input.dir} is not empty: a bundle goes into a new or empty folder`)
   const file = `${input.contenuto}.${input.formato}`
   const hash = createHash('sha256')
   let bytes = 0
@@ -81,8 +88,16 @@ export async function writeBundle(input: BundleInput): Promise<BundleManifest> {
   })
   await pipeline(input.data, tap, createWriteStream(path.join(input.dir, file), { mode: 0o640, flags: 'wx' }))
   const manifest: BundleManifest = {
-    versione: 1, contenuto: input.contenuto, file, formato: input.formato, righe: input.rows(), byte: bytes, sha256: hash.digest('hex'),
-    filtri: input.filtri, esportatoIl: new Date().toISOString(), esportatoDa: input.esportatoDa,
+    versione: 1,
+    contenuto: input.contenuto,
+    file,
+    formato: input.formato,
+    righe: input.rows(),
+    byte: bytes,
+    sha256: hash.digest('hex'),
+    filtri: input.filtri,
+    esportatoIl: new Date().toISOString(),
+    esportatoDa: input.esportatoDa,
     firma: { algoritmo: 'Ed25519', file: 'manifest.sig', chiavePubblica: 'chiave-pubblica.pem', impronta: keyFingerprint(publicKey) },
   }
   const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)

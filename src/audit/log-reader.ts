@@ -32,7 +32,8 @@ export interface LogRow {
 
 function instant(text: string, name: string): Date {
   const d = new Date(text)
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime())) throw new OperationError('invalid', `${name} must be a date or an ISO timestamp, not "${text.slice(0, 40)}"`)
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(d.getTime()))
+    throw new OperationError('invalid', `${name} must be a date or an ISO timestamp, not "${text.slice(0, 40)}"`)
   return d
 }
 
@@ -64,7 +65,10 @@ const whereClause = (conditions: string[]) => (conditions.length ? `where ${cond
 
 /** Rows matching the filters, newest first, a page at a time; the cursor is the last id seen. */
 export async function logPage<F extends TimeRange, R extends LogRow>(
-  db: Queryable, spec: LogSpec<F, R>, filters: F, page: { limit?: number | undefined; after?: number | undefined } = {},
+  db: Queryable,
+  spec: LogSpec<F, R>,
+  filters: F,
+  page: { limit?: number | undefined; after?: number | undefined } = {},
 ): Promise<{ righe: R[]; cursore: number | null }> {
   const limit = Math.min(Math.max(page.limit ?? 100, 1), 1000)
   const { conditions, values } = logWhere(spec, filters)
@@ -73,13 +77,20 @@ export async function logPage<F extends TimeRange, R extends LogRow>(
     conditions.push(`id < $${values.length}`)
   }
   values.push(limit)
-  const { rows } = await db.query<R>(`select ${spec.select} from ${spec.table} ${whereClause(conditions)} order by id desc limit $${values.length}`, values)
+  const { rows } = await db.query<R>(
+    `select ${spec.select} from ${spec.table} ${whereClause(conditions)} order by id desc limit $${values.length}`,
+    values,
+  )
   return { righe: rows, cursore: rows.length === limit ? (rows.at(-1)?.id ?? null) : null }
 }
 
 /** Every matching row, oldest first, as CSV (with a header) or one JSON object a line; `onEnd` learns the count before the last byte. */
 export function logExport<F extends TimeRange>(
-  db: Queryable, spec: LogSpec<F>, filters: F, format: 'csv' | 'jsonl', onEnd: (rows: number) => unknown = () => undefined,
+  db: Queryable,
+  spec: LogSpec<F>,
+  filters: F,
+  format: 'csv' | 'jsonl',
+  onEnd: (rows: number) => unknown = () => undefined,
 ): Readable {
   const { conditions, values } = logWhere(spec, filters)
   async function* lines() {
@@ -88,7 +99,9 @@ export function logExport<F extends TimeRange>(
     let count = 0
     for (;;) {
       const { rows } = await db.query<LogRow>(
-        `select ${spec.select} from ${spec.table} ${whereClause([...conditions, `id > $${values.length + 1}`])} order by id limit 5000`, [...values, after])
+        `select ${spec.select} from ${spec.table} ${whereClause([...conditions, `id > $${values.length + 1}`])} order by id limit 5000`,
+        [...values, after],
+      )
       const last = rows.at(-1)
       if (!last) break
       yield rows.map((r) => (format === 'csv' ? `${spec.fields.map((f) => csvCell(r[f])).join(',')}\n` : `${JSON.stringify(r)}\n`)).join('')

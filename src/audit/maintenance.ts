@@ -31,10 +31,12 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
   const { witness } = o
   // heads this run has signed already (a seal's, a purge's): the run's own heartbeat is then not needed
   let signedThisRun = 0
-  const record = witness ? async (head: ChainHead) => {
-    await witness.record(head, o.clock.now())
-    signedThisRun++
-  } : undefined
+  const record = witness
+    ? async (head: ChainHead) => {
+        await witness.record(head, o.clock.now())
+        signedThisRun++
+      }
+    : undefined
   let previousWatermark: Watermark | undefined
   // retention needs the owner role; `serve` as the runtime role leaves it to `invciv audit purge`
   let purging: Promise<boolean> | undefined
@@ -63,7 +65,8 @@ export function startMaintenance(o: MaintenanceOptions): () => Promise<void> {
       })
       if (await purging) {
         const purged = await purgeExpired(o.pool, retentionCutoff(now, o.retentionMonths), record)
-        for (const p of purged) o.logger.info({ partition: p.partizione, rows: p.righe, lastSeal: p.ultimoSigillo }, 'trail partition purged')
+        for (const p of purged)
+          o.logger.info({ partition: p.partizione, rows: p.righe, lastSeal: p.ultimoSigillo }, 'trail partition purged')
       }
     } catch (err) {
       o.logger.error({ err: { message: messageOf(err) } }, 'trail maintenance failed; retrying at the next run')

@@ -26,8 +26,11 @@ export const retentionCutoff = (now: Date, months: number) => new Date(Date.UTC(
  * role `serve` runs as owns nothing; `invciv audit purge` runs retention as the owner).
  */
 export async function mayPurge(db: pg.Pool): Promise<boolean> {
-  const { rows: [r] } = await db.query<{ ok: boolean }>(
-    `select pg_has_role(current_user, (select relowner from pg_class where oid = 'tracce'::regclass), 'MEMBER') as ok`)
+  const {
+    rows: [r],
+  } = await db.query<{ ok: boolean }>(
+    `select pg_has_role(current_user, (select relowner from pg_class where oid = 'tracce'::regclass), 'MEMBER') as ok`,
+  )
   return r?.ok === true
 }
 
@@ -51,19 +54,30 @@ export async function purgeExpired(pool: pg.Pool, cutoff: Date, witness?: (head:
   if (sealed === undefined) return [] // another process is sealing; the next run purges
   const purged: Purge[] = []
   for (const partizione of expired) {
-    purged.push(await inTransaction(pool, async (tx) => {
-      const dal = monthOf(partizione)
-      const al = new Date(dal)
-      al.setUTCMonth(al.getUTCMonth() + 1)
-      const { rows: [count] } = await tx.query<{ n: number }>(`select count(*)::bigint as n from ${partizione}`)
-      const { rows: [seal] } = await tx.query<{ id: number | null }>('select max(id) as id from sigilli where partizione = $1', [partizione])
-      const purge = { partizione, dal, al, righe: count?.n ?? 0, ultimoSigillo: seal?.id ?? null }
-      await tx.query('insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ($1, $2, $3, $4, $5)',
-        [purge.partizione, purge.dal, purge.al, purge.righe, purge.ultimoSigillo])
-      await tx.query(`alter table tracce detach partition ${partizione}`)
-      await tx.query(`drop table ${partizione}`)
-      return purge
-    }))
+    purged.push(
+      await inTransaction(pool, async (tx) => {
+        const dal = monthOf(partizione)
+        const al = new Date(dal)
+        al.setUTCMonth(al.getUTCMonth() + 1)
+        const {
+          rows: [count],
+        } = await tx.query<{ n: number }>(`select count(*)::bigint as n from ${partizione}`)
+        const {
+          rows: [seal],
+        } = await tx.query<{ id: number | null }>('select max(id) as id from sigilli where partizione = $1', [partizione])
+        const purge = { partizione, dal, al, righe: count?.n ?? 0, ultimoSigillo: seal?.id ?? null }
+        await tx.query('insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ($1, $2, $3, $4, $5)', [
+          purge.partizione,
+          purge.dal,
+          purge.al,
+          purge.righe,
+          purge.ultimoSigillo,
+        ])
+        await tx.query(`alter table tracce detach partition ${partizione}`)
+        await tx.query(`drop table ${partizione}`)
+        return purge
+      }),
+    )
   }
   return purged
 }

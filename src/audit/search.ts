@@ -56,14 +56,17 @@ export function whereOf(filters: TraceFilters, pseudonymKey: string): { conditio
   if (filters.pratica) add('riferimento_pratica = ?', filters.pratica)
   if (filters.esito) add(ESITI.includes(filters.esito) ? 'esito = ?' : 'codice_rifiuto = ?', filters.esito)
   if (filters.transazione) {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(filters.transazione)) throw new AuditQueryError('invalid', 'transazione must be a UUID')
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(filters.transazione))
+      throw new AuditQueryError('invalid', 'transazione must be a UUID')
     add('identificativo_transazione = ?', filters.transazione)
   }
   if (filters.identificatore) add("protocollo ->> 'identificatore' = ? and protocollo is not null", filters.identificatore)
   if (filters.jti) {
     values.push(filters.jti)
     const n = values.length
-    conditions.push(`((protocollo ? 'jti' and protocollo ->> 'jti' = $${n}) or (protocollo ? 'auditJti' and protocollo ->> 'auditJti' = $${n}))`)
+    conditions.push(
+      `((protocollo ? 'jti' and protocollo ->> 'jti' = $${n}) or (protocollo ? 'auditJti' and protocollo ->> 'auditJti' = $${n}))`,
+    )
   }
   // (jsonb's ? operator: the parameter's place is written out)
   if (filters.purposeId) {
@@ -98,7 +101,12 @@ function decodeCursor(cursor: string): [Date, number] {
 }
 
 /** The query of one page, newest first; exported so that a test can check its plan. */
-export function pageQuery(filters: TraceFilters, pseudonymKey: string, limit: number, cursor?: string): { text: string; values: unknown[] } {
+export function pageQuery(
+  filters: TraceFilters,
+  pseudonymKey: string,
+  limit: number,
+  cursor?: string,
+): { text: string; values: unknown[] } {
   const { conditions, values } = whereOf(filters, pseudonymKey)
   if (cursor) {
     const [at, id] = decodeCursor(cursor)
@@ -113,7 +121,12 @@ export function pageQuery(filters: TraceFilters, pseudonymKey: string, limit: nu
   }
 }
 
-export async function searchTracce(db: Queryable, filters: TraceFilters, pseudonymKey: string, options: { limit?: number; cursor?: string } = {}) {
+export async function searchTracce(
+  db: Queryable,
+  filters: TraceFilters,
+  pseudonymKey: string,
+  options: { limit?: number; cursor?: string } = {},
+) {
   const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000)
   const { rows } = await db.query<TraceRow>(pageQuery(filters, pseudonymKey, limit, options.cursor))
   const last = rows[rows.length - 1]
@@ -127,7 +140,11 @@ const CSV_COLUMNS = tracciaFields
  * whatever the size. `onEnd` learns how many rows went out (and may return a promise the stream waits for).
  */
 export function exportTracce(
-  db: Queryable, filters: TraceFilters, pseudonymKey: string, format: 'csv' | 'jsonl', onEnd: (rows: number) => unknown = () => undefined,
+  db: Queryable,
+  filters: TraceFilters,
+  pseudonymKey: string,
+  format: 'csv' | 'jsonl',
+  onEnd: (rows: number) => unknown = () => undefined,
 ): Readable {
   const PAGE = 5_000
   async function* lines() {
@@ -144,7 +161,9 @@ export function exportTracce(
       }
       params.push(PAGE)
       const { rows } = await db.query<TraceRow>(
-        `select ${COLUMNS} from tracce ${page.length ? `where ${page.join(' and ')}` : ''} order by ricevuta_il, id limit $${params.length}`, params)
+        `select ${COLUMNS} from tracce ${page.length ? `where ${page.join(' and ')}` : ''} order by ricevuta_il, id limit $${params.length}`,
+        params,
+      )
       const last = rows.at(-1)
       if (!last) break
       yield rows.map((r) => (format === 'csv' ? `${CSV_COLUMNS.map((c) => csvCell(r[c])).join(',')}\n` : `${JSON.stringify(r)}\n`)).join('')
@@ -204,14 +223,27 @@ export async function subjectReport(db: Queryable, codiceFiscale: string, pseudo
             t.riferimento_pratica as "riferimentoPratica", t.esito, t.codice_rifiuto as "codiceRifiuto", t.identificativo_transazione as "identificativoTransazione"
        from tracce t left join enti e on e.codice_ipa = t.ente_codice
       where t.cf_pseudonimo = $1 order by t.ricevuta_il, t.id`,
-    [pseudonymise(pseudonymKey, cf.value)])
+    [pseudonymise(pseudonymKey, cf.value)],
+  )
   const verified = rows.filter((r) => r.esito !== null && r.enteCodice !== null)
   const byEnte = new Map<string, SubjectEnte>()
-  const push = <T>(list: T[], v: T | null) => { if (v !== null && !list.includes(v)) list.push(v) }
+  const push = <T>(list: T[], v: T | null) => {
+    if (v !== null && !list.includes(v)) list.push(v)
+  }
   for (const r of verified) {
     const key = r.enteCodice ?? ''
     const at = r.ricevutaIl
-    const e = byEnte.get(key) ?? { enteCodice: key, enteNome: r.enteNome, verifiche: 0, prima: at, ultima: at, convenzioni: [], operatori: [], pratiche: [], esiti: {} }
+    const e = byEnte.get(key) ?? {
+      enteCodice: key,
+      enteNome: r.enteNome,
+      verifiche: 0,
+      prima: at,
+      ultima: at,
+      convenzioni: [],
+      operatori: [],
+      pratiche: [],
+      esiti: {},
+    }
     push(e.convenzioni, r.convenzioneId)
     push(e.operatori, r.operatore)
     push(e.pratiche, r.riferimentoPratica)

@@ -117,7 +117,8 @@ export function createSpool(dir: string, logger: Pick<Logger, 'info' | 'warn' | 
     for (let i = 0; i < tracce.length; i += REPLAY_BATCH) {
       const batch = tracce.slice(i, i + REPLAY_BATCH)
       // a spool can hold tracce of a month whose partition is not made yet
-      for (const month of new Set(batch.map((t) => t.receivedAt.toISOString().slice(0, 7)))) await ensurePartition(pool, new Date(`${month}-15T00:00:00Z`))
+      for (const month of new Set(batch.map((t) => t.receivedAt.toISOString().slice(0, 7))))
+        await ensurePartition(pool, new Date(`${month}-15T00:00:00Z`))
       await insertTracce(pool, batch, { ifAbsent: true })
     }
     await unlink(path.join(dir, claimed))
@@ -135,8 +136,18 @@ export function createSpool(dir: string, logger: Pick<Logger, 'info' | 'warn' | 
     }
     let replayed = 0
     // oldest first, so that the trail gets them in the order they were written
-    const mtime = (n: string) => { try { return statSync(path.join(dir, n)).mtimeMs } catch { return 0 } }
-    for (const name of names.filter((n) => FILE.test(n)).map((n) => [n, mtime(n)] as const).sort((a, b) => a[1] - b[1]).map(([n]) => n)) {
+    const mtime = (n: string) => {
+      try {
+        return statSync(path.join(dir, n)).mtimeMs
+      } catch {
+        return 0
+      }
+    }
+    for (const name of names
+      .filter((n) => FILE.test(n))
+      .map((n) => [n, mtime(n)] as const)
+      .sort((a, b) => a[1] - b[1])
+      .map(([n]) => n)) {
       const m = FILE.exec(name)
       if (!m) continue
       const original = name.replace(/^replay-\d+-[0-9a-f]+-/, '')

@@ -29,10 +29,17 @@ export interface Traccia {
 export type Protocollo =
   | { profilo: 'spcoop'; identificatore?: string; mittente?: string }
   | {
-    profilo: 'modi'; jti?: string; purposeId?: string; kid?: string; auditJti?: string
-    /** SHA-256 hex of the Agid-JWT-TrackingEvidence token */
-    auditDigest?: string; userLocation?: string; loa?: string; messageId?: string
-  }
+      profilo: 'modi'
+      jti?: string
+      purposeId?: string
+      kid?: string
+      auditJti?: string
+      /** SHA-256 hex of the Agid-JWT-TrackingEvidence token */
+      auditDigest?: string
+      userLocation?: string
+      loa?: string
+      messageId?: string
+    }
 
 export interface TracciaColumn {
   column: string
@@ -46,7 +53,12 @@ export interface TracciaColumn {
 // what a partner wrote (or a reason quoting it) never reaches the trail with characters that hide or reorder text
 const partnerText = (text: string | undefined) => (text === undefined ? null : neutralise(text))
 
-const column = (name: string, sqlType: string, write: (t: Traccia) => unknown, read?: string): TracciaColumn => ({ column: name, sqlType, write, read })
+const column = (name: string, sqlType: string, write: (t: Traccia) => unknown, read?: string): TracciaColumn => ({
+  column: name,
+  sqlType,
+  write,
+  read,
+})
 
 /** In the order of the writer's statement and of invciv_commit_batch's parameters (routines/invciv_commit_batch.sql: p_<column>). */
 export const tracciaColumns: readonly TracciaColumn[] = [

@@ -13,7 +13,11 @@ export async function insertTraccia(db: Pick<pg.PoolClient, 'query'>, t: Traccia
  * Many tracce in one statement, in the order given (their ids follow it). ifAbsent skips a traccia whose
  * transaction is already in the trail: what makes replaying the spool idempotent.
  */
-export async function insertTracce(db: Pick<pg.PoolClient, 'query'>, tracce: Traccia[], options: { ifAbsent?: boolean } = {}): Promise<void> {
+export async function insertTracce(
+  db: Pick<pg.PoolClient, 'query'>,
+  tracce: Traccia[],
+  options: { ifAbsent?: boolean } = {},
+): Promise<void> {
   if (tracce.length === 0) return
   await db.query({
     name: options.ifAbsent ? 'insert-tracce-if-absent' : 'insert-tracce',

@@ -20,7 +20,9 @@ export interface WitnessLine extends ChainHead {
 export const GENESIS_HEAD: ChainHead = { sigillo: 0, hash: '0'.repeat(64), sigillatoIl: '' }
 
 export const signedText = (h: ChainHead & { firmatoIl?: string | undefined }) =>
-  Buffer.from(h.firmatoIl === undefined ? `${h.sigillo}|${h.hash}|${h.sigillatoIl}` : `v2|${h.sigillo}|${h.hash}|${h.sigillatoIl}|${h.firmatoIl}`)
+  Buffer.from(
+    h.firmatoIl === undefined ? `${h.sigillo}|${h.hash}|${h.sigillatoIl}` : `v2|${h.sigillo}|${h.hash}|${h.sigillatoIl}|${h.firmatoIl}`,
+  )
 
 /** When a line says the chain was known to end where it names: its signing, or (older lines) its seal's time. */
 export const signedAt = (line: WitnessLine) => Date.parse(line.firmatoIl ?? line.sigillatoIl)

@@ -30,7 +30,12 @@ export function startWitnessWebhook(logFile: string, url: string, logger: Logger
     const lines = await readWitness(logFile)
     let sent = await delivered()
     while (sent < lines.length && !closed) {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(lines[sent]), signal: AbortSignal.timeout(10_000) })
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(lines[sent]),
+        signal: AbortSignal.timeout(10_000),
+      })
       if (!res.ok) throw new Error(`witness webhook answered ${res.status}`)
       sent++
       await writeFile(`${sentFile}.tmp`, String(sent))
@@ -47,19 +52,24 @@ export function startWitnessWebhook(logFile: string, url: string, logger: Logger
     if (timer) clearTimeout(timer)
     timer = undefined
     again = false
-    running = deliver().then(() => {
-      delay = firstRetry
-      return true
-    }, (err: unknown) => {
-      logger.warn({ err: { message: messageOf(err) }, retryInMs: delay }, 'witness webhook not reached; retrying')
-      timer = setTimeout(wake, delay)
-      timer.unref()
-      delay = Math.min(delay * 2, MAX_DELAY_MS)
-      return false
-    }).then((ok) => {
-      running = undefined
-      if (ok && again) wake()
-    })
+    running = deliver()
+      .then(
+        () => {
+          delay = firstRetry
+          return true
+        },
+        (err: unknown) => {
+          logger.warn({ err: { message: messageOf(err) }, retryInMs: delay }, 'witness webhook not reached; retrying')
+          timer = setTimeout(wake, delay)
+          timer.unref()
+          delay = Math.min(delay * 2, MAX_DELAY_MS)
+          return false
+        },
+      )
+      .then((ok) => {
+        running = undefined
+        if (ok && again) wake()
+      })
   }
   wake()
   return {

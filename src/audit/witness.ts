@@ -51,7 +51,8 @@ export async function loadSealKey(file: string, options: { create?: boolean } = 
   }
   const privateKey = pem.includes('PRIVATE KEY') ? createPrivateKey(pem) : undefined
   const publicKey = privateKey ? createPublicKey(privateKey) : createPublicKey(pem)
-  if (publicKey.asymmetricKeyType !== 'ed25519') throw new WitnessError('invalid', `the seal key ${file} must be an Ed25519 key, not ${publicKey.asymmetricKeyType ?? 'unknown'}`)
+  if (publicKey.asymmetricKeyType !== 'ed25519')
+    throw new WitnessError('invalid', `the seal key ${file} must be an Ed25519 key, not ${publicKey.asymmetricKeyType ?? 'unknown'}`)
   return { publicKey, privateKey }
 }
 
@@ -152,7 +153,7 @@ async function lastLineOf(logFile: string): Promise<WitnessLine | undefined> {
     const { buffer } = await handle.read(Buffer.alloc(length), 0, length, size - length)
     const last = buffer.toString('utf8').split('\n').filter(Boolean).at(-1)
     try {
-      return last ? JSON.parse(last) as WitnessLine : undefined
+      return last ? (JSON.parse(last) as WitnessLine) : undefined
     } catch {
       return undefined
     }
@@ -169,11 +170,17 @@ export async function openWitness(o: WitnessOptions): Promise<Witness> {
   let writing = Promise.resolve()
   const record = async (head: ChainHead, when: Date) => {
     if (known && (head.sigillo < known.sigillo || (head.sigillo === known.sigillo && head.hash !== known.hash))) {
-      throw new WitnessError('conflict', `the chain's head went back from seal ${known.sigillo} to ${head.sigillo}${head.sigillo === known.sigillo ? ' (another hash)' : ''}: seals were removed or rewritten; not signing it`)
+      throw new WitnessError(
+        'conflict',
+        `the chain's head went back from seal ${known.sigillo} to ${head.sigillo}${head.sigillo === known.sigillo ? ' (another hash)' : ''}: seals were removed or rewritten; not signing it`,
+      )
     }
     const tail = await lastLineOf(o.logFile)
     if (known && !(tail && validSignature(tail, key.publicKey) && notBefore(tail, known))) {
-      throw new WitnessError('conflict', `the witness log ${o.logFile} no longer ends with the head of seal ${known.sigillo} this process witnessed: it was cut or changed; not signing`)
+      throw new WitnessError(
+        'conflict',
+        `the witness log ${o.logFile} no longer ends with the head of seal ${known.sigillo} this process witnessed: it was cut or changed; not signing`,
+      )
     }
     const line = await witnessHead(o.logFile, key, head, when)
     known = line
@@ -189,7 +196,10 @@ export async function openWitness(o: WitnessOptions): Promise<Witness> {
       return done
     },
     async check(policy, copies) {
-      return witnessCheck(await readWitness(o.logFile), key.publicKey, policy, { delivered: await deliveredCount(o.logFile), ...(copies ? { copies } : {}) })
+      return witnessCheck(await readWitness(o.logFile), key.publicKey, policy, {
+        delivered: await deliveredCount(o.logFile),
+        ...(copies ? { copies } : {}),
+      })
     },
     close() {},
   }

@@ -61,7 +61,9 @@ export function publicBase(request: FastifyRequest, address: PublicAddress): str
  * media type) is still a call: it gets the channel's refusal and a traccia. Anything else is ours.
  */
 export function channelErrorHandler(
-  channel: Channel, source: CallSource & { pipeline: Pipeline }, respond: (reply: FastifyReply, outcome: Outcome) => unknown,
+  channel: Channel,
+  source: CallSource & { pipeline: Pipeline },
+  respond: (reply: FastifyReply, outcome: Outcome) => unknown,
 ) {
   return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const call = (payload: Payload) => newCall(request, reply, channel, payload, source)
@@ -71,7 +73,8 @@ export function channelErrorHandler(
       return respond(reply, await source.pipeline.handle(refused))
     }
     request.log.error({ err: { message: error.message, code: error.code } }, `unexpected error in the ${channel} channel`)
-    if (request.method !== 'POST') return reply.code(500).type('text/plain; charset=utf-8').send(`${catalogue.ERRORE_INTERNO.description}\n`)
+    if (request.method !== 'POST')
+      return reply.code(500).type('text/plain; charset=utf-8').send(`${catalogue.ERRORE_INTERNO.description}\n`)
     const failed = call({ kind: 'malformed', reason: 'errore del canale' })
     return respond(reply, await source.pipeline.refuse(failed, refuse('ERRORE_INTERNO', { reason: `errore del canale ${channel}` })))
   }

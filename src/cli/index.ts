@@ -23,8 +23,11 @@ const exitCodes: Array<[number, string]> = [
   [TRAIL_BROKEN_EXIT_CODE, 'audit verify found the trail broken'],
   ...Object.entries(operationKinds).map(([kind, k]): [number, string] => [k.exitCode, `${kind}: ${k.description}`]),
 ]
-const exitCodesHelp = ['Exit codes:', ...exitCodes.sort(([a], [b]) => a - b).map(([code, text]) => `  ${code}  ${text}`),
-  'With --json, an error is {"error": {"code", "kind", "detail", "exitCode"}} on stdout.'].join('\n')
+const exitCodesHelp = [
+  'Exit codes:',
+  ...exitCodes.sort(([a], [b]) => a - b).map(([code, text]) => `  ${code}  ${text}`),
+  'With --json, an error is {"error": {"code", "kind", "detail", "exitCode"}} on stdout.',
+].join('\n')
 
 const program = new Command('invciv')
   .description('invciv-gateway: WS INVCIV VerificaGiudizio over mutual TLS')
@@ -34,7 +37,21 @@ const program = new Command('invciv')
   .addHelpText('after', `\n${exitCodesHelp}`)
   .exitOverride()
 
-for (const group of [serveCommand, migrateCommand, importCommands, enteCommands, convenzioneCommands, operatoreCommands, certCommands, adminCommands, tlsCommands, spcoopCommands, auditCommands, anomaliesCommands, casesCommands]) {
+for (const group of [
+  serveCommand,
+  migrateCommand,
+  importCommands,
+  enteCommands,
+  convenzioneCommands,
+  operatoreCommands,
+  certCommands,
+  adminCommands,
+  tlsCommands,
+  spcoopCommands,
+  auditCommands,
+  anomaliesCommands,
+  casesCommands,
+]) {
   group(program)
 }
 

@@ -43,7 +43,8 @@ export async function withDatabase<T>(fn: (db: Database) => Promise<T>, options:
 /** A positive whole number up to `max` (an id's range by default: every id is a bigint read as a JS number). */
 export function positiveInt(name: string, max: number = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    if (!/^\d{1,16}$/.test(value) || Number(value) <= 0 || Number(value) > max) throw new UsageError('invalid', `${name} must be a whole number from 1 to ${max}, not "${value}"`)
+    if (!/^\d{1,16}$/.test(value) || Number(value) <= 0 || Number(value) > max)
+      throw new UsageError('invalid', `${name} must be a whole number from 1 to ${max}, not "${value}"`)
     return Number(value)
   }
 }
@@ -83,5 +84,11 @@ export function printRegistered(cmd: Command, added: { avvisi: string[] }, text:
 /** One change as a line: when, who, what, and before → after. */
 export function describeChange(c: ChangeRow): string {
   const json = (v: unknown) => (v === null || v === undefined ? '-' : JSON.stringify(v))
-  return [c.avvenutaIl.toISOString(), `${c.attore} (${c.ruolo})`, `${c.oggetto}${c.oggettoId ? ` ${c.oggettoId}` : ''}`, c.azione, `${json(c.prima)} → ${json(c.dopo)}`].join('\t')
+  return [
+    c.avvenutaIl.toISOString(),
+    `${c.attore} (${c.ruolo})`,
+    `${c.oggetto}${c.oggettoId ? ` ${c.oggettoId}` : ''}`,
+    c.azione,
+    `${json(c.prima)} → ${json(c.dopo)}`,
+  ].join('\t')
 }

@@ -32,7 +32,11 @@ export interface DatabaseSettings {
   roles: RoleNames
 }
 
-export async function openDatabase(config: DatabaseSettings, logger: Logger, options: { poolSize?: number; regrant?: boolean } = {}): Promise<Database> {
+export async function openDatabase(
+  config: DatabaseSettings,
+  logger: Logger,
+  options: { poolSize?: number; regrant?: boolean } = {},
+): Promise<Database> {
   let embedded: EmbeddedServer | undefined
   let url = config.databaseUrl
   let created = false
@@ -46,9 +50,24 @@ export async function openDatabase(config: DatabaseSettings, logger: Logger, opt
   const pool = createPool(url, { max: options.poolSize ?? 5, logger })
   // a long export or sealing run cannot take the connections calls need, and a database that stops
   // answering (not only one that refuses connections) turns into a quick refusal, not a hung call
-  const callPool = createPool(url, { max: options.poolSize, logger, applicationName: 'invciv-gateway-calls', queryTimeoutMs: CALL_QUERY_TIMEOUT_MS, genericPlans: true, keepOpen: CALL_POOL_KEPT_OPEN })
+  const callPool = createPool(url, {
+    max: options.poolSize,
+    logger,
+    applicationName: 'invciv-gateway-calls',
+    queryTimeoutMs: CALL_QUERY_TIMEOUT_MS,
+    genericPlans: true,
+    keepOpen: CALL_POOL_KEPT_OPEN,
+  })
   const readPool = config.databaseReadUrl
-    ? createPool(config.databaseReadUrl, { max: options.poolSize, logger, applicationName: 'invciv-gateway-read', queryTimeoutMs: config.readTimeoutMs, connectTimeoutMs: config.readTimeoutMs, genericPlans: true, keepOpen: CALL_POOL_KEPT_OPEN })
+    ? createPool(config.databaseReadUrl, {
+        max: options.poolSize,
+        logger,
+        applicationName: 'invciv-gateway-read',
+        queryTimeoutMs: config.readTimeoutMs,
+        connectTimeoutMs: config.readTimeoutMs,
+        genericPlans: true,
+        keepOpen: CALL_POOL_KEPT_OPEN,
+      })
     : callPool
   const close = async () => {
     await callPool.end()

@@ -116,7 +116,9 @@ export async function embeddedCluster(dataDirInput: string, options: EmbeddedOpt
   let created = false
   // a cluster without its record cannot be logged into (the password went with it): never wiped silently
   if (!record && clusterExists(path.join(dataDir, 'pg'))) {
-    throw new Error(`${recordFile(dataDir)} is missing, so the cluster in ${path.join(dataDir, 'pg')} cannot be logged into: remove ${dataDir} to start over`)
+    throw new Error(
+      `${recordFile(dataDir)} is missing, so the cluster in ${path.join(dataDir, 'pg')} cannot be logged into: remove ${dataDir} to start over`,
+    )
   }
   if (!record || !clusterExists(pgdataOf(dataDir, record))) {
     const home = await newClusterHome(dataDir)
@@ -130,7 +132,12 @@ export async function embeddedCluster(dataDirInput: string, options: EmbeddedOpt
   const pgdata = pgdataOf(dataDir, record)
   const home = path.dirname(pgdata)
   const server = cluster(binaries, {
-    pgdata, home, port: options.port ?? (await freePort()), password: record.password, settings: options.settings, onLog: options.onLog,
+    pgdata,
+    home,
+    port: options.port ?? (await freePort()),
+    password: record.password,
+    settings: options.settings,
+    onLog: options.onLog,
   })
   return {
     ...server,
@@ -169,7 +176,9 @@ export async function startEmbedded(dataDir: string, options: EmbeddedOptions = 
   try {
     await made.start()
   } catch (err) {
-    throw new Error(`the embedded PostgreSQL in ${made.pgdata} did not start${err instanceof Error ? `: ${err.message}` : ''}`, { cause: err })
+    throw new Error(`the embedded PostgreSQL in ${made.pgdata} did not start${err instanceof Error ? `: ${err.message}` : ''}`, {
+      cause: err,
+    })
   }
   return { adminUrl: made.urlFor('postgres'), urlFor: made.urlFor, created: made.created, stop: () => made.stop() }
 }

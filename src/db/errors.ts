@@ -18,5 +18,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const code = codeOf(err)
   if (code && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NODE.has(code))) return true
   // pg's own wording when a pool or a client loses its connection
-  return /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connection ended|Client has encountered a connection error/i.test(err.message)
+  return /timeout exceeded when trying to connect|Query read timeout|Connection terminated|connection ended|Client has encountered a connection error/i.test(
+    err.message,
+  )
 }

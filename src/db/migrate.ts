@@ -46,10 +46,12 @@ export interface Routine {
 
 export async function readRoutines(dir = routinesDir): Promise<Routine[]> {
   const files = (await readdir(dir)).filter((f) => /^[a-z0-9_]+\.sql$/.test(f)).sort()
-  return Promise.all(files.map(async (file) => {
-    const sql = await readFile(path.join(dir, file), 'utf8')
-    return { name: file.replace(/\.sql$/, ''), sql, checksum: createHash('sha256').update(sql).digest('hex') }
-  }))
+  return Promise.all(
+    files.map(async (file) => {
+      const sql = await readFile(path.join(dir, file), 'utf8')
+      return { name: file.replace(/\.sql$/, ''), sql, checksum: createHash('sha256').update(sql).digest('hex') }
+    }),
+  )
 }
 
 export class MigrationError extends OperationError {
@@ -81,15 +83,21 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir, options: Migra
     await client.query('begin')
     await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
     // the runtime role may not create tables: the check comes first, so a migrated database asks nothing of it
-    const { rows: [table] } = await client.query<{ exists: boolean }>(`select to_regclass('schema_migrations') is not null as exists`)
+    const {
+      rows: [table],
+    } = await client.query<{ exists: boolean }>(`select to_regclass('schema_migrations') is not null as exists`)
     if (!table?.exists) {
       await client.query(`create table schema_migrations (
         version integer primary key, name text not null, checksum text not null,
         applied_at timestamptz not null default now())`)
     }
-    const { rows: [routinesTable] } = await client.query<{ exists: boolean }>(`select to_regclass('schema_routines') is not null as exists`)
+    const {
+      rows: [routinesTable],
+    } = await client.query<{ exists: boolean }>(`select to_regclass('schema_routines') is not null as exists`)
     if (!routinesTable?.exists) {
-      await client.query(`create table schema_routines (name text primary key, checksum text not null, applied_at timestamptz not null default now())`)
+      await client.query(
+        `create table schema_routines (name text primary key, checksum text not null, applied_at timestamptz not null default now())`,
+      )
     }
     const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
       'select version, name, checksum from schema_migrations',
@@ -108,7 +116,12 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir, options: Migra
     const redefine = pending.length > 0 ? routines : routines.filter((r) => current.get(r.name) !== r.checksum)
     const { roles } = options
     const owning = roles && (pending.length > 0 || redefine.length > 0 || options.regrant)
-    if (owning) await becomeOwner(client, roles, pending.length ? `${pending.length} migrations are pending` : redefine.length ? `${redefine.length} routines changed` : '')
+    if (owning)
+      await becomeOwner(
+        client,
+        roles,
+        pending.length ? `${pending.length} migrations are pending` : redefine.length ? `${redefine.length} routines changed` : '',
+      )
     const done: string[] = []
     for (const m of pending) {
       await client.query(m.sql)
@@ -117,8 +130,11 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir, options: Migra
     }
     for (const r of redefine) {
       await client.query(r.sql)
-      await client.query(`insert into schema_routines (name, checksum) values ($1, $2)
-        on conflict (name) do update set checksum = excluded.checksum, applied_at = now()`, [r.name, r.checksum])
+      await client.query(
+        `insert into schema_routines (name, checksum) values ($1, $2)
+        on conflict (name) do update set checksum = excluded.checksum, applied_at = now()`,
+        [r.name, r.checksum],
+      )
     }
     if (owning) {
       await applyGrants(client, roles)
@@ -136,14 +152,24 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir, options: Migra
 
 /** The roles made, the schema handed to the owner role, and the rest of the transaction run as it. */
 async function becomeOwner(client: pg.PoolClient, roles: RoleNames, pending: string): Promise<void> {
-  const { rows: [me] } = await client.query<{ user: string; member: boolean | null; create: boolean }>(
+  const {
+    rows: [me],
+  } = await client.query<{ user: string; member: boolean | null; create: boolean }>(
     `select current_user as user, (select pg_has_role(current_user, oid, 'MEMBER') from pg_roles where rolname = $1) as member,
-            (select rolsuper or rolcreaterole from pg_roles where rolname = current_user) as create`, [roles.owner])
+            (select rolsuper or rolcreaterole from pg_roles where rolname = current_user) as create`,
+    [roles.owner],
+  )
   if (me?.member === null && !me.create) {
-    throw new MigrationError('conflict', `the roles ${roles.owner}, ${roles.runtime} and ${roles.auditor} do not exist and ${me.user} cannot create them: run invciv migrate once as a superuser or a CREATEROLE user`)
+    throw new MigrationError(
+      'conflict',
+      `the roles ${roles.owner}, ${roles.runtime} and ${roles.auditor} do not exist and ${me.user} cannot create them: run invciv migrate once as a superuser or a CREATEROLE user`,
+    )
   }
   if (me?.member === false && !me.create) {
-    throw new MigrationError('conflict', `${pending ? `${pending} and ` : ''}${me.user} is not a member of ${roles.owner}: run invciv migrate as a login of ${roles.owner} (docs/operations.md: database roles)`)
+    throw new MigrationError(
+      'conflict',
+      `${pending ? `${pending} and ` : ''}${me.user} is not a member of ${roles.owner}: run invciv migrate as a login of ${roles.owner} (docs/operations.md: database roles)`,
+    )
   }
   await ensureRoles(client, roles)
   await grantSchema(client, roles)

@@ -61,7 +61,11 @@ export function createPool(connectionString: string, options: PoolOptions = {}):
   // which an operator may use for settings of their own
   if (options.genericPlans) {
     pool.on('connect', (client) => {
-      client.query('set plan_cache_mode = force_generic_plan').catch((err: unknown) => options.logger?.error({ err: { message: (err as Error).message, code: codeOf(err) } }, 'plan_cache_mode not set'))
+      client
+        .query('set plan_cache_mode = force_generic_plan')
+        .catch((err: unknown) =>
+          options.logger?.error({ err: { message: (err as Error).message, code: codeOf(err) } }, 'plan_cache_mode not set'),
+        )
     })
   }
   // An idle client losing its server must not take the process down; the next query reports it.
@@ -78,7 +82,12 @@ export class QueryTimeoutError extends Error {
 }
 
 // pg takes (config, values, callback) as it takes (text, values, callback); its types know only the latter
-type QueryWithCallback = (this: pg.PoolClient, config: string | pg.QueryConfig, values: unknown[] | undefined, callback: (err: Error | null, result: pg.QueryResult) => void) => void
+type QueryWithCallback = (
+  this: pg.PoolClient,
+  config: string | pg.QueryConfig,
+  values: unknown[] | undefined,
+  callback: (err: Error | null, result: pg.QueryResult) => void,
+) => void
 
 /**
  * A pool whose every query has its result within boundMs or fails, and then leaves its connection, which is
@@ -104,7 +113,11 @@ class BoundedPool extends pg.Pool {
   // (Typed to satisfy every overload of pg's: what it returns is what that overload returns.)
   override query(...args: unknown[]): never {
     const [config, values, callback] = args
-    if (typeof values === 'function' || typeof callback === 'function' || (typeof config === 'object' && config !== null && 'submit' in config)) {
+    if (
+      typeof values === 'function' ||
+      typeof callback === 'function' ||
+      (typeof config === 'object' && config !== null && 'submit' in config)
+    ) {
       return (super.query as (...a: unknown[]) => never)(...args)
     }
     return this.#bounded(config as string | pg.QueryConfig, values as unknown[] | undefined) as never
@@ -136,7 +149,9 @@ class BoundedPool extends pg.Pool {
 
 /** The row a statement always returns (an aggregate, an insert's `returning`): none is a bug, and says so. */
 export async function oneRow<T extends pg.QueryResultRow>(db: Queryable, text: string, values: unknown[] = []): Promise<T> {
-  const { rows: [row] } = await db.query<T>(text, values)
+  const {
+    rows: [row],
+  } = await db.query<T>(text, values)
   if (!row) throw new Error(`no row where one is always returned: ${text.trim().split('\n')[0]?.slice(0, 80) ?? ''}`)
   return row
 }

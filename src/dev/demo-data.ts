@@ -21,16 +21,48 @@ export const DEMO_ENTE = 'ente_a_dev'
 /** Matches examples/*.xml: change both together. */
 export const demoVerbali: VerbaleInput[] = [
   // VALIDO, rivedibile: examples/verifica-valido.xml
-  { codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE',
-    tipoAccertamento: 'PRIMA_ISTANZA', giudizio: 'INV100', dataRevisione: '2027-03-15', registratoIl: '2023-03-15T10:12:00Z' },
+  {
+    codiceFiscale: 'RSSMRA80A01H501U',
+    numeroVerbale: 'INV-2023-000123',
+    dataVerbale: '2023-03-15',
+    categoria: 'INVALIDITA_CIVILE',
+    tipoAccertamento: 'PRIMA_ISTANZA',
+    giudizio: 'INV100',
+    dataRevisione: '2027-03-15',
+    registratoIl: '2023-03-15T10:12:00Z',
+  },
   // VALIDO_NEL_PERIODO (superseded by the aggravamento of 2022): examples/verifica-valido-nel-periodo.xml
-  { codiceFiscale: 'BNCGLI75M52F205F', numeroVerbale: 'CEC-2019-000456', dataVerbale: '2019-06-10', categoria: 'CECITA',
-    tipoAccertamento: 'PRIMA_ISTANZA', giudizio: 'CIE-PARZ', dataRevisione: null, registratoIl: '2019-06-10T09:00:00Z' },
-  { codiceFiscale: 'BNCGLI75M52F205F', numeroVerbale: 'CEC-2022-000789', dataVerbale: '2022-09-01', categoria: 'CECITA',
-    tipoAccertamento: 'AGGRAVAMENTO', giudizio: 'CIE-ASS', dataRevisione: null, registratoIl: '2022-09-01T11:30:00Z' },
+  {
+    codiceFiscale: 'BNCGLI75M52F205F',
+    numeroVerbale: 'CEC-2019-000456',
+    dataVerbale: '2019-06-10',
+    categoria: 'CECITA',
+    tipoAccertamento: 'PRIMA_ISTANZA',
+    giudizio: 'CIE-PARZ',
+    dataRevisione: null,
+    registratoIl: '2019-06-10T09:00:00Z',
+  },
+  {
+    codiceFiscale: 'BNCGLI75M52F205F',
+    numeroVerbale: 'CEC-2022-000789',
+    dataVerbale: '2022-09-01',
+    categoria: 'CECITA',
+    tipoAccertamento: 'AGGRAVAMENTO',
+    giudizio: 'CIE-ASS',
+    dataRevisione: null,
+    registratoIl: '2022-09-01T11:30:00Z',
+  },
   // a handicap judgment of another person, not rivedibile
-  { codiceFiscale: 'VRDLCU90T10L219P', numeroVerbale: 'HND-2021-004242', dataVerbale: '2021-11-30', categoria: 'HANDICAP',
-    tipoAccertamento: 'PRIMA_ISTANZA', giudizio: 'ART3C3', dataRevisione: null, registratoIl: '2021-11-30T15:45:00Z' },
+  {
+    codiceFiscale: 'VRDLCU90T10L219P',
+    numeroVerbale: 'HND-2021-004242',
+    dataVerbale: '2021-11-30',
+    categoria: 'HANDICAP',
+    tipoAccertamento: 'PRIMA_ISTANZA',
+    giudizio: 'ART3C3',
+    dataRevisione: null,
+    registratoIl: '2021-11-30T15:45:00Z',
+  },
 ]
 
 export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ convenzioneId: number }> {
@@ -47,7 +79,10 @@ export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ con
     mediaGiornaliera: 1_000,
   })
   await addCertificate(db, demo, id, devFile('ente-a.crt').toString(), trust, now)
-  for (const [ruolo, file] of [['operations', 'ops.crt'], ['auditor', 'auditor.crt']] as const) {
+  for (const [ruolo, file] of [
+    ['operations', 'ops.crt'],
+    ['auditor', 'auditor.crt'],
+  ] as const) {
     await addPrincipal(db, demo, ruolo, devFile(file).toString(), trust, now)
   }
   await upsertVerbali(db, demoVerbali)

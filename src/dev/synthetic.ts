@@ -19,7 +19,13 @@ export function random(seed: number): () => number {
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 const MONTHS = ['A', 'B', 'C', 'D', 'E', 'H', 'L', 'M', 'P', 'R', 'S', 'T'] as const
 const COMUNI = ['H501', 'F205', 'L219', 'F839', 'G273', 'A944', 'D612', 'L736', 'C351', 'A662'] as const
-const LATER_TIPI = ['AGGRAVAMENTO', 'REVISIONE', 'VERIFICA_STRAORDINARIA', 'ISPETTORATO_MEDICO_LEGALE', 'AUTOTUTELA'] as const satisfies readonly TipoAccertamento[]
+const LATER_TIPI = [
+  'AGGRAVAMENTO',
+  'REVISIONE',
+  'VERIFICA_STRAORDINARIA',
+  'ISPETTORATO_MEDICO_LEGALE',
+  'AUTOTUTELA',
+] as const satisfies readonly TipoAccertamento[]
 const GIUDIZI: Record<Categoria, readonly [string, ...string[]]> = {
   INVALIDITA_CIVILE: ['INV067', 'INV074', 'INV100', 'INV100A'],
   CECITA: ['CIE-PARZ', 'CIE-ASS'],

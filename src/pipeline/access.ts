@@ -5,7 +5,14 @@
 // person it names (for the lookup). Rows read before checks 2-7 are used only if the call passes them.
 import type pg from 'pg'
 import {
-  activeCertificatePems, callStatesOf, convenzioniOfCertificates, registeredCertificatePem, type AccessKey, type CallState, type CallStateKey, type CertificateAccess,
+  activeCertificatePems,
+  callStatesOf,
+  convenzioniOfCertificates,
+  registeredCertificatePem,
+  type AccessKey,
+  type CallState,
+  type CallStateKey,
+  type CertificateAccess,
 } from '../registry/certificati.ts'
 import { operatoreStato } from '../registry/operatori.ts'
 import { lookupKeyOf } from '../verification/verbali-repository.ts'
@@ -50,20 +57,33 @@ export async function readAccess(call: Call, { db, readDb }: PipelineDeps, reade
   if (kept) {
     if (!kept.convenzione) return NOTHING
     convenzione = kept.convenzione
-    own = operatore === undefined && !lookup ? { operatoreStato: null, operatoreBloccatoIl: null, verbali: undefined } : await readers.own({ convenzioneId: convenzione.id, operatore, lookup })
+    own =
+      operatore === undefined && !lookup
+        ? { operatoreStato: null, operatoreBloccatoIl: null, verbali: undefined }
+        : await readers.own({ convenzioneId: convenzione.id, operatore, lookup })
   } else {
     const token = readers.cache?.begin() ?? 0
     const found = await readers.full({ fingerprint, operatore, lookup })
-    const { operatoreStato: stato, operatoreBloccatoIl, verbali, ...rest } = found ?? { operatoreStato: null, operatoreBloccatoIl: null, verbali: undefined }
-    convenzione = found ? rest as Convenzione : undefined
+    const {
+      operatoreStato: stato,
+      operatoreBloccatoIl,
+      verbali,
+      ...rest
+    } = found ?? { operatoreStato: null, operatoreBloccatoIl: null, verbali: undefined }
+    convenzione = found ? (rest as Convenzione) : undefined
     readers.cache?.set(fingerprint, convenzione ?? null, token)
     own = { operatoreStato: stato, operatoreBloccatoIl, verbali }
   }
   if (!convenzione) return NOTHING
   return {
     convenzione,
-    prefetchedOperatore: operatore === undefined ? undefined
-      : { identificativo: operatore, stato: own.operatoreStato === null ? null : { stato: own.operatoreStato, bloccatoIl: own.operatoreBloccatoIl } },
+    prefetchedOperatore:
+      operatore === undefined
+        ? undefined
+        : {
+            identificativo: operatore,
+            stato: own.operatoreStato === null ? null : { stato: own.operatoreStato, bloccatoIl: own.operatoreBloccatoIl },
+          },
     prefetchedVerbali: own.verbali,
   }
 }

@@ -48,8 +48,9 @@ export function createBatcher<K, R>(run: (keys: K[]) => Promise<R[]>, options: B
     }
   }
 
-  return (key) => new Promise<R>((resolve, reject) => {
-    queue.push({ key, resolve, reject })
-    next()
-  })
+  return (key) =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ key, resolve, reject })
+      next()
+    })
 }

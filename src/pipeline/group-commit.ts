@@ -52,7 +52,8 @@ export function createGroupCommitter(pool: pg.Pool, observe?: (seconds: number, 
             if (codeOf(err) !== '23514') throw err
             for (const { item } of batch) await pool.query('select tracce_partizione($1)', [item.call.receivedAt])
             return commitBatch(pool, batch)
-          }))
+          }),
+        )
         observe?.((performance.now() - started) / 1000, batch.length)
         for (const { queued, committed } of results) queued.resolve(committed)
       } catch (err) {
@@ -92,15 +93,22 @@ export const COMMIT_PARAMETERS: ReadonlyArray<{ name: string; sqlType: string }>
   ...TRACCIA_PARAMETERS.map((c) => ({ name: `p_${c.column}`, sqlType: c.sqlType })),
   ...RULE_PARAMETERS.map((p) => ({ name: `p_${p.name}`, sqlType: p.sqlType })),
 ]
-const COMMIT_BATCH = `select ordine, accettata, codice, motivo, rimanenti from invciv_commit_batch(${
-  COMMIT_PARAMETERS.map((p, i) => `$${i + 1}::${p.sqlType}[]`).join(', ')})`
+const COMMIT_BATCH = `select ordine, accettata, codice, motivo, rimanenti from invciv_commit_batch(${COMMIT_PARAMETERS.map(
+  (p, i) => `$${i + 1}::${p.sqlType}[]`,
+).join(', ')})`
 
 /** The whole batch in one statement, hence one implicit transaction and one round trip. */
 async function commitBatch(pool: pg.Pool, batch: Queued[]): Promise<Array<{ queued: Queued; committed: Committed }>> {
   const { rows } = await pool.query<CommitRow>({
     name: 'commit-batch',
     text: COMMIT_BATCH,
-    values: [...tracciaArrays(batch.map((q) => q.item.traccia), TRACCIA_PARAMETERS), ...RULE_PARAMETERS.map((p) => batch.map((q) => p.of(q.item)))],
+    values: [
+      ...tracciaArrays(
+        batch.map((q) => q.item.traccia),
+        TRACCIA_PARAMETERS,
+      ),
+      ...RULE_PARAMETERS.map((p) => batch.map((q) => p.of(q.item))),
+    ],
   })
   if (rows.length !== batch.length) throw new Error(`the commit answered ${rows.length} rows for ${batch.length} calls`)
   // the rows come back in the batch's order (ordine): one per call
@@ -117,5 +125,9 @@ function committedOf(item: Pending, row: CommitRow): Committed {
   if (row.accettata || row.codice === 'QUOTA_GIORNALIERA_ESAURITA' || row.codice === null) return grant
   // blocked or suspended by a call committed just before this one (in this batch or another process's): the
   // function's own words, the ones the traccia keeps
-  return { kind: 'refused', refusal: refuse(row.codice, { reason: row.motivo ?? row.codice }), quota: { ...grant.quota, remaining: row.rimanenti } }
+  return {
+    kind: 'refused',
+    refusal: refuse(row.codice, { reason: row.motivo ?? row.codice }),
+    quota: { ...grant.quota, remaining: row.rimanenti },
+  }
 }

@@ -76,11 +76,20 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   function logCall(call: Known, outcome: string) {
     // AgID's logging rule: time (UTC, from pino), URI, method, outcome, client IP, operatore, request id
-    logger.info({
-      tx: call.transactionId, channel: call.channel, method: call.method, uri: call.uri, outcome,
-      clientIp: call.clientIp ?? call.peerIp, convenzione: call.convenzione?.id, operatore: call.operatore,
-      latencyMs: Math.round((performance.now() - call.startedAt) * 10) / 10,
-    }, 'verifica')
+    logger.info(
+      {
+        tx: call.transactionId,
+        channel: call.channel,
+        method: call.method,
+        uri: call.uri,
+        outcome,
+        clientIp: call.clientIp ?? call.peerIp,
+        convenzione: call.convenzione?.id,
+        operatore: call.operatore,
+        latencyMs: Math.round((performance.now() - call.startedAt) * 10) / 10,
+      },
+      'verifica',
+    )
   }
 
   return {
@@ -136,7 +145,8 @@ export function traceOf(call: Known, pseudonymKey: string): Traccia {
   const raw = call.payload.kind === 'fields' ? call.payload.fields : {}
   const rawOperatore = typeof raw.identificativoOperatore === 'string' ? raw.identificativoOperatore.trim() : undefined
   const rawPratica = typeof raw.riferimentoPratica === 'string' ? raw.riferimentoPratica.trim() : undefined
-  const rawCf = typeof raw.codiceFiscale === 'string' && raw.codiceFiscale.length <= 32 ? validateCodiceFiscale(raw.codiceFiscale) : undefined
+  const rawCf =
+    typeof raw.codiceFiscale === 'string' && raw.codiceFiscale.length <= 32 ? validateCodiceFiscale(raw.codiceFiscale) : undefined
   const cf = call.request?.codiceFiscale ?? (rawCf?.ok ? rawCf.value : undefined)
   return {
     transactionId: call.transactionId,
@@ -151,6 +161,10 @@ export function traceOf(call: Known, pseudonymKey: string): Traccia {
     riferimentoPratica: call.request?.riferimentoPratica ?? (rawPratica ? rawPratica.slice(0, 64) : undefined),
     cfPseudonimo: cf ? pseudonymise(pseudonymKey, cf) : undefined,
     latencyMs: performance.now() - call.startedAt,
-    protocollo: call.busta ? protocolloOf(call.busta) : call.modi ? { ...call.modi, userLocation: call.modi.userLocation?.slice(0, 200) } : undefined,
+    protocollo: call.busta
+      ? protocolloOf(call.busta)
+      : call.modi
+        ? { ...call.modi, userLocation: call.modi.userLocation?.slice(0, 200) }
+        : undefined,
   }
 }

@@ -9,7 +9,10 @@ export interface PartnerQuota extends QuotaOggi {
   stato: string
 }
 
-export async function quotaOfPeer({ db, clock }: Pick<PipelineDeps, 'db' | 'clock'>, fingerprint: string | undefined): Promise<PartnerQuota | undefined> {
+export async function quotaOfPeer(
+  { db, clock }: Pick<PipelineDeps, 'db' | 'clock'>,
+  fingerprint: string | undefined,
+): Promise<PartnerQuota | undefined> {
   if (!fingerprint) return undefined
   const convenzione = await convenzioneOfCertificate(db, fingerprint)
   if (!convenzione) return undefined

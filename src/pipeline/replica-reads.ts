@@ -21,7 +21,12 @@ export interface VerbaliReads {
   primary(key: LookupKey): Promise<Verbale[]>
 }
 
-export function createVerbaliReads(primary: pg.Pool, replica: pg.Pool | undefined, logger: Logger, now = () => performance.now()): VerbaliReads {
+export function createVerbaliReads(
+  primary: pg.Pool,
+  replica: pg.Pool | undefined,
+  logger: Logger,
+  now = () => performance.now(),
+): VerbaliReads {
   const onPrimary = createBatcher((keys: LookupKey[]) => verbaliOfMany(primary, keys), READ_BATCH)
   if (!replica) return { read: async (key) => ({ verbali: await onPrimary(key), from: 'primary' }), primary: onPrimary }
   const onReplica = createBatcher((keys: LookupKey[]) => verbaliOfMany(replica, keys), READ_BATCH)
@@ -32,7 +37,11 @@ export function createVerbaliReads(primary: pg.Pool, replica: pg.Pool | undefine
         try {
           return { verbali: await onReplica(key), from: 'replica' }
         } catch (err) {
-          if (now() >= pausedUntil) logger.warn({ err: { message: messageOf(err) }, pauseMs: READ_REPLICA_PAUSE_MS }, 'read replica failed: lookups go to the primary for a while')
+          if (now() >= pausedUntil)
+            logger.warn(
+              { err: { message: messageOf(err) }, pauseMs: READ_REPLICA_PAUSE_MS },
+              'read replica failed: lookups go to the primary for a while',
+            )
           pausedUntil = now() + READ_REPLICA_PAUSE_MS
         }
       }

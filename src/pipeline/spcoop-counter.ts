@@ -14,8 +14,15 @@ export function createSpcoopCounter(db: Queryable): SpcoopCounter {
   let values: number[] = []
   let refilling: Promise<void> | undefined
   const refill = () => {
-    refilling ??= db.query<{ n: number }>({ name: 'spcoop-counter', text: `select nextval('spcoop_contatore')::int as n from generate_series(1, $1)`, values: [BLOCK] })
-      .then(({ rows }) => { values = values.concat(rows.map((r) => r.n)) })
+    refilling ??= db
+      .query<{ n: number }>({
+        name: 'spcoop-counter',
+        text: `select nextval('spcoop_contatore')::int as n from generate_series(1, $1)`,
+        values: [BLOCK],
+      })
+      .then(({ rows }) => {
+        values = values.concat(rows.map((r) => r.n))
+      })
       .finally(() => (refilling = undefined))
     return refilling
   }

@@ -31,9 +31,10 @@ export async function verify(call: Checked, deps: VerifyDeps, trace: Traccia): P
   // usually check 1 has brought the rows already
   const prefetched = call.prefetchedVerbali
   const key = { codiceFiscale: request.codiceFiscale, categoria: request.categoria }
-  const read = prefetched && prefetched.codiceFiscale === request.codiceFiscale && prefetched.categoria === request.categoria
-    ? { verbali: prefetched.verbali, from: 'primary' as const }
-    : await deps.verbali.read(key)
+  const read =
+    prefetched && prefetched.codiceFiscale === request.codiceFiscale && prefetched.categoria === request.categoria
+      ? { verbali: prefetched.verbali, from: 'primary' as const }
+      : await deps.verbali.read(key)
   let esito = decideEsito(request, read.verbali)
   // a replica may not hold yet what the primary imported a moment ago: NON_VALIDO is the primary's to say
   if (esito.esito === 'NON_VALIDO' && read.from === 'replica') esito = decideEsito(request, await deps.verbali.primary(key))

@@ -39,10 +39,17 @@ export function inSet(set: BlockList, address: string): boolean {
  * to the right-most address that is not itself a trusted proxy: everything left of it could be forged.
  * undefined when a hop the gateway must believe is not an address.
  */
-export function clientAddress(peer: string, forwardedFor: string | string[] | undefined, trustedProxies: BlockList | undefined): string | undefined {
+export function clientAddress(
+  peer: string,
+  forwardedFor: string | string[] | undefined,
+  trustedProxies: BlockList | undefined,
+): string | undefined {
   const ip = normaliseIp(peer)
   if (!trustedProxies || forwardedFor === undefined || !inSet(trustedProxies, ip)) return ip
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',').map((h) => h.trim()).filter(Boolean)
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor)
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean)
   let client = ip
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = normaliseIp(hops[i] as string)

@@ -8,12 +8,19 @@ import type { Authorized } from './types.ts'
 
 // The stato it also reads changes only through the lifecycle actions (suspend, resume, revoke), never as a setting.
 export const validaDal = setting({
-  name: 'validaDal', column: 'valida_dal', sqlType: 'date', schema: { type: 'string', format: 'date' },
-  cli: { flag: '--dal <DATE>', description: 'activation date YYYY-MM-DD' }, create: { required: true },
+  name: 'validaDal',
+  column: 'valida_dal',
+  sqlType: 'date',
+  schema: { type: 'string', format: 'date' },
+  cli: { flag: '--dal <DATE>', description: 'activation date YYYY-MM-DD' },
+  create: { required: true },
 })
 
 export const validaAl = setting({
-  name: 'validaAl', column: 'valida_al', sqlType: 'date', schema: { type: 'string', format: 'date' },
+  name: 'validaAl',
+  column: 'valida_al',
+  sqlType: 'date',
+  schema: { type: 'string', format: 'date' },
   cli: { flag: '--al <DATE>', description: `last valid day YYYY-MM-DD (default: ${VALIDITY_YEARS} years from --dal)` },
   create: { default: `({validaDal} + make_interval(years => ${VALIDITY_YEARS}) - interval '1 day')::date` },
 })

@@ -8,15 +8,22 @@ import type { CommitRule } from './commit-rule.ts'
 import { setting } from './setting.ts'
 
 export const maxFallimentiConvenzione = setting({
-  name: 'maxFallimentiConvenzione', column: 'max_fallimenti_convenzione', sqlType: 'integer', schema: { type: 'integer', minimum: 1 },
-  cli: { flag: '--max-fallimenti-convenzione <N>', description: 'failed lookups of all its operatori within the window that suspend the convenzione (default 50)' },
+  name: 'maxFallimentiConvenzione',
+  column: 'max_fallimenti_convenzione',
+  sqlType: 'integer',
+  schema: { type: 'integer', minimum: 1 },
+  cli: {
+    flag: '--max-fallimenti-convenzione <N>',
+    description: 'failed lookups of all its operatori within the window that suspend the convenzione (default 50)',
+  },
   create: { default: '50' },
 })
 
 export const convenzioneCeiling: CommitRule = {
   name: 'convenzione-ceiling',
-  sql: "per convenzione: its window row locked and its state read after the locks; a call of a convenzione no longer active is " +
-    "refused CONVENZIONE_NON_ATTIVA; a failed answer joins the window, and the one reaching the ceiling suspends the convenzione " +
+  sql:
+    'per convenzione: its window row locked and its state read after the locks; a call of a convenzione no longer active is ' +
+    'refused CONVENZIONE_NON_ATTIVA; a failed answer joins the window, and the one reaching the ceiling suspends the convenzione ' +
     "(registro_modifiche by the gateway, a grave anomalia with the window's NON_VALIDO tracce as evidence)",
   parameters: [{ name: 'max_fallimenti_convenzione', sqlType: 'int', of: ({ call }) => call.convenzione.maxFallimentiConvenzione }],
 }

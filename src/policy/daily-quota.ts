@@ -10,8 +10,12 @@ import { setting } from './setting.ts'
 import type { Call } from './types.ts'
 
 export const maxGiornaliere = setting({
-  name: 'maxGiornaliere', column: 'max_giornaliere', sqlType: 'integer', schema: { type: 'integer', minimum: 1 },
-  cli: { flag: '--max-giornaliere <N>', description: 'maximum calls a day' }, create: { required: true },
+  name: 'maxGiornaliere',
+  column: 'max_giornaliere',
+  sqlType: 'integer',
+  schema: { type: 'integer', minimum: 1 },
+  cli: { flag: '--max-giornaliere <N>', description: 'maximum calls a day' },
+  create: { required: true },
 })
 
 /** The Rome day a call's unit counts against. */
@@ -19,7 +23,8 @@ export const quotaDay = (call: Call): string => romeDate(call.receivedAt)
 
 export const dailyQuota: CommitRule = {
   name: 'daily-quota',
-  sql: 'per (convenzione, day): upsert and lock the counter row, grant units in arrival order while used < maximum; ' +
+  sql:
+    'per (convenzione, day): upsert and lock the counter row, grant units in arrival order while used < maximum; ' +
     'the calls without a unit get codice_rifiuto QUOTA_GIORNALIERA_ESAURITA in their traccia and accettata = false',
   parameters: [
     { name: 'giorno', sqlType: 'date', of: ({ call }) => quotaDay(call) },
@@ -42,7 +47,13 @@ export function quotaGrant(call: Committing['call'], accepted: boolean, remainin
   const resetSeconds = secondsUntilRomeMidnight(call.receivedAt)
   return accepted
     ? { kind: 'accepted', quota: { limit, remaining, resetSeconds } }
-    : { kind: 'refused', quota: { limit, remaining: 0, resetSeconds },
-        refusal: refuse('QUOTA_GIORNALIERA_ESAURITA', { retryAfterSeconds: resetSeconds, azzeramento: nextRomeMidnight(call.receivedAt), reason: `${limit} chiamate già accettate oggi` }) }
+    : {
+        kind: 'refused',
+        quota: { limit, remaining: 0, resetSeconds },
+        refusal: refuse('QUOTA_GIORNALIERA_ESAURITA', {
+          retryAfterSeconds: resetSeconds,
+          azzeramento: nextRomeMidnight(call.receivedAt),
+          reason: `${limit} chiamate già accettate oggi`,
+        }),
+      }
 }
-

@@ -42,10 +42,12 @@ export function parseFascia(spec: string): Fascia {
     const to = m[2] ? day(m[2], part) : from
     const ranges = (m[3] as string).split(',').map((r) => {
       const [a, b, extra] = r.trim().split('-')
-      if (a === undefined || b === undefined || extra !== undefined) throw new FasciaError(`"${part}": ${r.trim()} is not a range HH:MM-HH:MM`)
+      if (a === undefined || b === undefined || extra !== undefined)
+        throw new FasciaError(`"${part}": ${r.trim()} is not a range HH:MM-HH:MM`)
       const start = minutes(a, part)
       const end = minutes(b, part)
-      if (start >= end) throw new FasciaError(`"${part}": ${r.trim()} ends before it starts; a range past midnight is two ranges, one on each day`)
+      if (start >= end)
+        throw new FasciaError(`"${part}": ${r.trim()} ends before it starts; a range past midnight is two ranges, one on each day`)
       return [start, end] as [number, number]
     })
     // a day range may wrap the week: ven-lun is ven, sab, dom, lun
@@ -59,7 +61,11 @@ export function parseFascia(spec: string): Fascia {
 }
 
 const romeClock = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/Rome', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  timeZone: 'Europe/Rome',
+  weekday: 'short',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
 })
 const WEEKDAYS: Record<string, number> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 }
 
@@ -96,8 +102,14 @@ export function nextOpening(fascia: Fascia, instant: Date): Date | undefined {
 }
 
 export const fasciaOrariaSetting = setting({
-  name: 'fasciaOraria', column: 'fascia_oraria', sqlType: 'text', schema: { type: 'string', minLength: 1, maxLength: 500 },
-  cli: { flag: '--fascia <SPEC>', description: 'weekly hours, Europe/Rome: "sempre" or e.g. "lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00"' },
+  name: 'fasciaOraria',
+  column: 'fascia_oraria',
+  sqlType: 'text',
+  schema: { type: 'string', minLength: 1, maxLength: 500 },
+  cli: {
+    flag: '--fascia <SPEC>',
+    description: 'weekly hours, Europe/Rome: "sempre" or e.g. "lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00"',
+  },
   create: { required: true },
   normalise: (spec) => spec.trim(),
   problem(spec) {

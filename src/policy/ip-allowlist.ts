@@ -8,9 +8,13 @@ import type { Authorized, Call } from './types.ts'
 
 /** Each CIDR is normalised by PostgreSQL's own cidr type on the way in (a bare address is a /32 or /128). */
 export const ipConsentiti = setting({
-  name: 'ipConsentiti', column: 'ip_consentiti', sqlType: 'cidr[]', readAs: 'text[]',
+  name: 'ipConsentiti',
+  column: 'ip_consentiti',
+  sqlType: 'cidr[]',
+  readAs: 'text[]',
   schema: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 64 } },
-  cli: { flag: '--ip <CIDR,...>', description: 'allowed source networks, IPv4 and IPv6' }, create: { required: true },
+  cli: { flag: '--ip <CIDR,...>', description: 'allowed source networks, IPv4 and IPv6' },
+  create: { required: true },
 })
 
 const setOf = compiledBy((list) => cidrSet(list.split(',')))

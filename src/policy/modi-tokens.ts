@@ -3,7 +3,16 @@
 // for a voucher), which algorithms (RS/ES 256-512; HS* and none never), their time claims, audience and jti.
 // A failure says which class it is, which token and which claim, and nothing more (no key, no stack).
 import { createHash, X509Certificate } from 'node:crypto'
-import { decodeProtectedHeader, importX509, jwtVerify, errors, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose'
+import {
+  decodeProtectedHeader,
+  importX509,
+  jwtVerify,
+  errors,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+  type ProtectedHeaderParameters,
+} from 'jose'
 import { refuse, type Refusal, type RefusalCode } from '../errors.ts'
 
 /** The signature algorithms AgID allows for inter-organisation trust (no shared secrets, no none). */
@@ -11,13 +20,21 @@ export const X509_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES
 
 /** A verification that failed: its refusal class, the token (by its header's name) and the claim at fault. */
 export class TokenFailure extends Error {
-  constructor(readonly code: RefusalCode, readonly token: string, readonly claim: string | undefined, reason: string) {
+  constructor(
+    readonly code: RefusalCode,
+    readonly token: string,
+    readonly claim: string | undefined,
+    reason: string,
+  ) {
     super(reason)
   }
 
   /** The refusal: the partner is told the token and the claim, the trail the reason too. */
   refusal(): Refusal {
-    return refuse(this.code, { reason: `${this.token}${this.claim ? ` ${this.claim}` : ''}: ${this.message}`, token: { nome: this.token, claim: this.claim } })
+    return refuse(this.code, {
+      reason: `${this.token}${this.claim ? ` ${this.claim}` : ''}: ${this.message}`,
+      token: { nome: this.token, claim: this.claim },
+    })
   }
 }
 
@@ -82,13 +99,21 @@ export function failureOf(token: string, err: unknown, options: { tokenOnly?: bo
   if (err instanceof errors.JWTExpired) return new TokenFailure('TOKEN_SCADUTO', token, err.claim, 'scaduto')
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'aud') return new TokenFailure('AUDIENCE_NON_VALIDA', token, 'aud', 'audience diversa da questo servizio')
-    if (err.reason === 'check_failed' && ['iat', 'nbf', 'exp'].includes(err.claim)) return new TokenFailure('TOKEN_SCADUTO', token, err.claim, `${err.claim} fuori dalla finestra ammessa`)
-    return new TokenFailure('TOKEN_NON_VALIDO', token, err.claim, `claim ${err.claim} ${err.reason === 'missing' ? 'assente' : 'non valido'}`)
+    if (err.reason === 'check_failed' && ['iat', 'nbf', 'exp'].includes(err.claim))
+      return new TokenFailure('TOKEN_SCADUTO', token, err.claim, `${err.claim} fuori dalla finestra ammessa`)
+    return new TokenFailure(
+      'TOKEN_NON_VALIDO',
+      token,
+      err.claim,
+      `claim ${err.claim} ${err.reason === 'missing' ? 'assente' : 'non valido'}`,
+    )
   }
-  if (err instanceof errors.JWSSignatureVerificationFailed) return new TokenFailure('FIRMA_NON_VALIDA', token, undefined, 'firma non valida')
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return new TokenFailure('FIRMA_NON_VALIDA', token, undefined, 'firma non valida')
   if (err instanceof errors.JWKSNoMatchingKey) return new TokenFailure('FIRMA_NON_VALIDA', token, 'kid', 'chiave sconosciuta')
   if (err instanceof errors.JOSEAlgNotAllowed) return new TokenFailure('TOKEN_NON_VALIDO', token, 'alg', 'algoritmo non ammesso')
-  if (err instanceof errors.JOSEError || options.tokenOnly) return new TokenFailure('TOKEN_NON_VALIDO', token, undefined, 'token non valido')
+  if (err instanceof errors.JOSEError || options.tokenOnly)
+    return new TokenFailure('TOKEN_NON_VALIDO', token, undefined, 'token non valido')
   throw err
 }
 
@@ -106,7 +131,11 @@ const b64urlToHex = (text: string) => Buffer.from(text, 'base64url').toString('h
  * The certificate a token names, if it is one registered for the convenzione: by x5c (its leaf) or by x5t#S256.
  * x5u is never dereferenced (RFC 8725 §3.10): a token that names its key only so is refused.
  */
-async function signingCertificate(token: string, header: ProtectedHeaderParameters, signers: Signers): Promise<{ pem: string; cert: X509Certificate; fingerprint: string }> {
+async function signingCertificate(
+  token: string,
+  header: ProtectedHeaderParameters,
+  signers: Signers,
+): Promise<{ pem: string; cert: X509Certificate; fingerprint: string }> {
   let fingerprint: string | undefined
   let claim = 'x5c'
   if (Array.isArray(header.x5c) && header.x5c.length > 0) {
@@ -122,7 +151,12 @@ async function signingCertificate(token: string, header: ProtectedHeaderParamete
     fingerprint = b64urlToHex(header['x5t#S256'])
     claim = 'x5t#S256'
   } else {
-    throw new TokenFailure('TOKEN_NON_VALIDO', token, 'x5c', header.x5u ? 'x5u non è ammesso: usare x5c o x5t#S256' : 'manca x5c o x5t#S256')
+    throw new TokenFailure(
+      'TOKEN_NON_VALIDO',
+      token,
+      'x5c',
+      header.x5u ? 'x5u non è ammesso: usare x5c o x5t#S256' : 'manca x5c o x5t#S256',
+    )
   }
   const pem = await signers.registered(fingerprint)
   if (!pem) throw new TokenFailure('FIRMA_NON_VALIDA', token, claim, 'certificato di firma non registrato per la convenzione')
@@ -137,7 +171,10 @@ export const timeOptions = (s: ModiSettings): JWTVerifyOptions => ({ clockTolera
 
 /** A JWS signed by a certificate registered for the convenzione; its payload and header once verified. */
 export async function verifyX509Token(
-  token: string, compact: string, signers: Signers, options: JWTVerifyOptions,
+  token: string,
+  compact: string,
+  signers: Signers,
+  options: JWTVerifyOptions,
 ): Promise<{ payload: JWTPayload; header: ProtectedHeaderParameters; fingerprint: string }> {
   const header = headerOf(token, compact)
   if (typeof header.alg !== 'string' || !X509_ALGORITHMS.includes(header.alg)) {
@@ -167,18 +204,28 @@ export function algorithmsOf(cert: X509Certificate): string[] {
 }
 
 /** A PDND voucher: RS256 at+jwt from PDND's keys, its issuer and this e-service's audience. */
-export async function verifyVoucher(compact: string, keys: JWTVerifyGetKey, s: ModiSettings): Promise<{ payload: JWTPayload; header: ProtectedHeaderParameters }> {
+export async function verifyVoucher(
+  compact: string,
+  keys: JWTVerifyGetKey,
+  s: ModiSettings,
+): Promise<{ payload: JWTPayload; header: ProtectedHeaderParameters }> {
   const header = headerOf('Authorization', compact)
   if (header.alg !== 'RS256') throw new TokenFailure('TOKEN_NON_VALIDO', 'Authorization', 'alg', 'il voucher PDND è RS256')
   try {
     const { payload } = await jwtVerify(compact, keys, {
-      ...timeOptions(s), algorithms: ['RS256'], typ: 'at+jwt', issuer: s.pdnd.issuer, audience: s.pdnd.audience,
+      ...timeOptions(s),
+      algorithms: ['RS256'],
+      typ: 'at+jwt',
+      issuer: s.pdnd.issuer,
+      audience: s.pdnd.audience,
       requiredClaims: ['jti', 'iat', 'exp', 'purposeId'],
     })
     return { payload, header }
   } catch (err) {
-    if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'typ') throw new TokenFailure('TOKEN_NON_VALIDO', 'Authorization', 'typ', 'il voucher deve essere at+jwt')
-    if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'iss') throw new TokenFailure('AUDIENCE_NON_VALIDA', 'Authorization', 'iss', 'emittente diverso da PDND')
+    if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'typ')
+      throw new TokenFailure('TOKEN_NON_VALIDO', 'Authorization', 'typ', 'il voucher deve essere at+jwt')
+    if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'iss')
+      throw new TokenFailure('AUDIENCE_NON_VALIDA', 'Authorization', 'iss', 'emittente diverso da PDND')
     throw failureOf('Authorization', err)
   }
 }

@@ -9,24 +9,40 @@ import type { CommitRule } from './commit-rule.ts'
 import { setting } from './setting.ts'
 
 export const maxTentativi = setting({
-  name: 'maxTentativi', column: 'max_tentativi', sqlType: 'integer', schema: { type: 'integer', minimum: 1 },
-  cli: { flag: '--max-tentativi <N>', description: 'failed lookups that block an operatore (default 5)' }, create: { default: '5' },
+  name: 'maxTentativi',
+  column: 'max_tentativi',
+  sqlType: 'integer',
+  schema: { type: 'integer', minimum: 1 },
+  cli: { flag: '--max-tentativi <N>', description: 'failed lookups that block an operatore (default 5)' },
+  create: { default: '5' },
 })
 
 export const finestraTentativiMinuti = setting({
-  name: 'finestraTentativiMinuti', column: 'finestra_tentativi_minuti', sqlType: 'integer', schema: { type: 'integer', minimum: 1 },
-  cli: { flag: '--finestra-tentativi <MINUTES>', description: 'sliding window of those failures, and of the convenzione\'s (default 60)' }, create: { default: '60' },
+  name: 'finestraTentativiMinuti',
+  column: 'finestra_tentativi_minuti',
+  sqlType: 'integer',
+  schema: { type: 'integer', minimum: 1 },
+  cli: { flag: '--finestra-tentativi <MINUTES>', description: "sliding window of those failures, and of the convenzione's (default 60)" },
+  create: { default: '60' },
 })
 
 export const sbloccoOperatori = setting({
-  name: 'sbloccoOperatori', column: 'sblocco_operatori', sqlType: 'text', schema: { type: 'string', enum: ['manuale', 'fine-finestra'] },
-  cli: { flag: '--sblocco <MODE>', description: 'a blocked operatore comes back: manuale (ops unblock it, the default) or fine-finestra (once the window has passed since the block)' },
+  name: 'sbloccoOperatori',
+  column: 'sblocco_operatori',
+  sqlType: 'text',
+  schema: { type: 'string', enum: ['manuale', 'fine-finestra'] },
+  cli: {
+    flag: '--sblocco <MODE>',
+    description:
+      'a blocked operatore comes back: manuale (ops unblock it, the default) or fine-finestra (once the window has passed since the block)',
+  },
   create: { default: "'manuale'" },
 })
 
 export const operatoreLockout: CommitRule = {
   name: 'operatore-lockout',
-  sql: 'per (convenzione, canonical operatore): upsert and lock its row; in arrival order a call of a blocked or suspended operatore ' +
+  sql:
+    'per (convenzione, canonical operatore): upsert and lock its row; in arrival order a call of a blocked or suspended operatore ' +
     'is refused OPERATORE_BLOCCATO (unless sblocco fine-finestra and the window has passed since the block); a failed answer joins the ' +
     'window (pruned to the last finestra minutes), and the one reaching max_tentativi blocks the operatore, recording eventi_operatori',
   parameters: [

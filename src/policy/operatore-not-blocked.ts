@@ -11,12 +11,15 @@ export const operatoreNotBlocked: Stage<Arrived & Authorized & Pick<Named, 'oper
   async check(call, context) {
     const { convenzione, operatore } = call
     // read with the convenzione when the raw request named the same operatore; asked for otherwise
-    const state = call.prefetchedOperatore?.identificativo === operatore
-      ? call.prefetchedOperatore.stato
-      : await context.operatoreStato(convenzione.id, operatore)
+    const state =
+      call.prefetchedOperatore?.identificativo === operatore
+        ? call.prefetchedOperatore.stato
+        : await context.operatoreStato(convenzione.id, operatore)
     if (state?.stato === 'sospeso') return refuse('OPERATORE_BLOCCATO', { reason: 'operatore sospeso' })
     if (state?.stato !== 'bloccato') return undefined
-    const windowOver = convenzione.sbloccoOperatori === 'fine-finestra' && state.bloccatoIl !== null &&
+    const windowOver =
+      convenzione.sbloccoOperatori === 'fine-finestra' &&
+      state.bloccatoIl !== null &&
       state.bloccatoIl.getTime() + convenzione.finestraTentativiMinuti * 60_000 <= call.receivedAt.getTime()
     return windowOver ? undefined : refuse('OPERATORE_BLOCCATO', { reason: 'operatore bloccato' })
   },

@@ -24,7 +24,10 @@ export const operatorePresent: Stage<Validated & Pick<Profiled, 'operatoreDichia
     // a verified AUDIT_REST token names the operatore; a body that names another is not believed
     const declared = call.operatoreDichiarato
     if (declared && named && operatoreKey(named) !== operatoreKey(declared)) {
-      return refuse('TOKEN_NON_VALIDO', { reason: "userID diverso dall'identificativoOperatore del corpo", token: { nome: 'Agid-JWT-TrackingEvidence', claim: 'userID' } })
+      return refuse('TOKEN_NON_VALIDO', {
+        reason: "userID diverso dall'identificativoOperatore del corpo",
+        token: { nome: 'Agid-JWT-TrackingEvidence', claim: 'userID' },
+      })
     }
     const operatore = named ?? declared
     if (!operatore) return refuse('OPERATORE_NON_INDICATO')

@@ -50,7 +50,12 @@ const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v)
 
 // Ajv's keyword → the rule a partner reads; the TEXT pattern is about control characters, the others about format
 const RULES: Record<string, Regola> = {
-  required: 'obbligatorio', additionalProperties: 'non-previsto', type: 'tipo', minLength: 'lunghezza', maxLength: 'lunghezza', enum: 'valore-non-ammesso',
+  required: 'obbligatorio',
+  additionalProperties: 'non-previsto',
+  type: 'tipo',
+  minLength: 'lunghezza',
+  maxLength: 'lunghezza',
+  enum: 'valore-non-ammesso',
 }
 
 function fieldErrors(errors: NonNullable<typeof validate.errors>): FieldError[] {
@@ -58,7 +63,8 @@ function fieldErrors(errors: NonNullable<typeof validate.errors>): FieldError[] 
   for (const e of errors) {
     const params = e.params as { missingProperty?: string; additionalProperty?: string; pattern?: string }
     const campo = echoed(e.instancePath.slice(1) || params.missingProperty || params.additionalProperty || 'richiesta')
-    const regola = e.keyword === 'pattern' ? (params.pattern === TEXT ? 'caratteri-non-ammessi' : 'formato') : (RULES[e.keyword] ?? 'formato')
+    const regola =
+      e.keyword === 'pattern' ? (params.pattern === TEXT ? 'caratteri-non-ammessi' : 'formato') : (RULES[e.keyword] ?? 'formato')
     // one rule per field: the first Ajv names
     if (!found.some((f) => f.campo === campo)) found.push({ campo, regola })
   }

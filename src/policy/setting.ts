@@ -28,7 +28,9 @@ export interface Setting<N extends SettingName = SettingName> {
  * Declares a setting; the name ties it to ConvenzioneSettings, so its value type is checked where it is read,
  * and whether it is required at creation stays in its type (registry/convenzioni.ts's input type uses it).
  */
-export function setting<N extends SettingName, const C extends Setting['create']>(descriptor: Setting<N> & { create: C }): Setting<N> & { create: C } {
+export function setting<N extends SettingName, const C extends Setting['create']>(
+  descriptor: Setting<N> & { create: C },
+): Setting<N> & { create: C } {
   // an SQL integer holds no more: a larger value is refused as input, never left for the database to fail on
   if (descriptor.sqlType === 'integer' && descriptor.schema.type === 'integer' && descriptor.schema.maximum === undefined) {
     return { ...descriptor, schema: { ...descriptor.schema, maximum: SQL_INTEGER_MAX } }

@@ -15,9 +15,27 @@ import type { ConvenzioneSettings } from './convenzione.ts'
 import type { Setting } from './setting.ts'
 
 export const settings = {
-  validaDal, validaAl, ipConsentiti, fasciaOraria: fasciaOrariaSetting, maxGiornaliere, maxTentativi, finestraTentativiMinuti,
-  sbloccoOperatori, maxFallimentiConvenzione, mediaGiornaliera, maxOperatori, profilo, tipoSoggettoSpcoop, soggettoSpcoop, pddSpcoop,
-  autenticazioneRest, auditRest, integritaRest, purposeIds, pdndConsumerId, sicurezzaSoap,
+  validaDal,
+  validaAl,
+  ipConsentiti,
+  fasciaOraria: fasciaOrariaSetting,
+  maxGiornaliere,
+  maxTentativi,
+  finestraTentativiMinuti,
+  sbloccoOperatori,
+  maxFallimentiConvenzione,
+  mediaGiornaliera,
+  maxOperatori,
+  profilo,
+  tipoSoggettoSpcoop,
+  soggettoSpcoop,
+  pddSpcoop,
+  autenticazioneRest,
+  auditRest,
+  integritaRest,
+  purposeIds,
+  pdndConsumerId,
+  sicurezzaSoap,
 } as const satisfies { readonly [N in keyof ConvenzioneSettings]: Setting<N> }
 
 export const settingList: readonly Setting[] = Object.values(settings)

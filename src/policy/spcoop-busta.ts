@@ -8,7 +8,10 @@ export const EGOV_NS = 'http://www.cnipa.it/schemas/2003/eGovIT/Busta1_0/'
 export const EGOV_ACTOR = 'http://www.cnipa.it/eGov_it/portadominio'
 export const SERVIZIO_SINCRONO = 'EGOV_IT_ServizioSincrono'
 export const PROFILI_COLLABORAZIONE = [
-  'EGOV_IT_MessaggioSingoloOneWay', SERVIZIO_SINCRONO, 'EGOV_IT_ServizioAsincronoSimmetrico', 'EGOV_IT_ServizioAsincronoAsimmetrico',
+  'EGOV_IT_MessaggioSingoloOneWay',
+  SERVIZIO_SINCRONO,
+  'EGOV_IT_ServizioAsincronoSimmetrico',
+  'EGOV_IT_ServizioAsincronoAsimmetrico',
 ] as const
 export const TIPI_TEMPO = ['EGOV_IT_SPC', 'EGOV_IT_Locale'] as const
 export const INOLTRI = ['EGOV_IT_ALPIUUNAVOLTA', 'EGOV_IT_PIUDIUNAVOLTA'] as const

@@ -159,4 +159,3 @@ export interface PolicyContext {
 
 /** What tells a signing certificate's standing, given by the listeners' trust of the moment (tls/signer-trust.ts). */
 export type SignerTrust = (cert: X509Certificate, now: Date) => string | undefined
-

@@ -42,7 +42,8 @@ export interface WsSecurityResult {
   bodyFields: Record<string, string> | undefined
 }
 
-const fail = (code: ConstructorParameters<typeof TokenFailure>[0], token: string, claim: string | undefined, reason: string) => new TokenFailure(code, token, claim, reason)
+const fail = (code: ConstructorParameters<typeof TokenFailure>[0], token: string, claim: string | undefined, reason: string) =>
+  new TokenFailure(code, token, claim, reason)
 
 const elementsOf = (node: Node): Element[] => Array.from(node.childNodes).filter((n): n is Element => n.nodeType === 1)
 const named = (node: Node, ns: string, local: string) => elementsOf(node).filter((e) => e.namespaceURI === ns && e.localName === local)
@@ -59,7 +60,9 @@ const idOf = (e: Element) => e.getAttributeNS(NS.wsu, 'Id') || e.getAttribute('I
 
 function parse(xml: string): Document {
   const errors: string[] = []
-  const doc = new DOMParser({ errorHandler: { warning: () => undefined, error: (m: string) => errors.push(m), fatalError: (m: string) => errors.push(m) } }).parseFromString(xml, 'text/xml')
+  const doc = new DOMParser({
+    errorHandler: { warning: () => undefined, error: (m: string) => errors.push(m), fatalError: (m: string) => errors.push(m) },
+  }).parseFromString(xml, 'text/xml')
   if (errors.length > 0) throw fail('TOKEN_NON_VALIDO', 'wsse:Security', undefined, 'XML non leggibile')
   return doc
 }
@@ -72,7 +75,12 @@ function instant(e: Element | undefined, token: string): Date {
 }
 
 /** The signing certificate the Signature's KeyInfo names, if it is one of the convenzione's. */
-async function signingCertificate(security: Element, signature: Element, doc: Document, input: Pick<WsSecurityInput, 'certificates' | 'untrusted'>): Promise<X509Certificate> {
+async function signingCertificate(
+  security: Element,
+  signature: Element,
+  doc: Document,
+  input: Pick<WsSecurityInput, 'certificates' | 'untrusted'>,
+): Promise<X509Certificate> {
   const keyInfo = named(signature, NS.ds, 'KeyInfo')[0]
   if (!keyInfo) throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'KeyInfo', 'manca KeyInfo')
   const str = named(keyInfo, NS.wsse, 'SecurityTokenReference')[0]
@@ -82,9 +90,16 @@ async function signingCertificate(security: Element, signature: Element, doc: Do
     const uri = (named(str, NS.wsse, 'Reference')[0] as Element).getAttribute('URI') ?? ''
     const tokens = named(security, NS.wsse, 'BinarySecurityToken').filter((b) => `#${idOf(b)}` === uri)
     const all = Array.from(doc.getElementsByTagNameNS('*', '*')).filter((e) => idOf(e) !== '' && `#${idOf(e)}` === uri)
-    if (tokens.length !== 1 || all.length !== 1) throw fail('TOKEN_NON_VALIDO', 'wsse:BinarySecurityToken', undefined, 'riferimento al certificato non univoco o fuori da wsse:Security')
+    if (tokens.length !== 1 || all.length !== 1)
+      throw fail(
+        'TOKEN_NON_VALIDO',
+        'wsse:BinarySecurityToken',
+        undefined,
+        'riferimento al certificato non univoco o fuori da wsse:Security',
+      )
     const bst = tokens[0] as Element
-    if (bst.getAttribute('ValueType') !== X509V3) throw fail('TOKEN_NON_VALIDO', 'wsse:BinarySecurityToken', 'ValueType', 'il token non è un certificato X.509v3')
+    if (bst.getAttribute('ValueType') !== X509V3)
+      throw fail('TOKEN_NON_VALIDO', 'wsse:BinarySecurityToken', 'ValueType', 'il token non è un certificato X.509v3')
     let cert: X509Certificate
     try {
       cert = new X509Certificate(Buffer.from(bst.textContent.replace(/\s+/g, ''), 'base64'))
@@ -132,7 +147,10 @@ function checkShape(signature: Element): Element {
     throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'SignedInfo', 'SignedInfo non comincia con CanonicalizationMethod e SignatureMethod')
   }
   const expected: Array<[string, Element | undefined]> = [
-    ['CanonicalizationMethod', inside[0]], ['SignatureMethod', inside[1]], ['SignatureValue', children[1]], ['KeyInfo', keyInfo],
+    ['CanonicalizationMethod', inside[0]],
+    ['SignatureMethod', inside[1]],
+    ['SignatureValue', children[1]],
+    ['KeyInfo', keyInfo],
   ]
   for (const [local, element] of expected) {
     const first = signature.getElementsByTagNameNS('*', local)[0]
@@ -145,17 +163,21 @@ function checkShape(signature: Element): Element {
 function checkAlgorithms(signature: Element): string[] {
   const signedInfo = checkShape(signature)
   const algorithm = (e: Element | undefined) => e?.getAttribute('Algorithm') ?? ''
-  if (algorithm(named(signedInfo, NS.ds, 'CanonicalizationMethod')[0]) !== EXC_C14N) throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'CanonicalizationMethod', 'canonicalizzazione diversa da exc-c14n')
+  if (algorithm(named(signedInfo, NS.ds, 'CanonicalizationMethod')[0]) !== EXC_C14N)
+    throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'CanonicalizationMethod', 'canonicalizzazione diversa da exc-c14n')
   if (!SIGNATURE_METHODS.includes(algorithm(named(signedInfo, NS.ds, 'SignatureMethod')[0]))) {
     throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'SignatureMethod', 'algoritmo di firma non ammesso (SHA-1 e HMAC non lo sono)')
   }
   const uris: string[] = []
   for (const ref of named(signedInfo, NS.ds, 'Reference')) {
     const uri = ref.getAttribute('URI') ?? ''
-    if (!/^#[A-Za-z_][A-Za-z0-9_.-]{0,127}$/.test(uri)) throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'Reference', 'ogni Reference indica un Id del messaggio')
+    if (!/^#[A-Za-z_][A-Za-z0-9_.-]{0,127}$/.test(uri))
+      throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'Reference', 'ogni Reference indica un Id del messaggio')
     const transforms = named(ref, NS.ds, 'Transforms')[0]
-    if (transforms && named(transforms, NS.ds, 'Transform').some((tr) => algorithm(tr) !== EXC_C14N)) throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'Transform', 'trasformazione diversa da exc-c14n')
-    if (!DIGEST_METHODS.includes(algorithm(named(ref, NS.ds, 'DigestMethod')[0]))) throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'DigestMethod', 'algoritmo di digest non ammesso (SHA-1 non lo è)')
+    if (transforms && named(transforms, NS.ds, 'Transform').some((tr) => algorithm(tr) !== EXC_C14N))
+      throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'Transform', 'trasformazione diversa da exc-c14n')
+    if (!DIGEST_METHODS.includes(algorithm(named(ref, NS.ds, 'DigestMethod')[0])))
+      throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'DigestMethod', 'algoritmo di digest non ammesso (SHA-1 non lo è)')
     uris.push(uri)
   }
   if (uris.length === 0) throw fail('TOKEN_NON_VALIDO', 'ds:Signature', 'Reference', 'nessuna Reference')
@@ -165,27 +187,32 @@ function checkAlgorithms(signature: Element): string[] {
 export async function verifyWsSecurity(input: WsSecurityInput): Promise<WsSecurityResult> {
   const doc = parse(input.xml)
   const envelope = doc.documentElement
-  if (envelope.namespaceURI !== NS.soap || envelope.localName !== 'Envelope') throw fail('TOKEN_NON_VALIDO', 'wsse:Security', undefined, 'busta SOAP 1.1 attesa')
+  if (envelope.namespaceURI !== NS.soap || envelope.localName !== 'Envelope')
+    throw fail('TOKEN_NON_VALIDO', 'wsse:Security', undefined, 'busta SOAP 1.1 attesa')
   const header = one(envelope, NS.soap, 'Header', 'wsse:Security')
   const body = one(envelope, NS.soap, 'Body', 'soap:Body')
   const security = one(header, NS.wsse, 'Security', 'wsse:Security')
   const mu = security.getAttributeNS(NS.soap, 'mustUnderstand')
-  if (mu !== '1' && mu !== 'true') throw fail('TOKEN_NON_VALIDO', 'wsse:Security', 'mustUnderstand', 'wsse:Security deve avere mustUnderstand')
+  if (mu !== '1' && mu !== 'true')
+    throw fail('TOKEN_NON_VALIDO', 'wsse:Security', 'mustUnderstand', 'wsse:Security deve avere mustUnderstand')
 
   // 1. the Timestamp's window
   const { settings: s, now } = input
   const timestamp = one(security, NS.wsu, 'Timestamp', 'wsu:Timestamp')
   const created = instant(named(timestamp, NS.wsu, 'Created')[0], 'Created')
   const expires = instant(named(timestamp, NS.wsu, 'Expires')[0], 'Expires')
-  if (created.getTime() > now.getTime() + s.clockSkewSeconds * 1000) throw fail('TOKEN_SCADUTO', 'wsu:Timestamp', 'Created', 'Created nel futuro')
-  if (now.getTime() - created.getTime() > s.maxAgeSeconds * 1000) throw fail('TOKEN_SCADUTO', 'wsu:Timestamp', 'Created', 'Created troppo vecchio')
+  if (created.getTime() > now.getTime() + s.clockSkewSeconds * 1000)
+    throw fail('TOKEN_SCADUTO', 'wsu:Timestamp', 'Created', 'Created nel futuro')
+  if (now.getTime() - created.getTime() > s.maxAgeSeconds * 1000)
+    throw fail('TOKEN_SCADUTO', 'wsu:Timestamp', 'Created', 'Created troppo vecchio')
   if (expires.getTime() <= now.getTime()) throw fail('TOKEN_SCADUTO', 'wsu:Timestamp', 'Expires', 'messaggio scaduto')
 
   // 2. addressing: this service, this operation, a message id
   const to = one(header, NS.wsa, 'To', 'wsa:To')
   if (to.textContent.trim() !== input.address) throw fail('AUDIENCE_NON_VALIDA', 'wsa:To', undefined, 'wsa:To diverso da questo servizio')
   const action = one(header, NS.wsa, 'Action', 'wsa:Action')
-  if (action.textContent.trim() !== input.action) throw fail('TOKEN_NON_VALIDO', 'wsa:Action', undefined, "wsa:Action diversa dall'operazione")
+  if (action.textContent.trim() !== input.action)
+    throw fail('TOKEN_NON_VALIDO', 'wsa:Action', undefined, "wsa:Action diversa dall'operazione")
   const messageIdElement = one(header, NS.wsa, 'MessageID', 'wsa:MessageID')
   const messageId = messageIdElement.textContent.trim()
   if (!/^[A-Za-z0-9:._/-]{1,200}$/.test(messageId)) throw fail('TOKEN_NON_VALIDO', 'wsa:MessageID', undefined, 'MessageID non valido')
@@ -193,10 +220,18 @@ export async function verifyWsSecurity(input: WsSecurityInput): Promise<WsSecuri
   // 3. the signature covers exactly where the pattern's parts are, each by an Id found once
   const signature = one(security, NS.ds, 'Signature', 'ds:Signature')
   const uris = checkAlgorithms(signature)
-  const required: Array<[string, Element]> = [['wsu:Timestamp', timestamp], ['wsa:To', to], ['wsa:MessageID', messageIdElement], ...(input.body ? [['soap:Body', body] as [string, Element]] : [])]
-  const everyId = Array.from(doc.getElementsByTagNameNS('*', '*')).map(idOf).filter((id) => id !== '')
+  const required: Array<[string, Element]> = [
+    ['wsu:Timestamp', timestamp],
+    ['wsa:To', to],
+    ['wsa:MessageID', messageIdElement],
+    ...(input.body ? [['soap:Body', body] as [string, Element]] : []),
+  ]
+  const everyId = Array.from(doc.getElementsByTagNameNS('*', '*'))
+    .map(idOf)
+    .filter((id) => id !== '')
   for (const uri of uris) {
-    if (everyId.filter((id) => `#${id}` === uri).length !== 1) throw fail('FIRMA_NON_VALIDA', 'ds:Signature', 'Reference', `Id ${uri.slice(1, 40)} assente o ripetuto`)
+    if (everyId.filter((id) => `#${id}` === uri).length !== 1)
+      throw fail('FIRMA_NON_VALIDA', 'ds:Signature', 'Reference', `Id ${uri.slice(1, 40)} assente o ripetuto`)
   }
   for (const [name, element] of required) {
     const id = idOf(element)

@@ -35,9 +35,13 @@ function signatureAlgorithm(uri: SignatureUri) {
   return class {
     getAlgorithmName = () => uri
     getSignature = (signedInfo: string | Buffer, privateKey: KeyLike) =>
-      createSign(hash).update(signedInfo).sign({ key: privateKey instanceof KeyObject ? privateKey : createPrivateKey(privateKey), dsaEncoding }, 'base64')
+      createSign(hash)
+        .update(signedInfo)
+        .sign({ key: privateKey instanceof KeyObject ? privateKey : createPrivateKey(privateKey), dsaEncoding }, 'base64')
     verifySignature = (material: string, key: KeyLike, signatureValue: string) =>
-      createVerify(hash).update(material).verify({ key: key instanceof KeyObject ? key : createPublicKey(key), dsaEncoding }, signatureValue, 'base64')
+      createVerify(hash)
+        .update(material)
+        .verify({ key: key instanceof KeyObject ? key : createPublicKey(key), dsaEncoding }, signatureValue, 'base64')
   }
 }
 

@@ -21,7 +21,8 @@ type VerbaliRows = Parameters<typeof verbaliFromJson>[0]
 type AccessRow = Convenzione & { i: number; operatoreStato: string | null; operatoreBloccatoIl: Date | null; verbali: VerbaliRows | null }
 
 /** The verbali column as a call keeps it: with the key it was read for (none when none was asked). */
-const prefetched = (lookup: LookupKey | undefined, rows: VerbaliRows | null) => (lookup && rows ? { ...lookup, verbali: verbaliFromJson(rows) } : undefined)
+const prefetched = (lookup: LookupKey | undefined, rows: VerbaliRows | null) =>
+  lookup && rows ? { ...lookup, verbali: verbaliFromJson(rows) } : undefined
 
 /**
  * For many calls in one statement (arrays in, rows out): the convenzione each certificate speaks for, the state
@@ -37,7 +38,12 @@ export async function convenzioniOfCertificates(db: Queryable, keys: readonly Ac
                   join certificati_pdd k on k.fingerprint = r.fingerprint and k.stato = 'attivo'
                   join convenzioni c on c.id = k.convenzione_id
                   left join operatori o on o.convenzione_id = c.id and o.identificativo = r.operatore`,
-    values: [keys.map((k) => k.fingerprint), keys.map((k) => k.operatore ?? null), keys.map((k) => k.lookup?.codiceFiscale ?? null), keys.map((k) => k.lookup?.categoria ?? null)],
+    values: [
+      keys.map((k) => k.fingerprint),
+      keys.map((k) => k.operatore ?? null),
+      keys.map((k) => k.lookup?.codiceFiscale ?? null),
+      keys.map((k) => k.lookup?.categoria ?? null),
+    ],
   })
   const found: Array<CertificateAccess | undefined> = keys.map(() => undefined)
   for (const { i, verbali, ...rest } of rows) {
@@ -63,7 +69,12 @@ export async function callStatesOf(db: Queryable, keys: readonly CallStateKey[])
     text: `select r.i::int as i, o.stato as "operatoreStato", o.bloccato_il as "operatoreBloccatoIl", ${verbaliColumn('r.cf', 'r.cat')} as verbali
              from unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) with ordinality as r(convenzione, operatore, cf, cat, i)
                   left join operatori o on o.convenzione_id = r.convenzione and o.identificativo = r.operatore`,
-    values: [keys.map((k) => k.convenzioneId), keys.map((k) => k.operatore ?? null), keys.map((k) => k.lookup?.codiceFiscale ?? null), keys.map((k) => k.lookup?.categoria ?? null)],
+    values: [
+      keys.map((k) => k.convenzioneId),
+      keys.map((k) => k.operatore ?? null),
+      keys.map((k) => k.lookup?.codiceFiscale ?? null),
+      keys.map((k) => k.lookup?.categoria ?? null),
+    ],
   })
   const states: CallState[] = keys.map(() => ({ operatoreStato: null, operatoreBloccatoIl: null, verbali: undefined }))
   for (const { i, verbali, ...rest } of rows) {
@@ -74,7 +85,12 @@ export async function callStatesOf(db: Queryable, keys: readonly CallStateKey[])
 }
 
 /** The convenzione one certificate speaks for (and, when asked, its operatore's state and a person's verbali). */
-export async function convenzioneOfCertificate(db: Queryable, fingerprint: string, operatore?: string, lookup?: LookupKey): Promise<CertificateAccess | undefined> {
+export async function convenzioneOfCertificate(
+  db: Queryable,
+  fingerprint: string,
+  operatore?: string,
+  lookup?: LookupKey,
+): Promise<CertificateAccess | undefined> {
   return (await convenzioniOfCertificates(db, [{ fingerprint, operatore, lookup }]))[0]
 }
 
@@ -92,7 +108,9 @@ export async function registeredCertificatePem(db: Queryable, convenzioneId: num
 /** The PEMs of the convenzione's active certificates: what a WS-Security signature may name. */
 export async function activeCertificatePems(db: Queryable, convenzioneId: number): Promise<string[]> {
   const { rows } = await db.query<{ pem: string }>({
-    name: 'active-certificate-pems', text: `select pem from certificati_pdd where convenzione_id = $1 and stato = 'attivo'`, values: [convenzioneId],
+    name: 'active-certificate-pems',
+    text: `select pem from certificati_pdd where convenzione_id = $1 and stato = 'attivo'`,
+    values: [convenzioneId],
   })
   return rows.map((r) => r.pem)
 }
@@ -117,7 +135,14 @@ export interface RegisteredCertificate {
  * Registers a PEM client certificate for a convenzione; refuses one that could never pass the handshake
  * against `trust` (the listeners' client CA and CRL).
  */
-export async function addCertificate(db: pg.Pool, actor: Actor, convenzioneId: number, pem: string, trust: ClientTrust, now = new Date()): Promise<RegisteredCertificate> {
+export async function addCertificate(
+  db: pg.Pool,
+  actor: Actor,
+  convenzioneId: number,
+  pem: string,
+  trust: ClientTrust,
+  now = new Date(),
+): Promise<RegisteredCertificate> {
   const { cert, fingerprint, validTo, avvisi } = checkClientCertificate(pem, trust, now)
   return changing(db, actor, async (tx) => {
     const admin = await tx.query('select 1 from principali_admin where fingerprint = $1', [fingerprint])
@@ -133,7 +158,13 @@ export async function addCertificate(db: pg.Pool, actor: Actor, convenzioneId: n
     const added = { fingerprint, convenzioneId, soggetto: cert.subject.replace(/\n/g, ', '), validoAl: validTo.toISOString(), avvisi }
     return {
       result: added,
-      change: { oggetto: 'certificato', oggettoId: fingerprint, convenzioneId, azione: 'aggiunto', dopo: { soggetto: added.soggetto, emittente: cert.issuer.replace(/\n/g, ', '), validoAl: added.validoAl } },
+      change: {
+        oggetto: 'certificato',
+        oggettoId: fingerprint,
+        convenzioneId,
+        azione: 'aggiunto',
+        dopo: { soggetto: added.soggetto, emittente: cert.issuer.replace(/\n/g, ', '), validoAl: added.validoAl },
+      },
     }
   })
 }
@@ -149,7 +180,11 @@ export interface CertificateView {
 }
 
 /** PDD certificates with their days to expiry; `withinDays` keeps those expiring by then (active ones only). */
-export async function listCertificates(db: Queryable, options: { withinDays?: number; convenzioneId?: number } = {}, now = new Date()): Promise<CertificateView[]> {
+export async function listCertificates(
+  db: Queryable,
+  options: { withinDays?: number; convenzioneId?: number } = {},
+  now = new Date(),
+): Promise<CertificateView[]> {
   const { rows } = await db.query<CertificateView>(
     `select k.fingerprint, k.convenzione_id as "convenzioneId", c.ente_codice as "enteCodice", k.stato, k.soggetto,
             k.valido_al as "validoAl", floor(extract(epoch from (k.valido_al - $1::timestamptz)) / 86400)::int as "giorniAllaScadenza"
@@ -166,7 +201,12 @@ export async function listCertificates(db: Queryable, options: { withinDays?: nu
  * Retires (rotated out) or revokes (compromised) a certificate. The next call presenting it is refused,
  * keep-alive connections included, because check 1 reads the state per request.
  */
-export async function changeCertificateState(db: pg.Pool, actor: Actor, fingerprintInput: string, action: 'retire' | 'revoke'): Promise<{ fingerprint: string; stato: string }> {
+export async function changeCertificateState(
+  db: pg.Pool,
+  actor: Actor,
+  fingerprintInput: string,
+  action: 'retire' | 'revoke',
+): Promise<{ fingerprint: string; stato: string }> {
   let fingerprint: string
   try {
     fingerprint = normaliseFingerprint(fingerprintInput)
@@ -177,14 +217,26 @@ export async function changeCertificateState(db: pg.Pool, actor: Actor, fingerpr
   // revoking a retired certificate is allowed (it may have leaked); nothing comes back from revoked
   const from = action === 'retire' ? ['attivo'] : ['attivo', 'ritirato']
   return changing(db, actor, async (tx) => {
-    const { rows: [current] } = await tx.query<{ stato: string; convenzioneId: number }>(
-      'select stato, convenzione_id as "convenzioneId" from certificati_pdd where fingerprint = $1 for update', [fingerprint])
+    const {
+      rows: [current],
+    } = await tx.query<{ stato: string; convenzioneId: number }>(
+      'select stato, convenzione_id as "convenzioneId" from certificati_pdd where fingerprint = $1 for update',
+      [fingerprint],
+    )
     if (!current) throw new CertificateError('not-found', `certificate ${fingerprint} is not registered`)
-    if (!from.includes(current.stato)) throw new CertificateError('conflict', `certificate ${fingerprint} is ${current.stato}: cannot ${action} it`)
+    if (!from.includes(current.stato))
+      throw new CertificateError('conflict', `certificate ${fingerprint} is ${current.stato}: cannot ${action} it`)
     await tx.query('update certificati_pdd set stato = $2, cambiato_il = now() where fingerprint = $1', [fingerprint, to])
     return {
       result: { fingerprint, stato: to },
-      change: { oggetto: 'certificato', oggettoId: fingerprint, convenzioneId: current.convenzioneId, azione: action, prima: { stato: current.stato }, dopo: { stato: to } },
+      change: {
+        oggetto: 'certificato',
+        oggettoId: fingerprint,
+        convenzioneId: current.convenzioneId,
+        azione: action,
+        prima: { stato: current.stato },
+        dopo: { stato: to },
+      },
     }
   })
 }

@@ -16,7 +16,9 @@ export class ConvenzioneError extends OperationError {
 }
 
 type Required = { [N in SettingName as (typeof settings)[N]['create'] extends { required: true } ? N : never]: ConvenzioneSettings[N] }
-type Optional = { [N in SettingName as (typeof settings)[N]['create'] extends { required: true } ? never : N]?: ConvenzioneSettings[N] | undefined }
+type Optional = {
+  [N in SettingName as (typeof settings)[N]['create'] extends { required: true } ? never : N]?: ConvenzioneSettings[N] | undefined
+}
 
 /** A new convenzione: its ente, the required settings, and any of the others (their defaults otherwise). */
 export type ConvenzioneInput = { enteCodice: string } & Required & Optional
@@ -25,7 +27,9 @@ export type ConvenzioneUpdate = { [N in SettingName]?: ConvenzioneSettings[N] | 
 
 /** Every column as the checks read it: the convenzione's identity, state and settings. */
 export const convenzioneColumns = [
-  'c.id', 'c.ente_codice as "enteCodice"', 'c.stato',
+  'c.id',
+  'c.ente_codice as "enteCodice"',
+  'c.stato',
   ...settingList.map((s) => `c.${s.column}${s.readAs ? `::${s.readAs}` : ''} as "${s.name}"`),
 ].join(', ')
 
@@ -61,7 +65,8 @@ async function checked(db: Queryable, s: Setting, value: unknown): Promise<unkno
     throw new ConvenzioneError('invalid', `${label} must be a whole number from 1 to ${max}`)
   }
   const allowed = s.schema.enum
-  if (Array.isArray(allowed) && !allowed.includes(value)) throw new ConvenzioneError('invalid', `${label} must be one of ${allowed.join(', ')}`)
+  if (Array.isArray(allowed) && !allowed.includes(value))
+    throw new ConvenzioneError('invalid', `${label} must be one of ${allowed.join(', ')}`)
   // CIDRs go through PostgreSQL's own cidr type (normaliseCidrs)
   if (s.sqlType === 'cidr[]') return normaliseCidrs(db, value as string[])
   const stored = s.normalise ? s.normalise(value as never) : value
@@ -74,7 +79,10 @@ async function checked(db: Queryable, s: Setting, value: unknown): Promise<unkno
 function constraintError(err: unknown, before: string): unknown {
   if (codeOf(err) !== '23514') return err
   if ((err as { constraint?: string }).constraint === 'convenzioni_spcoop_soggetto') {
-    return new ConvenzioneError('conflict', `${labelOf(settings.profilo)} spcoop needs ${labelOf(settings.soggettoSpcoop)}, the ente's SPCoop soggetto`)
+    return new ConvenzioneError(
+      'conflict',
+      `${labelOf(settings.profilo)} spcoop needs ${labelOf(settings.soggettoSpcoop)}, the ente's SPCoop soggetto`,
+    )
   }
   const modi: Record<string, string> = {
     convenzioni_pdnd_consumer: `${labelOf(settings.autenticazioneRest)} PDND needs ${labelOf(settings.pdndConsumerId)}, the ente's PDND tenant`,
@@ -91,7 +99,8 @@ function constraintError(err: unknown, before: string): unknown {
 
 export async function createConvenzione(db: pg.Pool, actor: Actor, input: ConvenzioneInput): Promise<{ id: number; validaAl: string }> {
   for (const s of settingList) {
-    if ('required' in s.create && (input as ConvenzioneUpdate)[s.name] === undefined) throw new ConvenzioneError('invalid', `${labelOf(s)} is required`)
+    if ('required' in s.create && (input as ConvenzioneUpdate)[s.name] === undefined)
+      throw new ConvenzioneError('invalid', `${labelOf(s)} is required`)
   }
   const values: unknown[] = [input.enteCodice]
   const parameterOf = new Map<string, string>()
@@ -100,7 +109,8 @@ export async function createConvenzione(db: pg.Pool, actor: Actor, input: Conven
     values.push(value === undefined ? null : await checked(db, s, value))
     parameterOf.set(s.name, `$${values.length}::${s.sqlType}`)
   }
-  if (input.validaAl !== undefined && input.validaAl < input.validaDal) throw new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} comes before ${labelOf(settings.validaDal)}`)
+  if (input.validaAl !== undefined && input.validaAl < input.validaDal)
+    throw new ConvenzioneError('conflict', `${labelOf(settings.validaAl)} comes before ${labelOf(settings.validaDal)}`)
   const ente = await db.query('select 1 from enti where codice_ipa = $1', [input.enteCodice])
   if (!ente.rowCount) throw new ConvenzioneError('not-found', `ente ${input.enteCodice} does not exist: add it with "invciv ente add"`)
   // a setting left out takes its default, which may be written in terms of another setting ({validaDal})
@@ -111,11 +121,13 @@ export async function createConvenzione(db: pg.Pool, actor: Actor, input: Conven
     return `coalesce(${parameter}, ${fallback})`
   })
   return changing(db, actor, async (tx) => {
-    const created = await oneRow<{ id: number; validaAl: string }>(tx,
+    const created = await oneRow<{ id: number; validaAl: string }>(
+      tx,
       `insert into convenzioni (ente_codice, ${settingList.map((s) => s.column).join(', ')})
        values ($1, ${expressions.join(', ')})
        returning id, valida_al as "validaAl"`,
-      values).catch((err: unknown) => {
+      values,
+    ).catch((err: unknown) => {
       throw constraintError(err, 'comes before')
     })
     const dopo = await showConvenzione(tx, created.id)
@@ -151,7 +163,10 @@ export async function changeStato(db: pg.Pool, actor: Actor, id: number, action:
       throw new ConvenzioneError('conflict', `convenzione ${id} is ${stato}: cannot ${action} it`)
     }
     await tx.query('update convenzioni set stato = $2, aggiornata_il = now() where id = $1', [id, to])
-    return { result: { id, stato: to }, change: { oggetto: 'convenzione', oggettoId: id, convenzioneId: id, azione: action, prima: { stato }, dopo: { stato: to } } }
+    return {
+      result: { id, stato: to },
+      change: { oggetto: 'convenzione', oggettoId: id, convenzioneId: id, azione: action, prima: { stato }, dopo: { stato: to } },
+    }
   })
 }
 
@@ -173,7 +188,14 @@ export async function renewConvenzione(db: pg.Pool, actor: Actor, id: number, al
     }
     return {
       result: { id, validaAl: renewed.validaAl },
-      change: { oggetto: 'convenzione', oggettoId: id, convenzioneId: id, azione: 'rinnovata', prima: { validaAl: before.validaAl }, dopo: { validaAl: renewed.validaAl } },
+      change: {
+        oggetto: 'convenzione',
+        oggettoId: id,
+        convenzioneId: id,
+        azione: 'rinnovata',
+        prima: { validaAl: before.validaAl },
+        dopo: { validaAl: renewed.validaAl },
+      },
     }
   })
 }
@@ -202,8 +224,12 @@ export async function updateConvenzione(db: pg.Pool, actor: Actor, id: number, u
     return {
       result: after,
       change: {
-        oggetto: 'convenzione', oggettoId: id, convenzioneId: id, azione: 'impostazioni',
-        prima: Object.fromEntries(changed.map((n) => [n, before[n]])), dopo: Object.fromEntries(changed.map((n) => [n, after[n]])),
+        oggetto: 'convenzione',
+        oggettoId: id,
+        convenzioneId: id,
+        azione: 'impostazioni',
+        prima: Object.fromEntries(changed.map((n) => [n, before[n]])),
+        dopo: Object.fromEntries(changed.map((n) => [n, after[n]])),
       },
     }
   })
@@ -220,7 +246,9 @@ export async function listConvenzioni(db: Queryable, ente?: string, now = new Da
   const { rows } = await db.query<Convenzione & { usateOggi: number }>(
     `select ${convenzioneColumns}, coalesce(q.usate, 0) as "usateOggi"
        from convenzioni c left join quota_giornaliera q on q.convenzione_id = c.id and q.giorno = $2
-      where ($1::text is null or c.ente_codice = $1) order by c.id`, [ente ?? null, romeDate(now)])
+      where ($1::text is null or c.ente_codice = $1) order by c.id`,
+    [ente ?? null, romeDate(now)],
+  )
   return rows
 }
 
@@ -233,9 +261,22 @@ export interface QuotaOggi {
   azzeramento: Date
 }
 
-export async function quotaToday(db: Queryable, convenzione: Pick<Convenzione, 'id' | 'maxGiornaliere'>, now = new Date()): Promise<QuotaOggi> {
+export async function quotaToday(
+  db: Queryable,
+  convenzione: Pick<Convenzione, 'id' | 'maxGiornaliere'>,
+  now = new Date(),
+): Promise<QuotaOggi> {
   const giorno = romeDate(now)
-  const { rows } = await db.query<{ usate: number }>('select usate from quota_giornaliera where convenzione_id = $1 and giorno = $2', [convenzione.id, giorno])
+  const { rows } = await db.query<{ usate: number }>('select usate from quota_giornaliera where convenzione_id = $1 and giorno = $2', [
+    convenzione.id,
+    giorno,
+  ])
   const usate = rows[0]?.usate ?? 0
-  return { giorno, limite: convenzione.maxGiornaliere, usate, rimanenti: Math.max(0, convenzione.maxGiornaliere - usate), azzeramento: nextRomeMidnight(now) }
+  return {
+    giorno,
+    limite: convenzione.maxGiornaliere,
+    usate,
+    rimanenti: Math.max(0, convenzione.maxGiornaliere - usate),
+    azzeramento: nextRomeMidnight(now),
+  }
 }

@@ -14,11 +14,15 @@ export interface EnteInput {
 }
 
 export async function addEnte(db: pg.Pool, actor: Actor, ente: EnteInput): Promise<EnteInput> {
-  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(ente.codiceIpa)) throw new EnteError('invalid', `invalid IPA code "${ente.codiceIpa.slice(0, 40)}": 1-32 letters, digits, _ . -`)
+  if (!/^[A-Za-z0-9_.-]{1,32}$/.test(ente.codiceIpa))
+    throw new EnteError('invalid', `invalid IPA code "${ente.codiceIpa.slice(0, 40)}": 1-32 letters, digits, _ . -`)
   const nome = ente.nome.trim()
   if (nome.length === 0 || nome.length > 300) throw new EnteError('invalid', 'the name must be 1-300 characters')
   return changing(db, actor, async (tx) => {
-    const { rowCount } = await tx.query('insert into enti (codice_ipa, nome) values ($1, $2) on conflict do nothing', [ente.codiceIpa, nome])
+    const { rowCount } = await tx.query('insert into enti (codice_ipa, nome) values ($1, $2) on conflict do nothing', [
+      ente.codiceIpa,
+      nome,
+    ])
     if (!rowCount) throw new EnteError('conflict', `ente ${ente.codiceIpa} already exists`)
     const added = { codiceIpa: ente.codiceIpa, nome }
     return { result: added, change: { oggetto: 'ente', oggettoId: ente.codiceIpa, azione: 'aggiunto', dopo: added } }
@@ -35,6 +39,7 @@ export async function listEnti(db: Queryable): Promise<EnteView[]> {
   const { rows } = await db.query<EnteView>(
     `select e.codice_ipa as "codiceIpa", e.nome, count(c.id)::int as convenzioni, count(c.id) filter (where c.stato = 'attiva')::int as attive
        from enti e left join convenzioni c on c.ente_codice = e.codice_ipa
-      group by e.codice_ipa, e.nome order by e.codice_ipa`)
+      group by e.codice_ipa, e.nome order by e.codice_ipa`,
+  )
   return rows
 }

@@ -40,11 +40,20 @@ export async function listOperatori(db: pg.Pool, convenzioneId: number): Promise
 }
 
 /** Every operatore blocked (lockout) or suspended (a case's outcome), across convenzioni: what operations clear. */
-export async function listBlockedOperatori(db: Queryable): Promise<Array<{ convenzioneId: number; enteCodice: string; identificativo: string; stato: string; bloccatoIl: Date | null }>> {
-  const { rows } = await db.query<{ convenzioneId: number; enteCodice: string; identificativo: string; stato: string; bloccatoIl: Date | null }>(
+export async function listBlockedOperatori(
+  db: Queryable,
+): Promise<Array<{ convenzioneId: number; enteCodice: string; identificativo: string; stato: string; bloccatoIl: Date | null }>> {
+  const { rows } = await db.query<{
+    convenzioneId: number
+    enteCodice: string
+    identificativo: string
+    stato: string
+    bloccatoIl: Date | null
+  }>(
     `select o.convenzione_id::int as "convenzioneId", c.ente_codice as "enteCodice", o.identificativo, o.stato, o.bloccato_il as "bloccatoIl"
        from operatori o join convenzioni c on c.id = o.convenzione_id
-      where o.stato in ('bloccato', 'sospeso') order by o.bloccato_il desc nulls last, o.convenzione_id, o.identificativo limit 500`)
+      where o.stato in ('bloccato', 'sospeso') order by o.bloccato_il desc nulls last, o.convenzione_id, o.identificativo limit 500`,
+  )
   return rows
 }
 
@@ -58,7 +67,10 @@ export async function unblockOperatore(db: pg.Pool, actor: Actor, convenzioneId:
       [convenzioneId, operatore],
     )
     if (!rowCount) {
-      const { rows } = await tx.query<{ stato: string }>('select stato from operatori where convenzione_id = $1 and identificativo = $2', [convenzioneId, operatore])
+      const { rows } = await tx.query<{ stato: string }>('select stato from operatori where convenzione_id = $1 and identificativo = $2', [
+        convenzioneId,
+        operatore,
+      ])
       if (!rows[0]) throw new OperatoreError('not-found', `operatore ${operatore} has never called under convenzione ${convenzioneId}`)
       throw new OperatoreError('conflict', `operatore ${operatore} is ${rows[0].stato}, not blocked or suspended`)
     }

@@ -34,25 +34,39 @@ export async function principalOf(db: Queryable, fingerprint: string, now = new 
 }
 
 /** Registers a certificate as an admin principal; refuses one that could never pass the admin listener's handshake. */
-export async function addPrincipal(db: pg.Pool, actor: Actor, ruolo: string, pem: string, trust: ClientTrust, now = new Date()): Promise<Principal & { avvisi: string[] }> {
+export async function addPrincipal(
+  db: pg.Pool,
+  actor: Actor,
+  ruolo: string,
+  pem: string,
+  trust: ClientTrust,
+  now = new Date(),
+): Promise<Principal & { avvisi: string[] }> {
   if (!isRole(ruolo)) throw new CertificateError('invalid', `the role must be one of ${roles.join(', ')}`)
   const { cert, fingerprint, validTo, avvisi } = checkClientCertificate(pem, trust, now)
   const soggetto = cert.subject.replace(/\n/g, ', ')
   return changing(db, actor, async (tx) => {
     // a partner's PDD certificate must never double as an admin identity
     const pdd = await tx.query('select 1 from certificati_pdd where fingerprint = $1', [fingerprint])
-    if (pdd.rowCount) throw new CertificateError('conflict', 'this certificate is a PDD certificate of a convenzione: admin principals need their own')
+    if (pdd.rowCount)
+      throw new CertificateError('conflict', 'this certificate is a PDD certificate of a convenzione: admin principals need their own')
     const { rowCount } = await tx.query(
       `insert into principali_admin (fingerprint, ruolo, soggetto, valido_al) values ($1, $2, $3, $4) on conflict do nothing`,
       [fingerprint, ruolo, soggetto, validTo],
     )
     if (!rowCount) {
       const { rows } = await tx.query<{ stato: string }>('select stato from principali_admin where fingerprint = $1', [fingerprint])
-      throw new CertificateError('conflict', rows[0]?.stato === 'revocato'
-        ? `certificate ${fingerprint} was removed as an admin principal: a removed certificate does not come back, issue a new one`
-        : `certificate ${fingerprint} is already an admin principal`)
+      throw new CertificateError(
+        'conflict',
+        rows[0]?.stato === 'revocato'
+          ? `certificate ${fingerprint} was removed as an admin principal: a removed certificate does not come back, issue a new one`
+          : `certificate ${fingerprint} is already an admin principal`,
+      )
     }
-    return { result: { fingerprint, ruolo, soggetto, avvisi }, change: { oggetto: 'principale', oggettoId: fingerprint, azione: 'aggiunto', dopo: { ruolo, soggetto } } }
+    return {
+      result: { fingerprint, ruolo, soggetto, avvisi },
+      change: { oggetto: 'principale', oggettoId: fingerprint, azione: 'aggiunto', dopo: { ruolo, soggetto } },
+    }
   })
 }
 
@@ -60,7 +74,8 @@ export async function listPrincipals(db: Queryable): Promise<PrincipalView[]> {
   const { rows } = await db.query<PrincipalView>(
     `select fingerprint, ruolo, soggetto, stato, valido_al as "validoAl", aggiunto_il as "aggiuntoIl",
             rimosso_il as "rimossoIl", rimosso_da as "rimossoDa"
-       from principali_admin order by stato, ruolo, aggiunto_il`)
+       from principali_admin order by stato, ruolo, aggiunto_il`,
+  )
   return rows
 }
 
@@ -69,7 +84,12 @@ export async function listPrincipals(db: Queryable): Promise<PrincipalView[]> {
  * admin listener reads the principal per request). `keepOneOperations` refuses to remove the last active
  * operations principal, so that the admin API cannot lock every operator out of itself.
  */
-export async function removePrincipal(db: pg.Pool, actor: Actor, fingerprintInput: string, options: { keepOneOperations?: boolean } = {}): Promise<PrincipalView> {
+export async function removePrincipal(
+  db: pg.Pool,
+  actor: Actor,
+  fingerprintInput: string,
+  options: { keepOneOperations?: boolean } = {},
+): Promise<PrincipalView> {
   let fingerprint: string
   try {
     fingerprint = normaliseFingerprint(fingerprintInput)
@@ -79,16 +99,35 @@ export async function removePrincipal(db: pg.Pool, actor: Actor, fingerprintInpu
   await changing(db, actor, async (tx) => {
     // removals serialise on the active operations principals, so two at once cannot leave none
     const { rows: active } = await tx.query<{ fingerprint: string }>(
-      `select fingerprint from principali_admin where stato = 'attivo' and ruolo = 'operations' for update`)
-    const { rows: [found] } = await tx.query<{ ruolo: string; stato: string }>(
-      `select ruolo, stato from principali_admin where fingerprint = $1 for update`, [fingerprint])
+      `select fingerprint from principali_admin where stato = 'attivo' and ruolo = 'operations' for update`,
+    )
+    const {
+      rows: [found],
+    } = await tx.query<{ ruolo: string; stato: string }>(`select ruolo, stato from principali_admin where fingerprint = $1 for update`, [
+      fingerprint,
+    ])
     if (!found) throw new CertificateError('not-found', `certificate ${fingerprint} is not registered as an admin principal`)
     if (found.stato === 'revocato') throw new CertificateError('conflict', `admin principal ${fingerprint} is already removed`)
     if (options.keepOneOperations && found.ruolo === 'operations' && active.length <= 1) {
-      throw new CertificateError('conflict', 'this is the last active operations principal: add another first (or remove it with the invciv CLI)')
+      throw new CertificateError(
+        'conflict',
+        'this is the last active operations principal: add another first (or remove it with the invciv CLI)',
+      )
     }
-    await tx.query(`update principali_admin set stato = 'revocato', rimosso_il = now(), rimosso_da = $2 where fingerprint = $1`, [fingerprint, actor.etichetta])
-    return { result: undefined, change: { oggetto: 'principale', oggettoId: fingerprint, azione: 'rimosso', prima: { stato: found.stato, ruolo: found.ruolo }, dopo: { stato: 'revocato' } } }
+    await tx.query(`update principali_admin set stato = 'revocato', rimosso_il = now(), rimosso_da = $2 where fingerprint = $1`, [
+      fingerprint,
+      actor.etichetta,
+    ])
+    return {
+      result: undefined,
+      change: {
+        oggetto: 'principale',
+        oggettoId: fingerprint,
+        azione: 'rimosso',
+        prima: { stato: found.stato, ruolo: found.ruolo },
+        dopo: { stato: 'revocato' },
+      },
+    }
   })
   const removed = (await listPrincipals(db)).find((p) => p.fingerprint === fingerprint)
   if (!removed) throw new Error(`admin principal ${fingerprint} vanished after its removal`)

@@ -32,7 +32,8 @@ const EXPIRY_WARNING_DAYS = 30
 const MAX_CHAIN = 8
 
 const serialKey = (hex: string) => hex.toUpperCase().replace(/^0+(?=.)/, '')
-const issuerKey = (cert: X509Certificate) => Buffer.from(AsnConvert.serialize(AsnConvert.parse(cert.raw, Certificate).tbsCertificate.issuer)).toString('hex')
+const issuerKey = (cert: X509Certificate) =>
+  Buffer.from(AsnConvert.serialize(AsnConvert.parse(cert.raw, Certificate).tbsCertificate.issuer)).toString('hex')
 const subjectLine = (name: string) => name.replace(/\n/g, ', ')
 
 /** The CRLs of a file: PEM (one or more) or a single DER. */
@@ -60,8 +61,10 @@ function chainToTrusted(cert: X509Certificate, trust: ClientTrust, now: Date): X
   const chain: X509Certificate[] = []
   let current = cert
   for (let depth = 0; depth < MAX_CHAIN; depth++) {
-    const issuer = trust.authorities.find((ca) => ca.ca && current.checkIssued(ca) && current.verify(ca.publicKey)
-      && new Date(ca.validFrom) <= now && now < new Date(ca.validTo))
+    const issuer = trust.authorities.find(
+      (ca) =>
+        ca.ca && current.checkIssued(ca) && current.verify(ca.publicKey) && new Date(ca.validFrom) <= now && now < new Date(ca.validTo),
+    )
     if (!issuer) return undefined
     chain.push(issuer)
     if (issuer.checkIssued(issuer)) return chain
@@ -72,10 +75,7 @@ function chainToTrusted(cert: X509Certificate, trust: ClientTrust, now: Date): X
 
 /** Why the listeners' trust would refuse a certificate now: its dates, its issuer, the CRL. */
 export type TrustFailure =
-  | { kind: 'expired'; at: Date }
-  | { kind: 'not-yet-valid'; from: Date }
-  | { kind: 'untrusted-issuer' }
-  | { kind: 'revoked'; since: Date }
+  { kind: 'expired'; at: Date } | { kind: 'not-yet-valid'; from: Date } | { kind: 'untrusted-issuer' } | { kind: 'revoked'; since: Date }
 
 /** Undefined when mutual TLS would accept the certificate's dates, chain and revocation status now. */
 export function trustFailureOf(cert: X509Certificate, trust: ClientTrust, now = new Date()): TrustFailure | undefined {
@@ -106,18 +106,29 @@ export function checkClientCertificate(pem: string, trust: ClientTrust, now = ne
   if (cert.ca) throw new CertificateError('conflict', 'the certificate is a CA certificate, not a client certificate')
   const dates = datesFailureOf(cert, now)
   if (dates?.kind === 'expired') throw new CertificateError('conflict', `the certificate expired on ${dates.at.toISOString()}`)
-  if (dates?.kind === 'not-yet-valid') throw new CertificateError('conflict', `the certificate is not valid yet: valid from ${dates.from.toISOString()}`)
+  if (dates?.kind === 'not-yet-valid')
+    throw new CertificateError('conflict', `the certificate is not valid yet: valid from ${dates.from.toISOString()}`)
   // Node names the extended key usage OIDs `keyUsage`; undefined when the extension is absent (any use allowed),
   // which @types/node does not say
   const usages = cert.keyUsage as string[] | undefined
   if (usages && !usages.includes(CLIENT_AUTH) && !usages.includes(ANY_EXTENDED_KEY_USAGE)) {
-    throw new CertificateError('conflict', `the certificate's extended key usage does not include clientAuth (${CLIENT_AUTH}): TLS refuses it as a client certificate`)
+    throw new CertificateError(
+      'conflict',
+      `the certificate's extended key usage does not include clientAuth (${CLIENT_AUTH}): TLS refuses it as a client certificate`,
+    )
   }
   const failure = trustFailureOf(cert, trust, now)
   if (failure?.kind === 'untrusted-issuer') {
-    throw new CertificateError('conflict', `the certificate is not issued by the configured client CA (INVCIV_TLS_CA): its issuer is ${subjectLine(cert.issuer)}`)
+    throw new CertificateError(
+      'conflict',
+      `the certificate is not issued by the configured client CA (INVCIV_TLS_CA): its issuer is ${subjectLine(cert.issuer)}`,
+    )
   }
-  if (failure?.kind === 'revoked') throw new CertificateError('conflict', `the certificate is revoked by the configured CRL (INVCIV_TLS_CRL) since ${failure.since.toISOString()}`)
+  if (failure?.kind === 'revoked')
+    throw new CertificateError(
+      'conflict',
+      `the certificate is revoked by the configured CRL (INVCIV_TLS_CRL) since ${failure.since.toISOString()}`,
+    )
   const validTo = new Date(cert.validTo)
   const days = Math.floor((validTo.getTime() - now.getTime()) / 86_400_000)
   const avvisi = days < EXPIRY_WARNING_DAYS ? [`the certificate expires in ${days} days (${validTo.toISOString()}): plan its renewal`] : []

@@ -46,7 +46,11 @@ function readTlsFile(file: string, what: string): Buffer {
 export function loadClientTrust(files: Pick<TlsFiles, 'ca' | 'crl'>, policy: Pick<TlsPolicy, 'allowDevMaterial'>): ClientTrust {
   const ca = readTlsFile(files.ca, 'client CA bundle')
   const dev = policy.allowDevMaterial ? undefined : devMaterialIn('certificate', ca)
-  if (dev) throw new TlsMaterialError('invalid', `development TLS material outside development mode: INVCIV_TLS_CA (${files.ca}) is certs-dev/${dev}`)
+  if (dev)
+    throw new TlsMaterialError(
+      'invalid',
+      `development TLS material outside development mode: INVCIV_TLS_CA (${files.ca}) is certs-dev/${dev}`,
+    )
   try {
     return clientTrustOf({ ca, crl: files.crl ? readTlsFile(files.crl, 'CRL') : undefined })
   } catch (err) {
@@ -81,8 +85,12 @@ function refuseDevMaterial(material: TlsMaterial, files: TlsFiles): void {
     ['INVCIV_TLS_CA', files.ca, devMaterialIn('certificate', material.ca)],
   ].filter(([, , dev]) => dev !== undefined)
   if (found.length) {
-    throw new TlsMaterialError('invalid', `development TLS material outside development mode (its private keys are public): ${
-      found.map(([name, file, dev]) => `${name} (${file}) is certs-dev/${dev}`).join(', ')}`)
+    throw new TlsMaterialError(
+      'invalid',
+      `development TLS material outside development mode (its private keys are public): ${found
+        .map(([name, file, dev]) => `${name} (${file}) is certs-dev/${dev}`)
+        .join(', ')}`,
+    )
   }
 }
 

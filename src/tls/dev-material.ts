@@ -16,12 +16,16 @@ export const DEV_PUBLIC_KEYS: Readonly<Record<string, string>> = {
 }
 
 export function publicKeyFingerprint(key: KeyObject): string {
-  return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex')
+  return createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
 }
 
 /** The certificates of a PEM bundle, one X509Certificate each. */
 export function certificatesOf(pem: string | Buffer): X509Certificate[] {
-  return (pem.toString().match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((block) => new X509Certificate(block))
+  return (pem.toString().match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(
+    (block) => new X509Certificate(block),
+  )
 }
 
 /** Which dev file a certificate, bundle or private key comes from, if any. */

@@ -18,8 +18,12 @@ export interface ReloadReport {
 }
 
 export async function recordReload(db: Queryable, request: string, result: { ok: boolean; error?: string }): Promise<void> {
-  await db.query('insert into tls_ricaricamenti (richiesta, processo, esito, errore) values ($1, $2, $3, $4)',
-    [request, processName, result.ok ? 'ok' : 'errore', result.error ?? null])
+  await db.query('insert into tls_ricaricamenti (richiesta, processo, esito, errore) values ($1, $2, $3, $4)', [
+    request,
+    processName,
+    result.ok ? 'ok' : 'errore',
+    result.error ?? null,
+  ])
 }
 
 /** Listens on a connection of its own, reconnecting with backoff; returns the function that stops it. */
@@ -42,7 +46,9 @@ export function listenForReloads(url: string, db: Queryable, reloader: TlsReload
     c.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return
       const result = reloader.reload()
-      recordReload(db, msg.payload, result).catch((err: unknown) => logger.error({ err: { message: messageOf(err) } }, 'TLS reload outcome not recorded'))
+      recordReload(db, msg.payload, result).catch((err: unknown) =>
+        logger.error({ err: { message: messageOf(err) } }, 'TLS reload outcome not recorded'),
+      )
     })
     try {
       await c.connect()
@@ -71,7 +77,10 @@ export async function requestReload(db: Queryable, waitMs = 2_000): Promise<Relo
   // processes answer within milliseconds; the wait lets every one of an unknown number answer
   while (performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100))
-    const { rows } = await db.query<ReloadReport>('select processo, esito, errore from tls_ricaricamenti where richiesta = $1 order by id', [request])
+    const { rows } = await db.query<ReloadReport>(
+      'select processo, esito, errore from tls_ricaricamenti where richiesta = $1 order by id',
+      [request],
+    )
     reports = rows
   }
   return reports

@@ -19,7 +19,11 @@ export interface TlsReloader {
 }
 
 export function createTlsReloader(
-  files: TlsFiles, policy: TlsPolicy, servers: () => SecureServer[], logger: Logger, onReloaded: (material: TlsMaterial) => void = () => undefined,
+  files: TlsFiles,
+  policy: TlsPolicy,
+  servers: () => SecureServer[],
+  logger: Logger,
+  onReloaded: (material: TlsMaterial) => void = () => undefined,
 ): TlsReloader {
   return {
     reload() {

@@ -13,10 +13,14 @@ const day = (d: Date) => d.toISOString().slice(0, 10)
 
 function wordsOf(failure: TrustFailure): string {
   switch (failure.kind) {
-    case 'expired': return `certificato di firma scaduto il ${day(failure.at)}`
-    case 'not-yet-valid': return `certificato di firma non ancora valido (dal ${day(failure.from)})`
-    case 'untrusted-issuer': return 'certificato di firma non emesso da una CA riconosciuta'
-    case 'revoked': return `certificato di firma revocato (CRL) dal ${day(failure.since)}`
+    case 'expired':
+      return `certificato di firma scaduto il ${day(failure.at)}`
+    case 'not-yet-valid':
+      return `certificato di firma non ancora valido (dal ${day(failure.from)})`
+    case 'untrusted-issuer':
+      return 'certificato di firma non emesso da una CA riconosciuta'
+    case 'revoked':
+      return `certificato di firma revocato (CRL) dal ${day(failure.since)}`
   }
 }
 

@@ -7,9 +7,42 @@ const PROVISIONAL = /^[0-9]{11}$/
 
 // Values of a character in an odd (1st, 3rd, ...) position, as the DM 23/12/1976 table gives them.
 const ODD: Record<string, number> = {
-  '0': 1, '1': 0, '2': 5, '3': 7, '4': 9, '5': 13, '6': 15, '7': 17, '8': 19, '9': 21,
-  A: 1, B: 0, C: 5, D: 7, E: 9, F: 13, G: 15, H: 17, I: 19, J: 21, K: 2, L: 4, M: 18,
-  N: 20, O: 11, P: 3, Q: 6, R: 8, S: 12, T: 14, U: 16, V: 10, W: 22, X: 25, Y: 24, Z: 23,
+  '0': 1,
+  '1': 0,
+  '2': 5,
+  '3': 7,
+  '4': 9,
+  '5': 13,
+  '6': 15,
+  '7': 17,
+  '8': 19,
+  '9': 21,
+  A: 1,
+  B: 0,
+  C: 5,
+  D: 7,
+  E: 9,
+  F: 13,
+  G: 15,
+  H: 17,
+  I: 19,
+  J: 21,
+  K: 2,
+  L: 4,
+  M: 18,
+  N: 20,
+  O: 11,
+  P: 3,
+  Q: 6,
+  R: 8,
+  S: 12,
+  T: 14,
+  U: 16,
+  V: 10,
+  W: 22,
+  X: 25,
+  Y: 24,
+  Z: 23,
 }
 // Omocodia replaces digits with these letters, in this order (L = 0 ... V = 9).
 export const OMOCODIA = 'LMNPQRSTUV'
@@ -28,7 +61,11 @@ export function checkCharacter(first15: string): string {
 }
 
 function decodeOmocodia(digits: string): number {
-  return Number(Array.from(digits).map((c) => (OMOCODIA.includes(c) ? String(OMOCODIA.indexOf(c)) : c)).join(''))
+  return Number(
+    Array.from(digits)
+      .map((c) => (OMOCODIA.includes(c) ? String(OMOCODIA.indexOf(c)) : c))
+      .join(''),
+  )
 }
 
 export function provisionalCheckDigit(first10: string): number {
@@ -45,9 +82,7 @@ export function provisionalCheckDigit(first10: string): number {
 export function validateCodiceFiscale(input: string): CodiceFiscaleCheck {
   const value = input.trim().toUpperCase()
   if (PROVISIONAL.test(value)) {
-    return provisionalCheckDigit(value) === Number(value[10])
-      ? { ok: true, value }
-      : { ok: false, reason: 'cifra di controllo errata' }
+    return provisionalCheckDigit(value) === Number(value[10]) ? { ok: true, value } : { ok: false, reason: 'cifra di controllo errata' }
   }
   if (!PERSONAL.test(value)) return { ok: false, reason: 'formato non valido' }
   const day = decodeOmocodia(value.slice(9, 11))

@@ -4,7 +4,12 @@ export const categorie = ['INVALIDITA_CIVILE', 'CECITA', 'SORDITA', 'HANDICAP', 
 export type Categoria = (typeof categorie)[number]
 
 export const tipiAccertamento = [
-  'PRIMA_ISTANZA', 'AGGRAVAMENTO', 'VERIFICA_STRAORDINARIA', 'ISPETTORATO_MEDICO_LEGALE', 'AUTOTUTELA', 'REVISIONE',
+  'PRIMA_ISTANZA',
+  'AGGRAVAMENTO',
+  'VERIFICA_STRAORDINARIA',
+  'ISPETTORATO_MEDICO_LEGALE',
+  'AUTOTUTELA',
+  'REVISIONE',
 ] as const
 export type TipoAccertamento = (typeof tipiAccertamento)[number]
 

@@ -7,7 +7,15 @@ import { once } from 'node:events'
 import { finished } from 'node:stream/promises'
 import { from as copyFrom } from 'pg-copy-streams'
 import { validateCodiceFiscale } from './codice-fiscale.ts'
-import { categorie, isCategoria, isTipoAccertamento, normaliseKey, tipiAccertamento, type Categoria, type TipoAccertamento } from './esito.ts'
+import {
+  categorie,
+  isCategoria,
+  isTipoAccertamento,
+  normaliseKey,
+  tipiAccertamento,
+  type Categoria,
+  type TipoAccertamento,
+} from './esito.ts'
 import { OperationError } from '../operation-error.ts'
 import { oneRow, type Queryable } from '../db/pool.ts'
 
@@ -23,7 +31,14 @@ export interface VerbaleInput {
 }
 
 export const COLUMNS = [
-  'codice_fiscale', 'numero_verbale', 'data_verbale', 'categoria', 'tipo_accertamento', 'giudizio', 'data_revisione', 'registrato_il',
+  'codice_fiscale',
+  'numero_verbale',
+  'data_verbale',
+  'categoria',
+  'tipo_accertamento',
+  'giudizio',
+  'data_revisione',
+  'registrato_il',
 ] as const
 
 export class ImportError extends OperationError {
@@ -42,7 +57,6 @@ export interface Rejection {
   reason: string
 }
 
-
 type Raw = Record<string, unknown>
 const text = (raw: Raw, key: string) => {
   const value = raw[key]
@@ -55,7 +69,8 @@ export function validateVerbale(raw: Raw): { ok: true; value: VerbaleInput } | {
   const cf = validateCodiceFiscale(get('codice_fiscale'))
   if (!cf.ok) return { ok: false, reason: `codice_fiscale: ${cf.reason}` }
   const numero = normaliseKey(get('numero_verbale'))
-  if (numero.length < 1 || numero.length > 32 || /\p{Cc}/u.test(numero)) return { ok: false, reason: 'numero_verbale: 1-32 printable characters' }
+  if (numero.length < 1 || numero.length > 32 || /\p{Cc}/u.test(numero))
+    return { ok: false, reason: 'numero_verbale: 1-32 printable characters' }
   if (!isCalendarDate(get('data_verbale'))) return { ok: false, reason: 'data_verbale: not a date YYYY-MM-DD' }
   const categoria = get('categoria').toUpperCase()
   if (!isCategoria(categoria)) return { ok: false, reason: `categoria: one of ${categorie.join(', ')}` }
@@ -64,15 +79,22 @@ export function validateVerbale(raw: Raw): { ok: true; value: VerbaleInput } | {
   const giudizio = get('giudizio')
   if (giudizio.length > 64) return { ok: false, reason: 'giudizio: at most 64 characters' }
   const revisione = get('data_revisione')
-  if (revisione !== '' && !isCalendarDate(revisione)) return { ok: false, reason: 'data_revisione: not a date YYYY-MM-DD (empty when not rivedibile)' }
+  if (revisione !== '' && !isCalendarDate(revisione))
+    return { ok: false, reason: 'data_revisione: not a date YYYY-MM-DD (empty when not rivedibile)' }
   const registrato = get('registrato_il')
   const at = new Date(registrato)
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(registrato) || Number.isNaN(at.getTime())) return { ok: false, reason: 'registrato_il: not an ISO timestamp' }
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(registrato) || Number.isNaN(at.getTime()))
+    return { ok: false, reason: 'registrato_il: not an ISO timestamp' }
   return {
     ok: true,
     value: {
-      codiceFiscale: cf.value, numeroVerbale: numero, dataVerbale: get('data_verbale'), categoria,
-      tipoAccertamento: tipo, giudizio: giudizio || null, dataRevisione: revisione || null,
+      codiceFiscale: cf.value,
+      numeroVerbale: numero,
+      dataVerbale: get('data_verbale'),
+      categoria,
+      tipoAccertamento: tipo,
+      giudizio: giudizio || null,
+      dataRevisione: revisione || null,
       registratoIl: at.toISOString(),
     },
   }
@@ -94,8 +116,16 @@ export async function upsertVerbali(db: Pick<pg.Pool, 'query'>, rows: VerbaleInp
        where (verbali.tipo_accertamento, verbali.giudizio, verbali.data_revisione, verbali.registrato_il)
              is distinct from (excluded.tipo_accertamento, excluded.giudizio, excluded.data_revisione, excluded.registrato_il)
      returning (xmax = 0) as inserted`,
-    [column('codiceFiscale'), column('numeroVerbale'), column('dataVerbale'), column('categoria'), column('tipoAccertamento'),
-      column('giudizio'), column('dataRevisione'), column('registratoIl')],
+    [
+      column('codiceFiscale'),
+      column('numeroVerbale'),
+      column('dataVerbale'),
+      column('categoria'),
+      column('tipoAccertamento'),
+      column('giudizio'),
+      column('dataRevisione'),
+      column('registratoIl'),
+    ],
   )
   const inserted = changed.filter((r) => r.inserted).length
   const updated = changed.length - inserted
@@ -139,7 +169,18 @@ export function splitCsvLine(line: string): string[] | undefined {
 }
 
 // Columns of the staging table, in the order the COPY stream writes them.
-const STAGING = ['riga', 'codice_fiscale', 'numero_verbale', 'data_verbale', 'categoria', 'tipo_accertamento', 'giudizio', 'data_revisione', 'registrato_il', 'annullato']
+const STAGING = [
+  'riga',
+  'codice_fiscale',
+  'numero_verbale',
+  'data_verbale',
+  'categoria',
+  'tipo_accertamento',
+  'giudizio',
+  'data_revisione',
+  'registrato_il',
+  'annullato',
+]
 // 'invciver' as it has always run: the nearest double of 0x696e7669766572, so every version takes the same lock
 const IMPORT_LOCK = 0x696e7669766570
 const COPY_CHUNK = 64 * 1024
@@ -177,7 +218,9 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
   const input = createReadStream(file, { encoding: 'utf8' })
   await new Promise<void>((resolve, reject) => {
     input.once('readable', resolve)
-    input.once('error', (err: NodeJS.ErrnoException) => reject(new ImportError('invalid', `cannot read ${file}: ${err.code ?? err.message}`)))
+    input.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new ImportError('invalid', `cannot read ${file}: ${err.code ?? err.message}`)),
+    )
   })
   const client = await pool.connect()
   let rejected = 0
@@ -249,7 +292,8 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
       const v = checked.value
       valid++
       // only the two free-text fields can need quoting: the others are validated codes, dates and flags
-      chunk += `${lineNo},${v.codiceFiscale},${csvField(v.numeroVerbale)},${v.dataVerbale},${v.categoria},${v.tipoAccertamento},` +
+      chunk +=
+        `${lineNo},${v.codiceFiscale},${csvField(v.numeroVerbale)},${v.dataVerbale},${v.categoria},${v.tipoAccertamento},` +
         `${csvField(v.giudizio)},${v.dataRevisione ?? ''},${v.registratoIl},${annullato}\n`
       if (chunk.length >= COPY_CHUNK) {
         const full = copy.write(chunk)
@@ -265,7 +309,9 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
     await client.query('analyze staging')
     await client.query(`set local work_mem = '256MB'`)
     // the last line of the file wins when a key appears twice in it
-    const { inserted, updated } = await oneRow<{ inserted: number; updated: number }>(client, `
+    const { inserted, updated } = await oneRow<{ inserted: number; updated: number }>(
+      client,
+      `
       with feed as (
         select distinct on (codice_fiscale, categoria, numero_verbale, data_verbale) *
           from staging order by codice_fiscale, categoria, numero_verbale, data_verbale, riga desc
@@ -285,7 +331,8 @@ export async function importVerbaliFile(pool: pg.Pool, file: string, options: Im
                                                         = (f.codice_fiscale, f.categoria, f.numero_verbale, f.data_verbale))
         returning 1
       )
-      select (select count(*) from inserted)::int as inserted, (select count(*) from updated)::int as updated`)
+      select (select count(*) from inserted)::int as inserted, (select count(*) from updated)::int as updated`,
+    )
     const summary = { inserted, updated, unchanged: valid - inserted - updated, rejected }
     await options.beforeCommit?.(client, summary)
     await client.query('commit')

@@ -26,11 +26,33 @@ t.test('a change: its own pages and scripts pass; another origin, an opaque one 
 
 t.test('a read: any link to a page, nothing else from another site', async (t) => {
   t.equal(from('GET', {}), 'ok')
-  t.equal(from('GET', { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }), 'ok', 'typed in the address bar')
-  t.equal(from('GET', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }), 'ok', 'a link from another site')
-  t.equal(from('GET', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'style' }), 'ok', "its own page's stylesheet")
-  for (const [dest, mode] of [['iframe', 'navigate'], ['image', 'no-cors'], ['script', 'no-cors'], ['empty', 'cors'], ['object', 'navigate']]) {
-    t.equal(from('GET', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': mode as string, 'sec-fetch-dest': dest as string }), 'ORIGINE_NON_AMMESSA', `${dest} from another site`)
+  t.equal(
+    from('GET', { 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }),
+    'ok',
+    'typed in the address bar',
+  )
+  t.equal(
+    from('GET', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }),
+    'ok',
+    'a link from another site',
+  )
+  t.equal(
+    from('GET', { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'style' }),
+    'ok',
+    "its own page's stylesheet",
+  )
+  for (const [dest, mode] of [
+    ['iframe', 'navigate'],
+    ['image', 'no-cors'],
+    ['script', 'no-cors'],
+    ['empty', 'cors'],
+    ['object', 'navigate'],
+  ]) {
+    t.equal(
+      from('GET', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': mode as string, 'sec-fetch-dest': dest as string }),
+      'ORIGINE_NON_AMMESSA',
+      `${dest} from another site`,
+    )
   }
 })
 
@@ -39,7 +61,13 @@ t.test("the API's changes take JSON only", async (t) => {
   t.equal(media({}), 'ok', 'no body, no type: a bodiless action')
   t.equal(media({ 'content-type': 'application/json', 'content-length': '2' }), 'ok')
   t.equal(media({ 'content-type': 'Application/JSON; charset=utf-8', 'content-length': '2' }), 'ok')
-  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json-patch+json', 'text/json']) {
+  for (const type of [
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/json-patch+json',
+    'text/json',
+  ]) {
     t.equal(media({ 'content-type': type, 'content-length': '2' }), 'TIPO_NON_AMMESSO', type)
   }
   t.equal(media({ 'content-length': '2' }), 'TIPO_NON_AMMESSO', 'a body without a type')

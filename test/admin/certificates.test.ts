@@ -24,14 +24,19 @@ const cli = (...args: string[]) => invciv(args, { DATABASE_URL: db.url })
 const DAY = 86_400_000
 const stamp = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toISOString().replace(/[-:T]/g, '').slice(0, 14) + 'Z'
 const pemOf = (file: string) => readFileSync(file, 'utf8')
-const client = (name: string, from: number, to: number, extensions?: string[]) => pemOf(clientCertificate(name, stamp(from), stamp(to), extensions ? { extensions } : {}))
+const client = (name: string, from: number, to: number, extensions?: string[]) =>
+  pemOf(clientCertificate(name, stamp(from), stamp(to), extensions ? { extensions } : {}))
 
 const refusals: Array<[string, string, RegExp]> = [
   ['another CA', pemOf(certFile('rogue.crt')), /not issued by the configured client CA \(INVCIV_TLS_CA\): its issuer is .*untrusted CA/],
   ['on the CRL', pemOf(certFile('revoked.crt')), /revoked by the configured CRL \(INVCIV_TLS_CRL\) since 20\d\d-/],
   ['expired', client('pdd.scaduto', -400, -30), /expired on 20\d\d-/],
   ['not yet valid', client('pdd.futuro', 30, 400), /not valid yet: valid from 20\d\d-/],
-  ['for servers only', client('pdd.server', -1, 365, ['basicConstraints = CA:FALSE', 'extendedKeyUsage = serverAuth']), /extended key usage does not include clientAuth/],
+  [
+    'for servers only',
+    client('pdd.server', -1, 365, ['basicConstraints = CA:FALSE', 'extendedKeyUsage = serverAuth']),
+    /extended key usage does not include clientAuth/,
+  ],
   ['a CA', pemOf(certFile('ca.crt')), /is a CA certificate, not a client certificate/],
 ]
 
@@ -40,14 +45,19 @@ t.test('cert add (admin API) refuses each certificate that could never connect, 
     const r = await opsCall('POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, { pem })
     t.match(r, { status: 409, body: { code: 'RICHIESTA_RIFIUTATA', detail: reason } }, what)
   }
-  t.match(await opsCall('POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, { pem: 'hello' }),
-    { status: 400, body: { code: 'RICHIESTA_NON_VALIDA', detail: /not a PEM X\.509 certificate/ } }, 'not a certificate at all')
+  t.match(
+    await opsCall('POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, { pem: 'hello' }),
+    { status: 400, body: { code: 'RICHIESTA_NON_VALIDA', detail: /not a PEM X\.509 certificate/ } },
+    'not a certificate at all',
+  )
   const { rows } = await db.pool.query('select count(*)::int as n from certificati_pdd')
   t.equal(rows[0].n, 1, 'none of them was registered')
 })
 
 t.test('cert add accepts one without extended key usage, and warns of one that expires within 30 days', async (t) => {
-  const plain = await opsCall('POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, { pem: client('pdd.plain', -1, 365, ['basicConstraints = CA:FALSE']) })
+  const plain = await opsCall('POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, {
+    pem: client('pdd.plain', -1, 365, ['basicConstraints = CA:FALSE']),
+  })
   t.match(plain, { status: 201, body: { avvisi: [] } })
   const soon = await opsCall('POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, { pem: client('pdd.breve', -1, 12) })
   t.match(soon, { status: 201, body: { avvisi: [/expires in 1[01] days/] } })
@@ -60,24 +70,45 @@ t.test('cert add (CLI): the same refusals, and the warning on stderr (or in --js
   const text = await cli('cert', 'add', '--convenzione', String(convenzioneId), '--file', soon)
   t.equal(text.code, 0, text.stderr)
   t.match(text.stderr, /warning: the certificate expires in 1[89] days/)
-  const json = await cli('cert', 'add', '--convenzione', String(convenzioneId), '--file', clientCertificate('pdd.cli-json', stamp(-1), stamp(5)), '--json')
+  const json = await cli(
+    'cert',
+    'add',
+    '--convenzione',
+    String(convenzioneId),
+    '--file',
+    clientCertificate('pdd.cli-json', stamp(-1), stamp(5)),
+    '--json',
+  )
   t.match(JSON.parse(json.stdout), { avvisi: [/expires in [45] days/] })
   t.equal(json.stderr, '', 'with --json the warning is in the answer only')
 })
 
 t.test('admin principals over the API: list, add (checked like PDD certificates), remove', async (t) => {
-  t.match((await admin(gw.adminUrl, auditor, 'GET', '/admin/v1/principali')).body, [
-    { ruolo: 'auditor', stato: 'attivo' }, { ruolo: 'operations', stato: 'attivo' },
-  ], 'auditors may read who holds admin access')
-  t.match(await admin(gw.adminUrl, auditor, 'POST', '/admin/v1/principali', { ruolo: 'auditor', pem: 'x' }), { status: 403, body: { code: 'RUOLO_NON_AUTORIZZATO' } })
-  t.match(await opsCall('POST', '/admin/v1/principali', { ruolo: 'operations', pem: pemOf(certFile('rogue.crt')) }), { status: 409, body: { detail: /not issued by/ } })
+  t.match(
+    (await admin(gw.adminUrl, auditor, 'GET', '/admin/v1/principali')).body,
+    [
+      { ruolo: 'auditor', stato: 'attivo' },
+      { ruolo: 'operations', stato: 'attivo' },
+    ],
+    'auditors may read who holds admin access',
+  )
+  t.match(await admin(gw.adminUrl, auditor, 'POST', '/admin/v1/principali', { ruolo: 'auditor', pem: 'x' }), {
+    status: 403,
+    body: { code: 'RUOLO_NON_AUTORIZZATO' },
+  })
+  t.match(await opsCall('POST', '/admin/v1/principali', { ruolo: 'operations', pem: pemOf(certFile('rogue.crt')) }), {
+    status: 409,
+    body: { detail: /not issued by/ },
+  })
 
   const secondFile = clientCertificate('ops-2', stamp(-1), stamp(365))
   const added = await opsCall('POST', '/admin/v1/principali', { ruolo: 'operations', pem: pemOf(secondFile) })
   t.match(added, { status: 201, body: { ruolo: 'operations', fingerprint: /^[0-9a-f]{64}$/ } })
 
   // one connection, kept open across the removal: the next request on it is refused
-  const second = new Client(gw.adminUrl, { connect: { ca, key: readFileSync(secondFile.replace(/\.crt$/, '.key')), cert: readFileSync(secondFile), servername: 'localhost' } })
+  const second = new Client(gw.adminUrl, {
+    connect: { ca, key: readFileSync(secondFile.replace(/\.crt$/, '.key')), cert: readFileSync(secondFile), servername: 'localhost' },
+  })
   t.teardown(() => second.close())
   let connects = 0
   second.on('connect', () => connects++)
@@ -91,12 +122,23 @@ t.test('admin principals over the API: list, add (checked like PDD certificates)
   t.match(await after.body.json(), { code: 'PRINCIPALE_NON_AUTORIZZATO' })
   t.equal(connects, 1, 'on the same open connection')
 
-  t.match(await opsCall('POST', `/admin/v1/principali/${added.body.fingerprint}/remove`), { status: 409, body: { detail: /already removed/ } })
-  t.match(await opsCall('POST', '/admin/v1/principali', { ruolo: 'operations', pem: pemOf(secondFile) }), { status: 409, body: { detail: /does not come back/ } })
+  t.match(await opsCall('POST', `/admin/v1/principali/${added.body.fingerprint}/remove`), {
+    status: 409,
+    body: { detail: /already removed/ },
+  })
+  t.match(await opsCall('POST', '/admin/v1/principali', { ruolo: 'operations', pem: pemOf(secondFile) }), {
+    status: 409,
+    body: { detail: /does not come back/ },
+  })
   t.match(await opsCall('POST', `/admin/v1/principali/${'0'.repeat(64)}/remove`), { status: 404 })
-  const opsFingerprint = (await opsCall('GET', '/admin/v1/principali')).body.find((p: { ruolo: string; stato: string }) => p.ruolo === 'operations' && p.stato === 'attivo').fingerprint
-  t.match(await opsCall('POST', `/admin/v1/principali/${opsFingerprint}/remove`), { status: 409, body: { detail: /last active operations principal/ } },
-    'the API cannot lock every operator out of itself')
+  const opsFingerprint = (await opsCall('GET', '/admin/v1/principali')).body.find(
+    (p: { ruolo: string; stato: string }) => p.ruolo === 'operations' && p.stato === 'attivo',
+  ).fingerprint
+  t.match(
+    await opsCall('POST', `/admin/v1/principali/${opsFingerprint}/remove`),
+    { status: 409, body: { detail: /last active operations principal/ } },
+    'the API cannot lock every operator out of itself',
+  )
 })
 
 t.test('admin list, admin remove and ente list from the command line', async (t) => {

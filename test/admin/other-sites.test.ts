@@ -18,19 +18,65 @@ const ops = restAgent('ops')
 const auditor = restAgent('auditor')
 t.teardown(() => Promise.all([ops.close(), auditor.close()]))
 const own = gw.adminUrl
-const stato = async (id: number) => (await db.pool.query<{ stato: string }>('select stato from convenzioni where id = $1', [id])).rows[0]?.stato
-const newConvenzione = async () => (await admin(own, ops, 'POST', '/admin/v1/convenzioni', { enteCodice: 'ente_a_dev', validaDal: '2026-01-01', ipConsentiti: ['192.0.2.0/24'], fasciaOraria: 'sempre', maxGiornaliere: 5 })).body.id as number
+const stato = async (id: number) =>
+  (await db.pool.query<{ stato: string }>('select stato from convenzioni where id = $1', [id])).rows[0]?.stato
+const newConvenzione = async () =>
+  (
+    await admin(own, ops, 'POST', '/admin/v1/convenzioni', {
+      enteCodice: 'ente_a_dev',
+      validaDal: '2026-01-01',
+      ipConsentiti: ['192.0.2.0/24'],
+      fasciaOraria: 'sempre',
+      maxGiornaliere: 5,
+    })
+  ).body.id as number
 
 t.test('the API: a change from another origin, or with a form or text/plain body, changes nothing; the CLI way still works', async (t) => {
   const id = await newConvenzione()
-  const revoke = (headers: Record<string, string>, body?: string) => request(`${own}/admin/v1/convenzioni/${id}/revoke`, { method: 'POST', dispatcher: ops, headers, ...(body === undefined ? {} : { body }) })
+  const revoke = (headers: Record<string, string>, body?: string) =>
+    request(`${own}/admin/v1/convenzioni/${id}/revoke`, {
+      method: 'POST',
+      dispatcher: ops,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    })
   const cases: Array<[string, Record<string, string>, string | undefined, number, string]> = [
-    ['Origin of another site, text/plain (the report)', { origin: 'https://evil.example', 'content-type': 'text/plain' }, '{}', 403, 'ORIGINE_NON_AMMESSA'],
-    ['Origin of another site, JSON', { origin: 'https://evil.example', 'content-type': 'application/json' }, '{}', 403, 'ORIGINE_NON_AMMESSA'],
+    [
+      'Origin of another site, text/plain (the report)',
+      { origin: 'https://evil.example', 'content-type': 'text/plain' },
+      '{}',
+      403,
+      'ORIGINE_NON_AMMESSA',
+    ],
+    [
+      'Origin of another site, JSON',
+      { origin: 'https://evil.example', 'content-type': 'application/json' },
+      '{}',
+      403,
+      'ORIGINE_NON_AMMESSA',
+    ],
     ['an opaque origin (a sandboxed frame, a data: page)', { origin: 'null' }, undefined, 403, 'ORIGINE_NON_AMMESSA'],
-    ['an opaque origin from another site', { origin: 'null', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }, undefined, 403, 'ORIGINE_NON_AMMESSA'],
-    ['a cross-site fetch without Origin', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' }, undefined, 403, 'ORIGINE_NON_AMMESSA'],
-    ['a same-site page (another port of this host)', { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors' }, undefined, 403, 'ORIGINE_NON_AMMESSA'],
+    [
+      'an opaque origin from another site',
+      { origin: 'null', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+      undefined,
+      403,
+      'ORIGINE_NON_AMMESSA',
+    ],
+    [
+      'a cross-site fetch without Origin',
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' },
+      undefined,
+      403,
+      'ORIGINE_NON_AMMESSA',
+    ],
+    [
+      'a same-site page (another port of this host)',
+      { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors' },
+      undefined,
+      403,
+      'ORIGINE_NON_AMMESSA',
+    ],
     ['typed by hand (Sec-Fetch-Site: none)', { 'sec-fetch-site': 'none' }, undefined, 403, 'ORIGINE_NON_AMMESSA'],
     ['no Origin, but text/plain', { 'content-type': 'text/plain' }, '{}', 415, 'TIPO_NON_AMMESSO'],
     ['no Origin, a form body', { 'content-type': 'application/x-www-form-urlencoded' }, 'a=1', 415, 'TIPO_NON_AMMESSO'],
@@ -56,29 +102,56 @@ t.test('the console: every form needs its session token and its own origin; anot
   t.match(forged.text, /Il modulo è scaduto o non viene da questa console/)
   t.equal(await stato(convenzioneId), 'attiva')
   t.equal((await postForm(own, ops, { ...session, token: 'x'.repeat(40) }, suspend, {})).status, 403, 'a made-up token')
-  t.equal((await postForm(own, ops, { ...session, cookie: '__Host-invciv-console=other' }, suspend, {})).status, 403, 'the token of another cookie')
+  t.equal(
+    (await postForm(own, ops, { ...session, cookie: '__Host-invciv-console=other' }, suspend, {})).status,
+    403,
+    'the token of another cookie',
+  )
   const auditorSession = await consoleSession(own, auditor)
-  t.equal((await postForm(own, ops, { cookie: session.cookie, token: auditorSession.token }, suspend, {})).status, 403, "another principal's token")
+  t.equal(
+    (await postForm(own, ops, { cookie: session.cookie, token: auditorSession.token }, suspend, {})).status,
+    403,
+    "another principal's token",
+  )
   t.equal(await stato(convenzioneId), 'attiva', 'nothing changed')
 
   const fromElsewhere = await request(`${own}${suspend}`, {
-    method: 'POST', dispatcher: ops, body: new URLSearchParams({ _csrf: session.token }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    method: 'POST',
+    dispatcher: ops,
+    body: new URLSearchParams({ _csrf: session.token }).toString(),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: session.cookie,
+      origin: 'https://evil.example',
+      'sec-fetch-site': 'cross-site',
+    },
   })
   t.equal(fromElsewhere.statusCode, 403, 'even a stolen token and cookie do not come from another origin')
   await fromElsewhere.body.dump()
   t.equal(await stato(convenzioneId), 'attiva')
 
   const noReferrer = await request(`${own}/console/convenzioni/${convenzioneId}/riattiva`, {
-    method: 'POST', dispatcher: ops, body: new URLSearchParams({ _csrf: session.token }).toString(),
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie, origin: 'null', 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' },
+    method: 'POST',
+    dispatcher: ops,
+    body: new URLSearchParams({ _csrf: session.token }).toString(),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: session.cookie,
+      origin: 'null',
+      'sec-fetch-site': 'same-origin',
+      'sec-fetch-mode': 'navigate',
+    },
   })
-  t.not(noReferrer.statusCode, 403, "the console's own form under Referrer-Policy: no-referrer (Origin: null, Sec-Fetch-Site: same-origin) passes")
+  t.not(
+    noReferrer.statusCode,
+    403,
+    "the console's own form under Referrer-Policy: no-referrer (Origin: null, Sec-Fetch-Site: same-origin) passes",
+  )
   await noReferrer.body.dump()
   const unblock = await postForm(own, ops, session, `/console/convenzioni/${convenzioneId}/sblocca`, { operatore: 'nessuno' })
-  t.not(unblock.status, 403, 'the page\'s own form passes the guards (its answer is the registry\'s)')
+  t.not(unblock.status, 403, "the page's own form passes the guards (its answer is the registry's)")
   const done = await postForm(own, ops, session, suspend, {})
-  t.equal(done.status, 303, 'the page\'s own form, with its token, works')
+  t.equal(done.status, 303, "the page's own form, with its token, works")
   t.equal(await stato(convenzioneId), 'sospesa')
   t.equal((await postForm(own, ops, session, `/console/convenzioni/${convenzioneId}/riattiva`, {})).status, 303)
 
@@ -86,39 +159,48 @@ t.test('the console: every form needs its session token and its own origin; anot
   const linked = await page({ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' })
   t.equal(linked.statusCode, 200, 'a link from another site opens the page')
   await linked.body.dump()
-  for (const [name, headers] of [['an image', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' }],
+  for (const [name, headers] of [
+    ['an image', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' }],
     ['a frame', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' }],
-    ['a fetch', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' }]] as const) {
+    ['a fetch', { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' }],
+  ] as const) {
     const res = await page(headers)
     t.equal(res.statusCode, 403, `${name} of another site is refused`)
     await res.body.dump()
   }
 })
 
-t.test('every answer forbids framing, inline script and sniffing; both listeners send HSTS; the cookie is __Host-, Secure, HttpOnly, SameSite=Strict', async (t) => {
-  const res = await request(`${own}/console/tracce`, { dispatcher: auditor })
-  await res.body.dump()
-  const csp = String(res.headers['content-security-policy'])
-  t.match(csp, /default-src 'none'/)
-  t.match(csp, /script-src 'self'(;|$)/)
-  t.match(csp, /frame-ancestors 'none'/)
-  t.notMatch(csp, /unsafe-inline|unsafe-eval/)
-  t.equal(res.headers['x-frame-options'], 'DENY')
-  t.equal(res.headers['x-content-type-options'], 'nosniff')
-  t.equal(res.headers['referrer-policy'], 'no-referrer')
-  t.match(String(res.headers['strict-transport-security']), /^max-age=31536000; includeSubDomains/)
-  const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Host-')) ?? ''
-  t.match(cookie, /; Path=\//)
-  t.match(cookie, /; Secure/)
-  t.match(cookie, /; HttpOnly/)
-  t.match(cookie, /; SameSite=Strict/)
-  t.notMatch(cookie, /Domain=/i)
-  const api = await request(`${own}/admin/v1/convenzioni`, { dispatcher: ops })
-  await api.body.dump()
-  t.match(api.headers, { 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'strict-transport-security': /max-age=/ }, 'the API too')
-  const partner = restAgent('ente-a')
-  t.teardown(() => partner.close())
-  const wsdl = await request(`${gw.url}/ws/invciv?wsdl`, { dispatcher: partner })
-  await wsdl.body.dump()
-  t.match(String(wsdl.headers['strict-transport-security']), /^max-age=31536000; includeSubDomains$/, 'the partner listener sends HSTS')
-})
+t.test(
+  'every answer forbids framing, inline script and sniffing; both listeners send HSTS; the cookie is __Host-, Secure, HttpOnly, SameSite=Strict',
+  async (t) => {
+    const res = await request(`${own}/console/tracce`, { dispatcher: auditor })
+    await res.body.dump()
+    const csp = String(res.headers['content-security-policy'])
+    t.match(csp, /default-src 'none'/)
+    t.match(csp, /script-src 'self'(;|$)/)
+    t.match(csp, /frame-ancestors 'none'/)
+    t.notMatch(csp, /unsafe-inline|unsafe-eval/)
+    t.equal(res.headers['x-frame-options'], 'DENY')
+    t.equal(res.headers['x-content-type-options'], 'nosniff')
+    t.equal(res.headers['referrer-policy'], 'no-referrer')
+    t.match(String(res.headers['strict-transport-security']), /^max-age=31536000; includeSubDomains/)
+    const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Host-')) ?? ''
+    t.match(cookie, /; Path=\//)
+    t.match(cookie, /; Secure/)
+    t.match(cookie, /; HttpOnly/)
+    t.match(cookie, /; SameSite=Strict/)
+    t.notMatch(cookie, /Domain=/i)
+    const api = await request(`${own}/admin/v1/convenzioni`, { dispatcher: ops })
+    await api.body.dump()
+    t.match(
+      api.headers,
+      { 'x-frame-options': 'DENY', 'x-content-type-options': 'nosniff', 'strict-transport-security': /max-age=/ },
+      'the API too',
+    )
+    const partner = restAgent('ente-a')
+    t.teardown(() => partner.close())
+    const wsdl = await request(`${gw.url}/ws/invciv?wsdl`, { dispatcher: partner })
+    await wsdl.body.dump()
+    t.match(String(wsdl.headers['strict-transport-security']), /^max-age=31536000; includeSubDomains$/, 'the partner listener sends HSTS')
+  },
+)

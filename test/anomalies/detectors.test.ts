@@ -19,7 +19,10 @@ import pg from 'pg'
 const db = await testDatabase(t)
 const { convenzioneId } = await loadDemoData(db.pool)
 await db.pool.query(`update convenzioni set max_tentativi = 1000, ip_consentiti = '{192.0.2.0/24}' where id = $1`, [convenzioneId])
-const gw = await startTestGateway(t, { databaseUrl: db.url, env: { INVCIV_TRUSTED_PROXIES: '127.0.0.1/32', INVCIV_ANOMALY_INTERVAL_SECONDS: '3600' } })
+const gw = await startTestGateway(t, {
+  databaseUrl: db.url,
+  env: { INVCIV_TRUSTED_PROXIES: '127.0.0.1/32', INVCIV_ANOMALY_INTERVAL_SECONDS: '3600' },
+})
 const agent = restAgent('ente-a')
 const ops = restAgent('ops')
 t.teardown(async () => Promise.all([agent.close(), ops.close()]))
@@ -27,13 +30,25 @@ const logger = pino({ level: 'silent' })
 const clock = { now: () => new Date() }
 const persons = [...new Set([...syntheticVerbali(40, 5)].map((v) => v.codiceFiscale))]
 
-const call = (operatore: string, extra: Record<string, string> = {}, ip = '192.0.2.1') => restCall(gw.url, agent, {
-  identificativoOperatore: operatore, riferimentoPratica: 'P', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123',
-  dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE', ...extra,
-}, { 'x-forwarded-for': ip })
+const call = (operatore: string, extra: Record<string, string> = {}, ip = '192.0.2.1') =>
+  restCall(
+    gw.url,
+    agent,
+    {
+      identificativoOperatore: operatore,
+      riferimentoPratica: 'P',
+      codiceFiscale: 'RSSMRA80A01H501U',
+      numeroVerbale: 'INV-2023-000123',
+      dataVerbale: '2023-03-15',
+      categoria: 'INVALIDITA_CIVILE',
+      ...extra,
+    },
+    { 'x-forwarded-for': ip },
+  )
 const scan = (overrides: Record<string, number> = {}, autoSuspend = false, webhookUrl?: string) =>
   scanOnce({ pool: db.pool, logger, clock, thresholds: thresholdsOf(overrides), autoSuspend, webhookUrl })
-const findings = async () => (await db.pool.query('select id, tipo, gravita, operatore, azione, cardinality(evidenze) as evidenze from anomalie order by id')).rows
+const findings = async () =>
+  (await db.pool.query('select id, tipo, gravita, operatore, azione, cardinality(evidenze) as evidenze from anomalie order by id')).rows
 
 t.test('normal traffic: a few operatori, mostly VALIDO, is silent with the default thresholds', async (t) => {
   for (const op of ['anna', 'bruno', 'carla']) for (let i = 0; i < 4; i++) await call(op)
@@ -65,10 +80,20 @@ t.test('each detector fires on its pattern, with evidence', async (t) => {
     'rifiuti-ripetuti': { gravita: 'media' },
   })
   t.notOk(byType['rapporto-fallimenti:anna'], 'one NON_VALIDO in many answers is not a pattern')
-  t.ok(Object.values(byType).every((f) => f.evidenze > 0), 'every finding carries transaction ids')
-  t.ok(Object.values(byType).every((f) => f.azione === null), 'auto-suspension is off by default: nobody suspended')
+  t.ok(
+    Object.values(byType).every((f) => f.evidenze > 0),
+    'every finding carries transaction ids',
+  )
+  t.ok(
+    Object.values(byType).every((f) => f.azione === null),
+    'auto-suspension is off by default: nobody suspended',
+  )
   t.equal((await call('op.enumera')).status, 200, 'the enumerating operatore can still call')
-  t.same(await scan({ fallimentiMinimoOperatore: 5, enumerazioneCodiciOra: 5, rifiutiOra: 3 }), [], 'a rescan of the same period adds nothing')
+  t.same(
+    await scan({ fallimentiMinimoOperatore: 5, enumerazioneCodiciOra: 5, rifiutiOra: 3 }),
+    [],
+    'a rescan of the same period adds nothing',
+  )
 })
 
 t.test('with auto-suspension on, a grave finding suspends the operatore at once', async (t) => {
@@ -108,7 +133,9 @@ t.test('the webhook receives each new finding, retried with backoff until it ans
   t.equal(await deliverDue(db.pool, url, logger, new Date(t0 + 2_500)), 0, 'the next is due 2 s later')
   t.equal(await deliverDue(db.pool, url, logger, new Date(t0 + 3_200)), 1, 'third attempt delivered')
   t.match(received, [{ anomalia: { id, tipo: 'rifiuti-ripetuti', evidenze: Array } }])
-  const { rows: [n] } = await db.pool.query('select tentativi, consegnata_il from anomalie_notifiche where anomalia_id = $1', [id])
+  const {
+    rows: [n],
+  } = await db.pool.query('select tentativi, consegnata_il from anomalie_notifiche where anomalia_id = $1', [id])
   t.match(n, { tentativi: 3, consegnata_il: Date })
 })
 
@@ -116,7 +143,10 @@ t.test('ops list, show and close anomalie through the admin API and the CLI', as
   const list = await admin(gw.adminUrl, ops, 'GET', '/admin/v1/anomalie?stato=aperta')
   t.ok(list.body.length >= 6)
   const id = list.body[0].id
-  t.match(await admin(gw.adminUrl, ops, 'POST', `/admin/v1/anomalie/${id}/stato`, { stato: 'chiarita', nota: 'verificato con l\'ente' }), { status: 200, body: { stato: 'chiarita', nota: /verificato/ } })
+  t.match(await admin(gw.adminUrl, ops, 'POST', `/admin/v1/anomalie/${id}/stato`, { stato: 'chiarita', nota: "verificato con l'ente" }), {
+    status: 200,
+    body: { stato: 'chiarita', nota: /verificato/ },
+  })
   const env = { DATABASE_URL: db.url, INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY }
   t.match(await invciv(['anomalie', 'show', String(id)], env), { code: 0, stdout: new RegExp(`anomalia ${id} \\(`) })
   t.match(await invciv(['anomalie', 'close', String(id), '--nota', 'falso positivo'], env), { code: 0, stdout: `anomalia ${id} chiusa` })
@@ -139,7 +169,14 @@ t.test('the scan leaves its pooled connections as it found them, and stopping en
   const [before] = await workMem()
   // a new operatore failing often enough for the second detector (rapporto-fallimenti) to fire
   for (let i = 0; i < 6; i++) await call('op.interrotto', { numeroVerbale: `Y-${i}` })
-  const options = { pool: small, logger, clock, thresholds: thresholdsOf({ fallimentiMinimoOperatore: 5 }), autoSuspend: false, webhookUrl: undefined }
+  const options = {
+    pool: small,
+    logger,
+    clock,
+    thresholds: thresholdsOf({ fallimentiMinimoOperatore: 5 }),
+    autoSuspend: false,
+    webhookUrl: undefined,
+  }
   const stopped = new AbortController()
   stopped.abort()
   t.ok(Array.isArray(await scanOnce(options, stopped.signal)), 'a stopped scan still answers')
@@ -147,7 +184,9 @@ t.test('the scan leaves its pooled connections as it found them, and stopping en
   t.equal(await ours(), 0, 'stopped after its first detector: the second never ran')
   t.same(await workMem(), [before, before], 'work_mem is back to the server default')
   // pg_locks is the whole cluster's: only this pool's sessions count (tests run in parallel, each with its jobs)
-  const { rows: [lock] } = await small.query<{ n: number }>(`
+  const {
+    rows: [lock],
+  } = await small.query<{ n: number }>(`
     select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
      where l.locktype = 'advisory' and a.application_name = 'scan-hygiene'`)
   t.equal(lock?.n, 0, 'the scan lock is released')

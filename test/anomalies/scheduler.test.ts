@@ -21,11 +21,22 @@ const options = { pool: db.pool, logger, clock, thresholds: thresholdsOf(), auto
 await db.pool.query('select tracce_partizione($1)', [now])
 
 /** n calls of the operatore `op`, `secondsAgo` before the clock */
-const calls = (n: number, secondsAgo: number) => insertTracce(db.pool, Array.from({ length: n }, () => ({
-  transactionId: randomUUID(), receivedAt: new Date(now.getTime() - secondsAgo * 1000), channel: 'rest' as const, convenzioneId, operatore: 'op',
-  cfPseudonimo: 'a'.repeat(64), esito: 'VALIDO' as const, latencyMs: 1,
-})))
-const summarisedCalls = async () => Number((await db.pool.query<{ n: string }>('select coalesce(sum(chiamate), 0) as n from anomalie_minuti')).rows[0]?.n)
+const calls = (n: number, secondsAgo: number) =>
+  insertTracce(
+    db.pool,
+    Array.from({ length: n }, () => ({
+      transactionId: randomUUID(),
+      receivedAt: new Date(now.getTime() - secondsAgo * 1000),
+      channel: 'rest' as const,
+      convenzioneId,
+      operatore: 'op',
+      cfPseudonimo: 'a'.repeat(64),
+      esito: 'VALIDO' as const,
+      latencyMs: 1,
+    })),
+  )
+const summarisedCalls = async () =>
+  Number((await db.pool.query<{ n: string }>('select coalesce(sum(chiamate), 0) as n from anomalie_minuti')).rows[0]?.n)
 const until = async (what: () => Promise<boolean>) => {
   for (let i = 0; i < 500 && !(await what()); i++) await new Promise((resolve) => setTimeout(resolve, 10))
   return what()
@@ -58,7 +69,7 @@ t.test('one process at a time: while another holds the scan lock, the summary is
   await other.query('select pg_advisory_lock($1)', [SCAN_LOCK])
   now = new Date(now.getTime() + 60_000)
   const before = await summarisedUntil(db.pool)
-  t.equal(await summariseOnce(options), false, 'not this process\'s turn')
+  t.equal(await summariseOnce(options), false, "not this process's turn")
   t.same(await summarisedUntil(db.pool), before, 'the mark did not move')
   await other.query('select pg_advisory_unlock_all()')
   t.equal(await summariseOnce(options), true, 'its turn once the lock is free')

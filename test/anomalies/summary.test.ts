@@ -28,7 +28,7 @@ for (const at of [now, new Date(now.getTime() - 27 * HOUR)]) await db.pool.query
 
 // a deterministic day: 4 000 calls over the last 26 hours, denser in the last one
 let seed = 7
-const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
+const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
 const operatori = ['Anna', 'anna', ' ANNA', 'bruno', 'carla', undefined]
 const tracce: Traccia[] = []
 for (let i = 0; i < 4_000; i++) {
@@ -38,38 +38,76 @@ for (let i = 0; i < 4_000; i++) {
   // bruno fails more than half the time; carla asks about many different persons
   const failed = operatore === 'bruno' ? random() < 0.7 : random() < 0.1
   tracce.push({
-    transactionId: randomUUID(), receivedAt: new Date(now.getTime() - ago), channel: 'rest', convenzioneId, operatore, latencyMs: 1,
+    transactionId: randomUUID(),
+    receivedAt: new Date(now.getTime() - ago),
+    channel: 'rest',
+    convenzioneId,
+    operatore,
+    latencyMs: 1,
     cfPseudonimo: person(`p${operatore === 'carla' ? i % 300 : i % 20}`),
-    ...(refused ? { codiceRifiuto: 'QUOTA_GIORNALIERA_ESAURITA' as const } : { esito: failed ? 'NON_VALIDO' as const : 'VALIDO' as const }),
+    ...(refused
+      ? { codiceRifiuto: 'QUOTA_GIORNALIERA_ESAURITA' as const }
+      : { esito: failed ? ('NON_VALIDO' as const) : ('VALIDO' as const) }),
   })
 }
 // on a minute's first instant, and in the last seconds (never summarised)
 const minute = Math.floor(now.getTime() / 60_000) * 60_000
 for (const at of [minute - 5 * 60_000, minute - 60_000, now.getTime() - 2_000, now.getTime()]) {
-  tracce.push({ transactionId: randomUUID(), receivedAt: new Date(at), channel: 'soap', convenzioneId, operatore: 'dario', cfPseudonimo: person('px'), esito: 'NON_VALIDO', latencyMs: 1 })
+  tracce.push({
+    transactionId: randomUUID(),
+    receivedAt: new Date(at),
+    channel: 'soap',
+    convenzioneId,
+    operatore: 'dario',
+    cfPseudonimo: person('px'),
+    esito: 'NON_VALIDO',
+    latencyMs: 1,
+  })
 }
 await insertTracce(db.pool, tracce)
 
-const thresholds = thresholdsOf({ fallimentiMinimoOperatore: 20, fallimentiMinimoConvenzione: 50, fallimentiRapportoConvenzione: 0.15, enumerazioneCodiciOra: 40 })
+const thresholds = thresholdsOf({
+  fallimentiMinimoOperatore: 20,
+  fallimentiMinimoConvenzione: 50,
+  fallimentiRapportoConvenzione: 0.15,
+  enumerazioneCodiciOra: 40,
+})
 const detectors = [failureRatio, enumeration, operatoriCount] as Detector<Record<string, number>>[]
-const findAll = async (summarised?: Date) => Promise.all(detectors.map(async (d) => (await d.detect(db.pool as Queryable, now, thresholds, summarised))
-  .map((f) => ({ ...f, evidenze: [...f.evidenze].sort() }))
-  .sort((x, y) => x.chiave.localeCompare(y.chiave))))
+const findAll = async (summarised?: Date) =>
+  Promise.all(
+    detectors.map(async (d) =>
+      (await d.detect(db.pool as Queryable, now, thresholds, summarised))
+        .map((f) => ({ ...f, evidenze: [...f.evidenze].sort() }))
+        .sort((x, y) => x.chiave.localeCompare(y.chiave)),
+    ),
+  )
 
 const fromTheTrail = await findAll()
 t.test('the crafted day gives every detector something to find', async (t) => {
   const [ratio, enumerated, counted] = fromTheTrail
-  t.ok(ratio?.some((f) => f.operatore === 'bruno'), 'bruno over the failure line')
-  t.ok(ratio?.some((f) => f.operatore === undefined), 'and the convenzione as a whole')
-  t.ok(enumerated?.some((f) => f.operatore === 'carla'), 'carla enumerating')
+  t.ok(
+    ratio?.some((f) => f.operatore === 'bruno'),
+    'bruno over the failure line',
+  )
+  t.ok(
+    ratio?.some((f) => f.operatore === undefined),
+    'and the convenzione as a whole',
+  )
+  t.ok(
+    enumerated?.some((f) => f.operatore === 'carla'),
+    'carla enumerating',
+  )
   t.equal(counted?.length, 1, 'more operatori than the convenzione allows')
 })
 
 t.test("a finding's evidence is its latest calls", async (t) => {
   const bruno = fromTheTrail[0]?.find((f) => f.operatore === 'bruno')
   const since = now.getTime() - 24 * HOUR
-  const latest = tracce.filter((c) => c.operatore === 'bruno' && c.esito === 'NON_VALIDO' && c.receivedAt.getTime() > since && c.receivedAt <= now)
-    .sort((x, y) => y.receivedAt.getTime() - x.receivedAt.getTime()).slice(0, 50).map((c) => c.transactionId)
+  const latest = tracce
+    .filter((c) => c.operatore === 'bruno' && c.esito === 'NON_VALIDO' && c.receivedAt.getTime() > since && c.receivedAt <= now)
+    .sort((x, y) => y.receivedAt.getTime() - x.receivedAt.getTime())
+    .slice(0, 50)
+    .map((c) => c.transactionId)
   t.ok(latest.length === 50, 'bruno failed more than 50 times in the window')
   t.same(bruno?.evidenze, latest.sort(), "the 50 newest of bruno's NON_VALIDO answers")
 })
@@ -85,7 +123,10 @@ t.test('summarised in small steps, in two scans, the detectors find what the who
   }
   t.ok(steps > 30, `many steps (${steps})`)
   const mark = await summarisedUntil(db.pool)
-  t.ok(mark && mark.getTime() <= now.getTime() - SETTLE_MS && mark.getTime() > now.getTime() - SETTLE_MS - 60_000, 'summarised up to the settling margin')
+  t.ok(
+    mark && mark.getTime() <= now.getTime() - SETTLE_MS && mark.getTime() > now.getTime() - SETTLE_MS - 60_000,
+    'summarised up to the settling margin',
+  )
   t.same(await findAll(mark), fromTheTrail)
   t.notOk((await summariseStep(client, now, keep)).more, 'nothing left: a second pass adds nothing')
   t.same(await findAll(mark), fromTheTrail, 'and finds the same again')
@@ -100,15 +141,24 @@ t.test('the detectors read the summary, not the trail, for the minutes it holds'
   // every summarised operatore under another name: the day's distinct operatori grow by those names
   await db.pool.query(`update anomalie_minuti set operatore = 'altro-' || operatore where operatore <> ''`)
   const after = await findAll(mark)
-  t.notOk(after[0]?.some((f) => f.operatore === 'bruno'), "the failures were the summary's")
-  t.notOk(after[1]?.some((f) => f.operatore === 'carla'), 'so were the persons')
+  t.notOk(
+    after[0]?.some((f) => f.operatore === 'bruno'),
+    "the failures were the summary's",
+  )
+  t.notOk(
+    after[1]?.some((f) => f.operatore === 'carla'),
+    'so were the persons',
+  )
   t.ok(operatoriIn(after) > before, `and the day's operatori (${before} from the trail, ${operatoriIn(after)} from the altered summary)`)
 })
 
 t.test('what no window reaches is forgotten', async (t) => {
   await forgetSummarised(db.pool, new Date(now.getTime() + 3 * HOUR), 2 * HOUR)
-  const { rows: [left] } = await db.pool.query<{ minuti: number; persone: number; oldest: Date | null }>(
-    `select (select count(*)::int from anomalie_minuti) as minuti, (select count(*)::int from anomalie_persone) as persone, (select min(minuto) from anomalie_minuti) as oldest`)
+  const {
+    rows: [left],
+  } = await db.pool.query<{ minuti: number; persone: number; oldest: Date | null }>(
+    `select (select count(*)::int from anomalie_minuti) as minuti, (select count(*)::int from anomalie_persone) as persone, (select min(minuto) from anomalie_minuti) as oldest`,
+  )
   t.equal(left?.persone, 0, 'persons older than the enumeration window and its margin')
   const oldest = left?.oldest ?? null
   t.ok(oldest === null || oldest.getTime() >= now.getTime() + HOUR, 'minutes older than the kept hours')

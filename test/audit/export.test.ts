@@ -28,8 +28,20 @@ await db.pool.query(`
 /** `invciv audit export` with a capped heap, stdout to a file; resolves with its exit code and stderr. */
 function cappedExport(format: 'csv' | 'jsonl', file: string): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--import', 'tsx', path.join(projectRoot, 'src/cli/index.ts'),
-      'audit', 'export', '--format', format], { cwd: projectRoot, env: { PATH: process.env.PATH, DATABASE_URL: db.url, INVCIV_PSEUDONYM_KEY: KEY } })
+    const child = spawn(
+      process.execPath,
+      [
+        `--max-old-space-size=${HEAP_MB}`,
+        '--import',
+        'tsx',
+        path.join(projectRoot, 'src/cli/index.ts'),
+        'audit',
+        'export',
+        '--format',
+        format,
+      ],
+      { cwd: projectRoot, env: { PATH: process.env.PATH, DATABASE_URL: db.url, INVCIV_PSEUDONYM_KEY: KEY } },
+    )
     let stderr = ''
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
     const out = createWriteStream(file)
@@ -47,22 +59,38 @@ t.test(`${ROWS} tracce as CSV and JSONL within a ${HEAP_MB} MB heap`, async (t) 
   t.ok(size > 35, `the export (${size.toFixed(0)} MB) is larger than what the heap could hold as row objects`)
   const lines = (await readFile(csv, 'utf8')).trimEnd().split('\n')
   t.equal(lines.length, ROWS + 1, 'a header and one line per traccia')
-  t.match(lines[1], /^1,[0-9a-f-]{36},2026-09-01T00:00:10.000Z,soap,1,ente_1,,192.0.2.1,operatore.1,"PRATICA\/1, ""urgente""",[0-9a-f]{64},VALIDO,,,1.25,$/)
+  t.match(
+    lines[1],
+    /^1,[0-9a-f-]{36},2026-09-01T00:00:10.000Z,soap,1,ente_1,,192.0.2.1,operatore.1,"PRATICA\/1, ""urgente""",[0-9a-f]{64},VALIDO,,,1.25,$/,
+  )
   const jsonl = path.join(dir, 'tracce.jsonl')
   const j = await cappedExport('jsonl', jsonl)
   t.equal(j.code, 0, j.stderr)
   const all = (await readFile(jsonl, 'utf8')).trimEnd().split('\n')
   t.equal(all.length, ROWS)
-  t.match(JSON.parse(all[ROWS - 1] as string), { id: ROWS, riferimentoPratica: `PRATICA/${ROWS}, "urgente"` }, 'oldest first, the newest last')
+  t.match(
+    JSON.parse(all[ROWS - 1] as string),
+    { id: ROWS, riferimentoPratica: `PRATICA/${ROWS}, "urgente"` },
+    'oldest first, the newest last',
+  )
   const { rows } = await db.pool.query(`select azione, righe, filtri from accessi_audit order by id`)
-  t.match(rows, [{ azione: 'esportazione', righe: String(ROWS), filtri: { formato: 'csv' } }, { azione: 'esportazione', filtri: { formato: 'jsonl' } }], 'each export is in the auditors\' log')
+  t.match(
+    rows,
+    [
+      { azione: 'esportazione', righe: String(ROWS), filtri: { formato: 'csv' } },
+      { azione: 'esportazione', filtri: { formato: 'jsonl' } },
+    ],
+    "each export is in the auditors' log",
+  )
 })
 
 t.test('the same heap cannot hold the rows at once: the cap is a real constraint', async (t) => {
   const probe = `const pg = (await import('pg')).default; const c = new pg.Client(${JSON.stringify(db.url)}); await c.connect();
     const r = await c.query('select * from tracce'); console.log(r.rows.length); await c.end()`
   const code = await new Promise<number>((resolve) => {
-    execFile(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--input-type=module', '-e', probe], { cwd: projectRoot }, (err) => resolve(err ? 1 : 0))
+    execFile(process.execPath, [`--max-old-space-size=${HEAP_MB}`, '--input-type=module', '-e', probe], { cwd: projectRoot }, (err) =>
+      resolve(err ? 1 : 0),
+    )
   })
   t.not(code, 0, 'reading all 200 000 rows into memory runs out of heap')
 })

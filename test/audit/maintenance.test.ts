@@ -19,7 +19,14 @@ t.teardown(() => agent.close())
 t.test('calls made now are sealed within a few runs, once, by whichever process holds the lock', async (t) => {
   for (let i = 0; i < 10; i++) {
     const gw = gateways[i % 2] as (typeof gateways)[number]
-    await restCall(gw.url, agent, { identificativoOperatore: 'op', riferimentoPratica: `M-${i}`, codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' })
+    await restCall(gw.url, agent, {
+      identificativoOperatore: 'op',
+      riferimentoPratica: `M-${i}`,
+      codiceFiscale: 'RSSMRA80A01H501U',
+      numeroVerbale: 'INV-2023-000123',
+      dataVerbale: '2023-03-15',
+      categoria: 'INVALIDITA_CIVILE',
+    })
   }
   let result = await verifyTrail(db.pool)
   for (let i = 0; i < 50 && !(result.intact && result.righeInAttesa === 0); i++) {
@@ -27,8 +34,14 @@ t.test('calls made now are sealed within a few runs, once, by whichever process 
     result = await verifyTrail(db.pool)
   }
   t.match(result, { intact: true, righeInAttesa: 0, flussi: { tracce: { sigillate: 10, inAttesa: 0 } } })
-  const { rows } = await db.pool.query<{ righe: number }>(`select partizione, da_id, a_id, righe from sigilli where partizione like 'tracce\\_%' order by id`)
-  t.equal(rows.reduce((n, r) => n + r.righe, 0), 10, 'each traccia sealed exactly once')
+  const { rows } = await db.pool.query<{ righe: number }>(
+    `select partizione, da_id, a_id, righe from sigilli where partizione like 'tracce\\_%' order by id`,
+  )
+  t.equal(
+    rows.reduce((n, r) => n + r.righe, 0),
+    10,
+    'each traccia sealed exactly once',
+  )
 })
 
 t.test('each process signs the head into its own witness log at every run, sealed or not, and verifies live against it', async (t) => {
@@ -48,5 +61,9 @@ t.test('each process signs the head into its own witness log at every run, seale
   const ops = restAgent('ops')
   t.teardown(() => ops.close())
   const verified = await admin(gateways[0]?.adminUrl ?? '', ops, 'GET', '/admin/v1/audit/verifica')
-  t.match(verified, { status: 200, body: { intact: true, testimone: { firmataIl: String } } }, 'the admin API verifies a running deployment: its heartbeat is recent')
+  t.match(
+    verified,
+    { status: 200, body: { intact: true, testimone: { firmataIl: String } } },
+    'the admin API verifies a running deployment: its heartbeat is recent',
+  )
 })

@@ -13,10 +13,20 @@ import { purgeExpired } from '../../src/audit/retention.ts'
 async function addTracce(db: TestDatabase, n: number) {
   for (let i = 0; i < n; i++) {
     const receivedAt = new Date(i % 2 === 0 ? '2026-10-15T10:00:00Z' : '2026-11-15T10:00:00Z')
-    await withPartition(db.pool, receivedAt, () => insertTraccia(db.pool, {
-      transactionId: randomUUID(), receivedAt, channel: 'soap', convenzioneId: 1, enteCodice: 'c_h501', clientIp: '192.0.2.1',
-      operatore: `op${i}`, riferimentoPratica: `PR-${i}`, esito: i % 3 ? 'VALIDO' : 'NON_VALIDO', latencyMs: 1.5,
-    }))
+    await withPartition(db.pool, receivedAt, () =>
+      insertTraccia(db.pool, {
+        transactionId: randomUUID(),
+        receivedAt,
+        channel: 'soap',
+        convenzioneId: 1,
+        enteCodice: 'c_h501',
+        clientIp: '192.0.2.1',
+        operatore: `op${i}`,
+        riferimentoPratica: `PR-${i}`,
+        esito: i % 3 ? 'VALIDO' : 'NON_VALIDO',
+        latencyMs: 1.5,
+      }),
+    )
   }
 }
 
@@ -72,7 +82,11 @@ t.test('a deleted row breaks its seal', async (t) => {
   const db = await sealedTrail(t)
   const id = await idOf(db, 3) // November
   await tamper(db, `delete from tracce where id = ${id}`)
-  t.same(await verifyTrail(db.pool), { intact: false, sigillo: await sealOf(db, 'tracce_202611', id), motivo: 'righe cancellate: 4 invece di 5' })
+  t.same(await verifyTrail(db.pool), {
+    intact: false,
+    sigillo: await sealOf(db, 'tracce_202611', id),
+    motivo: 'righe cancellate: 4 invece di 5',
+  })
 })
 
 t.test('a forged row inserted inside a sealed range breaks its seal', async (t) => {
@@ -80,24 +94,38 @@ t.test('a forged row inserted inside a sealed range breaks its seal', async (t) 
   // an October id, unused in November, inside November's first sealed range
   const id = await idOf(db, 4)
   t.ok(await sealOf(db, 'tracce_202611', id), 'the id lies inside a sealed November range')
-  await tamper(db, `insert into tracce (id, identificativo_transazione, ricevuta_il, canale, esito, latenza_ms)
-                    values (${id}, '${randomUUID()}', '2026-11-20T09:00:00Z', 'soap', 'VALIDO', 1)`)
-  t.same(await verifyTrail(db.pool), { intact: false, sigillo: await sealOf(db, 'tracce_202611', id), motivo: 'righe aggiunte: 6 invece di 5' })
+  await tamper(
+    db,
+    `insert into tracce (id, identificativo_transazione, ricevuta_il, canale, esito, latenza_ms)
+                    values (${id}, '${randomUUID()}', '2026-11-20T09:00:00Z', 'soap', 'VALIDO', 1)`,
+  )
+  t.same(await verifyTrail(db.pool), {
+    intact: false,
+    sigillo: await sealOf(db, 'tracce_202611', id),
+    motivo: 'righe aggiunte: 6 invece di 5',
+  })
 })
 
 t.test('a reordered pair (two rows swapping contents) breaks its seal', async (t) => {
   const db = await sealedTrail(t)
   const [a, b] = [await idOf(db, 0), await idOf(db, 2)] // two October rows of the same seal
   // every column but the id changes places: the pair now reads in the other order
-  const columns = 'identificativo_transazione, ricevuta_il, inserita_il, canale, convenzione_id, ente_codice, certificato_fingerprint, ip_cliente, operatore, riferimento_pratica, cf_pseudonimo, esito, codice_rifiuto, motivo, latenza_ms'
-  await tamper(db,
+  const columns =
+    'identificativo_transazione, ricevuta_il, inserita_il, canale, convenzione_id, ente_codice, certificato_fingerprint, ip_cliente, operatore, riferimento_pratica, cf_pseudonimo, esito, codice_rifiuto, motivo, latenza_ms'
+  await tamper(
+    db,
     `create temp table pair as select * from tracce where id in (${a}, ${b})`,
     // one at a time, through a placeholder, because the transaction id is unique
     `update tracce set identificativo_transazione = gen_random_uuid() where id = ${a}`,
     `update tracce t set (${columns}) = (select ${columns} from pair p where p.id = ${a}) where t.id = ${b}`,
-    `update tracce t set (${columns}) = (select ${columns} from pair p where p.id = ${b}) where t.id = ${a}`)
+    `update tracce t set (${columns}) = (select ${columns} from pair p where p.id = ${b}) where t.id = ${a}`,
+  )
   const after = (await db.pool.query('select id, riferimento_pratica from tracce where id in ($1, $2) order by id', [a, b])).rows
-  t.same(after.map((r) => r.riferimento_pratica), ['PR-2', 'PR-0'], 'the two rows did swap')
+  t.same(
+    after.map((r) => r.riferimento_pratica),
+    ['PR-2', 'PR-0'],
+    'the two rows did swap',
+  )
   t.same(await verifyTrail(db.pool), { intact: false, sigillo: await sealOf(db, 'tracce_202610', a), motivo: 'righe alterate o scambiate' })
 })
 
@@ -107,7 +135,11 @@ t.test('a tampered seal, a removed seal and a dropped partition are found', asyn
   t.same(await verifyTrail(edited.pool), { intact: false, sigillo: 2, motivo: 'il sigillo è stato alterato' })
   const removed = await sealedTrail(t)
   await tamper(removed, 'delete from sigilli where id = 2')
-  t.same(await verifyTrail(removed.pool), { intact: false, sigillo: 3, motivo: 'la catena è interrotta: hash del sigillo precedente diverso' })
+  t.same(await verifyTrail(removed.pool), {
+    intact: false,
+    sigillo: 3,
+    motivo: 'la catena è interrotta: hash del sigillo precedente diverso',
+  })
   const dropped = await sealedTrail(t)
   await tamper(dropped, 'alter table tracce detach partition tracce_202610', 'drop table tracce_202610')
   t.match(await verifyTrail(dropped.pool), { intact: false, sigillo: 1, motivo: /tracce_202610 manca e non risulta epurata/ })
@@ -131,14 +163,19 @@ t.test('the newest seal version of each stream covers every column of its table,
   const db = await testDatabase(t)
   for (const kind of streamKinds) {
     const { rows } = await db.pool.query<{ column_name: string }>(
-      `select column_name from information_schema.columns where table_name = $1 and table_schema = current_schema() order by ordinal_position`, [kind])
+      `select column_name from information_schema.columns where table_name = $1 and table_schema = current_schema() order by ordinal_position`,
+      [kind],
+    )
     t.same([...(coveredColumns(kind, sealVersion(kind)) ?? [])].sort(), rows.map((r) => r.column_name).sort(), kind)
   }
 })
 
 t.test('a seal version is frozen: what version 1 of tracce covers is what seals made under it hashed', async (t) => {
-  t.equal(createHash('sha256').update(rowText('tracce', 1)).digest('hex'), '39fbd9366755acbcb36380d38a479058fc302ab679cae79559fbf0e8a6c0212c',
-    'changing it would break every version-1 seal: add a version in src/audit/seal-formats.ts instead')
+  t.equal(
+    createHash('sha256').update(rowText('tracce', 1)).digest('hex'),
+    '39fbd9366755acbcb36380d38a479058fc302ab679cae79559fbf0e8a6c0212c',
+    'changing it would break every version-1 seal: add a version in src/audit/seal-formats.ts instead',
+  )
 })
 
 t.test('a column added to the trail changes nothing existing seals cover: they still verify', async (t) => {
@@ -149,7 +186,9 @@ t.test('a column added to the trail changes nothing existing seals cover: they s
 
 t.test('a seal whose version was changed to one nobody knows breaks the chain there', async (t) => {
   const db = await sealedTrail(t)
-  const { rows: [second] } = await db.pool.query('select id from sigilli order by id offset 1 limit 1')
+  const {
+    rows: [second],
+  } = await db.pool.query('select id from sigilli order by id offset 1 limit 1')
   await tamper(db, `update sigilli set versione = 7 where id = ${second.id}`)
   t.match(await verifyTrail(db.pool), { intact: false, sigillo: second.id, motivo: /versione del sigillo sconosciuta: 7/ })
 })

@@ -32,8 +32,16 @@ const tx: string[] = []
 for (const k of known) {
   tx.push(randomUUID())
   await insertTraccia(db.pool, {
-    transactionId: tx[tx.length - 1] as string, receivedAt: new Date(k.at), channel: 'soap', convenzioneId: k.convenzione, enteCodice: k.ente,
-    operatore: k.operatore, riferimentoPratica: k.pratica, cfPseudonimo: pseudonymise(KEY, CF), esito: k.esito, latencyMs: 3,
+    transactionId: tx[tx.length - 1] as string,
+    receivedAt: new Date(k.at),
+    channel: 'soap',
+    convenzioneId: k.convenzione,
+    enteCodice: k.ente,
+    operatore: k.operatore,
+    riferimentoPratica: k.pratica,
+    cfPseudonimo: pseudonymise(KEY, CF),
+    esito: k.esito,
+    latencyMs: 3,
   })
 }
 // and two calls that named the person but were refused: one before any ente was known, one of an ente outside its fascia
@@ -43,8 +51,15 @@ const refused = [
 ]
 for (const r of refused) {
   await insertTraccia(db.pool, {
-    transactionId: randomUUID(), receivedAt: new Date(r.at), channel: 'rest', convenzioneId: r.convenzione, enteCodice: r.ente,
-    operatore: 'dario', cfPseudonimo: pseudonymise(KEY, CF), codiceRifiuto: r.codice, latencyMs: 1,
+    transactionId: randomUUID(),
+    receivedAt: new Date(r.at),
+    channel: 'rest',
+    convenzioneId: r.convenzione,
+    enteCodice: r.ente,
+    operatore: 'dario',
+    cfPseudonimo: pseudonymise(KEY, CF),
+    codiceRifiuto: r.codice,
+    latencyMs: 1,
   })
 }
 await db.pool.query(`insert into enti (codice_ipa, nome) values ('c_h501', 'Roma Capitale')`)
@@ -52,12 +67,20 @@ await db.pool.query('analyze tracce')
 
 const count = async (filters: TraceFilters) => {
   const { conditions, values } = whereOf(filters, KEY)
-  const { rows } = await db.pool.query(`select count(*)::int as n from tracce ${conditions.length ? `where ${conditions.join(' and ')}` : ''}`, values)
+  const { rows } = await db.pool.query(
+    `select count(*)::int as n from tracce ${conditions.length ? `where ${conditions.join(' and ')}` : ''}`,
+    values,
+  )
   return rows[0].n as number
 }
 
 const cases: Array<[string, TraceFilters, (r: Record<string, any>) => boolean, RegExp]> = [
-  ['time range', { dal: '2026-10-01', al: '2026-10-01' }, (r) => r.ricevutaIl.toISOString().startsWith('2026-10-01'), /ricevuta_il_id_idx|tracce_\d+_pkey/],
+  [
+    'time range',
+    { dal: '2026-10-01', al: '2026-10-01' },
+    (r) => r.ricevutaIl.toISOString().startsWith('2026-10-01'),
+    /ricevuta_il_id_idx|tracce_\d+_pkey/,
+  ],
   ['ente', { ente: 'ente_7' }, (r) => r.enteCodice === 'ente_7', /ente_codice/],
   ['convenzione', { convenzione: 42 }, (r) => r.convenzioneId === 42, /convenzione_id/],
   ['operatore', { operatore: 'op123' }, (r) => r.operatore === 'op123', /operatore/],
@@ -65,7 +88,12 @@ const cases: Array<[string, TraceFilters, (r: Record<string, any>) => boolean, R
   ['esito', { esito: 'NON_VALIDO', convenzione: 3 }, (r) => r.esito === 'NON_VALIDO' && r.convenzioneId === 3, /esito|convenzione_id/],
   ['refusal code', { esito: 'FUORI_FASCIA_ORARIA' }, (r) => r.codiceRifiuto === 'FUORI_FASCIA_ORARIA', /codice_rifiuto/],
   ['transaction id', { transazione: '' }, (r) => r.identificativoTransazione === tx[1], /identificativo_transazione/],
-  ['codice fiscale typed by the auditor', { codiceFiscale: 'rssmra80a01h501u' }, (r) => r.cfPseudonimo === pseudonymise(KEY, CF), /cf_pseudonimo/],
+  [
+    'codice fiscale typed by the auditor',
+    { codiceFiscale: 'rssmra80a01h501u' },
+    (r) => r.cfPseudonimo === pseudonymise(KEY, CF),
+    /cf_pseudonimo/,
+  ],
 ]
 for (const c of cases) if (c[0] === 'transaction id') c[1].transazione = tx[1]
 
@@ -76,7 +104,10 @@ t.test('each filter returns exactly the matching tracce, newest first', async (t
     const { tracce } = await searchTracce(db.pool, filters, KEY, { limit: 1000 })
     t.equal(tracce.length, expected, `${name}: all of them`)
     t.ok(tracce.every(matches), `${name}: only them`)
-    t.ok(tracce.every((r, i) => i === 0 || (tracce[i - 1]?.ricevutaIl ?? r.ricevutaIl) >= r.ricevutaIl), `${name}: newest first`)
+    t.ok(
+      tracce.every((r, i) => i === 0 || (tracce[i - 1]?.ricevutaIl ?? r.ricevutaIl) >= r.ricevutaIl),
+      `${name}: newest first`,
+    )
   }
 })
 
@@ -105,7 +136,9 @@ t.test('every filter is served by an index (query plans)', async (t) => {
     // an empty partition is scanned rather than probed, which reads nothing; any other scan would read it all
     const scanned = [...plan.matchAll(/"Node Type":"Seq Scan"[^}]*?"Relation Name":"([^"]+)"/g)].map((m) => m[1] as string)
     for (const relation of scanned) {
-      const { rows: [r] } = await client.query(`select count(*)::int as n from ${relation.replace(/[^a-z0-9_]/g, '')}`)
+      const {
+        rows: [r],
+      } = await client.query(`select count(*)::int as n from ${relation.replace(/[^a-z0-9_]/g, '')}`)
       t.equal(r.n, 0, `${name}: a sequential scan only of an empty partition (${relation})`)
     }
     const used = [...plan.matchAll(/"Index Name":"([^"]+)"/g)].map((m) => m[1]).join(' ')
@@ -122,14 +155,51 @@ t.test('bad filters are refused clearly', async (t) => {
 t.test('the subject report: which enti verified a codice fiscale, when, with which esito and operatore; refused calls apart', async (t) => {
   const report = await subjectReport(db.pool, ' rssmra80a01h501u ', KEY)
   t.equal(report.verifiche, 3, 'the refused calls are not verifications')
-  t.same(report.enti.map((e) => e.enteCodice), ['c_h501', 'c_f205'], 'no group for the call refused before any ente was known')
+  t.same(
+    report.enti.map((e) => e.enteCodice),
+    ['c_h501', 'c_f205'],
+    'no group for the call refused before any ente was known',
+  )
   t.match(report.enti, [
-    { enteCodice: 'c_h501', enteNome: 'Roma Capitale', convenzioni: [501], operatori: ['anna', 'bruno'], pratiche: ['ROMA-1', 'ROMA-2'], verifiche: 2,
-      prima: new Date('2026-10-02T08:00:00Z'), ultima: new Date('2026-10-20T09:30:00Z'), esiti: { VALIDO: 1, NON_VALIDO: 1 } },
-    { enteCodice: 'c_f205', enteNome: null, convenzioni: [205], operatori: ['carla'], pratiche: ['MI-7'], verifiche: 1, esiti: { VALIDO: 1 } },
+    {
+      enteCodice: 'c_h501',
+      enteNome: 'Roma Capitale',
+      convenzioni: [501],
+      operatori: ['anna', 'bruno'],
+      pratiche: ['ROMA-1', 'ROMA-2'],
+      verifiche: 2,
+      prima: new Date('2026-10-02T08:00:00Z'),
+      ultima: new Date('2026-10-20T09:30:00Z'),
+      esiti: { VALIDO: 1, NON_VALIDO: 1 },
+    },
+    {
+      enteCodice: 'c_f205',
+      enteNome: null,
+      convenzioni: [205],
+      operatori: ['carla'],
+      pratiche: ['MI-7'],
+      verifiche: 1,
+      esiti: { VALIDO: 1 },
+    },
   ])
-  t.same(report.accessi.map((a) => a.identificativoTransazione), tx)
-  t.same(report.accessi.map((a) => [a.enteCodice, a.esito, a.operatore]), [['c_h501', 'VALIDO', 'anna'], ['c_h501', 'NON_VALIDO', 'bruno'], ['c_f205', 'VALIDO', 'carla']])
-  t.same(report.rifiutate.map((r) => [r.enteCodice, r.codiceRifiuto, r.esito]), [[null, 'CERTIFICATO_NON_AUTORIZZATO', null], ['c_h501', 'FUORI_FASCIA_ORARIA', null]])
+  t.same(
+    report.accessi.map((a) => a.identificativoTransazione),
+    tx,
+  )
+  t.same(
+    report.accessi.map((a) => [a.enteCodice, a.esito, a.operatore]),
+    [
+      ['c_h501', 'VALIDO', 'anna'],
+      ['c_h501', 'NON_VALIDO', 'bruno'],
+      ['c_f205', 'VALIDO', 'carla'],
+    ],
+  )
+  t.same(
+    report.rifiutate.map((r) => [r.enteCodice, r.codiceRifiuto, r.esito]),
+    [
+      [null, 'CERTIFICATO_NON_AUTORIZZATO', null],
+      ['c_h501', 'FUORI_FASCIA_ORARIA', null],
+    ],
+  )
   t.equal((await subjectReport(db.pool, 'BNCGLI75M52F205F', KEY)).verifiche, 0)
 })

@@ -18,12 +18,23 @@ const folder = () => {
   return dir
 }
 const traccia = (i: number, receivedAt = new Date(Date.UTC(2026, 10, 22, 10, 0, i))): Traccia => ({
-  transactionId: randomUUID(), receivedAt, channel: i % 2 ? 'soap' : 'rest', codiceRifiuto: 'SERVIZIO_NON_DISPONIBILE',
-  motivo: 'database non raggiungibile', operatore: `op.${i}`, latencyMs: 1.5,
+  transactionId: randomUUID(),
+  receivedAt,
+  channel: i % 2 ? 'soap' : 'rest',
+  codiceRifiuto: 'SERVIZIO_NON_DISPONIBILE',
+  motivo: 'database non raggiungibile',
+  operatore: `op.${i}`,
+  latencyMs: 1.5,
 })
-const inTrail = async (ids: string[]) => (await db.pool.query<{ tx: string }>(
-  'select identificativo_transazione::text as tx from tracce where identificativo_transazione = any($1::uuid[]) order by id', [ids])).rows.map((r) => r.tx)
-const lines = (dir: string) => readdirSync(dir).reduce((n, f) => n + readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).length, 0)
+const inTrail = async (ids: string[]) =>
+  (
+    await db.pool.query<{ tx: string }>(
+      'select identificativo_transazione::text as tx from tracce where identificativo_transazione = any($1::uuid[]) order by id',
+      [ids],
+    )
+  ).rows.map((r) => r.tx)
+const lines = (dir: string) =>
+  readdirSync(dir).reduce((n, f) => n + readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).length, 0)
 /** a pid that was alive a moment ago and is not any more */
 const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid
 
@@ -36,7 +47,11 @@ t.test('appended tracce are on disk, then go into the trail once, in order, acro
   t.equal(lines(dir), 31, 'every traccia is a line in the spool before append resolves')
   t.equal(spool.pending, 31)
   t.equal(await spool.replay(db.pool), 31)
-  t.same(await inTrail(tracce.map((x) => x.transactionId)), tracce.map((x) => x.transactionId), 'all of them, in the order written')
+  t.same(
+    await inTrail(tracce.map((x) => x.transactionId)),
+    tracce.map((x) => x.transactionId),
+    'all of them, in the order written',
+  )
   t.same(readdirSync(dir), [], 'the replayed file is gone')
   t.equal(spool.pending, 0)
   t.equal(await spool.replay(db.pool), 0, 'a second replay finds nothing')
@@ -59,7 +74,11 @@ t.test('a replay cut short runs again without duplicating anything', async (t) =
   copyFileSync(copy, path.join(dir, `spool-${deadPid()}-0a.ndjson`))
   rmSync(copy)
   t.equal(await createSpool(dir, quiet).replay(db.pool), 10, 'the file is read again')
-  t.same(await inTrail(tracce.map((x) => x.transactionId)), tracce.map((x) => x.transactionId), 'each transaction still once')
+  t.same(
+    await inTrail(tracce.map((x) => x.transactionId)),
+    tracce.map((x) => x.transactionId),
+    'each transaction still once',
+  )
 })
 
 t.test("a dead process's file is taken, a live process's file is left, a torn last line is skipped", async (t) => {
@@ -70,7 +89,10 @@ t.test("a dead process's file is taken, a live process's file is left, a torn la
   // pid 1 is alive for as long as the machine is
   writeFileSync(path.join(dir, 'spool-1-0c.ndjson'), `${JSON.stringify(live)}\n`)
   t.equal(await createSpool(dir, quiet).replay(db.pool), 2)
-  t.same(await inTrail([...dead, live].map((x) => x.transactionId)), dead.map((x) => x.transactionId))
+  t.same(
+    await inTrail([...dead, live].map((x) => x.transactionId)),
+    dead.map((x) => x.transactionId),
+  )
   t.same(readdirSync(dir), ['spool-1-0c.ndjson'], 'the live process keeps its file')
 })
 

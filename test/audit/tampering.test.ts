@@ -21,15 +21,27 @@ import { testActor } from '../helpers/actor.ts'
 async function addTracce(db: Pool, n: number, month = '2026-10-15T10:00:00Z') {
   for (let i = 0; i < n; i++) {
     const receivedAt = new Date(month)
-    await withPartition(db, receivedAt, () => insertTraccia(db, {
-      transactionId: randomUUID(), receivedAt, channel: 'rest', convenzioneId: 1, enteCodice: 'c_h501', operatore: `op${i}`,
-      riferimentoPratica: `PR-${i}`, esito: 'VALIDO', latencyMs: 1,
-    }))
+    await withPartition(db, receivedAt, () =>
+      insertTraccia(db, {
+        transactionId: randomUUID(),
+        receivedAt,
+        channel: 'rest',
+        convenzioneId: 1,
+        enteCodice: 'c_h501',
+        operatore: `op${i}`,
+        riferimentoPratica: `PR-${i}`,
+        esito: 'VALIDO',
+        latencyMs: 1,
+      }),
+    )
   }
 }
 
 /** A trail of two months with a witness: October sealed twice, November once, every head witnessed. */
-async function witnessedTrail(t: Test, options: { roles?: boolean } = {}): Promise<{ db: TestDatabase; witness: Witness; dir: string; second: number[] }> {
+async function witnessedTrail(
+  t: Test,
+  options: { roles?: boolean } = {},
+): Promise<{ db: TestDatabase; witness: Witness; dir: string; second: number[] }> {
   const db = await testDatabase(t, options)
   const dir = await mkdtemp(path.join(os.tmpdir(), 'invciv-witness-'))
   const witness = await openWitness({ keyFile: path.join(dir, 'seal-key.pem'), createKey: true, logFile: path.join(dir, 'witness.log') })
@@ -45,15 +57,31 @@ async function witnessedTrail(t: Test, options: { roles?: boolean } = {}): Promi
 
 // these trails were sealed by a test, not by a running gateway: the newest head need not be recent
 const verifyWith = async (db: TestDatabase, witness: Witness, retentionMonths?: number) =>
-  verifyTrail(db.pool, { witness: await witness.check({ intervalMs: 60_000, live: false }), ...(retentionMonths === undefined ? {} : { retentionMonths }) })
+  verifyTrail(db.pool, {
+    witness: await witness.check({ intervalMs: 60_000, live: false }),
+    ...(retentionMonths === undefined ? {} : { retentionMonths }),
+  })
 
 t.test('TRUNCATE is refused on every partition, existing and future, and on every table of the trail', async (t) => {
   const { db } = await witnessedTrail(t)
   await ensurePartition(db.pool, new Date('2031-01-01T00:00:00Z'))
-  for (const table of ['tracce', 'tracce_202610', 'tracce_202611', 'tracce_203101', 'sigilli, epurazioni', 'epurazioni', 'registro_modifiche', 'accessi_audit']) {
+  for (const table of [
+    'tracce',
+    'tracce_202610',
+    'tracce_202611',
+    'tracce_203101',
+    'sigilli, epurazioni',
+    'epurazioni',
+    'registro_modifiche',
+    'accessi_audit',
+  ]) {
     await t.rejects(db.pool.query(`truncate ${table}`), { message: /append-only: TRUNCATE refused/ }, table)
   }
-  await t.rejects(db.pool.query(`update registro_modifiche set attore = 'x'`), { message: /append-only: UPDATE refused/ }, 'the change log is append-only')
+  await t.rejects(
+    db.pool.query(`update registro_modifiche set attore = 'x'`),
+    { message: /append-only: UPDATE refused/ },
+    'the change log is append-only',
+  )
   await t.rejects(db.pool.query('delete from registro_modifiche'), { message: /append-only: DELETE refused/ })
 })
 
@@ -66,40 +94,66 @@ t.test('the runtime role may insert and read the trail, and nothing more', async
   await recordChange(app.pool, testActor, { oggetto: 'ente', oggettoId: 'c_x', azione: 'aggiunto' })
   t.equal((await app.pool.query('select count(*)::int as n from tracce')).rows[0].n, 14)
   const refused = [
-    'update tracce set operatore = $$x$$', 'delete from tracce', 'truncate tracce_202610', 'truncate tracce_203102', 'update registro_modifiche set attore = $$x$$',
-    'delete from sigilli', 'delete from registro_modifiche', 'delete from accessi_audit', 'truncate sigilli',
-    'alter table tracce disable trigger all', 'alter table tracce_202610 disable trigger tracce_202610_no_truncate', 'alter table sigilli disable trigger all',
-    'drop trigger sigilli_append_only on sigilli', 'alter table tracce detach partition tracce_202610', 'drop table tracce_202610',
+    'update tracce set operatore = $$x$$',
+    'delete from tracce',
+    'truncate tracce_202610',
+    'truncate tracce_203102',
+    'update registro_modifiche set attore = $$x$$',
+    'delete from sigilli',
+    'delete from registro_modifiche',
+    'delete from accessi_audit',
+    'truncate sigilli',
+    'alter table tracce disable trigger all',
+    'alter table tracce_202610 disable trigger tracce_202610_no_truncate',
+    'alter table sigilli disable trigger all',
+    'drop trigger sigilli_append_only on sigilli',
+    'alter table tracce detach partition tracce_202610',
+    'drop table tracce_202610',
     `insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ('tracce_202610', '2026-10-01', '2026-11-01', 0, null)`,
-    `set session_replication_role = replica`, 'create table tracce_altro (id int)',
+    `set session_replication_role = replica`,
+    'create table tracce_altro (id int)',
   ]
   for (const sql of refused) {
     await t.rejects(app.pool.query(sql), { message: /permission denied|must be owner/ }, sql)
   }
-  t.notOk(await mayPurge(app.pool), 'retention is not the runtime role\'s to run')
+  t.notOk(await mayPurge(app.pool), "retention is not the runtime role's to run")
   const owner = await loginOf(t, db, DEFAULT_ROLES.owner)
   t.ok(await mayPurge(owner.pool))
-  t.match(await trailPowers(owner.pool, DEFAULT_ROLES), [/the database role/, `is a member of ${DEFAULT_ROLES.owner}`], 'production would refuse to serve as the owner')
+  t.match(
+    await trailPowers(owner.pool, DEFAULT_ROLES),
+    [/the database role/, `is a member of ${DEFAULT_ROLES.owner}`],
+    'production would refuse to serve as the owner',
+  )
   t.match(await trailPowers(db.pool, DEFAULT_ROLES), [/the database role postgres/, 'is a superuser'], 'and as a superuser')
 })
 
-t.test('the auditors\' read-only role reads the trail and records its own reading, nothing else', async (t) => {
+t.test("the auditors' read-only role reads the trail and records its own reading, nothing else", async (t) => {
   const { db } = await witnessedTrail(t, { roles: true })
   const auditor = await loginOf(t, db, DEFAULT_ROLES.auditor)
   t.equal((await auditor.pool.query('select count(*)::int as n from tracce')).rows[0].n, 13)
   await auditor.pool.query(`insert into accessi_audit (principale, azione, filtri, righe) values ('cli:auditor', 'verifica', '{}', null)`)
-  for (const sql of [`insert into tracce (identificativo_transazione, ricevuta_il, canale, latenza_ms) values (gen_random_uuid(), now(), 'rest', 1)`,
-    'update convenzioni set stato = $$attiva$$', `insert into registro_modifiche (attore, ruolo, oggetto, azione) values ('x', 'x', 'x', 'x')`]) {
+  for (const sql of [
+    `insert into tracce (identificativo_transazione, ricevuta_il, canale, latenza_ms) values (gen_random_uuid(), now(), 'rest', 1)`,
+    'update convenzioni set stato = $$attiva$$',
+    `insert into registro_modifiche (attore, ruolo, oggetto, azione) values ('x', 'x', 'x', 'x')`,
+  ]) {
     await t.rejects(auditor.pool.query(sql), { message: /permission denied/ }, sql)
   }
 })
 
 t.test('a purge record written by hand is refused, even by the owner; with the triggers off, verify names it', async (t) => {
   const { db, witness } = await witnessedTrail(t)
-  await t.rejects(db.pool.query(`insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ('tracce_202610', '2026-10-01', '2026-11-01', 10, 2)`),
-    { message: /purge record for tracce_202610, which still exists/ })
+  await t.rejects(
+    db.pool.query(
+      `insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ('tracce_202610', '2026-10-01', '2026-11-01', 10, 2)`,
+    ),
+    { message: /purge record for tracce_202610, which still exists/ },
+  )
   // the partition kept, with or without its rows
-  await asSuperuserWithoutTriggers(db, `insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ('tracce_202610', '2026-10-01', '2026-11-01', 10, 2)`)
+  await asSuperuserWithoutTriggers(
+    db,
+    `insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ('tracce_202610', '2026-10-01', '2026-11-01', 10, 2)`,
+  )
   t.match(await verifyWith(db, witness), { intact: false, motivo: /epurazione \d+ della partizione tracce_202610, che esiste ancora/ })
   await asSuperuserWithoutTriggers(db, 'delete from tracce_202610')
   t.match(await verifyWith(db, witness), { intact: false, motivo: /che esiste ancora/ }, 'emptied, it is still there')
@@ -108,15 +162,26 @@ t.test('a purge record written by hand is refused, even by the owner; with the t
 t.test('a partition dropped by hand with a forged purge record: inside the retention period, or not at its last seal', async (t) => {
   const inside = await witnessedTrail(t)
   const last = (await inside.db.pool.query(`select max(id)::int as id from sigilli where partizione = 'tracce_202610'`)).rows[0].id
-  await asSuperuserWithoutTriggers(inside.db, 'alter table tracce detach partition tracce_202610', 'drop table tracce_202610',
-    `insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ('tracce_202610', '2026-10-01', '2026-11-01', 10, ${last})`)
+  await asSuperuserWithoutTriggers(
+    inside.db,
+    'alter table tracce detach partition tracce_202610',
+    'drop table tracce_202610',
+    `insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ('tracce_202610', '2026-10-01', '2026-11-01', 10, ${last})`,
+  )
   t.match(await verifyWith(inside.db, inside.witness, 1200), { intact: false, motivo: /dentro il periodo di conservazione \(1200 mesi\)/ })
 
   const early = await witnessedTrail(t)
   const first = (await early.db.pool.query(`select min(id)::int as id from sigilli where partizione = 'tracce_202610'`)).rows[0].id
-  await asSuperuserWithoutTriggers(early.db, 'alter table tracce detach partition tracce_202610', 'drop table tracce_202610',
-    `insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ('tracce_202610', '2026-10-01', '2026-11-01', 5, ${first})`)
-  t.match(await verifyWith(early.db, early.witness), { intact: false, motivo: new RegExp(`l'ultimo sigillo registrato \\(${first}\\) non è l'ultimo della partizione`) })
+  await asSuperuserWithoutTriggers(
+    early.db,
+    'alter table tracce detach partition tracce_202610',
+    'drop table tracce_202610',
+    `insert into epurazioni (partizione, dal, al, righe, ultimo_sigillo) values ('tracce_202610', '2026-10-01', '2026-11-01', 5, ${first})`,
+  )
+  t.match(await verifyWith(early.db, early.witness), {
+    intact: false,
+    motivo: new RegExp(`l'ultimo sigillo registrato \\(${first}\\) non è l'ultimo della partizione`),
+  })
 })
 
 t.test('the retention job purges as the owner; its purge record is chained and the trail still verifies', async (t) => {
@@ -125,18 +190,33 @@ t.test('the retention job purges as the owner; its purge record is chained and t
   const purged = await purgeExpired(owner.pool, new Date('2026-11-01T00:00:00Z'), (head) => witness.record(head))
   t.match(purged, [{ partizione: 'tracce_202610', righe: 10 }])
   await sealUpTo(db.pool, await watermark(db.pool), (head) => witness.record(head))
-  t.match(await verifyWith(db, witness, 0), { intact: true, flussi: { epurazioni: { sigillate: 1, inAttesa: 0 }, tracce: { sigillate: 3 } } })
+  t.match(await verifyWith(db, witness, 0), {
+    intact: true,
+    flussi: { epurazioni: { sigillate: 1, inAttesa: 0 }, tracce: { sigillate: 3 } },
+  })
 })
 
 t.test('the newest seals removed with their rows: the witness log says the chain went further', async (t) => {
   const { db, witness, second } = await witnessedTrail(t)
   t.equal(second.length, 2, 'the second round sealed October and November')
-  const { rows: seals } = await db.pool.query<{ id: number; partizione: string; da_id: string }>('select id, partizione, da_id from sigilli where id = any($1) order by id', [second])
-  await asSuperuserWithoutTriggers(db, ...seals.flatMap((s) => [`delete from ${s.partizione} where id >= ${s.da_id}`, `delete from sigilli where id = ${s.id}`]))
-  t.match(await verifyTrail(db.pool), { intact: true, flussi: { tracce: { sigillate: 5, inAttesa: 0 } } }, 'without the witness, nothing inside the database shows it')
+  const { rows: seals } = await db.pool.query<{ id: number; partizione: string; da_id: string }>(
+    'select id, partizione, da_id from sigilli where id = any($1) order by id',
+    [second],
+  )
+  await asSuperuserWithoutTriggers(
+    db,
+    ...seals.flatMap((s) => [`delete from ${s.partizione} where id >= ${s.da_id}`, `delete from sigilli where id = ${s.id}`]),
+  )
+  t.match(
+    await verifyTrail(db.pool),
+    { intact: true, flussi: { tracce: { sigillate: 5, inAttesa: 0 } } },
+    'without the witness, nothing inside the database shows it',
+  )
   const firstRemoved = Math.min(...second)
   t.match(await verifyWith(db, witness), {
-    intact: false, sigillo: firstRemoved, motivo: `testimone: il sigillo ${firstRemoved} è stato testimoniato ma la catena finisce al ${firstRemoved - 1}: sigilli rimossi in coda`,
+    intact: false,
+    sigillo: firstRemoved,
+    motivo: `testimone: il sigillo ${firstRemoved} è stato testimoniato ma la catena finisce al ${firstRemoved - 1}: sigilli rimossi in coda`,
   })
 })
 
@@ -150,7 +230,10 @@ t.test('a witness line altered, or a forged one appended, does not verify', asyn
   const { db, witness, dir } = await witnessedTrail(t)
   const logFile = path.join(dir, 'witness.log')
   const original = await readFile(logFile, 'utf8')
-  const lines = original.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+  const lines = original
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
   lines[0] = { ...lines[0], sigillatoIl: '2020-01-01T00:00:00.000Z' }
   await writeFile(logFile, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`)
   t.match(await verifyWith(db, witness), { intact: false, motivo: 'testimone: la firma della riga 1 non è valida' })
@@ -175,7 +258,10 @@ t.test('an unsealed row is sealed on the next run, so an edit after that is foun
   await addTracce(db.pool, 1, '2026-11-16T10:00:00Z')
   t.match(await verifyWith(db, witness), { intact: true, flussi: { tracce: { inAttesa: 1 } } })
   await sealUpTo(db.pool, await watermark(db.pool), (head) => witness.record(head))
-  await asSuperuserWithoutTriggers(db, `update tracce set operatore = 'falsario' where riferimento_pratica = 'PR-0' and ricevuta_il = '2026-11-16T10:00:00Z'`)
+  await asSuperuserWithoutTriggers(
+    db,
+    `update tracce set operatore = 'falsario' where riferimento_pratica = 'PR-0' and ricevuta_il = '2026-11-16T10:00:00Z'`,
+  )
   t.match(await verifyWith(db, witness), { intact: false, motivo: 'righe alterate o scambiate' })
 })
 
@@ -207,8 +293,17 @@ async function anHourOfService(t: Test): Promise<{ db: TestDatabase; witness: Wi
 
 /** The seals after `keep`, and (with `rows`) the rows they cover in every stream, removed by a superuser. */
 async function removeSealsAfter(db: TestDatabase, keep: number, rows: boolean) {
-  const { rows: seals } = await db.pool.query<{ id: number; partizione: string; da_id: string }>('select id, partizione, da_id from sigilli where id > $1 order by id', [keep])
-  await asSuperuserWithoutTriggers(db, ...seals.flatMap((s) => [...(rows ? [`delete from ${s.partizione} where id >= ${s.da_id}`] : []), `delete from sigilli where id = ${s.id}`]))
+  const { rows: seals } = await db.pool.query<{ id: number; partizione: string; da_id: string }>(
+    'select id, partizione, da_id from sigilli where id > $1 order by id',
+    [keep],
+  )
+  await asSuperuserWithoutTriggers(
+    db,
+    ...seals.flatMap((s) => [
+      ...(rows ? [`delete from ${s.partizione} where id >= ${s.da_id}`] : []),
+      `delete from sigilli where id = ${s.id}`,
+    ]),
+  )
 }
 
 /** The witness log cut after the last line that names seal `keep` or an earlier one (what an attacker with write access does). */
@@ -224,70 +319,117 @@ t.test('the head is signed at every run: a running deployment verifies intact wi
   const { db, witness, end } = await anHourOfService(t)
   const result = await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now: new Date(end + 30_000) })
   t.match(result, { intact: true, testimone: { firmataIl: new Date(end).toISOString(), ultima: { sigillo: Number } } })
-  const signedAt = new Set((await readFile(witness.logFile, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as WitnessLine).firmatoIl))
+  const signedAt = new Set(
+    (await readFile(witness.logFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as WitnessLine).firmatoIl),
+  )
   t.equal(signedAt.size, 61, 'every run of the hour left a signed head (a line per seal where it sealed)')
-  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now: new Date(end + 3 * MINUTE) }),
-    { intact: false, motivo: /nessuna testa firmata dal .*: il sigillatore si è fermato, o le teste più recenti sono state rimosse/ }, 'a heartbeat two intervals late is a finding')
+  t.match(
+    await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now: new Date(end + 3 * MINUTE) }),
+    { intact: false, motivo: /nessuna testa firmata dal .*: il sigillatore si è fermato, o le teste più recenti sono state rimosse/ },
+    'a heartbeat two intervals late is a finding',
+  )
 })
 
-t.test("the report's attack: the newest tracce, their change-log rows and the seals after the fifth removed, the log cut after the fifth", async (t) => {
-  const { db, witness, logFile, end } = await anHourOfService(t)
-  const cutAt = 5
-  await removeSealsAfter(db, cutAt, true)
-  await cutLogAt(logFile, cutAt)
-  const now = new Date(end + 30_000)
-  t.match(await verifyTrail(db.pool), { intact: true }, 'the database alone cannot show it')
-  const live = await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now })
-  t.match(live, { intact: false, motivo: /^testimone: nessuna testa firmata dal / }, 'a running deployment: the heartbeat stopped at the cut')
-  const stopped = await verifyTrail(db.pool, { witness: await witness.check(policy(false)), now })
-  t.match(stopped, { intact: true, testimone: { ultima: { sigillo: cutAt } } }, 'a stopped one: intact only up to its newest witnessed head, which it names')
-  t.ok(stopped.intact && Date.parse(stopped.testimone.firmataIl ?? '') < end - 10 * MINUTE, 'witnessed up to well before the end: what came after rests on the database alone')
+t.test(
+  "the report's attack: the newest tracce, their change-log rows and the seals after the fifth removed, the log cut after the fifth",
+  async (t) => {
+    const { db, witness, logFile, end } = await anHourOfService(t)
+    const cutAt = 5
+    await removeSealsAfter(db, cutAt, true)
+    await cutLogAt(logFile, cutAt)
+    const now = new Date(end + 30_000)
+    t.match(await verifyTrail(db.pool), { intact: true }, 'the database alone cannot show it')
+    const live = await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now })
+    t.match(
+      live,
+      { intact: false, motivo: /^testimone: nessuna testa firmata dal / },
+      'a running deployment: the heartbeat stopped at the cut',
+    )
+    const stopped = await verifyTrail(db.pool, { witness: await witness.check(policy(false)), now })
+    t.match(
+      stopped,
+      { intact: true, testimone: { ultima: { sigillo: cutAt } } },
+      'a stopped one: intact only up to its newest witnessed head, which it names',
+    )
+    t.ok(
+      stopped.intact && Date.parse(stopped.testimone.firmataIl ?? '') < end - 10 * MINUTE,
+      'witnessed up to well before the end: what came after rests on the database alone',
+    )
 
-  await t.rejects(witness.record(await chainHead(db.pool), new Date(end + MINUTE)), { message: /the chain's head went back from seal \d+ to 5/ },
-    'the running process will not sign the cut chain, so its heartbeat stays stopped')
-  const restarted = await openWitness({ keyFile: path.join(path.dirname(logFile), 'seal-key.pem'), createKey: false, logFile })
-  await restarted.record(await chainHead(db.pool), new Date(end + MINUTE))
-  t.match(await verifyTrail(db.pool, { witness: await restarted.check(policy(true)), now: new Date(end + 90_000) }), { intact: true },
-    'a process started after the cut signs what it finds: docs/audit.md names restarting the gateway among what the attack needs')
-})
+    await t.rejects(
+      witness.record(await chainHead(db.pool), new Date(end + MINUTE)),
+      { message: /the chain's head went back from seal \d+ to 5/ },
+      'the running process will not sign the cut chain, so its heartbeat stays stopped',
+    )
+    const restarted = await openWitness({ keyFile: path.join(path.dirname(logFile), 'seal-key.pem'), createKey: false, logFile })
+    await restarted.record(await chainHead(db.pool), new Date(end + MINUTE))
+    t.match(
+      await verifyTrail(db.pool, { witness: await restarted.check(policy(true)), now: new Date(end + 90_000) }),
+      { intact: true },
+      'a process started after the cut signs what it finds: docs/audit.md names restarting the gateway among what the attack needs',
+    )
+  },
+)
 
 t.test('the log alone cut under a running process: it will not sign after the cut, so its heartbeat stops', async (t) => {
   const { db, witness, logFile, end } = await anHourOfService(t)
   await cutLogAt(logFile, 5)
-  await t.rejects(witness.record(await chainHead(db.pool), new Date(end + MINUTE)), { message: /the witness log .* no longer ends with the head of seal \d+ this process witnessed/ },
-    'the chain is whole, but the log no longer ends where this process left it')
-  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now: new Date(end + 3 * MINUTE) }), { intact: false, motivo: /^testimone: / },
-    'what the log lost shows at the next verify')
+  await t.rejects(
+    witness.record(await chainHead(db.pool), new Date(end + MINUTE)),
+    { message: /the witness log .* no longer ends with the head of seal \d+ this process witnessed/ },
+    'the chain is whole, but the log no longer ends where this process left it',
+  )
+  t.match(
+    await verifyTrail(db.pool, { witness: await witness.check(policy(true)), now: new Date(end + 3 * MINUTE) }),
+    { intact: false, motivo: /^testimone: / },
+    'what the log lost shows at the next verify',
+  )
 })
 
 t.test('the seals and the log cut but the tracce kept: tracce well after the newest head are a finding, running or not', async (t) => {
   const { db, witness, logFile, end } = await anHourOfService(t)
   await removeSealsAfter(db, 5, false)
   await cutLogAt(logFile, 5)
-  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(false)), now: new Date(end + 30_000) }),
-    { intact: false, motivo: /^testimone: l'ultima testa firmata è del .*, ma ci sono tracce fino al .*: teste rimosse dal registro$/ })
+  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(false)), now: new Date(end + 30_000) }), {
+    intact: false,
+    motivo: /^testimone: l'ultima testa firmata è del .*, ma ci sono tracce fino al .*: teste rimosse dal registro$/,
+  })
 })
 
 t.test('every seal removed and the log emptied, or the log alone removed: a finding', async (t) => {
   const all = await anHourOfService(t)
   await asSuperuserWithoutTriggers(all.db, 'delete from sigilli')
   await writeFile(all.logFile, '')
-  t.match(await verifyTrail(all.db.pool, { witness: await all.witness.check(policy(false)), now: new Date(all.end + 30_000) }),
-    { intact: false, motivo: /^testimone: nessuna testa firmata, ma ci sono tracce dal / })
+  t.match(await verifyTrail(all.db.pool, { witness: await all.witness.check(policy(false)), now: new Date(all.end + 30_000) }), {
+    intact: false,
+    motivo: /^testimone: nessuna testa firmata, ma ci sono tracce dal /,
+  })
   const logGone = await anHourOfService(t)
   await rm(logGone.logFile)
-  t.match(await verifyTrail(logGone.db.pool, { witness: await logGone.witness.check(policy(false)), now: new Date(logGone.end + 30_000) }),
-    { intact: false, motivo: /^testimone: il registro dei testimoni è vuoto o manca, ma la catena ha \d+ sigilli$/ })
+  t.match(
+    await verifyTrail(logGone.db.pool, { witness: await logGone.witness.check(policy(false)), now: new Date(logGone.end + 30_000) }),
+    { intact: false, motivo: /^testimone: il registro dei testimoni è vuoto o manca, ma la catena ha \d+ sigilli$/ },
+  )
 })
 
 t.test("a cut log against the copy the witness webhook received, or against the webhook's delivery count", async (t) => {
   const { db, witness, logFile, end } = await anHourOfService(t)
   await removeSealsAfter(db, 5, true)
   const original = await cutLogAt(logFile, 5)
-  const copy = original.trim().split('\n').map((l) => JSON.parse(l) as WitnessLine)
-  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(false), copy), now: new Date(end + 30_000) }),
-    { intact: false, motivo: /^testimone: il sigillo 6 è stato testimoniato ma la catena finisce al 5: sigilli rimossi in coda$/ })
+  const copy = original
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as WitnessLine)
+  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(false), copy), now: new Date(end + 30_000) }), {
+    intact: false,
+    motivo: /^testimone: il sigillo 6 è stato testimoniato ma la catena finisce al 5: sigilli rimossi in coda$/,
+  })
   await writeFile(deliveredFile(logFile), String(copy.length))
-  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(false)), now: new Date(end + 30_000) }),
-    { intact: false, motivo: `testimone: il registro ha ${(await readFile(logFile, 'utf8')).trim().split('\n').length} teste ma ${copy.length} sono state inviate al webhook: il registro è stato tagliato` })
+  t.match(await verifyTrail(db.pool, { witness: await witness.check(policy(false)), now: new Date(end + 30_000) }), {
+    intact: false,
+    motivo: `testimone: il registro ha ${(await readFile(logFile, 'utf8')).trim().split('\n').length} teste ma ${copy.length} sono state inviate al webhook: il registro è stato tagliato`,
+  })
 })

@@ -5,15 +5,23 @@ import { csvCell, neutralise } from '../../src/audit/untrusted-text.ts'
 
 t.test('every control and bidirectional character is stored as a visible <U+XXXX>', async (t) => {
   t.equal(neutralise('PR-1\u202Efdp.exe'), 'PR-1<U+202E>fdp.exe', 'right-to-left override')
-  t.equal(neutralise('a\u2066b\u2069c\u200Ed\u200Fe\u061Cf\u202Ag'), 'a<U+2066>b<U+2069>c<U+200E>d<U+200F>e<U+061C>f<U+202A>g', 'isolates, marks, embeddings')
-  t.equal(neutralise('riga\nfalsa\r\u0000\u001b[31m\u0085\u009b'), 'riga<U+000A>falsa<U+000D><U+0000><U+001B>[31m<U+0085><U+009B>', 'C0 and C1 controls, ANSI escapes')
+  t.equal(
+    neutralise('a\u2066b\u2069c\u200Ed\u200Fe\u061Cf\u202Ag'),
+    'a<U+2066>b<U+2069>c<U+200E>d<U+200F>e<U+061C>f<U+202A>g',
+    'isolates, marks, embeddings',
+  )
+  t.equal(
+    neutralise('riga\nfalsa\r\u0000\u001b[31m\u0085\u009b'),
+    'riga<U+000A>falsa<U+000D><U+0000><U+001B>[31m<U+0085><U+009B>',
+    'C0 and C1 controls, ANSI escapes',
+  )
   t.equal(neutralise('Pratica n. 12/2026 — àèìòù «ok» 日本'), 'Pratica n. 12/2026 — àèìòù «ok» 日本', 'ordinary text is left as it is')
 })
 
 t.test('a CSV cell that a spreadsheet would run as a formula is defused', async (t) => {
   const cases: Array<[unknown, string]> = [
     ['=HYPERLINK("http://evil","x")', `"'=HYPERLINK(""http://evil"",""x"")"`],
-    ['+1+cmd|\' /C calc\'!A0', `'+1+cmd|' /C calc'!A0`],
+    ["+1+cmd|' /C calc'!A0", `'+1+cmd|' /C calc'!A0`],
     ['-2+3', `'-2+3`],
     ['@SUM(A1)', `'@SUM(A1)`],
     ['   =1+1', `'   =1+1`],

@@ -45,11 +45,20 @@ t.test('heads reach the webhook in order, once each, after it failed a few times
   // as main.ts wires them: each head recorded wakes the webhook
   const webhook = startWitnessWebhook(logFile, target.url, logger, { firstRetryMs: 20 })
   const witness = await openWitness({ keyFile: path.join(dir, 'key.pem'), createKey: true, logFile, onRecorded: () => webhook.wake() })
-  for (let i = 1; i <= 5; i++) await witness.record({ sigillo: i, hash: String(i).repeat(64).slice(0, 64), sigillatoIl: new Date().toISOString() })
+  for (let i = 1; i <= 5; i++)
+    await witness.record({ sigillo: i, hash: String(i).repeat(64).slice(0, 64), sigillatoIl: new Date().toISOString() })
   await until(() => target.received.length === 5)
-  t.same(target.received.map((l) => l.sigillo), [1, 2, 3, 4, 5], 'every head, in the order witnessed, none twice')
+  t.same(
+    target.received.map((l) => l.sigillo),
+    [1, 2, 3, 4, 5],
+    'every head, in the order witnessed, none twice',
+  )
   t.ok(target.attempts() >= 8, 'the failed attempts were retried')
-  t.same(target.received[0], JSON.parse((await readFile(logFile, 'utf8')).split('\n')[0] ?? ''), 'the line as the log holds it, signature included')
+  t.same(
+    target.received[0],
+    JSON.parse((await readFile(logFile, 'utf8')).split('\n')[0] ?? ''),
+    'the line as the log holds it, signature included',
+  )
   await webhook.close()
   t.equal((await readFile(`${logFile}.inviate`, 'utf8')).trim(), '5', 'what was delivered is counted beside the log')
 })
@@ -70,6 +79,12 @@ t.test('a restart sends only what was not delivered', async (t) => {
   const after = startWitnessWebhook(logFile, second.url, logger, { firstRetryMs: 20 })
   await until(() => second.received.length === 2)
   await after.close()
-  t.same(second.received.map((l) => l.sigillo), [2, 3])
-  t.same(first.received.map((l) => l.sigillo), [1])
+  t.same(
+    second.received.map((l) => l.sigillo),
+    [2, 3],
+  )
+  t.same(
+    first.received.map((l) => l.sigillo),
+    [1],
+  )
 })

@@ -18,7 +18,11 @@ t.test('an answer is complete only with all of its body', async (t) => {
   t.equal(completeAnswer(b(chunked)), undefined, 'chunked, last chunk not yet in')
   t.same(completeAnswer(b(`${chunked}0\r\n\r\n`)), { status: 200, length: chunked.length + 5, close: false })
   t.same(completeAnswer(b('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'))?.status, 200, 'an empty chunked body')
-  t.throws(() => completeAnswer(b('HTTP/1.1 200 OK\r\nServer: x\r\n\r\nbody')), /without Content-Length/, 'an answer that ends with its connection')
+  t.throws(
+    () => completeAnswer(b('HTTP/1.1 200 OK\r\nServer: x\r\n\r\nbody')),
+    /without Content-Length/,
+    'an answer that ends with its connection',
+  )
   t.throws(() => completeAnswer(b('SSH-2.0-OpenSSH\r\n\r\n')), /not an HTTP answer/)
 })
 

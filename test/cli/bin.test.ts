@@ -11,8 +11,14 @@ const db = await testDatabase(t)
 const { version } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { version: string }
 
 function run(command: string, args: string[], cwd = projectRoot): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => execFile(command, args, { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: db.url }, timeout: 60_000 },
-    (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })))
+  return new Promise((resolve) =>
+    execFile(
+      command,
+      args,
+      { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: db.url }, timeout: 60_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    ),
+  )
 }
 
 t.test('bin/invciv.js runs the sources: help, version, a command on the database, and exit codes', async (t) => {

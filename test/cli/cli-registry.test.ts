@@ -25,9 +25,19 @@ const run = (...args: string[]) => invciv(args, env)
 // 2026-01-01 (valid to 2030-12-31), and ente-a's certificate on it
 await addEnte(db.pool, testActor, { codiceIpa: 'c_h501', nome: 'Comune di Roma' })
 const { id: convenzioneId } = await createConvenzione(db.pool, testActor, {
-  enteCodice: 'c_h501', validaDal: '2026-01-01', ipConsentiti: ['192.0.2.0/24'], fasciaOraria: 'sempre', maxGiornaliere: 1000,
+  enteCodice: 'c_h501',
+  validaDal: '2026-01-01',
+  ipConsentiti: ['192.0.2.0/24'],
+  fasciaOraria: 'sempre',
+  maxGiornaliere: 1000,
 })
-await addCertificate(db.pool, testActor, convenzioneId, readFileSync(certFile('ente-a.crt'), 'utf8'), clientTrustOf({ ca: readFileSync(certFile('ca.crt')) }))
+await addCertificate(
+  db.pool,
+  testActor,
+  convenzioneId,
+  readFileSync(certFile('ente-a.crt'), 'utf8'),
+  clientTrustOf({ ca: readFileSync(certFile('ca.crt')) }),
+)
 
 t.test('convenzione lifecycle from the command line', async (t) => {
   const id = String(convenzioneId)
@@ -40,21 +50,38 @@ t.test('convenzione lifecycle from the command line', async (t) => {
   t.match(await run('convenzione', 'revoke', id), { code: 0, stdout: /revocata/ })
   t.match(await run('convenzione', 'resume', id), { code: 5, stderr: /revocation is final/ })
   t.match(await run('convenzione', 'suspend', 'abc'), { code: 1, stderr: /ID must be a whole number from 1 to/ })
-  t.match(await run('convenzione', 'show', '99999999999999999999'), { code: 1, stderr: /ID must be a whole number from 1 to 9007199254740991/ }, 'an id out of range is refused as input, not by the database')
-  t.match(await run('convenzione', 'update', '1', '--max-giornaliere', '2147483648'), { code: 1, stderr: /--max-giornaliere must be a whole number from 1 to 2147483647/ })
+  t.match(
+    await run('convenzione', 'show', '99999999999999999999'),
+    { code: 1, stderr: /ID must be a whole number from 1 to 9007199254740991/ },
+    'an id out of range is refused as input, not by the database',
+  )
+  t.match(await run('convenzione', 'update', '1', '--max-giornaliere', '2147483648'), {
+    code: 1,
+    stderr: /--max-giornaliere must be a whole number from 1 to 2147483647/,
+  })
   t.match(await run('convenzione', 'suspend', '424242'), { code: 4, stderr: /convenzione 424242 does not exist/ })
 })
 
 t.test('operatore list and unblock from the command line', async (t) => {
-  const { rows } = await db.pool.query(`insert into convenzioni (ente_codice, valida_dal, valida_al, ip_consentiti, fascia_oraria, max_giornaliere)
+  const { rows } = await db.pool
+    .query(`insert into convenzioni (ente_codice, valida_dal, valida_al, ip_consentiti, fascia_oraria, max_giornaliere)
     values ('c_h501', '2026-01-01', '2030-12-31', '{0.0.0.0/0}', 'sempre', 10) returning id`)
   const id = String(rows[0].id)
-  await db.pool.query(`insert into operatori (convenzione_id, identificativo, stato, bloccato_il, finestra_fallimenti) values
+  await db.pool.query(
+    `insert into operatori (convenzione_id, identificativo, stato, bloccato_il, finestra_fallimenti) values
     ($1, 'op.bloccato', 'bloccato', now(), finestra_aggiungi(finestra_aggiungi('{}', now(), interval '1 hour'), now(), interval '1 hour')),
-    ($1, 'op.attivo', 'attivo', null, '{}')`, [id])
+    ($1, 'op.attivo', 'attivo', null, '{}')`,
+    [id],
+  )
   const list = await run('operatore', 'list', '--convenzione', id, '--json')
-  t.match(JSON.parse(list.stdout), [{ identificativo: 'op.attivo', stato: 'attivo' }, { identificativo: 'op.bloccato', stato: 'bloccato', fallimentiRecenti: 2 }])
-  t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'op.bloccato'), { code: 0, stdout: 'operatore op.bloccato unblocked' })
+  t.match(JSON.parse(list.stdout), [
+    { identificativo: 'op.attivo', stato: 'attivo' },
+    { identificativo: 'op.bloccato', stato: 'bloccato', fallimentiRecenti: 2 },
+  ])
+  t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'op.bloccato'), {
+    code: 0,
+    stdout: 'operatore op.bloccato unblocked',
+  })
   t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'op.bloccato'), { code: 5, stderr: /is attivo, not blocked/ })
   t.match(await run('operatore', 'unblock', '--convenzione', id, '--id', 'nessuno'), { code: 4, stderr: /has never called/ })
   const events = await db.pool.query(`select evento, attore from eventi_operatori where convenzione_id = $1`, [id])
@@ -62,11 +89,45 @@ t.test('operatore list and unblock from the command line', async (t) => {
 })
 
 t.test('convenzione update, list and show', async (t) => {
-  const created = JSON.parse((await run('convenzione', 'add', '--ente', 'c_h501', '--dal', '2026-02-01', '--ip', '10.0.0.0/8', '--fascia', 'sempre', '--max-giornaliere', '50', '--json')).stdout)
+  const created = JSON.parse(
+    (
+      await run(
+        'convenzione',
+        'add',
+        '--ente',
+        'c_h501',
+        '--dal',
+        '2026-02-01',
+        '--ip',
+        '10.0.0.0/8',
+        '--fascia',
+        'sempre',
+        '--max-giornaliere',
+        '50',
+        '--json',
+      )
+    ).stdout,
+  )
   const id = String(created.id)
-  const updated = await run('convenzione', 'update', id, '--max-giornaliere', '80', '--fascia', 'lun-ven 07:00-19:00', '--ip', '10.0.0.0/8,192.0.2.0/24', '--json')
+  const updated = await run(
+    'convenzione',
+    'update',
+    id,
+    '--max-giornaliere',
+    '80',
+    '--fascia',
+    'lun-ven 07:00-19:00',
+    '--ip',
+    '10.0.0.0/8,192.0.2.0/24',
+    '--json',
+  )
   t.equal(updated.code, 0, updated.stderr)
-  t.match(JSON.parse(updated.stdout), { id: created.id, maxGiornaliere: 80, fasciaOraria: 'lun-ven 07:00-19:00', ipConsentiti: ['10.0.0.0/8', '192.0.2.0/24'] })
+  t.match(JSON.parse(updated.stdout), {
+    id: created.id,
+    maxGiornaliere: 80,
+    fasciaOraria: 'lun-ven 07:00-19:00',
+    ipConsentiti: ['10.0.0.0/8', '192.0.2.0/24'],
+  })
   t.match(await run('convenzione', 'update', id), { code: 1, stderr: /nothing to update/ })
   t.match(await run('convenzione', 'update', id, '--al', '2020-01-01'), { code: 5, stderr: /--al would come before --dal/ })
   t.match(await run('convenzione', 'update', id, '--fascia', 'mai'), { code: 1, stderr: /invalid fascia oraria/ })
@@ -92,7 +153,10 @@ t.test('cert list, retire and revoke', async (t) => {
 })
 
 t.test('admin add registers a principal; tls reload reaches the running gateway', async (t) => {
-  t.match(await run('admin', 'add', '--ruolo', 'operations', '--file', certFile('ops.crt')), { code: 0, stdout: /CN=ops is now an admin principal \(operations\)/ })
+  t.match(await run('admin', 'add', '--ruolo', 'operations', '--file', certFile('ops.crt')), {
+    code: 0,
+    stdout: /CN=ops is now an admin principal \(operations\)/,
+  })
   t.match(await run('admin', 'add', '--ruolo', 'root', '--file', certFile('auditor.crt')), { code: 1, stderr: /operations, auditor/ })
   t.match(await run('tls', 'reload'), { code: 7, stderr: /no gateway process answered/ })
   await startTestGateway(t, { databaseUrl: db.url })
@@ -103,5 +167,8 @@ t.test('admin add registers a principal; tls reload reaches the running gateway'
 
 t.test('cert add refuses an expired certificate with its expiry date', async (t) => {
   const expired = clientCertificate('pdd.scaduto', '20200101000000Z', '20210101000000Z')
-  t.match(await run('cert', 'add', '--convenzione', String(convenzioneId), '--file', expired), { code: 5, stderr: /expired on 2021-01-01T00:00:00.000Z/ })
+  t.match(await run('cert', 'add', '--convenzione', String(convenzioneId), '--file', expired), {
+    code: 5,
+    stderr: /expired on 2021-01-01T00:00:00.000Z/,
+  })
 })

@@ -45,27 +45,83 @@ t.test('ente add, and a clear refusal of a duplicate', async (t) => {
 
 let convenzioneId = 0
 t.test('convenzione add prints the id, with every limit stored', async (t) => {
-  const r = await run('convenzione', 'add', '--ente', 'c_h501', '--dal', '2026-01-01', '--ip', '192.0.2.0/24, 2001:db8::/32,198.51.100.7',
-    '--fascia', 'lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00', '--max-giornaliere', '1000', '--media-giornaliera', '200',
-    '--max-tentativi', '3', '--finestra-tentativi', '30', '--max-operatori', '12')
+  const r = await run(
+    'convenzione',
+    'add',
+    '--ente',
+    'c_h501',
+    '--dal',
+    '2026-01-01',
+    '--ip',
+    '192.0.2.0/24, 2001:db8::/32,198.51.100.7',
+    '--fascia',
+    'lun-ven 08:00-13:00,14:00-18:00; sab 08:00-12:00',
+    '--max-giornaliere',
+    '1000',
+    '--media-giornaliera',
+    '200',
+    '--max-tentativi',
+    '3',
+    '--finestra-tentativi',
+    '30',
+    '--max-operatori',
+    '12',
+  )
   t.equal(r.code, 0, r.stderr)
   convenzioneId = Number(r.stdout.trim())
   t.ok(convenzioneId > 0, 'plain output is the id')
   const { rows } = await db.pool.query('select * from convenzioni where id = $1', [convenzioneId])
   t.match(rows[0], {
-    ente_codice: 'c_h501', valida_dal: '2026-01-01', valida_al: '2030-12-31', stato: 'attiva', max_giornaliere: 1000,
-    media_giornaliera: 200, max_tentativi: 3, finestra_tentativi_minuti: 30, max_operatori: 12,
+    ente_codice: 'c_h501',
+    valida_dal: '2026-01-01',
+    valida_al: '2030-12-31',
+    stato: 'attiva',
+    max_giornaliere: 1000,
+    media_giornaliera: 200,
+    max_tentativi: 3,
+    finestra_tentativi_minuti: 30,
+    max_operatori: 12,
   })
   t.same(rows[0].ip_consentiti, ['192.0.2.0/24', '2001:db8::/32', '198.51.100.7/32'])
-  const json = await run('convenzione', 'add', '--ente', 'c_h501', '--dal', '2026-01-01', '--al', '2026-12-31', '--ip', '0.0.0.0/0',
-    '--fascia', 'sempre', '--max-giornaliere', '10', '--json')
+  const json = await run(
+    'convenzione',
+    'add',
+    '--ente',
+    'c_h501',
+    '--dal',
+    '2026-01-01',
+    '--al',
+    '2026-12-31',
+    '--ip',
+    '0.0.0.0/0',
+    '--fascia',
+    'sempre',
+    '--max-giornaliere',
+    '10',
+    '--json',
+  )
   t.match(JSON.parse(json.stdout), { id: Number, validaAl: '2026-12-31' })
-  const defaults = await db.pool.query('select max_tentativi, finestra_tentativi_minuti from convenzioni where id = $1', [JSON.parse(json.stdout).id])
+  const defaults = await db.pool.query('select max_tentativi, finestra_tentativi_minuti from convenzioni where id = $1', [
+    JSON.parse(json.stdout).id,
+  ])
   t.same(defaults.rows[0], { max_tentativi: 5, finestra_tentativi_minuti: 60 }, 'lockout defaults')
 })
 
 t.test('convenzione add refuses bad input with a clear message', async (t) => {
-  const base = ['convenzione', 'add', '--ente', 'c_h501', '--dal', '2026-01-01', '--ip', '10.0.0.0/8', '--fascia', 'sempre', '--max-giornaliere', '5']
+  const base = [
+    'convenzione',
+    'add',
+    '--ente',
+    'c_h501',
+    '--dal',
+    '2026-01-01',
+    '--ip',
+    '10.0.0.0/8',
+    '--fascia',
+    'sempre',
+    '--max-giornaliere',
+    '5',
+  ]
   const replace = (flag: string, value: string) => base.map((v, i) => (base[i - 1] === flag ? value : v))
   // exit codes by kind (src/operation-error.ts): 1 invalid, 4 not found, 5 conflict
   const cases: Array<[string[], RegExp, number]> = [
@@ -106,15 +162,18 @@ t.test('cert add registers a PEM, refuses duplicates, non-certificates and unkno
 
 t.test('import verbali: CSV and JSONL, rejects with line numbers, idempotent, corrections update', async (t) => {
   const csv = path.join(dir, 'verbali.csv')
-  await writeFile(csv, [
-    'codice_fiscale,numero_verbale,data_verbale,categoria,tipo_accertamento,giudizio,data_revisione,registrato_il',
-    'RSSMRA80A01H501U,INV-1,2023-03-15,INVALIDITA_CIVILE,PRIMA_ISTANZA,INV100,2027-03-15,2023-03-15T10:00:00Z',
-    'rssmra80a01h501u,"INV-2, bis",2024-01-10,invalidita_civile,AGGRAVAMENTO,,,2024-01-10T10:00:00Z',
-    'RSSMRA80A01H501V,INV-3,2023-03-15,INVALIDITA_CIVILE,PRIMA_ISTANZA,,,2023-03-15T10:00:00Z',
-    'RSSMRA80A01H501U,INV-4,2023-13-01,INVALIDITA_CIVILE,PRIMA_ISTANZA,,,2023-03-15T10:00:00Z',
-    'RSSMRA80A01H501U,INV-5,2023-03-01,ALTRA,PRIMA_ISTANZA,,,2023-03-15T10:00:00Z',
-    '',
-  ].join('\n'))
+  await writeFile(
+    csv,
+    [
+      'codice_fiscale,numero_verbale,data_verbale,categoria,tipo_accertamento,giudizio,data_revisione,registrato_il',
+      'RSSMRA80A01H501U,INV-1,2023-03-15,INVALIDITA_CIVILE,PRIMA_ISTANZA,INV100,2027-03-15,2023-03-15T10:00:00Z',
+      'rssmra80a01h501u,"INV-2, bis",2024-01-10,invalidita_civile,AGGRAVAMENTO,,,2024-01-10T10:00:00Z',
+      'RSSMRA80A01H501V,INV-3,2023-03-15,INVALIDITA_CIVILE,PRIMA_ISTANZA,,,2023-03-15T10:00:00Z',
+      'RSSMRA80A01H501U,INV-4,2023-13-01,INVALIDITA_CIVILE,PRIMA_ISTANZA,,,2023-03-15T10:00:00Z',
+      'RSSMRA80A01H501U,INV-5,2023-03-01,ALTRA,PRIMA_ISTANZA,,,2023-03-15T10:00:00Z',
+      '',
+    ].join('\n'),
+  )
   const first = await run('import', 'verbali', csv, '--json')
   t.equal(first.code, 0, first.stderr)
   t.match(JSON.parse(first.stdout), { inserted: 2, updated: 0, unchanged: 0, rejected: 3, scarti: `${csv}.scarti.csv` })
@@ -124,16 +183,30 @@ t.test('import verbali: CSV and JSONL, rejects with line numbers, idempotent, co
   const second = await run('import', 'verbali', csv)
   t.match(second.stdout, `inserted 0, updated 0, unchanged 2, rejected 3 (see ${csv}.scarti.csv)`)
   const jsonl = path.join(dir, 'correzioni.jsonl')
-  await writeFile(jsonl, [
-    JSON.stringify({ codice_fiscale: 'RSSMRA80A01H501U', numero_verbale: 'INV-1', data_verbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE',
-      tipo_accertamento: 'PRIMA_ISTANZA', giudizio: 'INV100', data_revisione: null, registrato_il: '2023-03-15T10:00:00Z' }),
-    '{not json',
-  ].join('\n'))
+  await writeFile(
+    jsonl,
+    [
+      JSON.stringify({
+        codice_fiscale: 'RSSMRA80A01H501U',
+        numero_verbale: 'INV-1',
+        data_verbale: '2023-03-15',
+        categoria: 'INVALIDITA_CIVILE',
+        tipo_accertamento: 'PRIMA_ISTANZA',
+        giudizio: 'INV100',
+        data_revisione: null,
+        registrato_il: '2023-03-15T10:00:00Z',
+      }),
+      '{not json',
+    ].join('\n'),
+  )
   const third = await run('import', 'verbali', jsonl, '--json', '--scarti', path.join(dir, 'scarti.csv'))
   t.match(JSON.parse(third.stdout), { inserted: 0, updated: 1, unchanged: 0, rejected: 1 })
   t.match(await readFile(path.join(dir, 'scarti.csv'), 'utf8'), /^riga,motivo\n2,"not a JSON object"\n$/)
-  const { rows } = await db.pool.query("select numero_verbale, data_revisione from verbali order by numero_verbale")
-  t.same(rows, [{ numero_verbale: 'INV-1', data_revisione: null }, { numero_verbale: 'INV-2, BIS', data_revisione: null }])
+  const { rows } = await db.pool.query('select numero_verbale, data_revisione from verbali order by numero_verbale')
+  t.same(rows, [
+    { numero_verbale: 'INV-1', data_revisione: null },
+    { numero_verbale: 'INV-2, BIS', data_revisione: null },
+  ])
   const wrongType = await run('import', 'verbali', path.join(dir, 'verbali.txt'))
   t.match(wrongType, { code: 1, stderr: /must end in .csv or .jsonl/ })
 })
@@ -141,7 +214,9 @@ t.test('import verbali: CSV and JSONL, rejects with line numbers, idempotent, co
 t.test('errors: --json makes them a JSON object with their code and kind, and a database away is its own exit code', async (t) => {
   const missing = await run('convenzione', 'show', '777777', '--json')
   t.equal(missing.code, 4)
-  t.same(JSON.parse(missing.stdout), { error: { code: 'NON_TROVATO', kind: 'not-found', detail: 'convenzione 777777 does not exist', exitCode: 4 } })
+  t.same(JSON.parse(missing.stdout), {
+    error: { code: 'NON_TROVATO', kind: 'not-found', detail: 'convenzione 777777 does not exist', exitCode: 4 },
+  })
   t.equal(missing.stderr, '')
   const away = await invciv(['ente', 'list'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nessuno' })
   t.match(away, { code: 7, stderr: /^invciv: the database cannot be reached \(ECONNREFUSED\); try again\n$/ })

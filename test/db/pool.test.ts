@@ -7,7 +7,8 @@ import { codeOf } from '../../src/message-of.ts'
 import { openDatabase } from '../../src/db/database.ts'
 import { loadConfig } from '../../src/config.ts'
 
-const modeOf = async (pool: ReturnType<typeof createPool>) => (await pool.query<{ plan_cache_mode: string }>('show plan_cache_mode')).rows[0]?.plan_cache_mode
+const modeOf = async (pool: ReturnType<typeof createPool>) =>
+  (await pool.query<{ plan_cache_mode: string }>('show plan_cache_mode')).rows[0]?.plan_cache_mode
 
 t.test('the call path plans its statements once: every connection of its pools, and no other pool', async (t) => {
   const db = await testDatabase(t)
@@ -15,10 +16,16 @@ t.test('the call path plans its statements once: every connection of its pools, 
   t.teardown(() => database.close())
   // three connections held at once, so each is a new one that went through the pool's connect
   const held = await Promise.all([1, 2, 3].map(() => database.callPool.connect()))
-  const modes = await Promise.all(held.map(async (c) => (await c.query<{ plan_cache_mode: string }>('show plan_cache_mode')).rows[0]?.plan_cache_mode))
+  const modes = await Promise.all(
+    held.map(async (c) => (await c.query<{ plan_cache_mode: string }>('show plan_cache_mode')).rows[0]?.plan_cache_mode),
+  )
   for (const c of held) c.release()
   t.same(modes, ['force_generic_plan', 'force_generic_plan', 'force_generic_plan'])
-  t.equal(await modeOf(database.pool), 'auto', "the administrative pool keeps PostgreSQL's choice (searches with optional filters want custom plans)")
+  t.equal(
+    await modeOf(database.pool),
+    'auto',
+    "the administrative pool keeps PostgreSQL's choice (searches with optional filters want custom plans)",
+  )
   const plain = createPool(db.url, { max: 1 })
   t.teardown(() => plain.end())
   t.equal(await modeOf(plain), 'auto')
@@ -32,19 +39,25 @@ t.test('a bounded pool: a late query fails within its bound and leaves its conne
   const pool = createPool(db.url, { max: 2, queryTimeoutMs: 200 })
   t.teardown(() => pool.end())
   // a statement of 3 s that the bound did not cut would be answered, not refused: the outcome is the proof
-  const late = await pool.query('select pg_sleep(3)').then(() => undefined, (err: unknown) => err)
-  t.ok(late instanceof QueryTimeoutError, 'a QueryTimeoutError, not the statement\'s answer')
+  const late = await pool.query('select pg_sleep(3)').then(
+    () => undefined,
+    (err: unknown) => err,
+  )
+  t.ok(late instanceof QueryTimeoutError, "a QueryTimeoutError, not the statement's answer")
   t.ok(isDatabaseUnavailable(late), 'which the call path reads as the database being away')
   t.equal(pool.totalCount, 0, 'the late connection was closed, not handed to the next query')
   t.same((await pool.query<{ n: number }>('select $1::int as n', [7])).rows, [{ n: 7 }], 'the next query is answered')
   t.same((await pool.query<{ n: number }>({ text: 'select $1::int as n', values: [8] })).rows, [{ n: 8 }], 'a query given as a config too')
 })
 
-t.test('a bounded pool: a statement error is the statement\'s, and its connection is replaced', async (t) => {
+t.test("a bounded pool: a statement error is the statement's, and its connection is replaced", async (t) => {
   const db = await testDatabase(t, { migrate: false })
   const pool = createPool(db.url, { max: 1, queryTimeoutMs: 1_000 })
   t.teardown(() => pool.end())
-  const failed = await pool.query('select 1/0').then(() => undefined, (err: unknown) => err)
+  const failed = await pool.query('select 1/0').then(
+    () => undefined,
+    (err: unknown) => err,
+  )
   t.equal(codeOf(failed), '22012', "PostgreSQL's own error reaches the caller")
   t.notOk(failed instanceof QueryTimeoutError)
   t.same((await pool.query<{ ok: boolean }>('select true as ok')).rows, [{ ok: true }])
@@ -65,11 +78,16 @@ t.test('a bounded pool: a connection killed during a query fails that query and 
   t.teardown(() => pool.end())
   const admin = createPool(db.url, { max: 1 })
   t.teardown(() => admin.end())
-  const running = pool.query('select pg_sleep(5)').then(() => undefined, (err: unknown) => err)
+  const running = pool.query('select pg_sleep(5)').then(
+    () => undefined,
+    (err: unknown) => err,
+  )
   let killed = false
   for (let i = 0; i < 100 && !killed; i++) {
     const { rows } = await admin.query<{ ok: boolean }>(
-      `select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1 and query like 'select pg_sleep%'`, [applicationName])
+      `select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1 and query like 'select pg_sleep%'`,
+      [applicationName],
+    )
     killed = rows.some((r) => r.ok)
     if (!killed) await new Promise((resolve) => setTimeout(resolve, 20))
   }
@@ -89,7 +107,10 @@ t.test('a bounded pool: a connection that breaks under a query (a reset) fails t
     const stream = (client as unknown as { connection: { stream: { destroy(err: Error): void } } }).connection.stream
     setTimeout(() => stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })), 50)
   })
-  const err = await pool.query('select pg_sleep(2)').then(() => undefined, (e: unknown) => e)
+  const err = await pool.query('select pg_sleep(2)').then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   t.ok(isDatabaseUnavailable(err), `the query failed as the database's absence (${String((err as Error | undefined)?.message)})`)
   t.same((await pool.query<{ ok: boolean }>('select true as ok')).rows, [{ ok: true }], 'a new connection answers the next query')
 })
@@ -109,10 +130,17 @@ t.test('the call pools keep their warm connections open past the idle timeout, a
   t.equal(pool.totalCount, 2, 'the pool closed all but two')
   const open = await pool.query<{ pid: number }>('select pid from pg_stat_activity where application_name = $1', [appName])
   t.equal(open.rows.length, 2, 'and PostgreSQL has two of its backends left')
-  t.ok(open.rows.every((r) => pids.includes(r.pid)), 'the ones it had: no new backend for the query after the pause')
+  t.ok(
+    open.rows.every((r) => pids.includes(r.pid)),
+    'the ones it had: no new backend for the query after the pause',
+  )
 
   const database = await openDatabase(loadConfig({ DATABASE_URL: db.url }), pino({ level: 'silent' }))
   t.teardown(() => database.close())
-  t.equal((database.callPool as unknown as { options: { min: number } }).options.min, CALL_POOL_KEPT_OPEN, "the gateway's call pool keeps them")
+  t.equal(
+    (database.callPool as unknown as { options: { min: number } }).options.min,
+    CALL_POOL_KEPT_OPEN,
+    "the gateway's call pool keeps them",
+  )
   t.equal((database.pool as unknown as { options: { min: number } }).options.min, 0, 'its administrative pool does not')
 })

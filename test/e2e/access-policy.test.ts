@@ -19,7 +19,11 @@ const db = await testDatabase(t)
 const clock = new TestClock(new Date('2026-11-25T10:00:00Z'))
 await addEnte(db.pool, testActor, { codiceIpa: 'c_h501', nome: 'Comune di Roma' })
 const { id } = await createConvenzione(db.pool, testActor, {
-  enteCodice: 'c_h501', validaDal: '2026-01-01', ipConsentiti: ['192.0.2.0/24', '2001:db8::/32'], fasciaOraria: 'sempre', maxGiornaliere: 1000,
+  enteCodice: 'c_h501',
+  validaDal: '2026-01-01',
+  ipConsentiti: ['192.0.2.0/24', '2001:db8::/32'],
+  fasciaOraria: 'sempre',
+  maxGiornaliere: 1000,
 })
 await addCertificate(db.pool, testActor, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust, clock.now())
 await upsertVerbali(db.pool, demoVerbali)
@@ -28,14 +32,27 @@ const gw = await startTestGateway(t, { databaseUrl: db.url, clock, env: { INVCIV
 const agent = clientAgent('ente-a', { keepAlive: true })
 t.teardown(() => agent.destroy())
 
-const valid = { identificativoOperatore: 'op.uno', riferimentoPratica: 'PR-1', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }
+const valid = {
+  identificativoOperatore: 'op.uno',
+  riferimentoPratica: 'PR-1',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123',
+  dataVerbale: '2023-03-15',
+  categoria: 'INVALIDITA_CIVILE',
+}
 const wrong = { ...valid, numeroVerbale: 'INV-0000-000000' }
 const from = (ip: string) => ({ 'x-forwarded-for': ip })
-const call = (fields: Record<string, string> = valid, headers: Record<string, string> = from('192.0.2.10')) => soapCall(gw.url, agent, fields, headers)
+const call = (fields: Record<string, string> = valid, headers: Record<string, string> = from('192.0.2.10')) =>
+  soapCall(gw.url, agent, fields, headers)
 const set = (sql: string, ...values: unknown[]) => db.pool.query(`update convenzioni set ${sql} where id = $1`, [id, ...values])
 
 /** Calls and checks the refusal code and that exactly one traccia records it. */
-async function refused(t: Test, code: string, fields: Record<string, string> = valid, headers: Record<string, string> = from('192.0.2.10')) {
+async function refused(
+  t: Test,
+  code: string,
+  fields: Record<string, string> = valid,
+  headers: Record<string, string> = from('192.0.2.10'),
+) {
   const before = await countTracce(db.pool)
   const r = await call(fields, headers)
   t.equal(r.codice, code)
@@ -97,7 +114,11 @@ t.test('OPERATORE_BLOCCATO: failures block, even correct data is then refused, u
   const blocked = await refused(t, 'OPERATORE_BLOCCATO', { ...valid, ...op })
   t.match(await tracciaOf(db.pool, blocked.transactionId), [{ operatore: 'op.blocco' }])
   const trail = await db.pool.query(`select motivo from tracce where operatore = 'op.blocco' and esito = 'NON_VALIDO' order by id`)
-  t.match(trail.rows.map((r) => r.motivo), [null, null, /operatore bloccato/], 'the blocking is in the trail, on the answer that caused it')
+  t.match(
+    trail.rows.map((r) => r.motivo),
+    [null, null, /operatore bloccato/],
+    'the blocking is in the trail, on the answer that caused it',
+  )
   const events = await db.pool.query(`select evento, attore from eventi_operatori where operatore = 'op.blocco'`)
   t.same(events.rows, [{ evento: 'bloccato', attore: 'gateway' }])
   t.equal((await call(valid)).esito, 'VALIDO', 'other operatori of the convenzione are not affected')
@@ -131,18 +152,28 @@ t.test('a success does not clear the failures; failures older than the window fa
   clock.set('2026-11-25T10:00:00Z')
 })
 
-t.test('one operatore whatever the case or the spaces: counted, blocked and unblocked together; the trail keeps what was sent', async (t) => {
-  for (const identificativo of ['LOCK.TEST', 'Lock.Test', ' lock.test ']) {
-    t.equal((await call({ ...wrong, identificativoOperatore: identificativo })).esito, 'NON_VALIDO')
-  }
-  await refused(t, 'OPERATORE_BLOCCATO', { ...valid, identificativoOperatore: 'lOcK.tEsT' })
-  const sent = await db.pool.query(`select operatore from tracce where lower(operatore) = 'lock.test' order by id`)
-  t.same(sent.rows.map((r) => r.operatore), ['LOCK.TEST', 'Lock.Test', 'lock.test', 'lOcK.tEsT'], 'as sent (trimmed)')
-  const rows = await db.pool.query(`select identificativo, stato, finestra_somma(finestra_fallimenti) as n from operatori where convenzione_id = $1 and lower(identificativo) = 'lock.test'`, [id])
-  t.same(rows.rows, [{ identificativo: 'lock.test', stato: 'bloccato', n: 3 }], 'one row, under the canonical identity')
-  await unblockOperatore(db.pool, testActor, id, 'Lock.TEST')
-  t.equal((await call({ ...valid, identificativoOperatore: 'LOCK.test' })).esito, 'VALIDO', 'unblocked under any spelling')
-})
+t.test(
+  'one operatore whatever the case or the spaces: counted, blocked and unblocked together; the trail keeps what was sent',
+  async (t) => {
+    for (const identificativo of ['LOCK.TEST', 'Lock.Test', ' lock.test ']) {
+      t.equal((await call({ ...wrong, identificativoOperatore: identificativo })).esito, 'NON_VALIDO')
+    }
+    await refused(t, 'OPERATORE_BLOCCATO', { ...valid, identificativoOperatore: 'lOcK.tEsT' })
+    const sent = await db.pool.query(`select operatore from tracce where lower(operatore) = 'lock.test' order by id`)
+    t.same(
+      sent.rows.map((r) => r.operatore),
+      ['LOCK.TEST', 'Lock.Test', 'lock.test', 'lOcK.tEsT'],
+      'as sent (trimmed)',
+    )
+    const rows = await db.pool.query(
+      `select identificativo, stato, finestra_somma(finestra_fallimenti) as n from operatori where convenzione_id = $1 and lower(identificativo) = 'lock.test'`,
+      [id],
+    )
+    t.same(rows.rows, [{ identificativo: 'lock.test', stato: 'bloccato', n: 3 }], 'one row, under the canonical identity')
+    await unblockOperatore(db.pool, testActor, id, 'Lock.TEST')
+    t.equal((await call({ ...valid, identificativoOperatore: 'LOCK.test' })).esito, 'VALIDO', 'unblocked under any spelling')
+  },
+)
 
 t.test('where the convenzione says so, a blocked operatore is back once the window has passed since the block', async (t) => {
   await set(`sblocco_operatori = 'fine-finestra'`)
@@ -154,7 +185,10 @@ t.test('where the convenzione says so, a blocked operatore is back once the wind
   clock.advance(60_000)
   t.equal((await call({ ...valid, ...op })).esito, 'VALIDO', 'ten minutes after the block')
   const events = await db.pool.query(`select evento, attore, motivo from eventi_operatori where operatore = 'op.fine-finestra' order by id`)
-  t.match(events.rows, [{ evento: 'bloccato', attore: 'gateway' }, { evento: 'sbloccato', attore: 'gateway', motivo: /fine della finestra/ }])
+  t.match(events.rows, [
+    { evento: 'bloccato', attore: 'gateway' },
+    { evento: 'sbloccato', attore: 'gateway', motivo: /fine della finestra/ },
+  ])
   t.equal((await call({ ...wrong, ...op })).esito, 'NON_VALIDO', 'with an empty window')
   t.equal((await call({ ...valid, ...op })).esito, 'VALIDO')
   await set(`sblocco_operatori = 'manuale'`)
@@ -166,18 +200,28 @@ t.test('a ceiling on the failures of all the operatori: reaching it suspends the
   await set('max_fallimenti_convenzione = 4')
   // an identifier changed on every call, the way to get round the operatore's own count
   for (let i = 1; i <= 4; i++) {
-    t.equal((await call({ ...wrong, identificativoOperatore: `rot.${i}` })).esito, 'NON_VALIDO', `failure ${i} of the convenzione is answered`)
+    t.equal(
+      (await call({ ...wrong, identificativoOperatore: `rot.${i}` })).esito,
+      'NON_VALIDO',
+      `failure ${i} of the convenzione is answered`,
+    )
   }
   const after = await refused(t, 'CONVENZIONE_NON_ATTIVA', { ...valid, identificativoOperatore: 'rot.5' })
   t.ok(after.transactionId)
   t.equal((await db.pool.query('select stato from convenzioni where id = $1', [id])).rows[0].stato, 'sospesa')
-  const trail = await db.pool.query(`select motivo, identificativo_transazione as tx from tracce where operatore like 'rot.%' and esito = 'NON_VALIDO' order by id`)
+  const trail = await db.pool.query(
+    `select motivo, identificativo_transazione as tx from tracce where operatore like 'rot.%' and esito = 'NON_VALIDO' order by id`,
+  )
   t.match(trail.rows.at(-1), { motivo: /convenzione sospesa in via preventiva: 4 verifiche NON_VALIDO in 10 minuti/ })
-  const anomalie = await db.pool.query(`select tipo, gravita, stato, azione, evidenze::text[] as evidenze from anomalie where tipo = 'fallimenti-convenzione'`)
+  const anomalie = await db.pool.query(
+    `select tipo, gravita, stato, azione, evidenze::text[] as evidenze from anomalie where tipo = 'fallimenti-convenzione'`,
+  )
   t.equal(anomalie.rows.length, 1)
   t.match(anomalie.rows[0], { gravita: 'grave', stato: 'aperta', azione: /sospesa in via preventiva/ })
   t.same([...anomalie.rows[0].evidenze].sort(), trail.rows.map((r) => r.tx).sort(), 'the evidence is the four failed lookups')
-  const change = await db.pool.query(`select attore, azione, prima, dopo from registro_modifiche where oggetto = 'convenzione' and attore = 'gateway'`)
+  const change = await db.pool.query(
+    `select attore, azione, prima, dopo from registro_modifiche where oggetto = 'convenzione' and attore = 'gateway'`,
+  )
   t.match(change.rows, [{ azione: 'suspend', prima: { stato: 'attiva' }, dopo: { stato: 'sospesa', motivo: /in via preventiva/ } }])
 
   await changeStato(db.pool, testActor, id, 'resume')

@@ -15,7 +15,10 @@ const gw = await startTestGateway(t, { databaseUrl: db.url })
 /** One request written by hand over mutual TLS; the status line and the body as they came. */
 function raw(url: string, who: 'ops' | 'ente-a', text: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port: Number(new URL(url).port), ca, key: pem(`${who}.key`), cert: pem(`${who}.crt`), servername: 'localhost' }, () => socket.write(text))
+    const socket = tls.connect(
+      { host: '127.0.0.1', port: Number(new URL(url).port), ca, key: pem(`${who}.key`), cert: pem(`${who}.crt`), servername: 'localhost' },
+      () => socket.write(text),
+    )
     let out = ''
     socket.on('data', (d: Buffer) => {
       out += d.toString()
@@ -24,24 +27,39 @@ function raw(url: string, who: 'ops' | 'ente-a', text: string): Promise<{ status
       if (length !== undefined && Buffer.byteLength(body) >= Number(length)) socket.end()
     })
     socket.on('error', reject)
-    socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(out)?.[1]), body: out.split('\r\n\r\n').slice(1).join('\r\n\r\n') }))
+    socket.on('close', () =>
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(out)?.[1]), body: out.split('\r\n\r\n').slice(1).join('\r\n\r\n') }),
+    )
   })
 }
 
 const requests: Array<[string, string]> = [
   ['an address that is not valid percent-encoding', 'GET /console/tracce/%E0%A4%Aq HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
   ['another', 'GET /admin/v1/convenzioni/%zz-marker HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
-  ['JSON cut short to a route that does not exist', 'POST /nowhere-marker HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{"a":'],
-  ['JSON cut short to an admin route', 'POST /admin/v1/convenzioni HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{"a":'],
+  [
+    'JSON cut short to a route that does not exist',
+    'POST /nowhere-marker HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{"a":',
+  ],
+  [
+    'JSON cut short to an admin route',
+    'POST /admin/v1/convenzioni HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{"a":',
+  ],
   ['a path that does not exist', 'GET /ws/invciv-marker?wsdl HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'],
 ]
 
-for (const [who, url] of [['ops', gw.adminUrl], ['ente-a', gw.url]] as const) {
+for (const [who, url] of [
+  ['ops', gw.adminUrl],
+  ['ente-a', gw.url],
+] as const) {
   t.test(`the ${who === 'ops' ? 'admin' : 'partner'} listener`, async (t) => {
     for (const [name, text] of requests) {
       const r = await raw(url, who, text)
       t.ok(r.status >= 400 && r.status < 500, `${name}: ${r.status}`)
-      t.notMatch(r.body, /marker|%E0|%zz|not a valid url|Body is not valid JSON|Route (GET|POST):|Unexpected (token|end)|(?<!FST_)ERR_|at \//, `${name}: nothing echoed, no parser's words`)
+      t.notMatch(
+        r.body,
+        /marker|%E0|%zz|not a valid url|Body is not valid JSON|Route (GET|POST):|Unexpected (token|end)|(?<!FST_)ERR_|at \//,
+        `${name}: nothing echoed, no parser's words`,
+      )
     }
   })
 }

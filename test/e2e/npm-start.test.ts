@@ -20,7 +20,10 @@ t.test('first start: creates the cluster, loads the demo and answers the printed
   const answer = await run(call)
   t.match(answer, '<v1:esito>VALIDO</v1:esito>')
   t.match(answer, '<v1:dataRevisione>2027-03-15</v1:dataRevisione>')
-  for (const [file, esito] of [['verifica-valido-nel-periodo.xml', 'VALIDO_NEL_PERIODO'], ['verifica-non-valido.xml', 'NON_VALIDO']] as const) {
+  for (const [file, esito] of [
+    ['verifica-valido-nel-periodo.xml', 'VALIDO_NEL_PERIODO'],
+    ['verifica-non-valido.xml', 'NON_VALIDO'],
+  ] as const) {
     t.match(await run(call.replace('verifica-valido.xml', file)), `<v1:esito>${esito}</v1:esito>`, file)
   }
   const code = await started.stop()

@@ -28,7 +28,14 @@ t.teardown(() => ops.close())
 const soap = new https.Agent({ keepAlive: true, ca, key: pem('ente-a.key'), cert: pem('ente-a.crt') })
 t.teardown(() => soap.destroy())
 
-const body = { identificativoOperatore: 'op.out', riferimentoPratica: 'PR-OUT', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }
+const body = {
+  identificativoOperatore: 'op.out',
+  riferimentoPratica: 'PR-OUT',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123',
+  dataVerbale: '2023-03-15',
+  categoria: 'INVALIDITA_CIVILE',
+}
 const count = async (sql: string) => Number((await pool.query(sql)).rows[0].n)
 const spooled = () => {
   const dir = spoolDir(gw.dataDir, server.url)
@@ -61,9 +68,16 @@ t.test('outage: quick refusals, /ready false, the spool; recovery by itself; the
     t.ok(Number(r.headers['retry-after']) > 0, 'Retry-After')
     refused.push(r.body.identificativoTransazione as string)
   }
-  const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => i % 2
-    ? timed(() => restCall(gw.url, rest, body)).then((r) => ({ code: r.body.code as string, tx: r.body.identificativoTransazione as string }))
-    : timed(() => soapCall(gw.url, soap, body)).then((r) => ({ code: r.codice as string, tx: r.transactionId }))))
+  const burst = await Promise.all(
+    Array.from({ length: 40 }, (_, i) =>
+      i % 2
+        ? timed(() => restCall(gw.url, rest, body)).then((r) => ({
+            code: r.body.code as string,
+            tx: r.body.identificativoTransazione as string,
+          }))
+        : timed(() => soapCall(gw.url, soap, body)).then((r) => ({ code: r.codice as string, tx: r.transactionId })),
+    ),
+  )
   t.same([...new Set(burst.map((b) => b.code))], ['SERVIZIO_NON_DISPONIBILE'], 'SOAP faults and REST 503s alike')
   refused.push(...burst.map((b) => b.tx))
   // how quick a refusal is belongs to the benchmark; here, that each is the refusal (the slowest is told, not judged)
@@ -73,7 +87,11 @@ t.test('outage: quick refusals, /ready false, the spool; recovery by itself; the
   const metrics = await metricsText()
   t.match(metrics, /^invciv_database_up 0$/m, 'the metrics say the database is away')
   t.match(metrics, new RegExp(`^invciv_spool_pending ${refused.length}$`, 'm'), 'and how many tracce wait in the spool')
-  t.match(await admin(gw.adminUrl, ops, 'GET', '/admin/v1/convenzioni'), { status: 503, body: { code: 'SERVIZIO_NON_DISPONIBILE' } }, 'the admin API says so too')
+  t.match(
+    await admin(gw.adminUrl, ops, 'GET', '/admin/v1/convenzioni'),
+    { status: 503, body: { code: 'SERVIZIO_NON_DISPONIBILE' } },
+    'the admin API says so too',
+  )
 
   await server.start()
   // calls resume by themselves: no restart, no one asking (the loop's bound only keeps a broken run from hanging)
@@ -97,9 +115,15 @@ t.test('outage: quick refusals, /ready false, the spool; recovery by itself; the
   t.equal(spooled(), 0, 'the spool is empty')
   const { rows } = await pool.query<{ tx: string; n: number; codice: string }>(
     `select identificativo_transazione::text as tx, count(*)::int as n, max(codice_rifiuto) as codice from tracce
-      where identificativo_transazione = any($1::uuid[]) group by 1`, [refused])
+      where identificativo_transazione = any($1::uuid[]) group by 1`,
+    [refused],
+  )
   t.equal(rows.length, refused.length, 'every refused call has its traccia')
-  t.same(rows.filter((r) => r.n !== 1 || r.codice !== 'SERVIZIO_NON_DISPONIBILE'), [], 'exactly one each, saying what the partner was told')
+  t.same(
+    rows.filter((r) => r.n !== 1 || r.codice !== 'SERVIZIO_NON_DISPONIBILE'),
+    [],
+    'exactly one each, saying what the partner was told',
+  )
   t.equal(await count('select count(*)::int as n from tracce'), tracceBefore + refused.length + 1, 'answers = tracce')
   t.notOk(gw.logs().includes('RSSMRA80A01H501U'), 'no codice fiscale in the logs')
 })
@@ -110,7 +134,8 @@ t.test('a spool that cannot be written: still a refusal, never an answer, and th
   // the seal key and the witness log live elsewhere: only the spool's folder is broken
   const sealKey = path.join(gw.dataDir, 'seal-key.pem')
   const broken = await startTestGateway(t, {
-    databaseUrl: server.url, env: { INVCIV_DATA_DIR: dir, INVCIV_SEAL_KEY: sealKey, INVCIV_WITNESS_LOG: path.join(gw.dataDir, 'witness-broken.log') },
+    databaseUrl: server.url,
+    env: { INVCIV_DATA_DIR: dir, INVCIV_SEAL_KEY: sealKey, INVCIV_WITNESS_LOG: path.join(gw.dataDir, 'witness-broken.log') },
   })
   t.equal((await restCall(broken.url, rest, body)).status, 200)
   await server.stop()
@@ -147,10 +172,14 @@ t.test('a database that stops answering (a partition, not a refusal): refused al
   }
   t.ok(resumed, 'calls resumed once the database answered again')
   for (let i = 0; i < 50; i++) {
-    const { rows } = await pool.query('select count(*)::int as n from tracce where identificativo_transazione = any($1::uuid[])', [refusals.map((r) => r.tx)])
+    const { rows } = await pool.query('select count(*)::int as n from tracce where identificativo_transazione = any($1::uuid[])', [
+      refusals.map((r) => r.tx),
+    ])
     if (rows[0].n === refusals.length) break
     await new Promise((r) => setTimeout(r, 100))
   }
-  const { rows } = await pool.query('select count(*)::int as n from tracce where identificativo_transazione = any($1::uuid[])', [refusals.map((r) => r.tx)])
+  const { rows } = await pool.query('select count(*)::int as n from tracce where identificativo_transazione = any($1::uuid[])', [
+    refusals.map((r) => r.tx),
+  ])
   t.equal(rows[0].n, refusals.length, 'their tracce reached the trail, once each')
 })

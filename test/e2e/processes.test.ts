@@ -40,8 +40,17 @@ function load(gw: GatewayProcess, connections: number, tag: string) {
       sent.push(s)
       try {
         const res = await request(`${gw.url}/rest/v1/verifiche`, {
-          method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ identificativoOperatore: `op.${tag}`, riferimentoPratica: s.pratica, codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }),
+          method: 'POST',
+          dispatcher: agent,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            identificativoOperatore: `op.${tag}`,
+            riferimentoPratica: s.pratica,
+            codiceFiscale: 'RSSMRA80A01H501U',
+            numeroVerbale: 'INV-2023-000123',
+            dataVerbale: '2023-03-15',
+            categoria: 'INVALIDITA_CIVILE',
+          }),
         })
         const body = (await res.body.json()) as { identificativoTransazione?: string }
         s.status = res.statusCode
@@ -62,9 +71,16 @@ function load(gw: GatewayProcess, connections: number, tag: string) {
   }
 }
 
-const tracceOf = async (tag: string) => new Map((await pool.query<{ pratica: string; tx: string; esito: string | null; n: number }>(
-  `select riferimento_pratica as pratica, max(identificativo_transazione::text) as tx, max(esito) as esito, count(*)::int as n
-     from tracce where riferimento_pratica like $1 group by 1`, [`${tag}-%`])).rows.map((r) => [r.pratica, r]))
+const tracceOf = async (tag: string) =>
+  new Map(
+    (
+      await pool.query<{ pratica: string; tx: string; esito: string | null; n: number }>(
+        `select riferimento_pratica as pratica, max(identificativo_transazione::text) as tx, max(esito) as esito, count(*)::int as n
+     from tracce where riferimento_pratica like $1 group by 1`,
+        [`${tag}-%`],
+      )
+    ).rows.map((r) => [r.pratica, r]),
+  )
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 t.test('kill -9 of one of two processes under load', async (t) => {
@@ -81,13 +97,23 @@ t.test('kill -9 of one of two processes under load', async (t) => {
   const answered = [...onA.sent, ...onB.sent].filter((s) => s.status === 200)
   t.ok(onA.sent.some((s) => s.status === 200) && onA.sent.some((s) => s.error), 'process A answered, then its clients saw it die')
   const afterKill = onB.sent.slice(killedAt)
-  t.ok(afterKill.length > 10 && afterKill.every((s) => s.status === 200), `the survivor kept answering (${afterKill.length} calls after the kill)`)
-  const trail = new Map([...await tracceOf('kill-a'), ...await tracceOf('kill-b')])
-  t.same(answered.filter((s) => trail.get(s.pratica)?.tx !== s.tx || trail.get(s.pratica)?.n !== 1).map((s) => s.pratica), [],
-    `each of the ${answered.length} answers has exactly its traccia`)
-  const { rows: [quota] } = await pool.query<{ usate: number; accettate: number }>(
+  t.ok(
+    afterKill.length > 10 && afterKill.every((s) => s.status === 200),
+    `the survivor kept answering (${afterKill.length} calls after the kill)`,
+  )
+  const trail = new Map([...(await tracceOf('kill-a')), ...(await tracceOf('kill-b'))])
+  t.same(
+    answered.filter((s) => trail.get(s.pratica)?.tx !== s.tx || trail.get(s.pratica)?.n !== 1).map((s) => s.pratica),
+    [],
+    `each of the ${answered.length} answers has exactly its traccia`,
+  )
+  const {
+    rows: [quota],
+  } = await pool.query<{ usate: number; accettate: number }>(
     `select (select coalesce(sum(usate), 0)::int from quota_giornaliera where convenzione_id = $1) as usate,
-            (select count(*)::int from tracce where convenzione_id = $1 and esito is not null) as accettate`, [convenzioneId])
+            (select count(*)::int from tracce where convenzione_id = $1 and esito is not null) as accettate`,
+    [convenzioneId],
+  )
   t.equal(quota?.usate, quota?.accettate, `no traccia without its quota unit (${quota?.accettate} answers traced, as many units taken)`)
   await b.stop()
 })
@@ -100,8 +126,17 @@ t.test('a process killed while the database is away leaves its spool; restarted,
   const refused: string[] = []
   for (let i = 0; i < 12; i++) {
     const res = await request(`${a.url}/rest/v1/verifiche`, {
-      method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ identificativoOperatore: 'op.spool', riferimentoPratica: `spool-${i}`, codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }),
+      method: 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        identificativoOperatore: 'op.spool',
+        riferimentoPratica: `spool-${i}`,
+        codiceFiscale: 'RSSMRA80A01H501U',
+        numeroVerbale: 'INV-2023-000123',
+        dataVerbale: '2023-03-15',
+        categoria: 'INVALIDITA_CIVILE',
+      }),
     })
     const body = (await res.body.json()) as { code: string; identificativoTransazione: string }
     t.equal(body.code, 'SERVIZIO_NON_DISPONIBILE')
@@ -117,8 +152,11 @@ t.test('a process killed while the database is away leaves its spool; restarted,
     await pause(100)
     trail = await tracceOf('spool')
   }
-  t.same([...trail.values()].map((r) => r.tx).sort(), [...refused].sort(), 'the restarted process replayed the dead one\'s spool')
-  t.ok([...trail.values()].every((r) => r.n === 1), 'exactly once each')
+  t.same([...trail.values()].map((r) => r.tx).sort(), [...refused].sort(), "the restarted process replayed the dead one's spool")
+  t.ok(
+    [...trail.values()].every((r) => r.n === 1),
+    'exactly once each',
+  )
   let sealed = await verifyTrail(pool)
   for (let i = 0; i < 50 && !(sealed.intact && sealed.righeInAttesa === 0); i++) {
     await pause(200)
@@ -142,11 +180,22 @@ t.test('SIGTERM under load: in-flight calls finish and are traced, nothing accep
   const statuses = new Map<string, number>()
   for (const s of onGw.sent) statuses.set(String(s.status ?? s.error), (statuses.get(String(s.status ?? s.error)) ?? 0) + 1)
   t.comment(`outcomes: ${[...statuses].map(([k, v]) => `${k}: ${v}`).join(', ')}`)
-  t.same(answered.filter((s) => !s.tx || trail.get(s.pratica)?.tx !== s.tx).map((s) => `${s.pratica}: ${s.status}`), [], 'every response has its traccia')
-  t.same(failed.filter((s) => trail.has(s.pratica)).map((s) => `${s.pratica}: ${s.error}`), [],
-    'every call that failed on the client was never taken by the gateway (no traccia): no accepted call was cut')
+  t.same(
+    answered.filter((s) => !s.tx || trail.get(s.pratica)?.tx !== s.tx).map((s) => `${s.pratica}: ${s.status}`),
+    [],
+    'every response has its traccia',
+  )
+  t.same(
+    failed.filter((s) => trail.has(s.pratica)).map((s) => `${s.pratica}: ${s.error}`),
+    [],
+    'every call that failed on the client was never taken by the gateway (no traccia): no accepted call was cut',
+  )
   // each open connection carried one more call, answered with Connection: close; then new ones were refused
-  t.same([...new Set(failed.map((s) => s.error))].filter((e) => e !== 'ECONNREFUSED'), [], 'no reset: only refused new connections')
+  t.same(
+    [...new Set(failed.map((s) => s.error))].filter((e) => e !== 'ECONNREFUSED'),
+    [],
+    'no reset: only refused new connections',
+  )
   const unanswered = [...trail.keys()].filter((p) => !answered.some((s) => s.pratica === p))
   t.same(unanswered, [], 'and no traccia without its response')
 })

@@ -21,8 +21,12 @@ import { testActor } from '../helpers/actor.ts'
 
 const PUBLIC = 'https://invciv.example.it/gateway'
 const FIELDS = {
-  identificativoOperatore: 'mario.bianchi@ente-a', riferimentoPratica: 'PROT-2026-0001', codiceFiscale: 'RSSMRA80A01H501U',
-  numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE',
+  identificativoOperatore: 'mario.bianchi@ente-a',
+  riferimentoPratica: 'PROT-2026-0001',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123',
+  dataVerbale: '2023-03-15',
+  categoria: 'INVALIDITA_CIVILE',
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-public-'))
@@ -33,20 +37,31 @@ const db = await testDatabase(t)
 const { convenzioneId } = await loadDemoData(db.pool)
 const gw = await startTestGateway(t, {
   databaseUrl: db.url,
-  env: { INVCIV_PUBLIC_URL: PUBLIC, INVCIV_PDND_JWKS: path.join(dir, 'jwks.json'), INVCIV_PDND_PRODUCER_ID: PRODUCER_ID, INVCIV_PDND_ESERVICE_ID: ESERVICE_ID },
+  env: {
+    INVCIV_PUBLIC_URL: PUBLIC,
+    INVCIV_PDND_JWKS: path.join(dir, 'jwks.json'),
+    INVCIV_PDND_PRODUCER_ID: PRODUCER_ID,
+    INVCIV_PDND_ESERVICE_ID: ESERVICE_ID,
+  },
 })
 // the server's certificate is checked against the CA but not against the Host the requests name: the test is of
 // the gateway, not of the client's name check
 const anyName = () => undefined
-const rest = new Agent({ connect: { ca, key: pem('ente-a.key'), cert: pem('ente-a.crt'), servername: 'localhost', checkServerIdentity: anyName } })
+const rest = new Agent({
+  connect: { ca, key: pem('ente-a.key'), cert: pem('ente-a.crt'), servername: 'localhost', checkServerIdentity: anyName },
+})
 const soap = clientAgent('ente-a', { servername: 'localhost', checkServerIdentity: anyName })
 t.teardown(() => {
   soap.destroy()
   return rest.close()
 })
 
-t.test("DPoP htu: the configured address, whatever Host the request names", async (t) => {
-  await updateConvenzione(db.pool, testActor, convenzioneId, { autenticazioneRest: 'PDND', purposeIds: [PURPOSE_ID], pdndConsumerId: CONSUMER_ID })
+t.test('DPoP htu: the configured address, whatever Host the request names', async (t) => {
+  await updateConvenzione(db.pool, testActor, convenzioneId, {
+    autenticazioneRest: 'PDND',
+    purposeIds: [PURPOSE_ID],
+    pdndConsumerId: CONSUMER_ID,
+  })
   const key = await dpopKey()
   const attempt = async (htu: string, host?: string) => {
     const v = await voucher(pdnd, { cnf: { jkt: key.jkt } })
@@ -54,16 +69,33 @@ t.test("DPoP htu: the configured address, whatever Host the request names", asyn
   }
   t.equal((await attempt(`${PUBLIC}/rest/v1/verifiche`)).status, 200, 'the public address')
   const evil = await attempt('https://evil.example/rest/v1/verifiche', 'evil.example')
-  t.match(evil, { status: 401, body: { code: 'TOKEN_NON_VALIDO', token: 'DPoP', claim: 'htu' } }, 'a proof for another host, sent with that Host, is refused')
+  t.match(
+    evil,
+    { status: 401, body: { code: 'TOKEN_NON_VALIDO', token: 'DPoP', claim: 'htu' } },
+    'a proof for another host, sent with that Host, is refused',
+  )
   const reached = await attempt(`${gw.url}/rest/v1/verifiche`)
-  t.match(reached.body, { code: 'TOKEN_NON_VALIDO', claim: 'htu' }, 'the address the client happened to reach is not the service address either')
+  t.match(
+    reached.body,
+    { code: 'TOKEN_NON_VALIDO', claim: 'htu' },
+    'the address the client happened to reach is not the service address either',
+  )
   await updateConvenzione(db.pool, testActor, convenzioneId, { autenticazioneRest: 'mtls' })
 })
 
 t.test('WS-Security wsa:To: the configured address, whatever Host the request names', async (t) => {
   await updateConvenzione(db.pool, testActor, convenzioneId, { sicurezzaSoap: 'ID_AUTH_SOAP_02' })
   const signer = { key: createPrivateKey(pem('ente-a.key')), certificate: new X509Certificate(pem('ente-a.crt')) }
-  const signed = (to: string) => signEnvelope(envelopeOf(FIELDS), { ...signer, body: false, addressing: [['To', to], ['Action', SOAP_ACTION], ['MessageID', `urn:uuid:${randomUUID()}`]] })
+  const signed = (to: string) =>
+    signEnvelope(envelopeOf(FIELDS), {
+      ...signer,
+      body: false,
+      addressing: [
+        ['To', to],
+        ['Action', SOAP_ACTION],
+        ['MessageID', `urn:uuid:${randomUUID()}`],
+      ],
+    })
   t.equal((await soapPost(gw.url, soap, signed(`${PUBLIC}/ws/invciv`))).esito, 'VALIDO')
   t.equal((await soapPost(gw.url, soap, signed('https://evil.example/ws/invciv'), { host: 'evil.example' })).codice, 'AUDIENCE_NON_VALIDA')
   t.equal((await soapPost(gw.url, soap, signed(`${gw.url}/ws/invciv`))).codice, 'AUDIENCE_NON_VALIDA')

@@ -21,7 +21,11 @@ const CLIENTS = 50
 const db = await testDatabase(t)
 await addEnte(db.pool, testActor, { codiceIpa: 'r_lazio', nome: 'Regione Lazio' })
 const { id } = await createConvenzione(db.pool, testActor, {
-  enteCodice: 'r_lazio', validaDal: romeDate(new Date()), ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: LIMIT,
+  enteCodice: 'r_lazio',
+  validaDal: romeDate(new Date()),
+  ipConsentiti: ['127.0.0.0/8'],
+  fasciaOraria: 'sempre',
+  maxGiornaliere: LIMIT,
 })
 await addCertificate(db.pool, testActor, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
 await upsertVerbali(db.pool, demoVerbali)
@@ -39,8 +43,12 @@ t.test(`${CLIENTS} clients, two gateway processes, limit ${LIMIT}, ${CALLS} call
     while (next < CALLS) {
       next++
       const r = await soapCall(gw.url, agent, {
-        identificativoOperatore: `op-${n}`, riferimentoPratica: `PR-${next}`, codiceFiscale: 'RSSMRA80A01H501U',
-        numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE',
+        identificativoOperatore: `op-${n}`,
+        riferimentoPratica: `PR-${next}`,
+        codiceFiscale: 'RSSMRA80A01H501U',
+        numeroVerbale: 'INV-2023-000123',
+        dataVerbale: '2023-03-15',
+        categoria: 'INVALIDITA_CIVILE',
       })
       const key = r.esito ?? r.codice ?? `HTTP ${r.status}`
       outcomes.set(key, (outcomes.get(key) ?? 0) + 1)
@@ -50,11 +58,17 @@ t.test(`${CLIENTS} clients, two gateway processes, limit ${LIMIT}, ${CALLS} call
   }
   await Promise.all(Array.from({ length: CLIENTS }, (_, n) => client(n)))
   t.same(Object.fromEntries(outcomes), { VALIDO: LIMIT, QUOTA_GIORNALIERA_ESAURITA: CALLS - LIMIT })
-  t.ok(byProcess.every((n) => n > 0), `both processes accepted calls (${byProcess.join(' + ')})`)
+  t.ok(
+    byProcess.every((n) => n > 0),
+    `both processes accepted calls (${byProcess.join(' + ')})`,
+  )
   t.equal(await countTracce(db.pool), CALLS, 'one traccia per call')
-  const { rows } = await db.pool.query(`select
+  const { rows } = await db.pool.query(
+    `select
       (select usate from quota_giornaliera where convenzione_id = $1) as usate,
       (select count(*)::int from tracce where esito is not null) as accettate,
-      (select count(*)::int from tracce where codice_rifiuto = 'QUOTA_GIORNALIERA_ESAURITA') as rifiutate`, [id])
+      (select count(*)::int from tracce where codice_rifiuto = 'QUOTA_GIORNALIERA_ESAURITA') as rifiutate`,
+    [id],
+  )
   t.same(rows[0], { usate: LIMIT, accettate: LIMIT, rifiutate: CALLS - LIMIT }, 'units, accepted tracce and refusals agree')
 })

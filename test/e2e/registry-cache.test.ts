@@ -22,7 +22,11 @@ import { request } from 'undici'
 const db = await testDatabase(t)
 await addEnte(db.pool, testActor, { codiceIpa: 'c_cache', nome: 'Comune della cache' })
 const { id } = await createConvenzione(db.pool, testActor, {
-  enteCodice: 'c_cache', validaDal: romeDate(new Date()), ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: 100_000,
+  enteCodice: 'c_cache',
+  validaDal: romeDate(new Date()),
+  ipConsentiti: ['127.0.0.0/8'],
+  fasciaOraria: 'sempre',
+  maxGiornaliere: 100_000,
 })
 const { fingerprint } = await addCertificate(db.pool, testActor, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
 await upsertVerbali(db.pool, demoVerbali)
@@ -32,7 +36,14 @@ const agent = restAgent('ente-a')
 const ops = restAgent('ops')
 t.teardown(() => Promise.all([agent.close(), ops.close()]))
 await addPrincipal(db.pool, testActor, 'operations', readFileSync(certFile('ops.crt'), 'utf8'), devTrust)
-const fields = { identificativoOperatore: 'mario.rossi@cache', riferimentoPratica: 'PR-C', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }
+const fields = {
+  identificativoOperatore: 'mario.rossi@cache',
+  riferimentoPratica: 'PR-C',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123',
+  dataVerbale: '2023-03-15',
+  categoria: 'INVALIDITA_CIVILE',
+}
 const outcome = async (gw: GatewayProcess) => {
   const r = await restCall(gw.url, agent, fields)
   return String(r.body.esito ?? r.body.code)
@@ -47,7 +58,14 @@ async function until(gw: GatewayProcess, expected: string): Promise<string> {
   }
   return last
 }
-const listening = async () => Number((await db.pool.query(`select count(*) from pg_stat_activity where application_name = 'invciv-gateway-registry-listener' and datname = current_database()`)).rows[0].count)
+const listening = async () =>
+  Number(
+    (
+      await db.pool.query(
+        `select count(*) from pg_stat_activity where application_name = 'invciv-gateway-registry-listener' and datname = current_database()`,
+      )
+    ).rows[0].count,
+  )
 
 t.test('each process keeps the convenzione; a change without a notification is not seen: the cache answers', async (t) => {
   // both listen before the first call is kept
@@ -71,7 +89,12 @@ t.test("a change through a process's admin API is seen by that process's next ca
   // no notification at all: only the process that made the change can know it
   await db.pool.query('alter table convenzioni disable trigger convenzioni_notifica')
   t.teardown(() => db.pool.query('alter table convenzioni enable trigger convenzioni_notifica').then(() => undefined))
-  const res = await request(`${first.adminUrl}/admin/v1/convenzioni/${id}`, { method: 'PATCH', dispatcher: ops, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ipConsentiti: ['10.0.0.0/8'] }) })
+  const res = await request(`${first.adminUrl}/admin/v1/convenzioni/${id}`, {
+    method: 'PATCH',
+    dispatcher: ops,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ipConsentiti: ['10.0.0.0/8'] }),
+  })
   t.equal(res.statusCode, 200, await res.body.text())
   t.equal(await outcome(first), 'IP_NON_AUTORIZZATO', 'the process that made the change')
   t.equal(await outcome(second), 'VALIDO', 'the other, told nothing, still uses what it kept (the notification is what reaches it)')
@@ -91,8 +114,11 @@ t.test('without its LISTEN connection a process reads per call, and keeps again 
   await db.pool.query(`select pg_notify('invciv_registro', 'test')`)
   for (const gw of gateways) t.equal(await until(gw, 'VALIDO'), 'VALIDO')
   const [gw] = gateways as [GatewayProcess]
-  await db.pool.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'invciv-gateway-registry-listener' and datname = current_database()`)
-  for (let i = 0; i < 100 && !gw.output().includes('registry listener lost its connection'); i++) await new Promise((r) => setTimeout(r, 100))
+  await db.pool.query(
+    `select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'invciv-gateway-registry-listener' and datname = current_database()`,
+  )
+  for (let i = 0; i < 100 && !gw.output().includes('registry listener lost its connection'); i++)
+    await new Promise((r) => setTimeout(r, 100))
   t.match(gw.output(), /registry listener lost its connection/)
   // told nothing: while not listening the process reads per call, and listening again it starts from empty
   // (it may have missed anything meanwhile), so either way the change is seen at once

@@ -21,7 +21,12 @@ const db = await testDatabase(t)
 const clock = new TestClock(new Date('2026-11-25T10:00:00Z'))
 await addEnte(db.pool, testActor, { codiceIpa: 'c_f205', nome: 'Comune di Milano' })
 const { id } = await createConvenzione(db.pool, testActor, {
-  enteCodice: 'c_f205', validaDal: '2026-01-01', ipConsentiti: ['192.0.2.0/24'], fasciaOraria: 'sempre', maxGiornaliere: 1000, maxTentativi: 2,
+  enteCodice: 'c_f205',
+  validaDal: '2026-01-01',
+  ipConsentiti: ['192.0.2.0/24'],
+  fasciaOraria: 'sempre',
+  maxGiornaliere: 1000,
+  maxTentativi: 2,
 })
 await addCertificate(db.pool, testActor, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust, clock.now())
 await upsertVerbali(db.pool, demoVerbali)
@@ -29,7 +34,14 @@ const gw = await startTestGateway(t, { databaseUrl: db.url, clock, env: { INVCIV
 const agent = restAgent('ente-a')
 t.teardown(() => agent.close())
 
-const valid = { identificativoOperatore: 'op.rest', riferimentoPratica: 'PR-R1', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }
+const valid = {
+  identificativoOperatore: 'op.rest',
+  riferimentoPratica: 'PR-R1',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123',
+  dataVerbale: '2023-03-15',
+  categoria: 'INVALIDITA_CIVILE',
+}
 const xff = { 'x-forwarded-for': '192.0.2.10' }
 const call = (body: unknown = valid, headers: Record<string, string> = xff) => restCall(gw.url, agent, body, headers)
 const set = (sql: string) => db.pool.query(`update convenzioni set ${sql} where id = $1`, [id])
@@ -38,24 +50,39 @@ t.test('the three esiti, with the rate-limit headers and a REST traccia each', a
   const valido = await call()
   t.equal(valido.status, 200)
   t.match(valido.contentType, 'application/json')
-  t.match(valido.body, { esito: 'VALIDO', validoDal: '2023-03-15', dataRevisione: '2027-03-15', identificativoTransazione: /^[0-9a-f-]{36}$/ })
+  t.match(valido.body, {
+    esito: 'VALIDO',
+    validoDal: '2023-03-15',
+    dataRevisione: '2027-03-15',
+    identificativoTransazione: /^[0-9a-f-]{36}$/,
+  })
   t.equal(valido.headers['x-ratelimit-limit'], '1000')
   t.equal(valido.headers['x-ratelimit-remaining'], '999')
   t.equal(valido.headers['x-ratelimit-reset'], String(13 * 3600 + 0), 'seconds to midnight in Rome (11:00 now)')
-  const periodo = await call({ ...valid, codiceFiscale: 'BNCGLI75M52F205F', numeroVerbale: 'CEC-2019-000456', dataVerbale: '2019-06-10', categoria: 'CECITA' })
+  const periodo = await call({
+    ...valid,
+    codiceFiscale: 'BNCGLI75M52F205F',
+    numeroVerbale: 'CEC-2019-000456',
+    dataVerbale: '2019-06-10',
+    categoria: 'CECITA',
+  })
   t.match(periodo.body, { esito: 'VALIDO_NEL_PERIODO', validoDal: '2019-06-10', validoAl: '2022-08-31' })
   const non = await call({ ...valid, numeroVerbale: 'X' })
   t.same(Object.keys(non.body).sort(), ['dataOraVerifica', 'esito', 'identificativoTransazione'])
   t.equal(non.body.esito, 'NON_VALIDO')
   for (const r of [valido, periodo, non]) {
-    t.match(await tracciaOf(db.pool, r.body.identificativoTransazione as string), [{ canale: 'rest', esito: r.body.esito, ip_cliente: '192.0.2.10', operatore: 'op.rest' }])
+    t.match(await tracciaOf(db.pool, r.body.identificativoTransazione as string), [
+      { canale: 'rest', esito: r.body.esito, ip_cliente: '192.0.2.10', operatore: 'op.rest' },
+    ])
   }
   // the group commit sends the instant as an ISO string: the same instant, to the millisecond, whatever the zones
   clock.advance(123)
   const at = clock.now().toISOString()
   const later = await call({ ...valid, riferimentoPratica: 'PR-R2' })
   clock.advance(-123)
-  const { rows } = await db.pool.query<{ at: Date }>('select ricevuta_il as at from tracce where identificativo_transazione = $1', [later.body.identificativoTransazione])
+  const { rows } = await db.pool.query<{ at: Date }>('select ricevuta_il as at from tracce where identificativo_transazione = $1', [
+    later.body.identificativoTransazione,
+  ])
   t.equal(rows[0]?.at.toISOString(), at)
 })
 
@@ -65,7 +92,12 @@ async function refused(t: Test, code: keyof typeof catalogue, result: Promise<Aw
   const r = await result
   t.equal(r.status, catalogue[code].httpStatus, `${code} status`)
   t.match(r.contentType, 'application/problem+json')
-  t.match(r.body, { type: `urn:it:inps:invciv:errore:${code}`, title: catalogue[code].description, status: catalogue[code].httpStatus, code })
+  t.match(r.body, {
+    type: `urn:it:inps:invciv:errore:${code}`,
+    title: catalogue[code].description,
+    status: catalogue[code].httpStatus,
+    code,
+  })
   t.notMatch(JSON.stringify(r.body), /stack|\.ts:\d|Error:/)
   t.match(await tracciaOf(db.pool, r.body.identificativoTransazione as string), [{ canale: 'rest', codice_rifiuto: code }])
   t.equal(await countTracce(db.pool), before + 1, `${code}: one traccia`)
@@ -117,18 +149,46 @@ t.test('the OpenAPI document is valid OpenAPI 3.1 and describes what the service
   t.equal(doc.servers[0].url, gw.url)
   // an answer, and every status a refusal of the catalogue can have (401 and 409 since ModI's token refusals)
   t.same(Object.keys(doc.paths['/rest/v1/verifiche'].post.responses).sort(), ['200', '400', '401', '403', '409', '429', '500', '503'])
-  t.same([...new Set(Object.values(catalogue).map((k) => String(k.httpStatus)))].filter((s) => !Object.keys(doc.paths['/rest/v1/verifiche'].post.responses).includes(s)), [], 'no refusal status undocumented')
-  t.same(doc.components.schemas.VerificaGiudizioRichiesta.required.sort(),
-    ['categoria', 'codiceFiscale', 'dataVerbale', 'identificativoOperatore', 'numeroVerbale', 'riferimentoPratica'])
+  t.same(
+    [...new Set(Object.values(catalogue).map((k) => String(k.httpStatus)))].filter(
+      (s) => !Object.keys(doc.paths['/rest/v1/verifiche'].post.responses).includes(s),
+    ),
+    [],
+    'no refusal status undocumented',
+  )
+  t.same(doc.components.schemas.VerificaGiudizioRichiesta.required.sort(), [
+    'categoria',
+    'codiceFiscale',
+    'dataVerbale',
+    'identificativoOperatore',
+    'numeroVerbale',
+    'riferimentoPratica',
+  ])
 })
 
 t.test('with a read replica configured, lookups go to it and the esiti are the same', async (t) => {
-  const replica = await startTestGateway(t, { databaseUrl: db.url, clock, env: { INVCIV_TRUSTED_PROXIES: '127.0.0.1/32', DATABASE_READ_URL: db.url } })
+  const replica = await startTestGateway(t, {
+    databaseUrl: db.url,
+    clock,
+    env: { INVCIV_TRUSTED_PROXIES: '127.0.0.1/32', DATABASE_READ_URL: db.url },
+  })
   const via = (body: unknown) => restCall(replica.url, agent, body, xff)
   t.match((await via(valid)).body, { esito: 'VALIDO', validoDal: '2023-03-15' })
-  t.match((await via({ ...valid, codiceFiscale: 'BNCGLI75M52F205F', numeroVerbale: 'CEC-2019-000456', dataVerbale: '2019-06-10', categoria: 'CECITA' })).body,
-    { esito: 'VALIDO_NEL_PERIODO', validoAl: '2022-08-31' })
+  t.match(
+    (
+      await via({
+        ...valid,
+        codiceFiscale: 'BNCGLI75M52F205F',
+        numeroVerbale: 'CEC-2019-000456',
+        dataVerbale: '2019-06-10',
+        categoria: 'CECITA',
+      })
+    ).body,
+    { esito: 'VALIDO_NEL_PERIODO', validoAl: '2022-08-31' },
+  )
   t.match((await via({ ...valid, numeroVerbale: 'X' })).body, { esito: 'NON_VALIDO' })
-  const { rows } = await db.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'invciv-gateway-read'`)
+  const { rows } = await db.pool.query(
+    `select count(*)::int as n from pg_stat_activity where datname = current_database() and application_name = 'invciv-gateway-read'`,
+  )
   t.ok(rows[0].n > 0, 'the read pool holds a connection: the lookups went through it')
 })

@@ -27,8 +27,30 @@ function renewServerCertificate(): string {
   const ext = path.join(dir, 'server.ext')
   writeFileSync(ext, 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n')
   execFileSync('openssl', ['req', '-new', '-key', serverKey, '-subj', '/CN=localhost renewed', '-out', csr])
-  execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', certFile('ca.crt'), '-CAkey', certFile('ca.key'), '-CAcreateserial',
-    '-CAserial', path.join(dir, 'ca.srl'), '-days', '30', '-sha256', '-extfile', ext, '-out', serverCrt], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      certFile('ca.crt'),
+      '-CAkey',
+      certFile('ca.key'),
+      '-CAcreateserial',
+      '-CAserial',
+      path.join(dir, 'ca.srl'),
+      '-days',
+      '30',
+      '-sha256',
+      '-extfile',
+      ext,
+      '-out',
+      serverCrt,
+    ],
+    { stdio: 'ignore' },
+  )
   return readFileSync(serverCrt, 'utf8')
 }
 
@@ -36,11 +58,14 @@ function renewServerCertificate(): string {
 function servedSubject(url: string): Promise<string> {
   const { hostname, port } = new URL(url)
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: hostname, port: Number(port), ca, key: pem('ente-a.key'), cert: pem('ente-a.crt'), servername: 'localhost' }, () => {
-      const subject = socket.getPeerCertificate().subject.CN as string
-      socket.end()
-      resolve(subject)
-    })
+    const socket = tls.connect(
+      { host: hostname, port: Number(port), ca, key: pem('ente-a.key'), cert: pem('ente-a.crt'), servername: 'localhost' },
+      () => {
+        const subject = socket.getPeerCertificate().subject.CN as string
+        socket.end()
+        resolve(subject)
+      },
+    )
     socket.on('error', reject)
   })
 }
@@ -50,7 +75,14 @@ const { convenzioneId } = await loadDemoData(db.pool)
 const gw = await startTestGateway(t, { databaseUrl: db.url, env: { INVCIV_TLS_CERT: serverCrt, INVCIV_TLS_KEY: serverKey } })
 const ops = restAgent('ops')
 t.teardown(() => ops.close())
-const body = { identificativoOperatore: 'op.rot', riferimentoPratica: 'PR', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }
+const body = {
+  identificativoOperatore: 'op.rot',
+  riferimentoPratica: 'PR',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123',
+  dataVerbale: '2023-03-15',
+  categoria: 'INVALIDITA_CIVILE',
+}
 
 /** Calls without pause on one keep-alive connection until stopped; records every status. */
 function caller(name: 'ente-a' | 'ente-b') {
@@ -61,18 +93,29 @@ function caller(name: 'ente-a' | 'ente-b') {
   const done = (async () => {
     while (state.running) statuses.push((await restCall(gw.url, agent, body).catch(() => ({ status: 0 }))).status)
   })()
-  return { agent, statuses, stop: async () => { state.running = false; await done } }
+  return {
+    agent,
+    statuses,
+    stop: async () => {
+      state.running = false
+      await done
+    },
+  }
 }
 
 t.test('rotation under continuous calls: 0 failed calls, the retired certificate refused on its very next call', async (t) => {
   const a = caller('ente-a')
   await until('calls with the old certificate', () => a.statuses.length >= 5)
-  const added = await admin(gw.adminUrl, ops, 'POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, { pem: readFileSync(certFile('ente-b.crt'), 'utf8') })
+  const added = await admin(gw.adminUrl, ops, 'POST', `/admin/v1/convenzioni/${convenzioneId}/certificati`, {
+    pem: readFileSync(certFile('ente-b.crt'), 'utf8'),
+  })
   t.equal(added.status, 201)
   const b = caller('ente-b')
   await until('calls with the new certificate', () => b.statuses.length >= 5)
   await a.stop() // the partner has switched to its new certificate
-  const fpA = (await admin(gw.adminUrl, ops, 'GET', '/admin/v1/certificati')).body.find((c: { soggetto: string }) => c.soggetto.includes('ente-a')).fingerprint
+  const fpA = (await admin(gw.adminUrl, ops, 'GET', '/admin/v1/certificati')).body.find((c: { soggetto: string }) =>
+    c.soggetto.includes('ente-a'),
+  ).fingerprint
   t.match(await admin(gw.adminUrl, ops, 'POST', `/admin/v1/certificati/${fpA}/retire`), { status: 200 })
   const afterRetire = await restCall(gw.url, a.agent, body)
   t.equal(afterRetire.status, 403, 'the retired certificate is refused on its still-open keep-alive connection')
@@ -89,8 +132,16 @@ t.test('rotation under continuous calls: 0 failed calls, the retired certificate
   await b.agent.close()
 
   t.ok(a.statuses.length > 5 && b.statuses.length > 5, `calls were made (${a.statuses.length} + ${b.statuses.length})`)
-  t.same(a.statuses.filter((s) => s !== 200), [], 'no failed call with the old certificate before it was retired')
-  t.same(b.statuses.filter((s) => s !== 200), [], 'no failed call with the new certificate, across the server reload')
+  t.same(
+    a.statuses.filter((s) => s !== 200),
+    [],
+    'no failed call with the old certificate before it was retired',
+  )
+  t.same(
+    b.statuses.filter((s) => s !== 200),
+    [],
+    'no failed call with the new certificate, across the server reload',
+  )
 })
 
 t.test('a bad new file is refused and the old context keeps serving', async (t) => {
@@ -106,7 +157,15 @@ t.test('a bad new file is refused and the old context keeps serving', async (t) 
 
 t.test('a TLS 1.2 connection cannot renegotiate: its identity stays that of its first handshake', async (t) => {
   const { hostname, port } = new URL(gw.url)
-  const socket = tls.connect({ host: hostname, port: Number(port), ca, key: pem('ente-a.key'), cert: pem('ente-a.crt'), servername: 'localhost', maxVersion: 'TLSv1.2' })
+  const socket = tls.connect({
+    host: hostname,
+    port: Number(port),
+    ca,
+    key: pem('ente-a.key'),
+    cert: pem('ente-a.crt'),
+    servername: 'localhost',
+    maxVersion: 'TLSv1.2',
+  })
   await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject))
   t.equal(socket.getProtocol(), 'TLSv1.2')
   // a server that allowed it would answer the request sent after the renegotiation; this one drops the connection

@@ -22,9 +22,12 @@ const gw = await startGatewayProcess(t, db.url, { INVCIV_TLS_CERT: serverCrt })
 function handshake(url: string, name = 'ente-a'): Promise<string> {
   const { hostname, port } = new URL(url)
   return new Promise((resolve) => {
-    const socket = tls.connect({ host: hostname, port: Number(port), ca, key: pem(`${name}.key`), cert: pem(`${name}.crt`), servername: 'localhost' }, () => {
-      socket.write('GET /ws/invciv HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
-    })
+    const socket = tls.connect(
+      { host: hostname, port: Number(port), ca, key: pem(`${name}.key`), cert: pem(`${name}.crt`), servername: 'localhost' },
+      () => {
+        socket.write('GET /ws/invciv HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n')
+      },
+    )
     socket.once('data', (d) => {
       resolve(`${String(socket.getPeerCertificate().subject.CN)}|${d.toString().split('\r\n')[0] ?? ''}`)
       socket.destroy()
@@ -33,20 +36,27 @@ function handshake(url: string, name = 'ente-a'): Promise<string> {
   })
 }
 
-t.test('SIGHUP reloads: a certificate that does not fit the key is refused and the old one serves on; a good one is installed; the process runs on', async (t) => {
-  t.match(await handshake(gw.url), /^localhost\|HTTP\/1.1 405/)
-  // the new certificate's key differs from the old key file, so install both, the way ops would
-  const renewed = clientCertificate('localhost', '20250101000000Z', '20350101000000Z')
-  copyFileSync(renewed, serverCrt)
-  process.kill(gw.child.pid as number, 'SIGHUP')
-  await until('the refused reload in the log', () => gw.output().includes('TLS reload refused'))
-  t.equal(gw.child.exitCode, null, 'still running')
-  t.pass('a certificate that does not match the key is refused')
-  t.match(await handshake(gw.url), /^localhost\|HTTP\/1.1 405/, 'the old context still serves')
-  copyFileSync(certFile('server.crt'), serverCrt)
-  process.kill(gw.child.pid as number, 'SIGHUP')
-  await until('the good reload in the log', () => gw.output().includes('TLS material reloaded'))
-  t.equal(gw.child.exitCode, null, 'still running after a good reload')
-  const { rows } = await db.pool.query(`select esito from tls_ricaricamenti order by id`)
-  t.same(rows.map((r) => r.esito), ['errore', 'ok'], 'both reloads recorded')
-})
+t.test(
+  'SIGHUP reloads: a certificate that does not fit the key is refused and the old one serves on; a good one is installed; the process runs on',
+  async (t) => {
+    t.match(await handshake(gw.url), /^localhost\|HTTP\/1.1 405/)
+    // the new certificate's key differs from the old key file, so install both, the way ops would
+    const renewed = clientCertificate('localhost', '20250101000000Z', '20350101000000Z')
+    copyFileSync(renewed, serverCrt)
+    process.kill(gw.child.pid as number, 'SIGHUP')
+    await until('the refused reload in the log', () => gw.output().includes('TLS reload refused'))
+    t.equal(gw.child.exitCode, null, 'still running')
+    t.pass('a certificate that does not match the key is refused')
+    t.match(await handshake(gw.url), /^localhost\|HTTP\/1.1 405/, 'the old context still serves')
+    copyFileSync(certFile('server.crt'), serverCrt)
+    process.kill(gw.child.pid as number, 'SIGHUP')
+    await until('the good reload in the log', () => gw.output().includes('TLS material reloaded'))
+    t.equal(gw.child.exitCode, null, 'still running after a good reload')
+    const { rows } = await db.pool.query(`select esito from tls_ricaricamenti order by id`)
+    t.same(
+      rows.map((r) => r.esito),
+      ['errore', 'ok'],
+      'both reloads recorded',
+    )
+  },
+)

@@ -25,8 +25,12 @@ import { testActor } from '../helpers/actor.ts'
 import { readFileSync } from 'node:fs'
 
 const FIELDS = {
-  identificativoOperatore: 'mario.bianchi@ente-a', riferimentoPratica: 'PROT-2026-0001', codiceFiscale: 'RSSMRA80A01H501U',
-  numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE',
+  identificativoOperatore: 'mario.bianchi@ente-a',
+  riferimentoPratica: 'PROT-2026-0001',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123',
+  dataVerbale: '2023-03-15',
+  categoria: 'INVALIDITA_CIVILE',
 }
 
 // the CRL the gateway reads: at first one that revokes nothing, then the dev CA's, which lists certs-dev/revoked
@@ -67,7 +71,8 @@ function revokeNow(t: Test) {
 }
 
 /** The reason the trail gives for a refusal: what auditors and the partner's help desk read. */
-const motivoOf = async (tx: unknown) => (await db.pool.query<{ motivo: string }>('select motivo from tracce where identificativo_transazione = $1', [tx])).rows[0]?.motivo
+const motivoOf = async (tx: unknown) =>
+  (await db.pool.query<{ motivo: string }>('select motivo from tracce where identificativo_transazione = $1', [tx])).rows[0]?.motivo
 
 async function refused(t: Test, r: Awaited<ReturnType<typeof call>>, token: string, claim: string, reason: RegExp) {
   t.equal(r.status, 401)
@@ -82,11 +87,20 @@ t.test('before the revocation the certificate signs; after the CRL is reloaded, 
   revokeNow(t)
 
   await refused(t, await call({ authorization: `Bearer ${await x509Token({ signer: revoked })}` }), 'Authorization', 'x5c', /revocato/)
-  await refused(t, await call({ authorization: `Bearer ${await x509Token({ signer: revoked, by: 'x5t#S256' })}` }), 'Authorization', 'x5t#S256', /revocato/)
+  await refused(
+    t,
+    await call({ authorization: `Bearer ${await x509Token({ signer: revoked, by: 'x5t#S256' })}` }),
+    'Authorization',
+    'x5t#S256',
+    /revocato/,
+  )
   t.equal((await call({ authorization: `Bearer ${await x509Token()}` })).status, 200, "ente-a's own certificate still signs")
 
   await profile({ autenticazioneRest: 'mtls', auditRest: 'AUDIT_REST_01', purposeIds: [PURPOSE_ID] })
-  const audit = await x509Token({ signer: revoked, claims: { iss: 'ente-a-client', purposeId: PURPOSE_ID, dnonce: 1234567890123, userID: 'mario.bianchi@ente-a' } })
+  const audit = await x509Token({
+    signer: revoked,
+    claims: { iss: 'ente-a-client', purposeId: PURPOSE_ID, dnonce: 1234567890123, userID: 'mario.bianchi@ente-a' },
+  })
   await refused(t, await call({ 'agid-jwt-trackingevidence': audit }), 'Agid-JWT-TrackingEvidence', 'x5c', /revocato/)
 
   await profile({ auditRest: 'no', integritaRest: 'INTEGRITY_REST_01' })
@@ -97,8 +111,14 @@ t.test('before the revocation the certificate signs; after the CRL is reloaded, 
 
   await profile({ sicurezzaSoap: 'INTEGRITY_SOAP_01' })
   const envelope = signEnvelope(envelopeOf(FIELDS), {
-    key: revoked.key, certificate: revokedCert, body: true,
-    addressing: [['To', `${gw.url}/ws/invciv`], ['Action', SOAP_ACTION], ['MessageID', `urn:uuid:${randomUUID()}`]],
+    key: revoked.key,
+    certificate: revokedCert,
+    body: true,
+    addressing: [
+      ['To', `${gw.url}/ws/invciv`],
+      ['Action', SOAP_ACTION],
+      ['MessageID', `urn:uuid:${randomUUID()}`],
+    ],
   })
   const r = await soapPost(gw.url, soap, envelope)
   t.equal(r.codice, 'FIRMA_NON_VALIDA', 'a WS-Security Body signed with it')
@@ -112,7 +132,9 @@ t.test('a token whose alg does not fit its certificate (ES256 over an RSA x5c) i
   const rsaKey = createPrivateKey(readFileSync(rsaFile.replace(/\.crt$/, '.key')))
   const now = Math.floor(Date.now() / 1000)
   const claims = { aud: AUDIENCE, iat: now, exp: now + 300 }
-  const good = await new SignJWT({ ...claims, jti: randomUUID() }).setProtectedHeader({ alg: 'RS256', x5c: [cert.raw.toString('base64')] }).sign(rsaKey)
+  const good = await new SignJWT({ ...claims, jti: randomUUID() })
+    .setProtectedHeader({ alg: 'RS256', x5c: [cert.raw.toString('base64')] })
+    .sign(rsaKey)
   t.equal((await call({ authorization: `Bearer ${good}` })).status, 200, 'RS256 with its RSA certificate passes')
   // an ES256 header over the RSA certificate, whatever the signature bytes
   const [, payload, signature] = good.split('.') as [string, string, string]

@@ -22,7 +22,11 @@ import { until } from '../helpers/until.ts'
 const db = await testDatabase(t)
 await addEnte(db.pool, testActor, { codiceIpa: 'c_slow', nome: 'Comune lento' })
 const { id } = await createConvenzione(db.pool, testActor, {
-  enteCodice: 'c_slow', validaDal: '2026-01-01', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: 100_000,
+  enteCodice: 'c_slow',
+  validaDal: '2026-01-01',
+  ipConsentiti: ['127.0.0.0/8'],
+  fasciaOraria: 'sempre',
+  maxGiornaliere: 100_000,
 })
 await addCertificate(db.pool, testActor, id, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
 await addPrincipal(db.pool, testActor, 'auditor', readFileSync(certFile('auditor.crt'), 'utf8'), devTrust)
@@ -32,13 +36,23 @@ const BOUND_MS = 1_000
 const gw = await startTestGateway(t, {
   databaseUrl: db.url,
   env: {
-    INVCIV_TLS_HANDSHAKE_TIMEOUT_SECONDS: '1', INVCIV_HEADERS_TIMEOUT_SECONDS: '1', INVCIV_REQUEST_TIMEOUT_SECONDS: '2',
-    INVCIV_KEEPALIVE_TIMEOUT_SECONDS: '1', INVCIV_MAX_CONNECTIONS_PER_IP: '64',
+    INVCIV_TLS_HANDSHAKE_TIMEOUT_SECONDS: '1',
+    INVCIV_HEADERS_TIMEOUT_SECONDS: '1',
+    INVCIV_REQUEST_TIMEOUT_SECONDS: '2',
+    INVCIV_KEEPALIVE_TIMEOUT_SECONDS: '1',
+    INVCIV_MAX_CONNECTIONS_PER_IP: '64',
   },
 })
 const agent = restAgent('ente-a')
 t.teardown(() => agent.close())
-const valid = { identificativoOperatore: 'op.slow', riferimentoPratica: 'PR-S', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE' }
+const valid = {
+  identificativoOperatore: 'op.slow',
+  riferimentoPratica: 'PR-S',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123',
+  dataVerbale: '2023-03-15',
+  categoria: 'INVALIDITA_CIVILE',
+}
 const port = (url: string) => Number(new URL(url).port)
 
 /** Resolves with what the server sent once it closes the connection; rejects if it is still open after `limitMs`. */
@@ -59,23 +73,33 @@ function closedBy(socket: net.Socket, limitMs: number): Promise<string> {
   })
 }
 
-const tcp = (p: number) => new Promise<net.Socket>((resolve, reject) => {
-  const socket = net.connect(p, '127.0.0.1', () => resolve(socket))
-  socket.once('error', reject)
-})
+const tcp = (p: number) =>
+  new Promise<net.Socket>((resolve, reject) => {
+    const socket = net.connect(p, '127.0.0.1', () => resolve(socket))
+    socket.once('error', reject)
+  })
 
-const mtls = (p: number, name = 'ente-a') => new Promise<tls.TLSSocket>((resolve, reject) => {
-  const socket = tls.connect({ host: '127.0.0.1', port: p, servername: 'localhost', ca, key: pem(`${name}.key`), cert: pem(`${name}.crt`) }, () => resolve(socket))
-  socket.once('error', reject)
-})
+const mtls = (p: number, name = 'ente-a') =>
+  new Promise<tls.TLSSocket>((resolve, reject) => {
+    const socket = tls.connect(
+      { host: '127.0.0.1', port: p, servername: 'localhost', ca, key: pem(`${name}.key`), cert: pem(`${name}.crt`) },
+      () => resolve(socket),
+    )
+    socket.once('error', reject)
+  })
 
 t.test('a connection that never starts its TLS handshake is closed, and calls are answered meanwhile', async (t) => {
   const idle = await Promise.all(Array.from({ length: 20 }, () => tcp(port(gw.url))))
   const closings = idle.map((socket) => closedBy(socket, 10 * BOUND_MS))
-  for (let i = 0; i < 5; i++) t.match(await restCall(gw.url, agent, { ...valid, riferimentoPratica: `PR-S${i}` }), { status: 200, body: { esito: 'VALIDO' } })
+  for (let i = 0; i < 5; i++)
+    t.match(await restCall(gw.url, agent, { ...valid, riferimentoPratica: `PR-S${i}` }), { status: 200, body: { esito: 'VALIDO' } })
   await Promise.all(closings)
   t.pass('all 20 idle connections were closed')
-  t.match(gw.logs(), /TLS handshake refused[^\n]*ERR_TLS_HANDSHAKE_TIMEOUT|ERR_TLS_HANDSHAKE_TIMEOUT[^\n]*TLS handshake refused/, 'counted as handshake failures')
+  t.match(
+    gw.logs(),
+    /TLS handshake refused[^\n]*ERR_TLS_HANDSHAKE_TIMEOUT|ERR_TLS_HANDSHAKE_TIMEOUT[^\n]*TLS handshake refused/,
+    'counted as handshake failures',
+  )
 })
 
 t.test('a client that sends its headers too slowly is cut', async (t) => {
@@ -91,7 +115,9 @@ t.test('a client that sends its headers too slowly is cut', async (t) => {
 t.test('a client that sends its body too slowly is cut', async (t) => {
   const socket = await mtls(port(gw.url))
   const body = JSON.stringify(valid)
-  socket.write(`POST /rest/v1/verifiche HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`)
+  socket.write(
+    `POST /rest/v1/verifiche HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+  )
   let sent = 0
   const drip = setInterval(() => socket.writable && sent < body.length - 1 && socket.write(body[sent++] as string), 200)
   const received = await closedBy(socket, 20 * BOUND_MS).finally(() => clearInterval(drip))
@@ -109,14 +135,19 @@ t.test('an idle keep-alive connection is closed after the keep-alive bound', asy
   const socket = await mtls(port(gw.url))
   const body = JSON.stringify(valid)
   const closing = closedBy(socket, 10 * BOUND_MS)
-  socket.write(`POST /rest/v1/verifiche HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+  socket.write(
+    `POST /rest/v1/verifiche HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  )
   const received = await closing
   t.match(received, /^HTTP\/1\.1 200/, 'the call was answered on it first')
   t.match(received, /keep-alive/i, 'and the connection was kept alive, until the bound')
 })
 
 t.test('one source address holds at most INVCIV_MAX_CONNECTIONS_PER_IP connections', async (t) => {
-  const capped = await startTestGateway(t, { databaseUrl: db.url, env: { INVCIV_MAX_CONNECTIONS_PER_IP: '3', INVCIV_TLS_HANDSHAKE_TIMEOUT_SECONDS: '60' } })
+  const capped = await startTestGateway(t, {
+    databaseUrl: db.url,
+    env: { INVCIV_MAX_CONNECTIONS_PER_IP: '3', INVCIV_TLS_HANDSHAKE_TIMEOUT_SECONDS: '60' },
+  })
   const held = await Promise.all([1, 2, 3].map(() => tcp(port(capped.url))))
   // the fourth is closed on arrival, before any TLS work
   await t.rejects(mtls(port(capped.url)), 'a fourth connection is refused')

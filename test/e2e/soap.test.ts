@@ -34,14 +34,19 @@ const request = (extra: Record<string, string> = {}) => ({
 /** POSTs raw bytes, as a hostile or broken client would, and returns status and body. */
 function rawPost(body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request(`${gw.url}/ws/invciv`, {
-      method: 'POST', agent: clientAgent('ente-a'),
-      headers: { 'content-type': 'text/xml; charset=utf-8', ...headers },
-    }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
-    })
+    const req = https.request(
+      `${gw.url}/ws/invciv`,
+      {
+        method: 'POST',
+        agent: clientAgent('ente-a'),
+        headers: { 'content-type': 'text/xml; charset=utf-8', ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })
@@ -61,18 +66,30 @@ t.test('VALIDO: a current, rivedibile verbale', async (t) => {
   const [traccia, ...more] = await tracciaOf(db.pool, r.identificativoTransazione as string)
   t.same(more, [], 'exactly one traccia')
   t.match(traccia, {
-    canale: 'soap', esito: 'VALIDO', codice_rifiuto: null, convenzione_id: convenzioneId, ente_codice: 'ente_a_dev',
-    certificato_fingerprint: fingerprintA, ip_cliente: '127.0.0.1', operatore: 'mario.bianchi@ente-a',
-    riferimento_pratica: 'PROT-2026-0001', cf_pseudonimo: pseudonymise(TEST_PSEUDONYM_KEY, 'RSSMRA80A01H501U'),
+    canale: 'soap',
+    esito: 'VALIDO',
+    codice_rifiuto: null,
+    convenzione_id: convenzioneId,
+    ente_codice: 'ente_a_dev',
+    certificato_fingerprint: fingerprintA,
+    ip_cliente: '127.0.0.1',
+    operatore: 'mario.bianchi@ente-a',
+    riferimento_pratica: 'PROT-2026-0001',
+    cf_pseudonimo: pseudonymise(TEST_PSEUDONYM_KEY, 'RSSMRA80A01H501U'),
   })
   t.ok(Number(traccia?.latenza_ms) > 0, 'latency recorded')
   t.equal(await countTracce(db.pool), before + 1)
 })
 
 t.test('VALIDO_NEL_PERIODO: a verbale superseded by a later judgment', async (t) => {
-  const r = await enteA.verifica(request({
-    codiceFiscale: 'bncgli75m52f205f', numeroVerbale: 'cec-2019-000456', dataVerbale: '2019-06-10', categoria: 'CECITA',
-  }))
+  const r = await enteA.verifica(
+    request({
+      codiceFiscale: 'bncgli75m52f205f',
+      numeroVerbale: 'cec-2019-000456',
+      dataVerbale: '2019-06-10',
+      categoria: 'CECITA',
+    }),
+  )
   t.equal(r.esito, 'VALIDO_NEL_PERIODO')
   t.equal(r.validoDal, '2019-06-10')
   t.equal(r.validoAl, '2022-08-31')
@@ -102,9 +119,11 @@ t.test('answers on the wire validate against the XSD', async (t) => {
 t.test('no client certificate: the handshake is refused and no call exists', async (t) => {
   const before = await countTracce(db.pool)
   await t.rejects(soapClient(gw.url, undefined), 'the WSDL cannot even be fetched')
-  await t.rejects(new Promise((resolve, reject) => {
-    https.get(`${gw.url}/ws/invciv?wsdl`, { agent: clientAgent(undefined) }, resolve).on('error', reject)
-  }))
+  await t.rejects(
+    new Promise((resolve, reject) => {
+      https.get(`${gw.url}/ws/invciv?wsdl`, { agent: clientAgent(undefined) }, resolve).on('error', reject)
+    }),
+  )
   t.equal(await countTracce(db.pool), before)
   t.match(gw.logs(), /TLS handshake refused/)
 })
@@ -134,7 +153,9 @@ t.test('a missing operatore gets OPERATORE_NON_INDICATO', async (t) => {
   const { identificativoOperatore: _omitted, ...withoutOperatore } = request()
   const fault = await enteA.fault(withoutOperatore)
   t.match(fault, { codice: 'OPERATORE_NON_INDICATO', faultcode: 'soap:Client' })
-  t.match(await tracciaOf(db.pool, fault.identificativoTransazione), [{ codice_rifiuto: 'OPERATORE_NON_INDICATO', operatore: null, convenzione_id: convenzioneId }])
+  t.match(await tracciaOf(db.pool, fault.identificativoTransazione), [
+    { codice_rifiuto: 'OPERATORE_NON_INDICATO', operatore: null, convenzione_id: convenzioneId },
+  ])
 })
 
 t.test('schema violations get RICHIESTA_NON_VALIDA with one traccia each', async (t) => {
@@ -155,7 +176,10 @@ t.test('schema violations get RICHIESTA_NON_VALIDA with one traccia each', async
 t.test('hostile XML: a DOCTYPE with an entity is refused and nothing is expanded', async (t) => {
   const before = await countTracce(db.pool)
   const xml = readFileSync(new URL('../../examples/verifica-valido.xml', import.meta.url), 'utf8')
-    .replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE e [<!ENTITY xxe "ESPANSO-ESPANSO">]>')
+    .replace(
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE e [<!ENTITY xxe "ESPANSO-ESPANSO">]>',
+    )
     .replace('PROT-2026-0001', '&xxe;')
   const res = await rawPost(xml)
   t.equal(res.status, 500)
@@ -169,7 +193,10 @@ t.test('hostile XML: a DOCTYPE with an entity is refused and nothing is expanded
 })
 
 t.test('an oversize body is refused with a fault and a traccia, not a bare 413', async (t) => {
-  const xml = readFileSync(new URL('../../examples/verifica-valido.xml', import.meta.url), 'utf8').replace('PROT-2026-0001', 'x'.repeat(100_000))
+  const xml = readFileSync(new URL('../../examples/verifica-valido.xml', import.meta.url), 'utf8').replace(
+    'PROT-2026-0001',
+    'x'.repeat(100_000),
+  )
   const res = await rawPost(xml)
   t.equal(res.status, 500)
   t.equal(codeOf(res.body), 'RICHIESTA_NON_VALIDA')
@@ -194,11 +221,13 @@ t.test('wrong namespace, wrong operation, wrong SOAPAction and a JSON body are r
 
 t.test('the WSDL is served with the address of the running server', async (t) => {
   const wsdl = await new Promise<string>((resolve, reject) => {
-    https.get(`${gw.url}/ws/invciv?wsdl`, { agent: clientAgent('ente-a') }, (res) => {
-      let s = ''
-      res.on('data', (c: Buffer) => (s += c.toString()))
-      res.on('end', () => resolve(s))
-    }).on('error', reject)
+    https
+      .get(`${gw.url}/ws/invciv?wsdl`, { agent: clientAgent('ente-a') }, (res) => {
+        let s = ''
+        res.on('data', (c: Buffer) => (s += c.toString()))
+        res.on('end', () => resolve(s))
+      })
+      .on('error', reject)
   })
   t.match(wsdl, `<soap:address location="${gw.url}/ws/invciv"/>`)
   t.match(wsdl, 'name="VerificaGiudizioRichiesta"', 'the XSD is inlined')
@@ -214,9 +243,22 @@ t.test('no codice fiscale in clear in the trail or in the logs', async (t) => {
     t.notMatch(logs.toUpperCase(), cf, `logs: ${cf.slice(0, 3)}…`)
   }
   t.match(trail, pseudonymise(TEST_PSEUDONYM_KEY, 'RSSMRA80A01H501U'), 'the pseudonym is there instead')
-  const line = logs.split('\n').map((l) => (l ? JSON.parse(l) : {})).find((l) => l.msg === 'verifica' && l.outcome === 'VALIDO')
-  t.match(line, {
-    time: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, tx: /^[0-9a-f-]{36}$/, channel: 'soap', method: 'POST', uri: '/ws/invciv',
-    clientIp: '127.0.0.1', operatore: 'mario.bianchi@ente-a', convenzione: convenzioneId,
-  }, "one line per call with AgID's fields, time in UTC")
+  const line = logs
+    .split('\n')
+    .map((l) => (l ? JSON.parse(l) : {}))
+    .find((l) => l.msg === 'verifica' && l.outcome === 'VALIDO')
+  t.match(
+    line,
+    {
+      time: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/,
+      tx: /^[0-9a-f-]{36}$/,
+      channel: 'soap',
+      method: 'POST',
+      uri: '/ws/invciv',
+      clientIp: '127.0.0.1',
+      operatore: 'mario.bianchi@ente-a',
+      convenzione: convenzioneId,
+    },
+    "one line per call with AgID's fields, time in UTC",
+  )
 })

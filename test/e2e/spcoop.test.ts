@@ -23,14 +23,24 @@ const { convenzioneId } = await loadDemoData(db.pool)
 await updateConvenzione(db.pool, testActor, convenzioneId, { profilo: 'spcoop', soggettoSpcoop: 'EnteA' })
 // ente B keeps plain SOAP: a busta from it is a header its calls do not use
 await addEnte(db.pool, testActor, { codiceIpa: 'ente_b', nome: 'Ente B' })
-const b = await createConvenzione(db.pool, testActor, { enteCodice: 'ente_b', validaDal: romeDate(new Date()), ipConsentiti: ['0.0.0.0/0', '::/0'], fasciaOraria: 'sempre', maxGiornaliere: 1000 })
+const b = await createConvenzione(db.pool, testActor, {
+  enteCodice: 'ente_b',
+  validaDal: romeDate(new Date()),
+  ipConsentiti: ['0.0.0.0/0', '::/0'],
+  fasciaOraria: 'sempre',
+  maxGiornaliere: 1000,
+})
 await addCertificate(db.pool, testActor, b.id, readFileSync(certFile('ente-b.crt'), 'utf8'), devTrust)
 const gw = await startTestGateway(t, { databaseUrl: db.url })
 const agentA = clientAgent('ente-a')
 
 const FIELDS = {
-  identificativoOperatore: 'mario.bianchi@ente-a', riferimentoPratica: 'PROT-2026-0001', codiceFiscale: 'RSSMRA80A01H501U',
-  numeroVerbale: 'INV-2023-000123', dataVerbale: '2023-03-15', categoria: 'INVALIDITA_CIVILE',
+  identificativoOperatore: 'mario.bianchi@ente-a',
+  riferimentoPratica: 'PROT-2026-0001',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123',
+  dataVerbale: '2023-03-15',
+  categoria: 'INVALIDITA_CIVILE',
 }
 /** The request body of envelopeOf, to put under any header. */
 const body = (fields: Record<string, string> = FIELDS) => {
@@ -38,8 +48,10 @@ const body = (fields: Record<string, string> = FIELDS) => {
   return xml.slice(xml.indexOf('<soap:Body>') + '<soap:Body>'.length, xml.indexOf('</soap:Body>'))
 }
 const send = (header: string, fields?: Record<string, string>, agent = agentA) => soapPost(gw.url, agent, withHeader(header, body(fields)))
-const tracciaOfTx = async (tx: string) => (await db.pool.query('select codice_rifiuto, esito, motivo, protocollo from tracce where identificativo_transazione = $1', [tx])).rows
-const faultTx = (xml: string) => /transazione ([0-9a-f-]{36})/.exec(xml)?.[1] ?? /identificativoTransazione>([0-9a-f-]{36})</.exec(xml)?.[1] ?? ''
+const tracciaOfTx = async (tx: string) =>
+  (await db.pool.query('select codice_rifiuto, esito, motivo, protocollo from tracce where identificativo_transazione = $1', [tx])).rows
+const faultTx = (xml: string) =>
+  /transazione ([0-9a-f-]{36})/.exec(xml)?.[1] ?? /identificativoTransazione>([0-9a-f-]{36})</.exec(xml)?.[1] ?? ''
 
 t.test('a busta as GovWay sends it: answered in a busta from INPS to the ente, referring to it, and traced', async (t) => {
   const header = busta()
@@ -50,14 +62,33 @@ t.test('a busta as GovWay sends it: answered in a busta from INPS to the ente, r
   const a = answerBusta(r.body)
   if (!a) throw new Error('no busta in the answer')
   t.match(a, {
-    mittente: 'INPS', tipoMittente: 'SPC', destinatario: 'EnteA', profilo: 'EGOV_IT_ServizioSincrono', servizio: 'VerificaGiudizio',
-    tipoServizio: 'SPC', azione: 'VerificaGiudizio', riferimentoMessaggio: id, tempo: 'EGOV_IT_SPC',
-    actor: 'http://www.cnipa.it/eGov_it/portadominio', mustUnderstand: '1', eccezioni: [],
+    mittente: 'INPS',
+    tipoMittente: 'SPC',
+    destinatario: 'EnteA',
+    profilo: 'EGOV_IT_ServizioSincrono',
+    servizio: 'VerificaGiudizio',
+    tipoServizio: 'SPC',
+    azione: 'VerificaGiudizio',
+    riferimentoMessaggio: id,
+    tempo: 'EGOV_IT_SPC',
+    actor: 'http://www.cnipa.it/eGov_it/portadominio',
+    mustUnderstand: '1',
+    eccezioni: [],
   })
-  t.match(a.identificatore, /^INPS_INPSSPCoopIT_[0-9]{7}_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}:[0-9]{2}$/, "the gateway's own Identificatore, of its codes")
+  t.match(
+    a.identificatore,
+    /^INPS_INPSSPCoopIT_[0-9]{7}_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}:[0-9]{2}$/,
+    "the gateway's own Identificatore, of its codes",
+  )
   t.match(a.oraRegistrazione, /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}$/, "Rome's wall clock, as SPCoop writes it")
-  t.equal(a.identificatore.slice(-16), `${a.oraRegistrazione.slice(0, 10)}_${a.oraRegistrazione.slice(11, 16)}`, 'its date and minute are its OraRegistrazione')
-  t.same(await tracciaOfTx(r.transactionId), [{ codice_rifiuto: null, esito: 'VALIDO', motivo: null, protocollo: { profilo: 'spcoop', identificatore: id, mittente: 'SPC/EnteA' } }])
+  t.equal(
+    a.identificatore.slice(-16),
+    `${a.oraRegistrazione.slice(0, 10)}_${a.oraRegistrazione.slice(11, 16)}`,
+    'its date and minute are its OraRegistrazione',
+  )
+  t.same(await tracciaOfTx(r.transactionId), [
+    { codice_rifiuto: null, esito: 'VALIDO', motivo: null, protocollo: { profilo: 'spcoop', identificatore: id, mittente: 'SPC/EnteA' } },
+  ])
 })
 
 t.test('the soap npm client with the busta added to its header gets the answer', async (t) => {
@@ -71,7 +102,11 @@ t.test('the soap npm client with the busta added to its header gets the answer',
 t.test('each way a busta can be wrong is a BUSTA_NON_VALIDA fault whose answer busta lists the eccezioni, traced', async (t) => {
   const old = new Date(Date.now() - 3_600_000)
   const cases: Array<[string, BustaOptions | string, string[]]> = [
-    ['Mittente of another ente', { mittente: 'EnteB' }, ['EGOV_IT_101 Mittente/IdentificativoParte', 'EGOV_IT_110 Messaggio/Identificatore']],
+    [
+      'Mittente of another ente',
+      { mittente: 'EnteB' },
+      ['EGOV_IT_101 Mittente/IdentificativoParte', 'EGOV_IT_110 Messaggio/Identificatore'],
+    ],
     ['Mittente of another tipo', { tipoMittente: 'AOO' }, ['EGOV_IT_101 Mittente/IdentificativoParte/tipo']],
     ['Destinatario not INPS', { destinatario: 'INAIL' }, ['EGOV_IT_102 Destinatario/IdentificativoParte']],
     ['asynchronous collaboration', { profilo: 'EGOV_IT_ServizioAsincronoSimmetrico' }, ['EGOV_IT_103 ProfiloCollaborazione']],
@@ -85,24 +120,42 @@ t.test('each way a busta can be wrong is a BUSTA_NON_VALIDA fault whose answer b
     ['an OraRegistrazione an hour ahead', { ora: new Date(Date.now() + 3_600_000) }, ['EGOV_IT_108 Messaggio/OraRegistrazione']],
     ['no actor', { actor: null }, ['EGOV_IT_002 Intestazione/actor']],
   ]
-  const scaduta = busta().replace('</eGov_IT:OraRegistrazione>\n', `</eGov_IT:OraRegistrazione>\n<eGov_IT:Scadenza>${romeWallClock(old)}</eGov_IT:Scadenza>\n`)
+  const scaduta = busta().replace(
+    '</eGov_IT:OraRegistrazione>\n',
+    `</eGov_IT:OraRegistrazione>\n<eGov_IT:Scadenza>${romeWallClock(old)}</eGov_IT:Scadenza>\n`,
+  )
   cases.push(['expired (Scadenza past)', scaduta, ['EGOV_IT_301 Messaggio/Scadenza']])
   for (const [name, o, expected] of cases) {
     const header = typeof o === 'string' ? o : busta(o)
     const r = await send(header)
     t.equal(r.status, 500, `${name}: a SOAP fault`)
-    t.match(r.body, /<faultcode>soap:Client<\/faultcode><faultstring xml:lang="it">EGOV_IT_001 - Formato Busta non corretto \(transazione [0-9a-f-]{36}\)/, `${name}: GovWay's fault string`)
+    t.match(
+      r.body,
+      /<faultcode>soap:Client<\/faultcode><faultstring xml:lang="it">EGOV_IT_001 - Formato Busta non corretto \(transazione [0-9a-f-]{36}\)/,
+      `${name}: GovWay's fault string`,
+    )
     t.notMatch(r.body, /<detail>/, `${name}: a header's errors are not a Body detail`)
     const a = answerBusta(r.body)
-    t.same(a?.eccezioni.map((e) => `${e.codiceEccezione} ${e.posizione}`), expected, `${name}: the eccezioni`)
-    t.ok(a?.eccezioni.every((e) => e.rilevanza === 'GRAVE' && /^Errore(Intestazione|Processamento)MessaggioSPCoop$/.test(e.contestoCodifica)), `${name}: GRAVE, with its contesto`)
+    t.same(
+      a?.eccezioni.map((e) => `${e.codiceEccezione} ${e.posizione}`),
+      expected,
+      `${name}: the eccezioni`,
+    )
+    t.ok(
+      a?.eccezioni.every((e) => e.rilevanza === 'GRAVE' && /^Errore(Intestazione|Processamento)MessaggioSPCoop$/.test(e.contestoCodifica)),
+      `${name}: GRAVE, with its contesto`,
+    )
     const [traccia] = await tracciaOfTx(faultTx(r.body))
     t.equal(traccia?.codice_rifiuto, 'BUSTA_NON_VALIDA', `${name}: traced`)
     t.match(traccia?.motivo, expected[0]?.split(' ')[0] ?? '', `${name}: the traccia says which eccezione`)
     // the answer refers to the request whenever its Identificatore has the standard's form, whatever else is wrong
     const id = identificatoreOf(header)
     const wellFormed = /^[A-Za-z0-9]+_[A-Za-z0-9]+_\d{7}_\d{4}-\d{2}-\d{2}_\d{2}:\d{2}$/.test(id)
-    t.equal(a?.riferimentoMessaggio, wellFormed ? id : undefined, `${name}: ${wellFormed ? 'the answer refers to the request' : 'no reference to an Identificatore that is not one'}`)
+    t.equal(
+      a?.riferimentoMessaggio,
+      wellFormed ? id : undefined,
+      `${name}: ${wellFormed ? 'the answer refers to the request' : 'no reference to an Identificatore that is not one'}`,
+    )
   }
 })
 
@@ -111,7 +164,10 @@ t.test('a call without a busta, on an spcoop convenzione: EGOV_IT_001, answered 
   t.equal(r.status, 500)
   const a = answerBusta(r.body)
   t.match(a, { mittente: 'INPS', destinatario: 'EnteA', riferimentoMessaggio: undefined })
-  t.same(a?.eccezioni.map((e) => `${e.codiceEccezione} ${e.posizione}`), ['EGOV_IT_001 Intestazione'])
+  t.same(
+    a?.eccezioni.map((e) => `${e.codiceEccezione} ${e.posizione}`),
+    ['EGOV_IT_001 Intestazione'],
+  )
   t.equal((await tracciaOfTx(faultTx(r.body)))[0]?.codice_rifiuto, 'BUSTA_NON_VALIDA')
 })
 
@@ -122,7 +178,10 @@ t.test("application refusals keep their Errore detail, inside a busta answer; th
   t.match(r.body, /<v1:erroreCampo><v1:campo>categoria<\/v1:campo><v1:regola>valore-non-ammesso<\/v1:regola><\/v1:erroreCampo>/)
   const a = answerBusta(r.body)
   t.equal(a?.riferimentoMessaggio, identificatoreOf(header))
-  t.same(a?.eccezioni.map((e) => `${e.codiceEccezione} ${e.posizione} ${e.rilevanza}`), ['EGOV_IT_003 Body GRAVE'])
+  t.same(
+    a?.eccezioni.map((e) => `${e.codiceEccezione} ${e.posizione} ${e.rilevanza}`),
+    ['EGOV_IT_003 Body GRAVE'],
+  )
 
   const unknown = await send(busta(), { ...FIELDS, codiceFiscale: 'BNCGLI75M52F205F', numeroVerbale: 'NOPE-1' })
   t.equal(unknown.esito, 'NON_VALIDO', 'an answer, in its busta')
@@ -130,9 +189,17 @@ t.test("application refusals keep their Errore detail, inside a busta answer; th
 })
 
 t.test('a busta slightly wrong where it changes nothing (ListaTrasmissioni) is answered, its eccezione LIEVE', async (t) => {
-  const r = await send(busta({ trasmissioni: '<eGov_IT:ListaTrasmissioni><eGov_IT:Trasmissione><eGov_IT:Origine/></eGov_IT:Trasmissione></eGov_IT:ListaTrasmissioni>' }))
+  const r = await send(
+    busta({
+      trasmissioni:
+        '<eGov_IT:ListaTrasmissioni><eGov_IT:Trasmissione><eGov_IT:Origine/></eGov_IT:Trasmissione></eGov_IT:ListaTrasmissioni>',
+    }),
+  )
   t.equal(r.esito, 'VALIDO')
-  t.same(answerBusta(r.body)?.eccezioni.map((e) => `${e.codiceEccezione} ${e.rilevanza}`), ['EGOV_IT_116 LIEVE', 'EGOV_IT_116 LIEVE', 'EGOV_IT_116 LIEVE'])
+  t.same(
+    answerBusta(r.body)?.eccezioni.map((e) => `${e.codiceEccezione} ${e.rilevanza}`),
+    ['EGOV_IT_116 LIEVE', 'EGOV_IT_116 LIEVE', 'EGOV_IT_116 LIEVE'],
+  )
 })
 
 t.test('the same Identificatore twice from the same Mittente: the second is BUSTA_DUPLICATA (EGOV_IT_110), traced', async (t) => {
@@ -140,7 +207,10 @@ t.test('the same Identificatore twice from the same Mittente: the second is BUST
   t.equal((await send(header)).esito, 'VALIDO')
   const again = await send(header)
   t.equal(again.status, 500)
-  t.same(answerBusta(again.body)?.eccezioni.map((e) => `${e.codiceEccezione} ${e.posizione}`), ['EGOV_IT_110 Messaggio/Identificatore'])
+  t.same(
+    answerBusta(again.body)?.eccezioni.map((e) => `${e.codiceEccezione} ${e.posizione}`),
+    ['EGOV_IT_110 Messaggio/Identificatore'],
+  )
   t.equal((await tracciaOfTx(faultTx(again.body)))[0]?.codice_rifiuto, 'BUSTA_DUPLICATA')
   // a refused busta does not use its Identificatore up: fixed, the message can be sent again
   const wrong = busta({ azione: 'Sbagliata' })
@@ -152,7 +222,9 @@ t.test('duplicates are refused across processes, under concurrency: each Identif
   // another OS process on the same database, as a deployment with two gateways has it
   const other = await startGatewayProcess(t, db.url)
   const ids = Array.from({ length: 30 }, () => busta())
-  const results = await Promise.all(ids.flatMap((header) => [gw.url, other.url, gw.url].map((url) => soapPost(url, agentA, withHeader(header, body())))))
+  const results = await Promise.all(
+    ids.flatMap((header) => [gw.url, other.url, gw.url].map((url) => soapPost(url, agentA, withHeader(header, body())))),
+  )
   const answered = results.filter((r) => r.esito === 'VALIDO')
   const duplicates = results.filter((r) => answerBusta(r.body)?.eccezioni[0]?.codiceEccezione === 'EGOV_IT_110')
   t.equal(answered.length, ids.length, 'one answer per Identificatore')
@@ -187,7 +259,10 @@ t.test('auditors find a call by its busta Identificatore', async (t) => {
   t.teardown(() => auditor.close())
   const found = await admin(gw.adminUrl, auditor, 'POST', '/admin/v1/audit/ricerca', { identificatore: identificatoreOf(header) })
   t.equal(found.status, 200)
-  t.same(found.body.tracce.map((x: { identificativoTransazione: string }) => x.identificativoTransazione), [r.transactionId])
+  t.same(
+    found.body.tracce.map((x: { identificativoTransazione: string }) => x.identificativoTransazione),
+    [r.transactionId],
+  )
   t.same(found.body.tracce[0].protocollo, { profilo: 'spcoop', identificatore: identificatoreOf(header), mittente: 'SPC/EnteA' })
 })
 
@@ -202,16 +277,32 @@ t.test('the profile is a setting: spcoop needs the soggetto, and the change log 
   const ok = await admin(gw.adminUrl, ops, 'PATCH', `/admin/v1/convenzioni/${b.id}`, { profilo: 'spcoop', soggettoSpcoop: 'EnteB' })
   t.equal(ok.status, 200)
   t.match(ok.body, { profilo: 'spcoop', tipoSoggettoSpcoop: 'SPC', soggettoSpcoop: 'EnteB', pddSpcoop: null })
-  t.same((await admin(gw.adminUrl, ops, 'GET', '/admin/v1/spcoop')).body, {
-    soggetto: { tipo: 'SPC', nome: 'INPS' }, pdd: 'INPSSPCoopIT', servizio: { tipo: 'SPC', nome: 'VerificaGiudizio' }, azione: 'VerificaGiudizio',
-    tolleranzaSecondi: 300, duplicatiOre: 24,
-  }, "the gateway's own identity, as partners' PdDs must address it")
+  t.same(
+    (await admin(gw.adminUrl, ops, 'GET', '/admin/v1/spcoop')).body,
+    {
+      soggetto: { tipo: 'SPC', nome: 'INPS' },
+      pdd: 'INPSSPCoopIT',
+      servizio: { tipo: 'SPC', nome: 'VerificaGiudizio' },
+      azione: 'VerificaGiudizio',
+      tolleranzaSecondi: 300,
+      duplicatiOre: 24,
+    },
+    "the gateway's own identity, as partners' PdDs must address it",
+  )
   const log = await admin(gw.adminUrl, restAgent('auditor'), 'GET', `/admin/v1/convenzioni/${b.id}/modifiche`)
-  t.match(log.body.at(-1), { azione: 'impostazioni', prima: { profilo: 'mtls', soggettoSpcoop: null }, dopo: { profilo: 'spcoop', soggettoSpcoop: 'EnteB' } })
+  t.match(log.body.at(-1), {
+    azione: 'impostazioni',
+    prima: { profilo: 'mtls', soggettoSpcoop: null },
+    dopo: { profilo: 'spcoop', soggettoSpcoop: 'EnteB' },
+  })
 })
 
 t.test('the examples, stamped as examples/spcoop/send.sh stamps them, give their three esiti', async (t) => {
-  for (const [file, esito] of [['verifica-valido.xml', 'VALIDO'], ['verifica-valido-nel-periodo.xml', 'VALIDO_NEL_PERIODO'], ['verifica-non-valido.xml', 'NON_VALIDO']]) {
+  for (const [file, esito] of [
+    ['verifica-valido.xml', 'VALIDO'],
+    ['verifica-valido-nel-periodo.xml', 'VALIDO_NEL_PERIODO'],
+    ['verifica-non-valido.xml', 'NON_VALIDO'],
+  ]) {
     const now = romeWallClock(new Date())
     const id = newIdentificatore('EnteA')
     const xml = readFileSync(new URL(`../../examples/spcoop/${file}`, import.meta.url), 'utf8')
@@ -223,30 +314,46 @@ t.test('the examples, stamped as examples/spcoop/send.sh stamps them, give their
   }
 })
 
-t.test('hostile bytes in the busta: refused (or, where XML says it is the same busta, answered), one traccia each, nothing hostile echoed', async (t) => {
-  const before = (await db.pool.query<{ n: number }>('select count(*)::int as n from tracce')).rows[0]?.n ?? 0
-  const hostile: Array<[string, string]> = [
-    ['deep nesting in the header', busta({ extra: '<eGov_IT:Collaborazione>' + '<a>'.repeat(3000) + '</a>'.repeat(3000) + '</eGov_IT:Collaborazione>' })],
-    ['an entity declared for the header', busta({ identificatore: '&x;' })],
-    ['a NUL character reference in the Mittente', busta({ mittente: 'Ente&#0;A' })],
-    ['bidi controls in the Identificatore', busta({ identificatore: 'EnteA_EnteASPCoopIT_0000001_2026-12-01_10:00\u202e' })],
-    ['markup where a code goes', busta({ mittente: '<x/>' })],
-    ['CDATA as the Identificatore', busta({ identificatore: `<![CDATA[${newIdentificatore('EnteA')}]]>` })],
-    ['a huge Identificatore', busta({ identificatore: `EnteA_EnteASPCoopIT_${'1'.repeat(9000)}_2026-12-01_10:00` })],
-    ['two IntestazioneMessaggio', busta().replace('</eGov_IT:IntestazioneMessaggio>', '</eGov_IT:IntestazioneMessaggio><eGov_IT:IntestazioneMessaggio/>')],
-    ['attributes by the thousand', busta().replace('<eGov_IT:IntestazioneMessaggio>', `<eGov_IT:IntestazioneMessaggio ${Array.from({ length: 1500 }, (_, i) => `a${i}="x"`).join(' ')}>`)],
-  ]
-  for (const [name, header] of hostile) {
-    const xml = name === 'an entity declared for the header'
-      ? `<!DOCTYPE d [<!ENTITY x "EnteA_EnteASPCoopIT_0000001_2026-12-01_10:00">]>${withHeader(header, body())}`
-      : withHeader(header, body())
-    const r = await soapPost(gw.url, agentA, xml)
-    // CDATA is text to XML; attributes the busta does not define change nothing it says
-    const same = name === 'CDATA as the Identificatore' || name === 'attributes by the thousand'
-    t.equal(r.status, same ? 200 : 500, `${name}: ${same ? 'answered' : 'refused'}`)
-    t.notMatch(r.body, /at .*\.ts:\d+|Error:/, `${name}: no internals`)
-    t.notMatch(r.body, /\u202e|&#0;|<x\/>/, `${name}: nothing hostile echoed`)
-  }
-  const after = (await db.pool.query<{ n: number }>('select count(*)::int as n from tracce')).rows[0]?.n ?? 0
-  t.equal(after - before, hostile.length, 'one traccia per call')
-})
+t.test(
+  'hostile bytes in the busta: refused (or, where XML says it is the same busta, answered), one traccia each, nothing hostile echoed',
+  async (t) => {
+    const before = (await db.pool.query<{ n: number }>('select count(*)::int as n from tracce')).rows[0]?.n ?? 0
+    const hostile: Array<[string, string]> = [
+      [
+        'deep nesting in the header',
+        busta({ extra: '<eGov_IT:Collaborazione>' + '<a>'.repeat(3000) + '</a>'.repeat(3000) + '</eGov_IT:Collaborazione>' }),
+      ],
+      ['an entity declared for the header', busta({ identificatore: '&x;' })],
+      ['a NUL character reference in the Mittente', busta({ mittente: 'Ente&#0;A' })],
+      ['bidi controls in the Identificatore', busta({ identificatore: 'EnteA_EnteASPCoopIT_0000001_2026-12-01_10:00\u202e' })],
+      ['markup where a code goes', busta({ mittente: '<x/>' })],
+      ['CDATA as the Identificatore', busta({ identificatore: `<![CDATA[${newIdentificatore('EnteA')}]]>` })],
+      ['a huge Identificatore', busta({ identificatore: `EnteA_EnteASPCoopIT_${'1'.repeat(9000)}_2026-12-01_10:00` })],
+      [
+        'two IntestazioneMessaggio',
+        busta().replace('</eGov_IT:IntestazioneMessaggio>', '</eGov_IT:IntestazioneMessaggio><eGov_IT:IntestazioneMessaggio/>'),
+      ],
+      [
+        'attributes by the thousand',
+        busta().replace(
+          '<eGov_IT:IntestazioneMessaggio>',
+          `<eGov_IT:IntestazioneMessaggio ${Array.from({ length: 1500 }, (_, i) => `a${i}="x"`).join(' ')}>`,
+        ),
+      ],
+    ]
+    for (const [name, header] of hostile) {
+      const xml =
+        name === 'an entity declared for the header'
+          ? `<!DOCTYPE d [<!ENTITY x "EnteA_EnteASPCoopIT_0000001_2026-12-01_10:00">]>${withHeader(header, body())}`
+          : withHeader(header, body())
+      const r = await soapPost(gw.url, agentA, xml)
+      // CDATA is text to XML; attributes the busta does not define change nothing it says
+      const same = name === 'CDATA as the Identificatore' || name === 'attributes by the thousand'
+      t.equal(r.status, same ? 200 : 500, `${name}: ${same ? 'answered' : 'refused'}`)
+      t.notMatch(r.body, /at .*\.ts:\d+|Error:/, `${name}: no internals`)
+      t.notMatch(r.body, /\u202e|&#0;|<x\/>/, `${name}: nothing hostile echoed`)
+    }
+    const after = (await db.pool.query<{ n: number }>('select count(*)::int as n from tracce')).rows[0]?.n ?? 0
+    t.equal(after - before, hostile.length, 'one traccia per call')
+  },
+)

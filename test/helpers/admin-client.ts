@@ -7,9 +7,16 @@ export interface AdminResult {
   text: string
 }
 
-export async function admin(baseUrl: string, agent: Agent, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<AdminResult> {
+export async function admin(
+  baseUrl: string,
+  agent: Agent,
+  method: 'GET' | 'POST' | 'PATCH',
+  path: string,
+  body?: unknown,
+): Promise<AdminResult> {
   const res = await request(`${baseUrl}${path}`, {
-    method, dispatcher: agent,
+    method,
+    dispatcher: agent,
     ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
   })
   const text = await res.body.text()

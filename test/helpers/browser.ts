@@ -37,7 +37,18 @@ export async function browserAs(t: Teardown, role: 'auditor' | 'ops', origin: st
   execFileSync('certutil', ['-N', '-d', db, '--empty-password'])
   execFileSync('certutil', ['-A', '-n', 'invciv-dev-ca', '-t', 'C,,', '-i', certFile('ca.crt'), '-d', db])
   const p12 = path.join(home, `${role}.p12`)
-  execFileSync('openssl', ['pkcs12', '-export', '-inkey', certFile(`${role}.key`), '-in', certFile(`${role}.crt`), '-out', p12, '-passout', 'pass:'])
+  execFileSync('openssl', [
+    'pkcs12',
+    '-export',
+    '-inkey',
+    certFile(`${role}.key`),
+    '-in',
+    certFile(`${role}.crt`),
+    '-out',
+    p12,
+    '-passout',
+    'pass:',
+  ])
   execFileSync('pk12util', ['-i', p12, '-d', db, '-W', ''])
   // the policy names the origin: a file of this browser's own, removed with it
   mkdirSync(POLICIES, { recursive: true })

@@ -61,7 +61,9 @@ export function busta(o: BustaOptions = {}): string {
     </eGov_IT:Messaggio>
     <eGov_IT:ProfiloTrasmissione confermaRicezione="false" inoltro="EGOV_IT_PIUDIUNAVOLTA"/>
    </eGov_IT:IntestazioneMessaggio>
-   ${o.trasmissioni ?? `<eGov_IT:ListaTrasmissioni>
+   ${
+     o.trasmissioni ??
+     `<eGov_IT:ListaTrasmissioni>
     <eGov_IT:Trasmissione>
      <eGov_IT:Origine>
 	     <eGov_IT:IdentificativoParte tipo="SPC">${mittente}</eGov_IT:IdentificativoParte>
@@ -71,7 +73,8 @@ export function busta(o: BustaOptions = {}): string {
      </eGov_IT:Destinazione>
      <eGov_IT:OraRegistrazione tempo="EGOV_IT_SPC">${ora}</eGov_IT:OraRegistrazione>
     </eGov_IT:Trasmissione>
-   </eGov_IT:ListaTrasmissioni>`}
+   </eGov_IT:ListaTrasmissioni>`
+   }
   </eGov_IT:Intestazione>`
 }
 
@@ -100,7 +103,13 @@ export interface BustaLetta {
   eccezioni: Array<{ codiceEccezione: string; contestoCodifica: string; posizione: string; rilevanza: string }>
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', removeNSPrefix: true, parseTagValue: false, isArray: (name) => name === 'Eccezione' })
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  removeNSPrefix: true,
+  parseTagValue: false,
+  isArray: (name) => name === 'Eccezione',
+})
 
 /** The answer's busta, read as a partner's PdD would; undefined when the answer has none. */
 export function answerBusta(xml: string): BustaLetta | undefined {
@@ -109,11 +118,19 @@ export function answerBusta(xml: string): BustaLetta | undefined {
   if (!i) return undefined
   const h = i.IntestazioneMessaggio
   return {
-    mittente: h.Mittente.IdentificativoParte['#text'], tipoMittente: h.Mittente.IdentificativoParte.tipo,
+    mittente: h.Mittente.IdentificativoParte['#text'],
+    tipoMittente: h.Mittente.IdentificativoParte.tipo,
     destinatario: h.Destinatario?.IdentificativoParte['#text'],
-    profilo: h.ProfiloCollaborazione, servizio: h.Servizio['#text'], tipoServizio: h.Servizio.tipo, azione: h.Azione,
-    identificatore: h.Messaggio.Identificatore, oraRegistrazione: h.Messaggio.OraRegistrazione['#text'], tempo: h.Messaggio.OraRegistrazione.tempo,
-    riferimentoMessaggio: h.Messaggio.RiferimentoMessaggio, actor: i.actor, mustUnderstand: i.mustUnderstand,
+    profilo: h.ProfiloCollaborazione,
+    servizio: h.Servizio['#text'],
+    tipoServizio: h.Servizio.tipo,
+    azione: h.Azione,
+    identificatore: h.Messaggio.Identificatore,
+    oraRegistrazione: h.Messaggio.OraRegistrazione['#text'],
+    tempo: h.Messaggio.OraRegistrazione.tempo,
+    riferimentoMessaggio: h.Messaggio.RiferimentoMessaggio,
+    actor: i.actor,
+    mustUnderstand: i.mustUnderstand,
     eccezioni: i.ListaEccezioni?.Eccezione ?? [],
   }
 }

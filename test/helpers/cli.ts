@@ -22,13 +22,18 @@ const command = process.env.INVCIV_TEST_BUILD
 
 export function invciv(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [...command, ...args], {
-      // development mode: the certs-dev/ CA checks the certificates `cert add` is given
-      env: { PATH: process.env.PATH ?? '', INVCIV_DEV: '1', INVCIV_DATA_DIR: dataDir, ...env },
-      cwd: projectRoot,
-      timeout: 60_000,
-    }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      [...command, ...args],
+      {
+        // development mode: the certs-dev/ CA checks the certificates `cert add` is given
+        env: { PATH: process.env.PATH ?? '', INVCIV_DEV: '1', INVCIV_DATA_DIR: dataDir, ...env },
+        cwd: projectRoot,
+        timeout: 60_000,
+      },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr })
+      },
+    )
   })
 }

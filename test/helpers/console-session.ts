@@ -21,9 +21,16 @@ export async function consoleSession(adminUrl: string, agent: Dispatcher, page =
 }
 
 /** Posts a url-encoded form with the session's cookie and token, as the browser would from the page. */
-export async function postForm(adminUrl: string, agent: Dispatcher, session: ConsoleSession | undefined, path: string, form: Record<string, string>) {
+export async function postForm(
+  adminUrl: string,
+  agent: Dispatcher,
+  session: ConsoleSession | undefined,
+  path: string,
+  form: Record<string, string>,
+) {
   const res = await request(`${adminUrl}${path}`, {
-    method: 'POST', dispatcher: agent,
+    method: 'POST',
+    dispatcher: agent,
     body: new URLSearchParams({ ...form, ...(session ? { _csrf: session.token } : {}) }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(session ? { cookie: session.cookie } : {}) },
   })

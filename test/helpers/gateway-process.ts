@@ -26,10 +26,18 @@ export async function startGatewayProcess(t: Teardown, databaseUrl: string, env:
     cwd: projectRoot,
     env: {
       // ports the listeners choose, read back from the ready line: a port found free and taken later may be gone
-      PATH: process.env.PATH, DATABASE_URL: databaseUrl, INVCIV_HOST: '127.0.0.1', INVCIV_PORT: '0', INVCIV_ADMIN_PORT: '0',
-      INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY, INVCIV_LOG_LEVEL: 'info', INVCIV_DEV: '1', INVCIV_DATA_DIR: dataDir,
+      PATH: process.env.PATH,
+      DATABASE_URL: databaseUrl,
+      INVCIV_HOST: '127.0.0.1',
+      INVCIV_PORT: '0',
+      INVCIV_ADMIN_PORT: '0',
+      INVCIV_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+      INVCIV_LOG_LEVEL: 'info',
+      INVCIV_DEV: '1',
+      INVCIV_DATA_DIR: dataDir,
       // read per call unless a test turns the registry cache on (as test/helpers/gateway.ts)
-      INVCIV_REGISTRY_CACHE_SECONDS: '0', ...env,
+      INVCIV_REGISTRY_CACHE_SECONDS: '0',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

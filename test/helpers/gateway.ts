@@ -55,5 +55,11 @@ export async function startTestGateway(
   })
   const gateway = await startGateway(config, { clock: options.clock, logDestination: sink })
   t.teardown(() => gateway.close())
-  return { gateway, url: gateway.partnerUrl.replace('localhost', '127.0.0.1'), adminUrl: gateway.adminUrl, logs: () => chunks.join(''), dataDir: config.dataDir }
+  return {
+    gateway,
+    url: gateway.partnerUrl.replace('localhost', '127.0.0.1'),
+    adminUrl: gateway.adminUrl,
+    logs: () => chunks.join(''),
+    dataDir: config.dataDir,
+  }
 }

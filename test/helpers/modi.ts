@@ -34,16 +34,31 @@ export interface TokenOptions {
 export async function x509Token(o: TokenOptions = {}): Promise<string> {
   const signer = o.signer ?? signerOf('ente-a')
   const by = o.by ?? 'x5c'
-  const bound = by === 'x5c' ? { x5c: [signer.x5c] } : by === 'x5t#S256' ? { 'x5t#S256': signer.thumbprint } : { x5u: 'https://attacker.example/cert.pem' }
+  const bound =
+    by === 'x5c'
+      ? { x5c: [signer.x5c] }
+      : by === 'x5t#S256'
+        ? { 'x5t#S256': signer.thumbprint }
+        : { x5u: 'https://attacker.example/cert.pem' }
   return new SignJWT({ aud: AUDIENCE, iat: now(), exp: now() + 300, jti: randomUUID(), ...o.claims })
     .setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: 'ente-a-firma', ...bound, ...o.header })
     .sign(signer.key)
 }
 
 /** Agid-JWT-TrackingEvidence: who (userID), where, at which assurance, for which purpose. */
-export const auditToken = (claims: JWTPayload = {}, o: Omit<TokenOptions, 'claims'> = {}) => x509Token({
-  ...o, claims: { iss: 'ente-a-client', purposeId: PURPOSE_ID, dnonce: 1234567890123, userID: 'mario.bianchi@ente-a', userLocation: 'postazione-07', LoA: 'SPID_L2', ...claims },
-})
+export const auditToken = (claims: JWTPayload = {}, o: Omit<TokenOptions, 'claims'> = {}) =>
+  x509Token({
+    ...o,
+    claims: {
+      iss: 'ente-a-client',
+      purposeId: PURPOSE_ID,
+      dnonce: 1234567890123,
+      userID: 'mario.bianchi@ente-a',
+      userLocation: 'postazione-07',
+      LoA: 'SPID_L2',
+      ...claims,
+    },
+  })
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex')
 
@@ -55,11 +70,28 @@ export async function pdndKeyPair(kid = 'pdnd-key-1') {
 }
 
 /** A voucher as PDND issues it (interopTokenService): RS256, at+jwt, this e-service, the ente as consumer. */
-export async function voucher(pdnd: { privateKey: CryptoKey | KeyObject; kid: string }, claims: JWTPayload = {}, header: Record<string, unknown> = {}): Promise<string> {
+export async function voucher(
+  pdnd: { privateKey: CryptoKey | KeyObject; kid: string },
+  claims: JWTPayload = {},
+  header: Record<string, unknown> = {},
+): Promise<string> {
   return new SignJWT({
-    iss: 'interop.pagopa.it', aud: [AUDIENCE], client_id: 'client-1', sub: 'client-1', iat: now(), nbf: now(), exp: now() + 600, jti: randomUUID(),
-    purposeId: PURPOSE_ID, producerId: PRODUCER_ID, consumerId: CONSUMER_ID, eserviceId: ESERVICE_ID, ...claims,
-  }).setProtectedHeader({ alg: 'RS256', use: 'sig', typ: 'at+jwt', kid: pdnd.kid, ...header }).sign(pdnd.privateKey)
+    iss: 'interop.pagopa.it',
+    aud: [AUDIENCE],
+    client_id: 'client-1',
+    sub: 'client-1',
+    iat: now(),
+    nbf: now(),
+    exp: now() + 600,
+    jti: randomUUID(),
+    purposeId: PURPOSE_ID,
+    producerId: PRODUCER_ID,
+    consumerId: CONSUMER_ID,
+    eserviceId: ESERVICE_ID,
+    ...claims,
+  })
+    .setProtectedHeader({ alg: 'RS256', use: 'sig', typ: 'at+jwt', kid: pdnd.kid, ...header })
+    .sign(pdnd.privateKey)
 }
 
 /** A DPoP key and its thumbprint (a voucher's cnf.jkt). */
@@ -70,15 +102,34 @@ export async function dpopKey() {
 }
 
 /** A DPoP proof (RFC 9449) for this request and access token. */
-export async function dpopProof(key: { privateKey: CryptoKey; jwk: JWK }, htu: string, accessToken: string, claims: JWTPayload = {}): Promise<string> {
-  return new SignJWT({ htm: 'POST', htu, iat: now(), jti: randomUUID(), ath: createHash('sha256').update(accessToken).digest('base64url'), ...claims })
-    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk }).sign(key.privateKey)
+export async function dpopProof(
+  key: { privateKey: CryptoKey; jwk: JWK },
+  htu: string,
+  accessToken: string,
+  claims: JWTPayload = {},
+): Promise<string> {
+  return new SignJWT({
+    htm: 'POST',
+    htu,
+    iat: now(),
+    jti: randomUUID(),
+    ath: createHash('sha256').update(accessToken).digest('base64url'),
+    ...claims,
+  })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
+    .sign(key.privateKey)
 }
 
 /** INTEGRITY_REST_01 headers for a body: its Digest and a signature over digest and content-type. */
-export async function integrityHeaders(body: string, o: { contentType?: string; signed?: Array<Record<string, string>>; signer?: ReturnType<typeof signerOf> } = {}) {
+export async function integrityHeaders(
+  body: string,
+  o: { contentType?: string; signed?: Array<Record<string, string>>; signer?: ReturnType<typeof signerOf> } = {},
+) {
   const contentType = o.contentType ?? 'application/json'
   const digest = `SHA-256=${createHash('sha256').update(body).digest('base64')}`
-  const signature = await x509Token({ signer: o.signer, claims: { signed_headers: o.signed ?? [{ digest }, { 'content-type': contentType }] } })
+  const signature = await x509Token({
+    signer: o.signer,
+    claims: { signed_headers: o.signed ?? [{ digest }, { 'content-type': contentType }] },
+  })
   return { digest, 'agid-jwt-signature': signature, 'content-type': contentType }
 }

@@ -19,7 +19,9 @@ export async function npmStart(t: Teardown, cwd: string, env: NodeJS.ProcessEnv 
   const port = await freePort()
   // its own process group, so that stopping it stops npm and the gateway it runs, and nothing else
   const child = spawn('npm', ['start'], {
-    cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { PATH: process.env.PATH, HOME: process.env.HOME, INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(await freePort()), ...env },
   })
   let out = ''
@@ -56,6 +58,8 @@ export function printedCall(output: string): string {
 /** A command run by bash in `cwd`, its stdout. */
 export function sh(command: string, cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('bash', ['-c', command], { cwd, timeout: 30_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)))
+    execFile('bash', ['-c', command], { cwd, timeout: 30_000 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+    )
   })
 }

@@ -26,7 +26,10 @@ interface Teardown {
 }
 
 export async function ownPostgres(t: Teardown): Promise<OwnPostgres> {
-  const server = await embeddedCluster(mkdtempSync(path.join(os.tmpdir(), 'invciv-own-pg-')), { port: await freePort(), settings: { fsync: 'off' } })
+  const server = await embeddedCluster(mkdtempSync(path.join(os.tmpdir(), 'invciv-own-pg-')), {
+    port: await freePort(),
+    settings: { fsync: 'off' },
+  })
   await server.start()
   t.teardown(() => server.discard())
   const admin = new pg.Client({ connectionString: server.urlFor('postgres') })
@@ -48,8 +51,13 @@ export async function ownPostgresWithPartner(t: Teardown, codiceIpa: string) {
   await migrate(pool)
   await addEnte(pool, testActor, { codiceIpa, nome: codiceIpa })
   const { id: convenzioneId } = await createConvenzione(pool, testActor, {
-    enteCodice: codiceIpa, validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre',
-    maxGiornaliere: 1_000_000, maxTentativi: 1_000_000,
+    enteCodice: codiceIpa,
+    validaDal: '2020-01-01',
+    validaAl: '2099-12-31',
+    ipConsentiti: ['127.0.0.0/8'],
+    fasciaOraria: 'sempre',
+    maxGiornaliere: 1_000_000,
+    maxTentativi: 1_000_000,
   })
   await addCertificate(pool, testActor, convenzioneId, readFileSync(certFile('ente-a.crt'), 'utf8'), devTrust)
   await upsertVerbali(pool, demoVerbali)

@@ -30,16 +30,54 @@ export function clientCertificate(name: string, startdate: string, enddate: stri
   const out = path.join(dir, `${name}.crt`)
   writeFileSync(path.join(dir, 'index.txt'), '')
   writeFileSync(path.join(dir, 'serial'), `${Date.now().toString(16).padStart(16, '0')}\n`)
-  writeFileSync(path.join(dir, 'ca.cnf'), [
-    '[ca]', 'default_ca = dev', '[dev]', `database = ${dir}/index.txt`, `serial = ${dir}/serial`, `new_certs_dir = ${dir}`,
-    'default_md = sha256', 'policy = any', 'copy_extensions = none', 'x509_extensions = client', '[any]', 'commonName = supplied',
-    '[client]', ...(options.extensions ?? CLIENT_EXTENSIONS),
-  ].join('\n'))
-  const keyOptions = options.key === 'RSA' ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'] : ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']
+  writeFileSync(
+    path.join(dir, 'ca.cnf'),
+    [
+      '[ca]',
+      'default_ca = dev',
+      '[dev]',
+      `database = ${dir}/index.txt`,
+      `serial = ${dir}/serial`,
+      `new_certs_dir = ${dir}`,
+      'default_md = sha256',
+      'policy = any',
+      'copy_extensions = none',
+      'x509_extensions = client',
+      '[any]',
+      'commonName = supplied',
+      '[client]',
+      ...(options.extensions ?? CLIENT_EXTENSIONS),
+    ].join('\n'),
+  )
+  const keyOptions =
+    options.key === 'RSA'
+      ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']
+      : ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']
   execFileSync('openssl', ['genpkey', ...keyOptions, '-out', key], { stdio: 'ignore' })
   execFileSync('openssl', ['req', '-new', '-key', key, '-subj', `/CN=${name}`, '-out', csr], { stdio: 'ignore' })
-  execFileSync('openssl', ['ca', '-batch', '-config', path.join(dir, 'ca.cnf'), '-keyfile', options.ca?.key ?? certFile('ca.key'),
-    '-cert', options.ca?.cert ?? certFile('ca.crt'), '-startdate', startdate, '-enddate', enddate, '-in', csr, '-out', out, '-notext'], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'ca',
+      '-batch',
+      '-config',
+      path.join(dir, 'ca.cnf'),
+      '-keyfile',
+      options.ca?.key ?? certFile('ca.key'),
+      '-cert',
+      options.ca?.cert ?? certFile('ca.crt'),
+      '-startdate',
+      startdate,
+      '-enddate',
+      enddate,
+      '-in',
+      csr,
+      '-out',
+      out,
+      '-notext',
+    ],
+    { stdio: 'ignore' },
+  )
   return out
 }
 
@@ -63,7 +101,18 @@ export function devCrl(revoked: string[]): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-crl-'))
   writeFileSync(path.join(dir, 'index.txt'), '')
   writeFileSync(path.join(dir, 'crlnumber'), '1000\n')
-  writeFileSync(path.join(dir, 'ca.cnf'), ['[ca]', 'default_ca = dev', '[dev]', `database = ${dir}/index.txt`, `crlnumber = ${dir}/crlnumber`, 'default_md = sha256', 'default_crl_days = 365'].join('\n'))
+  writeFileSync(
+    path.join(dir, 'ca.cnf'),
+    [
+      '[ca]',
+      'default_ca = dev',
+      '[dev]',
+      `database = ${dir}/index.txt`,
+      `crlnumber = ${dir}/crlnumber`,
+      'default_md = sha256',
+      'default_crl_days = 365',
+    ].join('\n'),
+  )
   const ca = ['-config', path.join(dir, 'ca.cnf'), '-keyfile', certFile('ca.key'), '-cert', certFile('ca.crt')]
   for (const cert of revoked) execFileSync('openssl', ['ca', ...ca, '-revoke', cert], { stdio: 'ignore' })
   const out = path.join(dir, 'ca.crl')

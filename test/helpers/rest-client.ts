@@ -16,7 +16,10 @@ export function restAgent(name: ClientName | undefined): Agent {
 export async function restCall(baseUrl: string, agent: Agent, body: unknown, headers: Record<string, string> = {}): Promise<RestResult> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body)
   const res = await request(`${baseUrl}/rest/v1/verifiche`, {
-    method: 'POST', dispatcher: agent, body: raw, headers: { 'content-type': 'application/json', ...headers },
+    method: 'POST',
+    dispatcher: agent,
+    body: raw,
+    headers: { 'content-type': 'application/json', ...headers },
   })
   const text = await res.body.text()
   return {

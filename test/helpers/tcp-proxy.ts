@@ -15,10 +15,11 @@ export async function tcpProxy(targetPort: number): Promise<TcpProxy> {
   // bytes held back while partitioned, per direction, released in order on heal
   const held: Array<{ to: net.Socket; data: Buffer }> = []
   let partitioned = false
-  const relay = (from: net.Socket, to: net.Socket) => from.on('data', (data: Buffer) => {
-    if (partitioned) held.push({ to, data })
-    else to.write(data)
-  })
+  const relay = (from: net.Socket, to: net.Socket) =>
+    from.on('data', (data: Buffer) => {
+      if (partitioned) held.push({ to, data })
+      else to.write(data)
+    })
   const server = net.createServer((client) => {
     const upstream = net.connect(targetPort, '127.0.0.1')
     for (const s of [client, upstream]) {

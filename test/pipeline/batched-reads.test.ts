@@ -44,45 +44,77 @@ t.test('the batcher: a lone key goes at once; keys arriving meanwhile share stat
 
 t.test('a failed statement fails the calls of its batch, and only those', async (t) => {
   let n = 0
-  const read = createBatcher(async (keys: string[]) => {
-    if (++n === 2) throw new Error('connection lost')
-    return keys.map((k) => k.toUpperCase())
-  }, { maxBatch: 2, maxInFlight: 1 })
+  const read = createBatcher(
+    async (keys: string[]) => {
+      if (++n === 2) throw new Error('connection lost')
+      return keys.map((k) => k.toUpperCase())
+    },
+    { maxBatch: 2, maxInFlight: 1 },
+  )
   const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'e'].map(read))
-  t.same(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled'])
+  t.same(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled'],
+  )
   t.match(results[1], { reason: { message: 'connection lost' } })
 })
 
-t.test('one statement answers many calls, each with its convenzione, operatore and verbali; unknown certificates get nothing', async (t) => {
-  const db = await testDatabase(t)
-  await loadDemoData(db.pool)
-  const enteA = fingerprintOf('ente-a.crt')
-  const enteB = fingerprintOf('ente-b.crt')
-  await addEnte(db.pool, testActor, { codiceIpa: 'ente_b_dev', nome: 'Ente B' })
-  const { id: b } = await createConvenzione(db.pool, testActor, { enteCodice: 'ente_b_dev', validaDal: '2020-01-01', validaAl: '2099-12-31', ipConsentiti: ['127.0.0.0/8'], fasciaOraria: 'sempre', maxGiornaliere: 100, mediaGiornaliera: 50 })
-  await addCertificate(db.pool, testActor, b, pem('ente-b.crt').toString(), devTrust)
-  await db.pool.query(`insert into operatori (convenzione_id, identificativo, stato, primo_accesso_il, ultimo_accesso_il, bloccato_il)
-    select convenzione_id, 'bloccato@ente-a', 'bloccato', now(), now(), now() from certificati_pdd where fingerprint = $1`, [enteA])
-  const keys = [
-    { fingerprint: enteA, operatore: 'bloccato@ente-a', lookup: { codiceFiscale: 'RSSMRA80A01H501U', categoria: 'INVALIDITA_CIVILE' as const } },
-    { fingerprint: '0'.repeat(64), operatore: 'chiunque' },
-    { fingerprint: enteB },
-    { fingerprint: enteA, operatore: 'nuovo@ente-a', lookup: { codiceFiscale: 'RSSMRA80A01H501U', categoria: 'CECITA' as const } },
-    { fingerprint: "x' or '1'='1" },
-  ]
-  const found = await convenzioniOfCertificates(db.pool, keys)
-  t.equal(found.length, 5)
-  t.match(found[0], { enteCodice: 'ente_a_dev', operatoreStato: 'bloccato', verbali: { codiceFiscale: 'RSSMRA80A01H501U', categoria: 'INVALIDITA_CIVILE' } })
-  t.ok((found[0]?.verbali?.verbali.length ?? 0) > 0, 'the person\'s verbali came with it')
-  t.equal(found[1], undefined, 'an unknown certificate')
-  t.match(found[2], { enteCodice: 'ente_b_dev', operatoreStato: null, verbali: undefined })
-  t.match(found[3], { enteCodice: 'ente_a_dev', operatoreStato: null })
-  t.equal(found[4], undefined, 'a hostile value is a value, not SQL')
+t.test(
+  'one statement answers many calls, each with its convenzione, operatore and verbali; unknown certificates get nothing',
+  async (t) => {
+    const db = await testDatabase(t)
+    await loadDemoData(db.pool)
+    const enteA = fingerprintOf('ente-a.crt')
+    const enteB = fingerprintOf('ente-b.crt')
+    await addEnte(db.pool, testActor, { codiceIpa: 'ente_b_dev', nome: 'Ente B' })
+    const { id: b } = await createConvenzione(db.pool, testActor, {
+      enteCodice: 'ente_b_dev',
+      validaDal: '2020-01-01',
+      validaAl: '2099-12-31',
+      ipConsentiti: ['127.0.0.0/8'],
+      fasciaOraria: 'sempre',
+      maxGiornaliere: 100,
+      mediaGiornaliera: 50,
+    })
+    await addCertificate(db.pool, testActor, b, pem('ente-b.crt').toString(), devTrust)
+    await db.pool.query(
+      `insert into operatori (convenzione_id, identificativo, stato, primo_accesso_il, ultimo_accesso_il, bloccato_il)
+    select convenzione_id, 'bloccato@ente-a', 'bloccato', now(), now(), now() from certificati_pdd where fingerprint = $1`,
+      [enteA],
+    )
+    const keys = [
+      {
+        fingerprint: enteA,
+        operatore: 'bloccato@ente-a',
+        lookup: { codiceFiscale: 'RSSMRA80A01H501U', categoria: 'INVALIDITA_CIVILE' as const },
+      },
+      { fingerprint: '0'.repeat(64), operatore: 'chiunque' },
+      { fingerprint: enteB },
+      { fingerprint: enteA, operatore: 'nuovo@ente-a', lookup: { codiceFiscale: 'RSSMRA80A01H501U', categoria: 'CECITA' as const } },
+      { fingerprint: "x' or '1'='1" },
+    ]
+    const found = await convenzioniOfCertificates(db.pool, keys)
+    t.equal(found.length, 5)
+    t.match(found[0], {
+      enteCodice: 'ente_a_dev',
+      operatoreStato: 'bloccato',
+      verbali: { codiceFiscale: 'RSSMRA80A01H501U', categoria: 'INVALIDITA_CIVILE' },
+    })
+    t.ok((found[0]?.verbali?.verbali.length ?? 0) > 0, "the person's verbali came with it")
+    t.equal(found[1], undefined, 'an unknown certificate')
+    t.match(found[2], { enteCodice: 'ente_b_dev', operatoreStato: null, verbali: undefined })
+    t.match(found[3], { enteCodice: 'ente_a_dev', operatoreStato: null })
+    t.equal(found[4], undefined, 'a hostile value is a value, not SQL')
 
-  // through the reader, 200 calls at once: the same answers as one by one
-  const reader = createAccessReaders(db.pool).full
-  const many = await Promise.all(Array.from({ length: 200 }, (_, i) => reader(keys[i % keys.length] as (typeof keys)[number])))
-  many.forEach((r, i) => t.same(r, found[i % keys.length], `call ${i}`))
-  await db.pool.query(`update certificati_pdd set stato = 'revocato' where fingerprint = $1`, [enteB])
-  t.equal(await reader({ fingerprint: enteB }), undefined, 'a retired certificate is read as such at once: nothing is kept between batches')
-})
+    // through the reader, 200 calls at once: the same answers as one by one
+    const reader = createAccessReaders(db.pool).full
+    const many = await Promise.all(Array.from({ length: 200 }, (_, i) => reader(keys[i % keys.length] as (typeof keys)[number])))
+    many.forEach((r, i) => t.same(r, found[i % keys.length], `call ${i}`))
+    await db.pool.query(`update certificati_pdd set stato = 'revocato' where fingerprint = $1`, [enteB])
+    t.equal(
+      await reader({ fingerprint: enteB }),
+      undefined,
+      'a retired certificate is read as such at once: nothing is kept between batches',
+    )
+  },
+)

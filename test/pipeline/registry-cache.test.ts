@@ -43,7 +43,9 @@ t.test('what is kept cannot be changed by a call, and a flood of certificates ca
   cache.listening(true)
   cache.set('f', convenzione, cache.begin())
   const kept = cache.get('f')?.convenzione as Convenzione
-  t.throws(() => { (kept as { stato: string }).stato = 'sospesa' }, TypeError)
+  t.throws(() => {
+    ;(kept as { stato: string }).stato = 'sospesa'
+  }, TypeError)
   t.throws(() => kept.ipConsentiti.push('0.0.0.0/0'), TypeError)
   t.same(convenzione.ipConsentiti, ['127.0.0.0/8'], 'and the row read is not the one kept')
   for (let i = 0; i < 250; i++) cache.set(`x${i}`, null, cache.begin())

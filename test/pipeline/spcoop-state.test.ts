@@ -27,12 +27,24 @@ t.test('an identifier is new once while it lives, for every pool; once expired i
   const other = createPool(db.url, { max: 4 })
   t.teardown(() => other.end())
   const at = new Date('2026-12-01T10:00:00Z')
-  const tries = await Promise.all(Array.from({ length: 20 }, (_, i) => firstSeen(i % 2 ? db.pool : other, 'spcoop', 'SPC/EnteA|X_Y_0000001_2026-12-01_10:00', at, 60_000)))
+  const tries = await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      firstSeen(i % 2 ? db.pool : other, 'spcoop', 'SPC/EnteA|X_Y_0000001_2026-12-01_10:00', at, 60_000),
+    ),
+  )
   t.equal(tries.filter(Boolean).length, 1, 'exactly one first sighting among concurrent ones')
   t.equal(await firstSeen(db.pool, 'spcoop', 'SPC/EnteB|X_Y_0000001_2026-12-01_10:00', at, 60_000), true, 'another Mittente, another key')
   t.equal(await firstSeen(db.pool, 'jti', 'SPC/EnteA|X_Y_0000001_2026-12-01_10:00', at, 60_000), true, 'another ambito, another key')
-  t.equal(await firstSeen(db.pool, 'spcoop', 'SPC/EnteA|X_Y_0000001_2026-12-01_10:00', new Date(at.getTime() + 59_000), 60_000), false, 'still alive')
-  t.equal(await firstSeen(db.pool, 'spcoop', 'SPC/EnteA|X_Y_0000001_2026-12-01_10:00', new Date(at.getTime() + 60_000), 60_000), true, 'expired: new again')
+  t.equal(
+    await firstSeen(db.pool, 'spcoop', 'SPC/EnteA|X_Y_0000001_2026-12-01_10:00', new Date(at.getTime() + 59_000), 60_000),
+    false,
+    'still alive',
+  )
+  t.equal(
+    await firstSeen(db.pool, 'spcoop', 'SPC/EnteA|X_Y_0000001_2026-12-01_10:00', new Date(at.getTime() + 60_000), 60_000),
+    true,
+    'expired: new again',
+  )
   t.equal(await purgeExpiredIdentifiers(db.pool, new Date(at.getTime() + 61_000)), 2, 'the two that expired are forgotten')
   const left = await db.pool.query('select ambito, chiave from identificativi_visti order by ambito')
   t.equal(left.rowCount, 1)

@@ -10,16 +10,26 @@ import { operatorePresent } from '../../src/policy/operatore-present.ts'
 import { callOf, contextOf, FIELDS } from '../helpers/policy.ts'
 import type { Arrived } from '../../src/policy/types.ts'
 
-interface Start { n: number }
+interface Start {
+  n: number
+}
 const seen: string[] = []
 const double: Stage<Start, { twice: number }> = { name: 'double', check: (s) => ({ twice: s.n * 2 }) }
 const label: Stage<Start & { twice: number }, { label: string }> = {
-  name: 'label', check: async (s) => (s.twice > 10 ? refuse('RICHIESTA_NON_VALIDA', { reason: 'troppo' }) : { label: `n=${s.n} twice=${s.twice}` }),
+  name: 'label',
+  check: async (s) => (s.twice > 10 ? refuse('RICHIESTA_NON_VALIDA', { reason: 'troppo' }) : { label: `n=${s.n} twice=${s.twice}` }),
 }
 const partial: Stage<Start, { note?: string }> = {
-  name: 'partial', check: (s) => (s.n < 0 ? { refused: refuse('RICHIESTA_NON_VALIDA'), established: { note: 'negativo' } } : undefined),
+  name: 'partial',
+  check: (s) => (s.n < 0 ? { refused: refuse('RICHIESTA_NON_VALIDA'), established: { note: 'negativo' } } : undefined),
 }
-const watch: Stage<Start & { label: string }> = { name: 'watch', check: (s) => { seen.push(s.label); return undefined } }
+const watch: Stage<Start & { label: string }> = {
+  name: 'watch',
+  check: (s) => {
+    seen.push(s.label)
+    return undefined
+  },
+}
 
 t.test('each stage reads what the ones before added; the end holds all of it', async (t) => {
   const run = await chain<Start>().then(double).then(partial).then(label).then(watch).run({ n: 3 }, contextOf())
@@ -50,11 +60,26 @@ t.test('the compiler keeps the order: a stage before what it reads is refused', 
 })
 
 t.test("the gateway's chain, run on a call in memory: each check's addition, and check 7 reading check 6's", async (t) => {
-  const call = callOf({ prefetchedOperatore: { identificativo: 'mario.bianchi@ente-a', stato: { stato: 'bloccato', bloccatoIl: new Date('2026-06-15T09:00:00Z') } } })
+  const call = callOf({
+    prefetchedOperatore: {
+      identificativo: 'mario.bianchi@ente-a',
+      stato: { stato: 'bloccato', bloccatoIl: new Date('2026-06-15T09:00:00Z') },
+    },
+  })
   const arrived: Arrived = { ...call, request: undefined, operatore: undefined } as unknown as Arrived
   t.match(await checks.run(arrived, contextOf()), { refusal: { code: 'OPERATORE_BLOCCATO' } }, 'the operatore named in the body, blocked')
-  t.match(arrived, { request: { codiceFiscale: FIELDS.codiceFiscale }, operatore: 'mario.bianchi@ente-a' }, 'checks 5 and 6 had added theirs')
+  t.match(
+    arrived,
+    { request: { codiceFiscale: FIELDS.codiceFiscale }, operatore: 'mario.bianchi@ente-a' },
+    'checks 5 and 6 had added theirs',
+  )
   const free: Arrived = { ...call, prefetchedOperatore: undefined, request: undefined, operatore: undefined } as unknown as Arrived
   const passed = await checks.run(free, contextOf())
-  t.match(passed, { passed: { convenzione: { id: 1 }, operatore: 'mario.bianchi@ente-a', request: { identificativoOperatore: FIELDS.identificativoOperatore } } })
+  t.match(passed, {
+    passed: {
+      convenzione: { id: 1 },
+      operatore: 'mario.bianchi@ente-a',
+      request: { identificativoOperatore: FIELDS.identificativoOperatore },
+    },
+  })
 })

@@ -9,11 +9,23 @@ import { TokenFailure, type ModiSettings } from '../../src/policy/modi-tokens.ts
 
 const sample = readFileSync(new URL('../fixtures/agid/ID_AUTH_SOAP_02_example_request.xml', import.meta.url), 'utf8')
   // the values the typesetting wrapped, joined again
-  .replace(/urn:uuid:46d\s+a4ec1/, 'urn:uuid:46da4ec1').replace(/http:\/\/local\s+host/, 'http://localhost')
-const settings: ModiSettings = { audience: 'x', clockSkewSeconds: 5, maxAgeSeconds: 300, pdnd: { issuer: 'x', audience: 'x', producerId: undefined, eserviceId: undefined, descriptorId: undefined } }
+  .replace(/urn:uuid:46d\s+a4ec1/, 'urn:uuid:46da4ec1')
+  .replace(/http:\/\/local\s+host/, 'http://localhost')
+const settings: ModiSettings = {
+  audience: 'x',
+  clockSkewSeconds: 5,
+  maxAgeSeconds: 300,
+  pdnd: { issuer: 'x', audience: 'x', producerId: undefined, eserviceId: undefined, descriptorId: undefined },
+}
 const input = {
-  xml: sample, address: 'http://localhost:8080/security-profile/echo', action: 'http://profile.security.modi.agid.org/HelloWorld/sayHi',
-  body: false, settings, now: new Date('2019-04-15T15:03:00Z'), certificates: async () => [], untrusted: () => undefined,
+  xml: sample,
+  address: 'http://localhost:8080/security-profile/echo',
+  action: 'http://profile.security.modi.agid.org/HelloWorld/sayHi',
+  body: false,
+  settings,
+  now: new Date('2019-04-15T15:03:00Z'),
+  certificates: async () => [],
+  untrusted: () => undefined,
 }
 
 t.test("AgID's sample passes every structural check and stops at its certificate, which no convenzione holds", async (t) => {
@@ -27,15 +39,55 @@ t.test('the same sample, each part the pattern requires taken away in turn, is r
     ['expired', sample, { code: 'TOKEN_SCADUTO', claim: 'Expires' }],
     ['no Timestamp', sample.replace(/<wsu:Timestamp[\s\S]*?<\/wsu:Timestamp>/, ''), { code: 'TOKEN_ASSENTE', token: 'wsu:Timestamp' }],
     ['no To', sample.replace(/<To [\s\S]*?<\/To>/, ''), { code: 'TOKEN_ASSENTE', token: 'wsa:To' }],
-    ['To unsigned', sample.replace(/<ds:Reference URI="#id-27c2[\s\S]*?<\/ds:Reference>/, ''), { code: 'FIRMA_NON_VALIDA', claim: 'Reference' }],
-    ['MessageID unsigned', sample.replace(/<ds:Reference URI="#id-fb4c[\s\S]*?<\/ds:Reference>/, ''), { code: 'FIRMA_NON_VALIDA', claim: 'Reference' }],
-    ['rsa-sha1', sample.replace('xmldsig-more#rsa-sha256', 'xmldsig#rsa-sha1').replace('2001/04/xmldsig#rsa-sha1', '2000/09/xmldsig#rsa-sha1'), { code: 'TOKEN_NON_VALIDO', claim: 'SignatureMethod' }],
+    [
+      'To unsigned',
+      sample.replace(/<ds:Reference URI="#id-27c2[\s\S]*?<\/ds:Reference>/, ''),
+      { code: 'FIRMA_NON_VALIDA', claim: 'Reference' },
+    ],
+    [
+      'MessageID unsigned',
+      sample.replace(/<ds:Reference URI="#id-fb4c[\s\S]*?<\/ds:Reference>/, ''),
+      { code: 'FIRMA_NON_VALIDA', claim: 'Reference' },
+    ],
+    [
+      'rsa-sha1',
+      sample.replace('xmldsig-more#rsa-sha256', 'xmldsig#rsa-sha1').replace('2001/04/xmldsig#rsa-sha1', '2000/09/xmldsig#rsa-sha1'),
+      { code: 'TOKEN_NON_VALIDO', claim: 'SignatureMethod' },
+    ],
     // xml-crypto reads the first CanonicalizationMethod (and SignatureMethod, SignatureValue, KeyInfo) anywhere in the
     // Signature: one put before SignedInfo, or inside another part, must be refused, not read (nor thrown on)
-    ['an element before SignedInfo holding a CanonicalizationMethod', sample.replace(/(<ds:Signature[^>]*>)/, '$1<x:Extra xmlns:x="urn:x"><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></x:Extra>'), { code: 'TOKEN_NON_VALIDO', token: 'ds:Signature' }],
-    ['a SignatureMethod hidden in CanonicalizationMethod', sample.replace('</ds:CanonicalizationMethod>', '<x:SignatureMethod xmlns:x="urn:x" Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"/></ds:CanonicalizationMethod>'), { code: 'TOKEN_NON_VALIDO', token: 'ds:Signature', claim: 'SignatureMethod' }],
-    ['a SignatureValue in SignedInfo, before the real one', sample.replace('</ds:CanonicalizationMethod>', '<x:SignatureValue xmlns:x="urn:x">AAAA</x:SignatureValue></ds:CanonicalizationMethod>'), { code: 'TOKEN_NON_VALIDO', token: 'ds:Signature', claim: 'SignatureValue' }],
-    ['inclusive C14N', sample.replace('<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#">', '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315">'), { code: 'TOKEN_NON_VALIDO', claim: 'CanonicalizationMethod' }],
+    [
+      'an element before SignedInfo holding a CanonicalizationMethod',
+      sample.replace(
+        /(<ds:Signature[^>]*>)/,
+        '$1<x:Extra xmlns:x="urn:x"><ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/></x:Extra>',
+      ),
+      { code: 'TOKEN_NON_VALIDO', token: 'ds:Signature' },
+    ],
+    [
+      'a SignatureMethod hidden in CanonicalizationMethod',
+      sample.replace(
+        '</ds:CanonicalizationMethod>',
+        '<x:SignatureMethod xmlns:x="urn:x" Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"/></ds:CanonicalizationMethod>',
+      ),
+      { code: 'TOKEN_NON_VALIDO', token: 'ds:Signature', claim: 'SignatureMethod' },
+    ],
+    [
+      'a SignatureValue in SignedInfo, before the real one',
+      sample.replace(
+        '</ds:CanonicalizationMethod>',
+        '<x:SignatureValue xmlns:x="urn:x">AAAA</x:SignatureValue></ds:CanonicalizationMethod>',
+      ),
+      { code: 'TOKEN_NON_VALIDO', token: 'ds:Signature', claim: 'SignatureValue' },
+    ],
+    [
+      'inclusive C14N',
+      sample.replace(
+        '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#">',
+        '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315">',
+      ),
+      { code: 'TOKEN_NON_VALIDO', claim: 'CanonicalizationMethod' },
+    ],
   ]
   for (const [name, xml, expected] of cases) {
     // expired: after Expires, with an age limit that would still admit its Created

@@ -30,14 +30,35 @@ t.test('outside development mode the dev certificate, key and CA are refused, ea
   const pki = freshPki(t)
   const policy = { ciphers: AGID_TLS_CIPHERS, allowDevMaterial: false }
   const dev = (f: string) => path.join(dir, f)
-  t.ok(loadTlsMaterial({ cert: pki.file('server.crt'), key: pki.file('server.key'), ca: pki.file('ca.crt'), crl: pki.file('ca.crl') }, policy), 'a PKI of its own serves')
-  t.throws(() => loadTlsMaterial({ cert: dev('server.crt'), key: dev('server.key'), ca: pki.file('ca.crt'), crl: undefined }, policy),
-    new TlsMaterialError('invalid', 'development TLS material outside development mode (its private keys are public): INVCIV_TLS_CERT (' + dev('server.crt') + ') is certs-dev/server, INVCIV_TLS_KEY (' + dev('server.key') + ') is certs-dev/server'))
+  t.ok(
+    loadTlsMaterial({ cert: pki.file('server.crt'), key: pki.file('server.key'), ca: pki.file('ca.crt'), crl: pki.file('ca.crl') }, policy),
+    'a PKI of its own serves',
+  )
+  t.throws(
+    () => loadTlsMaterial({ cert: dev('server.crt'), key: dev('server.key'), ca: pki.file('ca.crt'), crl: undefined }, policy),
+    new TlsMaterialError(
+      'invalid',
+      'development TLS material outside development mode (its private keys are public): INVCIV_TLS_CERT (' +
+        dev('server.crt') +
+        ') is certs-dev/server, INVCIV_TLS_KEY (' +
+        dev('server.key') +
+        ') is certs-dev/server',
+    ),
+  )
   // a bundle that also holds the dev CA is refused as a whole
   const bundle = path.join(pki.dir, 'bundle.crt')
   const { writeFileSync } = await import('node:fs')
   writeFileSync(bundle, Buffer.concat([readFileSync(pki.file('ca.crt')), readFileSync(dev('ca.crt'))]))
-  t.throws(() => loadTlsMaterial({ cert: pki.file('server.crt'), key: pki.file('server.key'), ca: bundle, crl: undefined }, policy), /INVCIV_TLS_CA \(.*bundle.crt\) is certs-dev\/ca/)
+  t.throws(
+    () => loadTlsMaterial({ cert: pki.file('server.crt'), key: pki.file('server.key'), ca: bundle, crl: undefined }, policy),
+    /INVCIV_TLS_CA \(.*bundle.crt\) is certs-dev\/ca/,
+  )
   t.throws(() => loadClientTrust({ ca: dev('ca.crt'), crl: undefined }, policy), /INVCIV_TLS_CA .* is certs-dev\/ca/)
-  t.ok(loadTlsMaterial({ cert: dev('server.crt'), key: dev('server.key'), ca: dev('ca.crt'), crl: dev('ca.crl') }, { ...policy, allowDevMaterial: true }), 'development mode takes them')
+  t.ok(
+    loadTlsMaterial(
+      { cert: dev('server.crt'), key: dev('server.key'), ca: dev('ca.crt'), crl: dev('ca.crl') },
+      { ...policy, allowDevMaterial: true },
+    ),
+    'development mode takes them',
+  )
 })

@@ -20,7 +20,15 @@ interface Outcome {
 function handshake(url: string, options: tls.ConnectionOptions): Promise<Outcome> {
   const { hostname, port } = new URL(url)
   return new Promise((resolve) => {
-    const socket = tls.connect({ host: hostname, port: Number(port), ca, key: pem('ente-a.key'), cert: pem('ente-a.crt'), servername: 'localhost', ...options })
+    const socket = tls.connect({
+      host: hostname,
+      port: Number(port),
+      ca,
+      key: pem('ente-a.key'),
+      cert: pem('ente-a.crt'),
+      servername: 'localhost',
+      ...options,
+    })
     socket.once('secureConnect', () => {
       const outcome = { ok: true, protocol: socket.getProtocol(), cipher: socket.getCipher().name }
       socket.end()
@@ -35,18 +43,29 @@ function handshake(url: string, options: tls.ConnectionOptions): Promise<Outcome
 const TLS_1_1: tls.ConnectionOptions = { maxVersion: 'TLSv1.1', minVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' }
 
 t.test('the TLS 1.1 client really speaks TLS 1.1: a server that allows it completes the handshake', async (t) => {
-  const server = tls.createServer({ key: pem('server.key'), cert: pem('server.crt'), minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' }, (s) => s.end())
+  const server = tls.createServer(
+    { key: pem('server.key'), cert: pem('server.crt'), minVersion: 'TLSv1', ciphers: 'DEFAULT@SECLEVEL=0' },
+    (s) => s.end(),
+  )
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise((resolve) => server.close(resolve)))
   const { port } = server.address() as { port: number }
   t.match(await handshake(`https://127.0.0.1:${port}`, TLS_1_1), { ok: true, protocol: 'TLSv1.1' })
 })
 
-for (const [listener, url] of [['partner', gw.url], ['admin', gw.adminUrl]] as const) {
+for (const [listener, url] of [
+  ['partner', gw.url],
+  ['admin', gw.adminUrl],
+] as const) {
   t.test(`${listener} listener: weak suites and old protocols fail the handshake`, async (t) => {
     for (const cipher of [
-      'ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-ECDSA-AES128-SHA256', // CBC
-      'ECDHE-ECDSA-AES128-CCM8', 'ECDHE-ECDSA-AES128-CCM', 'ECDHE-ECDSA-ARIA128-GCM-SHA256', 'ECDHE-ECDSA-CAMELLIA128-SHA256',
+      'ECDHE-ECDSA-AES128-SHA',
+      'ECDHE-ECDSA-AES256-SHA',
+      'ECDHE-ECDSA-AES128-SHA256', // CBC
+      'ECDHE-ECDSA-AES128-CCM8',
+      'ECDHE-ECDSA-AES128-CCM',
+      'ECDHE-ECDSA-ARIA128-GCM-SHA256',
+      'ECDHE-ECDSA-CAMELLIA128-SHA256',
     ]) {
       const outcome = await handshake(url, { ciphers: cipher, maxVersion: 'TLSv1.2' })
       t.equal(outcome.ok, false, `TLS 1.2 with only ${cipher} is refused (${outcome.error})`)
@@ -64,7 +83,13 @@ for (const [listener, url] of [['partner', gw.url], ['admin', gw.adminUrl]] as c
 }
 
 t.test('INVCIV_TLS_CIPHERS replaces the profile for those who must', async (t) => {
-  const legacy = await startTestGateway(t, { databaseUrl: db.url, env: { INVCIV_TLS_CIPHERS: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA' } })
-  t.match(await handshake(legacy.url, { ciphers: 'ECDHE-ECDSA-AES128-SHA', maxVersion: 'TLSv1.2' }), { ok: true, cipher: 'ECDHE-ECDSA-AES128-SHA' })
+  const legacy = await startTestGateway(t, {
+    databaseUrl: db.url,
+    env: { INVCIV_TLS_CIPHERS: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA' },
+  })
+  t.match(await handshake(legacy.url, { ciphers: 'ECDHE-ECDSA-AES128-SHA', maxVersion: 'TLSv1.2' }), {
+    ok: true,
+    cipher: 'ECDHE-ECDSA-AES128-SHA',
+  })
   t.equal((await handshake(legacy.url, { ciphers: 'ECDHE-ECDSA-CHACHA20-POLY1305', maxVersion: 'TLSv1.2' })).ok, false, 'and only it')
 })

@@ -5,12 +5,22 @@ const CF = 'RSSMRA80A01H501U'
 let nextId = 1
 function verbale(v: Partial<Verbale> & Pick<Verbale, 'numeroVerbale' | 'dataVerbale'>): Verbale {
   return {
-    id: nextId++, codiceFiscale: CF, categoria: 'INVALIDITA_CIVILE', tipoAccertamento: 'PRIMA_ISTANZA', giudizio: 'INV100',
-    dataRevisione: null, registratoIl: new Date(`${v.dataVerbale}T10:00:00Z`), ...v,
+    id: nextId++,
+    codiceFiscale: CF,
+    categoria: 'INVALIDITA_CIVILE',
+    tipoAccertamento: 'PRIMA_ISTANZA',
+    giudizio: 'INV100',
+    dataRevisione: null,
+    registratoIl: new Date(`${v.dataVerbale}T10:00:00Z`),
+    ...v,
   }
 }
 const ask = (v: Verbale, extra: Partial<Presented> = {}): Presented => ({
-  codiceFiscale: v.codiceFiscale, numeroVerbale: v.numeroVerbale, dataVerbale: v.dataVerbale, categoria: v.categoria, ...extra,
+  codiceFiscale: v.codiceFiscale,
+  numeroVerbale: v.numeroVerbale,
+  dataVerbale: v.dataVerbale,
+  categoria: v.categoria,
+  ...extra,
 })
 
 const first = verbale({ numeroVerbale: 'V1', dataVerbale: '2020-01-10' })
@@ -69,7 +79,12 @@ t.test('the day before is computed across month, year and leap day', async (t) =
 
 t.test('two judgments on the same day: registration order decides, and the period is that one day', async (t) => {
   const morning = verbale({ numeroVerbale: 'M', dataVerbale: '2022-07-07', registratoIl: new Date('2022-07-07T08:00:00Z') })
-  const afternoon = verbale({ numeroVerbale: 'P', dataVerbale: '2022-07-07', registratoIl: new Date('2022-07-07T15:00:00Z'), tipoAccertamento: 'AUTOTUTELA' })
+  const afternoon = verbale({
+    numeroVerbale: 'P',
+    dataVerbale: '2022-07-07',
+    registratoIl: new Date('2022-07-07T15:00:00Z'),
+    tipoAccertamento: 'AUTOTUTELA',
+  })
   t.same(decideEsito(ask(morning), [afternoon, morning]), { esito: 'VALIDO_NEL_PERIODO', validoDal: '2022-07-07', validoAl: '2022-07-07' })
   t.same(decideEsito(ask(afternoon), [afternoon, morning]), { esito: 'VALIDO', validoDal: '2022-07-07' })
 })

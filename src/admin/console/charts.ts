@@ -18,7 +18,11 @@ export interface BarChart {
 }
 
 /** Stacked bars: one per label, each split into its series (answered, refused), coloured with enough contrast. */
-export function stackedBars(o: { title: string; labels: string[]; series: Array<{ name: string; color: string; values: number[] }> }): BarChart {
+export function stackedBars(o: {
+  title: string
+  labels: string[]
+  series: Array<{ name: string; color: string; values: number[] }>
+}): BarChart {
   const width = 720
   const height = 220
   const left = 40
@@ -32,16 +36,32 @@ export function stackedBars(o: { title: string; labels: string[]; series: Array<
     for (const s of o.series) {
       const h = scale(s.values[i] ?? 0)
       y -= h
-      if (h > 0) rects.push({ x: (left + i * slot + 2).toFixed(1), y: y.toFixed(1), width: (slot - 4).toFixed(1), height: h.toFixed(1), color: s.color, title: `${label}: ${s.name} ${s.values[i] ?? 0}` })
+      if (h > 0)
+        rects.push({
+          x: (left + i * slot + 2).toFixed(1),
+          y: y.toFixed(1),
+          width: (slot - 4).toFixed(1),
+          height: h.toFixed(1),
+          color: s.color,
+          title: `${label}: ${s.name} ${s.values[i] ?? 0}`,
+        })
     }
   })
   // labels under the bars only while they fit
-  const ticks = o.labels.length <= 24 ? o.labels.map((label, i) => ({ x: (left + i * slot + slot / 2).toFixed(1), y: height - 6, label })) : []
+  const ticks =
+    o.labels.length <= 24 ? o.labels.map((label, i) => ({ x: (left + i * slot + slot / 2).toFixed(1), y: height - 6, label })) : []
   return {
-    id: o.title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40),
+    id: o.title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .slice(0, 40),
     title: o.title,
     description: `${o.title}: massimo ${max} per barra. I valori sono anche nella tabella.`,
-    width, height, left, axis: height - bottom, max,
+    width,
+    height,
+    left,
+    axis: height - bottom,
+    max,
     legend: o.series.map((s, i) => ({ x: left + i * 140, color: s.color, name: s.name })),
     rects,
     ticks,

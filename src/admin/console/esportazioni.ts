@@ -13,13 +13,25 @@ import type { Render } from './layout.ts'
 
 const TITLE = 'Esportazioni'
 
-export function exportPages(app: FastifyInstance, o: { db: Queryable; auditor: (request: FastifyRequest) => Auditor; sealKey: SealKey; render: Render }): void {
+export function exportPages(
+  app: FastifyInstance,
+  o: { db: Queryable; auditor: (request: FastifyRequest) => Auditor; sealKey: SealKey; render: Render },
+): void {
   const { db, auditor, sealKey, render } = o
   const impronta = keyFingerprint(sealKey.publicKey)
 
-  const form = (values: Record<string, string>, error?: string) => ({ title: TITLE, filters: FILTERS, values, error, impronta, verifyCommand: VERIFY_COMMAND })
+  const form = (values: Record<string, string>, error?: string) => ({
+    title: TITLE,
+    filters: FILTERS,
+    values,
+    error,
+    impronta,
+    verifyCommand: VERIFY_COMMAND,
+  })
 
-  app.get('/console/esportazioni', { schema: { hide: true } }, async (request, reply) => render(request, reply, 'esportazioni', form({ formato: 'csv' })))
+  app.get('/console/esportazioni', { schema: { hide: true } }, async (request, reply) =>
+    render(request, reply, 'esportazioni', form({ formato: 'csv' })),
+  )
 
   app.post('/console/esportazioni', { schema: { hide: true }, config: { readOnly: true } }, async (request, reply) => {
     const values = (request.body ?? {}) as Record<string, string>
@@ -28,11 +40,13 @@ export function exportPages(app: FastifyInstance, o: { db: Queryable; auditor: (
     const filters = traceFiltersOf(values)
     if (typeof filters === 'string') return render(request, reply, 'esportazioni', form(values, filters), 400)
     try {
-      if (values.azione === 'pacchetto') return await sendBundle(reply, await auditedBundle(db, auditor(request), filters, formato, sealKey))
+      if (values.azione === 'pacchetto')
+        return await sendBundle(reply, await auditedBundle(db, auditor(request), filters, formato, sealKey))
       // the filters are checked before the first byte: a bad one is refused here, as a page
       return await sendExport(request, reply, auditedExport(db, auditor(request), filters, formato), 'tracce', formato)
     } catch (err) {
-      if (err instanceof OperationError && err.kind === 'invalid') return render(request, reply, 'esportazioni', form(values, err.message), 400)
+      if (err instanceof OperationError && err.kind === 'invalid')
+        return render(request, reply, 'esportazioni', form(values, err.message), 400)
       throw err
     }
   })

@@ -5,10 +5,17 @@ import type { TraceFilters } from '../../audit/search.ts'
 
 /** name, label, input type */
 export const FILTERS: Array<[keyof TraceFilters, string, string]> = [
-  ['dal', 'Dal (data o istante)', 'text'], ['al', 'Al (data o istante)', 'text'], ['ente', 'Ente (codice IPA)', 'text'],
-  ['convenzione', 'Convenzione (id)', 'number'], ['operatore', 'Operatore', 'text'], ['pratica', 'Riferimento pratica', 'text'],
-  ['esito', 'Esito o codice di rifiuto', 'text'], ['transazione', 'Identificativo transazione', 'text'],
-  ['identificatore', 'Identificatore busta SPCoop', 'text'], ['jti', 'jti (ModI/PDND)', 'text'], ['purposeId', 'purposeId (PDND)', 'text'],
+  ['dal', 'Dal (data o istante)', 'text'],
+  ['al', 'Al (data o istante)', 'text'],
+  ['ente', 'Ente (codice IPA)', 'text'],
+  ['convenzione', 'Convenzione (id)', 'number'],
+  ['operatore', 'Operatore', 'text'],
+  ['pratica', 'Riferimento pratica', 'text'],
+  ['esito', 'Esito o codice di rifiuto', 'text'],
+  ['transazione', 'Identificativo transazione', 'text'],
+  ['identificatore', 'Identificatore busta SPCoop', 'text'],
+  ['jti', 'jti (ModI/PDND)', 'text'],
+  ['purposeId', 'purposeId (PDND)', 'text'],
   ['codiceFiscale', 'Codice fiscale (cercato per pseudonimo)', 'text'],
 ]
 

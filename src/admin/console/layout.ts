@@ -55,10 +55,13 @@ export function page(o: { name: string; data: PageData; principal: Principal | u
   const token = consoleViews.render('csrf', { field: CSRF_FIELD, token: o.csrfToken })
   const body = consoleViews.render(o.name, { ...o.data, show }).replace(POSTING_FORM, (form) => form + token)
   return consoleViews.render('layout', {
-    title: o.data.title, body, path: o.path,
+    title: o.data.title,
+    body,
+    path: o.path,
     nav: NAV.filter((item) => !item.operations || ruolo === 'operations'),
     who: o.principal ? `${o.principal.soggetto} (${ruolo ?? ''})` : '',
-    stylesheet: consoleViews.staticPath('console.css'), script: consoleViews.staticPath('console.js'),
+    stylesheet: consoleViews.staticPath('console.css'),
+    script: consoleViews.staticPath('console.js'),
   })
 }
 
@@ -66,4 +69,11 @@ export function page(o: { name: string; data: PageData; principal: Principal | u
 export type Render = (request: FastifyRequest, reply: FastifyReply, name: string, data: PageData, status?: number) => FastifyReply
 
 /** A page that only says something: an error (with role alert), or a plain notice; a link back, if given. */
-export type Say = (request: FastifyRequest, reply: FastifyReply, title: string, message: string, status: number, o?: { error?: boolean; back?: { href: string; label: string } }) => FastifyReply
+export type Say = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  title: string,
+  message: string,
+  status: number,
+  o?: { error?: boolean; back?: { href: string; label: string } },
+) => FastifyReply

@@ -41,23 +41,44 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
   const csrfToken = await consoleCsrf(app, csrfKey)
 
   const render: Render = (request, reply, name, data, status = 200) =>
-    send(reply, status, page({ name, data, principal: request.principal, path: request.url.split('?')[0] ?? '', csrfToken: csrfToken(reply) }))
+    send(
+      reply,
+      status,
+      page({ name, data, principal: request.principal, path: request.url.split('?')[0] ?? '', csrfToken: csrfToken(reply) }),
+    )
   const say: Say = (request, reply, title, message, status, o = {}) =>
     render(request, reply, 'messaggio', { title, message, error: o.error ?? true, back: o.back }, status)
 
   for (const [path, file] of consoleViews.statics) {
-    app.get(path, { schema: { hide: true } }, async (_request, reply) => reply.type(file.type).header('cache-control', 'private, max-age=86400, immutable').send(file.body))
+    app.get(path, { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(file.type).header('cache-control', 'private, max-age=86400, immutable').send(file.body),
+    )
   }
 
   // the console's errors are pages too: what the person can act on in words, never a stack (the log has it)
   app.setErrorHandler(async (error: FastifyError | OperationError, request, reply) => {
-    if (error instanceof OperationError) return say(request, reply, 'Richiesta non eseguita', error.message, operationKinds[error.kind].status, { back: HOME })
+    if (error instanceof OperationError)
+      return say(request, reply, 'Richiesta non eseguita', error.message, operationKinds[error.kind].status, { back: HOME })
     if (isDatabaseUnavailable(error)) {
       request.log.error({ err: { message: error.message } }, 'console: the database cannot be reached')
-      return say(request, reply.header('retry-after', '5'), 'Servizio non disponibile', 'Il database non è raggiungibile: riprova fra poco.', 503, { back: HOME })
+      return say(
+        request,
+        reply.header('retry-after', '5'),
+        'Servizio non disponibile',
+        'Il database non è raggiungibile: riprova fra poco.',
+        503,
+        { back: HOME },
+      )
     }
     if (isCsrfRefusal(error)) {
-      return say(request, reply, 'Modulo non accettato', 'Il modulo è scaduto o non viene da questa console: ricarica la pagina e invialo di nuovo.', 403, { back: HOME })
+      return say(
+        request,
+        reply,
+        'Modulo non accettato',
+        'Il modulo è scaduto o non viene da questa console: ricarica la pagina e invialo di nuovo.',
+        403,
+        { back: HOME },
+      )
     }
     if (error.statusCode && error.statusCode < 500) {
       const message = error.statusCode === 413 ? 'Il contenuto inviato è troppo grande.' : 'La richiesta non è valida.'
@@ -79,20 +100,37 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
     const now = clock.now()
     const giorno = romeDate(now)
     const [summary, anomalie, casi] = await Promise.all([daySummary(db, giorno), listAnomalie(db, 'aperta'), listCasi(db, {}, now)])
-    const chart = stackedBars({ title: 'Chiamate per ora', labels: summary.perOra.map((r) => String(r.ora).padStart(2, '0')), series: [
-      { name: 'risposte', color: '#0b4f8a', values: summary.perOra.map((r) => r.risposte) },
-      { name: 'rifiuti', color: '#a4161a', values: summary.perOra.map((r) => r.rifiuti) },
-    ] })
+    const chart = stackedBars({
+      title: 'Chiamate per ora',
+      labels: summary.perOra.map((r) => String(r.ora).padStart(2, '0')),
+      series: [
+        { name: 'risposte', color: '#0b4f8a', values: summary.perOra.map((r) => r.risposte) },
+        { name: 'rifiuti', color: '#a4161a', values: summary.perOra.map((r) => r.rifiuti) },
+      ],
+    })
     return render(request, reply, 'home', {
-      title: 'A colpo d’occhio', giorno, summary, anomalie, chart, casoOf: new Map(casi.map((k) => [k.anomaliaId, k.id])),
-      total: summary.perEsito.reduce((n, r) => n + r.chiamate, 0), risposte: summary.perOra.reduce((n, r) => n + r.risposte, 0),
+      title: 'A colpo d’occhio',
+      giorno,
+      summary,
+      anomalie,
+      chart,
+      casoOf: new Map(casi.map((k) => [k.anomaliaId, k.id])),
+      total: summary.perEsito.reduce((n, r) => n + r.chiamate, 0),
+      risposte: summary.perOra.reduce((n, r) => n + r.risposte, 0),
     })
   })
 
-  const tracce = (values: Record<string, string>, more: { intro?: boolean; error?: string; found?: unknown } = {}) =>
-    ({ title: 'Tracce', filters: FILTERS, values, shown: ['ricevutaIl', 'canale', 'convenzioneId', 'operatore', 'riferimentoPratica', 'esito', 'codiceRifiuto'], ...more })
+  const tracce = (values: Record<string, string>, more: { intro?: boolean; error?: string; found?: unknown } = {}) => ({
+    title: 'Tracce',
+    filters: FILTERS,
+    values,
+    shown: ['ricevutaIl', 'canale', 'convenzioneId', 'operatore', 'riferimentoPratica', 'esito', 'codiceRifiuto'],
+    ...more,
+  })
 
-  app.get('/console/tracce', { schema: { hide: true } }, async (request, reply) => render(request, reply, 'tracce', tracce({}, { intro: true })))
+  app.get('/console/tracce', { schema: { hide: true } }, async (request, reply) =>
+    render(request, reply, 'tracce', tracce({}, { intro: true })),
+  )
 
   app.post('/console/tracce', { schema: { hide: true }, config: { readOnly: true } }, async (request, reply) => {
     const form = (request.body ?? {}) as Record<string, string>
@@ -103,7 +141,8 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
       const found = await auditedSearch(db, auditor(request), filters, { limit, cursor: form.cursore || undefined })
       return await render(request, reply, 'tracce', tracce(form, { found }))
     } catch (err) {
-      if (err instanceof OperationError && err.kind === 'invalid') return render(request, reply, 'tracce', tracce(form, { error: err.message }), 400)
+      if (err instanceof OperationError && err.kind === 'invalid')
+        return render(request, reply, 'tracce', tracce(form, { error: err.message }), 400)
       throw err
     }
   })
@@ -114,7 +153,11 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
     const found = await auditedSearch(db, auditor(request), { transazione: tx }, { limit: 1 })
     const row = found.tracce[0]
     if (!row) return say(request, reply, 'Traccia', 'Nessuna traccia con questo identificativo.', 404, { error: false })
-    return render(request, reply, 'traccia', { title: `Traccia ${tx}`, row, fields: ['id', ...tracciaColumns.map((c) => fieldOf(c.column))] })
+    return render(request, reply, 'traccia', {
+      title: `Traccia ${tx}`,
+      row,
+      fields: ['id', ...tracciaColumns.map((c) => fieldOf(c.column))],
+    })
   })
 
   logPages(app, db, auditor, render)
@@ -123,10 +166,16 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
   exportPages(app, { db, auditor, sealKey, render })
 
   app.get('/console/verifica', { schema: { hide: true } }, async (request, reply) =>
-    render(request, reply, 'verifica', { title: 'Verifica del registro', v: await auditedVerify(db, auditor(request).who, await verifyOptions()) }))
+    render(request, reply, 'verifica', {
+      title: 'Verifica del registro',
+      v: await auditedVerify(db, auditor(request).who, await verifyOptions()),
+    }),
+  )
 
   const SOGGETTO = 'Interessato (art. 15)'
-  app.get('/console/soggetto', { schema: { hide: true } }, async (request, reply) => render(request, reply, 'soggetto', { title: SOGGETTO }))
+  app.get('/console/soggetto', { schema: { hide: true } }, async (request, reply) =>
+    render(request, reply, 'soggetto', { title: SOGGETTO }),
+  )
 
   app.post('/console/soggetto', { schema: { hide: true }, config: { readOnly: true } }, async (request, reply) => {
     const cf = ((request.body as Record<string, string> | undefined)?.codiceFiscale ?? '').trim()
@@ -134,11 +183,17 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
     try {
       report = await auditedSubjectReport(db, auditor(request), cf)
     } catch (err) {
-      if (err instanceof OperationError && err.kind === 'invalid') return render(request, reply, 'soggetto', { title: SOGGETTO, error: err.message }, 400)
+      if (err instanceof OperationError && err.kind === 'invalid')
+        return render(request, reply, 'soggetto', { title: SOGGETTO, error: err.message }, 400)
       throw err
     }
     // printable: the codice fiscale is the one typed (the person's own), shown once, never stored
-    return render(request, reply, 'rendiconto', { title: 'Rendiconto delle verifiche (art. 15 GDPR)', cf: cf.toUpperCase(), at: clock.now(), report })
+    return render(request, reply, 'rendiconto', {
+      title: 'Rendiconto delle verifiche (art. 15 GDPR)',
+      cf: cf.toUpperCase(),
+      at: clock.now(),
+      report,
+    })
   })
 
   app.get<{ Params: { id: string } }>('/console/convenzioni/:id', { schema: { hide: true } }, async (request, reply) => {
@@ -149,12 +204,22 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
     try {
       c = await showConvenzione(db, id)
     } catch (err) {
-      if (err instanceof OperationError && err.kind === 'not-found') return say(request, reply, 'Convenzione', 'Nessuna convenzione con questo numero.', 404, { error: false })
+      if (err instanceof OperationError && err.kind === 'not-found')
+        return say(request, reply, 'Convenzione', 'Nessuna convenzione con questo numero.', 404, { error: false })
       throw err
     }
-    const [certificati, operatori, storia] = await Promise.all([listCertificates(db, { convenzioneId: id }, clock.now()), listOperatori(db, id), auditedHistory(db, auditor(request), id)])
+    const [certificati, operatori, storia] = await Promise.all([
+      listCertificates(db, { convenzioneId: id }, clock.now()),
+      listOperatori(db, id),
+      auditedHistory(db, auditor(request), id),
+    ])
     return render(request, reply, 'convenzione', {
-      title: `Convenzione ${id} (${c.enteCodice})`, id, c, certificati, operatori, storia: storia.slice().reverse().slice(0, 100),
+      title: `Convenzione ${id} (${c.enteCodice})`,
+      id,
+      c,
+      certificati,
+      operatori,
+      storia: storia.slice().reverse().slice(0, 100),
       message: (request.query as { fatto?: string }).fatto,
     })
   })
@@ -169,12 +234,21 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
         const done = await fn(request, id)
         return await reply.redirect(`/console/convenzioni/${id}?fatto=${encodeURIComponent(done)}`, 303)
       } catch (err) {
-        if (err instanceof OperationError) return say(request, reply, 'Convenzione', err.message, err.kind === 'not-found' ? 404 : 409, { back: { href: `/console/convenzioni/${id}`, label: 'Torna alla convenzione' } })
+        if (err instanceof OperationError)
+          return say(request, reply, 'Convenzione', err.message, err.kind === 'not-found' ? 404 : 409, {
+            back: { href: `/console/convenzioni/${id}`, label: 'Torna alla convenzione' },
+          })
         throw err
       }
     })
-  act('/console/convenzioni/:id/sospendi', async (request, id) => (await changeStato(db, actor(request), id, 'suspend'), 'Convenzione sospesa.'))
-  act('/console/convenzioni/:id/riattiva', async (request, id) => (await changeStato(db, actor(request), id, 'resume'), 'Convenzione riattivata.'))
+  act(
+    '/console/convenzioni/:id/sospendi',
+    async (request, id) => (await changeStato(db, actor(request), id, 'suspend'), 'Convenzione sospesa.'),
+  )
+  act(
+    '/console/convenzioni/:id/riattiva',
+    async (request, id) => (await changeStato(db, actor(request), id, 'resume'), 'Convenzione riattivata.'),
+  )
   act('/console/convenzioni/:id/sblocca', async (request, id) => {
     const operatore = (request.body as Record<string, string> | undefined)?.operatore ?? ''
     await unblockOperatore(db, actor(request), id, operatore, clock.now())
@@ -183,7 +257,11 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
 
   app.get('/console/convenzioni', { schema: { hide: true } }, async (request, reply) => {
     if (onlyOperations(request, reply)) return reply
-    const [convenzioni, inScadenza, bloccati] = await Promise.all([listConvenzioni(db, undefined, clock.now()), listCertificates(db, { withinDays: 30 }, clock.now()), listBlockedOperatori(db)])
+    const [convenzioni, inScadenza, bloccati] = await Promise.all([
+      listConvenzioni(db, undefined, clock.now()),
+      listCertificates(db, { withinDays: 30 }, clock.now()),
+      listBlockedOperatori(db),
+    ])
     return render(request, reply, 'convenzioni', { title: 'Convenzioni', convenzioni, inScadenza, bloccati })
   })
 }

@@ -23,10 +23,14 @@ export const dailyVolume: Detector<{ volumeFattore: number }> = {
                      where t.convenzione_id = k.convenzione_id and t.ricevuta_il >= $1 and t.ricevuta_il <= $2 and t.esito is not null
                      order by t.ricevuta_il desc, t.id desc limit ${EVIDENCE}) as evidenze
          from conteggi k`,
-      [romeMidnight(day), now, day, volumeFattore])
+      [romeMidnight(day), now, day, volumeFattore],
+    )
     return rows.map((r) => ({
-      tipo: this.name, chiave: `${r.convenzione_id}:${day}`, convenzioneId: r.convenzione_id,
-      gravita: r.n > 2 * volumeFattore * r.media ? 'grave' : 'media', sospendi: 'convenzione',
+      tipo: this.name,
+      chiave: `${r.convenzione_id}:${day}`,
+      convenzioneId: r.convenzione_id,
+      gravita: r.n > 2 * volumeFattore * r.media ? 'grave' : 'media',
+      sospendi: 'convenzione',
       descrizione: `${r.n} chiamate il ${day}, oltre ${volumeFattore} volte la media dichiarata di ${r.media}`,
       evidenze: r.evidenze,
     }))

@@ -28,10 +28,15 @@ export const enumeration: Detector<{ enumerazioneCodiciOra: number }> = {
                        and t.cf_pseudonimo is not null
                      order by t.ricevuta_il desc, t.id desc limit ${EVIDENCE}) as evidenze
          from trovati f`,
-      [since, now, enumerazioneCodiciOra, b])
+      [since, now, enumerazioneCodiciOra, b],
+    )
     return rows.map((r) => ({
-      tipo: this.name, chiave: `${r.convenzione_id}:${r.operatore}:${now.toISOString().slice(0, 13)}`, convenzioneId: r.convenzione_id,
-      operatore: r.operatore, gravita: 'grave', sospendi: 'operatore',
+      tipo: this.name,
+      chiave: `${r.convenzione_id}:${r.operatore}:${now.toISOString().slice(0, 13)}`,
+      convenzioneId: r.convenzione_id,
+      operatore: r.operatore,
+      gravita: 'grave',
+      sospendi: 'operatore',
       descrizione: `${r.codici} codici fiscali diversi verificati in un'ora dall'operatore ${r.operatore}`,
       evidenze: r.evidenze,
     }))

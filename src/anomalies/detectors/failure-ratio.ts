@@ -2,7 +2,13 @@
 import { EVIDENCE, type Detector, type Finding } from '../types.ts'
 import { splitWindow } from '../summary.ts'
 
-const defaults = { fallimentiOre: 24, fallimentiRapportoOperatore: 0.5, fallimentiMinimoOperatore: 20, fallimentiRapportoConvenzione: 0.3, fallimentiMinimoConvenzione: 100 }
+const defaults = {
+  fallimentiOre: 24,
+  fallimentiRapportoOperatore: 0.5,
+  fallimentiMinimoOperatore: 20,
+  fallimentiRapportoConvenzione: 0.3,
+  fallimentiMinimoConvenzione: 100,
+}
 
 export const failureRatio: Detector<typeof defaults> = {
   name: 'rapporto-fallimenti',
@@ -46,14 +52,26 @@ export const failureRatio: Detector<typeof defaults> = {
          from conteggi k
         where case when k.tutta then k.n >= $5 and k.falliti >= $6::numeric * k.n
                    else k.operatore <> '' and k.n >= $3 and k.falliti >= $4::numeric * k.n end`,
-      [since, now, t.fallimentiMinimoOperatore, t.fallimentiRapportoOperatore, t.fallimentiMinimoConvenzione, t.fallimentiRapportoConvenzione, a, b])
+      [
+        since,
+        now,
+        t.fallimentiMinimoOperatore,
+        t.fallimentiRapportoOperatore,
+        t.fallimentiMinimoConvenzione,
+        t.fallimentiRapportoConvenzione,
+        a,
+        b,
+      ],
+    )
     const found: Finding[] = []
     for (const r of rows) {
       const perOperatore = r.operatore !== null
       // the query returned only the groups over their line; how far over decides the gravity
       const ratio = perOperatore ? t.fallimentiRapportoOperatore : t.fallimentiRapportoConvenzione
       found.push({
-        tipo: this.name, chiave: `${r.convenzione_id}:${r.operatore ?? '*'}:${bucket}`, convenzioneId: r.convenzione_id,
+        tipo: this.name,
+        chiave: `${r.convenzione_id}:${r.operatore ?? '*'}:${bucket}`,
+        convenzioneId: r.convenzione_id,
         ...(perOperatore ? { operatore: r.operatore as string, sospendi: 'operatore' as const } : {}),
         gravita: r.falliti / r.n >= Math.min(0.95, ratio * 1.6) ? 'grave' : 'media',
         descrizione: `${r.falliti} NON_VALIDO su ${r.n} risposte in ${t.fallimentiOre} ore (${perOperatore ? `operatore ${r.operatore}` : 'convenzione'})`,

@@ -31,9 +31,13 @@ export const operatoriCount: Detector<Record<string, never>> = {
                      where t.convenzione_id = k.convenzione_id and t.ricevuta_il >= $1 and t.ricevuta_il <= $2 and t.operatore is not null
                      order by t.ricevuta_il desc, t.id desc limit ${EVIDENCE}) as evidenze
          from conteggi k`,
-      [midnight, now, b])
+      [midnight, now, b],
+    )
     return rows.map((r) => ({
-      tipo: this.name, chiave: `${r.convenzione_id}:${day}`, convenzioneId: r.convenzione_id, gravita: 'media',
+      tipo: this.name,
+      chiave: `${r.convenzione_id}:${day}`,
+      convenzioneId: r.convenzione_id,
+      gravita: 'media',
       descrizione: `${r.operatori} operatori diversi il ${day}, oltre il massimo di ${r.massimo}`,
       evidenze: r.evidenze,
     }))

@@ -12,10 +12,15 @@ export const repeatedRefusals: Detector<{ rifiutiOra: number }> = {
          from tracce where ricevuta_il > $1 and ricevuta_il <= $2 and convenzione_id is not null
           and codice_rifiuto in ('IP_NON_AUTORIZZATO', 'FUORI_FASCIA_ORARIA')
         group by 1, 2 having count(*) >= $3`,
-      [new Date(now.getTime() - 3_600_000), now, rifiutiOra])
+      [new Date(now.getTime() - 3_600_000), now, rifiutiOra],
+    )
     return rows.map((r) => ({
-      tipo: this.name, chiave: `${r.convenzione_id}:${r.codice}:${now.toISOString().slice(0, 13)}`, convenzioneId: r.convenzione_id,
-      gravita: 'media', descrizione: `${r.n} rifiuti ${r.codice} in un'ora (da ${r.ip.slice(0, 5).join(', ')})`, evidenze: r.evidenze,
+      tipo: this.name,
+      chiave: `${r.convenzione_id}:${r.codice}:${now.toISOString().slice(0, 13)}`,
+      convenzioneId: r.convenzione_id,
+      gravita: 'media',
+      descrizione: `${r.n} rifiuti ${r.codice} in un'ora (da ${r.ip.slice(0, 5).join(', ')})`,
+      evidenze: r.evidenze,
     }))
   },
 }

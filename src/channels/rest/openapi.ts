@@ -30,14 +30,26 @@ export const problemSchema = {
     identificativoTransazione: { type: 'string', format: 'uuid' },
     riprovaTraSecondi: { type: 'integer', minimum: 0 },
     errors: {
-      type: 'array', description: 'RICHIESTA_NON_VALIDA: each field and the rule it broke',
+      type: 'array',
+      description: 'RICHIESTA_NON_VALIDA: each field and the rule it broke',
       items: { type: 'object', required: ['campo', 'regola'], properties: { campo: { type: 'string' }, regola: { enum: regole } } },
     },
     indirizzo: { type: 'string', description: 'IP_NON_AUTORIZZATO: the source address the gateway saw' },
     prossimaApertura: { type: 'string', format: 'date-time', description: 'FUORI_FASCIA_ORARIA: when the fascia next opens' },
-    azzeramento: { type: 'string', format: 'date-time', description: 'QUOTA_GIORNALIERA_ESAURITA: when the count restarts (midnight in Rome)' },
-    token: { type: 'string', description: 'a ModI or PDND refusal: the token at fault, by its header (Authorization, Agid-JWT-TrackingEvidence, Agid-JWT-Signature, Digest, DPoP)' },
-    claim: { type: 'string', description: 'a ModI or PDND refusal: the claim at fault (aud, exp, jti, purposeId, producerId, signed_headers, ...)' },
+    azzeramento: {
+      type: 'string',
+      format: 'date-time',
+      description: 'QUOTA_GIORNALIERA_ESAURITA: when the count restarts (midnight in Rome)',
+    },
+    token: {
+      type: 'string',
+      description:
+        'a ModI or PDND refusal: the token at fault, by its header (Authorization, Agid-JWT-TrackingEvidence, Agid-JWT-Signature, Digest, DPoP)',
+    },
+    claim: {
+      type: 'string',
+      description: 'a ModI or PDND refusal: the claim at fault (aud, exp, jti, purposeId, producerId, signed_headers, ...)',
+    },
   },
 } as const
 
@@ -51,7 +63,10 @@ const modiParameters = [
 ].map(([name, description]) => ({ name, in: 'header', required: false, description, schema: { type: 'string' } }))
 const integrityHeaders = {
   Digest: { description: 'INTEGRITY_REST_01: SHA-256 del corpo della risposta', schema: { type: 'string' } },
-  'Agid-JWT-Signature': { description: 'INTEGRITY_REST_01: firma del gateway (x5c) su digest e content-type della risposta', schema: { type: 'string' } },
+  'Agid-JWT-Signature': {
+    description: 'INTEGRITY_REST_01: firma del gateway (x5c) su digest e content-type della risposta',
+    schema: { type: 'string' },
+  },
 }
 
 const rateHeaders = {
@@ -75,7 +90,8 @@ export function openApiDocument(serverUrl: string) {
     info: {
       title: 'WS INVCIV - VerificaGiudizio (REST)',
       version: '1.0.0',
-      description: 'Verifica telematica del giudizio medico-legale. Mutual TLS: la chiamata è autorizzata dal certificato della Porta di Dominio.',
+      description:
+        'Verifica telematica del giudizio medico-legale. Mutual TLS: la chiamata è autorizzata dal certificato della Porta di Dominio.',
     },
     servers: [{ url: serverUrl }],
     paths: {
@@ -83,9 +99,16 @@ export function openApiDocument(serverUrl: string) {
         post: {
           operationId: 'VerificaGiudizio',
           parameters: modiParameters,
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/VerificaGiudizioRichiesta' } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/VerificaGiudizioRichiesta' } } },
+          },
           responses: {
-            200: { description: 'esito della verifica', headers: { ...rateHeaders, ...integrityHeaders }, content: { 'application/json': { schema: { $ref: '#/components/schemas/VerificaGiudizioRisposta' } } } },
+            200: {
+              description: 'esito della verifica',
+              headers: { ...rateHeaders, ...integrityHeaders },
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/VerificaGiudizioRisposta' } } },
+            },
             400: problem(codesWith(400)),
             401: problem(codesWith(401)),
             403: problem(codesWith(403)),

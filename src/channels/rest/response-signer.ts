@@ -29,7 +29,11 @@ export function responseSigner(files: { cert: string; key: string }, issuer: str
       const digest = `SHA-256=${createHash('sha256').update(body, 'utf8').digest('base64')}`
       const signature = await new SignJWT({ signed_headers: [{ digest }, { 'content-type': contentType }] })
         .setProtectedHeader({ alg, typ: 'JWT', x5c })
-        .setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime('5m').setJti(randomUUID())
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .setJti(randomUUID())
         .sign(key)
       return { digest, 'agid-jwt-signature': signature }
     },

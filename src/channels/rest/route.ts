@@ -36,7 +36,11 @@ function answerOf(reply: FastifyReply, outcome: Outcome): { status: number; type
   if (outcome.kind === 'answer') {
     const { esito, dataOraVerifica, quota } = outcome.answer
     rateHeaders(reply, quota)
-    return { status: 200, type: JSON_TYPE, body: { ...esito, identificativoTransazione: outcome.transactionId, dataOraVerifica: dataOraVerifica.toISOString() } }
+    return {
+      status: 200,
+      type: JSON_TYPE,
+      body: { ...esito, identificativoTransazione: outcome.transactionId, dataOraVerifica: dataOraVerifica.toISOString() },
+    }
   }
   const { code, retryAfterSeconds, errori, indirizzo, prossimaApertura, azzeramento, token } = outcome.refusal
   const kind = catalogue[code]
@@ -72,8 +76,13 @@ function httpParts(request: FastifyRequest, body: Buffer, base: string): HttpPar
   return {
     method: request.method,
     url: `${base}${request.url.split('?')[0] ?? ''}`,
-    authorization: h('authorization'), dpop: h('dpop'), trackingEvidence: h('agid-jwt-trackingevidence'), signature: h('agid-jwt-signature'),
-    digest: h('digest'), contentType: h('content-type'), contentEncoding: h('content-encoding'),
+    authorization: h('authorization'),
+    dpop: h('dpop'),
+    trackingEvidence: h('agid-jwt-trackingevidence'),
+    signature: h('agid-jwt-signature'),
+    digest: h('digest'),
+    contentType: h('content-type'),
+    contentEncoding: h('content-encoding'),
     body,
   }
 }
@@ -95,7 +104,9 @@ export async function restChannel(app: FastifyInstance, options: RestChannelOpti
   // the body is read as bytes (a Digest is of the bytes) and parsed here (json-body.ts), strictly: a bad body is
   // still a call, with its traccia
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => done(null, { bytes: body }))
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) =>
+    done(null, { bytes: body }),
+  )
 
   app.post(REST_PATH, { bodyLimit: options.bodyLimit }, async (request, reply) => {
     const body = request.body as { bytes?: unknown } | undefined
@@ -114,7 +125,11 @@ export async function restChannel(app: FastifyInstance, options: RestChannelOpti
     if (!quota) {
       const kind = catalogue.CERTIFICATO_NON_AUTORIZZATO
       return reply.code(kind.httpStatus).type('application/problem+json; charset=utf-8').send({
-        type: 'urn:it:inps:invciv:errore:CERTIFICATO_NON_AUTORIZZATO', title: kind.description, status: kind.httpStatus, detail: kind.description, code: 'CERTIFICATO_NON_AUTORIZZATO',
+        type: 'urn:it:inps:invciv:errore:CERTIFICATO_NON_AUTORIZZATO',
+        title: kind.description,
+        status: kind.httpStatus,
+        detail: kind.description,
+        code: 'CERTIFICATO_NON_AUTORIZZATO',
       })
     }
     reply.header('x-ratelimit-limit', String(quota.limite)).header('x-ratelimit-remaining', String(quota.rimanenti))

@@ -21,19 +21,35 @@ const e = (name: string, content: string, attributes = '') => `<eGov_IT:${name}$
 const parte = (n: Nome) => e('IdentificativoParte', escapeXml(n.nome), ` tipo="${escapeXml(n.tipo)}"`)
 
 export function renderBusta(b: BustaRisposta): string {
-  const eccezioni = b.eccezioni.length === 0 ? '' : e('ListaEccezioni', b.eccezioni.map((x) =>
-    `<eGov_IT:Eccezione contestoCodifica="${x.contesto}" codiceEccezione="${x.codice}" rilevanza="${x.rilevanza}" posizione="${escapeXml(x.posizione)}"/>`).join(''))
-  return `<eGov_IT:Intestazione xmlns:eGov_IT="${EGOV_NS}" soap:actor="${EGOV_ACTOR}" soap:mustUnderstand="1">` +
-    e('IntestazioneMessaggio',
+  const eccezioni =
+    b.eccezioni.length === 0
+      ? ''
+      : e(
+          'ListaEccezioni',
+          b.eccezioni
+            .map(
+              (x) =>
+                `<eGov_IT:Eccezione contestoCodifica="${x.contesto}" codiceEccezione="${x.codice}" rilevanza="${x.rilevanza}" posizione="${escapeXml(x.posizione)}"/>`,
+            )
+            .join(''),
+        )
+  return (
+    `<eGov_IT:Intestazione xmlns:eGov_IT="${EGOV_NS}" soap:actor="${EGOV_ACTOR}" soap:mustUnderstand="1">` +
+    e(
+      'IntestazioneMessaggio',
       e('Mittente', parte(b.mittente)) +
-      (b.destinatario ? e('Destinatario', parte(b.destinatario)) : '') +
-      e('ProfiloCollaborazione', SERVIZIO_SINCRONO) +
-      e('Servizio', escapeXml(b.servizio.nome), ` tipo="${escapeXml(b.servizio.tipo)}"`) +
-      e('Azione', escapeXml(b.azione)) +
-      e('Messaggio',
-        e('Identificatore', escapeXml(b.identificatore)) +
-        e('OraRegistrazione', b.oraRegistrazione, ' tempo="EGOV_IT_SPC"') +
-        (b.riferimentoMessaggio ? e('RiferimentoMessaggio', escapeXml(b.riferimentoMessaggio)) : ''))) +
+        (b.destinatario ? e('Destinatario', parte(b.destinatario)) : '') +
+        e('ProfiloCollaborazione', SERVIZIO_SINCRONO) +
+        e('Servizio', escapeXml(b.servizio.nome), ` tipo="${escapeXml(b.servizio.tipo)}"`) +
+        e('Azione', escapeXml(b.azione)) +
+        e(
+          'Messaggio',
+          e('Identificatore', escapeXml(b.identificatore)) +
+            e('OraRegistrazione', b.oraRegistrazione, ' tempo="EGOV_IT_SPC"') +
+            (b.riferimentoMessaggio ? e('RiferimentoMessaggio', escapeXml(b.riferimentoMessaggio)) : ''),
+        ),
+    ) +
     eccezioni +
     '</eGov_IT:Intestazione>'
+  )
 }

@@ -4,7 +4,16 @@
 import { fromRomeWallClock } from '../../clock.ts'
 import type { EccezioneBusta } from '../../errors.ts'
 import {
-  CODICE, EGOV_ACTOR, EGOV_NS, INOLTRI, PROFILI_COLLABORAZIONE, TIPI_TEMPO, eccezione, identificatoreParts, type BustaRichiesta, type Nome,
+  CODICE,
+  EGOV_ACTOR,
+  EGOV_NS,
+  INOLTRI,
+  PROFILI_COLLABORAZIONE,
+  TIPI_TEMPO,
+  eccezione,
+  identificatoreParts,
+  type BustaRichiesta,
+  type Nome,
 } from '../../policy/spcoop-busta.ts'
 import { SOAP_ENV_NS } from './namespaces.ts'
 import { attributes, children, plainAttribute, qname, scopeOf, single, textOf, type Scope, type XmlNode } from './xml-tree.ts'
@@ -129,7 +138,17 @@ export function readBusta(entry: XmlNode, scope: Scope): BustaRichiesta {
     return busta
   }
   const h = egovChildren(header.node, header.scope)
-  const known = ['Mittente', 'Destinatario', 'ProfiloCollaborazione', 'Collaborazione', 'Servizio', 'Azione', 'Messaggio', 'ProfiloTrasmissione', 'Sequenza']
+  const known = [
+    'Mittente',
+    'Destinatario',
+    'ProfiloCollaborazione',
+    'Collaborazione',
+    'Servizio',
+    'Azione',
+    'Messaggio',
+    'ProfiloTrasmissione',
+    'Sequenza',
+  ]
   for (const c of h.list) if (!known.includes(c.local)) add('002', 'IntestazioneMessaggio')
 
   busta.mittente = checked(parteOf(h.get('Mittente'), 'Mittente'), '101', add)
@@ -186,7 +205,8 @@ function readMessaggio(messaggio: Child | undefined, busta: BustaRichiesta, add:
   }
   // a request of a synchronous service refers to no earlier message: a RiferimentoMessaggio is read, not used
   const riferimento = m.get('RiferimentoMessaggio')
-  if (riferimento && (riferimento.node === undefined || textOf(riferimento.node) === undefined)) add('109', 'Messaggio/RiferimentoMessaggio', 'LIEVE')
+  if (riferimento && (riferimento.node === undefined || textOf(riferimento.node) === undefined))
+    add('109', 'Messaggio/RiferimentoMessaggio', 'LIEVE')
 }
 
 /** The optional lists: accepted when well formed; a malformed one is reported (LIEVE), as it changes nothing here. */

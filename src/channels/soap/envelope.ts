@@ -16,7 +16,13 @@ export { REQUEST_ELEMENT, SERVICE_NS, SOAP12_ENV_NS, SOAP_ENV_NS, SOAP_ACTION } 
 
 /** The request's children in the order the XSD's sequence declares them. */
 export const REQUEST_FIELDS = [
-  'identificativoOperatore', 'riferimentoPratica', 'codiceFiscale', 'numeroVerbale', 'dataVerbale', 'categoria', 'giudizio',
+  'identificativoOperatore',
+  'riferimentoPratica',
+  'codiceFiscale',
+  'numeroVerbale',
+  'dataVerbale',
+  'categoria',
+  'giudizio',
 ] as const
 
 const parser = new XMLParser({
@@ -35,8 +41,11 @@ const parser = new XMLParser({
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 /** A refusal of the envelope: why (for the traccia), and the element and rule a partner is told. */
-const malformed = (reason: string, campo = 'soap:Envelope', regola: Regola = 'xml'): Payload =>
-  ({ kind: 'malformed', reason, errori: [{ campo: echoed(campo), regola }] })
+const malformed = (reason: string, campo = 'soap:Envelope', regola: Regola = 'xml'): Payload => ({
+  kind: 'malformed',
+  reason,
+  errori: [{ campo: echoed(campo), regola }],
+})
 
 /** What the SOAP channel reads of a request: its payload, and the e-Gov busta of its header when there is one. */
 export interface Envelope {
@@ -65,7 +74,8 @@ export function readEnvelope(body: unknown): Envelope {
   // SOAP forbids DTDs, and refusing them before parsing is what keeps entity expansion out.
   if (/<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.test(text)) return bare(malformed('DTD o dichiarazione di entità non ammessa'))
   const declaration = /^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']/i.exec(text)
-  if (declaration && !/^utf-?8$/i.test(declaration[1] as string)) return bare(malformed('codifica dichiarata diversa da UTF-8', 'soap:Envelope', 'codifica'))
+  if (declaration && !/^utf-?8$/i.test(declaration[1] as string))
+    return bare(malformed('codifica dichiarata diversa da UTF-8', 'soap:Envelope', 'codifica'))
   // what partners send is read without the general parser; anything else takes it (xml-fast-path.ts)
   let doc = readSimpleXml(text)
   if (doc === undefined) {
@@ -100,10 +110,12 @@ export function readEnvelope(body: unknown): Envelope {
     if (node === undefined) return bare(malformed(`${name} ripetuto`, name, 'duplicato'))
     const scope = scopeOf(node, envScope)
     const q = qname(name, scope)
-    if (q.ns !== SOAP_ENV_NS || (q.local !== 'Header' && q.local !== 'Body')) return bare(malformed(`elemento inatteso in Envelope: ${q.local}`, q.local, 'non-previsto'))
+    if (q.ns !== SOAP_ENV_NS || (q.local !== 'Header' && q.local !== 'Body'))
+      return bare(malformed(`elemento inatteso in Envelope: ${q.local}`, q.local, 'non-previsto'))
     if (q.local === 'Body') {
       if (bodyNode !== undefined) return bare(malformed('soap:Body ripetuto', 'soap:Body', 'duplicato'))
-      if (headerNode === undefined && bodySeenBeforeHeader(children(envelope), envScope)) return bare(malformed('soap:Header dopo soap:Body', 'soap:Header', 'ordine'))
+      if (headerNode === undefined && bodySeenBeforeHeader(children(envelope), envScope))
+        return bare(malformed('soap:Header dopo soap:Body', 'soap:Header', 'ordine'))
       bodyNode = node
       bodyScope = scope
     } else {
@@ -116,12 +128,22 @@ export function readEnvelope(body: unknown): Envelope {
   const busta = headerNode ? bustaOf(headerNode.node, headerNode.scope) : undefined
   const security = headerNode ? securityOf(headerNode.node, headerNode.scope) : undefined
   const messageId = headerNode ? messageIdOf(headerNode.node, headerNode.scope) : undefined
-  const withBusta = (payload: Payload): Envelope => ({ payload, ...(busta ? { busta } : {}), ...(security ? { security } : {}), ...(messageId ? { messageId } : {}) })
+  const withBusta = (payload: Payload): Envelope => ({
+    payload,
+    ...(busta ? { busta } : {}),
+    ...(security ? { security } : {}),
+    ...(messageId ? { messageId } : {}),
+  })
   // a header the sender marked mustUnderstand, which this service does not understand: SOAP's MustUnderstand fault
   if (headerNode) {
     const notUnderstood = mustUnderstandHeader(headerNode.node, headerNode.scope)
     if (notUnderstood) {
-      return withBusta({ kind: 'malformed', reason: `intestazione mustUnderstand non compresa: ${notUnderstood}`, errori: [{ campo: notUnderstood, regola: 'mustUnderstand' }], mustUnderstand: notUnderstood })
+      return withBusta({
+        kind: 'malformed',
+        reason: `intestazione mustUnderstand non compresa: ${notUnderstood}`,
+        errori: [{ campo: notUnderstood, regola: 'mustUnderstand' }],
+        mustUnderstand: notUnderstood,
+      })
     }
   }
   return withBusta(readBody(bodyNode, bodyScope))
@@ -182,7 +204,8 @@ function bustaOf(header: XmlNode, scope: Scope): BustaRichiesta | undefined {
 /** The one operation of the Body, read into the request's named fields. */
 function readBody(bodyNode: XmlNode, bodyScope: Scope): Payload {
   const operations = children(bodyNode)
-  if (operations.length !== 1) return malformed('soap:Body deve contenere una sola operazione', 'soap:Body', operations.length ? 'duplicato' : 'obbligatorio')
+  if (operations.length !== 1)
+    return malformed('soap:Body deve contenere una sola operazione', 'soap:Body', operations.length ? 'duplicato' : 'obbligatorio')
   const [opName, opValue] = operations[0] as [string, unknown]
   const operation = single(opValue)
   if (operation === undefined) return malformed('operazione ripetuta', REQUEST_ELEMENT, 'duplicato')
@@ -205,7 +228,8 @@ function readBody(bodyNode: XmlNode, bodyScope: Scope): Payload {
     if (index < lastIndex) return malformed(`${q.local} fuori dall'ordine dello schema`, q.local, 'ordine')
     lastIndex = index
     if (children(node).length > 0) return malformed(`${q.local} deve contenere solo testo`, q.local, 'tipo')
-    if (attributes(node).some(([k]) => k !== 'xmlns' && !k.startsWith('xmlns:'))) return malformed(`${q.local} non ammette attributi`, q.local, 'formato')
+    if (attributes(node).some(([k]) => k !== 'xmlns' && !k.startsWith('xmlns:')))
+      return malformed(`${q.local} non ammette attributi`, q.local, 'formato')
     const text = typeof node === 'string' ? node : node['#text']
     const raw = typeof text === 'string' || typeof text === 'number' ? String(text) : ''
     const decoded = decodeText(raw)

@@ -59,7 +59,9 @@ export function renderFault(transactionId: string, refusal: Refusal, header?: st
       element('descrizione', kind.description) +
       element('identificativoTransazione', transactionId) +
       element('riprovaTraSecondi', refusal.retryAfterSeconds) +
-      (refusal.errori ?? []).map((e) => `<v1:erroreCampo>${element('campo', e.campo)}${element('regola', e.regola)}</v1:erroreCampo>`).join('') +
+      (refusal.errori ?? [])
+        .map((e) => `<v1:erroreCampo>${element('campo', e.campo)}${element('regola', e.regola)}</v1:erroreCampo>`)
+        .join('') +
       element('indirizzoOrigine', refusal.indirizzo) +
       element('prossimaApertura', refusal.prossimaApertura?.toISOString()) +
       element('azzeramentoQuota', refusal.azzeramento?.toISOString()) +

@@ -37,7 +37,8 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
       reply.log.error({ tx: outcome.transactionId, err: { message: messageOf(err) } }, 'answer busta not built')
     }
     reply.header('content-type', XML)
-    if (outcome.kind === 'answer') return reply.code(200).send(signed(renderRisposta(outcome.transactionId, outcome.answer, header), outcome.call))
+    if (outcome.kind === 'answer')
+      return reply.code(200).send(signed(renderRisposta(outcome.transactionId, outcome.answer, header), outcome.call))
     if (outcome.refusal.retryAfterSeconds !== undefined) reply.header('retry-after', String(outcome.refusal.retryAfterSeconds))
     // WS-I Basic Profile: a SOAP 1.1 fault travels with HTTP 500, whoever is at fault
     return reply.code(500).send(signed(renderFault(outcome.transactionId, outcome.refusal, header), outcome.call))
@@ -52,7 +53,11 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
     const relatesTo = call.verifiedMessageId ?? call.soap?.messageId
     return signEnvelope(xml, {
       ...options.signing,
-      addressing: [['Action', `${SOAP_ACTION}Response`], ['MessageID', `urn:uuid:${randomUUID()}`], ...(relatesTo ? [['RelatesTo', relatesTo] as [string, string]] : [])],
+      addressing: [
+        ['Action', `${SOAP_ACTION}Response`],
+        ['MessageID', `urn:uuid:${randomUUID()}`],
+        ...(relatesTo ? [['RelatesTo', relatesTo] as [string, string]] : []),
+      ],
       body: profile === 'INTEGRITY_SOAP_01',
     })
   }
@@ -66,8 +71,10 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
     if (envelope.busta) call.busta = envelope.busta
     if (Buffer.isBuffer(request.body)) {
       call.soap = {
-        body: request.body, address: `${publicBase(request, options.publicAddress)}${SOAP_PATH}`,
-        securityMustUnderstand: envelope.security?.mustUnderstand ?? false, ...(envelope.messageId ? { messageId: envelope.messageId } : {}),
+        body: request.body,
+        address: `${publicBase(request, options.publicAddress)}${SOAP_PATH}`,
+        securityMustUnderstand: envelope.security?.mustUnderstand ?? false,
+        ...(envelope.messageId ? { messageId: envelope.messageId } : {}),
       }
     }
     return send(reply, await pipeline.handle(call))
@@ -77,16 +84,27 @@ export async function soapChannel(app: FastifyInstance, options: SoapChannelOpti
     const action = soapActionOf(request)
     const envelope = readEnvelope(request.body)
     // a SOAPAction naming another operation would leave which one was meant to the reader
-    return handle(request, reply, action && action !== SOAP_ACTION
-      ? { ...envelope, payload: { kind: 'malformed', reason: 'SOAPAction sconosciuta', errori: [{ campo: 'SOAPAction', regola: 'operazione' }] } }
-      : envelope)
+    return handle(
+      request,
+      reply,
+      action && action !== SOAP_ACTION
+        ? {
+            ...envelope,
+            payload: { kind: 'malformed', reason: 'SOAPAction sconosciuta', errori: [{ campo: 'SOAPAction', regola: 'operazione' }] },
+          }
+        : envelope,
+    )
   })
 
   app.get(SOAP_PATH, async (request, reply) => {
     const query = request.query as Record<string, unknown>
     if ('wsdl' in query || 'WSDL' in query) return reply.type(XML).send(servedWsdl(publicBase(request, options.publicAddress)))
     if ('xsd' in query) return reply.type(XML).send(xsdSource)
-    return reply.code(405).header('allow', 'POST').type('text/plain; charset=utf-8').send('VerificaGiudizio si invoca con POST; il WSDL è in ?wsdl\n')
+    return reply
+      .code(405)
+      .header('allow', 'POST')
+      .type('text/plain; charset=utf-8')
+      .send('VerificaGiudizio si invoca con POST; il WSDL è in ?wsdl\n')
   })
 
   app.setErrorHandler(channelErrorHandler('soap', options, send))

@@ -51,7 +51,10 @@ export function signEnvelope(xml: string, o: WsSigning): string {
   security.appendChild(bst)
   const now = o.now ?? new Date()
   const timestamp = withId(doc.createElementNS(NS.wsu, 'wsu:Timestamp'), 'TS')
-  for (const [name, at] of [['Created', now], ['Expires', new Date(now.getTime() + (o.ttlSeconds ?? 300) * 1000)]] as const) {
+  for (const [name, at] of [
+    ['Created', now],
+    ['Expires', new Date(now.getTime() + (o.ttlSeconds ?? 300) * 1000)],
+  ] as const) {
     const e = doc.createElementNS(NS.wsu, `wsu:${name}`)
     e.appendChild(doc.createTextNode(at.toISOString()))
     timestamp.appendChild(e)
@@ -70,11 +73,19 @@ export function signEnvelope(xml: string, o: WsSigning): string {
     privateKey: o.key,
     signatureAlgorithm: signatureMethodFor(o.key),
     canonicalizationAlgorithm: EXC_C14N,
-    getKeyInfoContent: () => `<wsse:SecurityTokenReference xmlns:wsse="${NS.wsse}"><wsse:Reference URI="#${bstId}" ValueType="${X509V3}"/></wsse:SecurityTokenReference>`,
+    getKeyInfoContent: () =>
+      `<wsse:SecurityTokenReference xmlns:wsse="${NS.wsse}"><wsse:Reference URI="#${bstId}" ValueType="${X509V3}"/></wsse:SecurityTokenReference>`,
   })
   for (const id of ids) {
-    sig.addReference({ xpath: `//*[@*[local-name(.)='Id']='${id}']`, transforms: [EXC_C14N], digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256' })
+    sig.addReference({
+      xpath: `//*[@*[local-name(.)='Id']='${id}']`,
+      transforms: [EXC_C14N],
+      digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+    })
   }
-  sig.computeSignature(unsigned, { prefix: 'ds', location: { reference: `//*[local-name(.)='Security' and namespace-uri(.)='${NS.wsse}']`, action: 'append' } })
+  sig.computeSignature(unsigned, {
+    prefix: 'ds',
+    location: { reference: `//*[local-name(.)='Security' and namespace-uri(.)='${NS.wsse}']`, action: 'append' },
+  })
   return sig.getSignedXml()
 }

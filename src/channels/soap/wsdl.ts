@@ -16,8 +16,5 @@ const inlined = wsdlSource.replace(
 
 /** The WSDL with the address of the service at `base` (https://host[:port][/prefix]). */
 export function servedWsdl(base: string): string {
-  return inlined.replace(
-    /<soap:address location="[^"]*"\/>/,
-    `<soap:address location="${escapeXml(`${base}/ws/invciv`)}"/>`,
-  )
+  return inlined.replace(/<soap:address location="[^"]*"\/>/, `<soap:address location="${escapeXml(`${base}/ws/invciv`)}"/>`)
 }

@@ -25,7 +25,8 @@ const reserved = (name: string) => name in Object.prototype || name === 'prototy
 // the same depth fast-xml-parser is given (maxNestedTags): deeper documents are its to refuse
 const MAX_DEPTH = 31
 
-const DECLARATION = /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(["'])1\.[0-9]\1(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(["'])[A-Za-z][A-Za-z0-9._-]{0,39}\2)?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(["'])(?:yes|no)\3)?[ \t\r\n]*\?>/
+const DECLARATION =
+  /^<\?xml[ \t\r\n]+version[ \t\r\n]*=[ \t\r\n]*(["'])1\.[0-9]\1(?:[ \t\r\n]+encoding[ \t\r\n]*=[ \t\r\n]*(["'])[A-Za-z][A-Za-z0-9._-]{0,39}\2)?(?:[ \t\r\n]+standalone[ \t\r\n]*=[ \t\r\n]*(["'])(?:yes|no)\3)?[ \t\r\n]*\?>/
 
 type Tree = Record<string, unknown>
 
@@ -114,7 +115,7 @@ export function readSimpleXml(text: string): Tree | undefined {
       // a leaf's text, trimmed as fast-xml-parser trims it; after children, only white space was allowed
       const own = top.children === undefined ? text.slice(top.textFrom, i - 1).trim() : ''
       stack.pop()
-      attach(stack.length === 0 ? root : (stack[stack.length - 1] as Open).children as Tree, top.name, valueOf(top, own))
+      attach(stack.length === 0 ? root : ((stack[stack.length - 1] as Open).children as Tree), top.name, valueOf(top, own))
       i = k + 1
       continue
     }

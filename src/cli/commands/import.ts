@@ -21,7 +21,8 @@ async function sha256Of(file: string): Promise<string | null> {
 }
 
 export function importCommands(program: Command): void {
-  program.command('import')
+  program
+    .command('import')
     .description('load data files')
     .command('verbali')
     .argument('<file>', 'a .csv (with header) or .jsonl file of verbali; optional column annullato (S/N)')
@@ -33,16 +34,25 @@ export function importCommands(program: Command): void {
       rejects.write('riga,motivo\n')
       const tty = process.stderr.isTTY && !wantsJson(cmd)
       const sha256 = await sha256Of(file)
-      const summary = await withDatabase((db) => importVerbaliFile(db.pool, file, {
-        onReject: (r) => rejects.write(`${r.line},"${r.reason.replace(/"/g, '""')}"\n`),
-        // a progress line that rewrites itself, only when a person is watching
-        onProgress: tty ? (lines, rejected, bytes) => process.stderr.write(`\r${lines} righe lette, ${rejected} scartate, ${(bytes / 1048576).toFixed(1)} MB`) : undefined,
-        beforeCommit: (tx, counts) => recordChange(tx, cliActor(), { oggetto: 'verbali', azione: 'import', dopo: { file: path.basename(file), sha256, ...counts } }),
-      })).finally(() => new Promise((r) => rejects.end(r)))
+      const summary = await withDatabase((db) =>
+        importVerbaliFile(db.pool, file, {
+          onReject: (r) => rejects.write(`${r.line},"${r.reason.replace(/"/g, '""')}"\n`),
+          // a progress line that rewrites itself, only when a person is watching
+          onProgress: tty
+            ? (lines, rejected, bytes) =>
+                process.stderr.write(`\r${lines} righe lette, ${rejected} scartate, ${(bytes / 1048576).toFixed(1)} MB`)
+            : undefined,
+          beforeCommit: (tx, counts) =>
+            recordChange(tx, cliActor(), { oggetto: 'verbali', azione: 'import', dopo: { file: path.basename(file), sha256, ...counts } }),
+        }),
+      ).finally(() => new Promise((r) => rejects.end(r)))
       if (tty) process.stderr.write('\n')
       if (summary.rejected === 0) await unlink(rejectsFile).catch(() => undefined)
-      print(cmd, { ...summary, scarti: summary.rejected ? rejectsFile : null },
+      print(
+        cmd,
+        { ...summary, scarti: summary.rejected ? rejectsFile : null },
         `inserted ${summary.inserted}, updated ${summary.updated}, unchanged ${summary.unchanged}, rejected ${summary.rejected}` +
-        (summary.rejected ? ` (see ${rejectsFile})` : ''))
+          (summary.rejected ? ` (see ${rejectsFile})` : ''),
+      )
     })
 }

@@ -26,7 +26,8 @@ function exampleCall(partnerUrl: string): string {
 export async function serve(): Promise<void> {
   const config = loadConfig()
   const gateway = await startGateway(config)
-  if (config.dev && config.tls.ca === path.join(projectRoot, 'certs-dev', 'ca.crt')) process.stdout.write(`${exampleCall(gateway.partnerUrl)}\n`)
+  if (config.dev && config.tls.ca === path.join(projectRoot, 'certs-dev', 'ca.crt'))
+    process.stdout.write(`${exampleCall(gateway.partnerUrl)}\n`)
   // SIGHUP reloads the TLS material of this process, as `invciv tls reload` does for every process
   process.on('SIGHUP', () => {
     const result = gateway.tls.reload()

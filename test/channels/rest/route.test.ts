@@ -14,12 +14,25 @@ async function appAnswering(refusal: Refusal) {
     quota: async () => undefined,
   }
   const app = Fastify()
-  await app.register(restChannel, { pipeline, clock: systemClock, trustedProxies: undefined, bodyLimit: 16_384, publicAddress: { url: undefined, fallbackAuthority: 'localhost:8443' } })
+  await app.register(restChannel, {
+    pipeline,
+    clock: systemClock,
+    trustedProxies: undefined,
+    bodyLimit: 16_384,
+    publicAddress: { url: undefined, fallbackAuthority: 'localhost:8443' },
+  })
   t.teardown(() => app.close())
   return app
 }
 
-const body = { identificativoOperatore: 'op', riferimentoPratica: 'p', codiceFiscale: 'RSSMRA80A01H501U', numeroVerbale: 'n', dataVerbale: '2023-01-01', categoria: 'CECITA' }
+const body = {
+  identificativoOperatore: 'op',
+  riferimentoPratica: 'p',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'n',
+  dataVerbale: '2023-01-01',
+  categoria: 'CECITA',
+}
 
 t.test('SERVIZIO_NON_DISPONIBILE is a 503 with Retry-After', async (t) => {
   const app = await appAnswering(refuse('SERVIZIO_NON_DISPONIBILE', { retryAfterSeconds: 30, reason: 'database non raggiungibile' }))

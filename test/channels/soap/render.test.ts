@@ -18,11 +18,18 @@ t.test('every kind of answer validates against the XSD', async (t) => {
 })
 
 t.test('every refusal code renders a fault whose detail validates against the XSD', async (t) => {
-  const faults = refusalCodes.map((code) => renderFault(randomUUID(), { code, retryAfterSeconds: code === 'QUOTA_GIORNALIERA_ESAURITA' ? 3600 : undefined }))
+  const faults = refusalCodes.map((code) =>
+    renderFault(randomUUID(), { code, retryAfterSeconds: code === 'QUOTA_GIORNALIERA_ESAURITA' ? 3600 : undefined }),
+  )
   const errors = await xsdErrorsEach(faults)
   refusalCodes.forEach((code, i) => {
     t.same(errors[i], [], code)
-    t.match(faults[i], code.startsWith('SERVIZIO') || code === 'ERRORE_INTERNO' ? '<faultcode>soap:Server</faultcode>' : '<faultcode>soap:Client</faultcode>')
+    t.match(
+      faults[i],
+      code.startsWith('SERVIZIO') || code === 'ERRORE_INTERNO'
+        ? '<faultcode>soap:Server</faultcode>'
+        : '<faultcode>soap:Client</faultcode>',
+    )
   })
 })
 

@@ -12,8 +12,15 @@ import { pem } from '../../helpers/certs.ts'
 
 // the general path's parser, with the options src/channels/soap/envelope.ts gives it
 const parser = new XMLParser({
-  ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, parseAttributeValue: false, trimValues: true,
-  processEntities: false, ignoreDeclaration: true, ignorePiTags: true, maxNestedTags: 32,
+  ignoreAttributes: false,
+  attributeNamePrefix: '@_',
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  processEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  maxNestedTags: 32,
 })
 
 const valid = envelopeOf({ ...validFields, giudizio: 'INVALIDO_100' })
@@ -25,7 +32,13 @@ const everyday: Record<string, string> = {
   'bare request': valid,
   'e-Gov busta, as GovWay lays it out': withHeader(busta(), bodyXml),
   'WS-Security signature, as a ModI client signs': signEnvelope(valid, {
-    ...signing, body: true, addressing: [['To', 'https://127.0.0.1/ws/invciv'], ['Action', SOAP_ACTION], ['MessageID', 'urn:uuid:0b1d6c2e-7f1a-4c55-9e43-2f8d2b8c1a11']],
+    ...signing,
+    body: true,
+    addressing: [
+      ['To', 'https://127.0.0.1/ws/invciv'],
+      ['Action', SOAP_ACTION],
+      ['MessageID', 'urn:uuid:0b1d6c2e-7f1a-4c55-9e43-2f8d2b8c1a11'],
+    ],
   }),
   'pretty printed, single quotes, default namespace': `<?xml version='1.0' encoding='utf-8' standalone='yes'?>\r\n<Envelope xmlns='http://schemas.xmlsoap.org/soap/envelope/'>\r\n  <Header/>\r\n  <Body>\r\n    <VerificaGiudizioRichiesta xmlns="urn:it:inps:invciv:verifica:v1">\r\n      <identificativoOperatore> op.1 </identificativoOperatore>\r\n      <codiceFiscale>RSSMRA80A01H501U</codiceFiscale>\r\n    </VerificaGiudizioRichiesta>\r\n  </Body>\r\n</Envelope>\r\n`,
 }
@@ -43,7 +56,9 @@ function agrees(text: string): { read: boolean; problem?: string } {
   } catch {
     return { read: true, problem: 'read a document the parser refuses' }
   }
-  return JSON.stringify(fast) === JSON.stringify(general) ? { read: true } : { read: true, problem: `trees differ: ${JSON.stringify(fast).slice(0, 800)} against ${JSON.stringify(general).slice(0, 800)}` }
+  return JSON.stringify(fast) === JSON.stringify(general)
+    ? { read: true }
+    : { read: true, problem: `trees differ: ${JSON.stringify(fast).slice(0, 800)} against ${JSON.stringify(general).slice(0, 800)}` }
 }
 
 t.test('the envelopes partners send take the fast path, into the tree the parser gives', async (t) => {
@@ -105,13 +120,41 @@ t.test('on the fuzz corpus and on mutations of every envelope, the fast path rea
   }
   // mutations where XML's syntax lives: one of its characters inserted, dropped or replaced, one at a time
   const r = prng(seed)
-  const syntax = ['<', '>', '/', '=', '"', "'", ':', ' ', '\n', '!', '?', '&', ';', '-', '_', 'a', '1', '\u00a0', '\u2028', '\ufeff', '\t', '\r']
+  const syntax = [
+    '<',
+    '>',
+    '/',
+    '=',
+    '"',
+    "'",
+    ':',
+    ' ',
+    '\n',
+    '!',
+    '?',
+    '&',
+    ';',
+    '-',
+    '_',
+    'a',
+    '1',
+    '\u00a0',
+    '\u2028',
+    '\ufeff',
+    '\t',
+    '\r',
+  ]
   for (const [name, xml] of Object.entries(everyday)) {
     for (let k = 0; k < 1500; k++) {
       const at = Math.floor(r() * xml.length)
       const ch = syntax[Math.floor(r() * syntax.length)] as string
       const how = Math.floor(r() * 3)
-      const mutated = how === 0 ? xml.slice(0, at) + ch + xml.slice(at) : how === 1 ? xml.slice(0, at) + xml.slice(at + 1) : xml.slice(0, at) + ch + xml.slice(at + 1)
+      const mutated =
+        how === 0
+          ? xml.slice(0, at) + ch + xml.slice(at)
+          : how === 1
+            ? xml.slice(0, at) + xml.slice(at + 1)
+            : xml.slice(0, at) + ch + xml.slice(at + 1)
       check(`${name}, mutation ${k} (${['insert', 'drop', 'replace'][how]} at ${at})`, mutated)
     }
   }
