@@ -33,11 +33,9 @@ import { SERVICE_NS, SOAP_ACTION } from '../src/channels/soap/envelope.ts'
 import { gatewayActor } from '../src/audit/change-log.ts'
 import { addPrincipal } from '../src/registry/principals.ts'
 import { primaryAndReplica, replicaMissing } from './replica.ts'
-import { Agent, request } from 'undici'
 import { procStat } from './proc-stat.ts'
-import { bornDuring, busiestOthers, during, type ProbeOutput } from './tools/tail-probe.ts'
+import { tailWatch, type PacedSummary } from './tools/half-rate-watch.ts'
 import { imageCommand } from './image-command.ts'
-import { clearStart, EPMD_CHECK_PERIOD_MS, EPMD_STARTER, periodOf, watchBirths } from './tools/neighbours.ts'
 
 const quick = process.argv.includes('--quick')
 // --tail-only: W1 and the half-rate row alone, with where its tail went; prints them and writes no results
@@ -59,8 +57,6 @@ const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
 if (!process.execArgv.includes('--no-memory-reducer'))
   log('without --no-memory-reducer (npm run bench gives it), this process may collect its heap during a row')
 const started = Date.now()
-// RabbitMQ's epmd-starter VMs, born once a minute, from now until the half-rate row (bench/tools/neighbours.ts)
-const epmdStarters = watchBirths(EPMD_STARTER)
 
 // ---- the database --------------------------------------------------------------------------------
 let embedded: EmbeddedCluster | undefined
@@ -304,6 +300,19 @@ const GENERATOR_NICE = Number(process.env.BENCH_GENERATOR_NICE ?? (os.userInfo()
 // half-rate window beside that run's largest cluster of slow requests (103 of 287). As for this process, off.
 const HELPER_NODE_FLAGS = ['--no-memory-reducer', '--import', 'tsx']
 
+// where the half-rate row's tail goes: its instruments live in bench/tools/half-rate-watch.ts
+const tailWatcher = tailWatch({
+  pool,
+  work,
+  durationSeconds: plan.duration,
+  log,
+  spawned,
+  helperNodeFlags: HELPER_NODE_FLAGS,
+  generatorNice: GENERATOR_NICE,
+  opsTls: { key: certs('ops.key'), cert: certs('ops.crt'), ca: tls.ca },
+  keepTail,
+})
+
 function generate(script: string, optionsFile: string): Promise<string> {
   const args = [...HELPER_NODE_FLAGS, path.join(projectRoot, script), optionsFile]
   return GENERATOR_NICE ? run('nice', ['-n', String(GENERATOR_NICE), process.execPath, ...args]) : run(process.execPath, args)
@@ -346,7 +355,7 @@ async function load(name: string, pid: number | undefined, options: Record<strin
     windowStartMs?: number
   }
   if (r.generatorLagMaxMs !== undefined)
-    generatorLag.last = {
+    lastPaced = {
       p99Ms: r.generatorLagP99Ms,
       maxMs: r.generatorLagMaxMs,
       slowPerSecond: r.slowPerSecond ?? [],
@@ -375,181 +384,10 @@ async function load(name: string, pid: number | undefined, options: Record<strin
   return row
 }
 
-// ---- the tail at half rate: what the gateway and PostgreSQL did while it was measured ------------------
-type Samples = Map<string, number>
-const halfRate: { tail?: Record<string, unknown>; where?: string[] } = {}
-const generatorLag: {
-  last?: { p99Ms: number | undefined; maxMs: number; slowPerSecond: number[]; slowAt: string; windowStartMs?: number }
-} = {}
-const opsAgent = new Agent({
-  connect: { key: readFileSync(certs('ops.key')), cert: readFileSync(certs('ops.crt')), ca: readFileSync(tls.ca) },
-})
-
-/** The gateway's Prometheus samples, by their full name with labels. */
-async function scrape(adminPort: number): Promise<Samples> {
-  const res = await request(`https://127.0.0.1:${adminPort}/metrics`, { dispatcher: opsAgent })
-  const samples: Samples = new Map()
-  for (const line of (await res.body.text()).split('\n')) {
-    const m = /^([a-z_]+(?:\{[^}]*\})?) ([0-9.e+-]+|NaN)$/.exec(line)
-    if (m) samples.set(m[1] as string, Number(m[2]))
-  }
-  return samples
-}
-
-async function databaseActivity() {
-  // PostgreSQL 17 moved the checkpointer's counters out of pg_stat_bgwriter (the embedded server is 18)
-  const modern = Number((await pool.query<{ v: string }>(`select current_setting('server_version_num') as v`)).rows[0]?.v) >= 170000
-  const [checkpoints, buffers] = modern
-    ? [
-        '(select num_timed + num_requested from pg_stat_checkpointer)',
-        `(select buffers_written from pg_stat_checkpointer) + (select coalesce(sum(writes), 0) from pg_stat_io where backend_type = 'client backend')`,
-      ]
-    : [
-        '(select checkpoints_timed + checkpoints_req from pg_stat_bgwriter)',
-        '(select buffers_checkpoint + buffers_backend from pg_stat_bgwriter)',
-      ]
-  const { rows } = await pool.query<{ checkpoints: string; buffers: string; autovacuum: string }>(`
-    select ${checkpoints} as checkpoints, ${buffers} as buffers,
-           (select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_user_tables) as autovacuum`)
-  const r = rows[0] as { checkpoints: string; buffers: string; autovacuum: string }
-  return { checkpoints: Number(r.checkpoints), buffers: Number(r.buffers), autovacuum: Number(r.autovacuum) }
-}
-
-/** A histogram's quantile over the interval between two scrapes: the upper bound of the bucket it falls in. */
-function quantile(before: Samples, after: Samples, metric: string, labels: string, q: number): number | null {
-  const buckets = [...after]
-    .filter(([k]) => k.startsWith(`${metric}_bucket{`) && k.includes(labels))
-    .map(([k, v]) => ({
-      le: Number(/le="([^"]+)"/.exec(k)?.[1] === '+Inf' ? Infinity : /le="([^"]+)"/.exec(k)?.[1]),
-      n: v - (before.get(k) ?? 0),
-    }))
-    .sort((a, b) => a.le - b.le)
-  const total = buckets.at(-1)?.n ?? 0
-  if (!total) return null
-  const found = buckets.find((b) => b.n >= q * total)
-  return found ? found.le * 1000 : null
-}
-
-/** Between two scrapes `seconds` apart: the generator's whole run, its own warm-up included. */
-function diagnose(
-  before: Samples,
-  after: Samples,
-  dbBefore: Awaited<ReturnType<typeof databaseActivity>>,
-  dbAfter: Awaited<ReturnType<typeof databaseActivity>>,
-  seconds: number,
-) {
-  const delta = (k: string) => (after.get(k) ?? 0) - (before.get(k) ?? 0)
-  const sumOf = (prefix: string) => [...after.keys()].filter((k) => k.startsWith(prefix)).reduce((n, k) => n + delta(k), 0)
-  return {
-    commitP50Ms: quantile(before, after, 'invciv_batch_duration_seconds', 'kind="commit"', 0.5),
-    commitP99Ms: quantile(before, after, 'invciv_batch_duration_seconds', 'kind="commit"', 0.99),
-    readP99Ms: quantile(before, after, 'invciv_batch_duration_seconds', 'kind="lettura"', 0.99),
-    callsPerCommit: Number(
-      (delta('invciv_batch_calls_sum{kind="commit"}') / Math.max(1, delta('invciv_batch_calls_count{kind="commit"}'))).toFixed(1),
-    ),
-    commitsPerSecond: Number((delta('invciv_batch_calls_count{kind="commit"}') / seconds).toFixed(0)),
-    callsPerRead: Number(
-      (delta('invciv_batch_calls_sum{kind="lettura"}') / Math.max(1, delta('invciv_batch_calls_count{kind="lettura"}'))).toFixed(1),
-    ),
-    readsPerSecond: Number((delta('invciv_batch_calls_count{kind="lettura"}') / seconds).toFixed(0)),
-    gcPauses: sumOf('invciv_nodejs_gc_duration_seconds_count'),
-    gcMs: Number((sumOf('invciv_nodejs_gc_duration_seconds_sum') * 1000).toFixed(1)),
-    gcPausesOver10Ms:
-      sumOf('invciv_nodejs_gc_duration_seconds_count') -
-      [...after.keys()].filter((k) => k.startsWith('invciv_nodejs_gc_duration_seconds_bucket{le="0.01"')).reduce((n, k) => n + delta(k), 0),
-    eventLoopLagMaxMs: Number(((after.get('invciv_nodejs_eventloop_lag_max_seconds') ?? 0) * 1000).toFixed(1)),
-    eventLoopLagP99Ms: Number(((after.get('invciv_nodejs_eventloop_lag_p99_seconds') ?? 0) * 1000).toFixed(1)),
-    checkpoints: dbAfter.checkpoints - dbBefore.checkpoints,
-    checkpointBuffers: dbAfter.buffers - dbBefore.buffers,
-    autovacuumRuns: dbAfter.autovacuum - dbBefore.autovacuum,
-  }
-}
-
-// The half-rate row from its generator's start to its window's end: start-up, 2 s busy, 1 s settling, 3 s at the
-// rate, then the window (bench/paced.ts)
-const HALF_RATE_SPAN_MS = 7_000 + plan.duration * 1000
-const NEIGHBOUR_GUARD_MS = 2_000
-const neighbours: { epmdStarters?: number; waitedMs?: number } = {}
-/** Waits, if need be, until the half-rate row can run with no epmd-starter boot predicted in it. */
-async function clearOfNeighbours(): Promise<void> {
-  const births = epmdStarters.births()
-  epmdStarters.stop()
-  const period = periodOf(births, EPMD_CHECK_PERIOD_MS)
-  const now = performance.timeOrigin + performance.now()
-  const wait = clearStart(births, now, HALF_RATE_SPAN_MS, period, NEIGHBOUR_GUARD_MS) - now
-  neighbours.epmdStarters = births.length
-  neighbours.waitedMs = Math.round(wait)
-  if (births.length === 0) return
-  log(
-    `RabbitMQ's epmd check booted an Erlang VM ${births.length} times so far, every ${(period / 1000).toFixed(1)} s: ${wait > 0 ? `waiting ${(wait / 1000).toFixed(1)} s so that the next boot falls outside the half-rate row` : 'the next falls outside the half-rate row'}`,
-  )
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-}
-/** bench/tools/tail-probe.ts sampling the gateway, PostgreSQL and the generator until stopped. */
-async function startProbe(gatewayPid: number | undefined): Promise<{ stop: () => Promise<ProbeOutput> }> {
-  const out = path.join(work, `probe-${Date.now()}.json`)
-  const args = [
-    ...HELPER_NODE_FLAGS,
-    path.join(projectRoot, 'bench/tools/tail-probe.ts'),
-    out,
-    String(gatewayPid ?? 0),
-    ...measuredPostmasters.map(String),
-  ]
-  // ahead of everything it watches in the scheduler, like the generator, so its own lateness does not blur a window
-  const child = GENERATOR_NICE
-    ? spawn('nice', ['-n', String(GENERATOR_NICE - 5), process.execPath, ...args])
-    : spawn(process.execPath, args)
-  // a run that fails during the row must not leave it sampling (one did, 20-60 ms of CPU a window in three runs after)
-  spawned.add(child)
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.once('data', () => resolve())
-    child.once('exit', (code) => reject(new Error(`tail probe exited (${code})`)))
-  })
-  return {
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      await exited
-      return JSON.parse(readFileSync(out, 'utf8')) as ProbeOutput
-    },
-  }
-}
-
-/** The slowest windows of the half-rate run against a typical one: who ran, who waited, whether the CPUs idled. */
-function whereTheTailWent(
-  { samples, others, births }: ProbeOutput,
-  paced: { slowAt: string; windowStartMs?: number } | undefined,
-): string[] {
-  if (!paced?.windowStartMs || samples.length < 2) return []
-  const start = paced.windowStartMs
-  const show = (w: Record<string, number>) =>
-    `gateway main thread ${w.gwMainCpu} ms on a CPU (${w.gwMainSys} in the kernel) + ${w.gwMainWait} waiting for one, its other threads ${w.gwOtherCpu}; ` +
-    `PostgreSQL ${w.pgCpu} + ${w.pgWait} waiting; generator ${w.genCpu} + ${w.genWait} waiting; this probe ${w.probeCpu}; other processes about ${w.othersCpu} (hypervisor steal ${w.stealMs}, softirq ${w.softirqMs}); CPUs idle ${w.idlePct} %, iowait ${w.iowaitPct} % (over ${w.spanMs} ms)`
-  const windows: Array<Record<string, number>> = []
-  for (let at = start; at + 100 <= (samples.at(-1)?.t ?? 0) && at < start + plan.duration * 1000; at += 100) {
-    const w = during(samples, at, 100)
-    if (w) windows.push(w)
-  }
-  const median = (k: string) => [...windows].map((w) => w[k] ?? 0).sort((a, b) => a - b)[Math.floor(windows.length / 2)] ?? 0
-  const typical = Object.fromEntries(Object.keys(windows[0] ?? {}).map((k) => [k, median(k)]))
-  const slow = paced.slowAt
-    .split(' ')
-    .filter(Boolean)
-    .map((p) => p.split(':').map(Number) as [number, number])
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 4)
-  return [
-    `a typical 100 ms: ${show(typical)}`,
-    ...slow.map(([ms, n]) => {
-      const w = during(samples, start + ms, 100)
-      const named = busiestOthers(others, start + ms - 100, 300)
-        .map(([name, cpu]) => `${name} ${cpu} ms`)
-        .join(', ')
-      const born = bornDuring(births, start + ms - 300, 400).join(', ')
-      return `${n} slower than p99 fell due at ${ms} ms: ${w ? show(w) : 'not sampled'}${named ? `; the busiest other processes around it: ${named}` : ''}${born ? `; born around it: ${born}` : ''}`
-    }),
-  ]
-}
+// what the half-rate row's watch found (bench/tools/half-rate-watch.ts)
+let halfRate: { tail: Record<string, unknown>; where: string[] }
+// what the paced generator said of the last fixed-rate row: its own lateness, and when its slow requests fell due
+let lastPaced: PacedSummary | undefined
 
 /** One row over several processes: each gets its share of the connections and its own generator, at once. */
 async function loadSplit(
@@ -660,11 +498,7 @@ const GATEWAY_NODE_FLAGS = imageCommand(projectRoot).nodeFlags
   for (const c of plan.levels) await traced(() => load('W1 SOAP gateway', gw.pid, w1Soap, c))
   {
     const w1 = rows.filter((r) => r.name.startsWith('W1')).sort((a, b) => b.rps - a.rps)[0] as Row
-    await clearOfNeighbours()
-    const metricsBefore = await scrape(adminPort)
-    const scrapedAt = performance.now()
-    const dbBefore = await databaseActivity()
-    const probe = await startProbe(gw.pid)
+    const watch = await tailWatcher.begin({ adminPort, gatewayPid: gw.pid, postmasters: measuredPostmasters })
     // right after W1, on the path W1 warmed: after the REST rows, the first seconds of a SOAP row ran slower than
     // the rate (a full run: a backlog of 330 ms built up over 8 s and drained once the path was warm again)
     const half = await traced(() =>
@@ -679,25 +513,7 @@ const GATEWAY_NODE_FLAGS = imageCommand(projectRoot).nodeFlags
         w1.concurrency,
       ),
     )
-    const probed = await probe.stop()
-    if (keepTail) {
-      writeFileSync(path.join(keepTail, 'samples.json'), JSON.stringify(probed))
-      // the samples are in wall-clock ms and the timeline in ms from the window's start: this joins the two
-      writeFileSync(
-        path.join(keepTail, 'window.json'),
-        JSON.stringify({ windowStartMs: generatorLag.last?.windowStartMs, slowAt: generatorLag.last?.slowAt }),
-      )
-    }
-    halfRate.tail = {
-      ...diagnose(metricsBefore, await scrape(adminPort), dbBefore, await databaseActivity(), (performance.now() - scrapedAt) / 1000),
-      generatorLagP99Ms: generatorLag.last?.p99Ms,
-      generatorLagMaxMs: generatorLag.last?.maxMs,
-      slowerThanP99PerSecond: generatorLag.last?.slowPerSecond.join('/'),
-      slowerThanP99At: generatorLag.last?.slowAt,
-      epmdStarterBoots: neighbours.epmdStarters,
-      waitedForThemMs: neighbours.waitedMs,
-    }
-    halfRate.where = whereTheTailWent(probed, generatorLag.last)
+    halfRate = await watch.end(lastPaced)
     log(`half rate: ${JSON.stringify(halfRate.tail)}`)
     for (const line of halfRate.where) log(`  ${line}`)
     if (tailOnly) {
@@ -1048,7 +864,7 @@ async function cleanUp() {
     for (const db of ['invciv_bench', 'invciv_bench_lookup']) await admin.query(`drop database if exists ${db} with (force)`)
     await admin.end()
   }
-  await opsAgent.close()
+  await tailWatcher.close()
   await embedded?.discard()
   rmSync(work, { recursive: true, force: true })
 }
