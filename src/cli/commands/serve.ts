@@ -4,12 +4,9 @@ import type { Command } from 'commander'
 import closeWithGrace from 'close-with-grace'
 import { loadConfig } from '../../config.ts'
 import { projectRoot } from '../../project-root.ts'
-import { startGateway } from '../../main.ts'
-import { SOAP_ACTION } from '../../channels/soap/envelope.ts'
-import { recordReload } from '../../tls/reload-broadcast.ts'
 import { randomUUID } from 'node:crypto'
 
-function exampleCall(partnerUrl: string): string {
+function exampleCall(partnerUrl: string, SOAP_ACTION: string): string {
   const rel = (...parts: string[]) => path.relative(process.cwd(), path.join(projectRoot, ...parts)) || '.'
   return [
     '',
@@ -25,9 +22,16 @@ function exampleCall(partnerUrl: string): string {
 
 export async function serve(): Promise<void> {
   const config = loadConfig()
+  // the gateway's modules (Fastify, the channels, the console) load only when it is served: every other command
+  // starts in about half the time without them
+  const [{ startGateway }, { SOAP_ACTION }, { recordReload }] = await Promise.all([
+    import('../../main.ts'),
+    import('../../channels/soap/envelope.ts'),
+    import('../../tls/reload-broadcast.ts'),
+  ])
   const gateway = await startGateway(config)
   if (config.dev && config.tls.ca === path.join(projectRoot, 'certs-dev', 'ca.crt'))
-    process.stdout.write(`${exampleCall(gateway.partnerUrl)}\n`)
+    process.stdout.write(`${exampleCall(gateway.partnerUrl, SOAP_ACTION)}\n`)
   // SIGHUP reloads the TLS material of this process, as `invciv tls reload` does for every process
   process.on('SIGHUP', () => {
     const result = gateway.tls.reload()
