@@ -9,7 +9,7 @@ import path from 'node:path'
 import { Agent, request } from 'undici'
 import { DEV_PSEUDONYM_KEY } from '../../src/config.ts'
 import { projectRoot } from '../../src/project-root.ts'
-import { freePort } from '../../src/db/embedded.ts'
+import { stablePort } from '../helpers/ports.ts'
 import { loginOf, testDatabase } from '../helpers/database.ts'
 import { invciv } from '../helpers/cli.ts'
 import { freshPki } from '../helpers/pki.ts'
@@ -165,7 +165,7 @@ t.test(
     const [app, db] = await Promise.all([runtimeFolder(t), testDatabase(t, { migrate: false })])
     t.notOk(readdirSync(app).includes('src'), 'no sources, so nothing can run through tsx')
     const pki = freshPki(t)
-    const [port, adminPort, probePort] = [await freePort(), await freePort(), await freePort()]
+    const [port, adminPort, probePort] = [await stablePort(), await stablePort(), await stablePort()]
     const base = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' }
     // the DBA's step (docs/operations.md: database roles): migrate as a superuser, which makes the group roles and grants
     const dba = await new Promise<{ code: number; stderr: string }>((resolve) =>

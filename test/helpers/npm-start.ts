@@ -1,6 +1,6 @@
 // Runs the README's `npm start` in a project folder, as a new user would, and the example call it prints.
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { freePort } from '../../src/db/embedded.ts'
+import { stablePort } from './ports.ts'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -16,13 +16,19 @@ export interface Started {
 
 /** npm start in `cwd` with no configuration but ports of its own (and whatever `env` adds). */
 export async function npmStart(t: Teardown, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Started> {
-  const port = await freePort()
+  const port = await stablePort()
   // its own process group, so that stopping it stops npm and the gateway it runs, and nothing else
   const child = spawn('npm', ['start'], {
     cwd,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, INVCIV_PORT: String(port), INVCIV_ADMIN_PORT: String(await freePort()), ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      INVCIV_PORT: String(port),
+      INVCIV_ADMIN_PORT: String(await stablePort()),
+      ...env,
+    },
   })
   let out = ''
   child.stdout.on('data', (c: Buffer) => (out += c.toString()))

