@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { testDatabase } from '../helpers/database.ts'
 import { TEST_PSEUDONYM_KEY as KEY } from '../helpers/gateway.ts'
+import { cliCommand } from '../helpers/cli.ts'
 import { projectRoot } from '../../src/project-root.ts'
 import { ensurePartition } from '../../src/audit/partitions.ts'
 
@@ -28,20 +29,10 @@ await db.pool.query(`
 /** `invciv audit export` with a capped heap, stdout to a file; resolves with its exit code and stderr. */
 function cappedExport(format: 'csv' | 'jsonl', file: string): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        `--max-old-space-size=${HEAP_MB}`,
-        '--import',
-        'tsx',
-        path.join(projectRoot, 'src/cli/index.ts'),
-        'audit',
-        'export',
-        '--format',
-        format,
-      ],
-      { cwd: projectRoot, env: { PATH: process.env.PATH, DATABASE_URL: db.url, INVCIV_PSEUDONYM_KEY: KEY } },
-    )
+    const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ...cliCommand, 'audit', 'export', '--format', format], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH, DATABASE_URL: db.url, INVCIV_PSEUDONYM_KEY: KEY },
+    })
     let stderr = ''
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
     const out = createWriteStream(file)

@@ -16,7 +16,7 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'invciv-cli-data-'))
 process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }))
 
 // `npm test` compiles the sources once for the run (scripts/test.ts); a file run alone runs them through tsx
-const command = process.env.INVCIV_TEST_BUILD
+export const cliCommand: readonly string[] = process.env.INVCIV_TEST_BUILD
   ? [path.join(process.env.INVCIV_TEST_BUILD, 'dist/cli/index.js')]
   : ['--import', 'tsx', path.join(projectRoot, 'src/cli/index.ts')]
 
@@ -24,7 +24,7 @@ export function invciv(args: string[], env: Record<string, string>): Promise<Cli
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [...command, ...args],
+      [...cliCommand, ...args],
       {
         // development mode: the certs-dev/ CA checks the certificates `cert add` is given
         env: { PATH: process.env.PATH ?? '', INVCIV_DEV: '1', INVCIV_DATA_DIR: dataDir, ...env },
