@@ -18,7 +18,7 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
-import { projectRoot } from '../src/project-root.ts'
+import { projectRoot, RUNTIME_FILES } from '../src/project-root.ts'
 import { embeddedCluster, freePort, type EmbeddedCluster } from '../src/db/embedded.ts'
 import { createPool } from '../src/db/pool.ts'
 import { migrate } from '../src/db/migrate.ts'
@@ -211,8 +211,7 @@ const build = path.join(work, 'build')
     ),
   )
   // what the compiled modules find beside them, as in the image (src/project-root.ts: the folder above dist/)
-  for (const entry of ['package.json', 'node_modules', 'migrations', 'routines', 'wsdl', 'certs-dev'])
-    symlinkSync(path.join(projectRoot, entry), path.join(build, entry))
+  for (const entry of [...RUNTIME_FILES, 'node_modules', 'certs-dev']) symlinkSync(path.join(projectRoot, entry), path.join(build, entry))
   log(`contestants compiled in ${Math.round(performance.now() - started)} ms`)
 }
 

@@ -6,6 +6,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { embeddedCluster, type EmbeddedCluster } from '../src/db/embedded.ts'
+import { RUNTIME_FILES } from '../src/project-root.ts'
 
 const env = { ...process.env }
 let server: EmbeddedCluster | undefined
@@ -33,8 +34,7 @@ await new Promise<void>((resolve, reject) =>
   ),
 )
 // what the compiled modules find beside them, as in the image (src/project-root.ts: the folder above dist/)
-for (const entry of ['package.json', 'node_modules', 'migrations', 'routines', 'views', 'wsdl', 'certs-dev'])
-  await symlink(path.join(root, entry), path.join(build, entry))
+for (const entry of [...RUNTIME_FILES, 'node_modules', 'certs-dev']) await symlink(path.join(root, entry), path.join(build, entry))
 env.INVCIV_TEST_BUILD = build
 
 const tap = path.join(root, 'node_modules', '.bin', 'tap')

@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Agent, request } from 'undici'
 import { DEV_PSEUDONYM_KEY } from '../../src/config.ts'
-import { projectRoot } from '../../src/project-root.ts'
+import { projectRoot, RUNTIME_FILES } from '../../src/project-root.ts'
 import { stablePort } from '../helpers/ports.ts'
 import { loginOf, testDatabase } from '../helpers/database.ts'
 import { invciv } from '../helpers/cli.ts'
@@ -110,6 +110,14 @@ t.test(
     const bases = [...dockerfile.matchAll(/^FROM node:(\d+)/gm)].map((m) => Number(m[1]))
     t.ok(bases.length === 2 && bases.every((major) => major >= 24 && major % 2 === 0), `LTS bases (${bases.join(', ')})`)
     const copies = [...runtimeStage.matchAll(/^COPY (.*)$/gm)].map((m) => m[1] as string)
+    t.same(
+      copies
+        .filter((c) => !c.startsWith('--from='))
+        .map((c) => c.split(' ')[0])
+        .sort(),
+      [...RUNTIME_FILES].sort(),
+      'the runtime stage copies what the compiled gateway reads beside dist/, and nothing else from the context',
+    )
     t.same(
       copies.filter((c) => /certs-dev|\.key\b|\.pem\b/.test(c)),
       [],
