@@ -40,6 +40,8 @@ export type Protocollo =
       loa?: string
       messageId?: string
     }
+  /** an online consultation: how its operatore signed in, and at which level */
+  | { profilo: 'web'; metodo: 'spid' | 'cie' | 'cns'; livello: string }
 
 export interface TracciaColumn {
   column: string

@@ -30,9 +30,10 @@ const WRITABLE_BY_RUNTIME = [
   'anomalie',
   'anomalie_notifiche',
   'casi',
+  'utenze_online',
 ]
 /** What the runtime role keeps for a while and forgets: identifiers seen once (pipeline/replay-cache.ts), the anomaly scan's summary of the trail (anomalies/summary.ts). */
-const FORGOTTEN_BY_RUNTIME = ['identificativi_visti', 'anomalie_minuti', 'anomalie_persone', 'anomalie_riepilogo']
+const FORGOTTEN_BY_RUNTIME = ['sessioni_online', 'identificativi_visti', 'anomalie_minuti', 'anomalie_persone', 'anomalie_riepilogo']
 /** Trail and event tables the runtime role appends to. */
 const APPENDED_BY_RUNTIME = [
   'tracce',

@@ -15,6 +15,8 @@ import {
   type CertificateAccess,
 } from '../registry/certificati.ts'
 import { operatoreStato } from '../registry/operatori.ts'
+import { utenzaState } from '../registry/utenze.ts'
+import { convenzioneById } from '../registry/convenzioni.ts'
 import { lookupKeyOf } from '../verification/verbali-repository.ts'
 import type { Call, PolicyContext, Prefetched } from '../policy/types.ts'
 import type { Convenzione } from '../policy/convenzione.ts'
@@ -46,11 +48,13 @@ const NOTHING: Prefetched = Object.freeze({ convenzione: undefined, prefetchedOp
 
 export async function readAccess(call: Call, { db, readDb }: PipelineDeps, readers: AccessReaders): Promise<Prefetched> {
   const fingerprint = call.fingerprint
-  if (!fingerprint) return NOTHING
   const fields = call.payload.kind === 'fields' ? call.payload.fields : {}
   // only a well-formed identifier goes into the query: a raw value may hold anything, a NUL included
   const operatore = operatoreKeyOf(fields.identificativoOperatore)
   const lookup = readDb === db ? lookupKeyOf(fields) : undefined
+  // an online consultation names its convenzione by its session, not by a certificate (a few a minute: read each time)
+  if (call.channel === 'web') return call.online ? readOnline(db, readers, call.online.convenzioneId, operatore, lookup) : NOTHING
+  if (!fingerprint) return NOTHING
   const kept = readers.cache?.get(fingerprint)
   let convenzione: Convenzione | undefined
   let own: CallState
@@ -88,6 +92,29 @@ export async function readAccess(call: Call, { db, readDb }: PipelineDeps, reade
   }
 }
 
+async function readOnline(
+  db: PipelineDeps['db'],
+  readers: AccessReaders,
+  convenzioneId: number,
+  operatore: string | undefined,
+  lookup: CallStateKey['lookup'],
+): Promise<Prefetched> {
+  const convenzione = await convenzioneById(db, convenzioneId)
+  if (!convenzione) return NOTHING
+  const own = await readers.own({ convenzioneId, operatore, lookup })
+  return {
+    convenzione,
+    prefetchedOperatore:
+      operatore === undefined
+        ? undefined
+        : {
+            identificativo: operatore,
+            stato: own.operatoreStato === null ? null : { stato: own.operatoreStato, bloccatoIl: own.operatoreBloccatoIl },
+          },
+    prefetchedVerbali: own.verbali,
+  }
+}
+
 /** What the checks may ask of the registry. */
 export function policyContext({ db, clock, spcoop, modi, pdndKeys, signerTrust }: PipelineDeps): PolicyContext {
   return {
@@ -100,5 +127,6 @@ export function policyContext({ db, clock, spcoop, modi, pdndKeys, signerTrust }
     untrustedSigner: (cert) => signerTrust(cert, clock.now()),
     operatoreStato: (convenzioneId, operatore) => operatoreStato(db, convenzioneId, operatore),
     firstSeen: (ambito, chiave, ttlMs) => firstSeen(db, ambito, chiave, clock.now(), ttlMs),
+    utenzaOnline: (convenzioneId, codiceFiscale) => utenzaState(db, convenzioneId, codiceFiscale),
   }
 }

@@ -161,10 +161,12 @@ export function traceOf(call: Known, pseudonymKey: string): Traccia {
     riferimentoPratica: call.request?.riferimentoPratica ?? (rawPratica ? rawPratica.slice(0, 64) : undefined),
     cfPseudonimo: cf ? pseudonymise(pseudonymKey, cf) : undefined,
     latencyMs: performance.now() - call.startedAt,
-    protocollo: call.busta
-      ? protocolloOf(call.busta)
-      : call.modi
-        ? { ...call.modi, userLocation: call.modi.userLocation?.slice(0, 200) }
-        : undefined,
+    protocollo: call.online
+      ? { profilo: 'web', metodo: call.online.metodo, livello: call.online.livello }
+      : call.busta
+        ? protocolloOf(call.busta)
+        : call.modi
+          ? { ...call.modi, userLocation: call.modi.userLocation?.slice(0, 200) }
+          : undefined,
   }
 }

@@ -7,6 +7,7 @@ import { convenzioneActive } from './convenzione-active.ts'
 import { spcoopProfile } from './spcoop-profile.ts'
 import { modiProfile } from './modi-profile.ts'
 import { modiSoapProfile } from './modi-soap.ts'
+import { utenzaOnline } from './utenza-online.ts'
 import { ipAllowlist } from './ip-allowlist.ts'
 import { fasciaOraria } from './fascia-oraria.ts'
 import { requestValid } from './request-valid.ts'
@@ -24,6 +25,7 @@ import type { Arrived, Checked } from './types.ts'
 export const checks: Chain<Arrived, Checked> = chain<Arrived>()
   .then(certificateAuthorized) // 1: adds the convenzione
   .then(convenzioneActive) // 2
+  .then(utenzaOnline) // 2e: online, an enabled utenza of the convenzione
   .then(spcoopProfile) // 2b: the SOAP profile (an e-Gov busta for spcoop)
   .then(modiProfile) // 2c: the REST security profile (ModI, PDND): adds what the tokens proved
   .then(modiSoapProfile) // 2d: the SOAP security profile (ModI WS-Security): adds what it proved

@@ -27,6 +27,10 @@ export interface ConvenzioneSettings {
   purposeIds: string[]
   pdndConsumerId: string | null
   sicurezzaSoap: 'no' | 'ID_AUTH_SOAP_02' | 'INTEGRITY_SOAP_01'
+  ipOnline: string[]
+  /** null: the convenzione's own fascia applies online too */
+  fasciaOrariaOnline: string | null
+  maxUtenze: number
 }
 
 export interface Convenzione extends ConvenzioneSettings {

@@ -123,13 +123,25 @@ export const fasciaOrariaSetting = setting({
   },
 })
 
+/** The online application's own hours; unset, the convenzione's apply. */
+export const fasciaOrariaOnline = setting({
+  name: 'fasciaOrariaOnline',
+  column: 'fascia_oraria_online',
+  sqlType: 'text',
+  schema: { type: 'string', minLength: 1, maxLength: 500 },
+  cli: { flag: '--fascia-online <SPEC>', description: "the online application's weekly hours, Europe/Rome (unset: the convenzione's)" },
+  create: { nullable: true },
+  normalise: (spec) => spec?.trim() ?? null,
+  problem: (spec) => (spec === null ? undefined : fasciaOrariaSetting.problem?.(spec)),
+})
+
 const fasciaOf = compiledBy(parseFascia)
 
 /** Check 4: now must be inside the convenzione's weekly hours, on the Europe/Rome wall clock. */
 export const fasciaOraria: Stage<Call & Authorized> = {
   name: 'fascia-oraria',
   check(call) {
-    const spec = call.convenzione.fasciaOraria
+    const spec = (call.channel === 'web' ? call.convenzione.fasciaOrariaOnline : null) ?? call.convenzione.fasciaOraria
     let fascia: Fascia
     try {
       fascia = fasciaOf(spec)

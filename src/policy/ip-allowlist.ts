@@ -1,4 +1,5 @@
-// Check 3: the call must come from an address the convenzione declared (CIDR, IPv4 and IPv6).
+// Check 3: the call must come from an address the convenzione declared (CIDR, IPv4 and IPv6): its PdD's for the
+// partner channels, the ente's own declared for online access (its proxy or router) for the web application.
 import { refuse } from '../errors.ts'
 import { cidrSet, inSet } from './client-address.ts'
 import { compiledBy } from './compiled.ts'
@@ -17,13 +18,28 @@ export const ipConsentiti = setting({
   create: { required: true },
 })
 
-const setOf = compiledBy((list) => cidrSet(list.split(',')))
+/** The addresses the ente declared for the online application: none until it declares them. */
+export const ipOnline = setting({
+  name: 'ipOnline',
+  column: 'ip_online',
+  sqlType: 'cidr[]',
+  readAs: 'text[]',
+  schema: { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 64 } },
+  cli: {
+    flag: '--ip-online <CIDR,...>',
+    description: "the ente's addresses for the online application (its proxy or router; none: no online access)",
+  },
+  create: { default: "'{}'" },
+})
+
+const setOf = compiledBy((list) => cidrSet(list === '' ? [] : list.split(',')))
 
 export const ipAllowlist: Stage<Call & Authorized> = {
   name: 'ip-allowlist',
   check(call) {
     if (call.clientIp === undefined) return refuse('IP_NON_AUTORIZZATO', { reason: 'X-Forwarded-For con un indirizzo non valido' })
-    if (!inSet(setOf(call.convenzione.ipConsentiti.join(',')), call.clientIp)) {
+    const declared = call.channel === 'web' ? call.convenzione.ipOnline : call.convenzione.ipConsentiti
+    if (!inSet(setOf(declared.join(',')), call.clientIp)) {
       // the partner is told the address the gateway saw: a NAT or a proxy it did not expect shows at once
       return refuse('IP_NON_AUTORIZZATO', { reason: `${call.clientIp} fuori dagli indirizzi della convenzione`, indirizzo: call.clientIp })
     }

@@ -2,8 +2,9 @@
 // baselines) and listed here once. The compiler refuses a field of ConvenzioneSettings without its
 // descriptor here, or a descriptor under another field's name.
 import { validaAl, validaDal } from './convenzione-active.ts'
-import { ipConsentiti } from './ip-allowlist.ts'
-import { fasciaOrariaSetting } from './fascia-oraria.ts'
+import { ipConsentiti, ipOnline } from './ip-allowlist.ts'
+import { fasciaOrariaOnline, fasciaOrariaSetting } from './fascia-oraria.ts'
+import { maxUtenze } from './utenza-online.ts'
 import { maxGiornaliere } from './daily-quota.ts'
 import { finestraTentativiMinuti, maxTentativi, sbloccoOperatori } from './operatore-lockout.ts'
 import { maxFallimentiConvenzione } from './convenzione-ceiling.ts'
@@ -36,6 +37,9 @@ export const settings = {
   purposeIds,
   pdndConsumerId,
   sicurezzaSoap,
+  ipOnline,
+  fasciaOrariaOnline,
+  maxUtenze,
 } as const satisfies { readonly [N in keyof ConvenzioneSettings]: Setting<N> }
 
 export const settingList: readonly Setting[] = Object.values(settings)

@@ -8,7 +8,7 @@ import type { JWTVerifyGetKey } from 'jose'
 import type { X509Certificate } from 'node:crypto'
 import type { ModiEvidence, ModiSettings } from './modi-tokens.ts'
 
-export type Channel = 'soap' | 'rest'
+export type Channel = 'soap' | 'rest' | 'web'
 
 /**
  * What a channel could make of the wire: named fields, or why it could not (for the traccia, and what the partner
@@ -51,6 +51,18 @@ export interface Call {
   http?: HttpParts
   /** what a SOAP call's WS-Security profile reads: the envelope's text, the address it came to, its Security header */
   soap?: SoapParts
+  /** a consultation of the online application: who, signed in how, for which convenzione (no certificate: a session) */
+  online?: OnlineParts
+}
+
+/** The session behind an online consultation. */
+export interface OnlineParts {
+  convenzioneId: number
+  /** the operatore's own codice fiscale: the operatore the call is counted, blocked and traced under */
+  codiceFiscale: string
+  metodo: 'spid' | 'cie' | 'cns'
+  /** the level of the sign-in (the ID token's acr, or the CNS's) */
+  livello: string
 }
 
 /** What pipeline/access.ts reads with the peer certificate, before any check: used only by a call that passes them. */
@@ -155,6 +167,15 @@ export interface PolicyContext {
   certificatiConvenzione(convenzioneId: number): Promise<string[]>
   /** why a signing certificate would not pass mutual TLS now (chain to the client CA, dates, CRL); undefined when it would */
   untrustedSigner(cert: X509Certificate): string | undefined
+  /** the online utenza of a person for a convenzione, as it stands now; undefined when there is none */
+  utenzaOnline(convenzioneId: number, codiceFiscale: string): Promise<UtenzaState | undefined>
+}
+
+/** An online utenza as the check reads it. */
+export interface UtenzaState {
+  abilitata: boolean
+  validaDal: string
+  validaAl: string
 }
 
 /** What tells a signing certificate's standing, given by the listeners' trust of the moment (tls/signer-trust.ts). */

@@ -235,6 +235,16 @@ export async function updateConvenzione(db: pg.Pool, actor: Actor, id: number, u
   })
 }
 
+/** A convenzione by its number, or undefined: what the call path reads for an online consultation. */
+export async function convenzioneById(db: Queryable, id: number): Promise<Convenzione | undefined> {
+  const { rows } = await db.query<Convenzione>({
+    name: 'convenzione-per-id',
+    text: `select ${convenzioneColumns} from convenzioni c where c.id = $1`,
+    values: [id],
+  })
+  return rows[0]
+}
+
 export async function showConvenzione(db: Queryable, id: number, lock: '' | 'for update' = ''): Promise<Convenzione> {
   const { rows } = await db.query<Convenzione>(`select ${convenzioneColumns} from convenzioni c where c.id = $1 ${lock}`, [id])
   if (!rows[0]) throw new ConvenzioneError('not-found', `convenzione ${id} does not exist`)

@@ -1,6 +1,6 @@
 // A call, a convenzione and a policy context made in memory, for unit tests of the checks: no database, no server.
 // What a check asks of the registry is answered from what the test gives.
-import type { Checked, OperatoreState, PolicyContext } from '../../src/policy/types.ts'
+import type { Checked, OperatoreState, PolicyContext, UtenzaState } from '../../src/policy/types.ts'
 import { refusalOf, type Additions, type Verdict } from '../../src/policy/stage.ts'
 import type { Convenzione } from '../../src/policy/convenzione.ts'
 import type { ModiSettings } from '../../src/policy/modi-tokens.ts'
@@ -41,6 +41,9 @@ export function convenzioneOf(over: Partial<Convenzione> = {}): Convenzione {
     purposeIds: [],
     pdndConsumerId: null,
     sicurezzaSoap: 'no',
+    ipOnline: [],
+    fasciaOrariaOnline: null,
+    maxUtenze: 0,
     ...over,
   }
 }
@@ -96,7 +99,13 @@ export const MODI: ModiSettings = {
 
 /** A context whose registry is what the test says: operatori's states, certificates by fingerprint, identifiers seen. */
 export function contextOf(
-  o: { now?: string; operatori?: Record<string, OperatoreState | null>; certificati?: Record<string, string>; untrusted?: string } = {},
+  o: {
+    now?: string
+    operatori?: Record<string, OperatoreState | null>
+    certificati?: Record<string, string>
+    untrusted?: string
+    utenze?: Record<string, UtenzaState>
+  } = {},
 ): PolicyContext & { clock: TestClock } {
   const seen = new Set<string>()
   return {
@@ -121,5 +130,6 @@ export function contextOf(
     certificatoRegistrato: (_c, fingerprint) => Promise.resolve(o.certificati?.[fingerprint]),
     certificatiConvenzione: () => Promise.resolve(Object.values(o.certificati ?? {})),
     untrustedSigner: () => o.untrusted,
+    utenzaOnline: (_c, cf) => Promise.resolve(o.utenze?.[cf]),
   }
 }

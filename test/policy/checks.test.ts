@@ -9,6 +9,8 @@ import { requestValid, parseRequest } from '../../src/policy/request-valid.ts'
 import { operatoreKey, operatoreKeyOf, operatorePresent } from '../../src/policy/operatore-present.ts'
 import { operatoreNotBlocked } from '../../src/policy/operatore-not-blocked.ts'
 import { checks } from '../../src/policy/checks.ts'
+import { utenzaOnline } from '../../src/policy/utenza-online.ts'
+import { fasciaOraria } from '../../src/policy/fascia-oraria.ts'
 import type { Validated } from '../../src/policy/types.ts'
 import { callOf, code, contextOf, convenzioneOf, FIELDS } from '../helpers/policy.ts'
 
@@ -16,6 +18,7 @@ t.test('the checks, in the order DESIGN.md gives', async (t) => {
   t.same(checks.names, [
     'certificate-authorized',
     'convenzione-active',
+    'utenza-online',
     'spcoop-profile',
     'modi-profile',
     'modi-soap-profile',
@@ -178,4 +181,76 @@ t.test('7 operatore not blocked: suspended, blocked, and back at the end of the 
     prefetchedOperatore: { identificativo: 'op', stato: { stato: 'bloccato', bloccatoIl: blockedAt } },
   })
   t.equal(await code(operatoreNotBlocked.check(prefetched, contextOf())), 'OPERATORE_BLOCCATO')
+})
+
+t.test('2e online: an enabled utenza of the convenzione, valid today in Rome; the partner channels have none', async (t) => {
+  const online = { convenzioneId: 1, codiceFiscale: 'BNCMRA80A01H501X', metodo: 'spid' as const, livello: 'https://www.spid.gov.it/SpidL2' }
+  const web = (now = '2026-06-15T10:00:00Z') => callOf({ channel: 'web', online, receivedAt: new Date(now) })
+  const valid = { abilitata: true, validaDal: '2026-01-01', validaAl: '2026-06-15' }
+  t.equal(await code(utenzaOnline.check(web(), contextOf({ utenze: { [online.codiceFiscale]: valid } }))), 'passa')
+  t.equal(await code(utenzaOnline.check(web(), contextOf())), 'OPERATORE_BLOCCATO', 'no utenza')
+  t.equal(
+    await code(utenzaOnline.check(web(), contextOf({ utenze: { [online.codiceFiscale]: { ...valid, abilitata: false } } }))),
+    'OPERATORE_BLOCCATO',
+    'disabled',
+  )
+  t.equal(
+    await code(utenzaOnline.check(web('2026-06-15T22:30:00Z'), contextOf({ utenze: { [online.codiceFiscale]: valid } }))),
+    'OPERATORE_BLOCCATO',
+    'its last day ends at midnight in Rome',
+  )
+  t.equal(
+    await code(utenzaOnline.check(callOf({ channel: 'web', receivedAt: new Date('2026-06-15T10:00:00Z') }), contextOf())),
+    'CERTIFICATO_NON_AUTORIZZATO',
+    'a web call without its session',
+  )
+  t.equal(await code(utenzaOnline.check(callOf(), contextOf())), 'passa', 'a partner call: nothing to check here')
+})
+
+t.test("3 and 4 online: the ente's own addresses and hours, not its PdD's", async (t) => {
+  const convenzione = convenzioneOf({
+    ipConsentiti: ['192.0.2.0/24'],
+    ipOnline: ['198.51.100.0/24'],
+    fasciaOraria: 'sempre',
+    fasciaOrariaOnline: 'lun-ven 08:00-14:00',
+  })
+  const at = (channel: 'web' | 'rest', clientIp: string, now = '2026-06-15T10:00:00Z') =>
+    callOf({ channel, clientIp, convenzione, receivedAt: new Date(now) })
+  t.equal(await code(ipAllowlist.check(at('web', '198.51.100.9'), contextOf())), 'passa')
+  t.equal(
+    await code(ipAllowlist.check(at('web', '192.0.2.10'), contextOf())),
+    'IP_NON_AUTORIZZATO',
+    "the PdD's address is not the ente's office",
+  )
+  t.equal(await code(ipAllowlist.check(at('rest', '198.51.100.9'), contextOf())), 'IP_NON_AUTORIZZATO', 'and the other way round')
+  t.equal(
+    await code(ipAllowlist.check(callOf({ channel: 'web', clientIp: '198.51.100.9', convenzione: convenzioneOf() }), contextOf())),
+    'IP_NON_AUTORIZZATO',
+    'none declared: no online access',
+  )
+  // Monday 15 June 2026, 17:00 in Rome
+  t.equal(
+    await code(fasciaOraria.check(at('web', '198.51.100.9', '2026-06-15T15:00:00Z'), contextOf())),
+    'FUORI_FASCIA_ORARIA',
+    'its own hours',
+  )
+  t.equal(
+    await code(fasciaOraria.check(at('rest', '192.0.2.10', '2026-06-15T15:00:00Z'), contextOf())),
+    'passa',
+    "the partner's hours unchanged",
+  )
+  t.equal(
+    await code(
+      fasciaOraria.check(
+        callOf({
+          channel: 'web',
+          convenzione: convenzioneOf({ fasciaOraria: 'sab 08:00-09:00' }),
+          receivedAt: new Date('2026-06-15T15:00:00Z'),
+        }),
+        contextOf(),
+      ),
+    ),
+    'FUORI_FASCIA_ORARIA',
+    "none of its own: the convenzione's",
+  )
 })
