@@ -9,8 +9,19 @@ alter table convenzioni
   add column max_utenze           integer not null default 0 check (max_utenze >= 0);
 
 -- a consultation is a call of its own channel: one traccia each, like the partners'
-alter table tracce drop constraint if exists tracce_canale_check;
-alter table tracce add constraint tracce_canale_check check (canale in ('soap', 'rest', 'web'));
+-- (the check's name depends on the history of the table, so it is found by what it says)
+do $$
+declare
+  found record;
+begin
+  for found in select conname from pg_constraint
+                where conrelid = 'tracce'::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%canale%'
+  loop
+    execute format('alter table tracce drop constraint %I', found.conname);
+  end loop;
+end
+$$;
+alter table tracce add constraint tracce_canale check (canale in ('soap', 'rest', 'web'));
 
 -- an operatore enabled for online access to one convenzione, by codice fiscale; disabled at once, never removed
 -- (the trail names who consulted, and the change log who enabled them)

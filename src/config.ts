@@ -31,6 +31,21 @@ export interface Config {
   port: number
   adminHost: string
   adminPort: number
+  /** the online application (issue 35): off when port is undefined */
+  online: {
+    host: string
+    port: number | undefined
+    url: string | undefined
+    oidc: {
+      issuer: string | undefined
+      clientId: string | undefined
+      clientKey: string | undefined
+      minimumAcr: string
+      fiscalNumberClaim: string
+    }
+    idleMs: number
+    maxMs: number
+  }
   tls: Partial<TlsFiles>
   /** OpenSSL cipher string for both listeners (TLS 1.2 names and TLS 1.3 suites) */
   tlsCiphers: string
@@ -96,6 +111,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.INVCIV_PORT,
     adminHost: e.INVCIV_ADMIN_HOST,
     adminPort: e.INVCIV_ADMIN_PORT,
+    online: {
+      host: e.INVCIV_ONLINE_HOST,
+      port: e.INVCIV_ONLINE_PORT ?? (dev === 'embedded' ? 8444 : undefined),
+      url: e.INVCIV_ONLINE_URL,
+      oidc: {
+        issuer: e.INVCIV_OIDC_ISSUER,
+        clientId: e.INVCIV_OIDC_CLIENT_ID,
+        clientKey: e.INVCIV_OIDC_CLIENT_KEY,
+        minimumAcr: e.INVCIV_OIDC_ACR,
+        fiscalNumberClaim: e.INVCIV_OIDC_FISCAL_CLAIM,
+      },
+      idleMs: e.INVCIV_ONLINE_IDLE_MINUTES * 60_000,
+      maxMs: e.INVCIV_ONLINE_SESSION_HOURS * 3_600_000,
+    },
     tls: {
       cert: e.INVCIV_TLS_CERT ?? devFile('server.crt'),
       key: e.INVCIV_TLS_KEY ?? devFile('server.key'),
@@ -247,6 +276,19 @@ export function requireWitnessFiles(config: Config, databaseUrl: string): { keyF
   }
 }
 
+/** Production's online application needs its provider and its address; development may use the local provider. */
+function onlineProblem(config: Config): string | undefined {
+  const { online } = config
+  if (config.dev || online.port === undefined) return undefined
+  const missing = [
+    online.url ? undefined : 'INVCIV_ONLINE_URL',
+    online.oidc.issuer ? undefined : 'INVCIV_OIDC_ISSUER',
+    online.oidc.clientId ? undefined : 'INVCIV_OIDC_CLIENT_ID',
+    online.oidc.clientKey ? undefined : 'INVCIV_OIDC_CLIENT_KEY',
+  ].filter(Boolean)
+  return missing.length ? `set ${missing.join(', ')} (the online application is on: INVCIV_ONLINE_PORT is set)` : undefined
+}
+
 function publicUrlProblem(config: Config): string | undefined {
   return config.dev || config.publicUrl
     ? undefined
@@ -255,6 +297,6 @@ function publicUrlProblem(config: Config): string | undefined {
 
 /** Everything `serve` needs, or one line naming every setting that is missing. */
 export function requireServeSettings(config: Config): { pseudonymKey: string; tls: TlsFiles } {
-  refuse(pseudonymKeyProblem(config), tlsFilesProblem(config), sealKeyProblem(config), publicUrlProblem(config))
+  refuse(pseudonymKeyProblem(config), tlsFilesProblem(config), sealKeyProblem(config), publicUrlProblem(config), onlineProblem(config))
   return { pseudonymKey: requirePseudonymKey(config), tls: requireTlsFiles(config) }
 }

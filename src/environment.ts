@@ -167,6 +167,71 @@ export const VARIABLES = {
     default: '`9443`',
     meaning: "the admin listener's port",
   }),
+  INVCIV_ONLINE_HOST: variable({
+    schema: NAME,
+    read: text('0.0.0.0'),
+    default: '`0.0.0.0`',
+    meaning: "the online application's address (HTTPS with the server certificate; the ente's operators sign in with SPID, CIE or CNS)",
+  }),
+  INVCIV_ONLINE_PORT: variable({
+    schema: PORT,
+    read: (v) => port('INVCIV_ONLINE_PORT', undefined)(v),
+    default: '`8444` on the embedded default (`npm start`); unset otherwise: no online application',
+    meaning: "the online application's port; setting it in production requires the INVCIV_OIDC_* settings and INVCIV_ONLINE_URL",
+  }),
+  INVCIV_ONLINE_URL: variable({
+    schema: { type: 'string', pattern: '^https://', maxLength: 300 },
+    read: (v) => (v === undefined ? undefined : v.replace(/\/+$/, '')),
+    default: '`https://localhost:<INVCIV_ONLINE_PORT>` in development mode only; required otherwise',
+    meaning: "the online application's address as browsers reach it: the OpenID redirect URI is `<it>/accesso/ritorno`",
+  }),
+  INVCIV_OIDC_ISSUER: variable({
+    schema: { type: 'string', pattern: '^https://', maxLength: 300 },
+    read: optional,
+    default: 'in development mode only, the local provider `src/dev/oidc-provider.ts` started with the gateway; required otherwise',
+    meaning:
+      'the OpenID provider (SPID or CIE id, or the OIDC proxy in front of them) by its issuer URL; its configuration is discovered from it',
+  }),
+  INVCIV_OIDC_CLIENT_ID: variable({
+    schema: NAME,
+    read: optional,
+    default: 'with the development provider, its own; required otherwise',
+    meaning: "the online application's client_id at the provider",
+  }),
+  INVCIV_OIDC_CLIENT_KEY: variable({
+    schema: NAME,
+    read: file,
+    default: 'with the development provider, a key made at start; required otherwise',
+    meaning:
+      "the client's private key, a JWK file with its `alg` (ES256 or RS256): it signs the request objects and the token endpoint's private_key_jwt",
+  }),
+  INVCIV_OIDC_ACR: variable({
+    schema: {
+      type: 'string',
+      enum: ['https://www.spid.gov.it/SpidL1', 'https://www.spid.gov.it/SpidL2', 'https://www.spid.gov.it/SpidL3'],
+    },
+    read: text('https://www.spid.gov.it/SpidL2'),
+    default: '`https://www.spid.gov.it/SpidL2`',
+    meaning: "the lowest sign-in level accepted: asked in `acr_values`, and the ID token's `acr` held to it",
+  }),
+  INVCIV_OIDC_FISCAL_CLAIM: variable({
+    schema: NAME,
+    read: text('https://attributes.eid.gov.it/fiscal_number'),
+    default: '`https://attributes.eid.gov.it/fiscal_number`',
+    meaning: 'the claim that carries the codice fiscale (`TINIT-<codice fiscale>`), in the UserInfo answer or the ID token',
+  }),
+  INVCIV_ONLINE_IDLE_MINUTES: variable({
+    schema: SECONDS,
+    read: number(15),
+    default: '`15`',
+    meaning: 'an online session ends after this many minutes without use',
+  }),
+  INVCIV_ONLINE_SESSION_HOURS: variable({
+    schema: { type: 'string', pattern: '^[1-9][0-9]?$' },
+    read: number(8),
+    default: '`8`',
+    meaning: 'an online session ends this many hours after sign-in, however used',
+  }),
   INVCIV_TLS_CERT: variable({
     schema: NAME,
     read: optional,

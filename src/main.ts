@@ -28,6 +28,7 @@ import { watchDatabase } from './db/health.ts'
 import { startAnomalyScans } from './anomalies/scheduler.ts'
 import { messageOf } from './message-of.ts'
 import { censorChildBindings, censorLogLine } from './log-censor.ts'
+import { startOnline } from './online/start.ts'
 
 export interface GatewayOptions {
   clock?: Clock
@@ -46,6 +47,8 @@ export interface Gateway {
   adminUrl: string
   /** the plain-HTTP probe port, when INVCIV_HEALTH_PORT is set */
   probeUrl: string | undefined
+  /** the online application, when it runs */
+  onlineUrl: string | undefined
   tls: TlsReloader
   close(): Promise<void>
 }
@@ -239,11 +242,27 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     )
     await partner.listen({ host: config.host, port: config.port })
     await admin.listen({ host: config.adminHost, port: config.adminPort })
+    // the online application: its own listener on the same pipeline (off unless INVCIV_ONLINE_PORT, or npm start)
+    const online =
+      config.online.port === undefined
+        ? undefined
+        : await startOnline({
+            config,
+            tlsFiles,
+            logger,
+            db: database.pool,
+            clock,
+            pipeline,
+            pseudonymKey,
+            add: (name, close) => parts.add(name, close),
+          })
+    if (online) servers.push(online.app)
     if (probes && config.probe) await probes.listen(config.probe)
     const partnerUrl = urlOf(partner, config.host, config.port)
     const adminUrl = urlOf(admin, config.adminHost, config.adminPort)
     const probeUrl = probes ? `http://${config.probe?.host}:${(probes.server.address() as { port: number }).port}` : undefined
-    logger.info({ partnerUrl, adminUrl, probeUrl }, 'invciv-gateway ready')
+    const onlineUrl = online?.url
+    logger.info({ partnerUrl, adminUrl, probeUrl, onlineUrl }, 'invciv-gateway ready')
     let closing: Promise<void> | undefined
     return {
       config,
@@ -254,6 +273,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       partnerUrl,
       adminUrl,
       probeUrl,
+      onlineUrl,
       tls: tlsReloader,
       // once, however many times it is asked (a second signal, a test's teardown)
       close: () => (closing ??= parts.closeAll()),

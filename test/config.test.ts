@@ -126,3 +126,43 @@ t.test("docs/operations.md's table of variables is environment.ts's list, and co
   const source = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8')
   for (const name of Object.keys(VARIABLES)) t.match(source, new RegExp(`\\be\\.${name}\\b`), `${name} is read into the configuration`)
 })
+
+t.test('the online application: off in production unless its port is set, and then it needs its provider and address', async (t) => {
+  const production = {
+    DATABASE_URL: 'postgres://db.example/invciv',
+    INVCIV_PSEUDONYM_KEY: 'k'.repeat(40),
+    INVCIV_SEAL_KEY: '/k',
+    INVCIV_TLS_CERT: '/c',
+    INVCIV_TLS_KEY: '/k',
+    INVCIV_TLS_CA: '/a',
+    INVCIV_PUBLIC_URL: 'https://invciv.example.it',
+  }
+  t.equal(loadConfig(production).online.port, undefined, 'no online listener unless asked for')
+  t.doesNotThrow(() => requireServeSettings(loadConfig(production)))
+  t.throws(() => requireServeSettings(loadConfig({ ...production, INVCIV_ONLINE_PORT: '8444' })), {
+    message:
+      /^production mode \(DATABASE_URL without INVCIV_DEV=1\): set INVCIV_ONLINE_URL, INVCIV_OIDC_ISSUER, INVCIV_OIDC_CLIENT_ID, INVCIV_OIDC_CLIENT_KEY \(the online application is on/,
+  })
+  const complete = loadConfig({
+    ...production,
+    INVCIV_ONLINE_PORT: '8444',
+    INVCIV_ONLINE_URL: 'https://verifica.example.it/',
+    INVCIV_OIDC_ISSUER: 'https://oidc-proxy.example.it',
+    INVCIV_OIDC_CLIENT_ID: 'invciv',
+    INVCIV_OIDC_CLIENT_KEY: '/keys/oidc.jwk',
+  })
+  t.doesNotThrow(() => requireServeSettings(complete))
+  t.match(complete.online, {
+    url: 'https://verifica.example.it',
+    oidc: { minimumAcr: 'https://www.spid.gov.it/SpidL2' },
+    idleMs: 15 * 60_000,
+    maxMs: 8 * 3_600_000,
+  })
+  t.throws(() => loadConfig({ ...production, INVCIV_OIDC_ACR: 'https://www.spid.gov.it/SpidL9' }), { message: /INVCIV_OIDC_ACR/ })
+  t.equal(loadConfig({}).online.port, 8444, 'npm start (the embedded default) serves it')
+  t.equal(
+    loadConfig({ INVCIV_DEV: '1', DATABASE_URL: 'postgres://db.example/invciv' }).online.port,
+    undefined,
+    'a development gateway on a database server: only when asked',
+  )
+})

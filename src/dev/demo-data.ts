@@ -9,6 +9,8 @@ import { projectRoot } from '../project-root.ts'
 import { romeDate } from '../clock.ts'
 import { addCertificate } from '../registry/certificati.ts'
 import { createConvenzione } from '../registry/convenzioni.ts'
+import { enableUtenza } from '../registry/utenze.ts'
+import { TEST_IDENTITIES } from './test-identities.ts'
 import { addEnte } from '../registry/enti.ts'
 import { addPrincipal } from '../registry/principals.ts'
 import { upsertVerbali, type VerbaleInput } from '../verification/verbali-import.ts'
@@ -74,6 +76,9 @@ export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ con
     enteCodice: DEMO_ENTE,
     validaDal: romeDate(now),
     ipConsentiti: ['0.0.0.0/0', '::/0'],
+    // the online application from this machine, for the development provider's test identities
+    ipOnline: ['127.0.0.0/8', '::1/128'],
+    maxUtenze: 5,
     fasciaOraria: 'sempre',
     maxGiornaliere: 100_000,
     mediaGiornaliera: 1_000,
@@ -85,6 +90,15 @@ export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ con
   ] as const) {
     await addPrincipal(db, demo, ruolo, devFile(file).toString(), trust, now)
   }
+  // Laura Bianchi consults online for ente A; Francesco Neri signs in but is enabled for nothing
+  const { codiceFiscale, given_name, family_name } = TEST_IDENTITIES['laura.bianchi']
+  await enableUtenza(db, demo, {
+    convenzioneId: id,
+    codiceFiscale,
+    nome: `${given_name} ${family_name}`,
+    validaDal: romeDate(now),
+    validaAl: '2099-12-31',
+  })
   await upsertVerbali(db, demoVerbali)
   // and a few hundred realistic persons, so the archive looks like one
   await upsertVerbali(db, [...syntheticVerbali(300, 2026)])

@@ -24,9 +24,11 @@ export interface UtenzaView {
   ultimoAccessoIl: Date | null
 }
 
-const VIEW = `convenzione_id::int as "convenzioneId", codice_fiscale as "codiceFiscale", nome,
-  to_char(valida_dal, 'YYYY-MM-DD') as "validaDal", to_char(valida_al, 'YYYY-MM-DD') as "validaAl", abilitata,
-  abilitata_il as "abilitataIl", disabilitata_il as "disabilitataIl", ultimo_accesso_il as "ultimoAccessoIl"`
+/** The columns of a utenza as the view reads them, of the table under `u`. */
+const viewOf = (u: string) => `${u}.convenzione_id::int as "convenzioneId", ${u}.codice_fiscale as "codiceFiscale", ${u}.nome,
+  to_char(${u}.valida_dal, 'YYYY-MM-DD') as "validaDal", to_char(${u}.valida_al, 'YYYY-MM-DD') as "validaAl", ${u}.abilitata,
+  ${u}.abilitata_il as "abilitataIl", ${u}.disabilitata_il as "disabilitataIl", ${u}.ultimo_accesso_il as "ultimoAccessoIl"`
+const VIEW = viewOf('utenze_online')
 
 /** A person's codice fiscale as utenze keep it (16 characters, upper case), or the reason it is not one. */
 export function personOf(codiceFiscale: string): string {
@@ -54,7 +56,7 @@ export async function utenzeOf(
   today: string,
 ): Promise<Array<UtenzaView & { enteCodice: string; enteNome: string }>> {
   const { rows } = await db.query<UtenzaView & { enteCodice: string; enteNome: string }>(
-    `select ${VIEW.replace(/convenzione_id::int/, 'u.convenzione_id::int')}, c.ente_codice as "enteCodice", e.nome as "enteNome"
+    `select ${viewOf('u')}, c.ente_codice as "enteCodice", e.nome as "enteNome"
        from utenze_online u join convenzioni c on c.id = u.convenzione_id join enti e on e.codice_ipa = c.ente_codice
       where u.codice_fiscale = $1 and u.abilitata and $2::date between u.valida_dal and u.valida_al and c.stato = 'attiva'
       order by c.ente_codice, u.convenzione_id`,

@@ -10,6 +10,8 @@ export interface GatewayProcess {
   child: ChildProcess
   url: string
   adminUrl: string
+  /** the online application's, when INVCIV_ONLINE_PORT is set */
+  onlineUrl: string | undefined
   output(): string
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
@@ -57,5 +59,6 @@ export async function startGatewayProcess(t: Teardown, databaseUrl: string, env:
   }
   const ready = /"partnerUrl":"(https:[^"]+)","adminUrl":"(https:[^"]+)"/.exec(out)
   if (!ready) throw new Error(`the gateway process said it was ready without its addresses:\n${out}`)
-  return { child, url: ready[1] as string, adminUrl: ready[2] as string, output: () => out, stop }
+  const online = /"onlineUrl":"(https:[^"]+)"/.exec(out)?.[1]
+  return { child, url: ready[1] as string, adminUrl: ready[2] as string, onlineUrl: online, output: () => out, stop }
 }

@@ -27,6 +27,7 @@ export async function npmStart(t: Teardown, cwd: string, env: NodeJS.ProcessEnv 
       HOME: process.env.HOME,
       INVCIV_PORT: String(port),
       INVCIV_ADMIN_PORT: String(await stablePort()),
+      INVCIV_ONLINE_PORT: String(await stablePort()),
       ...env,
     },
   })

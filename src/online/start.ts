@@ -1,0 +1,109 @@
+// Starts the online application beside the partner and admin listeners: its listener, its sessions' purge, and,
+// in development mode without INVCIV_OIDC_ISSUER, the local OpenID provider (src/dev/oidc-provider.ts), loaded
+// only then: production never has it.
+import { hkdfSync } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import type pg from 'pg'
+import type { JWK } from 'jose'
+import type { Config } from '../config.ts'
+import type { Clock } from '../clock.ts'
+import type { Pipeline } from '../pipeline/pipeline.ts'
+import type { TlsFiles } from '../tls/context.ts'
+import { cidrSet } from '../policy/client-address.ts'
+import { projectRoot } from '../project-root.ts'
+import { ConfigError } from '../environment.ts'
+import { messageOf } from '../message-of.ts'
+import { buildOnlineApp } from './app.ts'
+import { createSessions } from './sessions.ts'
+import { createSignIn, type SignIn, type SignInSettings } from './sign-in.ts'
+
+const PURGE_MS = 5 * 60_000
+
+export interface OnlineStart {
+  config: Config
+  tlsFiles: TlsFiles
+  logger: Logger
+  db: pg.Pool
+  clock: Clock
+  pipeline: Pipeline
+  pseudonymKey: string
+  /** registers a closer, stopped in reverse order with the gateway's other parts */
+  add(name: string, close: () => unknown): void
+}
+
+function clientKeyOf(file: string): JWK {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as JWK
+  } catch (err) {
+    throw new ConfigError('invalid', `invalid configuration: INVCIV_OIDC_CLIENT_KEY ${file} is not a JWK file (${messageOf(err)})`)
+  }
+}
+
+export async function startOnline(o: OnlineStart): Promise<{ app: FastifyInstance; url: string }> {
+  const { config } = o
+  const sessions = createSessions(o.db, o.clock, { idleMs: config.online.idleMs, maxMs: config.online.maxMs })
+  let settings: SignInSettings | undefined
+  let signIn: Promise<SignIn> | undefined
+  let url = ''
+  const app = await buildOnlineApp({
+    tls: { cert: o.tlsFiles.cert, key: o.tlsFiles.key, ciphers: config.tlsCiphers },
+    logger: o.logger,
+    db: o.db,
+    clock: o.clock,
+    pipeline: o.pipeline,
+    sessions,
+    // made on first use (discovery reaches the provider): a provider away at start does not stop the gateway
+    signIn: () => {
+      if (!settings) throw new Error('sign-in asked before the online application listens')
+      signIn ??= createSignIn(settings).catch((err: unknown) => {
+        signIn = undefined
+        throw err
+      })
+      return signIn
+    },
+    url: () => url,
+    trustedProxies: config.trustedProxies.length ? cidrSet(config.trustedProxies) : undefined,
+    csrfKey: Buffer.from(hkdfSync('sha256', o.pseudonymKey, 'invciv-gateway', 'online csrf tokens', 32)),
+  })
+  o.add('online listener', () => app.close())
+  await app.listen({ host: config.online.host, port: config.online.port })
+  const port = (app.server.address() as { port: number }).port
+  url = config.online.url ?? `https://localhost:${port}`
+  const oidc = config.online.oidc
+  if (oidc.issuer && oidc.clientId && oidc.clientKey) {
+    settings = {
+      issuer: oidc.issuer,
+      clientId: oidc.clientId,
+      clientKey: clientKeyOf(oidc.clientKey),
+      redirectUri: `${url}/accesso/ritorno`,
+      minimumAcr: oidc.minimumAcr,
+      fiscalNumberClaim: oidc.fiscalNumberClaim,
+    }
+  } else if (config.dev) {
+    const { startDevProvider } = await import('../dev/oidc-provider.ts')
+    const dev = await startDevProvider({ redirectUri: `${url}/accesso/ritorno`, postLogoutRedirectUri: `${url}/` })
+    o.add('development OpenID provider', () => dev.close())
+    o.logger.warn(
+      { issuer: dev.issuer },
+      'DEVELOPMENT MODE: the online application signs in with the local OpenID provider and its test identities',
+    )
+    settings = {
+      issuer: dev.issuer,
+      clientId: dev.clientId,
+      clientKey: dev.clientKey,
+      redirectUri: `${url}/accesso/ritorno`,
+      minimumAcr: oidc.minimumAcr,
+      fiscalNumberClaim: oidc.fiscalNumberClaim,
+      ca: readFileSync(path.join(projectRoot, 'certs-dev', 'ca.crt')),
+    }
+  }
+  const purge = setInterval(() => {
+    sessions.purge().catch((err: unknown) => o.logger.warn({ err: { message: messageOf(err) } }, 'online sessions not purged'))
+  }, PURGE_MS)
+  purge.unref()
+  o.add('online sessions purge', () => clearInterval(purge))
+  return { app, url }
+}

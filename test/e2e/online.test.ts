@@ -1,0 +1,178 @@
+// The online application end to end: a gateway process in development mode (its demo data enable Laura Bianchi for
+// ente A), its local OpenID provider, and a client that follows the provider's real sign-in form as a browser
+// would, without scripts. Sign-in as SPID does it, a consultation through the pipeline with its one traccia, and
+// what must not happen: a level too low, a person with no utenza, a replayed return, a form without its token or
+// from another site, a utenza disabled mid-session.
+import t from 'tap'
+import { testDatabase } from '../helpers/database.ts'
+import { startGatewayProcess } from '../helpers/gateway-process.ts'
+import { browserless, fieldOf, type Step } from '../helpers/browserless.ts'
+import { disableUtenza, enableUtenza } from '../../src/registry/utenze.ts'
+import { testActor } from '../helpers/actor.ts'
+import { TEST_IDENTITIES } from '../../src/dev/test-identities.ts'
+import { romeDate } from '../../src/clock.ts'
+
+const db = await testDatabase(t, { migrate: false })
+const gw = await startGatewayProcess(t, db.url, { INVCIV_DEV: '1', INVCIV_ONLINE_PORT: '0' })
+const online = gw.onlineUrl as string
+const LAURA = TEST_IDENTITIES['laura.bianchi']
+const L2 = 'https://www.spid.gov.it/SpidL2'
+const FORM = {
+  riferimentoPratica: 'PROT-2026/0042',
+  codiceFiscale: 'RSSMRA80A01H501U',
+  numeroVerbale: 'INV-2023-000123',
+  dataVerbale: '2023-03-15',
+  categoria: 'INVALIDITA_CIVILE',
+}
+
+/** Signs in through the provider's form; the steps, the last one the application's answer to the return. */
+async function signIn(client: ReturnType<typeof browserless>, identita = 'laura.bianchi', livello = L2): Promise<Step[]> {
+  const toForm = await client.follow(`${online}/accesso`)
+  const form = toForm.at(-1) as Step
+  const back = await client.follow(form.url, { form: { identita, livello } })
+  return [...toForm, ...back]
+}
+
+const tracceOf = async (riferimento: string) =>
+  (
+    await db.pool.query(
+      `select canale, operatore, esito, codice_rifiuto as "codiceRifiuto", protocollo, convenzione_id::int as "convenzioneId" from tracce where riferimento_pratica = $1`,
+      [riferimento],
+    )
+  ).rows
+
+t.test('signed in as SPID does it: a new session, a consultation through the pipeline, a ricevuta, one traccia', async (t) => {
+  const client = browserless()
+  t.teardown(() => client.close())
+  const home = await client.request(`${online}/`)
+  t.match(home.text, /Entra con SPID o CIE/)
+  const steps = await signIn(client)
+  const start = steps[0] as Step
+  const authorize = new URL(start.location as string)
+  t.equal(authorize.searchParams.get('client_id'), 'invciv-online-dev')
+  t.ok(authorize.searchParams.get('request'), 'the parameters travel in a signed request object')
+  t.notOk(authorize.searchParams.get('code_challenge'), 'not beside it in the URL')
+  t.match(
+    start.headers.getSetCookie().join('\n'),
+    /^__Host-invciv-accesso=[^;]+; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/m,
+    'the sign-in cookie: Lax, to come back with the provider',
+  )
+  const landed = steps.at(-1) as Step
+  t.equal(landed.status, 200)
+  const set = landed.headers.getSetCookie().join('\n')
+  t.match(set, /__Host-invciv-sessione=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict/, 'the session cookie')
+  t.match(set, /__Host-invciv-accesso=;/, 'the sign-in cookie cleared')
+  t.match(landed.text, /<meta http-equiv="refresh" content="0;url=\/">/)
+  const form = await client.request(`${online}/`)
+  t.match(form.text, /Verifica di un verbale/)
+  t.match(form.text, /Laura Bianchi \(SpidL2\)/)
+  t.match(form.headers.get('content-security-policy'), /frame-ancestors 'none'/)
+  t.notMatch(form.headers.get('content-security-policy'), /unsafe-inline/)
+  const answer = await client.request(`${online}/verifica`, { form: { ...FORM, _csrf: fieldOf(form.text, '_csrf') ?? '' } })
+  t.equal(answer.status, 200)
+  t.match(
+    answer.text,
+    /Ricevuta di verifica[\s\S]*VALIDO: il verbale è autentico e valido[\s\S]*PROT-2026\/0042[\s\S]*Laura Bianchi \(BNCLRA85M41H501Z\)/,
+  )
+  t.notMatch(answer.text, FORM.codiceFiscale, "the person's codice fiscale is not on the ricevuta")
+  t.match(await tracceOf(FORM.riferimentoPratica), [
+    {
+      canale: 'web',
+      operatore: LAURA.codiceFiscale,
+      esito: 'VALIDO',
+      codiceRifiuto: null,
+      protocollo: { profilo: 'web', metodo: 'spid', livello: L2 },
+    },
+  ])
+  t.equal((await tracceOf(FORM.riferimentoPratica)).length, 1, 'exactly one traccia')
+  const history = await client.request(`${online}/storico`)
+  t.match(history.text, /PROT-2026\/0042<\/td><td>VALIDO/)
+  t.notMatch(history.text, FORM.codiceFiscale)
+  t.notMatch(gw.output(), FORM.codiceFiscale, "no log line carries the person's codice fiscale")
+})
+
+t.test('NON_VALIDO says no more than that; a field error points at its field', async (t) => {
+  const client = browserless()
+  t.teardown(() => client.close())
+  await signIn(client)
+  const form = await client.request(`${online}/`)
+  const wrong = await client.request(`${online}/verifica`, {
+    form: { ...FORM, riferimentoPratica: 'PROT-NV', numeroVerbale: 'INV-0000', _csrf: fieldOf(form.text, '_csrf') ?? '' },
+  })
+  t.match(wrong.text, /NON VALIDO: nessun verbale valido corrisponde ai dati indicati/)
+  t.notMatch(wrong.text, /numero del verbale|data del verbale|non corrisponde il|codice fiscale errato/i, 'never which key failed')
+  const again = await client.request(`${online}/`)
+  const bad = await client.request(`${online}/verifica`, {
+    form: { ...FORM, riferimentoPratica: 'PROT-BAD', dataVerbale: '2023-02-30', _csrf: fieldOf(again.text, '_csrf') ?? '' },
+  })
+  t.equal(bad.status, 400)
+  t.match(bad.text, /<a href="#f-dataVerbale">Data del verbale: non è una data esistente<\/a>/)
+  t.match(
+    bad.text,
+    /id="f-dataVerbale" name="dataVerbale" type="date" value="2023-02-30"[^>]*aria-invalid="true" aria-describedby="e-dataVerbale"/,
+  )
+  t.match(await tracceOf('PROT-BAD'), [{ canale: 'web', codiceRifiuto: 'RICHIESTA_NON_VALIDA' }], 'the refused consultation is traced too')
+})
+
+t.test('what must not sign in: a level below SpidL2, a person with no utenza, a return used twice', async (t) => {
+  const low = browserless()
+  t.teardown(() => low.close())
+  const refused = (await signIn(low, 'laura.bianchi', 'https://www.spid.gov.it/SpidL1')).at(-1) as Step
+  t.equal(refused.status, 502)
+  t.match(refused.text, /serve un accesso di livello SpidL2 o superiore/)
+  t.notMatch(refused.headers.getSetCookie().join('\n'), /__Host-invciv-sessione=[A-Za-z0-9_-]/, 'no session')
+  const nobody = browserless()
+  t.teardown(() => nobody.close())
+  const neri = (await signIn(nobody, 'francesco.neri')).at(-1) as Step
+  t.equal(neri.status, 403)
+  t.match(neri.text, /Non risulti abilitato al servizio/)
+  t.notMatch(neri.headers.getSetCookie().join('\n'), /__Host-invciv-sessione=[A-Za-z0-9_-]/, 'no session')
+  const twice = browserless()
+  t.teardown(() => twice.close())
+  const steps = await signIn(twice)
+  const ritorno = steps.find((s) => s.url.includes('/accesso/ritorno')) as Step
+  const replay = browserless()
+  t.teardown(() => replay.close())
+  const replayed = await replay.request(ritorno.url)
+  t.equal(replayed.status, 400, 'another browser presenting the same return: no sign-in of its own under way')
+  t.match(replayed.text, /accesso è scaduto o è già stato usato/)
+})
+
+t.test('other web sites: a form without its token, or from another origin, changes nothing and is not traced', async (t) => {
+  const client = browserless()
+  t.teardown(() => client.close())
+  await signIn(client)
+  const noToken = await client.request(`${online}/verifica`, { form: { ...FORM, riferimentoPratica: 'PROT-CSRF' } })
+  t.equal(noToken.status, 403)
+  const form = await client.request(`${online}/`)
+  const foreign = await client.request(`${online}/verifica`, {
+    form: { ...FORM, riferimentoPratica: 'PROT-CSRF', _csrf: fieldOf(form.text, '_csrf') ?? '' },
+    headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+  })
+  t.equal(foreign.status, 403)
+  t.same(await tracceOf('PROT-CSRF'), [], 'neither became a consultation')
+})
+
+t.test('a utenza disabled mid-session: its session ends at once, and so do its consultations', async (t) => {
+  const client = browserless()
+  t.teardown(() => client.close())
+  const { rows } = await db.pool.query<{ id: number }>(`select id::int from convenzioni order by id limit 1`)
+  const convenzioneId = (rows[0] as { id: number }).id
+  await enableUtenza(db.pool, testActor, {
+    convenzioneId,
+    codiceFiscale: TEST_IDENTITIES['sara.galli'].codiceFiscale,
+    nome: 'Sara Galli',
+    validaDal: romeDate(new Date()),
+    validaAl: '2099-12-31',
+  })
+  await signIn(client, 'sara.galli')
+  const form = await client.request(`${online}/`)
+  t.match(form.text, /Verifica di un verbale/)
+  await disableUtenza(db.pool, testActor, convenzioneId, TEST_IDENTITIES['sara.galli'].codiceFiscale)
+  const after = await client.request(`${online}/verifica`, {
+    form: { ...FORM, riferimentoPratica: 'PROT-OFF', _csrf: fieldOf(form.text, '_csrf') ?? '' },
+  })
+  t.not(after.status, 200)
+  t.same(await tracceOf('PROT-OFF'), [], 'no consultation')
+  t.match((await client.request(`${online}/`)).text, /Entra con SPID o CIE/, 'signed out')
+})
