@@ -43,6 +43,8 @@ export interface Config {
       minimumAcr: string
       fiscalNumberClaim: string
     }
+    /** the informativa's file: its text, and so its version */
+    informativaFile: string
     idleMs: number
     maxMs: number
   }
@@ -122,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         minimumAcr: e.INVCIV_OIDC_ACR,
         fiscalNumberClaim: e.INVCIV_OIDC_FISCAL_CLAIM,
       },
+      informativaFile: e.INVCIV_INFORMATIVA_FILE,
       idleMs: e.INVCIV_ONLINE_IDLE_MINUTES * 60_000,
       maxMs: e.INVCIV_ONLINE_SESSION_HOURS * 3_600_000,
     },

@@ -220,6 +220,13 @@ export const VARIABLES = {
     default: '`https://attributes.eid.gov.it/fiscal_number`',
     meaning: 'the claim that carries the codice fiscale (`TINIT-<codice fiscale>`), in the UserInfo answer or the ID token',
   }),
+  INVCIV_INFORMATIVA_FILE: variable({
+    schema: NAME,
+    read: (v) => (v === undefined ? path.join(projectRoot, 'views', 'online', 'informativa.txt') : path.resolve(v)),
+    default: '`views/online/informativa.txt`',
+    meaning:
+      "the text of the informativa each operatore accepts before the first consultation (paragraphs separated by a blank line); its version is its SHA-256's first 12 hex digits, and a new text is accepted again",
+  }),
   INVCIV_ONLINE_IDLE_MINUTES: variable({
     schema: SECONDS,
     read: number(15),

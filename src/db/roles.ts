@@ -31,6 +31,7 @@ const WRITABLE_BY_RUNTIME = [
   'anomalie_notifiche',
   'casi',
   'utenze_online',
+  'informativa_accettazioni',
 ]
 /** What the runtime role keeps for a while and forgets: identifiers seen once (pipeline/replay-cache.ts), the anomaly scan's summary of the trail (anomalies/summary.ts). */
 const FORGOTTEN_BY_RUNTIME = ['sessioni_online', 'identificativi_visti', 'anomalie_minuti', 'anomalie_persone', 'anomalie_riepilogo']

@@ -20,6 +20,7 @@ import { clientAddress, normaliseIp } from '../policy/client-address.ts'
 import { touchUtenza, utenzeOf } from '../registry/utenze.ts'
 import { guardAgainstOtherSites } from '../admin/browser-guard.ts'
 import type { Sessions, OnlineSession } from './sessions.ts'
+import type { Informativa } from './informativa.ts'
 import { SignInError, type SignIn } from './sign-in.ts'
 import type { BlockList } from 'node:net'
 
@@ -83,6 +84,7 @@ export interface OnlineAppOptions {
   url: () => string
   trustedProxies: BlockList | undefined
   csrfKey: Buffer
+  informativa: Informativa
 }
 
 export async function buildOnlineApp(o: OnlineAppOptions): Promise<FastifyInstance> {
@@ -212,7 +214,27 @@ export async function buildOnlineApp(o: OnlineAppOptions): Promise<FastifyInstan
         )
       return page(reply, 200, 'scegli', { title: 'Scegli la convenzione', utenze }, s)
     }
+    if (!(await o.informativa.accepted(o.db, s.codiceFiscale))) return informativaPage(reply, s)
     return verificaPage(reply, s, {}, [])
+  })
+
+  const informativaPage = (reply: FastifyReply, s: OnlineSession) =>
+    page(
+      reply,
+      200,
+      'informativa',
+      { title: 'Informativa sull’uso del servizio', versione: o.informativa.versione, paragraphs: o.informativa.paragraphs },
+      s,
+    )
+
+  app.post('/informativa', async (request, reply) => {
+    const s = await session(request)
+    if (!s) return reply.redirect('/', 303)
+    // the version the person read: a text changed meanwhile is shown again, not accepted unseen
+    if ((request.body as Record<string, string> | undefined)?.versione !== o.informativa.versione) return informativaPage(reply, s)
+    await o.informativa.accept(o.db, s.codiceFiscale, o.clock.now())
+    request.log.info({ online: 'informativa accepted', versione: o.informativa.versione }, 'online: informativa accepted')
+    return reply.redirect('/', 303)
   })
 
   async function verificaPage(reply: FastifyReply, s: OnlineSession, valori: Record<string, string>, errori: FieldError[], status = 200) {
@@ -299,6 +321,7 @@ export async function buildOnlineApp(o: OnlineAppOptions): Promise<FastifyInstan
   app.post('/verifica', async (request, reply) => {
     const s = await session(request)
     if (!s || s.convenzioneId === null) return reply.redirect('/', 303)
+    if (!(await o.informativa.accepted(o.db, s.codiceFiscale))) return informativaPage(reply, s)
     const form = (request.body ?? {}) as Record<string, unknown>
     const valori = Object.fromEntries(CAMPI.map((c) => [c.name, typeof form[c.name] === 'string' ? (form[c.name] as string) : '']))
     const fields: Record<string, unknown> = { identificativoOperatore: s.codiceFiscale }

@@ -18,6 +18,7 @@ import { ConfigError } from '../environment.ts'
 import { messageOf } from '../message-of.ts'
 import { buildOnlineApp } from './app.ts'
 import { createSessions } from './sessions.ts'
+import { loadInformativa } from './informativa.ts'
 import { createSignIn, type SignIn, type SignInSettings } from './sign-in.ts'
 
 const PURGE_MS = 5 * 60_000
@@ -66,6 +67,7 @@ export async function startOnline(o: OnlineStart): Promise<{ app: FastifyInstanc
     },
     url: () => url,
     trustedProxies: config.trustedProxies.length ? cidrSet(config.trustedProxies) : undefined,
+    informativa: loadInformativa(config.online.informativaFile),
     csrfKey: Buffer.from(hkdfSync('sha256', o.pseudonymKey, 'invciv-gateway', 'online csrf tokens', 32)),
   })
   o.add('online listener', () => app.close())

@@ -33,6 +33,15 @@ async function signIn(client: ReturnType<typeof browserless>, identita = 'laura.
   return [...toForm, ...back]
 }
 
+/** Accepts the informativa when the application asks for it (once per person and version). */
+async function accepted(client: ReturnType<typeof browserless>): Promise<void> {
+  const home = await client.request(`${online}/`)
+  if (!home.text.includes('Ho letto e accetto')) return
+  await client.request(`${online}/informativa`, {
+    form: { versione: fieldOf(home.text, 'versione') ?? '', _csrf: fieldOf(home.text, '_csrf') ?? '' },
+  })
+}
+
 const tracceOf = async (riferimento: string) =>
   (
     await db.pool.query(
@@ -63,6 +72,25 @@ t.test('signed in as SPID does it: a new session, a consultation through the pip
   t.match(set, /__Host-invciv-sessione=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Strict/, 'the session cookie')
   t.match(set, /__Host-invciv-accesso=;/, 'the sign-in cookie cleared')
   t.match(landed.text, /<meta http-equiv="refresh" content="0;url=\/">/)
+  const informativa = await client.request(`${online}/`)
+  t.match(informativa.text, /Ho letto e accetto l’informativa/, 'the informativa before the first consultation')
+  const early = await client.request(`${online}/verifica`, {
+    form: { ...FORM, riferimentoPratica: 'PROT-EARLY', _csrf: fieldOf(informativa.text, '_csrf') ?? '' },
+  })
+  t.match(early.text, /Ho letto e accetto/, 'no consultation before it is accepted')
+  t.same(await tracceOf('PROT-EARLY'), [])
+  const stale = await client.request(`${online}/informativa`, {
+    form: { versione: '000000000000', _csrf: fieldOf(informativa.text, '_csrf') ?? '' },
+  })
+  t.match(stale.text, /Ho letto e accetto/, 'a version other than the current one is not accepted unseen')
+  await client.request(`${online}/informativa`, {
+    form: { versione: fieldOf(informativa.text, 'versione') ?? '', _csrf: fieldOf(informativa.text, '_csrf') ?? '' },
+  })
+  t.match(
+    (await db.pool.query(`select codice_fiscale as "codiceFiscale", versione from informativa_accettazioni`)).rows,
+    [{ codiceFiscale: LAURA.codiceFiscale, versione: fieldOf(informativa.text, 'versione') }],
+    'who accepted which version (and when)',
+  )
   const form = await client.request(`${online}/`)
   t.match(form.text, /Verifica di un verbale/)
   t.match(form.text, /Laura Bianchi \(SpidL2\)/)
@@ -95,6 +123,7 @@ t.test('NON_VALIDO says no more than that; a field error points at its field', a
   const client = browserless()
   t.teardown(() => client.close())
   await signIn(client)
+  await accepted(client)
   const form = await client.request(`${online}/`)
   const wrong = await client.request(`${online}/verifica`, {
     form: { ...FORM, riferimentoPratica: 'PROT-NV', numeroVerbale: 'INV-0000', _csrf: fieldOf(form.text, '_csrf') ?? '' },
@@ -142,6 +171,7 @@ t.test('other web sites: a form without its token, or from another origin, chang
   const client = browserless()
   t.teardown(() => client.close())
   await signIn(client)
+  await accepted(client)
   const noToken = await client.request(`${online}/verifica`, { form: { ...FORM, riferimentoPratica: 'PROT-CSRF' } })
   t.equal(noToken.status, 403)
   const form = await client.request(`${online}/`)
@@ -166,6 +196,7 @@ t.test('a utenza disabled mid-session: its session ends at once, and so do its c
     validaAl: '2099-12-31',
   })
   await signIn(client, 'sara.galli')
+  await accepted(client)
   const form = await client.request(`${online}/`)
   t.match(form.text, /Verifica di un verbale/)
   await disableUtenza(db.pool, testActor, convenzioneId, TEST_IDENTITIES['sara.galli'].codiceFiscale)
