@@ -31,6 +31,7 @@ import { tlsResource } from './resources/tls.ts'
 import { spcoopResource } from './resources/spcoop.ts'
 import { consoleResource } from './console/routes.ts'
 import { casesResource } from './resources/cases.ts'
+import { utenzeResource } from './resources/utenze.ts'
 import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
 
 declare module 'fastify' {
@@ -205,6 +206,7 @@ export async function adminApi(
     entiResource,
     principalsResource,
     convenzioniResource,
+    utenzeResource,
     certificatiResource,
     auditResource,
     anomaliesResource,

@@ -9,6 +9,7 @@ import { importCommands } from './commands/import.ts'
 import { enteCommands } from './commands/ente.ts'
 import { convenzioneCommands } from './commands/convenzione.ts'
 import { operatoreCommands } from './commands/operatore.ts'
+import { utenzaCommands } from './commands/utenza.ts'
 import { certCommands } from './commands/cert.ts'
 import { adminCommands } from './commands/admin.ts'
 import { tlsCommands } from './commands/tls.ts'
@@ -44,6 +45,7 @@ for (const group of [
   enteCommands,
   convenzioneCommands,
   operatoreCommands,
+  utenzaCommands,
   certCommands,
   adminCommands,
   tlsCommands,

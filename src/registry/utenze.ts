@@ -7,6 +7,7 @@ import { changing, type Actor } from '../audit/change-log.ts'
 import { OperationError } from '../operation-error.ts'
 import type { UtenzaState } from '../policy/types.ts'
 import { validateCodiceFiscale } from '../verification/codice-fiscale.ts'
+import { romeDate } from '../clock.ts'
 
 export class UtenzaError extends OperationError {
   override name = 'UtenzaError'
@@ -76,12 +77,15 @@ export interface UtenzaInput {
   convenzioneId: number
   codiceFiscale: string
   nome: string
-  validaDal: string
-  validaAl: string
+  /** default: today (Europe/Rome) */
+  validaDal?: string | undefined
+  /** default: no end */
+  validaAl?: string | undefined
 }
 
 /** Enables (or enables again) a person for a convenzione, within the utenze INPS grants it. */
-export async function enableUtenza(db: pg.Pool, actor: Actor, input: UtenzaInput): Promise<UtenzaView> {
+export async function enableUtenza(db: pg.Pool, actor: Actor, request: UtenzaInput, at = new Date()): Promise<UtenzaView> {
+  const input = { ...request, validaDal: request.validaDal ?? romeDate(at), validaAl: request.validaAl ?? '9999-12-31' }
   const codiceFiscale = personOf(input.codiceFiscale)
   const nome = input.nome.trim()
   if (!nome || nome.length > 200) throw new UtenzaError('invalid', 'the name is required (at most 200 characters)')
