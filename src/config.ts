@@ -45,6 +45,8 @@ export interface Config {
     }
     /** the informativa's file: its text, and so its version */
     informativaFile: string
+    /** the key of the amministratori's TOTP secrets; development mode makes one in the data folder */
+    totpKey: string | undefined
     idleMs: number
     maxMs: number
   }
@@ -125,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         fiscalNumberClaim: e.INVCIV_OIDC_FISCAL_CLAIM,
       },
       informativaFile: e.INVCIV_INFORMATIVA_FILE,
+      totpKey: e.INVCIV_TOTP_KEY,
       idleMs: e.INVCIV_ONLINE_IDLE_MINUTES * 60_000,
       maxMs: e.INVCIV_ONLINE_SESSION_HOURS * 3_600_000,
     },
@@ -288,6 +291,7 @@ function onlineProblem(config: Config): string | undefined {
     online.oidc.issuer ? undefined : 'INVCIV_OIDC_ISSUER',
     online.oidc.clientId ? undefined : 'INVCIV_OIDC_CLIENT_ID',
     online.oidc.clientKey ? undefined : 'INVCIV_OIDC_CLIENT_KEY',
+    online.totpKey ? undefined : 'INVCIV_TOTP_KEY',
   ].filter(Boolean)
   return missing.length ? `set ${missing.join(', ')} (the online application is on: INVCIV_ONLINE_PORT is set)` : undefined
 }

@@ -227,6 +227,14 @@ export const VARIABLES = {
     meaning:
       "the text of the informativa each operatore accepts before the first consultation (paragraphs separated by a blank line); its version is its SHA-256's first 12 hex digits, and a new text is accepted again",
   }),
+  INVCIV_TOTP_KEY: variable({
+    schema: NAME,
+    read: file,
+    default:
+      'in development mode only, `<INVCIV_DATA_DIR>/totp-key`, made at first start; required otherwise when the online application is on',
+    meaning:
+      "a file holding 32 random bytes, base64: the key the amministratori's TOTP secrets are encrypted with (AES-256-GCM), kept outside the database",
+  }),
   INVCIV_ONLINE_IDLE_MINUTES: variable({
     schema: SECONDS,
     read: number(15),

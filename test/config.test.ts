@@ -141,7 +141,7 @@ t.test('the online application: off in production unless its port is set, and th
   t.doesNotThrow(() => requireServeSettings(loadConfig(production)))
   t.throws(() => requireServeSettings(loadConfig({ ...production, INVCIV_ONLINE_PORT: '8444' })), {
     message:
-      /^production mode \(DATABASE_URL without INVCIV_DEV=1\): set INVCIV_ONLINE_URL, INVCIV_OIDC_ISSUER, INVCIV_OIDC_CLIENT_ID, INVCIV_OIDC_CLIENT_KEY \(the online application is on/,
+      /^production mode \(DATABASE_URL without INVCIV_DEV=1\): set INVCIV_ONLINE_URL, INVCIV_OIDC_ISSUER, INVCIV_OIDC_CLIENT_ID, INVCIV_OIDC_CLIENT_KEY, INVCIV_TOTP_KEY \(the online application is on/,
   })
   const complete = loadConfig({
     ...production,
@@ -150,6 +150,7 @@ t.test('the online application: off in production unless its port is set, and th
     INVCIV_OIDC_ISSUER: 'https://oidc-proxy.example.it',
     INVCIV_OIDC_CLIENT_ID: 'invciv',
     INVCIV_OIDC_CLIENT_KEY: '/keys/oidc.jwk',
+    INVCIV_TOTP_KEY: '/keys/totp.key',
   })
   t.doesNotThrow(() => requireServeSettings(complete))
   t.match(complete.online, {

@@ -9,7 +9,7 @@ import { importCommands } from './commands/import.ts'
 import { enteCommands } from './commands/ente.ts'
 import { convenzioneCommands } from './commands/convenzione.ts'
 import { operatoreCommands } from './commands/operatore.ts'
-import { utenzaCommands } from './commands/utenza.ts'
+import { amministratoreCommands, utenzaCommands } from './commands/utenza.ts'
 import { certCommands } from './commands/cert.ts'
 import { adminCommands } from './commands/admin.ts'
 import { tlsCommands } from './commands/tls.ts'
@@ -46,6 +46,7 @@ for (const group of [
   convenzioneCommands,
   operatoreCommands,
   utenzaCommands,
+  amministratoreCommands,
   certCommands,
   adminCommands,
   tlsCommands,

@@ -32,6 +32,7 @@ const WRITABLE_BY_RUNTIME = [
   'casi',
   'utenze_online',
   'informativa_accettazioni',
+  'amministratori_utenze',
 ]
 /** What the runtime role keeps for a while and forgets: identifiers seen once (pipeline/replay-cache.ts), the anomaly scan's summary of the trail (anomalies/summary.ts). */
 const FORGOTTEN_BY_RUNTIME = ['sessioni_online', 'identificativi_visti', 'anomalie_minuti', 'anomalie_persone', 'anomalie_riepilogo']

@@ -10,6 +10,7 @@ import { romeDate } from '../clock.ts'
 import { addCertificate } from '../registry/certificati.ts'
 import { createConvenzione } from '../registry/convenzioni.ts'
 import { enableUtenza } from '../registry/utenze.ts'
+import { nameAmministratore } from '../registry/amministratori.ts'
 import { TEST_IDENTITIES } from './test-identities.ts'
 import { addEnte } from '../registry/enti.ts'
 import { addPrincipal } from '../registry/principals.ts'
@@ -98,6 +99,13 @@ export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ con
     nome: `${given_name} ${family_name}`,
     validaDal: romeDate(now),
     validaAl: '2099-12-31',
+  })
+  // Giuseppe Verdi is ente A's amministratore utenze
+  const verdi = TEST_IDENTITIES['giuseppe.verdi']
+  await nameAmministratore(db, demo, {
+    enteCodice: DEMO_ENTE,
+    codiceFiscale: verdi.codiceFiscale,
+    nome: `${verdi.given_name} ${verdi.family_name}`,
   })
   await upsertVerbali(db, demoVerbali)
   // and a few hundred realistic persons, so the archive looks like one

@@ -23,6 +23,8 @@ export interface OnlineSession {
   scadeIl: Date
   /** the provider's ID token, for its logout */
   idToken: string | undefined
+  /** when an amministratore confirmed this session with a TOTP; null: not confirmed */
+  totpVerificatoIl: Date | null
 }
 
 export interface SessionTimes {
@@ -51,6 +53,8 @@ export interface Sessions {
   /** the live session of a cookie value, its last use moved on; undefined once ended, idle or expired */
   read(value: string | undefined): Promise<OnlineSession | undefined>
   choose(value: string, convenzioneId: number): Promise<void>
+  /** an amministratore's TOTP, checked for this session */
+  confirmTotp(value: string, at: Date): Promise<void>
   /** ends it; what it was, for the provider's logout */
   end(value: string | undefined): Promise<OnlineSession | undefined>
   /** sessions and sign-ins past their time */
@@ -65,12 +69,13 @@ interface Row {
   livello: string | null
   convenzioneId: number | null
   dati: { state?: string; nonce?: string; verifier?: string; idToken?: string }
+  totpVerificatoIl: Date | null
   creataIl: Date
   ultimoUsoIl: Date
   scadeIl: Date
 }
 
-const COLUMNS = `fase, codice_fiscale as "codiceFiscale", nome, metodo, livello, convenzione_id::int as "convenzioneId", dati,
+const COLUMNS = `fase, codice_fiscale as "codiceFiscale", nome, metodo, livello, convenzione_id::int as "convenzioneId", dati, totp_verificato_il as "totpVerificatoIl",
   creata_il as "creataIl", ultimo_uso_il as "ultimoUsoIl", scade_il as "scadeIl"`
 
 const sessionOf = (r: Row): OnlineSession => ({
@@ -83,6 +88,7 @@ const sessionOf = (r: Row): OnlineSession => ({
   ultimoUsoIl: r.ultimoUsoIl,
   scadeIl: r.scadeIl,
   idToken: r.dati.idToken,
+  totpVerificatoIl: r.totpVerificatoIl,
 })
 
 export function createSessions(db: Queryable, clock: Clock, times: SessionTimes): Sessions {
@@ -153,6 +159,10 @@ export function createSessions(db: Queryable, clock: Clock, times: SessionTimes)
         hashOf(value),
         convenzioneId,
       ])
+    },
+
+    async confirmTotp(value, at) {
+      await db.query(`update sessioni_online set totp_verificato_il = $2 where id_hash = $1 and fase = 'attiva'`, [hashOf(value), at])
     },
 
     async end(value) {

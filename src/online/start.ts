@@ -1,8 +1,8 @@
 // Starts the online application beside the partner and admin listeners: its listener, its sessions' purge, and,
 // in development mode without INVCIV_OIDC_ISSUER, the local OpenID provider (src/dev/oidc-provider.ts), loaded
 // only then: production never has it.
-import { hkdfSync } from 'node:crypto'
-import { readFileSync } from 'node:fs'
+import { hkdfSync, randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -19,6 +19,7 @@ import { messageOf } from '../message-of.ts'
 import { buildOnlineApp } from './app.ts'
 import { createSessions } from './sessions.ts'
 import { loadInformativa } from './informativa.ts'
+import { totpStore } from './totp.ts'
 import { createSignIn, type SignIn, type SignInSettings } from './sign-in.ts'
 
 const PURGE_MS = 5 * 60_000
@@ -41,6 +42,24 @@ function clientKeyOf(file: string): JWK {
   } catch (err) {
     throw new ConfigError('invalid', `invalid configuration: INVCIV_OIDC_CLIENT_KEY ${file} is not a JWK file (${messageOf(err)})`)
   }
+}
+
+/** The key of the TOTP secrets: INVCIV_TOTP_KEY, or in development mode one made in the data folder at first start. */
+function totpKeyOf(config: Config): Buffer {
+  const file = config.online.totpKey ?? path.join(config.dataDir, 'totp-key')
+  if (config.online.totpKey === undefined && !existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true })
+    writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+  }
+  let key: Buffer
+  try {
+    key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64')
+  } catch (err) {
+    throw new ConfigError('invalid', `invalid configuration: INVCIV_TOTP_KEY ${file} cannot be read (${messageOf(err)})`)
+  }
+  if (key.length !== 32)
+    throw new ConfigError('invalid', `invalid configuration: INVCIV_TOTP_KEY ${file} must hold 32 random bytes, base64`)
+  return key
 }
 
 export async function startOnline(o: OnlineStart): Promise<{ app: FastifyInstance; url: string }> {
@@ -68,6 +87,7 @@ export async function startOnline(o: OnlineStart): Promise<{ app: FastifyInstanc
     url: () => url,
     trustedProxies: config.trustedProxies.length ? cidrSet(config.trustedProxies) : undefined,
     informativa: loadInformativa(config.online.informativaFile),
+    totp: totpStore(totpKeyOf(config)),
     csrfKey: Buffer.from(hkdfSync('sha256', o.pseudonymKey, 'invciv-gateway', 'online csrf tokens', 32)),
   })
   o.add('online listener', () => app.close())

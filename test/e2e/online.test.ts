@@ -207,3 +207,79 @@ t.test('a utenza disabled mid-session: its session ends at once, and so do its c
   t.same(await tracceOf('PROT-OFF'), [], 'no consultation')
   t.match((await client.request(`${online}/`)).text, /Entra con SPID o CIE/, 'signed out')
 })
+
+t.test("the ente's amministratore utenze: TOTP enrolment, every session confirmed, a code used once; enabling and disabling", async (t) => {
+  const { URI } = await import('otpauth')
+  const verdi = browserless()
+  t.teardown(() => verdi.close())
+  await signIn(verdi, 'giuseppe.verdi')
+  const home = await verdi.request(`${online}/`)
+  t.equal(home.status, 303, 'an amministratore with no utenza of their own goes to administer')
+  const enrol = await verdi.request(`${online}/amministrazione`)
+  t.match(enrol.text, /<img src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="Codice QR/, 'the QR code')
+  const uri = (/<code class="uri">([^<]+)<\/code>/.exec(enrol.text)?.[1] ?? '').replace(/&amp;/g, '&')
+  t.match(uri, /^otpauth:\/\/totp\/.+secret=[A-Z2-7]+/)
+  const secret = new URL(uri).searchParams.get('secret') as string
+  const stored = await db.pool.query<{ segreto: Buffer }>(
+    `select totp_segreto as segreto from amministratori_utenze where codice_fiscale = $1`,
+    [TEST_IDENTITIES['giuseppe.verdi'].codiceFiscale],
+  )
+  t.notOk(stored.rows[0]?.segreto.toString('latin1').includes(secret), 'the secret is not in the database in clear')
+  t.notMatch(gw.output(), secret, 'nor in the log')
+  const totp = URI.parse(uri)
+  const token = fieldOf(enrol.text, '_csrf') ?? ''
+  t.equal((await verdi.request(`${online}/amministrazione/totp`, { form: { codice: '000000', _csrf: token } })).status, 400, 'a wrong code')
+  const code = totp.generate()
+  const confirmed = await verdi.request(`${online}/amministrazione/totp`, { form: { codice: code, _csrf: token } })
+  t.equal(confirmed.status, 303)
+  const admin = await verdi.request(`${online}/amministrazione`)
+  t.match(admin.text, /Utenze di ente_a_dev/)
+  t.match(admin.text, /Laura Bianchi<\/td><td>BNCLRA85M41H501Z/)
+  const again = browserless()
+  t.teardown(() => again.close())
+  await signIn(again, 'giuseppe.verdi')
+  const second = await again.request(`${online}/amministrazione`)
+  t.match(second.text, /Conferma la sessione con il codice temporaneo/, 'each session asks for a code')
+  const replayed = await again.request(`${online}/amministrazione/totp`, {
+    form: { codice: code, _csrf: fieldOf(second.text, '_csrf') ?? '' },
+  })
+  t.equal(replayed.status, 400, 'a code already used is not accepted again')
+  const { rows } = await db.pool.query<{ id: number }>(`select id::int from convenzioni order by id limit 1`)
+  const convenzioneId = (rows[0] as { id: number }).id
+  const neri = TEST_IDENTITIES['francesco.neri'].codiceFiscale
+  const enabled = await verdi.request(`${online}/amministrazione/abilita`, {
+    form: {
+      convenzione: String(convenzioneId),
+      codiceFiscale: neri,
+      nome: 'Francesco Neri',
+      validaAl: '',
+      _csrf: fieldOf(admin.text, '_csrf') ?? '',
+    },
+  })
+  t.equal(enabled.status, 303)
+  t.match((await verdi.request(enabled.location as string)).text, /Francesco Neri: utenza abilitata/)
+  t.match(
+    (
+      await db.pool.query(
+        `select attore, ruolo from registro_modifiche where oggetto = 'utenza' and oggetto_id = $1 order by id desc limit 1`,
+        [neri],
+      )
+    ).rows,
+    [{ attore: `online:${TEST_IDENTITIES['giuseppe.verdi'].codiceFiscale}`, ruolo: 'amministratore' }],
+    'the change log names the amministratore',
+  )
+  const other = await verdi.request(`${online}/amministrazione/abilita`, {
+    form: { convenzione: '999999', codiceFiscale: neri, nome: 'Francesco Neri', _csrf: fieldOf(admin.text, '_csrf') ?? '' },
+  })
+  t.equal(other.status, 403, "another ente's convenzione")
+  const operatore = browserless()
+  t.teardown(() => operatore.close())
+  await signIn(operatore, 'francesco.neri')
+  await accepted(operatore)
+  t.match((await operatore.request(`${online}/`)).text, /Verifica di un verbale/, 'the new utenza consults')
+  const page = await verdi.request(`${online}/amministrazione`)
+  await verdi.request(`${online}/amministrazione/disabilita`, {
+    form: { convenzione: String(convenzioneId), codiceFiscale: neri, _csrf: fieldOf(page.text, '_csrf') ?? '' },
+  })
+  t.match((await operatore.request(`${online}/`)).text, /Entra con SPID o CIE/, 'and is signed out once disabled')
+})
