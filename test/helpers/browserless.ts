@@ -27,7 +27,10 @@ export function browserless() {
   ): Promise<Step> {
     const cookies = cookiesOf(url)
     const headers: Record<string, string> = { ...init.headers }
-    if (cookies.size) headers.cookie = [...cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+    // the jar's cookies, and any a test adds by hand
+    const jarred = [...cookies].map(([k, v]) => `${k}=${v}`)
+    const all = [...jarred, ...(headers.cookie ? [headers.cookie] : [])]
+    if (all.length) headers.cookie = all.join('; ')
     let body: string | undefined
     if (init.form) {
       body = new URLSearchParams(init.form).toString()
