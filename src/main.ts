@@ -204,13 +204,15 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       onRegistryChange: () => registryCache?.invalidate(),
     })
     servers.push(admin)
+    // the listeners a TLS reload reaches (the online application's joins them when it starts)
+    const reloadable: FastifyInstance[] = [partner, admin]
     const probes = config.probe ? await buildProbeApp({ logger, db: database.pool, health }) : undefined
     if (probes) servers.push(probes)
     // the expiry metric reads the certificate that serves now
     const tlsReloader = createTlsReloader(
       tlsFiles,
       tlsPolicy,
-      () => [partner, admin].map((s) => s.server as unknown as { setSecureContext(o: object): void }),
+      () => reloadable.map((s) => s.server as unknown as { setSecureContext(o: object): void }),
       logger,
       (material: TlsMaterial) => (tlsMaterial = material),
     )
@@ -256,7 +258,10 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
             pseudonymKey,
             add: (name, close) => parts.add(name, close),
           })
-    if (online) servers.push(online.app)
+    if (online) {
+      servers.push(online.app)
+      reloadable.push(online.app)
+    }
     if (probes && config.probe) await probes.listen(config.probe)
     const partnerUrl = urlOf(partner, config.host, config.port)
     const adminUrl = urlOf(admin, config.adminHost, config.adminPort)
