@@ -59,3 +59,16 @@ export async function browserAs(t: Teardown, role: 'auditor' | 'ops', origin: st
   t.teardown(() => browser.close())
   return browser
 }
+
+/** A browser that trusts the dev CA and presents no certificate: a person at the online application. */
+export async function browserTrustingDevCa(t: Teardown): Promise<Browser> {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'invciv-browser-online-'))
+  t.teardown(() => rmSync(home, { recursive: true, force: true }))
+  const db = `sql:${path.join(home, '.pki', 'nssdb')}`
+  mkdirSync(path.join(home, '.pki', 'nssdb'), { recursive: true })
+  execFileSync('certutil', ['-N', '-d', db, '--empty-password'])
+  execFileSync('certutil', ['-A', '-n', 'invciv-dev-ca', '-t', 'C,,', '-i', certFile('ca.crt'), '-d', db])
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'], env: { ...process.env, HOME: home } })
+  t.teardown(() => browser.close())
+  return browser
+}
