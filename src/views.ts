@@ -32,15 +32,24 @@ function printable(value: unknown): string {
   throw new TypeError(`a template printed a ${typeof value}: format it first`)
 }
 
-/** The templates of one application, read once (eta keeps them compiled) and its static files, served under `prefix`. */
-export function views(application: string, prefix: string): Views {
+/**
+ * The templates of one application, read once (eta keeps them compiled) and its static files, served under `prefix`;
+ * `packaged` adds files of a dependency (a design kit's stylesheet), by the name pages use and their path.
+ */
+export function views(application: string, prefix: string, packaged: Record<string, string> = {}): Views {
   const folder = path.join(projectRoot, 'views', application)
   const eta = new Eta({ views: folder, autoEscape: true, autoFilter: true, filterFunction: printable, cache: true })
   const staticFolder = path.join(folder, 'static')
   const byName = new Map<string, string>()
   const statics = new Map<string, { type: string; body: string }>()
-  for (const name of readdirSync(staticFolder).sort()) {
-    const body = readFileSync(path.join(staticFolder, name), 'utf8')
+  const files: Array<[string, string]> = [
+    ...readdirSync(staticFolder)
+      .sort()
+      .map((name): [string, string] => [name, path.join(staticFolder, name)]),
+    ...Object.entries(packaged),
+  ]
+  for (const [name, file] of files) {
+    const body = readFileSync(file, 'utf8')
     const ext = path.extname(name)
     const served = `${prefix}/${path.basename(name, ext)}-${createHash('sha256').update(body).digest('hex').slice(0, 12)}${ext}`
     byName.set(name, served)

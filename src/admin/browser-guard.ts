@@ -66,6 +66,8 @@ export function mediaTypeDoubt(r: { method: string; headers: Record<string, stri
 export async function guardAgainstOtherSites(
   app: FastifyInstance,
   problem: (reply: FastifyReply, doubt: NonNullable<Doubt>) => FastifyReply,
+  /** what a listener's pages need beyond the defaults (the online application's design kit embeds a font as data:) */
+  more: { fontSrc?: string[] } = {},
 ): Promise<void> {
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -79,6 +81,7 @@ export async function guardAgainstOtherSites(
         formAction: ["'self'"],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
+        ...(more.fontSrc ? { fontSrc: more.fontSrc } : {}),
       },
     },
     frameguard: { action: 'deny' },

@@ -4,6 +4,7 @@
 // traccia. Against other web sites: the admin listener's guard (Origin, Fetch Metadata, a CSP without inline
 // script, no framing), and a CSRF token in every form that posts.
 import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import cookie from '@fastify/cookie'
@@ -38,7 +39,15 @@ const CSRF_FIELD = '_csrf'
 const HTML = 'text/html; charset=utf-8'
 const POSTING_FORM = /<form\b[^>]*\bmethod="post"[^>]*>/g
 
-const onlineViews = views('online', '/static')
+// Bootstrap Italia (Designers Italia's kit): its stylesheet only, served as the application's own file; no script
+const onlineViews = views('online', '/static', {
+  'bootstrap-italia.css': createRequire(import.meta.url).resolve('bootstrap-italia/dist/css/bootstrap-italia.min.css'),
+})
+const ASSETS = {
+  kit: onlineViews.staticPath('bootstrap-italia.css'),
+  stylesheet: onlineViews.staticPath('online.css'),
+  script: onlineViews.staticPath('online.js'),
+}
 
 /** The consultation form's fields, in order, as the partners' request names them. */
 const CAMPI = [
@@ -105,12 +114,15 @@ export async function buildOnlineApp(o: OnlineAppOptions): Promise<FastifyInstan
   })
   // cookies first: the guard's refusal is a page, whose forms carry a token bound to the session's cookie
   await app.register(cookie)
-  await guardAgainstOtherSites(app, (reply) =>
-    page(reply, 403, 'messaggio', {
-      title: 'Richiesta non accettata',
-      message: 'La richiesta non viene da una pagina di questo servizio.',
-      error: true,
-    }),
+  await guardAgainstOtherSites(
+    app,
+    (reply) =>
+      page(reply, 403, 'messaggio', {
+        title: 'Richiesta non accettata',
+        message: 'La richiesta non viene da una pagina di questo servizio.',
+        error: true,
+      }),
+    { fontSrc: ["'self'", 'data:'] },
   )
   await app.register(csrfProtection, {
     cookieKey: CSRF_COOKIE,
@@ -145,8 +157,7 @@ export async function buildOnlineApp(o: OnlineAppOptions): Promise<FastifyInstan
       body,
       path: reply.request.url.split('?')[0],
       person: person ? `${person.nome} (${person.livello.split('/').pop() ?? person.livello})` : undefined,
-      stylesheet: onlineViews.staticPath('online.css'),
-      script: onlineViews.staticPath('online.js'),
+      ...ASSETS,
     })
     const token = onlineViews.render('csrf', {
       field: CSRF_FIELD,
@@ -309,8 +320,7 @@ export async function buildOnlineApp(o: OnlineAppOptions): Promise<FastifyInstan
           title: 'Accesso eseguito',
           refresh: '/',
           body: onlineViews.render('ritorno', {}),
-          stylesheet: onlineViews.staticPath('online.css'),
-          script: onlineViews.staticPath('online.js'),
+          ...ASSETS,
         }),
       )
   })
@@ -534,8 +544,7 @@ export async function buildOnlineApp(o: OnlineAppOptions): Promise<FastifyInstan
             message: 'La sessione è chiusa.',
             back: { href: '/', label: 'Torna alla pagina iniziale' },
           }),
-          stylesheet: onlineViews.staticPath('online.css'),
-          script: onlineViews.staticPath('online.js'),
+          ...ASSETS,
         }),
       )
   })
