@@ -283,3 +283,41 @@ t.test("the ente's amministratore utenze: TOTP enrolment, every session confirme
   })
   t.match((await operatore.request(`${online}/`)).text, /Entra con SPID o CIE/, 'and is signed out once disabled')
 })
+
+t.test('a person of two convenzioni chooses one; logging out ends the session and goes to the provider', async (t) => {
+  const { addEnte } = await import('../../src/registry/enti.ts')
+  const { createConvenzione } = await import('../../src/registry/convenzioni.ts')
+  await addEnte(db.pool, testActor, { codiceIpa: 'ente_b_online', nome: 'Ente B' })
+  const { id } = await createConvenzione(db.pool, testActor, {
+    enteCodice: 'ente_b_online',
+    validaDal: '2020-01-01',
+    ipConsentiti: ['192.0.2.0/24'],
+    ipOnline: ['127.0.0.0/8', '::1/128'],
+    fasciaOraria: 'sempre',
+    maxGiornaliere: 10,
+    maxUtenze: 2,
+  })
+  await enableUtenza(db.pool, testActor, { convenzioneId: id, codiceFiscale: LAURA.codiceFiscale, nome: 'Laura Bianchi' })
+  const client = browserless()
+  t.teardown(() => client.close())
+  await signIn(client)
+  const choose = await client.request(`${online}/`)
+  t.match(choose.text, /Sei abilitato per più convenzioni/)
+  t.match(choose.text, new RegExp(`value="${id}"[^>]*><label for="c-${id}">Ente B \\(convenzione ${id}\\)`))
+  const other = await client.request(`${online}/convenzione`, {
+    form: { convenzione: '999999', _csrf: fieldOf(choose.text, '_csrf') ?? '' },
+  })
+  t.equal(other.status, 403, 'not a convenzione of hers')
+  await client.request(`${online}/convenzione`, { form: { convenzione: String(id), _csrf: fieldOf(choose.text, '_csrf') ?? '' } })
+  await accepted(client)
+  t.match((await client.request(`${online}/`)).text, new RegExp(`Per Ente B, convenzione ${id}\\.`))
+  const home = await client.request(`${online}/`)
+  const out = await client.request(`${online}/esci`, { form: { _csrf: fieldOf(home.text, '_csrf') ?? '' } })
+  t.equal(out.status, 200)
+  const refresh = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(out.text)?.[1]?.replace(/&amp;/g, '&') ?? ''
+  const end = new URL(refresh)
+  t.match(end.pathname, /session\/end/, "on to the provider's end_session endpoint")
+  t.ok(end.searchParams.get('id_token_hint'), 'naming the session it ends')
+  t.equal(end.searchParams.get('post_logout_redirect_uri'), `${online}/`)
+  t.match((await client.request(`${online}/`)).text, /Entra con SPID o CIE/, 'signed out here')
+})
