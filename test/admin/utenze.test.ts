@@ -6,6 +6,7 @@ import { testDatabase } from '../helpers/database.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { restAgent } from '../helpers/rest-client.ts'
 import { admin } from '../helpers/admin-client.ts'
+import { consoleSession, postForm } from '../helpers/console-session.ts'
 import { invciv } from '../helpers/cli.ts'
 import { loadDemoData } from '../../src/dev/demo-data.ts'
 import { TEST_IDENTITIES } from '../../src/dev/test-identities.ts'
@@ -82,4 +83,21 @@ t.test('the CLI does the same', async (t) => {
   t.equal(off.code, 0, off.stderr)
   const none = await cli('utenza', 'disable', '--convenzione', String(convenzioneId), '--cf', 'BNCMRA80A01H501X')
   t.not(none.code, 0)
+})
+
+t.test('the console: the online settings, the utenze, and the amministratori, named and revoked by operations', async (t) => {
+  const page = `/console/convenzioni/${convenzioneId}`
+  const session = await consoleSession(gw.adminUrl, ops, page)
+  const before = await admin(gw.adminUrl, ops, 'GET', page)
+  t.match(before.text, /Consultazione online/)
+  t.match(before.text, /Utenze abilitate: \d+ su 10 concesse/)
+  t.equal((await postForm(gw.adminUrl, ops, session, `${page}/max-utenze`, { maxUtenze: '7' })).status, 303)
+  t.match((await admin(gw.adminUrl, ops, 'GET', page)).text, /su 7 concesse/)
+  t.equal((await postForm(gw.adminUrl, ops, session, `${page}/max-utenze`, { maxUtenze: '-1' })).status, 400)
+  t.equal((await postForm(gw.adminUrl, ops, session, `${page}/amministratori`, { nome: 'Sara Galli', codiceFiscale: GALLI })).status, 303)
+  t.match((await admin(gw.adminUrl, ops, 'GET', page)).text, /Sara Galli<\/td><td>GLLSRA75T50A662U<\/td><td>da registrare/)
+  t.equal((await postForm(gw.adminUrl, ops, session, `${page}/amministratori/revoca`, { codiceFiscale: GALLI })).status, 303)
+  t.notMatch((await admin(gw.adminUrl, ops, 'GET', page)).text, /Sara Galli<\/td><td>GLLSRA75T50A662U/)
+  const auditorSession = await consoleSession(gw.adminUrl, auditor, '/console/tracce')
+  t.equal((await postForm(gw.adminUrl, auditor, auditorSession, `${page}/max-utenze`, { maxUtenze: '99' })).status, 403, 'operations only')
 })

@@ -8,7 +8,9 @@ import { auditedSearch, auditedSubjectReport, auditedVerify } from '../../audit/
 import { daySummary } from '../../audit/day-summary.ts'
 import { fieldOf, tracciaColumns } from '../../audit/traccia.ts'
 import { listAnomalie } from '../../anomalies/repository.ts'
-import { changeStato, listConvenzioni, showConvenzione } from '../../registry/convenzioni.ts'
+import { changeStato, listConvenzioni, showConvenzione, updateConvenzione } from '../../registry/convenzioni.ts'
+import { listUtenze } from '../../registry/utenze.ts'
+import { listAmministratori, nameAmministratore, revokeAmministratore } from '../../registry/amministratori.ts'
 import { listCertificates } from '../../registry/certificati.ts'
 import { listBlockedOperatori, listOperatori, unblockOperatore } from '../../registry/operatori.ts'
 import { auditedHistory } from '../../audit/auditor-access.ts'
@@ -208,10 +210,12 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
         return say(request, reply, 'Convenzione', 'Nessuna convenzione con questo numero.', 404, { error: false })
       throw err
     }
-    const [certificati, operatori, storia] = await Promise.all([
+    const [certificati, operatori, storia, utenze, amministratori] = await Promise.all([
       listCertificates(db, { convenzioneId: id }, clock.now()),
       listOperatori(db, id),
       auditedHistory(db, auditor(request), id),
+      listUtenze(db, id),
+      listAmministratori(db, c.enteCodice),
     ])
     return render(request, reply, 'convenzione', {
       title: `Convenzione ${id} (${c.enteCodice})`,
@@ -219,6 +223,8 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
       c,
       certificati,
       operatori,
+      utenze,
+      amministratori,
       storia: storia.slice().reverse().slice(0, 100),
       message: (request.query as { fatto?: string }).fatto,
     })
@@ -235,7 +241,7 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
         return await reply.redirect(`/console/convenzioni/${id}?fatto=${encodeURIComponent(done)}`, 303)
       } catch (err) {
         if (err instanceof OperationError)
-          return say(request, reply, 'Convenzione', err.message, err.kind === 'not-found' ? 404 : 409, {
+          return say(request, reply, 'Convenzione', err.message, operationKinds[err.kind].status, {
             back: { href: `/console/convenzioni/${id}`, label: 'Torna alla convenzione' },
           })
         throw err
@@ -249,6 +255,29 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
     '/console/convenzioni/:id/riattiva',
     async (request, id) => (await changeStato(db, actor(request), id, 'resume'), 'Convenzione riattivata.'),
   )
+  // the online application: how many utenze INPS grants, and the ente's amministratori utenze
+  act('/console/convenzioni/:id/max-utenze', async (request, id) => {
+    const value = (request.body as Record<string, string> | undefined)?.maxUtenze ?? ''
+    if (!/^[0-9]{1,6}$/.test(value)) throw new OperationError('invalid', 'Utenze concesse: un numero intero da 0 in su.')
+    await updateConvenzione(db, actor(request), id, { maxUtenze: Number(value) })
+    return `Utenze concesse: ${value}.`
+  })
+  act('/console/convenzioni/:id/amministratori', async (request, id) => {
+    const form = (request.body as Record<string, string> | undefined) ?? {}
+    const c = await showConvenzione(db, id)
+    const named = await nameAmministratore(db, actor(request), {
+      enteCodice: c.enteCodice,
+      codiceFiscale: form.codiceFiscale ?? '',
+      nome: form.nome ?? '',
+    })
+    return `${named.nome} è amministratore utenze di ${named.enteCodice}.`
+  })
+  act('/console/convenzioni/:id/amministratori/revoca', async (request, id) => {
+    const form = (request.body as Record<string, string> | undefined) ?? {}
+    const c = await showConvenzione(db, id)
+    const revoked = await revokeAmministratore(db, actor(request), c.enteCodice, form.codiceFiscale ?? '')
+    return `${revoked.nome} non è più amministratore utenze di ${revoked.enteCodice}.`
+  })
   act('/console/convenzioni/:id/sblocca', async (request, id) => {
     const operatore = (request.body as Record<string, string> | undefined)?.operatore ?? ''
     await unblockOperatore(db, actor(request), id, operatore, clock.now())
