@@ -182,8 +182,9 @@ t.test("auditors search and export the change log, and read a convenzione's hist
 
   const history = await admin(gw.adminUrl, auditor, 'GET', `/admin/v1/convenzioni/${convenzioneId}/modifiche`)
   t.same(
-    history.body.map((m: { azione: string }) => m.azione).slice(0, 3),
-    ['creata', 'aggiunto', 'impostazioni'],
+    history.body.map((m: { azione: string }) => m.azione).slice(0, 4),
+    // the demo data enable an online utenza of the convenzione after registering its certificate
+    ['creata', 'aggiunto', 'abilitata', 'impostazioni'],
     'oldest first, from its creation',
   )
   t.match(await admin(gw.adminUrl, auditor, 'GET', '/admin/v1/convenzioni/999999/modifiche'), { status: 404 })
