@@ -25,7 +25,7 @@ t.test('static files are named by their content, and served as their type', asyn
   t.throws(() => views('console', '/x').staticPath('nope.js'), /no static file nope.js/)
 })
 
-t.test('every form a console template posts carries the CSRF token, and the layout nothing inline', async (t) => {
+t.test('console templates post forms, the layout adds the CSRF token to a posting form, and the layout has nothing inline', async (t) => {
   const posting = readdirSync(path.join(projectRoot, 'views/console')).filter(
     (f) => f.endsWith('.eta') && /method="post"/.test(readFileSync(path.join(projectRoot, 'views/console', f), 'utf8')),
   )

@@ -8,7 +8,7 @@ import { listConvenzioni } from '../registry/convenzioni.ts'
 import { OperationError } from '../operation-error.ts'
 import type { Actor } from '../audit/change-log.ts'
 import type { OnlineSession } from './sessions.ts'
-import { SESSION, type Pages } from './pages.ts'
+import { SESSION, NOT_ADMINISTRATOR, type Pages } from './pages.ts'
 
 export function administrationRoutes(app: FastifyInstance, { o, session, page, say }: Pages): void {
   // ---- the ente's amministratore utenze: every session confirmed with a TOTP ----------------------------------
@@ -29,7 +29,7 @@ export function administrationRoutes(app: FastifyInstance, { o, session, page, s
     }
     const admin = (await amministratoreOf(o.db, s.codiceFiscale))[0]
     if (!admin) {
-      await say(reply, 403, 'Accesso non consentito', 'Non risulti amministratore utenze di alcun ente.', s)
+      await say(reply, 403, 'Accesso non consentito', NOT_ADMINISTRATOR, s)
       return undefined
     }
     if (!admin.totpAttivo) {
@@ -83,7 +83,7 @@ export function administrationRoutes(app: FastifyInstance, { o, session, page, s
     const s = await session(request)
     if (!s) return reply.redirect('/', 303)
     const admin = (await amministratoreOf(o.db, s.codiceFiscale))[0]
-    if (!admin) return say(reply, 403, 'Accesso non consentito', 'Non risulti amministratore utenze di alcun ente.', s)
+    if (!admin) return say(reply, 403, 'Accesso non consentito', NOT_ADMINISTRATOR, s)
     const raw = (request.body as Record<string, unknown> | undefined)?.codice
     const code = typeof raw === 'string' ? raw.trim() : ''
     if (!(await o.totp.verify(o.db, admin.enteCodice, s.codiceFiscale, code, o.clock.now()))) {

@@ -10,7 +10,7 @@ import { clientAddress, normaliseIp } from '../policy/client-address.ts'
 import { utenzeOf } from '../registry/utenze.ts'
 import { amministratoreOf } from '../registry/amministratori.ts'
 import type { OnlineSession } from './sessions.ts'
-import { SESSION, type Pages } from './pages.ts'
+import { SESSION, NOT_ENABLED, type Pages } from './pages.ts'
 
 /** The consultation form's fields, in order, as the partners' request names them. */
 const CAMPI = [
@@ -57,14 +57,7 @@ export function consultationRoutes(app: FastifyInstance, { o, session, page, say
       const utenze = await utenzeOf(o.db, s.codiceFiscale, romeDate(o.clock.now()))
       // an amministratore utenze without a utenza of their own administers
       if (utenze.length === 0 && (await amministratoreOf(o.db, s.codiceFiscale)).length) return reply.redirect('/amministrazione', 303)
-      if (utenze.length === 0)
-        return say(
-          reply,
-          403,
-          'Accesso non abilitato',
-          'Non risulti abilitato al servizio per alcuna convenzione: rivolgiti all’amministratore utenze del tuo ente.',
-          s,
-        )
+      if (utenze.length === 0) return say(reply, 403, 'Accesso non abilitato', NOT_ENABLED, s)
       return page(reply, 200, 'scegli', { title: 'Scegli la convenzione', utenze }, s)
     }
     if (!(await o.informativa.accepted(o.db, s.codiceFiscale))) return informativaPage(reply, s)

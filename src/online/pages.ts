@@ -66,3 +66,7 @@ export interface Pages {
   /** a page that only says something, with a link back home */
   say: (reply: FastifyReply, status: number, title: string, message: string, person?: OnlineSession) => FastifyReply
 }
+
+/** What a person with no right to the page is told, where more than one route tells it. */
+export const NOT_ENABLED = 'Non risulti abilitato al servizio per alcuna convenzione: rivolgiti all’amministratore utenze del tuo ente.'
+export const NOT_ADMINISTRATOR = 'Non risulti amministratore utenze di alcun ente.'

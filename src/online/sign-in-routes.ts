@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { romeDate } from '../clock.ts'
 import { touchUtenza, utenzeOf } from '../registry/utenze.ts'
 import { amministratoreOf } from '../registry/amministratori.ts'
-import { ASSETS, HTML, onlineViews, SESSION, SIGN_IN, sessionCookie, type Pages } from './pages.ts'
+import { ASSETS, HTML, onlineViews, SESSION, SIGN_IN, sessionCookie, NOT_ENABLED, type Pages } from './pages.ts'
 
 export function signInRoutes(app: FastifyInstance, { o, say }: Pages): void {
   app.get('/accesso', async (_request, reply) => {
@@ -26,12 +26,7 @@ export function signInRoutes(app: FastifyInstance, { o, say }: Pages): void {
     const utenze = await utenzeOf(o.db, person.codiceFiscale, romeDate(o.clock.now()))
     if (utenze.length === 0 && (await amministratoreOf(o.db, person.codiceFiscale)).length === 0) {
       request.log.info({ online: 'sign-in without utenza' }, 'online: signed in, but enabled for no convenzione')
-      return say(
-        reply,
-        403,
-        'Accesso non abilitato',
-        'Non risulti abilitato al servizio per alcuna convenzione: rivolgiti all’amministratore utenze del tuo ente.',
-      )
+      return say(reply, 403, 'Accesso non abilitato', NOT_ENABLED)
     }
     const only = utenze.length === 1 ? (utenze[0]?.convenzioneId ?? null) : null
     const value = await o.sessions.open({ ...person, metodo: 'spid', convenzioneId: only })

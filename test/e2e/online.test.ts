@@ -224,7 +224,10 @@ t.test("the ente's amministratore utenze: TOTP enrolment, every session confirme
     `select totp_segreto as segreto from amministratori_utenze where codice_fiscale = $1`,
     [TEST_IDENTITIES['giuseppe.verdi'].codiceFiscale],
   )
-  t.notOk(stored.rows[0]?.segreto.toString('latin1').includes(secret), 'the secret is not in the database in clear')
+  const { Secret } = await import('otpauth')
+  const raw = Buffer.from(Secret.fromBase32(secret).bytes)
+  t.equal(raw.length, 20)
+  t.notOk(stored.rows[0]?.segreto.includes(raw), 'the secret is not in the database in clear')
   t.notMatch(gw.output(), secret, 'nor in the log')
   const totp = URI.parse(uri)
   const token = fieldOf(enrol.text, '_csrf') ?? ''
