@@ -203,7 +203,7 @@ export const VARIABLES = {
     read: file,
     default: 'with the development provider, a key made at start; required otherwise',
     meaning:
-      "the client's private key, a JWK file with its `alg` (ES256 or RS256): it signs the request objects and the token endpoint's private_key_jwt",
+      "the client's private keys: a JWK file with its `alg` (ES256 or RS256), which signs the request objects and the token endpoint's private_key_jwt; or a JWK Set adding an encryption key (`use: enc`, RSA-OAEP-256) for signed and encrypted UserInfo answers (docs/online.md)",
   }),
   INVCIV_OIDC_ACR: variable({
     schema: {

@@ -1,7 +1,7 @@
 // A local OpenID provider for development and tests, shaped as SPID and CIE id use OpenID Connect: authorization
 // code with PKCE S256 required, a signed request object required, private_key_jwt at the token endpoint, `acr`
-// levels (SpidL1-L3) chosen at sign-in, and the codice fiscale in `https://attributes.eid.gov.it/fiscal_number` as
-// `TINIT-<codice fiscale>`. Its sign-in page lists test identities: a person picks one and a level. Started by
+// levels (SpidL1-L3) chosen at sign-in, a UserInfo answer signed and encrypted to the client's key, and the codice
+// fiscale in `https://attributes.eid.gov.it/fiscal_number` as `TINIT-<codice fiscale>`. Its sign-in page lists test identities: a person picks one and a level. Started by
 // the gateway in development mode only (main.ts); production never loads this module (oidc-provider is a
 // development dependency).
 import { createServer, type Server } from 'node:https'
@@ -13,13 +13,14 @@ import path from 'node:path'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider'
 import { projectRoot } from '../project-root.ts'
+import { REGISTRATION } from '../online/sign-in.ts'
 import { FISCAL_NUMBER_CLAIM, SPID_LEVELS, TEST_IDENTITIES } from './test-identities.ts'
 
 export interface DevProvider {
   issuer: string
   clientId: string
-  /** the client's private key (JWK), which signs its request objects and its token endpoint assertions */
-  clientKey: JWK
+  /** the client's private keys (JWKs): one signs its request objects and token endpoint assertions, one opens UserInfo */
+  clientKeys: JWK[]
   close(): Promise<void>
 }
 
@@ -41,6 +42,7 @@ async function formOf(req: IncomingMessage): Promise<URLSearchParams> {
 /** Starts the provider on 127.0.0.1 (port 0: any free one), with the client the online application is. */
 export async function startDevProvider(o: { port?: number; redirectUri: string; postLogoutRedirectUri: string }): Promise<DevProvider> {
   const client = await generateKeyPair('ES256', { extractable: true })
+  const clientEncryption = await generateKeyPair(REGISTRATION.userinfo_encrypted_response_alg, { extractable: true })
   const signing = await generateKeyPair('RS256', { extractable: true })
   const clientId = 'invciv-online-dev'
   const server: Server = createServer({
@@ -60,8 +62,18 @@ export async function startDevProvider(o: { port?: number; redirectUri: string; 
         token_endpoint_auth_method: 'private_key_jwt',
         token_endpoint_auth_signing_alg: 'ES256',
         request_object_signing_alg: 'ES256',
-        id_token_signed_response_alg: 'RS256',
-        jwks: { keys: [{ ...(await exportJWK(client.publicKey)), use: 'sig' }] },
+        ...REGISTRATION,
+        jwks: {
+          keys: [
+            { ...(await exportJWK(client.publicKey)), use: 'sig', kid: 'client-sig' },
+            {
+              ...(await exportJWK(clientEncryption.publicKey)),
+              use: 'enc',
+              alg: REGISTRATION.userinfo_encrypted_response_alg,
+              kid: 'client-enc',
+            },
+          ],
+        },
       },
     ],
     jwks: { keys: [{ ...(await exportJWK(signing.privateKey)), use: 'sig', kid: 'dev-provider' }] },
@@ -73,6 +85,8 @@ export async function startDevProvider(o: { port?: number; redirectUri: string; 
       requestObjects: { enabled: true, requireSignedRequestObject: true },
       rpInitiatedLogout: { enabled: true },
       claimsParameter: { enabled: true },
+      jwtUserinfo: { enabled: true },
+      encryption: { enabled: true },
     },
     pkce: { required: () => true },
     interactions: { url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interazione/${interaction.uid}` },
@@ -142,7 +156,15 @@ export async function startDevProvider(o: { port?: number; redirectUri: string; 
   return {
     issuer,
     clientId,
-    clientKey: { ...(await exportJWK(client.privateKey)), alg: 'ES256' },
+    clientKeys: [
+      { ...(await exportJWK(client.privateKey)), alg: 'ES256', use: 'sig', kid: 'client-sig' },
+      {
+        ...(await exportJWK(clientEncryption.privateKey)),
+        alg: REGISTRATION.userinfo_encrypted_response_alg,
+        use: 'enc',
+        kid: 'client-enc',
+      },
+    ],
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

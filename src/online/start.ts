@@ -36,12 +36,24 @@ export interface OnlineStart {
   add(name: string, close: () => unknown): void
 }
 
-function clientKeyOf(file: string): JWK {
+/** The client's keys: one JWK (its signing key), or a JWK Set with a signing key and an encryption key (`use: enc`). */
+function clientKeysOf(file: string): JWK[] {
+  let parsed: { keys?: unknown } & JWK
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as JWK
+    parsed = JSON.parse(readFileSync(file, 'utf8')) as { keys?: unknown } & JWK
   } catch (err) {
     throw new ConfigError('invalid', `invalid configuration: INVCIV_OIDC_CLIENT_KEY ${file} is not a JWK file (${messageOf(err)})`)
   }
+  const keys = Array.isArray(parsed.keys) ? (parsed.keys as unknown[]) : [parsed]
+  const privateKey = (k: unknown): k is JWK =>
+    typeof k === 'object' && k !== null && typeof (k as JWK).kty === 'string' && typeof (k as JWK).d === 'string'
+  if (!keys.every(privateKey) || !keys.some((k) => k.use !== 'enc') || keys.filter((k) => k.use === 'enc').length > 1) {
+    throw new ConfigError(
+      'invalid',
+      `invalid configuration: INVCIV_OIDC_CLIENT_KEY ${file} must hold private keys: one for signing, and at most one with "use": "enc"`,
+    )
+  }
+  return keys
 }
 
 /** The key of the TOTP secrets: INVCIV_TOTP_KEY, or in development mode one made in the data folder at first start. */
@@ -99,7 +111,7 @@ export async function startOnline(o: OnlineStart): Promise<{ app: FastifyInstanc
     settings = {
       issuer: oidc.issuer,
       clientId: oidc.clientId,
-      clientKey: clientKeyOf(oidc.clientKey),
+      clientKeys: clientKeysOf(oidc.clientKey),
       redirectUri: `${url}/accesso/ritorno`,
       minimumAcr: oidc.minimumAcr,
       fiscalNumberClaim: oidc.fiscalNumberClaim,
@@ -115,7 +127,7 @@ export async function startOnline(o: OnlineStart): Promise<{ app: FastifyInstanc
     settings = {
       issuer: dev.issuer,
       clientId: dev.clientId,
-      clientKey: dev.clientKey,
+      clientKeys: dev.clientKeys,
       redirectUri: `${url}/accesso/ritorno`,
       minimumAcr: oidc.minimumAcr,
       fiscalNumberClaim: oidc.fiscalNumberClaim,

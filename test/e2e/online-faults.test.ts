@@ -1,5 +1,5 @@
-// The online application when what it leans on fails: the identity provider away (a page that says so, no
-// session), the database away (a 503 page, never a stack), and back again.
+// The online application when what it leans on fails: the identity provider away or answering wrongly (a page
+// that says so, no session), the database away (a 503 page, never a stack), and back again.
 import t from 'tap'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -9,6 +9,8 @@ import { testDatabase } from '../helpers/database.ts'
 import { startGatewayProcess } from '../helpers/gateway-process.ts'
 import { ownPostgres } from '../helpers/own-postgres.ts'
 import { browserless } from '../helpers/browserless.ts'
+import { startFakeProvider } from '../helpers/fake-oidc.ts'
+import { certFile } from '../helpers/certs.ts'
 
 t.test('a provider that does not answer: a clear page, no session', async (t) => {
   const db = await testDatabase(t, { migrate: false })
@@ -31,6 +33,37 @@ t.test('a provider that does not answer: a clear page, no session', async (t) =>
   t.match(start.text, /Il servizio di identità non risponde/)
   t.notMatch(start.text, /ECONNREFUSED|at |\.ts:/, 'no raw message, no stack')
   t.notMatch(start.headers.getSetCookie().join('\n'), /__Host-invciv-sessione|__Host-invciv-accesso=[A-Za-z0-9]/)
+})
+
+t.test('a provider answering with an ID token of another nonce: a clear page, no session, nothing else opened', async (t) => {
+  const db = await testDatabase(t, { migrate: false })
+  const fake = await startFakeProvider({ fault: 'nonce' })
+  t.teardown(() => fake.close())
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-oidc-key-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(path.join(dir, 'client.jwks'), JSON.stringify({ keys: fake.clientKeys }))
+  const gw = await startGatewayProcess(t, db.url, {
+    INVCIV_DEV: '1',
+    INVCIV_ONLINE_PORT: '0',
+    INVCIV_OIDC_ISSUER: fake.issuer,
+    INVCIV_OIDC_CLIENT_ID: fake.clientId,
+    INVCIV_OIDC_CLIENT_KEY: path.join(dir, 'client.jwks'),
+    // the provider's certificate is the development CA's, as a real one's is a public CA's
+    NODE_EXTRA_CA_CERTS: certFile('ca.crt'),
+  })
+  const client = browserless()
+  t.teardown(() => client.close())
+  const start = await client.request(`${gw.onlineUrl as string}/accesso`)
+  t.equal(start.status, 303)
+  const atProvider = await client.request(start.location as string)
+  const back = await client.request(atProvider.location as string)
+  t.equal(back.status, 502)
+  t.match(back.text, /accesso non è stato completato/)
+  t.notMatch(back.text, /nonce|JWT|at |\.ts:/, 'no raw message, no stack')
+  t.notMatch(back.headers.getSetCookie().join('\n'), /__Host-invciv-sessione=[A-Za-z0-9]/, 'no session')
+  const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from sessioni_online where fase = 'attiva'`)
+  t.equal(rows[0]?.n, 0, 'no session row either')
+  t.match(gw.output(), /sign-in not completed/, 'the log says why')
 })
 
 t.test('the database away: a 503 page that says to try again, never a stack; back when it is', async (t) => {
