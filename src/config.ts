@@ -47,6 +47,8 @@ export interface Config {
     informativaFile: string
     /** the key of the amministratori's TOTP secrets; development mode makes one in the data folder */
     totpKey: string | undefined
+    /** sign-in with a CNS card: its issuers' bundle and CRLs, and where a subject may carry the codice fiscale; off without a bundle */
+    cns: { ca: string; crl: string | undefined; subject: ('cn' | 'serialNumber')[] } | undefined
     idleMs: number
     maxMs: number
   }
@@ -128,6 +130,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
       informativaFile: e.INVCIV_INFORMATIVA_FILE,
       totpKey: e.INVCIV_TOTP_KEY,
+      // the development CRL only beside the development issuer: another bundle needs its own
+      cns:
+        e.INVCIV_CNS_CA === undefined && !dev
+          ? undefined
+          : {
+              ca: e.INVCIV_CNS_CA ?? path.join(projectRoot, 'certs-dev', 'cns-ca.crt'),
+              crl: e.INVCIV_CNS_CRL ?? (e.INVCIV_CNS_CA === undefined ? path.join(projectRoot, 'certs-dev', 'cns-ca.crl') : undefined),
+              subject: e.INVCIV_CNS_SUBJECT,
+            },
       idleMs: e.INVCIV_ONLINE_IDLE_MINUTES * 60_000,
       maxMs: e.INVCIV_ONLINE_SESSION_HOURS * 3_600_000,
     },
@@ -296,6 +307,14 @@ function onlineProblem(config: Config): string | undefined {
   return missing.length ? `set ${missing.join(', ')} (the online application is on: INVCIV_ONLINE_PORT is set)` : undefined
 }
 
+/** A CNS bundle without its CRLs would sign in a revoked card: refused, in development mode too. */
+function cnsProblem(config: Config): string | undefined {
+  const { online } = config
+  return online.port !== undefined && online.cns && !online.cns.crl
+    ? "set INVCIV_CNS_CRL (the CNS issuers' CRLs: INVCIV_CNS_CA is set)"
+    : undefined
+}
+
 function publicUrlProblem(config: Config): string | undefined {
   return config.dev || config.publicUrl
     ? undefined
@@ -304,6 +323,13 @@ function publicUrlProblem(config: Config): string | undefined {
 
 /** Everything `serve` needs, or one line naming every setting that is missing. */
 export function requireServeSettings(config: Config): { pseudonymKey: string; tls: TlsFiles } {
-  refuse(pseudonymKeyProblem(config), tlsFilesProblem(config), sealKeyProblem(config), publicUrlProblem(config), onlineProblem(config))
+  refuse(
+    pseudonymKeyProblem(config),
+    tlsFilesProblem(config),
+    sealKeyProblem(config),
+    publicUrlProblem(config),
+    onlineProblem(config),
+    cnsProblem(config),
+  )
   return { pseudonymKey: requirePseudonymKey(config), tls: requireTlsFiles(config) }
 }

@@ -235,6 +235,27 @@ export const VARIABLES = {
     meaning:
       "a file holding 32 random bytes, base64: the key the amministratori's TOTP secrets are encrypted with (AES-256-GCM), kept outside the database",
   }),
+  INVCIV_CNS_CA: variable({
+    schema: NAME,
+    read: file,
+    default: 'in development mode, `certs-dev/cns-ca.crt` (a test issuer); otherwise none, and no CNS sign-in',
+    meaning:
+      "the CNS issuers' CA bundle (PEM), apart from INVCIV_TLS_CA: the online listener then asks browsers for a client certificate, optionally, and `/accesso/cns` signs in its holder",
+  }),
+  INVCIV_CNS_CRL: variable({
+    schema: NAME,
+    read: file,
+    default: 'in development mode, `certs-dev/cns-ca.crl`; required with INVCIV_CNS_CA otherwise',
+    meaning:
+      "the CNS issuers' CRLs (PEM, one per issuer of the bundle, intermediates' too): a card on them, or of an issuer without one, is refused; reloaded with the TLS material (SIGHUP, `invciv tls reload`)",
+  }),
+  INVCIV_CNS_SUBJECT: variable({
+    schema: { type: 'string', pattern: '^(cn|serialNumber)(,(cn|serialNumber))?$' },
+    read: (v) => (v ?? 'cn,serialNumber').split(',') as ('cn' | 'serialNumber')[],
+    default: '`cn,serialNumber`',
+    meaning:
+      "where a CNS certificate's subject may carry the codice fiscale: `cn` (`<codice fiscale>/<card id>`), `serialNumber` (`TINIT-<codice fiscale>` or `IT:<codice fiscale>`); two forms that disagree are refused",
+  }),
   INVCIV_ONLINE_IDLE_MINUTES: variable({
     schema: SECONDS,
     read: number(15),

@@ -205,14 +205,16 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     })
     servers.push(admin)
     // the listeners a TLS reload reaches (the online application's joins them when it starts)
-    const reloadable: FastifyInstance[] = [partner, admin]
+    const reloadable: { setSecureContext(o: object): void }[] = [partner, admin].map(
+      (s) => s.server as unknown as { setSecureContext(o: object): void },
+    )
     const probes = config.probe ? await buildProbeApp({ logger, db: database.pool, health }) : undefined
     if (probes) servers.push(probes)
     // the expiry metric reads the certificate that serves now
     const tlsReloader = createTlsReloader(
       tlsFiles,
       tlsPolicy,
-      () => reloadable.map((s) => s.server as unknown as { setSecureContext(o: object): void }),
+      () => reloadable,
       logger,
       (material: TlsMaterial) => (tlsMaterial = material),
     )
@@ -260,7 +262,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
           })
     if (online) {
       servers.push(online.app)
-      reloadable.push(online.app)
+      reloadable.push(online.reloadable)
     }
     if (probes && config.probe) await probes.listen(config.probe)
     const partnerUrl = urlOf(partner, config.host, config.port)

@@ -143,7 +143,7 @@ t.test('the online application: off in production unless its port is set, and th
     message:
       /^production mode \(DATABASE_URL without INVCIV_DEV=1\): set INVCIV_ONLINE_URL, INVCIV_OIDC_ISSUER, INVCIV_OIDC_CLIENT_ID, INVCIV_OIDC_CLIENT_KEY, INVCIV_TOTP_KEY \(the online application is on/,
   })
-  const complete = loadConfig({
+  const completeEnv = {
     ...production,
     INVCIV_ONLINE_PORT: '8444',
     INVCIV_ONLINE_URL: 'https://verifica.example.it/',
@@ -151,7 +151,8 @@ t.test('the online application: off in production unless its port is set, and th
     INVCIV_OIDC_CLIENT_ID: 'invciv',
     INVCIV_OIDC_CLIENT_KEY: '/keys/oidc.jwk',
     INVCIV_TOTP_KEY: '/keys/totp.key',
-  })
+  }
+  const complete = loadConfig(completeEnv)
   t.doesNotThrow(() => requireServeSettings(complete))
   t.match(complete.online, {
     url: 'https://verifica.example.it',
@@ -159,6 +160,30 @@ t.test('the online application: off in production unless its port is set, and th
     idleMs: 15 * 60_000,
     maxMs: 8 * 3_600_000,
   })
+  t.equal(complete.online.cns, undefined, 'no CNS sign-in in production unless its issuers are set')
+  t.throws(() => requireServeSettings(loadConfig({ ...completeEnv, INVCIV_CNS_CA: '/cns/issuers.pem' })), {
+    message: /^production mode \(DATABASE_URL without INVCIV_DEV=1\): set INVCIV_CNS_CRL \(the CNS issuers' CRLs: INVCIV_CNS_CA is set\)$/,
+  })
+  t.match(
+    loadConfig({ ...completeEnv, INVCIV_CNS_CA: '/cns/issuers.pem', INVCIV_CNS_CRL: '/cns/crls.pem', INVCIV_CNS_SUBJECT: 'serialNumber' })
+      .online.cns,
+    {
+      ca: '/cns/issuers.pem',
+      crl: '/cns/crls.pem',
+      subject: ['serialNumber'],
+    },
+  )
+  t.throws(() => loadConfig({ ...production, INVCIV_CNS_SUBJECT: 'email' }), { message: /INVCIV_CNS_SUBJECT/ })
+  t.match(
+    loadConfig({}).online.cns,
+    { ca: /certs-dev\/cns-ca\.crt$/, crl: /certs-dev\/cns-ca\.crl$/, subject: ['cn', 'serialNumber'] },
+    'npm start: the test issuer',
+  )
+  t.equal(
+    loadConfig({ INVCIV_DEV: '1', DATABASE_URL: 'postgres://db.example/invciv', INVCIV_CNS_CA: '/cns/issuers.pem' }).online.cns?.crl,
+    undefined,
+    "another bundle in development mode does not borrow the test issuer's CRL",
+  )
   t.throws(() => loadConfig({ ...production, INVCIV_OIDC_ACR: 'https://www.spid.gov.it/SpidL9' }), { message: /INVCIV_OIDC_ACR/ })
   t.equal(loadConfig({}).online.port, 8444, 'npm start (the embedded default) serves it')
   t.equal(

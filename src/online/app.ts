@@ -22,7 +22,15 @@ export type { OnlineAppOptions } from './pages.ts'
 export async function buildOnlineApp(o: OnlineAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: o.logger.child({ listener: 'online' }),
-    https: { key: readFileSync(o.tls.key), cert: readFileSync(o.tls.cert), minVersion: 'TLSv1.2', ciphers: o.tls.ciphers },
+    https: {
+      key: readFileSync(o.tls.key),
+      cert: readFileSync(o.tls.cert),
+      minVersion: 'TLSv1.2',
+      ciphers: o.tls.ciphers,
+      // a CNS card asked for, not required: the handshake verifies it against the CNS issuers and their CRLs, and
+      // only /accesso/cns reads the verdict; a browser with no card of those issuers is not even asked
+      ...(o.cns ? { requestCert: true, rejectUnauthorized: false, ...o.cns.trust } : {}),
+    },
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16_384,
   }) as unknown as FastifyInstance

@@ -52,7 +52,7 @@ const ESITI: Record<string, string> = {
 export function consultationRoutes(app: FastifyInstance, { o, session, page, say }: Pages): void {
   app.get('/', async (request, reply) => {
     const s = await session(request)
-    if (!s) return page(reply, 200, 'accedi', { title: 'Verifica dei verbali sanitari' })
+    if (!s) return page(reply, 200, 'accedi', { title: 'Verifica dei verbali sanitari', cns: o.cns !== undefined })
     if (s.convenzioneId === null) {
       const utenze = await utenzeOf(o.db, s.codiceFiscale, romeDate(o.clock.now()))
       // an amministratore utenze without a utenza of their own administers

@@ -12,6 +12,7 @@ import type { Sessions, OnlineSession } from './sessions.ts'
 import type { Informativa } from './informativa.ts'
 import type { TotpStore } from './totp.ts'
 import type { SignIn } from './sign-in.ts'
+import type { CnsForm, CnsTrust } from './cns.ts'
 
 export const SESSION = '__Host-invciv-sessione'
 // The sign-in's own cookie comes back with the provider's redirect, a cross-site navigation: SameSite=Lax is what a
@@ -36,6 +37,8 @@ export const sessionCookie = { path: '/', secure: true, httpOnly: true, sameSite
 
 export interface OnlineAppOptions {
   tls: { cert: string; key: string; ciphers: string }
+  /** sign-in with a CNS card: the issuers' trust the listener starts with, and the subject's forms accepted */
+  cns: { trust: CnsTrust; subject: readonly CnsForm[] } | undefined
   logger: Logger
   db: pg.Pool
   clock: Clock

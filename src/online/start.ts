@@ -21,6 +21,7 @@ import { createSessions } from './sessions.ts'
 import { loadInformativa } from './informativa.ts'
 import { totpStore } from './totp.ts'
 import { createSignIn, type SignIn, type SignInSettings } from './sign-in.ts'
+import { loadCnsTrust, type CnsTrust } from './cns.ts'
 
 const PURGE_MS = 5 * 60_000
 
@@ -74,14 +75,24 @@ function totpKeyOf(config: Config): Buffer {
   return key
 }
 
-export async function startOnline(o: OnlineStart): Promise<{ app: FastifyInstance; url: string }> {
+export interface Online {
+  app: FastifyInstance
+  url: string
+  /** what a TLS reload swaps: the server certificate, and the CNS issuers' bundle and CRLs read again */
+  reloadable: { setSecureContext(options: object): void }
+}
+
+export async function startOnline(o: OnlineStart): Promise<Online> {
   const { config } = o
+  const cnsFiles = config.online.cns?.crl ? { ca: config.online.cns.ca, crl: config.online.cns.crl } : undefined
+  let cnsTrust: CnsTrust | undefined = cnsFiles ? loadCnsTrust(cnsFiles, Boolean(config.dev)) : undefined
   const sessions = createSessions(o.db, o.clock, { idleMs: config.online.idleMs, maxMs: config.online.maxMs })
   let settings: SignInSettings | undefined
   let signIn: Promise<SignIn> | undefined
   let url = ''
   const app = await buildOnlineApp({
     tls: { cert: o.tlsFiles.cert, key: o.tlsFiles.key, ciphers: config.tlsCiphers },
+    cns: cnsTrust && config.online.cns ? { trust: cnsTrust, subject: config.online.cns.subject } : undefined,
     logger: o.logger,
     db: o.db,
     clock: o.clock,
@@ -139,5 +150,18 @@ export async function startOnline(o: OnlineStart): Promise<{ app: FastifyInstanc
   }, PURGE_MS)
   purge.unref()
   o.add('online sessions purge', () => clearInterval(purge))
-  return { app, url }
+  const reloadable = {
+    setSecureContext(options: object) {
+      if (cnsFiles) {
+        // the CRLs change often: read again at every reload; unusable ones leave the last good ones serving
+        try {
+          cnsTrust = loadCnsTrust(cnsFiles, Boolean(config.dev))
+        } catch (err) {
+          o.logger.error({ err: { message: messageOf(err) } }, 'CNS bundle or CRLs not reloaded: the previous ones keep serving')
+        }
+      }
+      ;(app.server as unknown as { setSecureContext(options: object): void }).setSecureContext({ ...options, ...cnsTrust })
+    },
+  }
+  return { app, url, reloadable }
 }

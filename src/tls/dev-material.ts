@@ -13,6 +13,9 @@ export const DEV_PUBLIC_KEYS: Readonly<Record<string, string>> = {
   e22a6be4a58a43f3b01e9e1897dbfdae63b56e84a8669e38af01b3d74b726e40: 'revoked',
   ec0323e78c97df4f4103fa96e0f3c6d09e951d19d389cc2bbdaea76c812d713c: 'rogue',
   '806626e1d0733c961ebf440788398a905804c4924a7e8a8e3a6e95e0f847d5d5': 'rogue-ca',
+  '8eed368deefa37f93d1bd40d78849abc0791809c062255d1dd2d2d29e1715439': 'cns-ca',
+  '9c67ecf5073c39e1aa0d5133adb8a61b5c4187428722006793f893f3eade5c82': 'cns-galli',
+  '94a01359f0c9c0de09da07c5d2bf7e03e1df414838e851b20249ba13dfa17c8a': 'cns-revoked',
 }
 
 export function publicKeyFingerprint(key: KeyObject): string {

@@ -29,21 +29,26 @@ interface Teardown {
 }
 
 /** A browser presenting this role's certificate to the admin listener at `origin` (https://127.0.0.1:PORT). */
-export async function browserAs(t: Teardown, role: 'auditor' | 'ops', origin: string): Promise<Browser> {
-  const home = mkdtempSync(path.join(os.tmpdir(), `invciv-browser-${role}-`))
+export function browserAs(t: Teardown, role: 'auditor' | 'ops', origin: string): Promise<Browser> {
+  return browserPresenting(t, role, origin)
+}
+
+/** A browser presenting a certificate of certs-dev/ (`<name>.crt`, `<name>.key`) to `origin`, chosen without asking. */
+export async function browserPresenting(t: Teardown, name: string, origin: string): Promise<Browser> {
+  const home = mkdtempSync(path.join(os.tmpdir(), `invciv-browser-${name}-`))
   t.teardown(() => rmSync(home, { recursive: true, force: true }))
   const db = `sql:${path.join(home, '.pki', 'nssdb')}`
   mkdirSync(path.join(home, '.pki', 'nssdb'), { recursive: true })
   execFileSync('certutil', ['-N', '-d', db, '--empty-password'])
   execFileSync('certutil', ['-A', '-n', 'invciv-dev-ca', '-t', 'C,,', '-i', certFile('ca.crt'), '-d', db])
-  const p12 = path.join(home, `${role}.p12`)
+  const p12 = path.join(home, `${name}.p12`)
   execFileSync('openssl', [
     'pkcs12',
     '-export',
     '-inkey',
-    certFile(`${role}.key`),
+    certFile(`${name}.key`),
     '-in',
-    certFile(`${role}.crt`),
+    certFile(`${name}.crt`),
     '-out',
     p12,
     '-passout',

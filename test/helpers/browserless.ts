@@ -12,8 +12,10 @@ export interface Step {
   headers: Headers
 }
 
-export function browserless() {
-  const dispatcher = new Agent({ connect: { ca: readFileSync(certFile('ca.crt')) } })
+/** `card`: a certificate of certs-dev/ (`<card>.crt`, `<card>.key`) to present, as a browser with a CNS card does. */
+export function browserless(o: { card?: string } = {}) {
+  const card = o.card ? { cert: readFileSync(certFile(`${o.card}.crt`)), key: readFileSync(certFile(`${o.card}.key`)) } : {}
+  const dispatcher = new Agent({ connect: { ca: readFileSync(certFile('ca.crt')), ...card } })
   const jar = new Map<string, Map<string, string>>()
   const cookiesOf = (url: string) => {
     const origin = new URL(url).origin

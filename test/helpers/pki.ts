@@ -96,8 +96,11 @@ export function freshPki(t: Teardown): Pki {
   return { dir, file: (name) => path.join(dir, name) }
 }
 
-/** A CRL of the dev CA listing these certificates (none: a CRL that revokes nothing), valid for a year; returns its path. */
-export function devCrl(revoked: string[]): string {
+/** A CRL of the dev CA (or `ca`) listing these certificates (none: a CRL that revokes nothing), valid for a year; returns its path. */
+export function devCrl(
+  revoked: string[],
+  ca: { cert: string; key: string } = { cert: certFile('ca.crt'), key: certFile('ca.key') },
+): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-crl-'))
   writeFileSync(path.join(dir, 'index.txt'), '')
   writeFileSync(path.join(dir, 'crlnumber'), '1000\n')
@@ -113,9 +116,9 @@ export function devCrl(revoked: string[]): string {
       'default_crl_days = 365',
     ].join('\n'),
   )
-  const ca = ['-config', path.join(dir, 'ca.cnf'), '-keyfile', certFile('ca.key'), '-cert', certFile('ca.crt')]
-  for (const cert of revoked) execFileSync('openssl', ['ca', ...ca, '-revoke', cert], { stdio: 'ignore' })
+  const options = ['-config', path.join(dir, 'ca.cnf'), '-keyfile', ca.key, '-cert', ca.cert]
+  for (const cert of revoked) execFileSync('openssl', ['ca', ...options, '-revoke', cert], { stdio: 'ignore' })
   const out = path.join(dir, 'ca.crl')
-  execFileSync('openssl', ['ca', ...ca, '-gencrl', '-out', out], { stdio: 'ignore' })
+  execFileSync('openssl', ['ca', ...options, '-gencrl', '-out', out], { stdio: 'ignore' })
   return out
 }
