@@ -11,9 +11,8 @@ import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
-import Provider, { type KoaContextWithOIDC } from 'oidc-provider'
+import Provider, { type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provider'
 import { projectRoot } from '../project-root.ts'
-import { REGISTRATION } from '../online/sign-in.ts'
 import { FISCAL_NUMBER_CLAIM, SPID_LEVELS, TEST_IDENTITIES } from './test-identities.ts'
 
 export interface DevProvider {
@@ -40,7 +39,21 @@ async function formOf(req: IncomingMessage): Promise<URLSearchParams> {
 }
 
 /** Starts the provider on 127.0.0.1 (port 0: any free one), with the client the online application is. */
-export async function startDevProvider(o: { port?: number; redirectUri: string; postLogoutRedirectUri: string }): Promise<DevProvider> {
+/** What the client registers: the algorithms of its ID tokens and of its signed and encrypted UserInfo answers. */
+export type ClientRegistration = Required<
+  Pick<
+    ClientMetadata,
+    'id_token_signed_response_alg' | 'userinfo_signed_response_alg' | 'userinfo_encrypted_response_alg' | 'userinfo_encrypted_response_enc'
+  >
+>
+
+export async function startDevProvider(o: {
+  port?: number
+  redirectUri: string
+  postLogoutRedirectUri: string
+  registration: ClientRegistration
+}): Promise<DevProvider> {
+  const REGISTRATION = o.registration
   const client = await generateKeyPair('ES256', { extractable: true })
   const clientEncryption = await generateKeyPair(REGISTRATION.userinfo_encrypted_response_alg, { extractable: true })
   const signing = await generateKeyPair('RS256', { extractable: true })
@@ -83,7 +96,19 @@ export async function startDevProvider(o: { port?: number; redirectUri: string; 
     features: {
       devInteractions: { enabled: false },
       requestObjects: { enabled: true, requireSignedRequestObject: true },
-      rpInitiatedLogout: { enabled: true },
+      // the logout's confirmation, in Italian as the rest: the person confirms leaving the provider too
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx: KoaContextWithOIDC, form: string) => {
+          ctx.body = page(
+            'Uscita dal provider di identità di sviluppo',
+            `${form}<button type="submit" form="op.logoutForm" value="yes" name="logout">Esci anche dal provider</button>`,
+          )
+        },
+        postLogoutSuccessSource: (ctx: KoaContextWithOIDC) => {
+          ctx.body = page('Uscita eseguita', '<p>Sei uscito dal provider di identità di sviluppo.</p>')
+        },
+      },
       claimsParameter: { enabled: true },
       jwtUserinfo: { enabled: true },
       encryption: { enabled: true },

@@ -20,7 +20,7 @@ import { buildOnlineApp } from './app.ts'
 import { createSessions } from './sessions.ts'
 import { loadInformativa } from './informativa.ts'
 import { totpStore } from './totp.ts'
-import { createSignIn, type SignIn, type SignInSettings } from './sign-in.ts'
+import { createSignIn, REGISTRATION, type SignIn, type SignInSettings } from './sign-in.ts'
 import { loadCnsTrust, type CnsTrust } from './cns.ts'
 
 const PURGE_MS = 5 * 60_000
@@ -129,7 +129,11 @@ export async function startOnline(o: OnlineStart): Promise<Online> {
     }
   } else if (config.dev) {
     const { startDevProvider } = await import('../dev/oidc-provider.ts')
-    const dev = await startDevProvider({ redirectUri: `${url}/accesso/ritorno`, postLogoutRedirectUri: `${url}/` })
+    const dev = await startDevProvider({
+      redirectUri: `${url}/accesso/ritorno`,
+      postLogoutRedirectUri: `${url}/`,
+      registration: REGISTRATION,
+    })
     o.add('development OpenID provider', () => dev.close())
     o.logger.warn(
       { issuer: dev.issuer },
