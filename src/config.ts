@@ -7,6 +7,7 @@ import type { TlsFiles } from './tls/context.ts'
 import type { ConnectionLimits } from './channels/connection-limits.ts'
 import type { RoleNames } from './db/roles.ts'
 import { databaseKey } from './db/identity.ts'
+import type { Ambiente } from './db/ambiente.ts'
 import type { SpcoopIdentity } from './policy/spcoop-busta.ts'
 import type { ModiSettings } from './policy/modi-tokens.ts'
 
@@ -18,6 +19,8 @@ export interface Config {
    * committed dev certificates, the published pseudonym key and the demo data be used.
    */
   dev: false | 'embedded' | 'INVCIV_DEV'
+  /** what the database is for, and so which databases this gateway serves (db/ambiente.ts) */
+  ambiente: Ambiente
   databaseReadUrl: string | undefined
   /**
    * The partner listener's address as partners reach it (https://host[:port][/prefix]): what a DPoP proof's htu and
@@ -99,6 +102,13 @@ export interface Config {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = readEnvironment(env)
   const dev: Config['dev'] = e.DATABASE_URL === undefined ? 'embedded' : e.INVCIV_DEV ? 'INVCIV_DEV' : false
+  if (e.INVCIV_COLLAUDO && e.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      'invalid',
+      "invalid configuration: INVCIV_COLLAUDO=1 needs DATABASE_URL (collaudo's own database server, never the embedded development one)",
+    )
+  }
+  const ambiente: Ambiente = e.INVCIV_COLLAUDO ? 'collaudo' : dev ? 'sviluppo' : 'produzione'
   const devFile = (file: string) => (dev ? path.join(projectRoot, 'certs-dev', file) : undefined)
   // Node refuses a request timeout shorter than the headers timeout
   if (e.INVCIV_REQUEST_TIMEOUT_SECONDS < e.INVCIV_HEADERS_TIMEOUT_SECONDS) {
@@ -110,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     dev,
+    ambiente,
     databaseReadUrl: e.DATABASE_READ_URL,
     readTimeoutMs: e.INVCIV_READ_TIMEOUT_MS,
     publicUrl: e.INVCIV_PUBLIC_URL,

@@ -123,6 +123,13 @@ export const VARIABLES = {
     meaning:
       '`1`: development mode with a database server (dev certificates, dev pseudonym key, demo data in a new database, a loud warning at start)',
   }),
+  INVCIV_COLLAUDO: variable({
+    schema: { enum: ['0', '1'] },
+    read: (v) => v === '1',
+    default: 'unset',
+    meaning:
+      '`1`: the collaudo gateway partners integrate against (docs/collaudo.md): the same contract on a database of its own, marked collaudo at its first migrate, holding only the published test data (`invciv collaudo carica`), with the refusals partners can provoke; needs DATABASE_URL',
+  }),
   DATABASE_READ_URL: variable({
     schema: { type: 'string', pattern: '^postgres(ql)?://' },
     read: optional,

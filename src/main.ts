@@ -95,7 +95,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
     }
     if (powers.length)
       logger.warn({ powers }, 'development mode: this database role can change the audit trail; production refuses such a role')
-    await loadDemoDataIfFresh(database, config.dev, logger)
+    await loadDemoDataIfFresh(database, config, logger)
     let witnessWebhook: WitnessWebhook | undefined
     const witness = await openWitness({ ...requireWitnessFiles(config, database.url), onRecorded: () => witnessWebhook?.wake() })
     if (config.witness.webhookUrl) {

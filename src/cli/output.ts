@@ -33,7 +33,7 @@ export async function withDatabase<T>(fn: (db: Database) => Promise<T>, options:
   const database = await openDatabase(config, logger, { poolSize: 2, regrant: options.regrant })
   try {
     // the embedded default's first open may be a command's, not the gateway's
-    await loadDemoDataIfFresh(database, config.dev, logger)
+    await loadDemoDataIfFresh(database, config, logger)
     return await fn(database)
   } finally {
     await database.close()

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { CALL_POOL_KEPT_OPEN, CALL_QUERY_TIMEOUT_MS, createPool, type Pool } from './pool.ts'
 import { ensureDatabase, startEmbedded, type EmbeddedServer } from './embedded.ts'
 import { migrate, migrationsDir } from './migrate.ts'
+import type { Ambiente } from './ambiente.ts'
 import type { RoleNames } from './roles.ts'
 
 export interface Database {
@@ -30,6 +31,8 @@ export interface DatabaseSettings {
   dataDir: string
   /** the group roles migrations hand the schema to (src/db/roles.ts) */
   roles: RoleNames
+  /** what the database must be for (db/ambiente.ts) */
+  ambiente: Ambiente
 }
 
 export async function openDatabase(
@@ -76,7 +79,7 @@ export async function openDatabase(
     await embedded?.stop()
   }
   try {
-    const applied = await migrate(pool, migrationsDir, { roles: config.roles, regrant: options.regrant })
+    const applied = await migrate(pool, migrationsDir, { roles: config.roles, regrant: options.regrant, ambiente: config.ambiente })
     if (applied.length) logger.info({ migrations: applied }, 'migrations applied')
     fresh = created || applied[0]?.startsWith('001_') === true
   } catch (err) {

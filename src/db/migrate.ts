@@ -8,6 +8,7 @@ import pg from 'pg'
 import { projectRoot } from '../project-root.ts'
 import { applyGrants, ensureRoles, grantSchema, transferOwnership, type RoleNames } from './roles.ts'
 import { OperationError } from '../operation-error.ts'
+import { markAmbiente, type Ambiente } from './ambiente.ts'
 
 export const migrationsDir = path.join(projectRoot, 'migrations')
 export const routinesDir = path.join(projectRoot, 'routines')
@@ -68,6 +69,8 @@ export interface MigrateOptions {
   regrant?: boolean
   /** the routines' definition files; the project's by default */
   routines?: string
+  /** what the database is for: marked by the first migrate that says, refused when another kind's (db/ambiente.ts) */
+  ambiente?: Ambiente
 }
 
 /**
@@ -136,6 +139,7 @@ export async function migrate(pool: pg.Pool, dir = migrationsDir, options: Migra
         [r.name, r.checksum],
       )
     }
+    if (options.ambiente) await markAmbiente(client, options.ambiente)
     if (owning) {
       await applyGrants(client, roles)
       await client.query('reset role')

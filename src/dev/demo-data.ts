@@ -117,8 +117,13 @@ export async function loadDemoData(db: pg.Pool, now = new Date()): Promise<{ con
  * The demo (a convenzione open to any address, admin principals whose keys are public) only in development
  * mode, and only into a database this start has just made or migrated from nothing.
  */
-export async function loadDemoDataIfFresh(database: Pick<Database, 'pool' | 'fresh'>, dev: unknown, logger: Logger): Promise<void> {
-  if (!dev || !database.fresh) return
+export async function loadDemoDataIfFresh(
+  database: Pick<Database, 'pool' | 'fresh'>,
+  config: { dev: unknown; ambiente: string },
+  logger: Logger,
+): Promise<void> {
+  // collaudo holds the published test data only (`invciv collaudo carica`), in development mode too
+  if (!config.dev || config.ambiente !== 'sviluppo' || !database.fresh) return
   await loadDemoData(database.pool)
   logger.info('database created with the dev demo data')
 }
