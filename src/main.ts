@@ -161,6 +161,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       modi: config.modi,
       pdndKeys: pdndKeys(config.modi.pdndJwks),
       signerTrust: signerTrust(() => tlsMaterial.trust),
+      collaudo: config.ambiente === 'collaudo',
     })
     // the listeners close together: each stops accepting and lets its calls in flight finish, their tracce included
     const servers: FastifyInstance[] = []

@@ -116,9 +116,10 @@ async function readOnline(
 }
 
 /** What the checks may ask of the registry. */
-export function policyContext({ db, clock, spcoop, modi, pdndKeys, signerTrust }: PipelineDeps): PolicyContext {
+export function policyContext({ db, clock, spcoop, modi, pdndKeys, signerTrust, collaudo }: PipelineDeps): PolicyContext {
   return {
     clock,
+    collaudo: collaudo === true,
     spcoop,
     modi,
     pdndKeys,

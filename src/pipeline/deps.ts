@@ -25,6 +25,8 @@ export interface PipelineDeps {
   /** signing certificates held to the listeners' trust: chain, dates, CRL */
   signerTrust: SignerTrust
   logger: Logger
+  /** the collaudo gateway: refusals can be provoked (policy/collaudo-provocation.ts); absent: not collaudo */
+  collaudo?: boolean
   /** what every call of a convenzione shares, kept in the process (pipeline/registry-cache.ts); absent: read per call */
   registryCache?: RegistryCache
   /** whether the database answers; absent: assumed to */

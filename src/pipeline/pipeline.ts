@@ -71,7 +71,12 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     logCall(call, refusal.code)
     deps.onOutcome?.(call, refusal.code, undefined)
-    return { kind: 'refusal', transactionId: call.transactionId, refusal, call }
+    // an exhausted quota says so in its headers, whichever stage found it (a provoked one, in collaudo)
+    const quota =
+      refusal.code === 'QUOTA_GIORNALIERA_ESAURITA' && call.convenzione && refusal.retryAfterSeconds !== undefined
+        ? { limit: call.convenzione.maxGiornaliere, remaining: 0, resetSeconds: refusal.retryAfterSeconds }
+        : undefined
+    return { kind: 'refusal', transactionId: call.transactionId, refusal, call, ...(quota ? { quota } : {}) }
   }
 
   function logCall(call: Known, outcome: string) {

@@ -13,6 +13,7 @@ import { fasciaOraria } from './fascia-oraria.ts'
 import { requestValid } from './request-valid.ts'
 import { operatorePresent } from './operatore-present.ts'
 import { operatoreNotBlocked } from './operatore-not-blocked.ts'
+import { collaudoProvocation } from './collaudo-provocation.ts'
 import { dailyQuota } from './daily-quota.ts'
 import { operatoreLockout } from './operatore-lockout.ts'
 import { convenzioneCeiling } from './convenzione-ceiling.ts'
@@ -34,6 +35,7 @@ export const checks: Chain<Arrived, Checked> = chain<Arrived>()
   .then(requestValid) // 5: adds the request
   .then(operatorePresent) // 6: adds the operatore
   .then(operatoreNotBlocked) // 7
+  .then(collaudoProvocation) // 7b: in collaudo only, the refusal a riferimentoPratica asks for
 
 /** In the order their parameters follow the traccia's in invciv_commit_batch. */
 export const commitRules: readonly CommitRule[] = [dailyQuota, operatoreLockout, convenzioneCeiling]

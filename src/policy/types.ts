@@ -148,6 +148,8 @@ export interface OperatoreState {
 /** What checks may read besides the call: the time, and the registry through the pipeline. */
 export interface PolicyContext {
   clock: Clock
+  /** the collaudo gateway (INVCIV_COLLAUDO=1): refusals can be provoked (policy/collaudo-provocation.ts) */
+  collaudo: boolean
   /** the operatore's state (bloccato, sospeso, ...), null when it never called */
   operatoreStato(convenzioneId: number, operatore: string): Promise<OperatoreState | null>
   /** the gateway's SPCoop identity and limits */

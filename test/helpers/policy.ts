@@ -105,11 +105,13 @@ export function contextOf(
     certificati?: Record<string, string>
     untrusted?: string
     utenze?: Record<string, UtenzaState>
+    collaudo?: boolean
   } = {},
 ): PolicyContext & { clock: TestClock } {
   const seen = new Set<string>()
   return {
     clock: new TestClock(new Date(o.now ?? '2026-06-15T10:00:00Z')),
+    collaudo: o.collaudo ?? false,
     spcoop: {
       soggetto: { tipo: 'SPC', nome: 'INPS' },
       pdd: 'INPSSPCoopIT',
