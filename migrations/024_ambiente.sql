@@ -8,3 +8,11 @@ create table ambiente (
   segnato_il  timestamptz not null default now(),
   segnato_da  text not null default current_user
 );
+
+-- In a collaudo database: the day the published test data were loaded for (collaudo/dati.ts), their dates being
+-- relative to it; the collaudo gateway loads them again when the day changes.
+create table collaudo_dati (
+  unico        boolean primary key default true check (unico),
+  giorno       date not null,
+  caricati_il  timestamptz not null default now()
+);

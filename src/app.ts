@@ -57,6 +57,8 @@ export interface PartnerAppOptions {
   spcoop: SpcoopAnswering
   /** the key and certificate that sign REST answers of convenzioni with INTEGRITY_REST_01, and the issuer they name */
   signing?: { files: { cert: string; key: string }; issuer: string }
+  /** the collaudo gateway's published test data (GET /collaudo/dati, collaudo/dati.ts); absent outside collaudo */
+  collaudo?: { dati(): Promise<object> }
 }
 
 // Handshakes refused by TLS (no certificate, untrusted CA, revoked) never reach a hook: they are counted here.
@@ -144,6 +146,16 @@ export async function buildPartnerApp(options: PartnerAppOptions): Promise<Fasti
   }
   await app.register(soapChannel, channel)
   await app.register(restChannel, channel)
+  const collaudo = options.collaudo
+  if (collaudo) {
+    // the table a partner's developers test against, with today's dates: behind the same mutual TLS as the service
+    app.get('/collaudo/dati', async (_request, reply) =>
+      reply
+        .type('application/json; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .send(await collaudo.dati()),
+    )
+  }
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found\n'))
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500

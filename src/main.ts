@@ -29,6 +29,8 @@ import { startAnomalyScans } from './anomalies/scheduler.ts'
 import { messageOf } from './message-of.ts'
 import { censorChildBindings, censorLogLine } from './log-censor.ts'
 import { startOnline } from './online/start.ts'
+import { keepCollaudoDataCurrent } from './collaudo/carica.ts'
+import { datiPubblicati } from './collaudo/dati.ts'
 
 export interface GatewayOptions {
   clock?: Clock
@@ -181,6 +183,7 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
       spcoop: { identity: config.spcoop, counter: createSpcoopCounter(database.callPool) },
       // the server's own certificate and key sign ModI answers (read at start: a TLS reload does not change them)
       signing: { files: tlsFiles, issuer: config.modi.audience },
+      ...(config.ambiente === 'collaudo' ? { collaudo: { dati: () => datiPubblicati(database.pool) } } : {}),
     })
     servers.push(partner)
     const admin = await buildAdminApp({
@@ -245,6 +248,8 @@ export async function startGateway(config: Config = loadConfig(), options: Gatew
         housekeeping: (now) => purgeExpiredIdentifiers(database.pool, now),
       }),
     )
+    // collaudo: the day's test data in place before the first call
+    if (config.ambiente === 'collaudo') parts.add('collaudo data', await keepCollaudoDataCurrent({ db: database.pool, clock, logger }))
     await partner.listen({ host: config.host, port: config.port })
     await admin.listen({ host: config.adminHost, port: config.adminPort })
     // the online application: its own listener on the same pipeline (off unless INVCIV_ONLINE_PORT, or npm start)

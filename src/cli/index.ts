@@ -10,6 +10,7 @@ import { enteCommands } from './commands/ente.ts'
 import { convenzioneCommands } from './commands/convenzione.ts'
 import { operatoreCommands } from './commands/operatore.ts'
 import { amministratoreCommands, utenzaCommands } from './commands/utenza.ts'
+import { collaudoCommands } from './commands/collaudo.ts'
 import { certCommands } from './commands/cert.ts'
 import { adminCommands } from './commands/admin.ts'
 import { tlsCommands } from './commands/tls.ts'
@@ -46,6 +47,7 @@ for (const group of [
   convenzioneCommands,
   operatoreCommands,
   utenzaCommands,
+  collaudoCommands,
   amministratoreCommands,
   certCommands,
   adminCommands,

@@ -33,6 +33,7 @@ const WRITABLE_BY_RUNTIME = [
   'utenze_online',
   'informativa_accettazioni',
   'amministratori_utenze',
+  'collaudo_dati',
 ]
 /** What the runtime role keeps for a while and forgets: identifiers seen once (pipeline/replay-cache.ts), the anomaly scan's summary of the trail (anomalies/summary.ts). */
 const FORGOTTEN_BY_RUNTIME = ['sessioni_online', 'identificativi_visti', 'anomalie_minuti', 'anomalie_persone', 'anomalie_riepilogo']

@@ -16,6 +16,7 @@ import {
   type Categoria,
   type TipoAccertamento,
 } from './esito.ts'
+import { ambienteOf } from '../db/ambiente.ts'
 import { OperationError } from '../operation-error.ts'
 import { oneRow, type Queryable } from '../db/pool.ts'
 
@@ -215,6 +216,12 @@ function parseAnnullato(raw: Raw): boolean | undefined {
 export async function importVerbaliFile(pool: pg.Pool, file: string, options: ImportOptions = {}): Promise<ImportSummary> {
   const format = /\.jsonl$/i.test(file) ? 'jsonl' : /\.csv$/i.test(file) ? 'csv' : undefined
   if (!format) throw new ImportError('invalid', `${file}: the file name must end in .csv or .jsonl`)
+  if ((await ambienteOf(pool)) === 'collaudo') {
+    throw new ImportError(
+      'conflict',
+      'this is a collaudo database: it holds the published test data only (invciv collaudo carica), never a verbali feed',
+    )
+  }
   const input = createReadStream(file, { encoding: 'utf8' })
   await new Promise<void>((resolve, reject) => {
     input.once('readable', resolve)

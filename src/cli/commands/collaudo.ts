@@ -1,0 +1,58 @@
+// invciv collaudo: the collaudo environment's own commands (issue 36), refused on any database not marked
+// collaudo. `carica` loads the published test data for today; `dati` prints them with today's dates; `rapporto`
+// says which esiti and refusals a convenzione's system has met, from the trail.
+import { Command, Option } from 'commander'
+import { caricaDatiCollaudo, requireCollaudo } from '../../collaudo/carica.ts'
+import { datiPubblicati } from '../../collaudo/dati.ts'
+import { rapportoCollaudo } from '../../collaudo/rapporto.ts'
+import { print, positiveInt, withDatabase } from '../output.ts'
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+export function collaudoCommands(program: Command): void {
+  const collaudo = program.command('collaudo').description('the collaudo environment: its test data and the conformance report')
+  collaudo
+    .command('carica')
+    .description('replace every verbale with the published test data, dated from today (Europe/Rome)')
+    .action(async (_o, cmd: Command) => {
+      const loaded = await withDatabase((db) => caricaDatiCollaudo(db.pool, new Date()))
+      print(cmd, loaded, `${loaded.verbali} test verbali loaded, dated from ${loaded.giorno}`)
+    })
+  collaudo
+    .command('dati')
+    .description('the published test data as loaded: each case, what to send and what comes back; how to meet each refusal')
+    .action(async (_o, cmd: Command) => {
+      const dati = await withDatabase(async (db) => {
+        await requireCollaudo(db.pool, 'the published test data are shown')
+        return datiPubblicati(db.pool)
+      })
+      const casi = dati.casi.map(
+        (c) =>
+          `${c.caso}\t${c.richiesta.codiceFiscale}\t${c.richiesta.numeroVerbale}\t${c.richiesta.dataVerbale}\t${c.richiesta.categoria}` +
+          `${c.richiesta.giudizio ? `\tgiudizio ${c.richiesta.giudizio}` : ''}\t→ ${Object.values(c.risposta).join(' ')}`,
+      )
+      const rifiuti = dati.rifiuti.map((r) => `${r.codice}\t${r.come}`)
+      print(cmd, dati, [`dated from ${dati.giorno ?? '(not loaded: invciv collaudo carica)'}`, ...casi, '', ...rifiuti].join('\n'))
+    })
+  collaudo
+    .command('rapporto')
+    .description('which esiti and refusals the convenzione has met in collaudo, and which not yet')
+    .addOption(new Option('--convenzione <ID>', 'convenzione id').argParser(positiveInt('--convenzione')).makeOptionMandatory())
+    .action(async (o: { convenzione: number }, cmd: Command) => {
+      const r = await withDatabase((db) => rapportoCollaudo(db.pool, o.convenzione))
+      const line = (i: (typeof r.incontrati)[number]) =>
+        `  ${i.codice}\t${i.chiamate} calls\t${iso(i.primaIl)} .. ${iso(i.ultimaIl)}\t${i.canali.join(', ')}`
+      print(
+        cmd,
+        r,
+        [
+          `convenzione ${r.convenzioneId} (${r.enteCodice}): ${r.completo ? 'every required esito and refusal met' : `${r.mancanti.length} not met yet`}`,
+          'met:',
+          ...(r.incontrati.length ? r.incontrati.map(line) : ['  (none)']),
+          'not met yet:',
+          ...(r.mancanti.length ? r.mancanti.map((c) => `  ${c}`) : ['  (none)']),
+          ...(r.altri.length ? ['also met:', ...r.altri.map(line)] : []),
+        ].join('\n'),
+      )
+    })
+}

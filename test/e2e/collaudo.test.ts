@@ -1,0 +1,136 @@
+// The collaudo gateway end to end: a process with INVCIV_COLLAUDO=1 on a database of its own, marked collaudo at
+// its first migrate, holding the day's published test data and nothing else. Each published case gets its answer
+// over REST and SOAP; each provocable refusal comes with what its answer carries; the table is served; a real feed
+// is refused; and the conformance report says what the convenzione has met, then that it met everything.
+import t from 'tap'
+import { testDatabase } from '../helpers/database.ts'
+import { startGatewayProcess } from '../helpers/gateway-process.ts'
+import { restAgent, restCall } from '../helpers/rest-client.ts'
+import { soapCall } from '../helpers/raw-soap.ts'
+import { clientAgent, devTrust, pem } from '../helpers/certs.ts'
+import { invciv } from '../helpers/cli.ts'
+import { testActor } from '../helpers/actor.ts'
+import { addEnte } from '../../src/registry/enti.ts'
+import { createConvenzione } from '../../src/registry/convenzioni.ts'
+import { addCertificate } from '../../src/registry/certificati.ts'
+import { romeDate } from '../../src/clock.ts'
+import type { CasoCollaudo } from '../../src/collaudo/dati.ts'
+import { PROVOCAZIONI } from '../../src/policy/collaudo-provocation.ts'
+import { request } from 'undici'
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+const db = await testDatabase(t, { migrate: false })
+const env = { INVCIV_DEV: '1', INVCIV_COLLAUDO: '1' }
+const gw = await startGatewayProcess(t, db.url, env)
+// INPS registers the partner for collaudo as for production: its ente, convenzione and PDD certificate
+await addEnte(db.pool, testActor, { codiceIpa: 'ente_collaudo', nome: 'Ente in collaudo' })
+const { id: convenzioneId } = await createConvenzione(db.pool, testActor, {
+  enteCodice: 'ente_collaudo',
+  validaDal: romeDate(new Date()),
+  ipConsentiti: ['127.0.0.0/8', '::1/128'],
+  fasciaOraria: 'sempre',
+  maxGiornaliere: 1000,
+})
+await addCertificate(db.pool, testActor, convenzioneId, pem('ente-a.crt').toString(), devTrust)
+const agent = restAgent('ente-a')
+const soapAgent = clientAgent('ente-a')
+t.teardown(() => agent.close())
+t.teardown(() => soapAgent.destroy())
+
+// an operatore per case: five NON_VALIDO block an operatore in collaudo as in production
+const fields = (c: CasoCollaudo['richiesta'], riferimentoPratica = 'COLL-TEST', operatore = 'op.collaudo') => ({
+  identificativoOperatore: operatore,
+  riferimentoPratica,
+  ...c,
+})
+
+t.test('the database is collaudo’s, holding the day’s test data only, and the gateway serves the table', async (t) => {
+  t.same((await db.pool.query(`select tipo from ambiente`)).rows, [{ tipo: 'collaudo' }])
+  t.notMatch(gw.output(), /database created with the dev demo data/, 'no demo data, in development mode too')
+  t.same((await db.pool.query(`select codice_ipa from enti`)).rows, [{ codice_ipa: 'ente_collaudo' }])
+  const { rows } = await db.pool.query<{ n: number }>(`select count(*)::int as n from verbali where numero_verbale not like 'COLL-%'`)
+  t.equal(rows[0]?.n, 0, 'no verbale but the published ones')
+  const res = await request(`${gw.url}/collaudo/dati`, { dispatcher: agent })
+  t.equal(res.statusCode, 200)
+  const dati = (await res.body.json()) as { giorno: string; casi: CasoCollaudo[]; rifiuti: { codice: string }[] }
+  t.equal(dati.giorno, romeDate(new Date()), 'dated from today')
+  t.ok(dati.casi.length >= 15)
+  t.ok(dati.rifiuti.some((r) => r.codice === 'QUOTA_GIORNALIERA_ESAURITA'))
+})
+
+t.test('every published case gets its documented answer, over REST and over SOAP', async (t) => {
+  const res = await request(`${gw.url}/collaudo/dati`, { dispatcher: agent })
+  const { casi } = (await res.body.json()) as { casi: CasoCollaudo[] }
+  for (const c of casi) {
+    const rest = await restCall(gw.url, agent, fields(c.richiesta, `COLL-REST-${c.caso}`, `op.${c.caso}`))
+    t.equal(rest.status, 200, c.caso)
+    t.match(rest.body, c.risposta, `${c.caso} over REST`)
+    const soap = await soapCall(gw.url, soapAgent, fields(c.richiesta, `COLL-SOAP-${c.caso}`, `op.${c.caso}`))
+    t.equal(soap.esito, c.risposta.esito, `${c.caso} over SOAP`)
+  }
+})
+
+t.test('each provocable refusal, with what its answer carries, and traced', async (t) => {
+  const { casi } = (await (await request(`${gw.url}/collaudo/dati`, { dispatcher: agent })).body.json()) as { casi: CasoCollaudo[] }
+  const valido = (casi[0] as CasoCollaudo).richiesta
+  for (const codice of Object.keys(PROVOCAZIONI)) {
+    const rest = await restCall(gw.url, agent, fields(valido, `COLLAUDO:${codice}`))
+    t.equal(rest.body.code, codice, codice)
+    const soap = await soapCall(gw.url, soapAgent, fields(valido, `COLLAUDO:${codice}`))
+    t.equal(soap.codice, codice, `${codice} over SOAP`)
+  }
+  const quota = await restCall(gw.url, agent, fields(valido, 'COLLAUDO:QUOTA_GIORNALIERA_ESAURITA'))
+  t.equal(quota.status, 429)
+  t.match(quota.headers, {
+    'retry-after': /^\d+$/,
+    'x-ratelimit-limit': '1000',
+    'x-ratelimit-remaining': '0',
+    'x-ratelimit-reset': /^\d+$/,
+  })
+  t.match(quota.body, { azzeramento: String })
+  const away = await restCall(gw.url, agent, fields(valido, 'COLLAUDO:SERVIZIO_NON_DISPONIBILE'))
+  t.equal(away.status, 503)
+  t.equal(away.headers['retry-after'], '5')
+  const closed = await restCall(gw.url, agent, fields(valido, 'COLLAUDO:FUORI_FASCIA_ORARIA'))
+  t.match(closed.body, { prossimaApertura: String })
+  const { rows } = await db.pool.query(
+    `select codice_rifiuto as codice, motivo from tracce where riferimento_pratica = 'COLLAUDO:OPERATORE_BLOCCATO' limit 1`,
+  )
+  t.match(rows, [{ codice: 'OPERATORE_BLOCCATO', motivo: 'provocato in collaudo' }], 'traced, and marked provoked')
+})
+
+t.test('a verbali feed is refused in collaudo; the conformance report follows what was met', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-collaudo-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(
+    path.join(dir, 'feed.csv'),
+    'codice_fiscale,numero_verbale,data_verbale,categoria,tipo_accertamento,giudizio,data_revisione,registrato_il\n',
+  )
+  const feed = await invciv(['import', 'verbali', path.join(dir, 'feed.csv')], { DATABASE_URL: db.url, ...env })
+  t.equal(feed.code, 5)
+  t.match(feed.stderr, /^invciv: this is a collaudo database: it holds the published test data only/)
+
+  const report = await invciv(['collaudo', 'rapporto', '--convenzione', String(convenzioneId), '--json'], { DATABASE_URL: db.url, ...env })
+  t.equal(report.code, 0, report.stderr)
+  const r = JSON.parse(report.stdout) as { completo: boolean; mancanti: string[]; incontrati: { codice: string; canali: string[] }[] }
+  t.same(r.mancanti, ['RICHIESTA_NON_VALIDA'], 'all but a rejected request, which no test above sent')
+  t.notOk(r.completo)
+  t.match(
+    r.incontrati.find((i) => i.codice === 'VALIDO_NEL_PERIODO'),
+    { canali: ['rest', 'soap'] },
+  )
+  const bad = await restCall(gw.url, agent, {
+    identificativoOperatore: 'op.collaudo',
+    riferimentoPratica: 'X',
+    codiceFiscale: 'RSSMRA80A01H501X',
+  })
+  t.equal(bad.status, 400)
+  const done = JSON.parse(
+    (await invciv(['collaudo', 'rapporto', '--convenzione', String(convenzioneId), '--json'], { DATABASE_URL: db.url, ...env })).stdout,
+  ) as { completo: boolean; mancanti: string[] }
+  t.match(done, { completo: true, mancanti: [] })
+  const text = await invciv(['collaudo', 'rapporto', '--convenzione', String(convenzioneId)], { DATABASE_URL: db.url, ...env })
+  t.match(text.stdout, /^convenzione \d+ \(ente_collaudo\): every required esito and refusal met/)
+})
