@@ -219,3 +219,35 @@ export async function giornoCaricato(db: Pick<pg.Pool, 'query'>): Promise<string
   const { rows } = await db.query<{ giorno: string }>(`select to_char(giorno, 'YYYY-MM-DD') as giorno from collaudo_dati`)
   return rows[0]?.giorno
 }
+
+/** docs/collaudo.md's tables, as this module says them, with dates relative to the day of loading (a test compares). */
+export function tablesMarkdown(): string {
+  const giorno = '2000-01-01'
+  const relative = (day: string) => {
+    const days = Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${giorno}T00:00:00Z`)) / 86_400_000)
+    return days === 0 ? 'today' : `today${days > 0 ? '+' : '-'}${Math.abs(days)}`
+  }
+  const answer = (r: Esito) =>
+    [
+      r.esito,
+      'validoDal' in r ? `validoDal ${relative(r.validoDal)}` : '',
+      'validoAl' in r ? `validoAl ${relative(r.validoAl)}` : '',
+      'dataRevisione' in r && r.dataRevisione ? `dataRevisione ${relative(r.dataRevisione)}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ')
+  const casi = datiCollaudo(giorno).casi.map(
+    (c) =>
+      `| \`${c.caso}\` | ${c.descrizione} | \`${c.richiesta.codiceFiscale}\` | \`${c.richiesta.numeroVerbale}\` | ${relative(c.richiesta.dataVerbale)} | ${c.richiesta.categoria} | ${c.richiesta.giudizio ?? ''} | ${answer(c.risposta)} |`,
+  )
+  const rifiuti = RIFIUTI.map((r) => `| \`${r.codice}\` | ${r.come} |`)
+  return [
+    '| case | what it shows | codiceFiscale | numeroVerbale | dataVerbale | categoria | giudizio | answer |',
+    '|---|---|---|---|---|---|---|---|',
+    ...casi,
+    '',
+    '| refusal | how to meet it |',
+    '|---|---|',
+    ...rifiuti,
+  ].join('\n')
+}

@@ -2,7 +2,8 @@
 // verification rules give on the verbali loaded (the lookup's own decideEsito, annulled ones left out), and the
 // relative dates stay relative (a revision ahead, a later judgment behind) whatever the day.
 import t from 'tap'
-import { datiCollaudo, RIFIUTI } from '../../src/collaudo/dati.ts'
+import { readFileSync } from 'node:fs'
+import { datiCollaudo, RIFIUTI, tablesMarkdown } from '../../src/collaudo/dati.ts'
 import { decideEsito, normaliseKey, type Verbale } from '../../src/verification/esito.ts'
 import { validateCodiceFiscale } from '../../src/verification/codice-fiscale.ts'
 import { refusalCodes } from '../../src/errors.ts'
@@ -39,4 +40,9 @@ t.test('every refusal code a partner can meet has a way to meet it', async (t) =
     [],
     'every code of the catalogue, provoked or caused',
   )
+})
+
+t.test("docs/collaudo.md's tables are this module's, word for word", async (t) => {
+  const doc = readFileSync(new URL('../../docs/collaudo.md', import.meta.url), 'utf8')
+  t.ok(doc.includes(tablesMarkdown()), 'regenerate them from tablesMarkdown()')
 })
