@@ -13,6 +13,7 @@ import { testActor } from '../helpers/actor.ts'
 import { addEnte } from '../../src/registry/enti.ts'
 import { createConvenzione } from '../../src/registry/convenzioni.ts'
 import { addCertificate } from '../../src/registry/certificati.ts'
+import { addPrincipal } from '../../src/registry/principals.ts'
 import { romeDate } from '../../src/clock.ts'
 import type { CasoCollaudo } from '../../src/collaudo/dati.ts'
 import { PROVOCAZIONI } from '../../src/policy/collaudo-provocation.ts'
@@ -34,6 +35,7 @@ const { id: convenzioneId } = await createConvenzione(db.pool, testActor, {
   maxGiornaliere: 1000,
 })
 await addCertificate(db.pool, testActor, convenzioneId, pem('ente-a.crt').toString(), devTrust)
+await addPrincipal(db.pool, testActor, 'operations', pem('ops.crt').toString(), devTrust)
 const agent = restAgent('ente-a')
 const soapAgent = clientAgent('ente-a')
 t.teardown(() => agent.close())
@@ -133,4 +135,14 @@ t.test('a verbali feed is refused in collaudo; the conformance report follows wh
   t.match(done, { completo: true, mancanti: [] })
   const text = await invciv(['collaudo', 'rapporto', '--convenzione', String(convenzioneId)], { DATABASE_URL: db.url, ...env })
   t.match(text.stdout, /^convenzione \d+ \(ente_collaudo\): every required esito and refusal met/)
+  // the console's convenzione page says the same to INPS operations
+  const ops = restAgent('ops')
+  t.teardown(() => ops.close())
+  const page = await request(`${gw.adminUrl}/console/convenzioni/${convenzioneId}`, { dispatcher: ops })
+  const html = await page.body.text()
+  t.equal(page.statusCode, 200)
+  t.match(
+    html,
+    /Collaudo: conformità[\s\S]*Tutti gli esiti e i rifiuti richiesti sono stati incontrati[\s\S]*VALIDO_NEL_PERIODO<\/td><td class="num">2<\/td>/,
+  )
 })

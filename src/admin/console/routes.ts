@@ -15,6 +15,8 @@ import { listCertificates } from '../../registry/certificati.ts'
 import { listBlockedOperatori, listOperatori, unblockOperatore } from '../../registry/operatori.ts'
 import { auditedHistory } from '../../audit/auditor-access.ts'
 import { listCasi } from '../../anomalies/cases.ts'
+import { ambienteOf } from '../../db/ambiente.ts'
+import { rapportoCollaudo } from '../../collaudo/rapporto.ts'
 import { OperationError, operationKinds } from '../../operation-error.ts'
 import type { AdminResource } from '../resource.ts'
 import { consoleViews, page, type Render, type Say } from './layout.ts'
@@ -210,13 +212,16 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
         return say(request, reply, 'Convenzione', 'Nessuna convenzione con questo numero.', 404, { error: false })
       throw err
     }
-    const [certificati, operatori, storia, utenze, amministratori] = await Promise.all([
+    const [certificati, operatori, storia, utenze, amministratori, ambiente] = await Promise.all([
       listCertificates(db, { convenzioneId: id }, clock.now()),
       listOperatori(db, id),
       auditedHistory(db, auditor(request), id),
       listUtenze(db, id),
       listAmministratori(db, c.enteCodice),
+      ambienteOf(db),
     ])
+    // in collaudo, what INPS checks before production: the esiti and refusals the partner has met
+    const collaudo = ambiente === 'collaudo' ? await rapportoCollaudo(db, id) : undefined
     return render(request, reply, 'convenzione', {
       title: `Convenzione ${id} (${c.enteCodice})`,
       id,
@@ -225,6 +230,7 @@ export const consoleResource: AdminResource = async (app, { db, clock, auditor, 
       operatori,
       utenze,
       amministratori,
+      collaudo,
       storia: storia.slice().reverse().slice(0, 100),
       message: (request.query as { fatto?: string }).fatto,
     })
