@@ -18,7 +18,10 @@ import { romeDate } from '../../src/clock.ts'
 import type { CasoCollaudo } from '../../src/collaudo/dati.ts'
 import { PROVOCAZIONI } from '../../src/policy/collaudo-provocation.ts'
 import { request } from 'undici'
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { execFile, spawnSync } from 'node:child_process'
+import { promisify } from 'node:util'
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { certFile } from '../helpers/certs.ts'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -145,4 +148,46 @@ t.test('a verbali feed is refused in collaudo; the conformance report follows wh
     html,
     /Collaudo: conformità[\s\S]*Tutti gli esiti e i rifiuti richiesti sono stati incontrati[\s\S]*VALIDO_NEL_PERIODO<\/td><td class="num">2<\/td>/,
   )
+})
+
+const run = promisify(execFile)
+const python = '/usr/bin/python3'
+const zeepReady = spawnSync(python, ['-c', 'import zeep'], { encoding: 'utf8' }).status === 0
+
+t.test('the onboarding kit: every request, sent as its guide says, gets the answer the kit names', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-kit-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const made = await invciv(['collaudo', 'kit', '--out', dir, '--url', gw.url], { DATABASE_URL: db.url, ...env })
+  t.equal(made.code, 0, made.stderr)
+  t.match(readFileSync(path.join(dir, 'contratto/invciv.wsdl'), 'utf8'), `<soap:address location="${gw.url}/ws/invciv"/>`)
+  t.match(JSON.parse(readFileSync(path.join(dir, 'contratto/openapi.json'), 'utf8')), { servers: [{ url: gw.url }] })
+  const expected = readFileSync(path.join(dir, 'attesi.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t') as [string, string])
+  t.ok(expected.length >= 20)
+  const pdd = { CERT: certFile('ente-a.crt'), KEY: certFile('ente-a.key'), CA: certFile('ca.crt') }
+  const answerOf = (text: string) =>
+    /<v1:esito>([A-Z_]+)</.exec(text)?.[1] ??
+    /<v1:codice>([A-Z_]+)</.exec(text)?.[1] ??
+    (JSON.parse(text) as { esito?: string; code?: string })
+  for (const [nome, atteso] of expected) {
+    const soap = await run(path.join(dir, 'invia.sh'), [`soap/${nome}.xml`], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...pdd } })
+    t.equal(answerOf(soap.stdout), atteso, `curl, SOAP: ${nome}`)
+    const rest = await run(path.join(dir, 'invia.sh'), [`rest/${nome}.json`], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...pdd } })
+    const body = answerOf(rest.stdout) as { esito?: string; code?: string }
+    t.equal(body.esito ?? body.code, atteso, `curl, REST: ${nome}`)
+  }
+  const bru = readFileSync(path.join(dir, 'bruno/valido-nel-periodo.bru'), 'utf8')
+  t.match(bru, /post \{\n  url: \{\{url\}\}\/rest\/v1\/verifiche/)
+  t.match(bru, /Expected: VALIDO_NEL_PERIODO/)
+  if (!zeepReady) {
+    t.fail('python3-zeep is not installed (.ci/run installs it)')
+    return
+  }
+  for (const nome of ['valido-nel-periodo', 'non-valido-annullato', 'rifiuto-quota-giornaliera-esaurita']) {
+    const zeep = await run(python, [path.join(dir, 'zeep_verifica.py'), pdd.CERT, pdd.KEY, pdd.CA, `rest/${nome}.json`], { cwd: dir })
+    t.equal(zeep.stdout.trim(), expected.find(([n]) => n === nome)?.[1], `zeep: ${nome}`)
+  }
 })

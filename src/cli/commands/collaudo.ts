@@ -3,7 +3,11 @@
 // says which esiti and refusals a convenzione's system has met, from the trail.
 import { Command, Option } from 'commander'
 import { caricaDatiCollaudo, requireCollaudo } from '../../collaudo/carica.ts'
-import { datiPubblicati } from '../../collaudo/dati.ts'
+import { datiPubblicati, giornoCaricato } from '../../collaudo/dati.ts'
+import { writeKit } from '../../collaudo/kit.ts'
+import { loadConfig } from '../../config.ts'
+import { romeDate } from '../../clock.ts'
+import path from 'node:path'
 import { rapportoCollaudo } from '../../collaudo/rapporto.ts'
 import { print, positiveInt, withDatabase } from '../output.ts'
 
@@ -33,6 +37,22 @@ export function collaudoCommands(program: Command): void {
       )
       const rifiuti = dati.rifiuti.map((r) => `${r.codice}\t${r.come}`)
       print(cmd, dati, [`dated from ${dati.giorno ?? '(not loaded: invciv collaudo carica)'}`, ...casi, '', ...rifiuti].join('\n'))
+    })
+  collaudo
+    .command('kit')
+    .description(
+      'the onboarding kit: the WSDL, XSD and OpenAPI, a request per published case and provocable refusal, a curl script, a Bruno collection',
+    )
+    .requiredOption('--out <DIR>', 'the folder to write it into')
+    .option('--url <URL>', "the collaudo gateway's address as partners reach it (default: INVCIV_PUBLIC_URL)")
+    .action(async (o: { out: string; url?: string }, cmd: Command) => {
+      const url = (o.url ?? loadConfig().publicUrl ?? 'https://localhost:8443').replace(/\/+$/, '')
+      const giorno = await withDatabase(async (db) => {
+        await requireCollaudo(db.pool, 'the onboarding kit is made')
+        return (await giornoCaricato(db.pool)) ?? romeDate(new Date())
+      })
+      const made = writeKit(path.resolve(o.out), url, giorno)
+      print(cmd, { ...made, giorno, url }, `${made.files} files written in ${o.out}, for ${url} with the test data of ${giorno}`)
     })
   collaudo
     .command('rapporto')

@@ -1,0 +1,191 @@
+// The onboarding kit (issue 36), made from the contract the gateway serves: the WSDL (the XSD inlined, the
+// collaudo address), the XSD, the OpenAPI document; for each published case a SOAP envelope and a REST body with
+// today's data, and one provoking each refusal that can be provoked; a curl script that sends them over mutual TLS
+// with the partner's own certificate; a Bruno collection of the REST calls. `invciv collaudo kit --out DIR`.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { servedWsdl, xsdSource } from '../channels/soap/wsdl.ts'
+import { openApiDocument } from '../channels/rest/openapi.ts'
+import { REQUEST_FIELDS, SERVICE_NS, SOAP_ACTION } from '../channels/soap/envelope.ts'
+import { escapeXml } from '../channels/soap/xml-escape.ts'
+import { PROVOCATION_PREFIX, PROVOCAZIONI } from '../policy/collaudo-provocation.ts'
+import { datiCollaudo, type CasoCollaudo } from './dati.ts'
+
+type Fields = Record<string, string | undefined>
+
+/** A request of the kit: its name, its fields, and the answer it gets (an esito, or a refusal's code). */
+export interface Campione {
+  nome: string
+  fields: Fields
+  atteso: string
+}
+
+export function campioni(giorno: string): Campione[] {
+  const { casi } = datiCollaudo(giorno)
+  const ask = (c: CasoCollaudo, riferimentoPratica: string): Fields => ({
+    // an operatore per case: five NON_VALIDO block an operatore in collaudo as in production
+    identificativoOperatore: `collaudo.${c.caso}`,
+    riferimentoPratica,
+    ...c.richiesta,
+  })
+  const first = casi[0] as CasoCollaudo
+  return [
+    ...casi.map((c) => ({ nome: c.caso, fields: ask(c, `KIT-${c.caso}`), atteso: c.risposta.esito })),
+    ...Object.keys(PROVOCAZIONI).map((code) => ({
+      nome: `rifiuto-${code.toLowerCase().replace(/_/g, '-')}`,
+      fields: ask(first, `${PROVOCATION_PREFIX}${code}`),
+      atteso: code,
+    })),
+  ]
+}
+
+export function envelopeOf(fields: Fields): string {
+  const inner = REQUEST_FIELDS.filter((f) => fields[f] !== undefined)
+    .map((f) => `      <v1:${f}>${escapeXml(fields[f] as string)}</v1:${f}>`)
+    .join('\n')
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:v1="${SERVICE_NS}">
+  <soap:Body>
+    <v1:VerificaGiudizioRichiesta>
+${inner}
+    </v1:VerificaGiudizioRichiesta>
+  </soap:Body>
+</soap:Envelope>
+`
+}
+
+const SEND = `#!/bin/sh
+# Sends one request of the kit to the collaudo gateway over mutual TLS, with the PDD's own certificate:
+#   CERT=pdd.crt KEY=pdd.key CA=collaudo-ca.crt ./invia.sh soap/valido.xml
+#   CERT=pdd.crt KEY=pdd.key CA=collaudo-ca.crt ./invia.sh rest/valido.json
+# URL overrides the gateway's address. The answer goes to standard output.
+set -eu
+file="$1"
+url="\${URL:-__URL__}"
+case "$file" in
+  *.xml) exec curl -sS --cert "$CERT" --key "$KEY" --cacert "$CA" -H 'Content-Type: text/xml; charset=utf-8' \\
+           -H 'SOAPAction: "${SOAP_ACTION}"' --data-binary @"$file" "$url/ws/invciv" ;;
+  *.json) exec curl -sS --cert "$CERT" --key "$KEY" --cacert "$CA" -H 'Content-Type: application/json' \\
+           --data-binary @"$file" "$url/rest/v1/verifiche" ;;
+  *) echo "invia.sh: a .xml (SOAP) or .json (REST) file of the kit" >&2; exit 1 ;;
+esac
+`
+
+const ZEEP = `"""Sends one request of the kit with Python's zeep, over mutual TLS with the PDD's own certificate, and prints
+the esito, or the refusal's codice:
+    python3 zeep_verifica.py pdd.crt pdd.key collaudo-ca.crt rest/valido.json
+The WSDL is the kit's (contratto/invciv.wsdl): it names the collaudo gateway's address.
+"""
+import json
+import os
+import sys
+
+import requests
+from zeep import Client
+from zeep.exceptions import Fault
+from zeep.transports import Transport
+
+cert, key, ca, request_file = sys.argv[1:5]
+session = requests.Session()
+session.cert = (cert, key)
+session.verify = ca
+# requests lets REQUESTS_CA_BUNDLE override a session's verify: the collaudo CA is the one to trust here
+session.trust_env = False
+wsdl = os.path.join(os.path.dirname(os.path.abspath(__file__)), "contratto", "invciv.wsdl")
+client = Client(wsdl, transport=Transport(session=session))
+with open(request_file, encoding="utf-8") as f:
+    fields = json.load(f)
+try:
+    answer = client.service.VerificaGiudizio(**fields)
+    print(answer["esito"])
+except Fault as fault:
+    codice = fault.detail.find(".//{${SERVICE_NS}}codice") if fault.detail is not None else None
+    print(codice.text if codice is not None else fault.message)
+`
+
+/** Bruno's text format: one request per file. */
+function bruFile(c: Campione, seq: number): string {
+  const body = JSON.stringify(c.fields, null, 2)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n')
+  return `meta {
+  name: ${c.nome}
+  type: http
+  seq: ${seq}
+}
+
+post {
+  url: {{url}}/rest/v1/verifiche
+  body: json
+  auth: none
+}
+
+body:json {
+${body}
+}
+
+docs {
+  Expected: ${c.atteso}
+}
+`
+}
+
+/** Writes the kit into `dir` for the gateway at `url` (https://host[:port]), with the data of `giorno`. */
+export function writeKit(dir: string, url: string, giorno: string): { files: number } {
+  let files = 0
+  const write = (name: string, text: string, mode = 0o644) => {
+    const file = path.join(dir, name)
+    mkdirSync(path.dirname(file), { recursive: true })
+    writeFileSync(file, text, { mode })
+    files++
+  }
+  write('contratto/invciv.wsdl', servedWsdl(url))
+  write('contratto/invciv.xsd', xsdSource)
+  write('contratto/openapi.json', `${JSON.stringify(openApiDocument(url), null, 2)}\n`)
+  const samples = campioni(giorno)
+  for (const c of samples) {
+    write(`soap/${c.nome}.xml`, envelopeOf(c.fields))
+    write(`rest/${c.nome}.json`, `${JSON.stringify(c.fields, null, 2)}\n`)
+  }
+  write('attesi.tsv', `${['richiesta\tatteso', ...samples.map((c) => `${c.nome}\t${c.atteso}`)].join('\n')}\n`)
+  write('invia.sh', SEND.replace('__URL__', url), 0o755)
+  write('zeep_verifica.py', ZEEP)
+  write(
+    'bruno/bruno.json',
+    `${JSON.stringify(
+      {
+        version: '1',
+        name: 'WS INVCIV collaudo',
+        type: 'collection',
+        // the PDD's certificate: set its paths (Bruno presents it to the collaudo gateway's host)
+        clientCertificates: {
+          enabled: true,
+          certs: [{ domain: new URL(url).host, type: 'cert', certFilePath: 'pdd.crt', keyFilePath: 'pdd.key', passphrase: '' }],
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  )
+  write('bruno/environments/collaudo.bru', `vars {\n  url: ${url}\n}\n`)
+  samples.forEach((c, i) => write(`bruno/${c.nome}.bru`, bruFile(c, i + 1)))
+  write(
+    'LEGGIMI.md',
+    `# WS INVCIV: kit di collaudo (${giorno})
+
+Made by \`invciv collaudo kit\` from the contract the collaudo gateway at ${url} serves, with the test data of
+${giorno} (docs/collaudo.md: the dates move with the day; make the kit again, or read GET /collaudo/dati).
+
+- \`contratto/\`: the WSDL (the XSD inlined), the XSD, the OpenAPI document.
+- \`soap/*.xml\`, \`rest/*.json\`: one request per published case and per provocable refusal; \`attesi.tsv\` says
+  what each gets (an esito, or the refusal's code).
+- \`invia.sh\`: sends one of them with curl over mutual TLS with your PDD's certificate
+  (\`CERT=pdd.crt KEY=pdd.key CA=collaudo-ca.crt ./invia.sh soap/valido.xml\`).
+- \`zeep_verifica.py\`: the same over SOAP with Python's zeep and the kit's WSDL
+  (\`python3 zeep_verifica.py pdd.crt pdd.key collaudo-ca.crt rest/valido.json\`).
+- \`bruno/\`: the REST requests as a Bruno collection; set your certificate's paths in \`bruno.json\`.
+`,
+  )
+  return { files }
+}
