@@ -180,7 +180,7 @@ t.test('the onboarding kit: every request, sent as its guide says, gets the answ
     t.equal(body.esito ?? body.code, atteso, `curl, REST: ${nome}`)
   }
   const bru = readFileSync(path.join(dir, 'bruno/valido-nel-periodo.bru'), 'utf8')
-  t.match(bru, /post \{\n  url: \{\{url\}\}\/rest\/v1\/verifiche/)
+  t.match(bru, /post \{\n {2}url: \{\{url\}\}\/rest\/v1\/verifiche/)
   t.match(bru, /Expected: VALIDO_NEL_PERIODO/)
   if (!zeepReady) {
     t.fail('python3-zeep is not installed (.ci/run installs it)')
