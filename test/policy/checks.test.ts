@@ -27,6 +27,8 @@ t.test('the checks, in the order DESIGN.md gives', async (t) => {
     'request-valid',
     'operatore-present',
     'operatore-not-blocked',
+    // 7b, in collaudo only
+    'collaudo-provocation',
   ])
 })
 
