@@ -1,7 +1,8 @@
 // The onboarding kit (issue 36), made from the contract the gateway serves: the WSDL (the XSD inlined, the
 // collaudo address), the XSD, the OpenAPI document; for each published case a SOAP envelope and a REST body with
-// today's data, and one provoking each refusal that can be provoked; a curl script that sends them over mutual TLS
-// with the partner's own certificate; a Bruno collection of the REST calls. `invciv collaudo kit --out DIR`.
+// today's data, and one provoking each refusal that can be provoked; for a convenzione of the spcoop profile, the
+// same in e-Gov buste; curl scripts that send them over mutual TLS with the partner's own certificate (the spcoop
+// one stamping each busta afresh); a zeep script; a Bruno collection of the REST calls. `invciv collaudo kit`.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { servedWsdl, xsdSource } from '../channels/soap/wsdl.ts'
@@ -9,6 +10,9 @@ import { openApiDocument } from '../channels/rest/openapi.ts'
 import { REQUEST_FIELDS, SERVICE_NS, SOAP_ACTION } from '../channels/soap/envelope.ts'
 import { escapeXml } from '../channels/soap/xml-escape.ts'
 import { PROVOCATION_PREFIX, PROVOCAZIONI } from '../policy/collaudo-provocation.ts'
+import type { SpcoopIdentity } from '../policy/spcoop-busta.ts'
+import { pddOf } from '../policy/spcoop-profile.ts'
+import type { Convenzione } from '../policy/convenzione.ts'
 import { datiCollaudo, type CasoCollaudo } from './dati.ts'
 
 type Fields = Record<string, string | undefined>
@@ -53,6 +57,50 @@ ${inner}
 </soap:Envelope>
 `
 }
+
+/** The same request in an e-Gov busta from the convenzione's soggetto to the gateway's, stamped by invia-spcoop.sh. */
+export function bustaOf(fields: Fields, mittente: { tipo: string; soggetto: string; pdd: string }, inps: SpcoopIdentity): string {
+  const x = escapeXml
+  return envelopeOf(fields).replace(
+    '  <soap:Body>',
+    `  <soap:Header>
+    <eGov_IT:Intestazione xmlns:eGov_IT="http://www.cnipa.it/schemas/2003/eGovIT/Busta1_0/"
+        soap:actor="http://www.cnipa.it/eGov_it/portadominio" soap:mustUnderstand="1">
+      <eGov_IT:IntestazioneMessaggio>
+        <eGov_IT:Mittente><eGov_IT:IdentificativoParte tipo="${x(mittente.tipo)}">${x(mittente.soggetto)}</eGov_IT:IdentificativoParte></eGov_IT:Mittente>
+        <eGov_IT:Destinatario><eGov_IT:IdentificativoParte tipo="${x(inps.soggetto.tipo)}">${x(inps.soggetto.nome)}</eGov_IT:IdentificativoParte></eGov_IT:Destinatario>
+        <eGov_IT:ProfiloCollaborazione>EGOV_IT_ServizioSincrono</eGov_IT:ProfiloCollaborazione>
+        <eGov_IT:Servizio tipo="${x(inps.servizio.tipo)}">${x(inps.servizio.nome)}</eGov_IT:Servizio>
+        <eGov_IT:Azione>${x(inps.azione)}</eGov_IT:Azione>
+        <eGov_IT:Messaggio>
+          <eGov_IT:Identificatore>${x(mittente.soggetto)}_${x(mittente.pdd)}_0000000_2000-01-01_00:00</eGov_IT:Identificatore>
+          <eGov_IT:OraRegistrazione tempo="EGOV_IT_SPC">2000-01-01T00:00:00.000</eGov_IT:OraRegistrazione>
+        </eGov_IT:Messaggio>
+        <eGov_IT:ProfiloTrasmissione confermaRicezione="false" inoltro="EGOV_IT_PIUDIUNAVOLTA"/>
+      </eGov_IT:IntestazioneMessaggio>
+    </eGov_IT:Intestazione>
+  </soap:Header>
+  <soap:Body>`,
+  )
+}
+
+// a busta is refused when its time is off or its Identificatore was seen: each sending gets fresh ones
+const SEND_SPCOOP = `#!/bin/sh
+# Sends one e-Gov busta of the kit, as a Porta di Dominio would: a fresh Identificatore (a counter, the day, the
+# minute) and OraRegistrazione (Europe/Rome), over mutual TLS with the PDD's own certificate:
+#   CERT=pdd.crt KEY=pdd.key CA=collaudo-ca.crt ./invia-spcoop.sh spcoop/valido.xml
+set -eu
+file="$1"
+url="\${URL:-__URL__}"
+now=$(TZ=Europe/Rome date +%Y-%m-%dT%H:%M:%S.000)
+day=$(printf %s "$now" | cut -c1-10)
+minute=$(printf %s "$now" | cut -c12-16)
+counter=$(printf %07d $(( ($(date +%s%N) / 1000) % 10000000 )))
+sed -e "s/_[0-9]\\{7\\}_[0-9-]\\{10\\}_[0-9:]\\{5\\}</_\${counter}_\${day}_\${minute}</" \\
+    -e "s/tempo=\\"EGOV_IT_SPC\\">[^<]*</tempo=\\"EGOV_IT_SPC\\">\${now}</" "$file" |
+  curl -sS --cert "$CERT" --key "$KEY" --cacert "$CA" -H 'Content-Type: text/xml; charset=utf-8' \\
+    -H 'SOAPAction: "${SOAP_ACTION}"' --data-binary @- "$url/ws/invciv"
+`
 
 const SEND = `#!/bin/sh
 # Sends one request of the kit to the collaudo gateway over mutual TLS, with the PDD's own certificate:
@@ -131,8 +179,14 @@ docs {
 `
 }
 
-/** Writes the kit into `dir` for the gateway at `url` (https://host[:port]), with the data of `giorno`. */
-export function writeKit(dir: string, url: string, giorno: string): { files: number } {
+/** Writes the kit into `dir` for the gateway at `url` (https://host[:port]), with the data of `giorno`; with a
+ * convenzione of the spcoop profile, its requests in e-Gov buste too. */
+export function writeKit(
+  dir: string,
+  url: string,
+  giorno: string,
+  spcoop?: { convenzione: Convenzione; inps: SpcoopIdentity },
+): { files: number } {
   let files = 0
   const write = (name: string, text: string, mode = 0o644) => {
     const file = path.join(dir, name)
@@ -150,6 +204,12 @@ export function writeKit(dir: string, url: string, giorno: string): { files: num
   }
   write('attesi.tsv', `${['richiesta\tatteso', ...samples.map((c) => `${c.nome}\t${c.atteso}`)].join('\n')}\n`)
   write('invia.sh', SEND.replace('__URL__', url), 0o755)
+  const c = spcoop?.convenzione
+  if (spcoop && c?.profilo === 'spcoop' && c.soggettoSpcoop) {
+    const mittente = { tipo: c.tipoSoggettoSpcoop, soggetto: c.soggettoSpcoop, pdd: pddOf(c) }
+    for (const sample of samples) write(`spcoop/${sample.nome}.xml`, bustaOf(sample.fields, mittente, spcoop.inps))
+    write('invia-spcoop.sh', SEND_SPCOOP.replace('__URL__', url), 0o755)
+  }
   write('zeep_verifica.py', ZEEP)
   write(
     'bruno/bruno.json',
@@ -182,6 +242,8 @@ ${giorno} (docs/collaudo.md: the dates move with the day; make the kit again, or
   what each gets (an esito, or the refusal's code).
 - \`invia.sh\`: sends one of them with curl over mutual TLS with your PDD's certificate
   (\`CERT=pdd.crt KEY=pdd.key CA=collaudo-ca.crt ./invia.sh soap/valido.xml\`).
+- \`spcoop/*.xml\`, \`invia-spcoop.sh\` (made with \`--convenzione\` of the spcoop profile): the same requests in e-Gov
+  buste from your soggetto, stamped with a fresh Identificatore and OraRegistrazione at each sending.
 - \`zeep_verifica.py\`: the same over SOAP with Python's zeep and the kit's WSDL
   (\`python3 zeep_verifica.py pdd.crt pdd.key collaudo-ca.crt rest/valido.json\`).
 - \`bruno/\`: the REST requests as a Bruno collection; set your certificate's paths in \`bruno.json\`.

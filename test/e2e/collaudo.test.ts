@@ -11,7 +11,7 @@ import { clientAgent, devTrust, pem } from '../helpers/certs.ts'
 import { invciv } from '../helpers/cli.ts'
 import { testActor } from '../helpers/actor.ts'
 import { addEnte } from '../../src/registry/enti.ts'
-import { createConvenzione } from '../../src/registry/convenzioni.ts'
+import { createConvenzione, updateConvenzione } from '../../src/registry/convenzioni.ts'
 import { addCertificate } from '../../src/registry/certificati.ts'
 import { addPrincipal } from '../../src/registry/principals.ts'
 import { romeDate } from '../../src/clock.ts'
@@ -190,4 +190,28 @@ t.test('the onboarding kit: every request, sent as its guide says, gets the answ
     const zeep = await run(python, [path.join(dir, 'zeep_verifica.py'), pdd.CERT, pdd.KEY, pdd.CA, `rest/${nome}.json`], { cwd: dir })
     t.equal(zeep.stdout.trim(), expected.find(([n]) => n === nome)?.[1], `zeep: ${nome}`)
   }
+})
+
+t.test('with a convenzione of the spcoop profile, the kit’s buste, stamped and sent by its script, get their answers', async (t) => {
+  await updateConvenzione(db.pool, testActor, convenzioneId, { profilo: 'spcoop', soggettoSpcoop: 'EnteCollaudo' })
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-kit-spcoop-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const made = await invciv(['collaudo', 'kit', '--out', dir, '--url', gw.url, '--convenzione', String(convenzioneId)], {
+    DATABASE_URL: db.url,
+    ...env,
+  })
+  t.equal(made.code, 0, made.stderr)
+  const expected = readFileSync(path.join(dir, 'attesi.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t') as [string, string])
+  const pdd = { PATH: process.env.PATH ?? '', CERT: certFile('ente-a.crt'), KEY: certFile('ente-a.key'), CA: certFile('ca.crt') }
+  for (const [nome, atteso] of expected) {
+    const { stdout } = await run(path.join(dir, 'invia-spcoop.sh'), [`spcoop/${nome}.xml`], { cwd: dir, env: pdd })
+    t.equal(/<v1:esito>([A-Z_]+)</.exec(stdout)?.[1] ?? /<v1:codice>([A-Z_]+)</.exec(stdout)?.[1], atteso, `spcoop: ${nome}`)
+    t.match(stdout, /<eGov_IT:Intestazione/, 'answered in a busta')
+  }
+  const plain = await run(path.join(dir, 'invia.sh'), ['soap/valido.xml'], { cwd: dir, env: pdd })
+  t.match(plain.stdout, /codiceEccezione="EGOV_IT_001"/, 'without its busta, the spcoop convenzione refuses the call (as a PdD would)')
 })

@@ -6,6 +6,7 @@ import { caricaDatiCollaudo, requireCollaudo } from '../../collaudo/carica.ts'
 import { datiPubblicati, giornoCaricato } from '../../collaudo/dati.ts'
 import { writeKit } from '../../collaudo/kit.ts'
 import { loadConfig } from '../../config.ts'
+import { showConvenzione } from '../../registry/convenzioni.ts'
 import { romeDate } from '../../clock.ts'
 import path from 'node:path'
 import { rapportoCollaudo } from '../../collaudo/rapporto.ts'
@@ -45,13 +46,22 @@ export function collaudoCommands(program: Command): void {
     )
     .requiredOption('--out <DIR>', 'the folder to write it into')
     .option('--url <URL>', "the collaudo gateway's address as partners reach it (default: INVCIV_PUBLIC_URL)")
-    .action(async (o: { out: string; url?: string }, cmd: Command) => {
-      const url = (o.url ?? loadConfig().publicUrl ?? 'https://localhost:8443').replace(/\/+$/, '')
-      const giorno = await withDatabase(async (db) => {
+    .addOption(
+      new Option('--convenzione <ID>', "the partner's convenzione: with the spcoop profile, its requests in e-Gov buste too").argParser(
+        positiveInt('--convenzione'),
+      ),
+    )
+    .action(async (o: { out: string; url?: string; convenzione?: number }, cmd: Command) => {
+      const config = loadConfig()
+      const url = (o.url ?? config.publicUrl ?? 'https://localhost:8443').replace(/\/+$/, '')
+      const { giorno, convenzione } = await withDatabase(async (db) => {
         await requireCollaudo(db.pool, 'the onboarding kit is made')
-        return (await giornoCaricato(db.pool)) ?? romeDate(new Date())
+        return {
+          giorno: (await giornoCaricato(db.pool)) ?? romeDate(new Date()),
+          convenzione: o.convenzione === undefined ? undefined : await showConvenzione(db.pool, o.convenzione),
+        }
       })
-      const made = writeKit(path.resolve(o.out), url, giorno)
+      const made = writeKit(path.resolve(o.out), url, giorno, convenzione && { convenzione, inps: config.spcoop })
       print(cmd, { ...made, giorno, url }, `${made.files} files written in ${o.out}, for ${url} with the test data of ${giorno}`)
     })
   collaudo
