@@ -102,6 +102,49 @@ sed -e "s/_[0-9]\\{7\\}_[0-9-]\\{10\\}_[0-9:]\\{5\\}</_\${counter}_\${day}_\${mi
     -H 'SOAPAction: "${SOAP_ACTION}"' --data-binary @- "$url/ws/invciv"
 `
 
+// ModI on REST, signed with the partner's own key: ID_AUTH_REST_02 and INTEGRITY_REST_01 (jose, from npm)
+const SIGN_REST = `// Signs a REST request of the kit the ModI way with your signing certificate's key, and prints the headers
+// for curl (one per line): ID_AUTH_REST_02's Authorization, INTEGRITY_REST_01's Digest and Agid-JWT-Signature.
+//   npm install jose        (once, in the kit's folder)
+//   node firma-rest.mjs firma.crt firma.key rest/valido.json ID_AUTH_REST_02 INTEGRITY_REST_01 > intestazioni.txt
+// The certificate must be registered for the convenzione, and chain to the CA collaudo trusts.
+import { createHash, createPrivateKey, randomUUID, X509Certificate } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { SignJWT } from 'jose'
+
+const [certFile, keyFile, bodyFile, ...profiles] = process.argv.slice(2)
+const audience = process.env.AUD ?? '__AUDIENCE__'
+const key = createPrivateKey(readFileSync(keyFile))
+const alg = key.asymmetricKeyType === 'ec' ? 'ES256' : 'RS256'
+const x5c = [new X509Certificate(readFileSync(certFile)).raw.toString('base64')]
+const now = Math.floor(Date.now() / 1000)
+const token = (claims) =>
+  new SignJWT({ aud: audience, iat: now, exp: now + 300, jti: randomUUID(), ...claims })
+    .setProtectedHeader({ alg, typ: 'JWT', x5c })
+    .sign(key)
+const body = readFileSync(bodyFile)
+const lines = ['Content-Type: application/json']
+if (profiles.includes('ID_AUTH_REST_02')) lines.push(\`Authorization: Bearer \${await token({})}\`)
+if (profiles.includes('INTEGRITY_REST_01')) {
+  const digest = \`SHA-256=\${createHash('sha256').update(body).digest('base64')}\`
+  lines.push(\`Digest: \${digest}\`)
+  lines.push(\`Agid-JWT-Signature: \${await token({ signed_headers: [{ digest }, { 'content-type': 'application/json' }] })}\`)
+}
+process.stdout.write(lines.join('\\n') + '\\n')
+`
+
+const SEND_MODI = `#!/bin/sh
+# Sends a REST request of the kit signed the ModI way (firma-rest.mjs), over mutual TLS with the PDD's certificate:
+#   CERT=pdd.crt KEY=pdd.key CA=collaudo-ca.crt FIRMA_CRT=firma.crt FIRMA_KEY=firma.key ./invia-modi.sh rest/valido.json
+set -eu
+file="$1"
+url="\${URL:-__URL__}"
+headers=$(mktemp)
+trap 'rm -f "$headers"' EXIT
+node "$(dirname "$0")/firma-rest.mjs" "\${FIRMA_CRT:-$CERT}" "\${FIRMA_KEY:-$KEY}" "$file" __PROFILES__ > "$headers"
+curl -sS --cert "$CERT" --key "$KEY" --cacert "$CA" -H @"$headers" --data-binary @"$file" "$url/rest/v1/verifiche"
+`
+
 const SEND = `#!/bin/sh
 # Sends one request of the kit to the collaudo gateway over mutual TLS, with the PDD's own certificate:
 #   CERT=pdd.crt KEY=pdd.key CA=collaudo-ca.crt ./invia.sh soap/valido.xml
@@ -185,7 +228,7 @@ export function writeKit(
   dir: string,
   url: string,
   giorno: string,
-  spcoop?: { convenzione: Convenzione; inps: SpcoopIdentity },
+  spcoop?: { convenzione: Convenzione; inps: SpcoopIdentity; audience: string },
 ): { files: number } {
   let files = 0
   const write = (name: string, text: string, mode = 0o644) => {
@@ -209,6 +252,12 @@ export function writeKit(
     const mittente = { tipo: c.tipoSoggettoSpcoop, soggetto: c.soggettoSpcoop, pdd: pddOf(c) }
     for (const sample of samples) write(`spcoop/${sample.nome}.xml`, bustaOf(sample.fields, mittente, spcoop.inps))
     write('invia-spcoop.sh', SEND_SPCOOP.replace('__URL__', url), 0o755)
+  }
+  // the REST security profiles the script can sign for; a PDND voucher or an audit token is not among them yet
+  const modi = [c?.autenticazioneRest, c?.integritaRest].filter((p) => p === 'ID_AUTH_REST_02' || p === 'INTEGRITY_REST_01')
+  if (spcoop && modi.length) {
+    write('firma-rest.mjs', SIGN_REST.replace('__AUDIENCE__', spcoop.audience))
+    write('invia-modi.sh', SEND_MODI.replace('__URL__', url).replace('__PROFILES__', modi.join(' ')), 0o755)
   }
   write('zeep_verifica.py', ZEEP)
   write(

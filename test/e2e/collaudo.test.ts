@@ -20,7 +20,8 @@ import { PROVOCAZIONI } from '../../src/policy/collaudo-provocation.ts'
 import { request } from 'undici'
 import { execFile, spawnSync } from 'node:child_process'
 import { promisify } from 'node:util'
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { projectRoot } from '../../src/project-root.ts'
 import { certFile } from '../helpers/certs.ts'
 import os from 'node:os'
 import path from 'node:path'
@@ -215,3 +216,35 @@ t.test('with a convenzione of the spcoop profile, the kit’s buste, stamped and
   const plain = await run(path.join(dir, 'invia.sh'), ['soap/valido.xml'], { cwd: dir, env: pdd })
   t.match(plain.stdout, /codiceEccezione="EGOV_IT_001"/, 'without its busta, the spcoop convenzione refuses the call (as a PdD would)')
 })
+
+t.test(
+  'with ID_AUTH_REST_02 and INTEGRITY_REST_01, the kit signs its REST requests with the partner’s key, and they get their answers',
+  async (t) => {
+    await updateConvenzione(db.pool, testActor, convenzioneId, {
+      autenticazioneRest: 'ID_AUTH_REST_02',
+      integritaRest: 'INTEGRITY_REST_01',
+    })
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-kit-modi-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const made = await invciv(['collaudo', 'kit', '--out', dir, '--url', gw.url, '--convenzione', String(convenzioneId)], {
+      DATABASE_URL: db.url,
+      ...env,
+    })
+    t.equal(made.code, 0, made.stderr)
+    // the guide's `npm install jose`, from this project's own copy
+    symlinkSync(path.join(projectRoot, 'node_modules'), path.join(dir, 'node_modules'))
+    const expected = readFileSync(path.join(dir, 'attesi.tsv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split('\t') as [string, string])
+    const pdd = { PATH: process.env.PATH ?? '', CERT: certFile('ente-a.crt'), KEY: certFile('ente-a.key'), CA: certFile('ca.crt') }
+    for (const [nome, atteso] of expected.slice(0, 6)) {
+      const { stdout } = await run(path.join(dir, 'invia-modi.sh'), [`rest/${nome}.json`], { cwd: dir, env: pdd })
+      const body = JSON.parse(stdout) as { esito?: string; code?: string }
+      t.equal(body.esito ?? body.code, atteso, `ModI REST: ${nome}`)
+    }
+    const unsigned = await run(path.join(dir, 'invia.sh'), ['rest/valido.json'], { cwd: dir, env: pdd })
+    t.match(JSON.parse(unsigned.stdout), { code: 'TOKEN_ASSENTE' }, 'unsigned, the same request is refused')
+  },
+)

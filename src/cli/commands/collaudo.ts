@@ -61,7 +61,12 @@ export function collaudoCommands(program: Command): void {
           convenzione: o.convenzione === undefined ? undefined : await showConvenzione(db.pool, o.convenzione),
         }
       })
-      const made = writeKit(path.resolve(o.out), url, giorno, convenzione && { convenzione, inps: config.spcoop })
+      const made = writeKit(
+        path.resolve(o.out),
+        url,
+        giorno,
+        convenzione && { convenzione, inps: config.spcoop, audience: config.modi.audience },
+      )
       print(cmd, { ...made, giorno, url }, `${made.files} files written in ${o.out}, for ${url} with the test data of ${giorno}`)
     })
   collaudo
