@@ -8,7 +8,7 @@ import { romeDate, type Clock } from '../clock.ts'
 import { ambienteOf } from '../db/ambiente.ts'
 import { OperationError } from '../operation-error.ts'
 import { messageOf } from '../message-of.ts'
-import { datiCollaudo } from './dati.ts'
+import { datiCollaudo, giornoCaricato } from './dati.ts'
 
 export class CollaudoError extends OperationError {
   override name = 'CollaudoError'
@@ -35,8 +35,7 @@ export async function caricaDatiCollaudo(
     await client.query('begin')
     // one loader at a time: two processes starting on a new day load once each, one after the other
     await client.query('lock table collaudo_dati in exclusive mode')
-    const { rows: loaded } = await client.query<{ giorno: string }>(`select to_char(giorno, 'YYYY-MM-DD') as giorno from collaudo_dati`)
-    if (options.ifStale && loaded[0]?.giorno === giorno) {
+    if (options.ifStale && (await giornoCaricato(client)) === giorno) {
       await client.query('rollback')
       return { giorno, verbali: 0 }
     }

@@ -222,13 +222,13 @@ docs {
 `
 }
 
-/** Writes the kit into `dir` for the gateway at `url` (https://host[:port]), with the data of `giorno`; with a
- * convenzione of the spcoop profile, its requests in e-Gov buste too. */
+/** Writes the kit into `dir` for the gateway at `url` (https://host[:port]), with the data of `giorno`; with the
+ * partner's convenzione, what its profiles need too: e-Gov buste for spcoop, the signing script for ModI on REST. */
 export function writeKit(
   dir: string,
   url: string,
   giorno: string,
-  spcoop?: { convenzione: Convenzione; inps: SpcoopIdentity; audience: string },
+  partner?: { convenzione: Convenzione; inps: SpcoopIdentity; audience: string },
 ): { files: number } {
   let files = 0
   const write = (name: string, text: string, mode = 0o644) => {
@@ -247,16 +247,16 @@ export function writeKit(
   }
   write('attesi.tsv', `${['richiesta\tatteso', ...samples.map((c) => `${c.nome}\t${c.atteso}`)].join('\n')}\n`)
   write('invia.sh', SEND.replace('__URL__', url), 0o755)
-  const c = spcoop?.convenzione
-  if (spcoop && c?.profilo === 'spcoop' && c.soggettoSpcoop) {
+  const c = partner?.convenzione
+  if (partner && c?.profilo === 'spcoop' && c.soggettoSpcoop) {
     const mittente = { tipo: c.tipoSoggettoSpcoop, soggetto: c.soggettoSpcoop, pdd: pddOf(c) }
-    for (const sample of samples) write(`spcoop/${sample.nome}.xml`, bustaOf(sample.fields, mittente, spcoop.inps))
+    for (const sample of samples) write(`spcoop/${sample.nome}.xml`, bustaOf(sample.fields, mittente, partner.inps))
     write('invia-spcoop.sh', SEND_SPCOOP.replace('__URL__', url), 0o755)
   }
   // the REST security profiles the script can sign for; a PDND voucher or an audit token is not among them yet
   const modi = [c?.autenticazioneRest, c?.integritaRest].filter((p) => p === 'ID_AUTH_REST_02' || p === 'INTEGRITY_REST_01')
-  if (spcoop && modi.length) {
-    write('firma-rest.mjs', SIGN_REST.replace('__AUDIENCE__', spcoop.audience))
+  if (partner && modi.length) {
+    write('firma-rest.mjs', SIGN_REST.replace('__AUDIENCE__', partner.audience))
     write('invia-modi.sh', SEND_MODI.replace('__URL__', url).replace('__PROFILES__', modi.join(' ')), 0o755)
   }
   write('zeep_verifica.py', ZEEP)

@@ -2,7 +2,7 @@
 // its first migrate, holding the day's published test data and nothing else. Each published case gets its answer
 // over REST and SOAP; each provocable refusal comes with what its answer carries; the table is served; a real feed
 // is refused; and the conformance report says what the convenzione has met, then that it met everything.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { testDatabase } from '../helpers/database.ts'
 import { startGatewayProcess } from '../helpers/gateway-process.ts'
 import { restAgent, restCall } from '../helpers/rest-client.ts'
@@ -154,29 +154,36 @@ t.test('a verbali feed is refused in collaudo; the conformance report follows wh
 const run = promisify(execFile)
 const python = '/usr/bin/python3'
 const zeepReady = spawnSync(python, ['-c', 'import zeep'], { encoding: 'utf8' }).status === 0
+// the partner's PDD certificate, as the kit's scripts take it
+const pdd = { PATH: process.env.PATH ?? '', CERT: certFile('ente-a.crt'), KEY: certFile('ente-a.key'), CA: certFile('ca.crt') }
 
-t.test('the onboarding kit: every request, sent as its guide says, gets the answer the kit names', async (t) => {
+/** The kit as `invciv collaudo kit` makes it, in a folder of the test's own, and what its attesi.tsv names. */
+async function kit(t: Test, ...args: string[]): Promise<{ dir: string; expected: [string, string][] }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-kit-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const made = await invciv(['collaudo', 'kit', '--out', dir, '--url', gw.url], { DATABASE_URL: db.url, ...env })
+  const made = await invciv(['collaudo', 'kit', '--out', dir, '--url', gw.url, ...args], { DATABASE_URL: db.url, ...env })
   t.equal(made.code, 0, made.stderr)
-  t.match(readFileSync(path.join(dir, 'contratto/invciv.wsdl'), 'utf8'), `<soap:address location="${gw.url}/ws/invciv"/>`)
-  t.match(JSON.parse(readFileSync(path.join(dir, 'contratto/openapi.json'), 'utf8')), { servers: [{ url: gw.url }] })
   const expected = readFileSync(path.join(dir, 'attesi.tsv'), 'utf8')
     .trim()
     .split('\n')
     .slice(1)
     .map((line) => line.split('\t') as [string, string])
+  return { dir, expected }
+}
+
+t.test('the onboarding kit: every request, sent as its guide says, gets the answer the kit names', async (t) => {
+  const { dir, expected } = await kit(t)
+  t.match(readFileSync(path.join(dir, 'contratto/invciv.wsdl'), 'utf8'), `<soap:address location="${gw.url}/ws/invciv"/>`)
+  t.match(JSON.parse(readFileSync(path.join(dir, 'contratto/openapi.json'), 'utf8')), { servers: [{ url: gw.url }] })
   t.ok(expected.length >= 20)
-  const pdd = { CERT: certFile('ente-a.crt'), KEY: certFile('ente-a.key'), CA: certFile('ca.crt') }
   const answerOf = (text: string) =>
     /<v1:esito>([A-Z_]+)</.exec(text)?.[1] ??
     /<v1:codice>([A-Z_]+)</.exec(text)?.[1] ??
     (JSON.parse(text) as { esito?: string; code?: string })
   for (const [nome, atteso] of expected) {
-    const soap = await run(path.join(dir, 'invia.sh'), [`soap/${nome}.xml`], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...pdd } })
+    const soap = await run(path.join(dir, 'invia.sh'), [`soap/${nome}.xml`], { cwd: dir, env: pdd })
     t.equal(answerOf(soap.stdout), atteso, `curl, SOAP: ${nome}`)
-    const rest = await run(path.join(dir, 'invia.sh'), [`rest/${nome}.json`], { cwd: dir, env: { PATH: process.env.PATH ?? '', ...pdd } })
+    const rest = await run(path.join(dir, 'invia.sh'), [`rest/${nome}.json`], { cwd: dir, env: pdd })
     const body = answerOf(rest.stdout) as { esito?: string; code?: string }
     t.equal(body.esito ?? body.code, atteso, `curl, REST: ${nome}`)
   }
@@ -195,19 +202,7 @@ t.test('the onboarding kit: every request, sent as its guide says, gets the answ
 
 t.test('with a convenzione of the spcoop profile, the kit’s buste, stamped and sent by its script, get their answers', async (t) => {
   await updateConvenzione(db.pool, testActor, convenzioneId, { profilo: 'spcoop', soggettoSpcoop: 'EnteCollaudo' })
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-kit-spcoop-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const made = await invciv(['collaudo', 'kit', '--out', dir, '--url', gw.url, '--convenzione', String(convenzioneId)], {
-    DATABASE_URL: db.url,
-    ...env,
-  })
-  t.equal(made.code, 0, made.stderr)
-  const expected = readFileSync(path.join(dir, 'attesi.tsv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => line.split('\t') as [string, string])
-  const pdd = { PATH: process.env.PATH ?? '', CERT: certFile('ente-a.crt'), KEY: certFile('ente-a.key'), CA: certFile('ca.crt') }
+  const { dir, expected } = await kit(t, '--convenzione', String(convenzioneId))
   for (const [nome, atteso] of expected) {
     const { stdout } = await run(path.join(dir, 'invia-spcoop.sh'), [`spcoop/${nome}.xml`], { cwd: dir, env: pdd })
     t.equal(/<v1:esito>([A-Z_]+)</.exec(stdout)?.[1] ?? /<v1:codice>([A-Z_]+)</.exec(stdout)?.[1], atteso, `spcoop: ${nome}`)
@@ -224,21 +219,9 @@ t.test(
       autenticazioneRest: 'ID_AUTH_REST_02',
       integritaRest: 'INTEGRITY_REST_01',
     })
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'invciv-kit-modi-'))
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-    const made = await invciv(['collaudo', 'kit', '--out', dir, '--url', gw.url, '--convenzione', String(convenzioneId)], {
-      DATABASE_URL: db.url,
-      ...env,
-    })
-    t.equal(made.code, 0, made.stderr)
+    const { dir, expected } = await kit(t, '--convenzione', String(convenzioneId))
     // the guide's `npm install jose`, from this project's own copy
     symlinkSync(path.join(projectRoot, 'node_modules'), path.join(dir, 'node_modules'))
-    const expected = readFileSync(path.join(dir, 'attesi.tsv'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((line) => line.split('\t') as [string, string])
-    const pdd = { PATH: process.env.PATH ?? '', CERT: certFile('ente-a.crt'), KEY: certFile('ente-a.key'), CA: certFile('ca.crt') }
     for (const [nome, atteso] of expected.slice(0, 6)) {
       const { stdout } = await run(path.join(dir, 'invia-modi.sh'), [`rest/${nome}.json`], { cwd: dir, env: pdd })
       const body = JSON.parse(stdout) as { esito?: string; code?: string }
